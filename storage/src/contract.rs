@@ -1,0 +1,141 @@
+//! The engine contract: what every storage engine promises.
+
+use async_trait::async_trait;
+use tokio::sync::watch;
+
+use crate::error::{CommitError, Error};
+
+/// A store revision. Revision 0 is the empty store; every successful commit
+/// gets the next revision, so revisions strictly increase.
+pub type Revision = u64;
+
+/// A stored value and the revision at which it was last written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// The value bytes.
+    pub value: Vec<u8>,
+    /// Revision of the commit that last wrote this key (etcd's `mod_revision`).
+    pub mod_revision: Revision,
+}
+
+/// One page of a [`Engine::range`] read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    /// Keys in ascending byte order, each with its entry.
+    pub entries: Vec<(Vec<u8>, Entry)>,
+    /// Whether more keys under the prefix follow the last one returned.
+    pub more: bool,
+    /// The store revision the page was read at.
+    pub revision: Revision,
+}
+
+/// A condition a commit requires of the current state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Precondition {
+    /// The key must not exist.
+    Absent(Vec<u8>),
+    /// The key must exist and have been last written at exactly this revision.
+    AtRevision(Vec<u8>, Revision),
+}
+
+impl Precondition {
+    /// The key the precondition is about.
+    pub fn key(&self) -> &[u8] {
+        match self {
+            Precondition::Absent(key) | Precondition::AtRevision(key, _) => key,
+        }
+    }
+
+    /// Whether the condition holds given the key's current revision (`None`
+    /// when the key is absent).
+    pub fn holds(&self, current: Option<Revision>) -> bool {
+        match self {
+            Precondition::Absent(_) => current.is_none(),
+            Precondition::AtRevision(_, want) => current == Some(*want),
+        }
+    }
+}
+
+/// A write operation, applied in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Op {
+    /// Set `key` to `value`.
+    Put(Vec<u8>, Vec<u8>),
+    /// Remove `key` (no effect if it is absent).
+    Delete(Vec<u8>),
+}
+
+/// One atomic unit of work: preconditions, then writes, then events.
+///
+/// Either every precondition holds and everything is applied at one new
+/// revision, or nothing is applied.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Commit {
+    /// Conditions checked against the state before the commit.
+    pub preconditions: Vec<Precondition>,
+    /// Writes applied in order.
+    pub ops: Vec<Op>,
+    /// Event payloads appended to the event log at the commit's revision.
+    pub events: Vec<Vec<u8>>,
+}
+
+impl Commit {
+    /// Whether the commit writes nothing and appends no event.
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty() && self.events.is_empty()
+    }
+}
+
+/// An event record in the log, identified by `(revision, index)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRecord {
+    /// Revision of the commit that appended the event.
+    pub revision: Revision,
+    /// Position of the event within its commit.
+    pub index: u32,
+    /// The payload as given to [`Commit::events`].
+    pub payload: Vec<u8>,
+}
+
+/// A revisioned key-value store with an ordered event log.
+///
+/// Every engine must behave identically under this contract; the
+/// conformance tests in `tests/it` check it.
+#[async_trait]
+pub trait Engine: Send + Sync + 'static {
+    /// Reads one key.
+    async fn get(&self, key: &[u8]) -> Result<Option<Entry>, Error>;
+
+    /// Reads up to `limit` keys that start with `prefix`, in ascending order,
+    /// beginning after `start_after` (or at the start of the prefix), from one
+    /// consistent snapshot.
+    async fn range(
+        &self,
+        prefix: &[u8],
+        start_after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Page, Error>;
+
+    /// Applies `commit` atomically and returns its new revision, or applies
+    /// nothing and names the first precondition that failed.
+    async fn commit(&self, commit: Commit) -> Result<Revision, CommitError>;
+
+    /// Up to `limit` event records with a revision greater than `after`, in
+    /// `(revision, index)` order. Fails with [`Error::Compacted`] when events
+    /// after `after` have been removed by [`Engine::compact_events`].
+    async fn events_since(&self, after: Revision, limit: usize) -> Result<Vec<EventRecord>, Error>;
+
+    /// Removes event records with a revision lower than `before`.
+    async fn compact_events(&self, before: Revision) -> Result<(), Error>;
+
+    /// The latest committed revision.
+    async fn current_revision(&self) -> Result<Revision, Error>;
+
+    /// A receiver that always holds the latest committed revision and wakes
+    /// on every commit; the basis of event subscriptions.
+    fn watch_revision(&self) -> watch::Receiver<Revision>;
+
+    /// Finishes pending commits and releases the store (file locks,
+    /// connections). Later calls fail with [`Error::Closed`].
+    async fn close(&self) -> Result<(), Error>;
+}

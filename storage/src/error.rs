@@ -1,0 +1,96 @@
+//! Storage errors.
+
+use crate::contract::Revision;
+
+/// An error from a storage engine.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The file exists but is not a ClusterDB store.
+    #[error("{path} is not a ClusterDB store: {reason}")]
+    NotAStore {
+        /// The path that was opened.
+        path: String,
+        /// What was wrong with it.
+        reason: String,
+    },
+    /// The store was written by a newer release.
+    #[error("store format version {found} is newer than this release supports (up to {supported})")]
+    UnsupportedFormat {
+        /// Format version found in the store.
+        found: u64,
+        /// Newest format version this release reads.
+        supported: u64,
+    },
+    /// Another process (or handle) has the store open.
+    #[error("the store is already open in another process or handle")]
+    Locked,
+    /// The store was closed.
+    #[error("the store is closed")]
+    Closed,
+    /// The requested events were removed from the log.
+    #[error(
+        "events after revision {requested} were compacted; the log starts after revision {compacted_before}"
+    )]
+    Compacted {
+        /// The revision the caller asked to read after.
+        requested: Revision,
+        /// Events with a revision below this one are gone.
+        compacted_before: Revision,
+    },
+    /// A stored record could not be decoded.
+    #[error("corrupt record: {0}")]
+    Corrupt(String),
+    /// The underlying storage failed (I/O, disk full, …).
+    #[error("storage failure: {0}")]
+    Backend(String),
+}
+
+impl From<redb::Error> for Error {
+    fn from(err: redb::Error) -> Self {
+        match err {
+            redb::Error::DatabaseAlreadyOpen => Error::Locked,
+            redb::Error::Corrupted(reason) => Error::Corrupt(reason),
+            other => Error::Backend(other.to_string()),
+        }
+    }
+}
+
+macro_rules! from_redb {
+    ($($ty:ty),*) => {$(
+        impl From<$ty> for Error {
+            fn from(err: $ty) -> Self {
+                redb::Error::from(err).into()
+            }
+        }
+    )*};
+}
+from_redb!(
+    redb::DatabaseError,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError
+);
+
+/// The precondition that made a commit fail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedPrecondition {
+    /// Index into [`crate::Commit::preconditions`].
+    pub index: usize,
+    /// The key the precondition is about.
+    pub key: Vec<u8>,
+    /// The key's revision at the time of the check (`None`: absent).
+    pub actual: Option<Revision>,
+}
+
+/// Why a commit was not applied.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum CommitError {
+    /// A precondition did not hold; nothing was applied.
+    #[error("precondition {} failed on key {:?}", .0.index, String::from_utf8_lossy(&.0.key))]
+    PreconditionFailed(FailedPrecondition),
+    /// The engine failed; nothing was applied.
+    #[error(transparent)]
+    Storage(#[from] Error),
+}

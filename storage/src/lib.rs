@@ -1,0 +1,23 @@
+//! The storage contract of ClusterDB and its engines.
+//!
+//! ClusterDB keeps all state in a small *revisioned key-value store*: every
+//! value carries the store revision at which it was last written, reads come
+//! from consistent snapshots, and all writes go through one atomic
+//! [`Engine::commit`] that checks preconditions, applies puts and deletes, and
+//! appends event records — all or nothing. The event log is ordered by
+//! revision and can be followed with [`Engine::events_since`] and
+//! [`Engine::watch_revision`].
+//!
+//! Engines:
+//! - [`RedbEngine`]: one redb file (or memory), with group commit.
+//!
+//! Values are usually encoded with [`envelope`], a versioned postcard frame.
+
+mod contract;
+pub mod envelope;
+mod error;
+mod redb_engine;
+
+pub use contract::{Commit, Engine, Entry, EventRecord, Op, Page, Precondition, Revision};
+pub use error::{CommitError, Error, FailedPrecondition};
+pub use redb_engine::{RedbEngine, RedbOptions};

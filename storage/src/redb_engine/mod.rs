@@ -1,0 +1,298 @@
+//! The redb engine: one redb file (or an in-memory redb), group commit.
+//!
+//! Layout: table `kv` maps a key to `(mod_revision, value)`; table `events`
+//! maps `(revision, index)` to an event payload; table `clusterdb_meta` holds
+//! the format version, the latest revision and the event-log compaction point.
+//! Reads open a redb read transaction (a snapshot) and never wait for the
+//! writer; all writes go through the single writer thread in [`writer`].
+
+mod writer;
+
+use std::ops::Bound;
+use std::path::Path;
+use std::sync::{Arc, Mutex, RwLock};
+
+use async_trait::async_trait;
+use redb::{
+    Database, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition, TableHandle,
+};
+use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::contract::{Commit, Engine, Entry, EventRecord, Page, Revision};
+use crate::error::{CommitError, Error};
+use writer::Request;
+
+pub(crate) const KV: TableDefinition<&[u8], (u64, &[u8])> = TableDefinition::new("kv");
+pub(crate) const EVENTS: TableDefinition<(u64, u32), &[u8]> = TableDefinition::new("events");
+pub(crate) const META: TableDefinition<&str, u64> = TableDefinition::new("clusterdb_meta");
+
+/// Meta key: on-disk format version.
+pub(crate) const FORMAT_VERSION: &str = "format_version";
+/// Meta key: latest committed revision.
+pub(crate) const REVISION: &str = "revision";
+/// Meta key: events with a revision below this value were compacted away.
+pub(crate) const COMPACTED_BEFORE: &str = "events_compacted_before";
+
+/// The on-disk format this release writes and the newest it reads.
+pub const CURRENT_FORMAT: u64 = 1;
+
+/// Tuning for [`RedbEngine`].
+#[derive(Debug, Clone)]
+pub struct RedbOptions {
+    /// fsync every commit (redb `Durability::Immediate`). Default `true`.
+    pub durable: bool,
+    /// Most commit requests folded into one redb transaction. Default 1024.
+    pub max_batch: usize,
+    /// Commit requests that may wait for the writer before callers are
+    /// slowed down. Default 8192.
+    pub queue_depth: usize,
+    /// redb page cache size in bytes. Default 256 MiB.
+    pub cache_bytes: usize,
+}
+
+impl Default for RedbOptions {
+    fn default() -> Self {
+        RedbOptions {
+            durable: true,
+            max_batch: 1024,
+            queue_depth: 8192,
+            cache_bytes: 256 << 20,
+        }
+    }
+}
+
+/// The redb storage engine.
+pub struct RedbEngine {
+    db: RwLock<Option<Arc<Database>>>,
+    requests: RwLock<Option<mpsc::Sender<Request>>>,
+    writer: Mutex<Option<std::thread::JoinHandle<()>>>,
+    revision: watch::Receiver<Revision>,
+}
+
+impl RedbEngine {
+    /// Opens (creating if absent) the store in the file at `path`.
+    pub fn open(path: impl AsRef<Path>, options: RedbOptions) -> Result<Self, Error> {
+        let path = path.as_ref();
+        let existed = path.exists();
+        let db = redb::Builder::new()
+            .set_cache_size(options.cache_bytes)
+            .create(path)
+            .map_err(|err| match err {
+                redb::DatabaseError::DatabaseAlreadyOpen => Error::Locked,
+                redb::DatabaseError::Storage(redb::StorageError::Io(io)) if !existed => {
+                    Error::Backend(io.to_string())
+                }
+                other => Error::NotAStore {
+                    path: path.display().to_string(),
+                    reason: other.to_string(),
+                },
+            })?;
+        Self::start(db, &path.display().to_string(), options)
+    }
+
+    /// Opens a fresh store that lives in memory only.
+    pub fn in_memory() -> Self {
+        let db = redb::Builder::new()
+            .create_with_backend(redb::backends::InMemoryBackend::new())
+            .expect("an in-memory redb always opens");
+        let options = RedbOptions {
+            durable: false,
+            ..RedbOptions::default()
+        };
+        Self::start(db, ":memory:", options).expect("a fresh in-memory store always initialises")
+    }
+
+    fn start(db: Database, path: &str, options: RedbOptions) -> Result<Self, Error> {
+        let revision = initialise(&db, path)?;
+        let db = Arc::new(db);
+        let (revision_tx, revision_rx) = watch::channel(revision);
+        let (tx, rx) = mpsc::channel(options.queue_depth.max(1));
+        let writer = writer::spawn(Arc::clone(&db), rx, revision_tx, revision, options)?;
+        Ok(RedbEngine {
+            db: RwLock::new(Some(db)),
+            requests: RwLock::new(Some(tx)),
+            writer: Mutex::new(Some(writer)),
+            revision: revision_rx,
+        })
+    }
+
+    fn read_txn(&self) -> Result<ReadTransaction, Error> {
+        let guard = self.db.read().unwrap_or_else(|p| p.into_inner());
+        let db = guard.as_ref().ok_or(Error::Closed)?;
+        Ok(db.begin_read()?)
+    }
+
+    async fn send(&self, request: Request) -> Result<(), Error> {
+        let sender = self
+            .requests
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .ok_or(Error::Closed)?;
+        sender.send(request).await.map_err(|_| Error::Closed)
+    }
+}
+
+/// Checks (or writes, for a new file) the meta table; returns the latest revision.
+fn initialise(db: &Database, path: &str) -> Result<Revision, Error> {
+    let not_a_store = |reason: &str| Error::NotAStore {
+        path: path.to_string(),
+        reason: reason.to_string(),
+    };
+    let txn = db.begin_write()?;
+    let names: Vec<String> = txn.list_tables()?.map(|t| t.name().to_string()).collect();
+    let revision = if names.is_empty() {
+        txn.open_table(KV)?;
+        txn.open_table(EVENTS)?;
+        let mut meta = txn.open_table(META)?;
+        meta.insert(FORMAT_VERSION, CURRENT_FORMAT)?;
+        meta.insert(REVISION, 0)?;
+        meta.insert(COMPACTED_BEFORE, 0)?;
+        0
+    } else {
+        if !names.iter().any(|n| n == META.name()) {
+            return Err(not_a_store("a redb file without ClusterDB metadata"));
+        }
+        let meta = txn
+            .open_table(META)
+            .map_err(|_| not_a_store("unreadable ClusterDB metadata"))?;
+        let get =
+            |key: &str| -> Result<Option<u64>, Error> { Ok(meta.get(key)?.map(|v| v.value())) };
+        let format = get(FORMAT_VERSION)?.ok_or_else(|| not_a_store("no format version"))?;
+        if format > CURRENT_FORMAT {
+            return Err(Error::UnsupportedFormat {
+                found: format,
+                supported: CURRENT_FORMAT,
+            });
+        }
+        get(REVISION)?.ok_or_else(|| not_a_store("no revision"))?
+    };
+    txn.commit()?;
+    Ok(revision)
+}
+
+fn meta_value(txn: &ReadTransaction, key: &str) -> Result<u64, Error> {
+    let meta = txn.open_table(META)?;
+    let value = meta.get(key)?;
+    Ok(value.map(|v| v.value()).unwrap_or(0))
+}
+
+#[async_trait]
+impl Engine for RedbEngine {
+    async fn get(&self, key: &[u8]) -> Result<Option<Entry>, Error> {
+        let txn = self.read_txn()?;
+        let kv = txn.open_table(KV)?;
+        let found = kv.get(key)?;
+        Ok(found.map(|guard| {
+            let (mod_revision, value) = guard.value();
+            Entry {
+                value: value.to_vec(),
+                mod_revision,
+            }
+        }))
+    }
+
+    async fn range(
+        &self,
+        prefix: &[u8],
+        start_after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Page, Error> {
+        let txn = self.read_txn()?;
+        let revision = meta_value(&txn, REVISION)?;
+        let kv = txn.open_table(KV)?;
+        let lower = match start_after {
+            Some(after) if after >= prefix => Bound::Excluded(after),
+            _ => Bound::Included(prefix),
+        };
+        let mut entries = Vec::with_capacity(limit.min(1024));
+        let mut more = false;
+        for item in kv.range::<&[u8]>((lower, Bound::Unbounded))? {
+            let (key, value) = item?;
+            let key = key.value();
+            if !key.starts_with(prefix) {
+                break;
+            }
+            if entries.len() == limit {
+                more = true;
+                break;
+            }
+            let (mod_revision, value) = value.value();
+            entries.push((
+                key.to_vec(),
+                Entry {
+                    value: value.to_vec(),
+                    mod_revision,
+                },
+            ));
+        }
+        Ok(Page {
+            entries,
+            more,
+            revision,
+        })
+    }
+
+    async fn commit(&self, commit: Commit) -> Result<Revision, CommitError> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Request::Commit(commit, reply)).await?;
+        answer.await.map_err(|_| Error::Closed)?
+    }
+
+    async fn events_since(&self, after: Revision, limit: usize) -> Result<Vec<EventRecord>, Error> {
+        let txn = self.read_txn()?;
+        let compacted_before = meta_value(&txn, COMPACTED_BEFORE)?;
+        if after.saturating_add(1) < compacted_before {
+            return Err(Error::Compacted {
+                requested: after,
+                compacted_before,
+            });
+        }
+        let events = txn.open_table(EVENTS)?;
+        let Some(start) = after.checked_add(1) else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::with_capacity(limit.min(1024));
+        for item in events.range((start, 0u32)..)?.take(limit) {
+            let (key, payload) = item?;
+            let (revision, index) = key.value();
+            out.push(EventRecord {
+                revision,
+                index,
+                payload: payload.value().to_vec(),
+            });
+        }
+        Ok(out)
+    }
+
+    async fn compact_events(&self, before: Revision) -> Result<(), Error> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Request::CompactEvents(before, reply)).await?;
+        answer.await.map_err(|_| Error::Closed)?
+    }
+
+    async fn current_revision(&self) -> Result<Revision, Error> {
+        meta_value(&self.read_txn()?, REVISION)
+    }
+
+    fn watch_revision(&self) -> watch::Receiver<Revision> {
+        self.revision.clone()
+    }
+
+    async fn close(&self) -> Result<(), Error> {
+        // Dropping the only sender lets the writer drain its queue and stop.
+        self.requests
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        let writer = self.writer.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(writer) = writer {
+            tokio::task::spawn_blocking(move || writer.join())
+                .await
+                .map_err(|err| Error::Backend(err.to_string()))?
+                .map_err(|_| Error::Backend("the writer thread panicked".into()))?;
+        }
+        self.db.write().unwrap_or_else(|p| p.into_inner()).take();
+        Ok(())
+    }
+}

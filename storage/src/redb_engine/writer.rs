@@ -1,0 +1,203 @@
+//! The single writer thread and its group commit.
+//!
+//! The writer waits for one request, then drains every request already
+//! queued (up to `max_batch`) into one redb write transaction. Each commit's
+//! preconditions are checked against the state left by the commits before it
+//! in the batch; a commit whose precondition fails is answered on its own and
+//! leaves no trace. The transaction is committed once — one fsync for the
+//! whole batch — and only then is every caller answered and the new revision
+//! published.
+
+use std::sync::Arc;
+
+use redb::{Database, Durability, ReadableTable, WriteTransaction};
+use tokio::sync::{mpsc, oneshot, watch};
+
+use super::{COMPACTED_BEFORE, EVENTS, KV, META, REVISION, RedbOptions};
+use crate::contract::{Commit, Op, Revision};
+use crate::error::{CommitError, Error, FailedPrecondition};
+
+/// A unit of work for the writer.
+pub(super) enum Request {
+    Commit(Commit, oneshot::Sender<Result<Revision, CommitError>>),
+    CompactEvents(Revision, oneshot::Sender<Result<(), Error>>),
+}
+
+/// What one request will be answered once the batch is durable.
+enum Outcome {
+    Committed(Revision),
+    Failed(FailedPrecondition),
+    Compacted,
+}
+
+pub(super) fn spawn(
+    db: Arc<Database>,
+    requests: mpsc::Receiver<Request>,
+    published: watch::Sender<Revision>,
+    revision: Revision,
+    options: RedbOptions,
+) -> Result<std::thread::JoinHandle<()>, Error> {
+    std::thread::Builder::new()
+        .name("clusterdb-redb-writer".into())
+        .spawn(move || run(&db, requests, &published, revision, &options))
+        .map_err(|err| Error::Backend(format!("cannot start the writer thread: {err}")))
+}
+
+fn run(
+    db: &Database,
+    mut requests: mpsc::Receiver<Request>,
+    published: &watch::Sender<Revision>,
+    mut revision: Revision,
+    options: &RedbOptions,
+) {
+    let max_batch = options.max_batch.max(1);
+    let mut batch = Vec::with_capacity(max_batch);
+    while let Some(first) = requests.blocking_recv() {
+        batch.push(first);
+        while batch.len() < max_batch {
+            match requests.try_recv() {
+                Ok(request) => batch.push(request),
+                Err(_) => break,
+            }
+        }
+        match apply(db, &batch, revision, options.durable) {
+            Ok((outcomes, last)) => {
+                revision = last;
+                published.send_if_modified(|current| {
+                    let changed = *current != last;
+                    *current = last;
+                    changed
+                });
+                for (request, outcome) in batch.drain(..).zip(outcomes) {
+                    answer(request, outcome);
+                }
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "group commit failed; no request in the batch was applied");
+                for request in batch.drain(..) {
+                    match request {
+                        Request::Commit(_, reply) => drop(reply.send(Err(err.clone().into()))),
+                        Request::CompactEvents(_, reply) => drop(reply.send(Err(err.clone()))),
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn answer(request: Request, outcome: Outcome) {
+    // A caller that stopped waiting is no error: its commit is durable anyway.
+    match (request, outcome) {
+        (Request::Commit(_, reply), Outcome::Committed(rev)) => drop(reply.send(Ok(rev))),
+        (Request::Commit(_, reply), Outcome::Failed(failed)) => {
+            drop(reply.send(Err(CommitError::PreconditionFailed(failed))))
+        }
+        (Request::CompactEvents(_, reply), _) => drop(reply.send(Ok(()))),
+        (Request::Commit(_, reply), Outcome::Compacted) => {
+            drop(reply.send(Err(Error::Backend("writer outcome mismatch".into()).into())))
+        }
+    }
+}
+
+/// Applies a batch in one write transaction. Returns each request's outcome
+/// and the latest revision, or an error if nothing could be made durable.
+fn apply(
+    db: &Database,
+    batch: &[Request],
+    mut revision: Revision,
+    durable: bool,
+) -> Result<(Vec<Outcome>, Revision), Error> {
+    let mut txn = db.begin_write()?;
+    let durability = if durable {
+        Durability::Immediate
+    } else {
+        Durability::None
+    };
+    txn.set_durability(durability)
+        .map_err(|err| Error::Backend(err.to_string()))?;
+    let mut outcomes = Vec::with_capacity(batch.len());
+    let mut changed = false;
+    {
+        let mut kv = txn.open_table(KV)?;
+        let mut events = txn.open_table(EVENTS)?;
+        for request in batch {
+            match request {
+                Request::Commit(commit, _) => {
+                    if let Some(failed) = first_failed_precondition(&kv, commit)? {
+                        outcomes.push(Outcome::Failed(failed));
+                        continue;
+                    }
+                    revision += 1;
+                    for op in &commit.ops {
+                        match op {
+                            Op::Put(key, value) => {
+                                kv.insert(key.as_slice(), (revision, value.as_slice()))?;
+                            }
+                            Op::Delete(key) => {
+                                kv.remove(key.as_slice())?;
+                            }
+                        }
+                    }
+                    for (index, payload) in commit.events.iter().enumerate() {
+                        let index = u32::try_from(index)
+                            .map_err(|_| Error::Backend("too many events in one commit".into()))?;
+                        events.insert((revision, index), payload.as_slice())?;
+                    }
+                    changed = true;
+                    outcomes.push(Outcome::Committed(revision));
+                }
+                Request::CompactEvents(before, _) => {
+                    compact(&txn, &mut events, *before)?;
+                    changed = true;
+                    outcomes.push(Outcome::Compacted);
+                }
+            }
+        }
+        if changed {
+            txn.open_table(META)?.insert(REVISION, revision)?;
+        }
+    }
+    finish(txn, changed)?;
+    Ok((outcomes, revision))
+}
+
+fn finish(txn: WriteTransaction, changed: bool) -> Result<(), Error> {
+    if changed {
+        txn.commit()?;
+    } else {
+        txn.abort()?;
+    }
+    Ok(())
+}
+
+fn first_failed_precondition(
+    kv: &redb::Table<&[u8], (u64, &[u8])>,
+    commit: &Commit,
+) -> Result<Option<FailedPrecondition>, Error> {
+    for (index, precondition) in commit.preconditions.iter().enumerate() {
+        let actual = kv.get(precondition.key())?.map(|guard| guard.value().0);
+        if !precondition.holds(actual) {
+            return Ok(Some(FailedPrecondition {
+                index,
+                key: precondition.key().to_vec(),
+                actual,
+            }));
+        }
+    }
+    Ok(None)
+}
+
+fn compact(
+    txn: &WriteTransaction,
+    events: &mut redb::Table<(u64, u32), &[u8]>,
+    before: Revision,
+) -> Result<(), Error> {
+    let mut meta = txn.open_table(META)?;
+    let current = meta.get(COMPACTED_BEFORE)?.map(|v| v.value()).unwrap_or(0);
+    if before <= current {
+        return Ok(());
+    }
+    events.retain_in((0u64, 0u32)..(before, 0u32), |_, _| false)?;
+    meta.insert(COMPACTED_BEFORE, before)?;
+    Ok(())
+}

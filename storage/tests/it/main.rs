@@ -1,0 +1,109 @@
+//! Engine conformance tests: every test is written once against the
+//! [`Engine`] contract and run on each engine through a [`Harness`].
+
+mod conformance;
+mod model;
+mod redb_file;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clusterdb_storage::{Engine, RedbEngine, RedbOptions};
+
+/// Makes engines for the generic tests and can reopen them.
+pub trait Harness: Send {
+    /// The engine under test.
+    fn engine(&self) -> Arc<dyn Engine>;
+    /// Closes and reopens the store; state must survive where the engine
+    /// is persistent. Returns whether it is persistent.
+    fn reopen(&mut self) -> impl std::future::Future<Output = bool> + Send;
+}
+
+/// The redb engine on a file in a temporary directory.
+pub struct RedbFile {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+    engine: Arc<RedbEngine>,
+}
+
+impl RedbFile {
+    /// A durable store in a fresh temporary directory.
+    pub fn new() -> Self {
+        Self::with_options(RedbOptions::default())
+    }
+
+    /// Non-durable commits: same code paths, faster for many-case proptests.
+    pub fn fast() -> Self {
+        Self::with_options(RedbOptions {
+            durable: false,
+            ..RedbOptions::default()
+        })
+    }
+
+    fn with_options(options: RedbOptions) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store.redb");
+        let engine = Arc::new(RedbEngine::open(&path, options).unwrap());
+        RedbFile {
+            _dir: dir,
+            path,
+            engine,
+        }
+    }
+}
+
+impl Harness for RedbFile {
+    fn engine(&self) -> Arc<dyn Engine> {
+        self.engine.clone()
+    }
+
+    async fn reopen(&mut self) -> bool {
+        self.engine.close().await.unwrap();
+        self.engine = Arc::new(RedbEngine::open(&self.path, RedbOptions::default()).unwrap());
+        true
+    }
+}
+
+/// The redb engine in memory.
+pub struct RedbMemory(Arc<RedbEngine>);
+
+impl RedbMemory {
+    /// A fresh in-memory store.
+    pub fn new() -> Self {
+        RedbMemory(Arc::new(RedbEngine::in_memory()))
+    }
+}
+
+impl Harness for RedbMemory {
+    fn engine(&self) -> Arc<dyn Engine> {
+        self.0.clone()
+    }
+
+    async fn reopen(&mut self) -> bool {
+        false
+    }
+}
+
+/// Declares one `#[tokio::test]` per engine for a generic async test
+/// function `fn(impl Harness)`.
+#[macro_export]
+macro_rules! for_each_engine {
+    ($($test:ident),* $(,)?) => {
+        mod redb_file_engine {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    super::$test($crate::RedbFile::new()).await;
+                }
+            )*
+        }
+        mod redb_memory_engine {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    super::$test($crate::RedbMemory::new()).await;
+                }
+            )*
+        }
+    };
+}
