@@ -120,9 +120,12 @@ pub trait Engine: Send + Sync + 'static {
     /// nothing and names the first precondition that failed.
     async fn commit(&self, commit: Commit) -> Result<Revision, CommitError>;
 
-    /// Up to `limit` event records with a revision greater than `after`, in
-    /// `(revision, index)` order. Fails with [`Error::Compacted`] when events
-    /// after `after` have been removed by [`Engine::compact_events`].
+    /// Event records with a revision greater than `after`, in
+    /// `(revision, index)` order: up to `limit` of them, except that a
+    /// commit's events are never split (the last commit is returned whole),
+    /// so a reader can resume from the last revision it saw. Fails with
+    /// [`Error::Compacted`] when events after `after` have been removed by
+    /// [`Engine::compact_events`].
     async fn events_since(&self, after: Revision, limit: usize) -> Result<Vec<EventRecord>, Error>;
 
     /// Removes event records with a revision lower than `before`.

@@ -253,9 +253,13 @@ impl Engine for RedbEngine {
             return Ok(Vec::new());
         };
         let mut out = Vec::with_capacity(limit.min(1024));
-        for item in events.range((start, 0u32)..)?.take(limit) {
+        for item in events.range((start, 0u32)..)? {
             let (key, payload) = item?;
             let (revision, index) = key.value();
+            // Stop at `limit`, but only between two commits.
+            if out.len() >= limit && index == 0 {
+                break;
+            }
             out.push(EventRecord {
                 revision,
                 index,

@@ -28,7 +28,7 @@ pub struct RedbFile {
 
 impl RedbFile {
     /// A durable store in a fresh temporary directory.
-    pub fn new() -> Self {
+    pub fn durable() -> Self {
         Self::with_options(RedbOptions::default())
     }
 
@@ -69,7 +69,7 @@ pub struct RedbMemory(Arc<RedbEngine>);
 
 impl RedbMemory {
     /// A fresh in-memory store.
-    pub fn new() -> Self {
+    pub fn fresh() -> Self {
         RedbMemory(Arc::new(RedbEngine::in_memory()))
     }
 }
@@ -93,7 +93,7 @@ macro_rules! for_each_engine {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $test() {
-                    super::$test($crate::RedbFile::new()).await;
+                    super::$test($crate::RedbFile::durable()).await;
                 }
             )*
         }
@@ -101,7 +101,7 @@ macro_rules! for_each_engine {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $test() {
-                    super::$test($crate::RedbMemory::new()).await;
+                    super::$test($crate::RedbMemory::fresh()).await;
                 }
             )*
         }

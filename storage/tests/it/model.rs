@@ -136,6 +136,6 @@ proptest! {
 
     #[test]
     fn redb_memory_matches_model(steps in proptest::collection::vec(step(), 1..40)) {
-        run(check_against_model(crate::RedbMemory::new(), steps));
+        run(check_against_model(crate::RedbMemory::fresh(), steps));
     }
 }

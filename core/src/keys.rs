@@ -1,0 +1,52 @@
+//! The key layout in the store. Every key ClusterDB writes is made here.
+//!
+//! - `o/{kind}/{id}`: the object (an enveloped [`crate::Object`]);
+//! - `n/{kind}/{name}`: name index, value is the id;
+//! - `i/{kind}/{field}\0{value}\0{id}`: secondary index entry (tags are the
+//!   field `tag:{key}`), empty value;
+//! - `s/{name}`: system records such as reconciler cursors.
+//!
+//! Names, ids and tag keys never contain `/` or NUL in positions that could
+//! make two keys collide: ids and names are validated, and the NUL
+//! separator cannot appear in a validated field or tag value.
+
+/// Prefix of all objects of a kind.
+pub fn objects(kind: &str) -> Vec<u8> {
+    format!("o/{kind}/").into_bytes()
+}
+
+/// Key of one object.
+pub fn object(kind: &str, id: &str) -> Vec<u8> {
+    format!("o/{kind}/{id}").into_bytes()
+}
+
+/// Key of a name-index entry.
+pub fn name(kind: &str, name: &str) -> Vec<u8> {
+    format!("n/{kind}/{name}").into_bytes()
+}
+
+/// The index field for a tag key.
+pub fn tag_field(key: &str) -> String {
+    format!("tag:{key}")
+}
+
+/// Prefix of all index entries with `field == value`.
+pub fn index_prefix(kind: &str, field: &str, value: &str) -> Vec<u8> {
+    let mut key = format!("i/{kind}/{field}").into_bytes();
+    key.push(0);
+    key.extend_from_slice(value.as_bytes());
+    key.push(0);
+    key
+}
+
+/// Key of one index entry.
+pub fn index_entry(kind: &str, field: &str, value: &str, id: &str) -> Vec<u8> {
+    let mut key = index_prefix(kind, field, value);
+    key.extend_from_slice(id.as_bytes());
+    key
+}
+
+/// Key of a system record.
+pub fn system(name: &str) -> Vec<u8> {
+    format!("s/{name}").into_bytes()
+}

@@ -1,0 +1,65 @@
+//! ClusterDB: a control-plane database — the system of record for a
+//! cluster's state, with an ordered event log — usable in-process.
+//!
+//! Open a [`ClusterDb`] on a data file ([`ClusterDb::open`]), in memory
+//! ([`ClusterDb::open_in_memory`]) or on any storage engine
+//! ([`ClusterDb::open_with`]), then use its typed services:
+//! [`ClusterDb::fleets`], [`ClusterDb::instances`], [`ClusterDb::functions`]
+//! and [`ClusterDb::events`].
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> clusterdb::Result<()> {
+//! use clusterdb::{ClusterDb, Draft, FleetSpec, ListOptions};
+//!
+//! let db = ClusterDb::open_in_memory().await?;
+//! let spec = FleetSpec {
+//!     description: "Web application fleet".into(),
+//!     capacity: 3,
+//!     instance_type: "t3.medium".into(),
+//! };
+//! let fleet = db
+//!     .fleets()
+//!     .create(Draft::new("web-fleet", spec).tag("environment", "production"))
+//!     .await?;
+//! assert!(fleet.id().starts_with("fleet-"));
+//! let page = db.fleets().list(&ListOptions::default().tag("environment", "production")).await?;
+//! assert_eq!(page.items[0].name(), "web-fleet");
+//! # Ok(()) }
+//! ```
+
+mod codec;
+pub mod compute;
+mod db;
+mod error;
+mod event;
+mod keys;
+mod list;
+mod meta;
+mod reconciler;
+mod resource;
+mod resources;
+mod timestamp;
+mod txn;
+mod validation;
+
+pub use clusterdb_storage as storage;
+pub use compute::{
+    Fleet, FleetKind, FleetSpec, FleetState, FleetStatus, Function, FunctionKind, FunctionRuntime,
+    FunctionSpec, Instance, InstanceKind, InstanceSpec, InstanceState, InstanceTypeCatalog,
+    Invocation, NativeRuntime,
+};
+pub use db::{Builder, ClusterDb};
+pub use error::{Error, ErrorCode, Result};
+pub use event::{Event, EventData, Events, MAX_EVENT_PAGE, Subscription};
+pub use list::{DEFAULT_PAGE_SIZE, Filter, ListOptions, ListPage, MAX_PAGE_SIZE};
+pub use meta::{MAX_NAME_LEN, MAX_TAG_KEY_LEN, MAX_TAG_VALUE_LEN, MAX_TAGS, Meta, Tags};
+pub use resource::{Draft, Kind, Object};
+pub use resources::Resources;
+pub use timestamp::Timestamp;
+pub use validation::Context;
+
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

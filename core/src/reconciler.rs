@@ -1,0 +1,294 @@
+//! The fleet reconciler: makes each fleet's live instances match its
+//! `capacity`, and finishes fleet deletes.
+//!
+//! It follows the event log from a cursor stored in the database, so a
+//! restart resumes where it stopped. Each step is level-based — it reads
+//! the fleet and its members and writes the difference — so replaying an
+//! event is harmless. Every step commits on the condition that the fleet
+//! (and each member it touches) is unchanged since it was read, so a racing
+//! writer or a second reconciler can never make it create or terminate
+//! twice.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clusterdb_storage::Revision;
+
+use crate::compute::instance::walk;
+use crate::compute::{
+    Fleet, FleetKind, FleetState, FleetStatus, Instance, InstanceKind, InstanceSpec, InstanceState,
+    InstanceStatus,
+};
+use crate::db::Shared;
+use crate::error::{Error, Result};
+use crate::event::{EventData, decode_event};
+use crate::keys;
+use crate::list::ListOptions;
+use crate::meta::MAX_NAME_LEN;
+use crate::resource::Draft;
+use crate::resources::{Resources, new_object};
+use crate::txn::{Txn, TxnError};
+
+/// Where the cursor is stored.
+const CURSOR: &str = "cursor/fleet-reconciler";
+/// Events read per step.
+const BATCH: usize = 256;
+/// Instances created or terminated per commit.
+const CHUNK: usize = 100;
+/// Commits one fleet may take per pass before yielding.
+const MAX_ROUNDS: usize = 64;
+
+/// Runs until aborted; on an error it logs, waits and resumes from the
+/// stored cursor.
+pub(crate) async fn run(shared: Arc<Shared>) {
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        match follow(&shared).await {
+            Ok(()) => return,
+            Err(err) => {
+                tracing::warn!(error = %err, "fleet reconciler stopped; resuming from its cursor");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(10));
+            }
+        }
+    }
+}
+
+async fn follow(shared: &Arc<Shared>) -> Result<()> {
+    let engine = &shared.engine;
+    let mut watch = engine.watch_revision();
+    let (mut cursor, mut cursor_version) = load_cursor(shared).await?;
+    loop {
+        watch.borrow_and_update();
+        let records = match engine.events_since(cursor, BATCH).await {
+            Ok(records) => records,
+            Err(clusterdb_storage::Error::Compacted { .. }) => {
+                // Missed events: look at every fleet instead.
+                let now = engine.current_revision().await?;
+                reconcile_all(shared).await?;
+                cursor_version = save_cursor(shared, now, cursor_version).await?;
+                cursor = now;
+                continue;
+            }
+            Err(err) => return Err(err.into()),
+        };
+        let Some(last) = records.last().map(|r| r.revision) else {
+            if watch.changed().await.is_err() {
+                return Ok(()); // the store closed
+            }
+            continue;
+        };
+        let mut dirty = BTreeSet::new();
+        for record in &records {
+            match decode_event(record)?.data {
+                EventData::Fleet(fleet) => {
+                    dirty.insert(fleet.meta.id);
+                }
+                EventData::Instance(instance) => dirty.extend(instance.status.fleet_id),
+                _ => {}
+            }
+        }
+        for fleet_id in dirty {
+            reconcile(shared, &fleet_id).await?;
+        }
+        cursor_version = save_cursor(shared, last, cursor_version).await?;
+        cursor = last;
+    }
+}
+
+async fn load_cursor(shared: &Shared) -> Result<(Revision, Option<Revision>)> {
+    match shared.engine.get(&keys::system(CURSOR)).await? {
+        None => Ok((0, None)),
+        Some(entry) => {
+            let bytes: [u8; 8] = entry
+                .value
+                .as_slice()
+                .try_into()
+                .map_err(|_| Error::Internal("corrupt reconciler cursor".into()))?;
+            Ok((u64::from_le_bytes(bytes), Some(entry.mod_revision)))
+        }
+    }
+}
+
+/// Stores the cursor, on the condition that nobody else moved it.
+async fn save_cursor(
+    shared: &Shared,
+    cursor: Revision,
+    version: Option<Revision>,
+) -> Result<Option<Revision>> {
+    let key = keys::system(CURSOR);
+    let mut txn = Txn::new();
+    txn.expect_system(key.clone(), version);
+    txn.put(key, cursor.to_le_bytes().to_vec());
+    match txn.commit(&*shared.engine).await {
+        Ok(revision) => Ok(Some(revision)),
+        Err(TxnError::Fatal(err)) => Err(err),
+        Err(TxnError::Changed { .. }) => Err(Error::Internal(
+            "another fleet reconciler moved the cursor".into(),
+        )),
+    }
+}
+
+async fn reconcile_all(shared: &Arc<Shared>) -> Result<()> {
+    let fleets: Resources<FleetKind> = Resources::new(Arc::clone(shared));
+    let mut options = ListOptions::default().page_size(1000);
+    loop {
+        let page = fleets.list(&options).await?;
+        for fleet in &page.items {
+            reconcile(shared, fleet.id()).await?;
+        }
+        match page.next_page_token {
+            Some(token) => options = options.page_token(token),
+            None => return Ok(()),
+        }
+    }
+}
+
+/// Brings one fleet to its desired state, a chunk per commit.
+pub(crate) async fn reconcile(shared: &Arc<Shared>, fleet_id: &str) -> Result<()> {
+    let fleets: Resources<FleetKind> = Resources::new(Arc::clone(shared));
+    let instances: Resources<InstanceKind> = Resources::new(Arc::clone(shared));
+    for _ in 0..MAX_ROUNDS {
+        let Some(fleet) = fleets.find(fleet_id).await? else {
+            return Ok(());
+        };
+        let members = members(&instances, fleet_id).await?;
+        let Some(txn) = plan(&fleet, &members) else {
+            return Ok(());
+        };
+        match txn.commit(&*shared.engine).await {
+            Ok(_) => {}
+            // Someone changed the fleet or a member: look again.
+            Err(TxnError::Changed { .. }) => {}
+            // A generated member name was taken: try other names.
+            Err(TxnError::Fatal(Error::AlreadyExists { .. })) => {}
+            Err(TxnError::Fatal(err)) => return Err(err),
+        }
+    }
+    Ok(())
+}
+
+async fn members(instances: &Resources<InstanceKind>, fleet_id: &str) -> Result<Vec<Instance>> {
+    let mut options = ListOptions::default()
+        .page_size(1000)
+        .field("fleet_id", fleet_id);
+    let mut all = Vec::new();
+    loop {
+        let page = instances.list(&options).await?;
+        all.extend(page.items);
+        match page.next_page_token {
+            Some(token) => options = options.page_token(token),
+            None => return Ok(all),
+        }
+    }
+}
+
+/// The next commit that moves `fleet` toward its desired state, or `None`
+/// when it is there.
+fn plan(fleet: &Fleet, members: &[Instance]) -> Option<Txn> {
+    let mut txn = Txn::new();
+    let now = txn.now;
+    let desired = match fleet.status.state {
+        FleetState::Active => fleet.spec.capacity as usize,
+        FleetState::Deleting => 0,
+    };
+    let mut live: Vec<Instance> = members
+        .iter()
+        .filter(|m| m.status.state != InstanceState::Terminated)
+        .cloned()
+        .collect();
+    if live.len() < desired {
+        for _ in 0..(desired - live.len()).min(CHUNK) {
+            let mut member = new_object::<InstanceKind>(
+                Draft::new(
+                    member_name(fleet.name()),
+                    InstanceSpec {
+                        instance_type: fleet.spec.instance_type.clone(),
+                    },
+                ),
+                InstanceStatus {
+                    state: InstanceState::Pending,
+                    fleet_id: Some(fleet.meta.id.clone()),
+                    launched_at: None,
+                    stopped_at: None,
+                },
+                now,
+            );
+            // Created and started in one commit: the events show both
+            // steps, the store holds the running instance.
+            txn.event("created", &member);
+            walk(&mut member, &[InstanceState::Running], "start", now)
+                .expect("pending -> running is allowed");
+            txn.insert(&member);
+            txn.event("started", &member);
+            live.push(member);
+        }
+    } else if live.len() > desired {
+        // Terminate what serves least first: not running, then the newest.
+        live.sort_by_key(|m| {
+            (
+                m.status.state == InstanceState::Running,
+                std::cmp::Reverse(m.meta.id.clone()),
+            )
+        });
+        let excess = (live.len() - desired).min(CHUNK);
+        for member in live.drain(..excess) {
+            let mut next = member.clone();
+            walk(&mut next, &[InstanceState::Terminated], "terminate", now)
+                .expect("a live instance can always terminate");
+            txn.replace(&member, &next);
+            txn.event("terminated", &next);
+        }
+    }
+    let status = FleetStatus {
+        state: fleet.status.state,
+        instances: live.len() as u32,
+        running_instances: live
+            .iter()
+            .filter(|m| m.status.state == InstanceState::Running)
+            .count() as u32,
+    };
+    if fleet.status.state == FleetState::Deleting && live.is_empty() {
+        let mut last = fleet.clone();
+        last.status = status;
+        txn.remove(fleet);
+        txn.event("deleted", &last);
+    } else if status != fleet.status {
+        let mut next = fleet.clone();
+        next.status = status;
+        next.meta.updated_at = now;
+        txn.replace(fleet, &next);
+        txn.event("updated", &next);
+    } else if txn.is_empty() {
+        return None;
+    } else {
+        // Members changed but the recorded counts already match: still
+        // tie the commit to the fleet version that was read.
+        txn.expect_unchanged(fleet);
+    }
+    Some(txn)
+}
+
+/// A member name: the fleet's name (shortened to fit) and a random suffix.
+fn member_name(fleet_name: &str) -> String {
+    let suffix = ulid::Ulid::new().to_string().to_lowercase();
+    let suffix = &suffix[suffix.len() - 8..];
+    let keep = fleet_name.len().min(MAX_NAME_LEN - 9);
+    format!("{}-{suffix}", &fleet_name[..keep])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn member_names_are_valid_and_unique() {
+        let long = "f".repeat(63);
+        let a = member_name(&long);
+        let b = member_name(&long);
+        assert_ne!(a, b);
+        crate::meta::validate_name("instance configuration", &a).unwrap();
+        assert!(member_name("web-fleet").starts_with("web-fleet-"));
+    }
+}

@@ -1,0 +1,151 @@
+//! The generic resource model: a [`Kind`] describes one resource kind, an
+//! [`Object`] is one stored resource of that kind.
+
+use std::fmt::Debug;
+
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+
+use crate::error::Result;
+use crate::meta::{Meta, Tags};
+use crate::timestamp::Timestamp;
+use crate::validation::Context;
+
+/// A resource kind: its user-set spec, its server-managed status, and the
+/// rules the generic machinery in [`crate::Resources`] applies to it.
+pub trait Kind: Send + Sync + Sized + 'static {
+    /// Fields the user sets.
+    type Spec: Clone + Debug + PartialEq + Serialize + DeserializeOwned + Send + Sync;
+    /// Fields the server manages.
+    type Status: Clone + Debug + PartialEq + Serialize + DeserializeOwned + Send + Sync;
+
+    /// Kind name: the id prefix, the event type prefix and the key space
+    /// (`fleet` gives ids `fleet-…` and events `fleet.created`).
+    const NAME: &'static str;
+    /// What validation errors call the input, e.g. `fleet configuration`.
+    const SUBJECT: &'static str;
+    /// Schema version of the stored record; bump it when the stored shape
+    /// changes, and teach [`Kind::migrate`] the old one.
+    const SCHEMA: u16 = 1;
+    /// Secondary index fields besides tags that lists may filter on.
+    const INDEXED_FIELDS: &'static [&'static str] = &[];
+
+    /// Checks a spec (on create and update).
+    fn validate(spec: &Self::Spec, ctx: &Context) -> Result<()>;
+
+    /// The status of a newly created object.
+    fn initial_status(spec: &Self::Spec, now: Timestamp) -> Self::Status;
+
+    /// Values of [`Kind::INDEXED_FIELDS`] for `object` (omit a field to
+    /// leave the object out of that index).
+    fn indexed_values(_object: &Object<Self>) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
+
+    /// Whether the user may replace `current`'s spec with `next` now.
+    fn check_update(_current: &Object<Self>, _next: &Self::Spec) -> Result<()> {
+        Ok(())
+    }
+
+    /// Prepares a delete. Returns `false` to remove the object now, or
+    /// `true` after marking it as being deleted (a reconciler finishes the
+    /// delete later).
+    fn begin_delete(_object: &mut Object<Self>) -> bool {
+        false
+    }
+
+    /// Event actions written when the object is removed, in order.
+    fn delete_actions(_object: &Object<Self>) -> &'static [&'static str] {
+        &["deleted"]
+    }
+
+    /// Upgrades a record stored with an older schema version.
+    fn migrate(version: u16, _payload: &[u8]) -> Result<Object<Self>> {
+        Err(crate::Error::Internal(format!(
+            "{} record has unknown schema version {version}",
+            Self::NAME
+        )))
+    }
+}
+
+/// One resource: metadata, spec and status.
+#[derive(Serialize, Deserialize)]
+#[serde(bound = "")]
+pub struct Object<K: Kind> {
+    /// Id, name, timestamps, version, tags.
+    pub meta: Meta,
+    /// What the user asked for.
+    pub spec: K::Spec,
+    /// What the server observed or decided.
+    pub status: K::Status,
+}
+
+impl<K: Kind> Clone for Object<K> {
+    fn clone(&self) -> Self {
+        Object {
+            meta: self.meta.clone(),
+            spec: self.spec.clone(),
+            status: self.status.clone(),
+        }
+    }
+}
+
+impl<K: Kind> PartialEq for Object<K> {
+    fn eq(&self, other: &Self) -> bool {
+        self.meta == other.meta && self.spec == other.spec && self.status == other.status
+    }
+}
+
+impl<K: Kind> Debug for Object<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct(K::NAME)
+            .field("meta", &self.meta)
+            .field("spec", &self.spec)
+            .field("status", &self.status)
+            .finish()
+    }
+}
+
+impl<K: Kind> Object<K> {
+    /// Shorthand for `meta.id`.
+    pub fn id(&self) -> &str {
+        &self.meta.id
+    }
+
+    /// Shorthand for `meta.name`.
+    pub fn name(&self) -> &str {
+        &self.meta.name
+    }
+
+    /// Shorthand for `meta.resource_version`.
+    pub fn resource_version(&self) -> u64 {
+        self.meta.resource_version
+    }
+}
+
+/// What a user submits to create or replace a resource.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Draft<S> {
+    /// Unique name within the kind.
+    pub name: String,
+    /// Labels.
+    pub tags: Tags,
+    /// Kind-specific fields.
+    pub spec: S,
+}
+
+impl<S> Draft<S> {
+    /// A draft with no tags.
+    pub fn new(name: impl Into<String>, spec: S) -> Self {
+        Draft {
+            name: name.into(),
+            tags: Tags::new(),
+            spec,
+        }
+    }
+
+    /// Adds a tag.
+    pub fn tag(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.tags.insert(key.into(), value.into());
+        self
+    }
+}

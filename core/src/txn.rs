@@ -1,0 +1,223 @@
+//! Builds one atomic storage commit out of object writes and their events,
+//! and turns a failed precondition back into a meaningful error.
+
+use clusterdb_storage::{Commit, CommitError, Engine, Op, Precondition, Revision, envelope};
+
+use crate::codec::encode_object;
+use crate::error::{Error, Result};
+use crate::event::{EVENT_SCHEMA, StoredEvent};
+use crate::keys;
+use crate::resource::{Kind, Object};
+use crate::timestamp::Timestamp;
+
+/// What a failed precondition means.
+#[derive(Debug, Clone)]
+pub(crate) enum Expectation {
+    /// A name-index key must be free.
+    NameFree { kind: &'static str, name: String },
+    /// An object must be unchanged since it was read.
+    Unchanged { kind: &'static str, id: String },
+    /// A system record must be unchanged since it was read.
+    System,
+}
+
+/// Why a transaction did not commit.
+#[derive(Debug)]
+pub(crate) enum TxnError {
+    /// An object changed since it was read (retry, or report a conflict).
+    Changed {
+        kind: &'static str,
+        id: String,
+        now: Option<Revision>,
+    },
+    /// Any other failure.
+    Fatal(Error),
+}
+
+impl From<Error> for TxnError {
+    fn from(err: Error) -> Self {
+        TxnError::Fatal(err)
+    }
+}
+
+/// One commit under construction.
+pub(crate) struct Txn {
+    commit: Commit,
+    expectations: Vec<Expectation>,
+    /// The time stamped on everything this transaction writes.
+    pub now: Timestamp,
+}
+
+impl Txn {
+    pub fn new() -> Self {
+        Txn {
+            commit: Commit::default(),
+            expectations: Vec::new(),
+            now: Timestamp::now(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.commit.is_empty()
+    }
+
+    fn expect(&mut self, precondition: Precondition, meaning: Expectation) {
+        self.commit.preconditions.push(precondition);
+        self.expectations.push(meaning);
+    }
+
+    /// Requires a system record to be at `revision` (absent when `None`).
+    pub fn expect_system(&mut self, key: Vec<u8>, revision: Option<Revision>) {
+        let precondition = match revision {
+            Some(rev) => Precondition::AtRevision(key, rev),
+            None => Precondition::Absent(key),
+        };
+        self.expect(precondition, Expectation::System);
+    }
+
+    pub fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
+        self.commit.ops.push(Op::Put(key, value));
+    }
+
+    pub fn delete(&mut self, key: Vec<u8>) {
+        self.commit.ops.push(Op::Delete(key));
+    }
+
+    /// Appends the event `{kind}.{action}` carrying a snapshot of `object`.
+    pub fn event<K: Kind>(&mut self, action: &str, object: &Object<K>) {
+        let event = StoredEvent {
+            event_type: format!("{}.{action}", K::NAME),
+            kind: K::NAME.to_string(),
+            timestamp: self.now,
+            object: encode_object(object),
+        };
+        self.commit
+            .events
+            .push(envelope::encode(EVENT_SCHEMA, &event));
+    }
+
+    /// Stages a new object with its name and index entries.
+    pub fn insert<K: Kind>(&mut self, object: &Object<K>) {
+        let name_key = keys::name(K::NAME, &object.meta.name);
+        self.expect(
+            Precondition::Absent(name_key.clone()),
+            Expectation::NameFree {
+                kind: K::NAME,
+                name: object.meta.name.clone(),
+            },
+        );
+        self.put(name_key, object.meta.id.as_bytes().to_vec());
+        for (field, value) in index_values(object) {
+            self.put(
+                keys::index_entry(K::NAME, &field, &value, object.id()),
+                Vec::new(),
+            );
+        }
+        self.put(keys::object(K::NAME, object.id()), encode_object(object));
+    }
+
+    /// Stages `next` in place of `current` (read at its resource_version),
+    /// moving the name and index entries that changed.
+    pub fn replace<K: Kind>(&mut self, current: &Object<K>, next: &Object<K>) {
+        self.expect_unchanged(current);
+        if current.meta.name != next.meta.name {
+            let new_name = keys::name(K::NAME, &next.meta.name);
+            self.expect(
+                Precondition::Absent(new_name.clone()),
+                Expectation::NameFree {
+                    kind: K::NAME,
+                    name: next.meta.name.clone(),
+                },
+            );
+            self.delete(keys::name(K::NAME, &current.meta.name));
+            self.put(new_name, next.meta.id.as_bytes().to_vec());
+        }
+        let old = index_values(current);
+        let new = index_values(next);
+        for (field, value) in old.iter().filter(|entry| !new.contains(entry)) {
+            self.delete(keys::index_entry(K::NAME, field, value, current.id()));
+        }
+        for (field, value) in new.iter().filter(|entry| !old.contains(entry)) {
+            self.put(
+                keys::index_entry(K::NAME, field, value, next.id()),
+                Vec::new(),
+            );
+        }
+        self.put(keys::object(K::NAME, next.id()), encode_object(next));
+    }
+
+    /// Stages the removal of `current` (read at its resource_version).
+    pub fn remove<K: Kind>(&mut self, current: &Object<K>) {
+        self.expect_unchanged(current);
+        self.delete(keys::name(K::NAME, &current.meta.name));
+        for (field, value) in index_values(current) {
+            self.delete(keys::index_entry(K::NAME, &field, &value, current.id()));
+        }
+        self.delete(keys::object(K::NAME, current.id()));
+    }
+
+    /// Requires `current` to be unchanged since it was read, writing nothing.
+    pub fn expect_unchanged<K: Kind>(&mut self, current: &Object<K>) {
+        self.expect(
+            Precondition::AtRevision(
+                keys::object(K::NAME, current.id()),
+                current.resource_version(),
+            ),
+            Expectation::Unchanged {
+                kind: K::NAME,
+                id: current.meta.id.clone(),
+            },
+        );
+    }
+
+    /// Commits; returns the new revision.
+    pub async fn commit(self, engine: &dyn Engine) -> Result<Revision, TxnError> {
+        match engine.commit(self.commit).await {
+            Ok(revision) => Ok(revision),
+            Err(CommitError::Storage(err)) => Err(TxnError::Fatal(err.into())),
+            Err(CommitError::PreconditionFailed(failed)) => {
+                Err(match self.expectations.get(failed.index).cloned() {
+                    Some(Expectation::NameFree { kind, name }) => {
+                        TxnError::Fatal(Error::AlreadyExists { kind, name })
+                    }
+                    Some(Expectation::Unchanged { kind, id }) => TxnError::Changed {
+                        kind,
+                        id,
+                        now: failed.actual,
+                    },
+                    Some(Expectation::System) => TxnError::Changed {
+                        kind: "system record",
+                        id: String::from_utf8_lossy(&failed.key).into_owned(),
+                        now: failed.actual,
+                    },
+                    None => TxnError::Fatal(Error::Internal(
+                        "storage named an unknown precondition".into(),
+                    )),
+                })
+            }
+        }
+    }
+}
+
+/// Every index entry of an object: its tags and its kind's indexed fields.
+fn index_values<K: Kind>(object: &Object<K>) -> Vec<(String, String)> {
+    let mut entries: Vec<(String, String)> = object
+        .meta
+        .tags
+        .iter()
+        .map(|(k, v)| (keys::tag_field(k), v.clone()))
+        .collect();
+    entries.extend(
+        K::indexed_values(object)
+            .into_iter()
+            .map(|(field, value)| (field.to_string(), value)),
+    );
+    entries
+}
+
+/// Whether `object` carries `field == value` (tags as `tag:{key}`).
+pub(crate) fn has_index_value<K: Kind>(object: &Object<K>, field: &str, value: &str) -> bool {
+    index_values(object)
+        .iter()
+        .any(|(f, v)| f == field && v == value)
+}

@@ -1,0 +1,10 @@
+//! Integration tests of the in-process API.
+
+mod concurrency;
+mod crud;
+mod events;
+mod functions;
+mod instances;
+mod persistence;
+mod reconciler;
+mod support;

@@ -1,0 +1,94 @@
+//! Data files: everything survives close and reopen.
+
+use clusterdb::{ClusterDb, Draft, ErrorCode, FleetState, InstanceSpec, ListOptions};
+
+use crate::support::fleet;
+
+#[tokio::test]
+async fn write_close_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("data.redb");
+    let (fleet_id, instance_id, last_revision) = {
+        let db = ClusterDb::builder()
+            .reconcile(false)
+            .open(&path)
+            .await
+            .unwrap();
+        let f = db
+            .fleets()
+            .create(fleet("web", 2).tag("env", "prod"))
+            .await
+            .unwrap();
+        let i = db
+            .instances()
+            .create(Draft::new(
+                "vm",
+                InstanceSpec {
+                    instance_type: "t3.micro".into(),
+                },
+            ))
+            .await
+            .unwrap();
+        db.instances().start(i.id(), None).await.unwrap();
+        let rev = db.events().current_revision().await.unwrap();
+        // The file is locked while open.
+        let err = ClusterDb::open(&path)
+            .await
+            .err()
+            .expect("second open fails");
+        assert_eq!(
+            err,
+            clusterdb::Error::Storage(clusterdb::storage::Error::Locked)
+        );
+        assert_eq!(err.code(), ErrorCode::Unavailable);
+        db.close().await.unwrap();
+        (f.meta.id, i.meta.id, rev)
+    };
+    let db = ClusterDb::builder()
+        .reconcile(false)
+        .open(&path)
+        .await
+        .unwrap();
+    let f = db.fleets().get(&fleet_id).await.unwrap();
+    assert_eq!(
+        (f.name(), f.spec.capacity, f.status.state),
+        ("web", 2, FleetState::Active)
+    );
+    assert_eq!(db.fleets().get_by_name("web").await.unwrap().id(), fleet_id);
+    let tagged = db
+        .fleets()
+        .list(&ListOptions::default().tag("env", "prod"))
+        .await
+        .unwrap();
+    assert_eq!(tagged.items.len(), 1);
+    assert_eq!(
+        db.instances().get(&instance_id).await.unwrap().status.state,
+        clusterdb::InstanceState::Running
+    );
+    assert_eq!(db.events().current_revision().await.unwrap(), last_revision);
+    // fleet.created, instance.created, instance.started
+    assert_eq!(db.events().list(0, 100).await.unwrap().len(), 3);
+    let next = db.fleets().create(fleet("api", 1)).await.unwrap();
+    assert_eq!(next.resource_version(), last_revision + 1);
+    db.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_foreign_file_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("notes.txt");
+    std::fs::write(&path, "not a database ".repeat(500)).unwrap();
+    let err = ClusterDb::open(&path).await.err().expect("refused");
+    assert!(
+        matches!(
+            err,
+            clusterdb::Error::Storage(clusterdb::storage::Error::NotAStore { .. })
+        ),
+        "{err:?}"
+    );
+    assert_eq!(err.code(), ErrorCode::Internal);
+    assert!(
+        err.to_string().contains("is not a ClusterDB store"),
+        "{err}"
+    );
+}
