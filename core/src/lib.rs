@@ -33,6 +33,8 @@ pub mod compute;
 mod db;
 mod error;
 mod event;
+#[doc(hidden)]
+pub mod fuzzing;
 mod keys;
 mod list;
 mod meta;

@@ -4,6 +4,7 @@ mod concurrency;
 mod crud;
 mod events;
 mod functions;
+mod fuzz_bodies;
 mod instances;
 mod persistence;
 mod reconciler;

@@ -1,0 +1,147 @@
+//! In-process benchmarks of the core on a durable data file.
+//!
+//! Run: `cargo bench -p clusterdb-benches --bench core`
+//!
+//! Every create is durable (redb `Durability::Immediate`, one fsync per
+//! group commit). The reconciler is off so that only the create path is
+//! measured (fleet creates would otherwise also start instances).
+
+// `criterion_group!` generates undocumented functions.
+#![allow(missing_docs)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use clusterdb::{ClusterDb, Draft, FleetSpec, ListOptions};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn spec() -> FleetSpec {
+    FleetSpec {
+        description: "Web application fleet".into(),
+        capacity: 3,
+        instance_type: "t3.medium".into(),
+    }
+}
+
+struct Bench {
+    _dir: tempfile::TempDir,
+    db: ClusterDb,
+    names: Arc<AtomicU64>,
+}
+
+impl Bench {
+    fn open(rt: &tokio::runtime::Runtime) -> Self {
+        let dir = tempfile::tempdir_in(".").unwrap();
+        let path = dir.path().join("bench.redb");
+        let db = rt
+            .block_on(ClusterDb::builder().reconcile(false).open(path))
+            .unwrap();
+        Bench {
+            _dir: dir,
+            db,
+            names: Arc::new(AtomicU64::new(0)),
+        }
+    }
+}
+
+async fn create_one(db: &ClusterDb, names: &AtomicU64) {
+    let n = names.fetch_add(1, Ordering::Relaxed);
+    let draft = Draft::new(format!("fleet-{n}"), spec()).tag("environment", "production");
+    db.fleets().create(draft).await.unwrap();
+}
+
+/// Runs `iters` creates spread over `tasks` concurrent tasks.
+async fn create_concurrently(
+    db: &ClusterDb,
+    names: &Arc<AtomicU64>,
+    tasks: u64,
+    iters: u64,
+) -> Duration {
+    let start = Instant::now();
+    let handles: Vec<_> = (0..tasks)
+        .map(|t| {
+            let db = db.clone();
+            let names = Arc::clone(names);
+            let share = iters / tasks + u64::from(t < iters % tasks);
+            tokio::spawn(async move {
+                for _ in 0..share {
+                    create_one(&db, &names).await;
+                }
+            })
+        })
+        .collect();
+    for handle in handles {
+        handle.await.unwrap();
+    }
+    start.elapsed()
+}
+
+fn creates(c: &mut Criterion) {
+    let rt = runtime();
+    let bench = Bench::open(&rt);
+    let mut group = c.benchmark_group("create_fleet_durable");
+    group.throughput(Throughput::Elements(1));
+    group.sample_size(20);
+    group.measurement_time(Duration::from_secs(8));
+    for tasks in [1u64, 64] {
+        group.bench_function(format!("{tasks}_tasks"), |b| {
+            b.iter_custom(|iters| {
+                rt.block_on(create_concurrently(&bench.db, &bench.names, tasks, iters))
+            })
+        });
+    }
+    group.finish();
+}
+
+fn reads(c: &mut Criterion) {
+    let rt = runtime();
+    let bench = Bench::open(&rt);
+    let ids: Vec<String> = rt.block_on(async {
+        let mut ids = Vec::new();
+        for _ in 0..1000 {
+            create_one(&bench.db, &bench.names).await;
+        }
+        let mut options = ListOptions::default().page_size(1000);
+        loop {
+            let page = bench.db.fleets().list(&options).await.unwrap();
+            ids.extend(page.items.into_iter().map(|f| f.meta.id));
+            match page.next_page_token {
+                Some(token) => options = options.page_token(token),
+                None => break ids,
+            }
+        }
+    });
+    let mut group = c.benchmark_group("read");
+    group.throughput(Throughput::Elements(1));
+    let mut i = 0;
+    group.bench_function("get_by_id", |b| {
+        b.iter(|| {
+            i = (i + 1) % ids.len();
+            rt.block_on(bench.db.fleets().get(&ids[i])).unwrap()
+        })
+    });
+    let options = ListOptions::default().page_size(100);
+    group.throughput(Throughput::Elements(100));
+    group.bench_function("list_page_of_100", |b| {
+        b.iter(|| rt.block_on(bench.db.fleets().list(&options)).unwrap())
+    });
+    let tagged = ListOptions::default()
+        .page_size(100)
+        .tag("environment", "production");
+    group.bench_function("list_page_of_100_by_tag", |b| {
+        b.iter(|| rt.block_on(bench.db.fleets().list(&tagged)).unwrap())
+    });
+    group.finish();
+}
+
+criterion_group!(benches, creates, reads);
+criterion_main!(benches);

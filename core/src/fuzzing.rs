@@ -1,0 +1,31 @@
+//! Bodies of the fuzz targets in `fuzz/`: every parser of untrusted bytes.
+//! Each must return (an error is fine) and never panic, whatever the input.
+//! They also run as ordinary tests over a corpus (`tests/it/fuzz_bodies.rs`).
+
+use clusterdb_storage::EventRecord;
+
+use crate::compute::{FleetKind, FunctionKind, InstanceKind};
+use crate::list::{ListOptions, Query};
+
+/// A stored object record of every kind.
+pub fn stored_object(data: &[u8]) {
+    let _ = crate::codec::decode_object::<FleetKind>(data, 1);
+    let _ = crate::codec::decode_object::<InstanceKind>(data, 1);
+    let _ = crate::codec::decode_object::<FunctionKind>(data, 1);
+}
+
+/// A stored event record.
+pub fn stored_event(data: &[u8]) {
+    let record = EventRecord {
+        revision: 1,
+        index: 0,
+        payload: data.to_vec(),
+    };
+    let _ = crate::event::decode_event(&record);
+}
+
+/// A page token as a client sends it.
+pub fn page_token(data: &[u8]) {
+    let token = String::from_utf8_lossy(data);
+    let _ = Query::parse::<FleetKind>(&ListOptions::default().page_token(token.as_ref()));
+}
