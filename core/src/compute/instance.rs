@@ -243,3 +243,30 @@ impl Resources<InstanceKind> {
         .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compute::InstanceTypeCatalog;
+
+    #[test]
+    fn instance_type_must_be_in_the_catalog() {
+        let ctx = Context {
+            instance_types: InstanceTypeCatalog::default(),
+            runtimes: Vec::new(),
+        };
+        let ok = InstanceSpec {
+            instance_type: "m5.large".into(),
+        };
+        assert!(InstanceKind::validate(&ok, &ctx).is_ok());
+        let bad = InstanceSpec {
+            instance_type: "m9.giant".into(),
+        };
+        let err = InstanceKind::validate(&bad, &ctx).unwrap_err();
+        assert_eq!(err.code(), crate::ErrorCode::InvalidRequest);
+        assert_eq!(err.message(), "Invalid instance configuration");
+        let (field, reason) = err.field_violation().unwrap();
+        assert_eq!(field, "instance_type");
+        assert!(reason.starts_with("must be one of the catalog's instance types: "));
+    }
+}

@@ -122,6 +122,23 @@ async fn handlers_registered_after_open_are_found() {
 }
 
 #[tokio::test]
+async fn oversized_payloads_are_refused_before_running() {
+    let db = db_with_handlers().await;
+    let id = function(&db, "echo", "echo", 1000).await;
+    let err = db
+        .functions()
+        .invoke(&id, vec![0; (6 << 20) + 1])
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidRequest);
+    assert_eq!(
+        err.field_violation(),
+        Some(("payload", "must be at most 6291456 bytes"))
+    );
+    assert_eq!(db.functions().stats(&id).invocations, 0);
+}
+
+#[tokio::test]
 async fn unknown_runtimes_are_refused() {
     let db = db_with_handlers().await;
     let err = db
