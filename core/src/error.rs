@@ -171,7 +171,12 @@ impl Error {
             | Error::EventsCompacted { .. } => ErrorCode::FailedPrecondition,
             Error::FunctionFailed { .. } => ErrorCode::FunctionError,
             Error::FunctionTimedOut { .. } => ErrorCode::DeadlineExceeded,
-            Error::Storage(clusterdb_storage::Error::Closed | clusterdb_storage::Error::Locked)
+            Error::Storage(
+                clusterdb_storage::Error::Closed
+                | clusterdb_storage::Error::Locked
+                | clusterdb_storage::Error::Unavailable(_)
+                | clusterdb_storage::Error::OutcomeUnknown(_),
+            )
             | Error::Unavailable(_) => ErrorCode::Unavailable,
             Error::Storage(_) | Error::Internal(_) => ErrorCode::Internal,
         }
@@ -214,10 +219,10 @@ impl From<clusterdb_storage::Error> for Error {
         match err {
             S::Compacted {
                 requested,
-                compacted_before,
+                compacted_through,
             } => Error::EventsCompacted {
                 requested,
-                available_after: compacted_before.saturating_sub(1),
+                available_after: compacted_through,
             },
             other => Error::Storage(other),
         }

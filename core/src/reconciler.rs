@@ -34,8 +34,10 @@ use crate::txn::{Txn, TxnError};
 const CURSOR: &str = "cursor/fleet-reconciler";
 /// Events read per step.
 const BATCH: usize = 256;
-/// Instances created or terminated per commit.
-const CHUNK: usize = 100;
+/// Instances created or terminated per commit: about three keys and two
+/// events each, so a commit stays under etcd's default limit of 128
+/// operations per transaction.
+const CHUNK: usize = 20;
 /// Commits one fleet may take per pass before yielding.
 const MAX_ROUNDS: usize = 64;
 

@@ -56,7 +56,7 @@ impl Precondition {
     }
 }
 
-/// A write operation, applied in order.
+/// A write operation. Several ops on one key: the last one wins.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Op {
     /// Set `key` to `value`.
@@ -68,7 +68,8 @@ pub enum Op {
 /// One atomic unit of work: preconditions, then writes, then events.
 ///
 /// Either every precondition holds and everything is applied at one new
-/// revision, or nothing is applied.
+/// revision, or nothing is applied. A commit that changes nothing — no
+/// event, no put, and only deletes of absent keys — creates no revision.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Commit {
     /// Conditions checked against the state before the commit.
@@ -83,6 +84,18 @@ impl Commit {
     /// Whether the commit writes nothing and appends no event.
     pub fn is_empty(&self) -> bool {
         self.ops.is_empty() && self.events.is_empty()
+    }
+
+    /// The effect of [`Commit::ops`]: for each key, the value it is set to
+    /// (`None`: deleted), the last op on a key winning.
+    pub fn final_ops(&self) -> std::collections::BTreeMap<&[u8], Option<&[u8]>> {
+        self.ops
+            .iter()
+            .map(|op| match op {
+                Op::Put(key, value) => (key.as_slice(), Some(value.as_slice())),
+                Op::Delete(key) => (key.as_slice(), None),
+            })
+            .collect()
     }
 }
 
@@ -117,18 +130,23 @@ pub trait Engine: Send + Sync + 'static {
     ) -> Result<Page, Error>;
 
     /// Applies `commit` atomically and returns its new revision, or applies
-    /// nothing and names the first precondition that failed.
+    /// nothing and names the first precondition that failed. A commit that
+    /// writes nothing and appends no event creates no revision: when its
+    /// preconditions hold it returns the current revision.
     async fn commit(&self, commit: Commit) -> Result<Revision, CommitError>;
 
     /// Event records with a revision greater than `after`, in
     /// `(revision, index)` order: up to `limit` of them, except that a
     /// commit's events are never split (the last commit is returned whole),
     /// so a reader can resume from the last revision it saw. Fails with
-    /// [`Error::Compacted`] when events after `after` have been removed by
+    /// [`Error::Compacted`] when an event after `after` has been removed by
     /// [`Engine::compact_events`].
     async fn events_since(&self, after: Revision, limit: usize) -> Result<Vec<EventRecord>, Error>;
 
-    /// Removes event records with a revision lower than `before`.
+    /// Removes event records with a revision lower than `before` (and no
+    /// event committed after the call started). Readers behind the newest
+    /// removed event then get [`Error::Compacted`]; readers at or past it
+    /// lose nothing.
     async fn compact_events(&self, before: Revision) -> Result<(), Error>;
 
     /// The latest committed revision.

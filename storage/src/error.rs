@@ -30,17 +30,26 @@ pub enum Error {
     Closed,
     /// The requested events were removed from the log.
     #[error(
-        "events after revision {requested} were compacted; the log starts after revision {compacted_before}"
+        "events after revision {requested} were compacted; the log now starts after revision {compacted_through}"
     )]
     Compacted {
         /// The revision the caller asked to read after.
         requested: Revision,
-        /// Events with a revision below this one are gone.
-        compacted_before: Revision,
+        /// Every event at or below this revision is gone.
+        compacted_through: Revision,
     },
     /// A stored record could not be decoded.
     #[error("corrupt record: {0}")]
     Corrupt(String),
+    /// The store cannot be reached now (network, no quorum); nothing was
+    /// applied. Retrying later may succeed.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// A commit was sent but its fate is unknown (timeout, connection lost,
+    /// leader change): it may or may not have been applied. It is never
+    /// retried blindly; read the state to find out.
+    #[error("commit outcome unknown: {0}")]
+    OutcomeUnknown(String),
     /// The underlying storage failed (I/O, disk full, …).
     #[error("storage failure: {0}")]
     Backend(String),

@@ -10,14 +10,19 @@
 //!
 //! Engines:
 //! - [`RedbEngine`]: one redb file (or memory), with group commit.
+//! - `EtcdEngine` (feature `etcd`): an etcd cluster, shared by many nodes.
 //!
 //! Values are usually encoded with [`envelope`], a versioned postcard frame.
 
 mod contract;
 pub mod envelope;
 mod error;
+#[cfg(feature = "etcd")]
+mod etcd_engine;
 mod redb_engine;
 
 pub use contract::{Commit, Engine, Entry, EventRecord, Op, Page, Precondition, Revision};
 pub use error::{CommitError, Error, FailedPrecondition};
+#[cfg(feature = "etcd")]
+pub use etcd_engine::{EtcdEngine, EtcdOptions};
 pub use redb_engine::{RedbEngine, RedbOptions};

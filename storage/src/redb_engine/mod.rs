@@ -30,8 +30,8 @@ pub(crate) const META: TableDefinition<&str, u64> = TableDefinition::new("cluste
 pub(crate) const FORMAT_VERSION: &str = "format_version";
 /// Meta key: latest committed revision.
 pub(crate) const REVISION: &str = "revision";
-/// Meta key: events with a revision below this value were compacted away.
-pub(crate) const COMPACTED_BEFORE: &str = "events_compacted_before";
+/// Meta key: every event at or below this revision was compacted away.
+pub(crate) const COMPACTED_THROUGH: &str = "events_compacted_through";
 
 /// The on-disk format this release writes and the newest it reads.
 pub const CURRENT_FORMAT: u64 = 1;
@@ -147,7 +147,7 @@ fn initialise(db: &Database, path: &str) -> Result<Revision, Error> {
         let mut meta = txn.open_table(META)?;
         meta.insert(FORMAT_VERSION, CURRENT_FORMAT)?;
         meta.insert(REVISION, 0)?;
-        meta.insert(COMPACTED_BEFORE, 0)?;
+        meta.insert(COMPACTED_THROUGH, 0)?;
         0
     } else {
         if !names.iter().any(|n| n == META.name()) {
@@ -241,11 +241,11 @@ impl Engine for RedbEngine {
 
     async fn events_since(&self, after: Revision, limit: usize) -> Result<Vec<EventRecord>, Error> {
         let txn = self.read_txn()?;
-        let compacted_before = meta_value(&txn, COMPACTED_BEFORE)?;
-        if after.saturating_add(1) < compacted_before {
+        let compacted_through = meta_value(&txn, COMPACTED_THROUGH)?;
+        if after < compacted_through {
             return Err(Error::Compacted {
                 requested: after,
-                compacted_before,
+                compacted_through,
             });
         }
         let events = txn.open_table(EVENTS)?;

@@ -13,8 +13,8 @@ use std::sync::Arc;
 use redb::{Database, Durability, ReadableTable, WriteTransaction};
 use tokio::sync::{mpsc, oneshot, watch};
 
-use super::{COMPACTED_BEFORE, EVENTS, KV, META, REVISION, RedbOptions};
-use crate::contract::{Commit, Op, Revision};
+use super::{COMPACTED_THROUGH, EVENTS, KV, META, REVISION, RedbOptions};
+use crate::contract::{Commit, Revision};
 use crate::error::{CommitError, Error, FailedPrecondition};
 
 /// A unit of work for the writer.
@@ -127,17 +127,23 @@ fn apply(
                         outcomes.push(Outcome::Failed(failed));
                         continue;
                     }
-                    revision += 1;
-                    for op in &commit.ops {
-                        match op {
-                            Op::Put(key, value) => {
-                                kv.insert(key.as_slice(), (revision, value.as_slice()))?;
+                    let next = revision + 1;
+                    let mut modified = !commit.events.is_empty();
+                    for (key, value) in commit.final_ops() {
+                        match value {
+                            Some(value) => {
+                                kv.insert(key, (next, value))?;
+                                modified = true;
                             }
-                            Op::Delete(key) => {
-                                kv.remove(key.as_slice())?;
-                            }
+                            None => modified |= kv.remove(key)?.is_some(),
                         }
                     }
+                    if !modified {
+                        // Nothing changed: no new revision.
+                        outcomes.push(Outcome::Committed(revision));
+                        continue;
+                    }
+                    revision = next;
                     for (index, payload) in commit.events.iter().enumerate() {
                         let index = u32::try_from(index)
                             .map_err(|_| Error::Backend("too many events in one commit".into()))?;
@@ -192,12 +198,13 @@ fn compact(
     events: &mut redb::Table<(u64, u32), &[u8]>,
     before: Revision,
 ) -> Result<(), Error> {
+    let newest_removed = match events.range(..(before, 0u32))?.next_back() {
+        Some(entry) => entry?.0.value().0,
+        None => return Ok(()),
+    };
+    events.retain_in(..(before, 0u32), |_, _| false)?;
     let mut meta = txn.open_table(META)?;
-    let current = meta.get(COMPACTED_BEFORE)?.map(|v| v.value()).unwrap_or(0);
-    if before <= current {
-        return Ok(());
-    }
-    events.retain_in((0u64, 0u32)..(before, 0u32), |_, _| false)?;
-    meta.insert(COMPACTED_BEFORE, before)?;
+    let through = meta.get(COMPACTED_THROUGH)?.map(|v| v.value()).unwrap_or(0);
+    meta.insert(COMPACTED_THROUGH, through.max(newest_removed))?;
     Ok(())
 }

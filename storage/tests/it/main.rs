@@ -2,6 +2,8 @@
 //! [`Engine`] contract and run on each engine through a [`Harness`].
 
 mod conformance;
+#[cfg(feature = "etcd")]
+mod etcd;
 mod model;
 mod redb_file;
 
@@ -84,11 +86,67 @@ impl Harness for RedbMemory {
     }
 }
 
+/// An etcd engine on its own single-member etcd, under a fresh prefix.
+#[cfg(feature = "etcd")]
+pub struct EtcdStore {
+    cluster: clusterdb_testkit::EtcdCluster,
+    options: clusterdb_storage::EtcdOptions,
+    engine: Arc<clusterdb_storage::EtcdEngine>,
+}
+
+#[cfg(feature = "etcd")]
+impl EtcdStore {
+    /// Starts etcd and connects.
+    pub async fn start() -> Self {
+        let cluster = tokio::task::spawn_blocking(|| clusterdb_testkit::EtcdCluster::start(1))
+            .await
+            .unwrap();
+        let options = clusterdb_storage::EtcdOptions {
+            prefix: "/conformance/".into(),
+            ..Default::default()
+        };
+        let engine = clusterdb_storage::EtcdEngine::connect(&cluster.endpoints(), options.clone())
+            .await
+            .unwrap();
+        EtcdStore {
+            cluster,
+            options,
+            engine: Arc::new(engine),
+        }
+    }
+}
+
+#[cfg(feature = "etcd")]
+impl Harness for EtcdStore {
+    fn engine(&self) -> Arc<dyn Engine> {
+        self.engine.clone()
+    }
+
+    async fn reopen(&mut self) -> bool {
+        self.engine.close().await.unwrap();
+        let engine =
+            clusterdb_storage::EtcdEngine::connect(&self.cluster.endpoints(), self.options.clone())
+                .await
+                .unwrap();
+        self.engine = Arc::new(engine);
+        true
+    }
+}
+
 /// Declares one `#[tokio::test]` per engine for a generic async test
 /// function `fn(impl Harness)`.
 #[macro_export]
 macro_rules! for_each_engine {
     ($($test:ident),* $(,)?) => {
+        #[cfg(feature = "etcd")]
+        mod etcd_engine {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    super::$test($crate::EtcdStore::start().await).await;
+                }
+            )*
+        }
         mod redb_file_engine {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

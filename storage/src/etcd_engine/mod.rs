@@ -1,0 +1,423 @@
+//! The etcd engine: the same contract on an etcd cluster, so several
+//! ClusterDB nodes can share one store.
+//!
+//! - A commit is one etcd transaction: every precondition is a compare
+//!   (absent: `version == 0`; at revision R: `mod_revision == R`), the puts,
+//!   deletes and event records are its success branch, and its failure
+//!   branch reads the compared keys so a failed commit names the failed
+//!   precondition exactly. The revision is etcd's.
+//! - Commits run concurrently over one multiplexed gRPC connection; the
+//!   engine takes no lock.
+//! - Events: see [`log`]. They live in ordinary keys, so etcd's own MVCC
+//!   compaction never removes an event the log still promises.
+//! - Errors: an unreachable cluster is [`Error::Unavailable`]; a commit
+//!   whose fate is unknown (timeout, lost connection, leader change) is
+//!   [`Error::OutcomeUnknown`] and is never retried by the engine.
+
+mod keys;
+mod log;
+
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use etcd_client::{
+    Client, Compare, CompareOp, ConnectOptions, GetOptions, Txn, TxnOp, TxnOpResponse,
+};
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
+
+use crate::contract::{Commit, Engine, Entry, EventRecord, Page, Precondition, Revision};
+use crate::error::{CommitError, Error, FailedPrecondition};
+use keys::{Keys, prefix_end};
+
+/// The on-etcd format this release writes and the newest it reads.
+const CURRENT_FORMAT: u64 = 1;
+
+/// How to reach and use an etcd cluster.
+#[derive(Debug, Clone)]
+pub struct EtcdOptions {
+    /// Every key the engine writes starts with this. Default `/clusterdb/`.
+    pub prefix: String,
+    /// Limit for one request; a commit that hits it has an unknown outcome.
+    /// Default 5 s.
+    pub request_timeout: Duration,
+    /// Limit for establishing a connection. Default 5 s.
+    pub connect_timeout: Duration,
+}
+
+impl Default for EtcdOptions {
+    fn default() -> Self {
+        EtcdOptions {
+            prefix: "/clusterdb/".into(),
+            request_timeout: Duration::from_secs(5),
+            connect_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// The etcd storage engine.
+pub struct EtcdEngine {
+    client: Client,
+    keys: Keys,
+    closed: AtomicBool,
+    published: Arc<watch::Sender<Revision>>,
+    revision: watch::Receiver<Revision>,
+    mover: Arc<Notify>,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+}
+
+/// Whether a gRPC status says the request was refused as such (so nothing
+/// was applied) rather than lost on the way.
+fn refused(status: &etcd_client::Error) -> bool {
+    use grpc_code::*;
+    match status {
+        etcd_client::Error::GRpcStatus(s) => matches!(
+            s.code() as i32,
+            INVALID_ARGUMENT
+                | FAILED_PRECONDITION
+                | OUT_OF_RANGE
+                | RESOURCE_EXHAUSTED
+                | PERMISSION_DENIED
+                | UNAUTHENTICATED
+        ),
+        etcd_client::Error::InvalidArgs(_) | etcd_client::Error::InvalidUri(_) => true,
+        _ => false,
+    }
+}
+
+/// Whether the request never left this process (no connection).
+fn never_sent(err: &etcd_client::Error) -> bool {
+    let text = err.to_string();
+    matches!(err, etcd_client::Error::TransportError(_))
+        || text.contains("tcp connect error")
+        || text.contains("Connection refused")
+}
+
+/// The gRPC status codes (fixed by the gRPC spec) that mean "refused".
+mod grpc_code {
+    pub const INVALID_ARGUMENT: i32 = 3;
+    pub const PERMISSION_DENIED: i32 = 7;
+    pub const RESOURCE_EXHAUSTED: i32 = 8;
+    pub const FAILED_PRECONDITION: i32 = 9;
+    pub const OUT_OF_RANGE: i32 = 11;
+    pub const UNAUTHENTICATED: i32 = 16;
+}
+
+/// The error for a failed read (reads are safe to retry).
+pub(super) fn read_error(err: etcd_client::Error) -> Error {
+    if refused(&err) {
+        Error::Backend(format!("etcd refused the request: {err}"))
+    } else {
+        Error::Unavailable(format!("etcd: {err}"))
+    }
+}
+
+/// The error for a failed commit: refused and unsent commits were not
+/// applied; anything else may have been.
+fn commit_error(err: etcd_client::Error) -> Error {
+    if refused(&err) {
+        Error::Backend(format!("etcd refused the commit: {err}"))
+    } else if never_sent(&err) {
+        Error::Unavailable(format!("etcd: {err}"))
+    } else {
+        Error::OutcomeUnknown(format!("etcd: {err}"))
+    }
+}
+
+fn to_i64(revision: Revision) -> i64 {
+    i64::try_from(revision).unwrap_or(i64::MAX)
+}
+
+fn to_revision(revision: i64) -> Revision {
+    u64::try_from(revision).unwrap_or(0)
+}
+
+impl EtcdEngine {
+    /// Connects to the cluster at `endpoints` (e.g. `http://127.0.0.1:2379`)
+    /// and checks (or, on an empty prefix, writes) the store's format.
+    pub async fn connect(endpoints: &[String], options: EtcdOptions) -> Result<Self, Error> {
+        let connect = ConnectOptions::new()
+            .with_timeout(options.request_timeout)
+            .with_connect_timeout(options.connect_timeout)
+            .with_keep_alive(Duration::from_secs(10), Duration::from_secs(5));
+        let client = Client::connect(endpoints, Some(connect))
+            .await
+            .map_err(|err| {
+                Error::Unavailable(format!("cannot connect to etcd at {endpoints:?}: {err}"))
+            })?;
+        let keys = Keys::new(&options.prefix);
+        let revision = Self::initialise(&client, &keys, endpoints).await?;
+        let (published, revision_rx) = watch::channel(revision);
+        let published = Arc::new(published);
+        let mover = Arc::new(Notify::new());
+        let tasks = vec![
+            tokio::spawn(log::run_mover(
+                client.clone(),
+                keys.clone(),
+                Arc::clone(&mover),
+            )),
+            tokio::spawn(log::run_watch(
+                client.clone(),
+                keys.clone(),
+                Arc::clone(&published),
+            )),
+        ];
+        // Events left pending by a node that died are moved too.
+        mover.notify_one();
+        Ok(EtcdEngine {
+            client,
+            keys,
+            closed: AtomicBool::new(false),
+            published,
+            revision: revision_rx,
+            mover,
+            tasks: Mutex::new(tasks),
+        })
+    }
+
+    async fn initialise(
+        client: &Client,
+        keys: &Keys,
+        endpoints: &[String],
+    ) -> Result<Revision, Error> {
+        let format = keys.format();
+        let txn = Txn::new()
+            .when([Compare::version(format.clone(), CompareOp::Equal, 0)])
+            .and_then([TxnOp::put(format.clone(), CURRENT_FORMAT.to_string(), None)])
+            .or_else([TxnOp::get(format, None)]);
+        let response = client.kv_client().txn(txn).await.map_err(read_error)?;
+        let revision = to_revision(response.header().map_or(0, |h| h.revision()));
+        if response.succeeded() {
+            return Ok(revision);
+        }
+        let stored = response.op_responses().into_iter().find_map(|r| match r {
+            TxnOpResponse::Get(get) => get.kvs().first().map(|kv| kv.value().to_vec()),
+            _ => None,
+        });
+        let found = stored
+            .as_deref()
+            .and_then(|v| std::str::from_utf8(v).ok())
+            .and_then(|v| v.parse::<u64>().ok())
+            .ok_or_else(|| Error::NotAStore {
+                path: format!("{endpoints:?}"),
+                reason: "the prefix holds something that is not a ClusterDB format marker".into(),
+            })?;
+        if found > CURRENT_FORMAT {
+            return Err(Error::UnsupportedFormat {
+                found,
+                supported: CURRENT_FORMAT,
+            });
+        }
+        Ok(revision)
+    }
+
+    fn check_open(&self) -> Result<(), Error> {
+        if self.closed.load(Ordering::Acquire) {
+            Err(Error::Closed)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn publish(&self, revision: Revision) {
+        self.published.send_if_modified(|current| {
+            let newer = revision > *current;
+            if newer {
+                *current = revision;
+            }
+            newer
+        });
+    }
+}
+
+fn precondition_compare(keys: &Keys, precondition: &Precondition) -> Compare {
+    match precondition {
+        Precondition::Absent(key) => Compare::version(keys.data(key), CompareOp::Equal, 0),
+        Precondition::AtRevision(key, revision) => {
+            Compare::mod_revision(keys.data(key), CompareOp::Equal, to_i64(*revision))
+        }
+    }
+}
+
+#[async_trait]
+impl Engine for EtcdEngine {
+    async fn get(&self, key: &[u8]) -> Result<Option<Entry>, Error> {
+        self.check_open()?;
+        let response = self
+            .client
+            .kv_client()
+            .get(self.keys.data(key), None)
+            .await
+            .map_err(read_error)?;
+        Ok(response.kvs().first().map(|kv| Entry {
+            value: kv.value().to_vec(),
+            mod_revision: to_revision(kv.mod_revision()),
+        }))
+    }
+
+    async fn range(
+        &self,
+        prefix: &[u8],
+        start_after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Page, Error> {
+        self.check_open()?;
+        let start = match start_after {
+            Some(after) if after >= prefix => [self.keys.data(after).as_slice(), &[0]].concat(),
+            _ => self.keys.data(prefix),
+        };
+        // etcd reads "limit 0" as "no limit".
+        let options = GetOptions::new()
+            .with_range(prefix_end(&self.keys.data(prefix)))
+            .with_limit(to_i64(limit.max(1) as u64));
+        let response = self
+            .client
+            .kv_client()
+            .get(start, Some(options))
+            .await
+            .map_err(read_error)?;
+        let revision = to_revision(response.header().map_or(0, |h| h.revision()));
+        let strip = self.keys.data_len();
+        let mut entries: Vec<(Vec<u8>, Entry)> = response
+            .kvs()
+            .iter()
+            .map(|kv| {
+                (
+                    kv.key()[strip..].to_vec(),
+                    Entry {
+                        value: kv.value().to_vec(),
+                        mod_revision: to_revision(kv.mod_revision()),
+                    },
+                )
+            })
+            .collect();
+        let mut more = response.more();
+        if limit == 0 {
+            more = !entries.is_empty();
+            entries.clear();
+        }
+        Ok(Page {
+            entries,
+            more,
+            revision,
+        })
+    }
+
+    async fn commit(&self, commit: Commit) -> Result<Revision, CommitError> {
+        self.check_open()?;
+        let compares: Vec<Compare> = commit
+            .preconditions
+            .iter()
+            .map(|p| precondition_compare(&self.keys, p))
+            .collect();
+        // One op per key: etcd refuses a transaction naming a key twice.
+        let mut ops: Vec<TxnOp> = commit
+            .final_ops()
+            .into_iter()
+            .map(|(key, value)| match value {
+                Some(value) => TxnOp::put(self.keys.data(key), value, None),
+                None => TxnOp::delete(self.keys.data(key), None),
+            })
+            .collect();
+        let has_events = !commit.events.is_empty();
+        if has_events {
+            let id = ulid::Ulid::new().to_string();
+            for (index, payload) in commit.events.into_iter().enumerate() {
+                let index = u32::try_from(index)
+                    .map_err(|_| Error::Backend("too many events in one commit".into()))?;
+                ops.push(TxnOp::put(self.keys.pending(&id, index), payload, None));
+            }
+        }
+        let reads: Vec<TxnOp> = commit
+            .preconditions
+            .iter()
+            .map(|p| TxnOp::get(self.keys.data(p.key()), None))
+            .collect();
+        let txn = Txn::new().when(compares).and_then(ops).or_else(reads);
+        let response = self
+            .client
+            .kv_client()
+            .txn(txn)
+            .await
+            .map_err(commit_error)?;
+        let revision = to_revision(response.header().map_or(0, |h| h.revision()));
+        if response.succeeded() {
+            self.publish(revision);
+            if has_events {
+                self.mover.notify_one();
+            }
+            return Ok(revision);
+        }
+        // The failure branch read every compared key at the same revision.
+        for (index, (precondition, read)) in commit
+            .preconditions
+            .iter()
+            .zip(response.op_responses())
+            .enumerate()
+        {
+            let actual = match read {
+                TxnOpResponse::Get(get) => {
+                    get.kvs().first().map(|kv| to_revision(kv.mod_revision()))
+                }
+                _ => None,
+            };
+            if !precondition.holds(actual) {
+                return Err(CommitError::PreconditionFailed(FailedPrecondition {
+                    index,
+                    key: precondition.key().to_vec(),
+                    actual,
+                }));
+            }
+        }
+        Err(Error::Backend("etcd refused a commit whose preconditions all hold".into()).into())
+    }
+
+    async fn events_since(&self, after: Revision, limit: usize) -> Result<Vec<EventRecord>, Error> {
+        self.check_open()?;
+        log::events_since(&self.client, &self.keys, after, limit).await
+    }
+
+    async fn compact_events(&self, before: Revision) -> Result<(), Error> {
+        self.check_open()?;
+        log::compact(&self.client, &self.keys, before).await
+    }
+
+    async fn current_revision(&self) -> Result<Revision, Error> {
+        self.check_open()?;
+        let response = self
+            .client
+            .kv_client()
+            .get(
+                self.keys.format(),
+                Some(GetOptions::new().with_count_only()),
+            )
+            .await
+            .map_err(read_error)?;
+        Ok(to_revision(response.header().map_or(0, |h| h.revision())))
+    }
+
+    fn watch_revision(&self) -> watch::Receiver<Revision> {
+        self.revision.clone()
+    }
+
+    async fn close(&self) -> Result<(), Error> {
+        self.closed.store(true, Ordering::Release);
+        let tasks = std::mem::take(&mut *self.tasks.lock().unwrap_or_else(|p| p.into_inner()));
+        for task in tasks {
+            task.abort();
+            let _ = task.await;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for EtcdEngine {
+    fn drop(&mut self) {
+        for task in self.tasks.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+            task.abort();
+        }
+    }
+}
