@@ -1,6 +1,8 @@
 //! In-process benchmarks of the core on a durable data file.
 //!
-//! Run: `cargo bench -p clusterdb-benches --bench core`
+//! Run: `cargo bench -p clusterdb-benches --bench core`; add
+//! `--features etcd` to run the create benchmark on an etcd member (started
+//! here, on loopback) beside redb.
 //!
 //! Every create is durable (redb `Durability::Immediate`, one fsync per
 //! group commit). The reconciler is off so that only the create path is
@@ -34,11 +36,14 @@ fn spec() -> FleetSpec {
 
 struct Bench {
     _dir: tempfile::TempDir,
+    #[cfg(feature = "etcd")]
+    _etcd: Option<clusterdb_testkit::EtcdCluster>,
     db: ClusterDb,
     names: Arc<AtomicU64>,
 }
 
 impl Bench {
+    /// A durable redb data file on the working directory's disk.
     fn open(rt: &tokio::runtime::Runtime) -> Self {
         let dir = tempfile::tempdir_in(".").unwrap();
         let path = dir.path().join("bench.redb");
@@ -47,6 +52,32 @@ impl Bench {
             .unwrap();
         Bench {
             _dir: dir,
+            #[cfg(feature = "etcd")]
+            _etcd: None,
+            db,
+            names: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// A single etcd member (data on the working directory's disk).
+    #[cfg(feature = "etcd")]
+    fn open_etcd(rt: &tokio::runtime::Runtime) -> Self {
+        use clusterdb::storage::{EtcdEngine, EtcdOptions};
+        let dir = tempfile::tempdir_in(".").unwrap();
+        let etcd = clusterdb_testkit::EtcdCluster::start(1);
+        let db = rt.block_on(async {
+            let engine = EtcdEngine::connect(&etcd.endpoints(), EtcdOptions::default())
+                .await
+                .unwrap();
+            ClusterDb::builder()
+                .reconcile(false)
+                .open_with(Arc::new(engine))
+                .await
+                .unwrap()
+        });
+        Bench {
+            _dir: dir,
+            _etcd: Some(etcd),
             db,
             names: Arc::new(AtomicU64::new(0)),
         }
@@ -96,6 +127,15 @@ fn creates(c: &mut Criterion) {
         group.bench_function(format!("{tasks}_tasks"), |b| {
             b.iter_custom(|iters| {
                 rt.block_on(create_concurrently(&bench.db, &bench.names, tasks, iters))
+            })
+        });
+    }
+    #[cfg(feature = "etcd")]
+    {
+        let etcd = Bench::open_etcd(&rt);
+        group.bench_function("64_tasks_etcd", |b| {
+            b.iter_custom(|iters| {
+                rt.block_on(create_concurrently(&etcd.db, &etcd.names, 64, iters))
             })
         });
     }

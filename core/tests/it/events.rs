@@ -200,11 +200,27 @@ async fn listing_is_bounded_and_compaction_is_reported() {
         ErrorCode::InvalidRequest
     );
     assert_eq!(db.events().list(0, 3).await.unwrap().len(), 3);
-    db.events().compact(5).await.unwrap();
+    let revisions: Vec<_> = db
+        .events()
+        .list(0, 100)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.revision)
+        .collect();
+    // Drop the first four events.
+    db.events().compact(revisions[4]).await.unwrap();
     let err = db.events().list(0, 10).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::FailedPrecondition);
-    assert_eq!(db.events().list(4, 10).await.unwrap().len(), 6);
-    let mut old = db.events().subscribe(1);
+    assert_eq!(
+        err,
+        clusterdb::Error::EventsCompacted {
+            requested: 0,
+            available_after: revisions[3]
+        }
+    );
+    assert_eq!(db.events().list(revisions[3], 10).await.unwrap().len(), 6);
+    let mut old = db.events().subscribe(revisions[0]);
     assert_eq!(
         old.next().await.unwrap_err().code(),
         ErrorCode::FailedPrecondition

@@ -6,7 +6,9 @@ use std::time::Duration;
 use clusterdb::compute::InvocationStatus;
 use clusterdb::{ClusterDb, Draft, Error, ErrorCode, FunctionSpec, NativeRuntime};
 
-async fn db_with_handlers() -> ClusterDb {
+use crate::support::{TestDb, db_with};
+
+async fn db_with_handlers() -> TestDb {
     let native = Arc::new(NativeRuntime::new());
     native.register("echo", |req| async move {
         let greeting = req.env.get("GREETING").cloned().unwrap_or_default();
@@ -18,12 +20,7 @@ async fn db_with_handlers() -> ClusterDb {
         Ok(Vec::new())
     });
     native.register("panic", |_| async { panic!("handler bug") });
-    ClusterDb::builder()
-        .runtime(native)
-        .reconcile(false)
-        .open_in_memory()
-        .await
-        .unwrap()
+    db_with(ClusterDb::builder().runtime(native).reconcile(false)).await
 }
 
 async fn function(db: &ClusterDb, name: &str, handler: &str, timeout_ms: u32) -> String {
@@ -106,12 +103,12 @@ async fn failures_are_distinct_errors() {
 #[tokio::test]
 async fn handlers_registered_after_open_are_found() {
     let native = Arc::new(NativeRuntime::new());
-    let db = ClusterDb::builder()
-        .runtime(native.clone())
-        .reconcile(false)
-        .open_in_memory()
-        .await
-        .unwrap();
+    let db = db_with(
+        ClusterDb::builder()
+            .runtime(native.clone())
+            .reconcile(false),
+    )
+    .await;
     let id = function(&db, "late", "late", 1000).await;
     assert!(db.functions().invoke(&id, vec![]).await.is_err());
     native.register("late", |_| async { Ok(b"here".to_vec()) });

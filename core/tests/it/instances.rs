@@ -116,7 +116,7 @@ fn model(state: InstanceState, op: Op) -> Option<InstanceState> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(ProptestConfig::with_cases(crate::support::cases(64)))]
 
     #[test]
     fn random_operations_only_take_allowed_transitions(

@@ -1,4 +1,8 @@
-//! Integration tests of the in-process API.
+//! Integration tests of the in-process API, on the redb engine. The etcd
+//! binary (`tests/etcd`) runs the engine-independent modules again on etcd.
+
+/// The engine these tests run on.
+pub const ENGINE: support::EngineKind = support::EngineKind::Redb;
 
 mod concurrency;
 mod crud;

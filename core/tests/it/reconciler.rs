@@ -5,7 +5,7 @@ use clusterdb::{
 };
 use proptest::prelude::*;
 
-use crate::support::{eventually, fleet};
+use crate::support::{Store, db, eventually, fleet};
 
 async fn live_members(db: &ClusterDb, fleet_id: &str) -> Vec<Instance> {
     let page = db
@@ -41,7 +41,7 @@ async fn converged(db: &ClusterDb, fleet_id: &str, capacity: u32) -> Fleet {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn capacity_brings_running_instances_up_and_down() {
-    let db = ClusterDb::open_in_memory().await.unwrap();
+    let db = db().await;
     let f = db.fleets().create(fleet("web-fleet", 3)).await.unwrap();
     let f = converged(&db, f.id(), 3).await;
     assert_eq!(f.status.state, FleetState::Active);
@@ -100,7 +100,7 @@ async fn capacity_brings_running_instances_up_and_down() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deleting_a_fleet_terminates_its_members_then_removes_it() {
-    let db = ClusterDb::open_in_memory().await.unwrap();
+    let db = db().await;
     let f = db.fleets().create(fleet("batch", 4)).await.unwrap();
     converged(&db, f.id(), 4).await;
     let deleting = db.fleets().delete(f.id(), None).await.unwrap();
@@ -130,12 +130,11 @@ async fn deleting_a_fleet_terminates_its_members_then_removes_it() {
     db.close().await.unwrap();
 }
 
-/// Applies capacities one after another, reopening the file where asked
+/// Applies capacities one after another, reopening the store where asked
 /// (before the reconciler has caught up), then checks convergence.
 async fn capacity_sequence(steps: Vec<(u32, bool)>) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("data.redb");
-    let mut db = ClusterDb::open(&path).await.unwrap();
+    let store = Store::new().await;
+    let mut db = store.open(ClusterDb::builder()).await;
     let id = db.fleets().create(fleet("web", 1)).await.unwrap().meta.id;
     let mut capacity = 1;
     for (next, restart) in steps {
@@ -146,7 +145,7 @@ async fn capacity_sequence(steps: Vec<(u32, bool)>) {
         capacity = next;
         if restart {
             db.close().await.unwrap();
-            db = ClusterDb::open(&path).await.unwrap();
+            db = store.open(ClusterDb::builder()).await;
         }
     }
     converged(&db, &id, capacity).await;
@@ -165,7 +164,7 @@ async fn capacity_sequence(steps: Vec<(u32, bool)>) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(12))]
+    #![proptest_config(ProptestConfig::with_cases(crate::support::cases(12)))]
 
     #[test]
     fn converges_for_random_capacity_sequences_across_restarts(
@@ -182,21 +181,16 @@ proptest! {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_reconciler_resumes_from_its_stored_cursor() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("data.redb");
+    let store = Store::new().await;
     // Write while no reconciler runs: the events wait in the log.
-    let db = ClusterDb::builder()
-        .reconcile(false)
-        .open(&path)
-        .await
-        .unwrap();
+    let db = store.open(ClusterDb::builder().reconcile(false)).await;
     let id = db.fleets().create(fleet("web", 5)).await.unwrap().meta.id;
     db.close().await.unwrap();
-    let db = ClusterDb::open(&path).await.unwrap();
+    let db = store.open(ClusterDb::builder()).await;
     converged(&db, &id, 5).await;
     db.close().await.unwrap();
     // A restart replays nothing it already handled: no new instances.
-    let db = ClusterDb::open(&path).await.unwrap();
+    let db = store.open(ClusterDb::builder()).await;
     let before = db.events().current_revision().await.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     let created = db

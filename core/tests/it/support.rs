@@ -1,17 +1,129 @@
-//! Helpers shared by the tests.
+//! Helpers shared by the tests, and the engine they run on: the test
+//! binary's root sets `ENGINE`, so the same tests run on redb and on etcd.
 
 use std::future::Future;
+use std::ops::Deref;
+use std::path::PathBuf;
 use std::time::Duration;
 
-use clusterdb::{ClusterDb, Draft, FleetSpec};
+use clusterdb::storage::RedbOptions;
+use clusterdb::{Builder, ClusterDb, Draft, FleetSpec};
 
-/// An in-memory database without reconcilers, so event sequences are exact.
-pub async fn quiet_db() -> ClusterDb {
-    ClusterDb::builder()
-        .reconcile(false)
-        .open_in_memory()
-        .await
-        .unwrap()
+/// The storage engine a test binary runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(dead_code)]
+pub enum EngineKind {
+    /// A redb file in a temporary directory.
+    Redb,
+    /// A single-member etcd started for the test.
+    Etcd,
+}
+
+/// Where a test's data lives; it can be opened again after a close.
+pub struct Store {
+    dir: tempfile::TempDir,
+    #[cfg(feature = "etcd")]
+    etcd: Option<clusterdb_testkit::EtcdCluster>,
+}
+
+impl Store {
+    /// A fresh, empty store on the binary's engine.
+    pub async fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        match crate::ENGINE {
+            EngineKind::Redb => Store {
+                dir,
+                #[cfg(feature = "etcd")]
+                etcd: None,
+            },
+            #[cfg(feature = "etcd")]
+            EngineKind::Etcd => {
+                let cluster =
+                    tokio::task::spawn_blocking(|| clusterdb_testkit::EtcdCluster::start(1))
+                        .await
+                        .unwrap();
+                Store {
+                    dir,
+                    etcd: Some(cluster),
+                }
+            }
+            #[cfg(not(feature = "etcd"))]
+            EngineKind::Etcd => unreachable!("the etcd tests need the etcd feature"),
+        }
+    }
+
+    fn path(&self) -> PathBuf {
+        self.dir.path().join("data.redb")
+    }
+
+    /// Opens a database on this store.
+    pub async fn open(&self, builder: Builder) -> ClusterDb {
+        #[cfg(feature = "etcd")]
+        if let Some(cluster) = &self.etcd {
+            let engine = clusterdb::storage::EtcdEngine::connect(
+                &cluster.endpoints(),
+                clusterdb::storage::EtcdOptions::default(),
+            )
+            .await
+            .unwrap();
+            return builder
+                .open_with(std::sync::Arc::new(engine))
+                .await
+                .unwrap();
+        }
+        // Durability is the storage tests' business; skip the fsyncs here.
+        let fast = RedbOptions {
+            durable: false,
+            ..RedbOptions::default()
+        };
+        builder.redb_options(fast).open(self.path()).await.unwrap()
+    }
+}
+
+/// A database and the store it lives on (kept alive as long as the test).
+pub struct TestDb {
+    db: ClusterDb,
+    _store: Store,
+}
+
+impl Deref for TestDb {
+    type Target = ClusterDb;
+
+    fn deref(&self) -> &ClusterDb {
+        &self.db
+    }
+}
+
+impl TestDb {
+    /// Closes the database.
+    pub async fn close(self) -> clusterdb::Result<()> {
+        self.db.close().await
+    }
+}
+
+/// A database opened with `builder` on a fresh store.
+pub async fn db_with(builder: Builder) -> TestDb {
+    let store = Store::new().await;
+    let db = store.open(builder).await;
+    TestDb { db, _store: store }
+}
+
+/// A database with the reconciler running.
+pub async fn db() -> TestDb {
+    db_with(ClusterDb::builder()).await
+}
+
+/// A database without reconcilers, so event sequences are exact.
+pub async fn quiet_db() -> TestDb {
+    db_with(ClusterDb::builder().reconcile(false)).await
+}
+
+/// Property-test cases: fewer where every case starts a server.
+pub fn cases(redb: u32) -> u32 {
+    match crate::ENGINE {
+        EngineKind::Redb => redb,
+        EngineKind::Etcd => (redb / 8).max(2),
+    }
 }
 
 /// A fleet draft of `capacity` t3.medium instances.

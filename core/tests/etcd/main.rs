@@ -1,0 +1,20 @@
+//! The in-process API's integration tests — the same modules as `tests/it`
+//! — on the etcd engine, each database on its own etcd member.
+
+/// The engine these tests run on.
+pub const ENGINE: support::EngineKind = support::EngineKind::Etcd;
+
+#[path = "../it/concurrency.rs"]
+mod concurrency;
+#[path = "../it/crud.rs"]
+mod crud;
+#[path = "../it/events.rs"]
+mod events;
+#[path = "../it/functions.rs"]
+mod functions;
+#[path = "../it/instances.rs"]
+mod instances;
+#[path = "../it/reconciler.rs"]
+mod reconciler;
+#[path = "../it/support.rs"]
+mod support;
