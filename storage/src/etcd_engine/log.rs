@@ -23,7 +23,7 @@ use etcd_client::{
 use tokio::sync::{Notify, watch};
 
 use super::keys::{Keys, prefix_end};
-use super::{read_error, to_i64, to_revision};
+use super::{publish, read_error, to_i64, to_revision};
 use crate::contract::{EventRecord, Revision};
 use crate::error::Error;
 
@@ -346,14 +346,7 @@ pub(super) async fn run_watch(client: Client, keys: Keys, published: Arc<watch::
                     .max();
                 if let Some(revision) = newest {
                     next = next.max(revision + 1);
-                    let revision = to_revision(revision);
-                    published.send_if_modified(|current| {
-                        let newer = revision > *current;
-                        if newer {
-                            *current = revision;
-                        }
-                        newer
-                    });
+                    publish(&published, to_revision(revision));
                 }
             }
         }

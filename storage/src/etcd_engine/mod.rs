@@ -222,15 +222,18 @@ impl EtcdEngine {
         }
     }
 
-    fn publish(&self, revision: Revision) {
-        self.published.send_if_modified(|current| {
-            let newer = revision > *current;
-            if newer {
-                *current = revision;
-            }
-            newer
-        });
-    }
+}
+
+/// Raises the published revision to `revision` (never lowers it), waking
+/// the watchers if it moved.
+pub(super) fn publish(published: &watch::Sender<Revision>, revision: Revision) {
+    published.send_if_modified(|current| {
+        let newer = revision > *current;
+        if newer {
+            *current = revision;
+        }
+        newer
+    });
 }
 
 fn precondition_compare(keys: &Keys, precondition: &Precondition) -> Compare {
@@ -345,7 +348,7 @@ impl Engine for EtcdEngine {
             .map_err(commit_error)?;
         let revision = to_revision(response.header().map_or(0, |h| h.revision()));
         if response.succeeded() {
-            self.publish(revision);
+            publish(&self.published, revision);
             if has_events {
                 self.mover.notify_one();
             }
