@@ -221,7 +221,6 @@ impl EtcdEngine {
             Ok(())
         }
     }
-
 }
 
 /// Raises the published revision to `revision` (never lowers it), waking

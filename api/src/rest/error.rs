@@ -1,0 +1,180 @@
+//! The one error type of the REST adapter and its response: the spec's
+//! error format with the right HTTP status. The status mapping is data, in
+//! [`status_of`].
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use clusterdb::{Error, ErrorCode};
+use serde_json::{Map, Value, json};
+
+/// An error as the REST API reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// `error.code`, e.g. `INVALID_REQUEST`.
+    pub code: &'static str,
+    /// `error.message`.
+    pub message: String,
+    /// `error.details` (omitted when empty).
+    pub details: Map<String, Value>,
+}
+
+/// The HTTP status of each core error code.
+fn status_of(code: ErrorCode) -> StatusCode {
+    match code {
+        ErrorCode::InvalidRequest => StatusCode::BAD_REQUEST,
+        ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
+        ErrorCode::PermissionDenied => StatusCode::FORBIDDEN,
+        ErrorCode::NotFound => StatusCode::NOT_FOUND,
+        ErrorCode::AlreadyExists | ErrorCode::Conflict | ErrorCode::FailedPrecondition => {
+            StatusCode::CONFLICT
+        }
+        ErrorCode::RateLimitExceeded => StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::FunctionError => StatusCode::BAD_GATEWAY,
+        ErrorCode::DeadlineExceeded => StatusCode::GATEWAY_TIMEOUT,
+        ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+impl ApiError {
+    /// An error with no details.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            details: Map::new(),
+        }
+    }
+
+    /// Adds a detail.
+    pub fn detail(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.details.insert(key.to_string(), value.into());
+        self
+    }
+
+    /// `400 INVALID_REQUEST` about one field.
+    pub fn invalid(message: impl Into<String>, field: &str, reason: impl Into<String>) -> Self {
+        let reason: String = reason.into();
+        ApiError::new(StatusCode::BAD_REQUEST, "INVALID_REQUEST", message)
+            .detail("field", field)
+            .detail("reason", reason)
+    }
+
+    /// `412 PRECONDITION_FAILED`: `If-Match` did not match.
+    pub fn precondition_failed(expected: u64, actual: u64) -> Self {
+        ApiError::new(
+            StatusCode::PRECONDITION_FAILED,
+            "PRECONDITION_FAILED",
+            format!("If-Match expected version {expected}, but the resource is at {actual}"),
+        )
+        .detail("expected", expected.to_string())
+        .detail("actual", actual.to_string())
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(err: Error) -> Self {
+        let code = err.code();
+        let status = status_of(code);
+        if status == StatusCode::INTERNAL_SERVER_ERROR {
+            tracing::error!(error = %err, "internal error");
+        }
+        let mut api = ApiError::new(status, code.as_str(), err.message());
+        match &err {
+            Error::Invalid { field, reason, .. } => {
+                api = api
+                    .detail("field", field.as_str())
+                    .detail("reason", reason.as_str());
+            }
+            Error::NotFound { kind, id } => {
+                api = api.detail("kind", *kind).detail("id", id.as_str())
+            }
+            Error::AlreadyExists { kind, name } => {
+                api = api.detail("kind", *kind).detail("name", name.as_str());
+            }
+            Error::Conflict {
+                expected, actual, ..
+            } => {
+                api = api
+                    .detail("expected_version", expected.to_string())
+                    .detail("current_version", actual.to_string());
+            }
+            Error::FailedPrecondition { state, .. } => api = api.detail("state", state.as_str()),
+            _ => {}
+        }
+        api
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut error = json!({ "code": self.code, "message": self.message });
+        if !self.details.is_empty() {
+            error["details"] = Value::Object(self.details);
+        }
+        let mut response = (self.status, axum::Json(json!({ "error": error }))).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn core_errors_map_to_statuses_and_details() {
+        let err: ApiError = Error::Invalid {
+            subject: "fleet configuration",
+            field: "capacity".into(),
+            reason: "must be greater than 0".into(),
+        }
+        .into();
+        assert_eq!(err.status, StatusCode::BAD_REQUEST);
+        assert_eq!(err.code, "INVALID_REQUEST");
+        assert_eq!(err.message, "Invalid fleet configuration");
+        assert_eq!(err.details["field"], "capacity");
+        assert_eq!(err.details["reason"], "must be greater than 0");
+
+        let cases = [
+            (
+                Error::NotFound {
+                    kind: "fleet",
+                    id: "x".into(),
+                },
+                StatusCode::NOT_FOUND,
+            ),
+            (
+                Error::AlreadyExists {
+                    kind: "fleet",
+                    name: "x".into(),
+                },
+                StatusCode::CONFLICT,
+            ),
+            (
+                Error::Internal("boom".into()),
+                StatusCode::INTERNAL_SERVER_ERROR,
+            ),
+            (
+                Error::Unavailable("down".into()),
+                StatusCode::SERVICE_UNAVAILABLE,
+            ),
+            (
+                Error::FunctionTimedOut {
+                    function: "f".into(),
+                    timeout_ms: 5,
+                },
+                StatusCode::GATEWAY_TIMEOUT,
+            ),
+        ];
+        for (err, status) in cases {
+            assert_eq!(ApiError::from(err).status, status);
+        }
+    }
+}

@@ -1,0 +1,204 @@
+//! Handlers: one generic set for every [`RestKind`], plus the actions.
+
+use axum::Json;
+use axum::extract::{FromRequest, OriginalUri, Path, RawQuery, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use clusterdb::{Error, InstanceKind, Object};
+use serde_json::{Map, Value};
+
+use super::AppState;
+use super::error::ApiError;
+use super::extract::{IfMatch, JsonBody, ListQuery, etag, parse_json};
+use super::wire::{InvocationOutput, RestKind};
+
+/// The resource as JSON, with its ETag.
+fn resource<K: RestKind>(status: StatusCode, object: &Object<K>) -> Response {
+    let mut response = (status, Json(K::output(object))).into_response();
+    if let Ok(value) = HeaderValue::from_str(&etag(object.resource_version())) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    response
+}
+
+/// A version mismatch the caller asked about with `If-Match` is 412.
+fn if_match_error(err: Error, if_match: Option<u64>) -> ApiError {
+    match (err, if_match) {
+        (
+            Error::Conflict {
+                expected, actual, ..
+            },
+            Some(_),
+        ) => ApiError::precondition_failed(expected, actual),
+        (err, _) => err.into(),
+    }
+}
+
+/// `POST /{collection}`.
+pub async fn create<K: RestKind>(
+    State(state): State<AppState>,
+    OriginalUri(uri): OriginalUri,
+    JsonBody(input): JsonBody<K::Input>,
+) -> Result<Response, ApiError> {
+    let object = K::service(&state.db).create(K::draft(input)).await?;
+    let mut response = resource(StatusCode::OK, &object);
+    let location = format!("{}/{}", uri.path().trim_end_matches('/'), object.id());
+    if let Ok(value) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    Ok(response)
+}
+
+/// `GET /{collection}/{id}`.
+pub async fn get_one<K: RestKind>(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let object = K::service(&state.db).get(&id).await?;
+    Ok(resource(StatusCode::OK, &object))
+}
+
+/// `GET /{collection}?page_size=&page_token=&tag=key:value`.
+pub async fn list<K: RestKind>(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let ListQuery(options) = ListQuery::parse(query.as_deref(), K::FILTERS)?;
+    let page = K::service(&state.db).list(&options).await?;
+    let items: Vec<Value> = page
+        .items
+        .iter()
+        .map(|o| serde_json::to_value(K::output(o)))
+        .collect::<Result<_, _>>()
+        .map_err(|e| ApiError::from(Error::Internal(e.to_string())))?;
+    let mut body = Map::new();
+    body.insert(K::COLLECTION.to_string(), Value::Array(items));
+    body.insert(
+        "next_page_token".to_string(),
+        page.next_page_token
+            .map(Value::String)
+            .unwrap_or(Value::Null),
+    );
+    Ok(Json(Value::Object(body)).into_response())
+}
+
+/// `PUT /{collection}/{id}`: replaces the resource.
+pub async fn replace<K: RestKind>(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    IfMatch(if_match): IfMatch,
+    JsonBody(input): JsonBody<K::Input>,
+) -> Result<Response, ApiError> {
+    let object = K::service(&state.db)
+        .update(&id, K::draft(input), if_match)
+        .await
+        .map_err(|e| if_match_error(e, if_match))?;
+    Ok(resource(StatusCode::OK, &object))
+}
+
+/// `PATCH /{collection}/{id}` (v2beta1): a JSON merge patch (RFC 7396).
+pub async fn patch<K: RestKind>(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    IfMatch(if_match): IfMatch,
+    JsonBody(patch): JsonBody<Value>,
+) -> Result<Response, ApiError> {
+    if !patch.is_object() {
+        return Err(ApiError::invalid(
+            "Invalid merge patch",
+            "body",
+            "must be a JSON object",
+        ));
+    }
+    let service = K::service(&state.db);
+    // Patch the version read, so a concurrent change cannot be overwritten.
+    let current = service.get(&id).await?;
+    if let Some(expected) = if_match
+        && expected != current.resource_version()
+    {
+        return Err(ApiError::precondition_failed(
+            expected,
+            current.resource_version(),
+        ));
+    }
+    let mut merged = serde_json::to_value(K::input(&current))
+        .map_err(|e| ApiError::from(Error::Internal(e.to_string())))?;
+    json_patch::merge(&mut merged, &patch);
+    let input: K::Input = parse_json(merged.to_string().as_bytes())?;
+    let object = service
+        .update(&id, K::draft(input), Some(current.resource_version()))
+        .await
+        .map_err(|e| if_match_error(e, Some(current.resource_version())))?;
+    Ok(resource(StatusCode::OK, &object))
+}
+
+/// `DELETE /{collection}/{id}`: 204, or 202 with the resource when the
+/// delete finishes later (fleets terminate their instances first).
+pub async fn delete<K: RestKind>(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    IfMatch(if_match): IfMatch,
+) -> Result<Response, ApiError> {
+    let object = K::service(&state.db)
+        .delete(&id, if_match)
+        .await
+        .map_err(|e| if_match_error(e, if_match))?;
+    if K::ASYNC_DELETE {
+        Ok(resource(StatusCode::ACCEPTED, &object))
+    } else {
+        Ok(StatusCode::NO_CONTENT.into_response())
+    }
+}
+
+/// `POST /instances/{id}/start`.
+pub async fn start_instance(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    IfMatch(if_match): IfMatch,
+) -> Result<Response, ApiError> {
+    let instance = state
+        .db
+        .instances()
+        .start(&id, if_match)
+        .await
+        .map_err(|e| if_match_error(e, if_match))?;
+    Ok(resource::<InstanceKind>(StatusCode::OK, &instance))
+}
+
+/// `POST /instances/{id}/stop`.
+pub async fn stop_instance(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    IfMatch(if_match): IfMatch,
+) -> Result<Response, ApiError> {
+    let instance = state
+        .db
+        .instances()
+        .stop(&id, if_match)
+        .await
+        .map_err(|e| if_match_error(e, if_match))?;
+    Ok(resource::<InstanceKind>(StatusCode::OK, &instance))
+}
+
+/// `POST /functions/{id}/invoke`: the JSON body is the payload (an empty
+/// body is `null`).
+pub async fn invoke_function(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let has_body = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .is_none_or(|len| len != "0");
+    let payload = if has_body {
+        let JsonBody(value): JsonBody<Value> = JsonBody::from_request(request, &()).await?;
+        value
+    } else {
+        Value::Null
+    };
+    let bytes =
+        serde_json::to_vec(&payload).map_err(|e| ApiError::from(Error::Internal(e.to_string())))?;
+    let invocation = state.db.functions().invoke(&id, bytes).await?;
+    Ok(Json(InvocationOutput::from(invocation)).into_response())
+}

@@ -1,0 +1,3 @@
+//! Router tests: the REST app driven with `oneshot`, no socket.
+
+mod rest;

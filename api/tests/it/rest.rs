@@ -1,0 +1,544 @@
+//! HTTP behaviour of the REST adapter.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use clusterdb::{ClusterDb, NativeRuntime};
+use clusterdb_api::{RestConfig, app};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+struct Reply {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Value,
+}
+
+impl Reply {
+    /// Asserts the spec's error format and returns `(code, details)`.
+    fn error(&self, status: StatusCode, code: &str) -> &Value {
+        assert_eq!(self.status, status, "{}", self.body);
+        assert_eq!(self.headers[header::CONTENT_TYPE], "application/json");
+        assert_eq!(self.body["error"]["code"], code, "{}", self.body);
+        assert!(self.body["error"]["message"].is_string());
+        &self.body["error"]["details"]
+    }
+
+    fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .map(|v| v.to_str().unwrap())
+            .unwrap_or("")
+    }
+}
+
+async fn test_app(body_limit: usize) -> Router {
+    let native = Arc::new(NativeRuntime::new());
+    native.register("double", |req| async move {
+        let n: i64 = serde_json::from_slice(&req.payload).map_err(|e| e.to_string())?;
+        Ok((n * 2).to_string().into_bytes())
+    });
+    native.register("fail", |_| async { Err("no luck".to_string()) });
+    let db = ClusterDb::builder()
+        .runtime(native)
+        .reconcile(false)
+        .open_in_memory()
+        .await
+        .unwrap();
+    app(db, &RestConfig { body_limit })
+}
+
+async fn call(
+    app: &Router,
+    method: Method,
+    uri: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> Reply {
+    let mut request = Request::builder().method(method).uri(uri);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let has_body = body.is_some();
+    if has_body
+        && !headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+    {
+        request = request.header(header::CONTENT_TYPE, "application/json");
+    }
+    let request = request
+        .body(body.map(|b| Body::from(b.to_string())).unwrap_or_default())
+        .unwrap();
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap()
+    };
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+const FLEET: &str = r#"{"name":"web-fleet","description":"Web application fleet","capacity":3,"instance_type":"t3.medium","tags":{"environment":"production"}}"#;
+
+#[tokio::test]
+async fn create_answers_with_the_spec_response_format() {
+    let app = test_app(1 << 20).await;
+    let reply = call(&app, Method::POST, "/v1/fleets", &[], Some(FLEET)).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let fleet = &reply.body;
+    let id = fleet["id"].as_str().unwrap();
+    assert!(id.starts_with("fleet-"));
+    assert_eq!(fleet["name"], "web-fleet");
+    assert_eq!(fleet["description"], "Web application fleet");
+    assert_eq!(fleet["capacity"], 3);
+    assert_eq!(fleet["instance_type"], "t3.medium");
+    assert_eq!(fleet["status"], "active");
+    assert_eq!(fleet["tags"], json!({"environment": "production"}));
+    let created = fleet["created_at"].as_str().unwrap();
+    assert!(
+        clusterdb::Timestamp::parse_rfc3339(created).is_some()
+            && created.ends_with('Z')
+            && created.len() == 20
+    );
+    assert_eq!(
+        reply.header("etag"),
+        format!("\"{}\"", fleet["resource_version"])
+    );
+    assert_eq!(reply.header("location"), format!("/v1/fleets/{id}"));
+
+    let got = call(&app, Method::GET, &format!("/v1/fleets/{id}"), &[], None).await;
+    assert_eq!(got.status, StatusCode::OK);
+    assert_eq!(got.body, reply.body);
+}
+
+#[tokio::test]
+async fn bad_bodies_are_400_naming_the_field() {
+    let app = test_app(1 << 20).await;
+    let post = |body: &'static str| {
+        let app = app.clone();
+        async move { call(&app, Method::POST, "/v1/fleets", &[], Some(body)).await }
+    };
+    let reply = post(r#"{"name":"web","capacity":0,"instance_type":"t3.medium"}"#).await;
+    let details = reply.error(StatusCode::BAD_REQUEST, "INVALID_REQUEST");
+    assert_eq!(
+        reply.body["error"]["message"],
+        "Invalid fleet configuration"
+    );
+    assert_eq!(
+        details,
+        &json!({"field": "capacity", "reason": "must be greater than 0"})
+    );
+
+    let reply = post(r#"{"name":"web","capacity":"#).await;
+    assert_eq!(
+        reply.error(StatusCode::BAD_REQUEST, "INVALID_REQUEST")["field"],
+        "body"
+    );
+    let reply = post(r#"{"name":"web","capacity":"three","instance_type":"t3.medium"}"#).await;
+    assert_eq!(
+        reply.error(StatusCode::BAD_REQUEST, "INVALID_REQUEST")["field"],
+        "capacity"
+    );
+    let reply =
+        post(r#"{"name":"web","capacity":1,"instance_type":"t3.medium","colour":"red"}"#).await;
+    assert_eq!(
+        reply.error(StatusCode::BAD_REQUEST, "INVALID_REQUEST")["field"],
+        "colour"
+    );
+    let reply = post(r#"{"name":"web","instance_type":"t3.medium"}"#).await;
+    let details = reply.error(StatusCode::BAD_REQUEST, "INVALID_REQUEST");
+    assert_eq!(details["field"], "capacity");
+    assert_eq!(details["reason"], "missing field `capacity`");
+    let reply = post(r#"{"name":"web","capacity":1,"instance_type":"t9.giant"}"#).await;
+    assert_eq!(
+        reply.error(StatusCode::BAD_REQUEST, "INVALID_REQUEST")["field"],
+        "instance_type"
+    );
+}
+
+#[tokio::test]
+async fn content_type_size_method_and_route_errors_use_the_format() {
+    let app = test_app(1024).await;
+    let reply = call(
+        &app,
+        Method::POST,
+        "/v1/fleets",
+        &[("content-type", "text/plain")],
+        Some(FLEET),
+    )
+    .await;
+    reply.error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED_MEDIA_TYPE");
+    let reply = call(
+        &app,
+        Method::POST,
+        "/v1/fleets",
+        &[("content-type", "")],
+        Some(FLEET),
+    )
+    .await;
+    reply.error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED_MEDIA_TYPE");
+
+    let big = format!(
+        r#"{{"name":"web","capacity":1,"instance_type":"t3.medium","description":"{}"}}"#,
+        "x".repeat(2000)
+    );
+    let reply = call(&app, Method::POST, "/v1/fleets", &[], Some(&big)).await;
+    reply.error(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE");
+
+    let reply = call(&app, Method::DELETE, "/v1/fleets", &[], None).await;
+    reply.error(StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED");
+    let allow = reply.header("allow");
+    assert!(allow.contains("GET") && allow.contains("POST"), "{allow}");
+    // PATCH is a beta addition: not in v1.
+    let reply = call(&app, Method::PATCH, "/v1/fleets/fleet-x", &[], Some("{}")).await;
+    reply.error(StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED");
+
+    let reply = call(&app, Method::GET, "/v1/nothing-here", &[], None).await;
+    reply.error(StatusCode::NOT_FOUND, "NOT_FOUND");
+    let reply = call(&app, Method::GET, "/v1/fleets/fleet-missing", &[], None).await;
+    let details = reply.error(StatusCode::NOT_FOUND, "NOT_FOUND");
+    assert_eq!(details["id"], "fleet-missing");
+}
+
+#[tokio::test]
+async fn names_conflict_and_if_match_guards_writes() {
+    let app = test_app(1 << 20).await;
+    let created = call(&app, Method::POST, "/v1/fleets", &[], Some(FLEET)).await;
+    let again = call(&app, Method::POST, "/v1/fleets", &[], Some(FLEET)).await;
+    again.error(StatusCode::CONFLICT, "ALREADY_EXISTS");
+
+    let id = created.body["id"].as_str().unwrap();
+    let uri = format!("/v1/fleets/{id}");
+    let etag = created.header("etag").to_string();
+    let update = r#"{"name":"web-fleet","capacity":5,"instance_type":"t3.medium"}"#;
+    let reply = call(
+        &app,
+        Method::PUT,
+        &uri,
+        &[("if-match", "\"999999\"")],
+        Some(update),
+    )
+    .await;
+    reply.error(StatusCode::PRECONDITION_FAILED, "PRECONDITION_FAILED");
+    let reply = call(
+        &app,
+        Method::PUT,
+        &uri,
+        &[("if-match", "garbage")],
+        Some(update),
+    )
+    .await;
+    assert_eq!(
+        reply.error(StatusCode::BAD_REQUEST, "INVALID_REQUEST")["field"],
+        "If-Match"
+    );
+    let reply = call(
+        &app,
+        Method::PUT,
+        &uri,
+        &[("if-match", &etag)],
+        Some(update),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.body["capacity"], 5);
+    assert_eq!(
+        reply.body["description"], "",
+        "PUT replaces the whole resource"
+    );
+    assert_ne!(reply.header("etag"), etag);
+    // The old ETag is stale now, for DELETE too.
+    let reply = call(&app, Method::DELETE, &uri, &[("if-match", &etag)], None).await;
+    reply.error(StatusCode::PRECONDITION_FAILED, "PRECONDITION_FAILED");
+    let reply = call(&app, Method::DELETE, &uri, &[("if-match", "*")], None).await;
+    assert_eq!(reply.status, StatusCode::ACCEPTED);
+    assert_eq!(reply.body["status"], "deleting");
+}
+
+#[tokio::test]
+async fn lists_page_and_filter_by_tag() {
+    let app = test_app(1 << 20).await;
+    for i in 0..7 {
+        let env = if i % 2 == 0 { "production" } else { "staging" };
+        let body = format!(
+            r#"{{"name":"f{i}","capacity":1,"instance_type":"t3.micro","tags":{{"environment":"{env}"}}}}"#
+        );
+        assert_eq!(
+            call(&app, Method::POST, "/v1/fleets", &[], Some(&body))
+                .await
+                .status,
+            StatusCode::OK
+        );
+    }
+    let mut names = Vec::new();
+    let mut uri = "/v1/fleets?page_size=3&tag=environment:production".to_string();
+    loop {
+        let reply = call(&app, Method::GET, &uri, &[], None).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        for fleet in reply.body["fleets"].as_array().unwrap() {
+            names.push(fleet["name"].as_str().unwrap().to_string());
+        }
+        match reply.body["next_page_token"].as_str() {
+            Some(token) => {
+                uri =
+                    format!("/v1/fleets?page_size=3&tag=environment:production&page_token={token}")
+            }
+            None => break,
+        }
+    }
+    assert_eq!(names, ["f0", "f2", "f4", "f6"]);
+    let reply = call(&app, Method::GET, "/v1/fleets?page_size=0", &[], None).await;
+    assert_eq!(
+        reply.error(StatusCode::BAD_REQUEST, "INVALID_REQUEST")["field"],
+        "page_size"
+    );
+    let reply = call(
+        &app,
+        Method::GET,
+        "/v1/fleets?page_token=nonsense",
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(
+        reply.error(StatusCode::BAD_REQUEST, "INVALID_REQUEST")["field"],
+        "page_token"
+    );
+    let reply = call(&app, Method::GET, "/v1/fleets?colour=red", &[], None).await;
+    assert_eq!(
+        reply.error(StatusCode::BAD_REQUEST, "INVALID_REQUEST")["field"],
+        "colour"
+    );
+}
+
+#[tokio::test]
+async fn instances_start_stop_and_refuse_illegal_transitions() {
+    let app = test_app(1 << 20).await;
+    let created = call(
+        &app,
+        Method::POST,
+        "/v1/instances",
+        &[],
+        Some(r#"{"name":"vm","instance_type":"t3.micro"}"#),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::OK);
+    assert_eq!(created.body["state"], "pending");
+    assert_eq!(created.body["fleet_id"], Value::Null);
+    let id = created.body["id"].as_str().unwrap();
+    let reply = call(
+        &app,
+        Method::POST,
+        &format!("/v1/instances/{id}/stop"),
+        &[],
+        None,
+    )
+    .await;
+    let details = reply.error(StatusCode::CONFLICT, "FAILED_PRECONDITION");
+    assert_eq!(details["state"], "pending");
+    let reply = call(
+        &app,
+        Method::POST,
+        &format!("/v1/instances/{id}/start"),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(
+        (reply.status, reply.body["state"].as_str()),
+        (StatusCode::OK, Some("running"))
+    );
+    assert!(reply.body["launched_at"].is_string());
+    let reply = call(
+        &app,
+        Method::POST,
+        &format!("/v1/instances/{id}/stop"),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(reply.body["state"], "stopped");
+    let reply = call(
+        &app,
+        Method::POST,
+        "/v1/instances/instance-nope/start",
+        &[],
+        None,
+    )
+    .await;
+    reply.error(StatusCode::NOT_FOUND, "NOT_FOUND");
+    let reply = call(
+        &app,
+        Method::DELETE,
+        &format!("/v1/instances/{id}"),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    let reply = call(&app, Method::GET, &format!("/v1/instances/{id}"), &[], None).await;
+    reply.error(StatusCode::NOT_FOUND, "NOT_FOUND");
+}
+
+#[tokio::test]
+async fn functions_invoke_with_distinct_errors() {
+    let app = test_app(1 << 20).await;
+    let create = |name: &str, handler: &str| {
+        format!(r#"{{"name":"{name}","runtime":"native","handler":"{handler}","timeout_ms":1000}}"#)
+    };
+    let double = call(
+        &app,
+        Method::POST,
+        "/v1/functions",
+        &[],
+        Some(&create("double", "double")),
+    )
+    .await;
+    assert_eq!(double.status, StatusCode::OK, "{}", double.body);
+    assert_eq!(double.body["memory_mb"], 128);
+    let id = double.body["id"].as_str().unwrap();
+    let reply = call(
+        &app,
+        Method::POST,
+        &format!("/v1/functions/{id}/invoke"),
+        &[],
+        Some("21"),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.body["output"], 42);
+    assert_eq!(reply.body["status"], "succeeded");
+    assert!(reply.body["duration_ms"].is_u64());
+
+    let fail = call(
+        &app,
+        Method::POST,
+        "/v1/functions",
+        &[],
+        Some(&create("fail", "fail")),
+    )
+    .await;
+    let uri = format!("/v1/functions/{}/invoke", fail.body["id"].as_str().unwrap());
+    call(&app, Method::POST, &uri, &[], Some("{}"))
+        .await
+        .error(StatusCode::BAD_GATEWAY, "FUNCTION_ERROR");
+    let missing = call(
+        &app,
+        Method::POST,
+        "/v1/functions",
+        &[],
+        Some(&create("missing", "nope")),
+    )
+    .await;
+    let uri = format!(
+        "/v1/functions/{}/invoke",
+        missing.body["id"].as_str().unwrap()
+    );
+    call(&app, Method::POST, &uri, &[], Some("{}"))
+        .await
+        .error(StatusCode::CONFLICT, "FAILED_PRECONDITION");
+    let reply = call(
+        &app,
+        Method::POST,
+        "/v1/functions",
+        &[],
+        Some(r#"{"name":"w","runtime":"wasm","handler":"main"}"#),
+    )
+    .await;
+    assert_eq!(
+        reply.error(StatusCode::BAD_REQUEST, "INVALID_REQUEST")["field"],
+        "runtime"
+    );
+}
+
+#[tokio::test]
+async fn versions_v0_v2beta1_and_accept_routing() {
+    let app = test_app(1 << 20).await;
+    let created = call(&app, Method::POST, "/v0/fleets", &[], Some(FLEET)).await;
+    assert_eq!(created.status, StatusCode::OK);
+    assert!(created.header("deprecation").starts_with('@'));
+    assert!(created.header("sunset").ends_with("GMT"));
+    assert_eq!(
+        created.header("link"),
+        "</v1/fleets>; rel=\"successor-version\""
+    );
+    let id = created.body["id"].as_str().unwrap().to_string();
+    let v1 = call(&app, Method::GET, &format!("/v1/fleets/{id}"), &[], None).await;
+    assert_eq!(v1.header("deprecation"), "");
+
+    // v2beta1: JSON merge patch.
+    let uri = format!("/v2beta1/fleets/{id}");
+    let reply = call(
+        &app,
+        Method::PATCH,
+        &uri,
+        &[("content-type", "application/merge-patch+json")],
+        Some(r#"{"capacity":7,"tags":{"environment":null,"team":"web"}}"#),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.body["capacity"], 7);
+    assert_eq!(reply.body["description"], "Web application fleet");
+    assert_eq!(reply.body["tags"], json!({"team": "web"}));
+    let reply = call(&app, Method::PATCH, &uri, &[], Some(r#"{"capacity":0}"#)).await;
+    assert_eq!(
+        reply.error(StatusCode::BAD_REQUEST, "INVALID_REQUEST")["field"],
+        "capacity"
+    );
+    let reply = call(&app, Method::PATCH, &uri, &[], Some(r#"{"colour":"red"}"#)).await;
+    assert_eq!(
+        reply.error(StatusCode::BAD_REQUEST, "INVALID_REQUEST")["field"],
+        "colour"
+    );
+    let reply = call(
+        &app,
+        Method::PATCH,
+        &uri,
+        &[("if-match", "\"1\"")],
+        Some("{}"),
+    )
+    .await;
+    reply.error(StatusCode::PRECONDITION_FAILED, "PRECONDITION_FAILED");
+
+    // Unversioned paths follow Accept's version, v1 by default.
+    let reply = call(&app, Method::GET, &format!("/fleets/{id}"), &[], None).await;
+    assert_eq!(
+        (reply.status, reply.body["capacity"].as_u64()),
+        (StatusCode::OK, Some(7))
+    );
+    let beta = [("accept", "application/json;version=v2beta1")];
+    let reply = call(
+        &app,
+        Method::PATCH,
+        &format!("/fleets/{id}"),
+        &beta,
+        Some(r#"{"capacity":2}"#),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let stable = [("accept", "application/json;version=v1")];
+    let reply = call(
+        &app,
+        Method::PATCH,
+        &format!("/fleets/{id}"),
+        &stable,
+        Some("{}"),
+    )
+    .await;
+    reply.error(StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED");
+    let unknown = [("accept", "application/json;version=v9")];
+    let reply = call(&app, Method::GET, "/fleets", &unknown, None).await;
+    let details = reply.error(StatusCode::NOT_ACCEPTABLE, "NOT_ACCEPTABLE");
+    assert_eq!(details["supported"], "v1, v2beta1, v0");
+}
