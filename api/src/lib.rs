@@ -1,6 +1,8 @@
 //! ClusterDB's API adapters: REST (axum) over the transport-agnostic core.
 //! Handlers are thin: extract, call the core, convert at the edge.
 
+#[cfg(feature = "client")]
+pub mod client;
 pub mod rest;
 
 use axum::Router;

@@ -1,0 +1,261 @@
+//! The typed Rust client of the REST API (the Rust SDK).
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), clusterdb_api::client::ClientError> {
+//! use clusterdb_api::client::Client;
+//! use clusterdb_api::rest::wire::FleetInput;
+//!
+//! let client = Client::new("http://127.0.0.1:7070")?;
+//! let fleet = client
+//!     .fleets()
+//!     .create(&FleetInput {
+//!         name: "web-fleet".into(),
+//!         description: "Web application fleet".into(),
+//!         capacity: 3,
+//!         instance_type: "t3.medium".into(),
+//!         tags: [("environment".to_string(), "production".to_string())].into(),
+//!     })
+//!     .await?;
+//! println!("created {}", fleet.id);
+//! # Ok(()) }
+//! ```
+
+use std::marker::PhantomData;
+
+use clusterdb::{FleetKind, FunctionKind, InstanceKind};
+use reqwest::{Method, RequestBuilder, StatusCode};
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use crate::rest::wire::{InstanceOutput, InvocationOutput, RestKind};
+
+/// Why a call failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// The server answered with an error in the API's error format.
+    #[error("{status} {code}: {message}")]
+    Api {
+        /// HTTP status.
+        status: StatusCode,
+        /// `error.code`, e.g. `NOT_FOUND`.
+        code: String,
+        /// `error.message`.
+        message: String,
+        /// `error.details`.
+        details: Map<String, Value>,
+    },
+    /// The request did not complete (connection, timeout, TLS).
+    #[error("transport: {0}")]
+    Transport(#[from] reqwest::Error),
+    /// The response was not what the API promises.
+    #[error("unexpected response: {0}")]
+    Unexpected(String),
+}
+
+impl ClientError {
+    /// The API error code, if the server answered with one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            ClientError::Api { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+}
+
+/// A client of one ClusterDB server.
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+}
+
+/// One page of a list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    /// The items.
+    pub items: Vec<T>,
+    /// Pass back as `page_token` for the next page.
+    pub next_page_token: Option<String>,
+}
+
+impl Client {
+    /// A client of the server at `base_url`, e.g. `http://127.0.0.1:7070`.
+    pub fn new(base_url: &str) -> Result<Self, ClientError> {
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("clusterdb-rust/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Client {
+            http,
+            base: format!("{}/v1", base_url.trim_end_matches('/')),
+        })
+    }
+
+    /// Fleets.
+    pub fn fleets(&self) -> Resources<FleetKind> {
+        Resources::new(self.clone())
+    }
+
+    /// Instances.
+    pub fn instances(&self) -> Resources<InstanceKind> {
+        Resources::new(self.clone())
+    }
+
+    /// Functions.
+    pub fn functions(&self) -> Resources<FunctionKind> {
+        Resources::new(self.clone())
+    }
+
+    fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.http.request(method, format!("{}{path}", self.base))
+    }
+
+    /// Sends a request and decodes a JSON answer (or the API error).
+    async fn send<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T, ClientError> {
+        let response = request.send().await?;
+        let status = response.status();
+        let bytes = response.bytes().await?;
+        if !status.is_success() {
+            return Err(api_error(status, &bytes));
+        }
+        serde_json::from_slice(&bytes).map_err(|e| ClientError::Unexpected(e.to_string()))
+    }
+
+    /// Sends a request whose success has no body to decode.
+    async fn send_empty(&self, request: RequestBuilder) -> Result<(), ClientError> {
+        let response = request.send().await?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(());
+        }
+        let bytes = response.bytes().await?;
+        Err(api_error(status, &bytes))
+    }
+}
+
+fn api_error(status: StatusCode, body: &[u8]) -> ClientError {
+    let parsed: Option<Value> = serde_json::from_slice(body).ok();
+    let error = parsed.as_ref().and_then(|v| v.get("error"));
+    match error {
+        Some(error) => ClientError::Api {
+            status,
+            code: error["code"].as_str().unwrap_or("UNKNOWN").to_string(),
+            message: error["message"].as_str().unwrap_or_default().to_string(),
+            details: error
+                .get("details")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default(),
+        },
+        None => ClientError::Unexpected(format!(
+            "{status} without an error body: {}",
+            String::from_utf8_lossy(body)
+        )),
+    }
+}
+
+/// The calls for one resource kind.
+pub struct Resources<K: RestKind> {
+    client: Client,
+    kind: PhantomData<fn() -> K>,
+}
+
+impl<K: RestKind> Resources<K> {
+    fn new(client: Client) -> Self {
+        Resources {
+            client,
+            kind: PhantomData,
+        }
+    }
+
+    fn item(id: &str) -> String {
+        format!("/{}/{id}", K::COLLECTION)
+    }
+
+    /// Creates a resource.
+    pub async fn create(&self, input: &K::Input) -> Result<K::Output, ClientError> {
+        let path = format!("/{}", K::COLLECTION);
+        let request = self.client.request(Method::POST, &path).json(input);
+        self.client.send(request).await
+    }
+
+    /// Reads a resource.
+    pub async fn get(&self, id: &str) -> Result<K::Output, ClientError> {
+        let request = self.client.request(Method::GET, &Self::item(id));
+        self.client.send(request).await
+    }
+
+    /// One page; `query` pairs such as `("tag", "env:prod")`,
+    /// `("page_size", "10")`, `("page_token", …)`.
+    pub async fn list(&self, query: &[(&str, &str)]) -> Result<Page<K::Output>, ClientError> {
+        let path = format!("/{}", K::COLLECTION);
+        let request = self.client.request(Method::GET, &path).query(query);
+        let mut body: Map<String, Value> = self.client.send(request).await?;
+        let items = body
+            .remove(K::COLLECTION)
+            .ok_or_else(|| ClientError::Unexpected(format!("no `{}` in a list", K::COLLECTION)))?;
+        let items =
+            serde_json::from_value(items).map_err(|e| ClientError::Unexpected(e.to_string()))?;
+        let next_page_token = body
+            .get("next_page_token")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        Ok(Page {
+            items,
+            next_page_token,
+        })
+    }
+
+    /// Replaces a resource; with `if_match`, only at that version.
+    pub async fn replace(
+        &self,
+        id: &str,
+        input: &K::Input,
+        if_match: Option<u64>,
+    ) -> Result<K::Output, ClientError> {
+        let mut request = self
+            .client
+            .request(Method::PUT, &Self::item(id))
+            .json(input);
+        if let Some(version) = if_match {
+            request = request.header("if-match", format!("\"{version}\""));
+        }
+        self.client.send(request).await
+    }
+
+    /// Deletes a resource; with `if_match`, only at that version.
+    pub async fn delete(&self, id: &str, if_match: Option<u64>) -> Result<(), ClientError> {
+        let mut request = self.client.request(Method::DELETE, &Self::item(id));
+        if let Some(version) = if_match {
+            request = request.header("if-match", format!("\"{version}\""));
+        }
+        self.client.send_empty(request).await
+    }
+}
+
+impl Resources<InstanceKind> {
+    /// Starts an instance.
+    pub async fn start(&self, id: &str) -> Result<InstanceOutput, ClientError> {
+        let request = self
+            .client
+            .request(Method::POST, &format!("{}/start", Self::item(id)));
+        self.client.send(request).await
+    }
+
+    /// Stops an instance.
+    pub async fn stop(&self, id: &str) -> Result<InstanceOutput, ClientError> {
+        let request = self
+            .client
+            .request(Method::POST, &format!("{}/stop", Self::item(id)));
+        self.client.send(request).await
+    }
+}
+
+impl Resources<FunctionKind> {
+    /// Invokes a function with a JSON payload.
+    pub async fn invoke(&self, id: &str, payload: &Value) -> Result<InvocationOutput, ClientError> {
+        let path = format!("{}/invoke", Self::item(id));
+        let request = self.client.request(Method::POST, &path).json(payload);
+        self.client.send(request).await
+    }
+}

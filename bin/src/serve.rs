@@ -1,0 +1,81 @@
+//! `clusterdb serve`: bind, open the data file, serve until SIGINT/SIGTERM,
+//! then finish in-flight requests and close the store cleanly.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clusterdb::ClusterDb;
+use clusterdb_api::RestConfig;
+use tokio::net::TcpListener;
+
+/// Options of `clusterdb serve`.
+#[derive(clap::Args)]
+pub struct ServeArgs {
+    /// The data file (created if absent).
+    #[arg(long, default_value = "clusterdb.redb", env = "CLUSTERDB_DATA")]
+    data: PathBuf,
+    /// Address for REST (and gRPC, routed by content type).
+    #[arg(long, default_value = "127.0.0.1:7070", env = "CLUSTERDB_LISTEN")]
+    listen: SocketAddr,
+    /// Largest request body in bytes.
+    #[arg(long, default_value_t = 1 << 20)]
+    body_limit: usize,
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate = match tokio::signal::unix::signal(
+            tokio::signal::unix::SignalKind::terminate(),
+        ) {
+            Ok(signal) => signal,
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot watch SIGTERM; only SIGINT stops the server");
+                let _ = interrupt.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+    tracing::info!("shutting down: finishing in-flight requests");
+}
+
+/// Runs the server until a shutdown signal.
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let listener = TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let db = match ClusterDb::open(&args.data).await {
+        Ok(db) => db,
+        Err(clusterdb::Error::Storage(clusterdb::storage::Error::Locked)) => bail!(
+            "the data file {} is in use by another process",
+            args.data.display()
+        ),
+        Err(err) => {
+            return Err(err).with_context(|| format!("cannot open {}", args.data.display()));
+        }
+    };
+    let address = listener.local_addr().context("no local address")?;
+    let config = RestConfig {
+        body_limit: args.body_limit,
+    };
+    let app = clusterdb_api::app(db.clone(), &config);
+    tracing::info!(%address, data = %args.data.display(), "serving");
+    // A line tools and tests can wait for.
+    println!("listening on http://{address}");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("the server failed")?;
+    db.close().await.context("closing the data file")?;
+    tracing::info!("stopped");
+    Ok(())
+}

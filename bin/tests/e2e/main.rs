@@ -1,0 +1,4 @@
+//! End-to-end tests: the real `clusterdb` binary on a loopback port.
+
+mod rest;
+mod server;

@@ -1,0 +1,389 @@
+//! REST over a real socket.
+
+use std::time::Duration;
+
+use clusterdb_api::client::{Client, ClientError};
+use clusterdb_api::rest::wire::{FleetInput, FunctionInput, InstanceInput};
+use serde_json::{Value, json};
+
+use crate::server::{Server, data_file};
+
+fn fleet(name: &str, capacity: u32) -> FleetInput {
+    FleetInput {
+        name: name.into(),
+        description: "Web application fleet".into(),
+        capacity,
+        instance_type: "t3.medium".into(),
+        tags: [("environment".to_string(), "production".to_string())].into(),
+    }
+}
+
+fn api_code(err: ClientError) -> String {
+    err.code()
+        .unwrap_or_else(|| panic!("not an API error: {err}"))
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_compute_endpoint_through_the_sdk() {
+    let (_dir, data) = data_file();
+    let server = Server::start(&data);
+    let client = Client::new(&server.base).unwrap();
+
+    // Fleets: create, get, list (tag filter, pages), replace, delete.
+    let web = client
+        .fleets()
+        .create(&fleet("web-fleet", 2))
+        .await
+        .unwrap();
+    assert_eq!((web.status.as_str(), web.capacity), ("active", 2));
+    assert_eq!(
+        client.fleets().get(&web.id).await.unwrap().name,
+        "web-fleet"
+    );
+    client
+        .fleets()
+        .create(&fleet("api-fleet", 1))
+        .await
+        .unwrap();
+    let page = client
+        .fleets()
+        .list(&[("tag", "environment:production"), ("page_size", "1")])
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 1);
+    let token = page.next_page_token.expect("a second page");
+    let page = client
+        .fleets()
+        .list(&[
+            ("tag", "environment:production"),
+            ("page_size", "1"),
+            ("page_token", &token),
+        ])
+        .await
+        .unwrap();
+    assert_eq!((page.items.len(), page.next_page_token), (1, None));
+
+    // The reconciler runs in the server: capacity brings running instances.
+    let mut converged = None;
+    for _ in 0..500 {
+        let f = client.fleets().get(&web.id).await.unwrap();
+        if f.running_instances == 2 {
+            converged = Some(f);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let current = converged.expect("the fleet converges");
+    let members = client
+        .instances()
+        .list(&[("fleet_id", &web.id)])
+        .await
+        .unwrap();
+    assert_eq!(members.items.len(), 2);
+    assert!(members.items.iter().all(|i| i.state == "running"));
+
+    let stale = web.resource_version;
+    let err = client
+        .fleets()
+        .replace(&web.id, &fleet("web-fleet", 3), Some(stale))
+        .await
+        .unwrap_err();
+    assert_eq!(api_code(err), "PRECONDITION_FAILED");
+    let bigger = client
+        .fleets()
+        .replace(
+            &web.id,
+            &fleet("web-fleet", 3),
+            Some(current.resource_version),
+        )
+        .await
+        .unwrap();
+    assert_eq!(bigger.capacity, 3);
+    client.fleets().delete(&web.id, None).await.unwrap();
+
+    // Instances: create, start, stop, illegal transition, replace, delete.
+    let vm = client
+        .instances()
+        .create(&InstanceInput {
+            name: "vm".into(),
+            instance_type: "t3.micro".into(),
+            tags: Default::default(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(vm.state, "pending");
+    assert_eq!(
+        client.instances().start(&vm.id).await.unwrap().state,
+        "running"
+    );
+    assert_eq!(
+        client.instances().stop(&vm.id).await.unwrap().state,
+        "stopped"
+    );
+    let err = client.instances().stop(&vm.id).await.unwrap_err();
+    assert_eq!(api_code(err), "FAILED_PRECONDITION");
+    let resized = client
+        .instances()
+        .replace(
+            &vm.id,
+            &InstanceInput {
+                name: "vm".into(),
+                instance_type: "m5.large".into(),
+                tags: Default::default(),
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(resized.instance_type, "m5.large");
+    client.instances().delete(&vm.id, None).await.unwrap();
+    assert_eq!(
+        api_code(client.instances().get(&vm.id).await.unwrap_err()),
+        "NOT_FOUND"
+    );
+
+    // Functions: create, get, replace, invoke (the server registers no
+    // native handler, so the invocation names the missing handler), delete.
+    let input = FunctionInput {
+        name: "resize".into(),
+        description: String::new(),
+        runtime: "native".into(),
+        handler: "resize".into(),
+        memory_mb: 256,
+        timeout_ms: 1000,
+        env: Default::default(),
+        tags: Default::default(),
+    };
+    let function = client.functions().create(&input).await.unwrap();
+    assert_eq!(
+        client
+            .functions()
+            .get(&function.id)
+            .await
+            .unwrap()
+            .memory_mb,
+        256
+    );
+    let replaced = client
+        .functions()
+        .replace(
+            &function.id,
+            &FunctionInput {
+                timeout_ms: 2000,
+                ..input
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(replaced.timeout_ms, 2000);
+    let err = client
+        .functions()
+        .invoke(&function.id, &json!({"w": 10}))
+        .await
+        .unwrap_err();
+    match err {
+        ClientError::Api { status, code, .. } => assert_eq!(
+            (status.as_u16(), code.as_str()),
+            (409, "FAILED_PRECONDITION")
+        ),
+        other => panic!("{other}"),
+    }
+    client.functions().delete(&function.id, None).await.unwrap();
+    assert_eq!(server.terminate().code(), Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn error_paths_over_http() {
+    let (_dir, data) = data_file();
+    let server = Server::start(&data);
+    let http = reqwest::Client::new();
+    let url = |path: &str| format!("{}{path}", server.base);
+    let expect = |status: u16, code: &'static str| {
+        move |(got, body): (u16, Value)| {
+            assert_eq!(got, status, "{body}");
+            assert_eq!(body["error"]["code"], code, "{body}");
+            body
+        }
+    };
+    async fn send(request: reqwest::RequestBuilder) -> (u16, Value) {
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+    let body = expect(400, "INVALID_REQUEST")(
+        send(
+            http.post(url("/v1/fleets"))
+                .json(&json!({"name": "w", "capacity": 0, "instance_type": "t3.medium"})),
+        )
+        .await,
+    );
+    assert_eq!(
+        body["error"]["details"],
+        json!({"field": "capacity", "reason": "must be greater than 0"})
+    );
+    let body = expect(400, "INVALID_REQUEST")(
+        send(
+            http.post(url("/v1/fleets"))
+                .header("content-type", "application/json")
+                .body("{not json"),
+        )
+        .await,
+    );
+    assert_eq!(body["error"]["details"]["field"], "body");
+    let body =
+        expect(400, "INVALID_REQUEST")(
+            send(http.post(url("/v1/fleets")).json(
+                &json!({"name": "w", "capacity": 1, "instance_type": "t3.medium", "extra": 1}),
+            ))
+            .await,
+        );
+    assert_eq!(body["error"]["details"]["field"], "extra");
+    expect(415, "UNSUPPORTED_MEDIA_TYPE")(send(http.post(url("/v1/fleets")).body("name=w")).await);
+    expect(413, "PAYLOAD_TOO_LARGE")(
+        send(
+            http.post(url("/v1/fleets"))
+                .header("content-type", "application/json")
+                .body(vec![b' '; 2 << 20]),
+        )
+        .await,
+    );
+    expect(404, "NOT_FOUND")(send(http.get(url("/v1/fleets/fleet-nope"))).await);
+    expect(404, "NOT_FOUND")(send(http.get(url("/v1/nowhere"))).await);
+    let response = http.delete(url("/v1/fleets")).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 405);
+    assert!(
+        response.headers()["allow"]
+            .to_str()
+            .unwrap()
+            .contains("POST")
+    );
+    let created = send(
+        http.post(url("/v1/fleets"))
+            .json(&json!({"name": "w", "capacity": 1, "instance_type": "t3.medium"})),
+    )
+    .await;
+    assert_eq!(created.0, 200);
+    expect(409, "ALREADY_EXISTS")(
+        send(
+            http.post(url("/v1/fleets"))
+                .json(&json!({"name": "w", "capacity": 1, "instance_type": "t3.medium"})),
+        )
+        .await,
+    );
+    let id = created.1["id"].as_str().unwrap();
+    expect(412, "PRECONDITION_FAILED")(
+        send(
+            http.put(url(&format!("/v1/fleets/{id}")))
+                .header("if-match", "\"12345\"")
+                .json(&json!({"name": "w", "capacity": 2, "instance_type": "t3.medium"})),
+        )
+        .await,
+    );
+    expect(406, "NOT_ACCEPTABLE")(
+        send(
+            http.get(url("/fleets"))
+                .header("accept", "application/json;version=v7"),
+        )
+        .await,
+    );
+    assert_eq!(server.terminate().code(), Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_survives_a_restart() {
+    let (_dir, data) = data_file();
+    let server = Server::start(&data);
+    let client = Client::new(&server.base).unwrap();
+    let created = client
+        .fleets()
+        .create(&fleet("web-fleet", 1))
+        .await
+        .unwrap();
+    assert_eq!(server.terminate().code(), Some(0));
+    let server = Server::start(&data);
+    let client = Client::new(&server.base).unwrap();
+    let got = client.fleets().get(&created.id).await.unwrap();
+    assert_eq!(
+        (got.name.as_str(), got.created_at.as_str()),
+        ("web-fleet", created.created_at.as_str())
+    );
+    assert_eq!(server.terminate().code(), Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_acknowledged_create_is_lost_when_shutting_down_under_load() {
+    let (_dir, data) = data_file();
+    let server = Server::start(&data);
+    let client = Client::new(&server.base).unwrap();
+    let requests: Vec<_> = (0..300)
+        .map(|i| {
+            let client = client.clone();
+            tokio::spawn(async move { client.fleets().create(&fleet(&format!("f{i}"), 1)).await })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    let status = tokio::task::spawn_blocking(move || server.terminate())
+        .await
+        .unwrap();
+    assert_eq!(status.code(), Some(0), "a clean exit");
+    let mut acknowledged = Vec::new();
+    for request in requests {
+        match request.await.unwrap() {
+            Ok(fleet) => acknowledged.push(fleet.id),
+            // Refused or cut before the server read it: never half-done.
+            Err(ClientError::Transport(_)) => {}
+            Err(other) => panic!("a request failed with {other}"),
+        }
+    }
+    let server = Server::start(&data);
+    let client = Client::new(&server.base).unwrap();
+    for id in &acknowledged {
+        client
+            .fleets()
+            .get(id)
+            .await
+            .expect("every acknowledged create survived");
+    }
+    eprintln!(
+        "{} of 300 creates acknowledged before shutdown",
+        acknowledged.len()
+    );
+    assert_eq!(server.terminate().code(), Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_in_flight_at_sigterm_is_completed() {
+    use std::io::{Read, Write};
+    let (_dir, data) = data_file();
+    let server = Server::start(&data);
+    let address = server.base.trim_start_matches("http://").to_string();
+    let body = r#"{"name":"in-flight","capacity":1,"instance_type":"t3.medium"}"#;
+    let (head, tail) = body.split_at(body.len() / 2);
+    let mut stream = std::net::TcpStream::connect(&address).unwrap();
+    write!(
+        stream,
+        "POST /v1/fleets HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{head}",
+        body.len()
+    )
+    .unwrap();
+    stream.flush().unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    // The request is half-read when the signal arrives.
+    let exit = std::thread::spawn(move || server.terminate());
+    std::thread::sleep(Duration::from_millis(300));
+    stream.write_all(tail.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200 OK"), "{response}");
+    assert!(response.contains("\"name\":\"in-flight\""), "{response}");
+    assert_eq!(exit.join().unwrap().code(), Some(0));
+    // No new connection is accepted after shutdown, and the write is kept.
+    assert!(std::net::TcpStream::connect(&address).is_err());
+    let server = Server::start(&data);
+    let client = Client::new(&server.base).unwrap();
+    let page = client.fleets().list(&[]).await.unwrap();
+    assert_eq!(page.items[0].name, "in-flight");
+    assert_eq!(server.terminate().code(), Some(0));
+}
