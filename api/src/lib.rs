@@ -1,21 +1,50 @@
-//! ClusterDB's API adapters: REST (axum) over the transport-agnostic core.
-//! Handlers are thin: extract, call the core, convert at the edge.
+//! ClusterDB's API adapters over the transport-agnostic core: REST (axum)
+//! and gRPC (tonic), served together on one port and routed by content
+//! type. Handlers are thin: extract, call the core, convert at the edge.
 
 #[cfg(feature = "client")]
 pub mod client;
+pub mod grpc;
 pub mod rest;
 
 use axum::Router;
+use axum::extract::Request;
+use axum::http::header;
 use clusterdb::ClusterDb;
-use tower::Layer as _;
+use tower::{Layer as _, ServiceExt as _};
 
 pub use rest::{ApiError, RestConfig};
 
-/// The whole HTTP application: the REST router, behind the routing of
+/// Whether a request is gRPC (`content-type: application/grpc…`).
+fn is_grpc(request: &Request) -> bool {
+    request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/grpc"))
+}
+
+/// The REST application alone: the versioned router behind the routing of
 /// unversioned paths by `Accept: application/json;version=…` (which must
 /// rewrite the path before routing, hence the outer router).
-pub fn app(db: ClusterDb, config: &RestConfig) -> Router {
+pub fn rest_app(db: ClusterDb, config: &RestConfig) -> Router {
     let versioned = rest::router(db, config);
     let service = axum::middleware::from_fn(rest::route_unversioned).layer(versioned);
     Router::new().fallback_service(service)
+}
+
+/// REST and gRPC on one port: gRPC requests go to the gRPC services,
+/// everything else to REST.
+pub async fn app(db: ClusterDb, config: &RestConfig) -> Router {
+    let grpc = grpc::router(db.clone()).await;
+    let rest = rest_app(db, config);
+    let dispatch = tower::service_fn(move |request: Request| {
+        let target = if is_grpc(&request) {
+            grpc.clone()
+        } else {
+            rest.clone()
+        };
+        target.oneshot(request)
+    });
+    Router::new().fallback_service(dispatch)
 }

@@ -4,6 +4,8 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use std::future::IntoFuture;
+
 use anyhow::{Context, bail};
 use clusterdb::ClusterDb;
 use clusterdb_api::RestConfig;
@@ -18,6 +20,9 @@ pub struct ServeArgs {
     /// Address for REST (and gRPC, routed by content type).
     #[arg(long, default_value = "127.0.0.1:7070", env = "CLUSTERDB_LISTEN")]
     listen: SocketAddr,
+    /// Also serve gRPC alone on this address.
+    #[arg(long)]
+    grpc_listen: Option<SocketAddr>,
     /// Largest request body in bytes.
     #[arg(long, default_value_t = 1 << 20)]
     body_limit: usize,
@@ -53,6 +58,14 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let listener = TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let grpc_listener = match args.grpc_listen {
+        Some(address) => Some(
+            TcpListener::bind(address)
+                .await
+                .with_context(|| format!("cannot listen on {address}"))?,
+        ),
+        None => None,
+    };
     let db = match ClusterDb::open(&args.data).await {
         Ok(db) => db,
         Err(clusterdb::Error::Storage(clusterdb::storage::Error::Locked)) => bail!(
@@ -67,14 +80,38 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let config = RestConfig {
         body_limit: args.body_limit,
     };
-    let app = clusterdb_api::app(db.clone(), &config);
-    tracing::info!(%address, data = %args.data.display(), "serving");
-    // A line tools and tests can wait for.
+    let app = clusterdb_api::app(db.clone(), &config).await;
+    tracing::info!(%address, data = %args.data.display(), "serving REST and gRPC");
+    // Lines tools and tests can wait for.
     println!("listening on http://{address}");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("the server failed")?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let grpc_server = match grpc_listener {
+        Some(grpc_listener) => {
+            let grpc_address = grpc_listener.local_addr().context("no local address")?;
+            println!("grpc listening on http://{grpc_address}");
+            let router = clusterdb_api::grpc::router(db.clone()).await;
+            let mut stopped = stopped.clone();
+            Some(tokio::spawn(
+                axum::serve(grpc_listener, router)
+                    .with_graceful_shutdown(async move {
+                        let _ = stopped.wait_for(|s| *s).await;
+                    })
+                    .into_future(),
+            ))
+        }
+        None => None,
+    };
+    let main_server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+    main_server.await.context("the server failed")?;
+    if let Some(grpc_server) = grpc_server {
+        grpc_server
+            .await
+            .context("the gRPC server task failed")?
+            .context("the gRPC server failed")?;
+    }
     db.close().await.context("closing the data file")?;
     tracing::info!("stopped");
     Ok(())

@@ -6,7 +6,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use clusterdb::{ClusterDb, NativeRuntime};
-use clusterdb_api::{RestConfig, app};
+use clusterdb_api::{RestConfig, rest_app as app};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;

@@ -1,4 +1,5 @@
 //! End-to-end tests: the real `clusterdb` binary on a loopback port.
 
+mod grpc;
 mod rest;
 mod server;

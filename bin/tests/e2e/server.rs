@@ -9,32 +9,46 @@ pub struct Server {
     child: Option<Child>,
     /// `http://127.0.0.1:PORT`.
     pub base: String,
+    /// The separate gRPC address, when started with one.
+    pub grpc_base: Option<String>,
 }
 
 impl Server {
     /// Starts the server on a free port with `data` as its data file and
     /// waits until it listens.
     pub fn start(data: &Path) -> Server {
+        Self::start_with(data, &[])
+    }
+
+    /// Like [`Server::start`], with more arguments.
+    pub fn start_with(data: &Path, extra: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_clusterdb"))
             .arg("serve")
             .arg("--data")
             .arg(data)
             .args(["--listen", "127.0.0.1:0"])
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .expect("the clusterdb binary starts");
-        let stdout = child.stdout.take().unwrap();
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
-        let base = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_string();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut read = |prefix: &str| {
+            let mut line = String::new();
+            stdout.read_line(&mut line).unwrap();
+            line.trim()
+                .strip_prefix(prefix)
+                .unwrap_or_else(|| panic!("expected {prefix:?}, got {line:?}"))
+                .to_string()
+        };
+        let base = read("listening on ");
+        let grpc_base = extra
+            .contains(&"--grpc-listen")
+            .then(|| read("grpc listening on "));
         Server {
             child: Some(child),
             base,
+            grpc_base,
         }
     }
 

@@ -1,0 +1,380 @@
+//! gRPC over a real socket, on the shared port and on a separate one.
+
+use std::collections::HashMap;
+
+use clusterdb_proto::compute::v1 as pb;
+use tonic::Code;
+use tonic::transport::Channel;
+use tonic_types::StatusExt;
+
+use crate::server::{Server, data_file};
+
+/// The API documentation's Rust client example, as written there but for
+/// the address and the crate path (the generated code lives in
+/// `clusterdb_proto`; `clusterdb` is the in-process library).
+mod spec_example {
+    extern crate clusterdb_proto as clusterdb;
+    use std::collections::HashMap;
+    use tonic::transport::Channel;
+
+    type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+    use clusterdb::compute::v1::{ComputeServiceClient, CreateFleetRequest};
+
+    pub async fn main(address: &'static str) -> Result<clusterdb::compute::v1::Fleet> {
+        let channel = Channel::from_static(address).connect().await?;
+
+        let mut client = ComputeServiceClient::new(channel);
+
+        let request = CreateFleetRequest {
+            name: "web-fleet".to_string(),
+            description: "Web application fleet".to_string(),
+            capacity: 3,
+            instance_type: "t3.medium".to_string(),
+            tags: HashMap::new(),
+        };
+
+        let response = client.create_fleet(request).await?;
+        println!("Created fleet: {:?}", response);
+        Ok(response.into_inner())
+    }
+}
+
+async fn client(base: &str) -> pb::ComputeServiceClient<Channel> {
+    let channel = Channel::from_shared(base.to_string())
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    pb::ComputeServiceClient::new(channel)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_spec_client_example_works() {
+    let (_dir, data) = data_file();
+    let server = Server::start(&data);
+    let address: &'static str = Box::leak(server.base.clone().into_boxed_str());
+    let fleet = spec_example::main(address).await.unwrap();
+    assert!(fleet.id.starts_with("fleet-"));
+    assert_eq!((fleet.name.as_str(), fleet.capacity), ("web-fleet", 3));
+    assert_eq!(fleet.status(), pb::FleetStatus::Active);
+    assert!(fleet.created_at.is_some());
+    assert_eq!(server.terminate().code(), Some(0));
+}
+
+fn bad_request(status: &tonic::Status) -> (String, String) {
+    let details = status.get_error_details();
+    let violation = &details
+        .bad_request()
+        .expect("a BadRequest detail")
+        .field_violations[0];
+    (violation.field.clone(), violation.description.clone())
+}
+
+fn reason(status: &tonic::Status) -> String {
+    status
+        .get_error_details()
+        .error_info()
+        .expect("an ErrorInfo")
+        .reason
+        .clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_rpc_and_its_errors() {
+    let (_dir, data) = data_file();
+    let server = Server::start(&data);
+    let mut c = client(&server.base).await;
+    let tags = HashMap::from([("environment".to_string(), "production".to_string())]);
+
+    // Fleets.
+    let create = |name: &str, capacity: i32| pb::CreateFleetRequest {
+        name: name.into(),
+        description: String::new(),
+        capacity,
+        instance_type: "t3.medium".into(),
+        tags: tags.clone(),
+    };
+    let fleet = c.create_fleet(create("web", 1)).await.unwrap().into_inner();
+    let err = c.create_fleet(create("web", 1)).await.unwrap_err();
+    assert_eq!(
+        (err.code(), reason(&err).as_str()),
+        (Code::AlreadyExists, "ALREADY_EXISTS")
+    );
+    for capacity in [0, -5] {
+        let err = c.create_fleet(create("other", capacity)).await.unwrap_err();
+        assert_eq!(err.code(), Code::InvalidArgument);
+        assert_eq!(
+            bad_request(&err),
+            ("capacity".into(), "must be greater than 0".into())
+        );
+    }
+    let err = c
+        .get_fleet(pb::GetFleetRequest {
+            id: "fleet-nope".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::NotFound);
+    assert_eq!(
+        c.get_fleet(pb::GetFleetRequest {
+            id: fleet.id.clone()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .name,
+        "web"
+    );
+    let update = |expected_version| pb::UpdateFleetRequest {
+        id: fleet.id.clone(),
+        name: "web".into(),
+        description: "bigger".into(),
+        capacity: 2,
+        instance_type: "t3.medium".into(),
+        tags: tags.clone(),
+        expected_version,
+    };
+    let err = c.update_fleet(update(Some(999_999))).await.unwrap_err();
+    assert_eq!(
+        (err.code(), reason(&err).as_str()),
+        (Code::Aborted, "CONFLICT")
+    );
+    assert_eq!(
+        c.update_fleet(update(None))
+            .await
+            .unwrap()
+            .into_inner()
+            .capacity,
+        2
+    );
+    c.create_fleet(create("api", 1)).await.unwrap();
+    let page = c
+        .list_fleets(pb::ListFleetsRequest {
+            page_size: 1,
+            page_token: String::new(),
+            tags: tags.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(page.fleets.len(), 1);
+    let page = c
+        .list_fleets(pb::ListFleetsRequest {
+            page_size: 1,
+            page_token: page.next_page_token,
+            tags: tags.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((page.fleets.len(), page.next_page_token.as_str()), (1, ""));
+    let err = c
+        .list_fleets(pb::ListFleetsRequest {
+            page_size: 5000,
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(bad_request(&err).0, "page_size");
+    c.delete_fleet(pb::DeleteFleetRequest {
+        id: fleet.id.clone(),
+        expected_version: None,
+    })
+    .await
+    .unwrap();
+
+    // Instances.
+    let vm = c
+        .create_instance(pb::CreateInstanceRequest {
+            name: "vm".into(),
+            instance_type: "t3.micro".into(),
+            tags: HashMap::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(vm.state(), pb::InstanceState::Pending);
+    let err = c
+        .stop_instance(pb::StopInstanceRequest {
+            id: vm.id.clone(),
+            expected_version: None,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::FailedPrecondition);
+    assert_eq!(
+        err.get_error_details().error_info().unwrap().metadata["state"],
+        "pending"
+    );
+    let running = c
+        .start_instance(pb::StartInstanceRequest {
+            id: vm.id.clone(),
+            expected_version: None,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(running.state(), pb::InstanceState::Running);
+    assert!(running.launched_at.is_some());
+    let stopped = c
+        .stop_instance(pb::StopInstanceRequest {
+            id: vm.id.clone(),
+            expected_version: Some(running.resource_version),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(stopped.state(), pb::InstanceState::Stopped);
+    let resized = c
+        .update_instance(pb::UpdateInstanceRequest {
+            id: vm.id.clone(),
+            name: "vm".into(),
+            instance_type: "m5.large".into(),
+            tags: HashMap::new(),
+            expected_version: None,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(resized.instance_type, "m5.large");
+    let listed = c
+        .list_instances(pb::ListInstancesRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(listed.instances.iter().any(|i| i.id == vm.id));
+    c.delete_instance(pb::DeleteInstanceRequest {
+        id: vm.id.clone(),
+        expected_version: None,
+    })
+    .await
+    .unwrap();
+    let err = c
+        .get_instance(pb::GetInstanceRequest { id: vm.id.clone() })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::NotFound);
+
+    // Functions.
+    let function = c
+        .create_function(pb::CreateFunctionRequest {
+            name: "resize".into(),
+            runtime: "native".into(),
+            handler: "resize".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((function.memory_mb, function.timeout_ms), (128, 3000));
+    assert_eq!(
+        c.get_function(pb::GetFunctionRequest {
+            id: function.id.clone()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .handler,
+        "resize"
+    );
+    let updated = c
+        .update_function(pb::UpdateFunctionRequest {
+            id: function.id.clone(),
+            name: "resize".into(),
+            runtime: "native".into(),
+            handler: "resize".into(),
+            memory_mb: 512,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(updated.memory_mb, 512);
+    assert_eq!(
+        c.list_functions(pb::ListFunctionsRequest::default())
+            .await
+            .unwrap()
+            .into_inner()
+            .functions
+            .len(),
+        1
+    );
+    let err = c
+        .invoke_function(pb::InvokeFunctionRequest {
+            id: function.id.clone(),
+            payload: b"{}".to_vec(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.code(),
+        Code::FailedPrecondition,
+        "no native handler is registered in the server"
+    );
+    let err = c
+        .create_function(pb::CreateFunctionRequest {
+            name: "w".into(),
+            runtime: "wasm".into(),
+            handler: "main".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(bad_request(&err).0, "runtime");
+    c.delete_function(pb::DeleteFunctionRequest {
+        id: function.id.clone(),
+        expected_version: None,
+    })
+    .await
+    .unwrap();
+    assert_eq!(server.terminate().code(), Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_and_reflection_on_a_separate_grpc_port() {
+    use tonic_health::pb::{
+        HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
+    };
+    use tonic_reflection::pb::v1::{
+        ServerReflectionRequest, server_reflection_client::ServerReflectionClient,
+        server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
+    };
+    let (_dir, data) = data_file();
+    let server = Server::start_with(&data, &["--grpc-listen", "127.0.0.1:0"]);
+    for base in [server.base.clone(), server.grpc_base.clone().unwrap()] {
+        let channel = Channel::from_shared(base).unwrap().connect().await.unwrap();
+        let mut health = HealthClient::new(channel.clone());
+        for service in ["", "clusterdb.compute.v1.ComputeService"] {
+            let reply = health
+                .check(HealthCheckRequest {
+                    service: service.into(),
+                })
+                .await
+                .unwrap()
+                .into_inner();
+            assert_eq!(reply.status(), ServingStatus::Serving, "{service:?}");
+        }
+        let mut reflection = ServerReflectionClient::new(channel);
+        let request = ServerReflectionRequest {
+            host: String::new(),
+            message_request: Some(MessageRequest::ListServices(String::new())),
+        };
+        let mut stream = reflection
+            .server_reflection_info(tokio_stream::iter(vec![request]))
+            .await
+            .unwrap()
+            .into_inner();
+        let reply = stream.message().await.unwrap().unwrap();
+        let Some(MessageResponse::ListServicesResponse(list)) = reply.message_response else {
+            panic!("unexpected reflection reply");
+        };
+        let names: Vec<_> = list.service.iter().map(|s| s.name.as_str()).collect();
+        assert!(
+            names.contains(&"clusterdb.compute.v1.ComputeService"),
+            "{names:?}"
+        );
+        assert!(names.contains(&"grpc.health.v1.Health"), "{names:?}");
+    }
+    assert_eq!(server.terminate().code(), Some(0));
+}

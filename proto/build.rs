@@ -1,0 +1,20 @@
+//! Compiles the .proto files with protox (pure Rust: no protoc needed) and
+//! generates prost messages and tonic services, plus the descriptor set
+//! that the reflection service serves.
+
+use prost::Message;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let protos = ["proto/clusterdb/compute/v1/compute.proto"];
+    for proto in protos {
+        println!("cargo:rerun-if-changed={proto}");
+    }
+    let descriptors = protox::compile(protos, ["proto"])?;
+    let out = std::path::PathBuf::from(std::env::var("OUT_DIR")?);
+    std::fs::write(
+        out.join("clusterdb_descriptor.bin"),
+        descriptors.encode_to_vec(),
+    )?;
+    tonic_prost_build::configure().compile_fds(descriptors)?;
+    Ok(())
+}

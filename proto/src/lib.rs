@@ -1,0 +1,19 @@
+//! ClusterDB's protobuf messages and gRPC services, generated at build time
+//! from `proto/` with protox and tonic-prost-build.
+
+/// `clusterdb.compute.v1`.
+pub mod compute {
+    /// Version 1 of the compute API.
+    pub mod v1 {
+        #![allow(missing_docs, clippy::large_enum_variant)]
+        tonic::include_proto!("clusterdb.compute.v1");
+
+        pub use compute_service_client::ComputeServiceClient;
+        pub use compute_service_server::{ComputeService, ComputeServiceServer};
+    }
+}
+
+/// The encoded `FileDescriptorSet` of every ClusterDB service, for gRPC
+/// reflection.
+pub const FILE_DESCRIPTOR_SET: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/clusterdb_descriptor.bin"));
