@@ -53,6 +53,19 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing in-flight requests");
 }
 
+/// Forgets expired `Idempotency-Key` records, hourly.
+async fn sweep_idempotency_keys(db: ClusterDb) {
+    let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        every_hour.tick().await;
+        match clusterdb_api::rest::idempotency::sweep_expired(&db).await {
+            Ok(0) => {}
+            Ok(removed) => tracing::info!(removed, "expired idempotency keys removed"),
+            Err(err) => tracing::warn!(error = %err, "sweeping idempotency keys failed"),
+        }
+    }
+}
+
 /// Runs the server until a shutdown signal.
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let listener = TcpListener::bind(args.listen)
@@ -84,6 +97,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!(%address, data = %args.data.display(), "serving REST and gRPC");
     // Lines tools and tests can wait for.
     println!("listening on http://{address}");
+    let sweeper = tokio::spawn(sweep_idempotency_keys(db.clone()));
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let grpc_server = match grpc_listener {
         Some(grpc_listener) => {
@@ -112,6 +126,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             .context("the gRPC server task failed")?
             .context("the gRPC server failed")?;
     }
+    sweeper.abort();
     db.close().await.context("closing the data file")?;
     tracing::info!("stopped");
     Ok(())

@@ -4,6 +4,7 @@
 mod error;
 mod extract;
 mod handlers;
+pub mod idempotency;
 mod version;
 pub mod wire;
 
@@ -23,6 +24,8 @@ use wire::RestKind;
 pub struct AppState {
     /// The database.
     pub db: ClusterDb,
+    /// Largest request body in bytes.
+    pub body_limit: usize,
 }
 
 /// Settings of the REST adapter.
@@ -99,6 +102,10 @@ async fn method_not_allowed(response: Response) -> Response {
 /// The versioned REST router: `/v1`, `/v2beta1`, `/v0`. [`crate::app`]
 /// puts the routing of unversioned paths in front of it.
 pub fn router(db: ClusterDb, config: &RestConfig) -> Router {
+    let state = AppState {
+        db,
+        body_limit: config.body_limit,
+    };
     let v1 = version_routes(false);
     Router::new()
         .nest("/v1", v1.clone())
@@ -108,9 +115,13 @@ pub fn router(db: ClusterDb, config: &RestConfig) -> Router {
             v1.layer(axum::middleware::from_fn(version::deprecate_v0)),
         )
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::idempotency,
+        ))
         .layer(axum::middleware::map_response(method_not_allowed))
         .layer(DefaultBodyLimit::max(config.body_limit))
-        .with_state(AppState { db })
+        .with_state(state)
 }
 
 pub(crate) use version::route_unversioned;

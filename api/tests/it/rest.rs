@@ -542,3 +542,109 @@ async fn versions_v0_v2beta1_and_accept_routing() {
     let details = reply.error(StatusCode::NOT_ACCEPTABLE, "NOT_ACCEPTABLE");
     assert_eq!(details["supported"], "v1, v2beta1, v0");
 }
+
+#[tokio::test]
+async fn idempotency_keys_replay_and_refuse_reuse() {
+    let app = test_app(1 << 20).await;
+    let key = [("idempotency-key", "create-web-1")];
+    let first = call(&app, Method::POST, "/v1/fleets", &key, Some(FLEET)).await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert_eq!(first.header("idempotent-replayed"), "");
+    let again = call(&app, Method::POST, "/v1/fleets", &key, Some(FLEET)).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(again.body, first.body);
+    assert_eq!(again.header("idempotent-replayed"), "true");
+    assert_eq!(again.header("etag"), first.header("etag"));
+    assert_eq!(again.header("location"), first.header("location"));
+    let list = call(&app, Method::GET, "/v1/fleets", &[], None).await;
+    assert_eq!(
+        list.body["fleets"].as_array().unwrap().len(),
+        1,
+        "created once"
+    );
+
+    // The same key for another request is refused, whatever differs.
+    let other = FLEET.replace("web-fleet", "api-fleet");
+    call(&app, Method::POST, "/v1/fleets", &key, Some(&other))
+        .await
+        .error(StatusCode::UNPROCESSABLE_ENTITY, "IDEMPOTENCY_KEY_REUSED");
+    call(&app, Method::POST, "/v1/instances", &key, Some(FLEET))
+        .await
+        .error(StatusCode::UNPROCESSABLE_ENTITY, "IDEMPOTENCY_KEY_REUSED");
+
+    // Client errors are remembered too: the retry gets the same answer.
+    let bad = r#"{"name":"zero","capacity":0,"instance_type":"t3.medium"}"#;
+    let key2 = [("idempotency-key", "create-zero")];
+    let first = call(&app, Method::POST, "/v1/fleets", &key2, Some(bad)).await;
+    first.error(StatusCode::BAD_REQUEST, "INVALID_REQUEST");
+    let again = call(&app, Method::POST, "/v1/fleets", &key2, Some(bad)).await;
+    assert_eq!(
+        (again.status, again.header("idempotent-replayed")),
+        (StatusCode::BAD_REQUEST, "true")
+    );
+
+    // Without a key a duplicate is just a duplicate.
+    call(&app, Method::POST, "/v1/fleets", &[], Some(FLEET))
+        .await
+        .error(StatusCode::CONFLICT, "ALREADY_EXISTS");
+    let reply = call(
+        &app,
+        Method::POST,
+        "/v1/fleets",
+        &[("idempotency-key", "has space")],
+        Some(FLEET),
+    )
+    .await;
+    assert_eq!(
+        reply.error(StatusCode::BAD_REQUEST, "INVALID_REQUEST")["field"],
+        "Idempotency-Key"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_retries_with_one_key_execute_once() {
+    let app = test_app(1 << 20).await;
+    let replies = futures_join(
+        (0..8)
+            .map(|_| {
+                let app = app.clone();
+                async move {
+                    call(
+                        &app,
+                        Method::POST,
+                        "/v1/fleets",
+                        &[("idempotency-key", "race")],
+                        Some(FLEET),
+                    )
+                    .await
+                }
+            })
+            .collect(),
+    )
+    .await;
+    let mut created = std::collections::HashSet::new();
+    for reply in &replies {
+        match reply.status {
+            StatusCode::OK => {
+                created.insert(reply.body["id"].as_str().unwrap().to_string());
+            }
+            StatusCode::CONFLICT => {
+                assert_eq!(reply.body["error"]["code"], "IDEMPOTENCY_KEY_IN_USE")
+            }
+            other => panic!("unexpected {other}: {}", reply.body),
+        }
+    }
+    assert_eq!(created.len(), 1, "every success is the one creation");
+}
+
+/// Runs the futures concurrently on the runtime and collects their results.
+async fn futures_join<F: std::future::Future<Output = Reply> + Send + 'static>(
+    futures: Vec<F>,
+) -> Vec<Reply> {
+    let handles: Vec<_> = futures.into_iter().map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for handle in handles {
+        out.push(handle.await.unwrap());
+    }
+    out
+}

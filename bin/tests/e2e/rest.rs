@@ -387,3 +387,32 @@ async fn a_request_in_flight_at_sigterm_is_completed() {
     assert_eq!(page.items[0].name, "in-flight");
     assert_eq!(server.terminate().code(), Some(0));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idempotency_keys_survive_a_restart() {
+    let (_dir, data) = data_file();
+    let body = json!({"name": "web", "capacity": 1, "instance_type": "t3.medium"});
+    let post = |base: String| {
+        let body = body.clone();
+        async move {
+            reqwest::Client::new()
+                .post(format!("{base}/v1/fleets"))
+                .header("idempotency-key", "restart-1")
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let server = Server::start(&data);
+    let first = post(server.base.clone()).await;
+    assert_eq!(first.status().as_u16(), 200);
+    let first: Value = first.json().await.unwrap();
+    assert_eq!(server.terminate().code(), Some(0));
+    let server = Server::start(&data);
+    let again = post(server.base.clone()).await;
+    assert_eq!(again.status().as_u16(), 200);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(again.json::<Value>().await.unwrap(), first);
+    assert_eq!(server.terminate().code(), Some(0));
+}
