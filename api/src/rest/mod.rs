@@ -5,14 +5,16 @@ mod error;
 mod extract;
 mod handlers;
 pub mod idempotency;
+pub mod openapi;
 mod version;
 pub mod wire;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{StatusCode, header};
+use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
+
 use clusterdb::{ClusterDb, FleetKind, FunctionKind, InstanceKind};
 
 pub use error::ApiError;
@@ -43,34 +45,101 @@ impl Default for RestConfig {
     }
 }
 
-/// Collection and item routes of one kind.
-fn resource_routes<K: RestKind>(router: Router<AppState>, beta: bool) -> Router<AppState> {
-    let collection = format!("/{}", K::COLLECTION);
-    let item = format!("/{}/{{id}}", K::COLLECTION);
-    let mut item_routes: MethodRouter<AppState> = get(handlers::get_one::<K>)
-        .put(handlers::replace::<K>)
-        .delete(handlers::delete::<K>);
-    if beta {
-        item_routes = item_routes.patch(handlers::patch::<K>);
-    }
-    router
-        .route(
-            &collection,
-            get(handlers::list::<K>).post(handlers::create::<K>),
-        )
-        .route(&item, item_routes)
+/// A router under construction and the (path, method) pairs it serves,
+/// recorded as routes are added so the OpenAPI document can be checked
+/// against what is really served.
+struct Routes {
+    router: Router<AppState>,
+    served: Vec<(String, Method)>,
 }
 
-/// Every route of one API version, relative to its prefix.
-fn version_routes(beta: bool) -> Router<AppState> {
-    let router = Router::new();
-    let router = resource_routes::<FleetKind>(router, beta);
-    let router = resource_routes::<InstanceKind>(router, beta);
-    let router = resource_routes::<FunctionKind>(router, beta);
-    router
-        .route("/instances/{id}/start", post(handlers::start_instance))
-        .route("/instances/{id}/stop", post(handlers::stop_instance))
-        .route("/functions/{id}/invoke", post(handlers::invoke_function))
+impl Routes {
+    fn new() -> Self {
+        Routes {
+            router: Router::new(),
+            served: Vec::new(),
+        }
+    }
+
+    fn add(mut self, path: &str, methods: &[Method], route: MethodRouter<AppState>) -> Self {
+        self.served
+            .extend(methods.iter().map(|m| (path.to_string(), m.clone())));
+        self.router = self.router.route(path, route);
+        self
+    }
+
+    /// Collection and item routes of one kind.
+    fn resource<K: RestKind>(self, beta: bool) -> Self {
+        let collection = format!("/{}", K::COLLECTION);
+        let item = format!("/{}/{{id}}", K::COLLECTION);
+        let mut item_methods = vec![Method::GET, Method::PUT, Method::DELETE];
+        let mut item_routes: MethodRouter<AppState> = get(handlers::get_one::<K>)
+            .put(handlers::replace::<K>)
+            .delete(handlers::delete::<K>);
+        if beta {
+            item_methods.push(Method::PATCH);
+            item_routes = item_routes.patch(handlers::patch::<K>);
+        }
+        self.add(
+            &collection,
+            &[Method::GET, Method::POST],
+            get(handlers::list::<K>).post(handlers::create::<K>),
+        )
+        .add(&item, &item_methods, item_routes)
+    }
+
+    /// Every route of one API version, relative to its prefix.
+    fn version(beta: bool) -> Self {
+        Routes::new()
+            .resource::<FleetKind>(beta)
+            .resource::<InstanceKind>(beta)
+            .resource::<FunctionKind>(beta)
+            .add(
+                "/instances/{id}/start",
+                &[Method::POST],
+                post(handlers::start_instance),
+            )
+            .add(
+                "/instances/{id}/stop",
+                &[Method::POST],
+                post(handlers::stop_instance),
+            )
+            .add(
+                "/functions/{id}/invoke",
+                &[Method::POST],
+                post(handlers::invoke_function),
+            )
+    }
+
+    fn nest(mut self, prefix: &str, inner: Routes) -> Self {
+        self.served.extend(
+            inner
+                .served
+                .into_iter()
+                .map(|(path, method)| (format!("{prefix}{path}"), method)),
+        );
+        self.router = self.router.nest(prefix, inner.router);
+        self
+    }
+}
+
+/// All versions: `/v1` (with its OpenAPI document), `/v2beta1`, `/v0`.
+fn all_routes() -> Routes {
+    let v1 = Routes::version(false).add("/openapi.json", &[Method::GET], get(openapi::serve));
+    let mut v0 = Routes::version(false);
+    v0.router = v0
+        .router
+        .layer(axum::middleware::from_fn(version::deprecate_v0));
+    Routes::new()
+        .nest("/v1", v1)
+        .nest("/v2beta1", Routes::version(true))
+        .nest("/v0", v0)
+}
+
+/// Every (path, method) the REST router serves, paths as templates such
+/// as `/v1/fleets/{id}`.
+pub fn served_routes() -> Vec<(String, Method)> {
+    all_routes().served
 }
 
 /// Unknown paths: 404 in the spec's format.
@@ -106,14 +175,8 @@ pub fn router(db: ClusterDb, config: &RestConfig) -> Router {
         db,
         body_limit: config.body_limit,
     };
-    let v1 = version_routes(false);
-    Router::new()
-        .nest("/v1", v1.clone())
-        .nest("/v2beta1", version_routes(true))
-        .nest(
-            "/v0",
-            v1.layer(axum::middleware::from_fn(version::deprecate_v0)),
-        )
+    all_routes()
+        .router
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -6,10 +6,11 @@ use std::collections::BTreeMap;
 use clusterdb::compute::Invocation;
 use clusterdb::{
     ClusterDb, Draft, FleetKind, FleetSpec, FunctionKind, FunctionSpec, InstanceKind, InstanceSpec,
-    Kind, Object, Resources, Tags, Timestamp,
+    Kind, Object, Resources, Timestamp,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// A resource kind as the REST API exposes it.
 pub trait RestKind: Kind {
@@ -20,9 +21,9 @@ pub trait RestKind: Kind {
     /// Whether a delete is finished later (answered 202 with the resource).
     const ASYNC_DELETE: bool = false;
     /// What a client sends to create or replace the resource.
-    type Input: Serialize + DeserializeOwned + Send + 'static;
+    type Input: Serialize + DeserializeOwned + ToSchema + Send + 'static;
     /// What the API shows.
-    type Output: Serialize + DeserializeOwned + Send + 'static;
+    type Output: Serialize + DeserializeOwned + ToSchema + Send + 'static;
 
     /// The core draft for an input.
     fn draft(input: Self::Input) -> Draft<Self::Spec>;
@@ -43,7 +44,7 @@ fn description_default() -> String {
 }
 
 /// Create or replace a fleet.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FleetInput {
     /// Unique name.
@@ -57,11 +58,11 @@ pub struct FleetInput {
     pub instance_type: String,
     /// Labels.
     #[serde(default)]
-    pub tags: Tags,
+    pub tags: BTreeMap<String, String>,
 }
 
 /// A fleet as the API shows it (the spec's fields first).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct FleetOutput {
     /// `fleet-…`.
     pub id: String,
@@ -78,7 +79,7 @@ pub struct FleetOutput {
     /// RFC 3339.
     pub created_at: String,
     /// Labels.
-    pub tags: Tags,
+    pub tags: BTreeMap<String, String>,
     /// RFC 3339.
     pub updated_at: String,
     /// Changes on every write; the ETag.
@@ -140,7 +141,7 @@ impl RestKind for FleetKind {
 }
 
 /// Create or replace an instance.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InstanceInput {
     /// Unique name.
@@ -149,11 +150,11 @@ pub struct InstanceInput {
     pub instance_type: String,
     /// Labels.
     #[serde(default)]
-    pub tags: Tags,
+    pub tags: BTreeMap<String, String>,
 }
 
 /// An instance as the API shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct InstanceOutput {
     /// `instance-…`.
     pub id: String,
@@ -176,7 +177,7 @@ pub struct InstanceOutput {
     /// Changes on every write; the ETag.
     pub resource_version: u64,
     /// Labels.
-    pub tags: Tags,
+    pub tags: BTreeMap<String, String>,
 }
 
 impl RestKind for InstanceKind {
@@ -233,7 +234,7 @@ fn default_timeout() -> u32 {
 }
 
 /// Create or replace a function.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FunctionInput {
     /// Unique name.
@@ -256,11 +257,11 @@ pub struct FunctionInput {
     pub env: BTreeMap<String, String>,
     /// Labels.
     #[serde(default)]
-    pub tags: Tags,
+    pub tags: BTreeMap<String, String>,
 }
 
 /// A function as the API shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct FunctionOutput {
     /// `function-…`.
     pub id: String,
@@ -285,7 +286,7 @@ pub struct FunctionOutput {
     /// Changes on every write; the ETag.
     pub resource_version: u64,
     /// Labels.
-    pub tags: Tags,
+    pub tags: BTreeMap<String, String>,
 }
 
 impl RestKind for FunctionKind {
@@ -344,7 +345,7 @@ impl RestKind for FunctionKind {
 }
 
 /// The result of `POST /functions/{id}/invoke`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct InvocationOutput {
     /// `succeeded`.
     pub status: String,

@@ -1,3 +1,5 @@
 //! Router tests: the REST app driven with `oneshot`, no socket.
 
+mod openapi;
 mod rest;
+mod support;

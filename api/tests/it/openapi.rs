@@ -1,0 +1,121 @@
+//! The OpenAPI document against the router: the same paths and methods.
+
+use std::collections::BTreeSet;
+
+use axum::http::{Method, StatusCode};
+use clusterdb_api::rest::{openapi::document, served_routes};
+use serde_json::Value;
+
+use crate::support::{call, test_app};
+
+fn documented() -> BTreeSet<(String, String)> {
+    let doc = serde_json::to_value(document()).unwrap();
+    let mut pairs = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            if ["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+                pairs.insert((path.clone(), method.to_uppercase()));
+            }
+        }
+    }
+    pairs
+}
+
+#[test]
+fn every_served_route_is_documented_and_vice_versa() {
+    let served: BTreeSet<(String, String)> = served_routes()
+        .into_iter()
+        .map(|(p, m)| (p, m.to_string()))
+        .collect();
+    let documented = documented();
+    assert_eq!(
+        served.difference(&documented).collect::<Vec<_>>(),
+        Vec::<&(String, String)>::new(),
+        "served but not documented"
+    );
+    assert_eq!(
+        documented.difference(&served).collect::<Vec<_>>(),
+        Vec::<&(String, String)>::new(),
+        "documented but not served"
+    );
+    // v1: 18 + the document; v2beta1: 18 + 3 PATCH; v0: 18.
+    assert_eq!(served.len(), 58);
+}
+
+#[tokio::test]
+async fn the_router_answers_exactly_the_documented_methods() {
+    let app = test_app(1 << 20).await;
+    let documented = documented();
+    let paths: BTreeSet<&String> = documented.iter().map(|(p, _)| p).collect();
+    for path in paths {
+        let concrete = path.replace("{id}", "x-1");
+        for method in [
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ] {
+            let body = matches!(method, Method::POST | Method::PUT | Method::PATCH).then_some("{}");
+            let reply = call(&app, method.clone(), &concrete, &[], body).await;
+            let routed = reply.status != StatusCode::METHOD_NOT_ALLOWED
+                && !(reply.status == StatusCode::NOT_FOUND
+                    && reply.body["error"]["message"] == "no such endpoint");
+            let expected = documented.contains(&(path.clone(), method.to_string()));
+            assert_eq!(
+                routed, expected,
+                "{method} {concrete}: {} {}",
+                reply.status, reply.body
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_document_is_served_and_its_references_resolve() {
+    let app = test_app(1 << 20).await;
+    let reply = call(&app, Method::GET, "/v1/openapi.json", &[], None).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let doc = reply.body;
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    let mut refs = Vec::new();
+    collect_refs(&doc, &mut refs);
+    assert!(!refs.is_empty());
+    for reference in refs {
+        let name = reference
+            .strip_prefix("#/components/schemas/")
+            .expect("a schema ref");
+        assert!(schemas.contains_key(name), "{reference} does not resolve");
+    }
+    // The spec's fleet fields are in the fleet schema.
+    let fleet = &schemas["FleetOutput"]["properties"];
+    for field in [
+        "id",
+        "name",
+        "description",
+        "capacity",
+        "instance_type",
+        "status",
+        "created_at",
+        "tags",
+    ] {
+        assert!(fleet.get(field).is_some(), "{field}");
+    }
+}
+
+fn collect_refs(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, value) in map {
+                if key == "$ref" {
+                    out.push(value.as_str().unwrap().to_string());
+                } else {
+                    collect_refs(value, out);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
+        _ => {}
+    }
+}
