@@ -19,6 +19,9 @@
 //! println!("created {}", fleet.id);
 //! # Ok(()) }
 //! ```
+//!
+//! The gRPC client is the generated, typed [`grpc::ComputeServiceClient`];
+//! [`connect_grpc`] opens one.
 
 use std::marker::PhantomData;
 
@@ -48,6 +51,9 @@ pub enum ClientError {
     /// The request did not complete (connection, timeout, TLS).
     #[error("transport: {0}")]
     Transport(#[from] reqwest::Error),
+    /// A gRPC connection could not be made.
+    #[error("grpc transport: {0}")]
+    Grpc(#[from] tonic::transport::Error),
     /// The response was not what the API promises.
     #[error("unexpected response: {0}")]
     Unexpected(String),
@@ -61,6 +67,18 @@ impl ClientError {
             _ => None,
         }
     }
+}
+
+/// The generated gRPC messages and the typed `ComputeServiceClient`.
+pub use clusterdb_proto::compute::v1 as grpc;
+
+/// Connects a gRPC client to the server at `url`, e.g.
+/// `http://127.0.0.1:7070` (REST and gRPC share the port).
+pub async fn connect_grpc(
+    url: &str,
+) -> Result<grpc::ComputeServiceClient<tonic::transport::Channel>, ClientError> {
+    let endpoint = tonic::transport::Endpoint::from_shared(url.to_string())?;
+    Ok(grpc::ComputeServiceClient::new(endpoint.connect().await?))
 }
 
 /// A client of one ClusterDB server.

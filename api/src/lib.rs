@@ -4,6 +4,8 @@
 
 #[cfg(feature = "client")]
 pub mod client;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod grpc;
 pub mod rest;
 

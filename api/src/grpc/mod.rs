@@ -2,7 +2,7 @@
 //! standard health and reflection services so generic gRPC tools work.
 //! Handlers are thin: convert the request, call the core, convert back.
 
-mod convert;
+pub(crate) mod convert;
 pub mod status;
 
 use clusterdb::ClusterDb;

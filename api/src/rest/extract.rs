@@ -126,9 +126,16 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
-        let Some(value) = parts.headers.get(header::IF_MATCH) else {
-            return Ok(IfMatch(None));
-        };
+        match parts.headers.get(header::IF_MATCH) {
+            None => Ok(IfMatch(None)),
+            Some(value) => parse_if_match(value.as_bytes()).map(IfMatch),
+        }
+    }
+}
+
+/// Parses an `If-Match` value: `*` (any version) or one strong ETag.
+pub fn parse_if_match(value: &[u8]) -> Result<Option<u64>, ApiError> {
+    {
         let invalid = || {
             ApiError::invalid(
                 "Invalid If-Match header",
@@ -136,16 +143,16 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
                 "must be \"*\" or an ETag such as \"42\" from a previous response",
             )
         };
-        let text = value.to_str().map_err(|_| invalid())?.trim();
+        let text = std::str::from_utf8(value).map_err(|_| invalid())?.trim();
         if text == "*" {
-            return Ok(IfMatch(None));
+            return Ok(None);
         }
         let version = text
             .strip_prefix('"')
             .and_then(|t| t.strip_suffix('"'))
             .and_then(|t| t.parse::<u64>().ok())
             .ok_or_else(invalid)?;
-        Ok(IfMatch(Some(version)))
+        Ok(Some(version))
     }
 }
 

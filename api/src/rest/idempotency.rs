@@ -74,7 +74,7 @@ fn storage(err: clusterdb::storage::Error) -> ApiError {
 }
 
 /// The key from the header: 1–255 visible ASCII characters.
-fn key_of(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+pub(crate) fn key_of(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     let Some(value) = headers.get("idempotency-key") else {
         return Ok(None);
     };

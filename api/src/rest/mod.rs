@@ -2,11 +2,11 @@
 //! every resource kind.
 
 mod error;
-mod extract;
+pub(crate) mod extract;
 mod handlers;
 pub mod idempotency;
 pub mod openapi;
-mod version;
+pub(crate) mod version;
 pub mod wire;
 
 use axum::Router;
@@ -147,17 +147,38 @@ async fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "NOT_FOUND", "no such endpoint")
 }
 
-/// Gives axum's bodiless 405 (which carries `Allow`) the spec's format.
-async fn method_not_allowed(response: Response) -> Response {
-    if response.status() != StatusCode::METHOD_NOT_ALLOWED {
+/// Gives every error response that is not already in the spec's format —
+/// axum's 405 (which carries `Allow`) and its extractor rejections — that
+/// format, keeping the status and the `Allow` header.
+async fn normalize_errors(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
         return response;
     }
     let allow = response.headers().get(header::ALLOW).cloned();
-    let mut error = ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "METHOD_NOT_ALLOWED",
-        "this endpoint does not support the method",
-    );
+    let body = axum::body::to_bytes(response.into_body(), 64 << 10)
+        .await
+        .unwrap_or_default();
+    let text = String::from_utf8_lossy(&body).trim().to_string();
+    let (code, message) = match status {
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "METHOD_NOT_ALLOWED",
+            "this endpoint does not support the method".to_string(),
+        ),
+        StatusCode::NOT_FOUND => ("NOT_FOUND", "no such endpoint".to_string()),
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "PAYLOAD_TOO_LARGE",
+            "the request body is larger than the server accepts".to_string(),
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("UNSUPPORTED_MEDIA_TYPE", text),
+        s if s.is_client_error() => ("INVALID_REQUEST", text),
+        _ => ("INTERNAL", "internal error".to_string()),
+    };
+    let mut error = ApiError::new(status, code, message);
     if let Some(allow) = allow.as_ref().and_then(|a| a.to_str().ok()) {
         error = error.detail("allow", allow);
     }
@@ -182,7 +203,7 @@ pub fn router(db: ClusterDb, config: &RestConfig) -> Router {
             state.clone(),
             idempotency::idempotency,
         ))
-        .layer(axum::middleware::map_response(method_not_allowed))
+        .layer(axum::middleware::map_response(normalize_errors))
         .layer(DefaultBodyLimit::max(config.body_limit))
         .with_state(state)
 }

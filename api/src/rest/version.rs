@@ -26,7 +26,7 @@ fn is_versioned(path: &str) -> bool {
 
 /// The `version` parameter of the `Accept` header: `Ok(None)` when absent,
 /// `Err` with the value when it names no version this server speaks.
-fn accept_version(headers: &HeaderMap) -> Result<Option<&'static str>, String> {
+pub(crate) fn accept_version(headers: &HeaderMap) -> Result<Option<&'static str>, String> {
     for value in headers.get_all(header::ACCEPT) {
         let Ok(text) = value.to_str() else { continue };
         for range in text.split(',') {

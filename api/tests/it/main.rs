@@ -1,5 +1,6 @@
 //! Router tests: the REST app driven with `oneshot`, no socket.
 
+mod fuzz_bodies;
 mod openapi;
 mod rest;
 mod support;

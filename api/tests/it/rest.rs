@@ -122,6 +122,9 @@ async fn content_type_size_method_and_route_errors_use_the_format() {
 
     let reply = call(&app, Method::GET, "/v1/nothing-here", &[], None).await;
     reply.error(StatusCode::NOT_FOUND, "NOT_FOUND");
+    // An id that is not UTF-8 is a client error in the same format.
+    let reply = call(&app, Method::GET, "/v1/fleets/%FF%FE", &[], None).await;
+    reply.error(StatusCode::BAD_REQUEST, "INVALID_REQUEST");
     let reply = call(&app, Method::GET, "/v1/fleets/fleet-missing", &[], None).await;
     let details = reply.error(StatusCode::NOT_FOUND, "NOT_FOUND");
     assert_eq!(details["id"], "fleet-missing");

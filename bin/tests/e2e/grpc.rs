@@ -40,15 +40,6 @@ mod spec_example {
     }
 }
 
-async fn client(base: &str) -> pb::ComputeServiceClient<Channel> {
-    let channel = Channel::from_shared(base.to_string())
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
-    pb::ComputeServiceClient::new(channel)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_spec_client_example_works() {
     let (_dir, data) = data_file();
@@ -84,7 +75,9 @@ fn reason(status: &tonic::Status) -> String {
 async fn every_rpc_and_its_errors() {
     let (_dir, data) = data_file();
     let server = Server::start(&data);
-    let mut c = client(&server.base).await;
+    let mut c = clusterdb_api::client::connect_grpc(&server.base)
+        .await
+        .unwrap();
     let tags = HashMap::from([("environment".to_string(), "production".to_string())]);
 
     // Fleets.
