@@ -14,9 +14,17 @@ use tokio::net::TcpListener;
 /// Options of `clusterdb serve`.
 #[derive(clap::Args)]
 pub struct ServeArgs {
-    /// The data file (created if absent).
+    /// The data file (created if absent), when the store is local.
     #[arg(long, default_value = "clusterdb.redb", env = "CLUSTERDB_DATA")]
     data: PathBuf,
+    /// Where the state lives: `redb` (the data file, default) or
+    /// `etcd://host:2379,host2:2379` (an etcd cluster; builds with the
+    /// `etcd` feature).
+    #[arg(long, default_value = "redb", env = "CLUSTERDB_STORE")]
+    store: String,
+    /// Key prefix in etcd.
+    #[arg(long, default_value = "/clusterdb/", env = "CLUSTERDB_ETCD_PREFIX")]
+    etcd_prefix: String,
     /// Address for REST (and gRPC, routed by content type).
     #[arg(long, default_value = "127.0.0.1:7070", env = "CLUSTERDB_LISTEN")]
     listen: SocketAddr,
@@ -53,6 +61,53 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing in-flight requests");
 }
 
+/// Opens the store `--store` names.
+async fn open_store(args: &ServeArgs) -> anyhow::Result<ClusterDb> {
+    if let Some(hosts) = args.store.strip_prefix("etcd://") {
+        return open_etcd(hosts, &args.etcd_prefix).await;
+    }
+    if args.store != "redb" {
+        bail!(
+            "--store must be `redb` or `etcd://host:port[,host:port…]`, not {:?}",
+            args.store
+        );
+    }
+    match ClusterDb::open(&args.data).await {
+        Ok(db) => Ok(db),
+        Err(clusterdb::Error::Storage(clusterdb::storage::Error::Locked)) => bail!(
+            "the data file {} is in use by another process",
+            args.data.display()
+        ),
+        Err(err) => Err(err).with_context(|| format!("cannot open {}", args.data.display())),
+    }
+}
+
+#[cfg(feature = "etcd")]
+async fn open_etcd(hosts: &str, prefix: &str) -> anyhow::Result<ClusterDb> {
+    use clusterdb::storage::{EtcdEngine, EtcdOptions};
+    let endpoints: Vec<String> = hosts
+        .split(',')
+        .filter(|h| !h.is_empty())
+        .map(|h| format!("http://{h}"))
+        .collect();
+    if endpoints.is_empty() {
+        bail!("--store etcd:// needs at least one host:port");
+    }
+    let options = EtcdOptions {
+        prefix: prefix.to_string(),
+        ..EtcdOptions::default()
+    };
+    let engine = EtcdEngine::connect(&endpoints, options)
+        .await
+        .with_context(|| format!("cannot use etcd at {hosts}"))?;
+    Ok(ClusterDb::open_with(std::sync::Arc::new(engine)).await?)
+}
+
+#[cfg(not(feature = "etcd"))]
+async fn open_etcd(_hosts: &str, _prefix: &str) -> anyhow::Result<ClusterDb> {
+    bail!("this clusterdb was built without etcd support; rebuild with `--features etcd`")
+}
+
 /// Forgets expired `Idempotency-Key` records, hourly.
 async fn sweep_idempotency_keys(db: ClusterDb) {
     let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
@@ -79,22 +134,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         ),
         None => None,
     };
-    let db = match ClusterDb::open(&args.data).await {
-        Ok(db) => db,
-        Err(clusterdb::Error::Storage(clusterdb::storage::Error::Locked)) => bail!(
-            "the data file {} is in use by another process",
-            args.data.display()
-        ),
-        Err(err) => {
-            return Err(err).with_context(|| format!("cannot open {}", args.data.display()));
-        }
-    };
+    let db = open_store(&args).await?;
     let address = listener.local_addr().context("no local address")?;
     let config = RestConfig {
         body_limit: args.body_limit,
     };
     let app = clusterdb_api::app(db.clone(), &config).await;
-    tracing::info!(%address, data = %args.data.display(), "serving REST and gRPC");
+    tracing::info!(%address, store = %args.store, "serving REST and gRPC");
     // Lines tools and tests can wait for.
     println!("listening on http://{address}");
     let sweeper = tokio::spawn(sweep_idempotency_keys(db.clone()));

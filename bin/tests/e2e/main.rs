@@ -1,5 +1,7 @@
 //! End-to-end tests: the real `clusterdb` binary on a loopback port.
 
+#[cfg(feature = "etcd")]
+mod etcd;
 mod grpc;
 mod rest;
 mod server;
