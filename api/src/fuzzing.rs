@@ -45,17 +45,11 @@ pub fn grpc_request(data: &[u8]) {
         let _ = instance_draft(r.name, r.instance_type, r.tags);
     }
     if let Ok(r) = pb::CreateFunctionRequest::decode(data) {
-        let _: clusterdb::Draft<clusterdb::FunctionSpec> = FunctionFields {
-            name: r.name,
-            description: r.description,
-            runtime: r.runtime,
-            handler: r.handler,
-            memory_mb: r.memory_mb,
-            timeout_ms: r.timeout_ms,
-            env: r.env,
-            tags: r.tags,
-        }
-        .into();
+        let _: clusterdb::Draft<clusterdb::FunctionSpec> = FunctionFields::from(r).into();
+    }
+    if let Ok(r) = pb::UpdateFunctionRequest::decode(data) {
+        let (_, fields, _) = crate::grpc::convert::function_update(r);
+        let _: clusterdb::Draft<clusterdb::FunctionSpec> = fields.into();
     }
     if let Ok(r) = pb::ListInstancesRequest::decode(data) {
         let _ = list_options(r.page_size, r.page_token, r.tags);

@@ -168,7 +168,7 @@ impl ToProto<pb::Function> for Function {
     }
 }
 
-/// The fields of a function request.
+/// The fields a function request carries (create and update share them).
 pub struct FunctionFields {
     pub name: String,
     pub description: String,
@@ -207,4 +207,34 @@ impl ToProto<pb::InvokeFunctionResponse> for clusterdb::Invocation {
             duration: prost_types::Duration::try_from(self.duration).ok(),
         }
     }
+}
+
+impl From<pb::CreateFunctionRequest> for FunctionFields {
+    fn from(r: pb::CreateFunctionRequest) -> Self {
+        FunctionFields {
+            name: r.name,
+            description: r.description,
+            runtime: r.runtime,
+            handler: r.handler,
+            memory_mb: r.memory_mb,
+            timeout_ms: r.timeout_ms,
+            env: r.env,
+            tags: r.tags,
+        }
+    }
+}
+
+/// Splits an update into its id, its fields and its expected version.
+pub fn function_update(r: pb::UpdateFunctionRequest) -> (String, FunctionFields, Option<u64>) {
+    let fields = FunctionFields {
+        name: r.name,
+        description: r.description,
+        runtime: r.runtime,
+        handler: r.handler,
+        memory_mb: r.memory_mb,
+        timeout_ms: r.timeout_ms,
+        env: r.env,
+        tags: r.tags,
+    };
+    (r.id, fields, r.expected_version)
 }

@@ -5,12 +5,14 @@
 pub(crate) mod convert;
 pub mod status;
 
-use clusterdb::ClusterDb;
+use clusterdb::{ClusterDb, Kind, ListOptions, Object, Resources};
 use clusterdb_proto::compute::v1 as pb;
 use pb::{ComputeService, ComputeServiceServer};
 use tonic::{Request, Response, Status};
 
-use convert::{FunctionFields, ToProto, fleet_draft, instance_draft, list_options, next_token};
+use convert::{
+    FunctionFields, ToProto, fleet_draft, function_update, instance_draft, list_options, next_token,
+};
 use status::status;
 
 /// The compute service over one database.
@@ -23,6 +25,34 @@ type Reply<T> = Result<Response<T>, Status>;
 
 fn reply<T>(message: T) -> Reply<T> {
     Ok(Response::new(message))
+}
+
+/// The generic read, delete and list of every kind.
+async fn get<K: Kind, P>(service: Resources<K>, id: &str) -> Reply<P>
+where
+    Object<K>: ToProto<P>,
+{
+    reply(service.get(id).await.map_err(status)?.to_proto())
+}
+
+async fn delete<K: Kind>(service: Resources<K>, id: &str, expected: Option<u64>) -> Reply<()> {
+    service.delete(id, expected).await.map_err(status)?;
+    reply(())
+}
+
+/// One page as messages, and the next page token.
+async fn page<K: Kind, P>(
+    service: Resources<K>,
+    options: &ListOptions,
+) -> Result<(Vec<P>, String), Status>
+where
+    Object<K>: ToProto<P>,
+{
+    let page = service.list(options).await.map_err(status)?;
+    Ok((
+        page.items.iter().map(ToProto::to_proto).collect(),
+        next_token(page.next_page_token),
+    ))
 }
 
 #[tonic::async_trait]
@@ -41,8 +71,7 @@ impl ComputeService for ComputeApi {
     }
 
     async fn get_fleet(&self, request: Request<pb::GetFleetRequest>) -> Reply<pb::Fleet> {
-        let id = request.into_inner().id;
-        reply(self.db.fleets().get(&id).await.map_err(status)?.to_proto())
+        get(self.db.fleets(), &request.into_inner().id).await
     }
 
     async fn update_fleet(&self, request: Request<pb::UpdateFleetRequest>) -> Reply<pb::Fleet> {
@@ -58,12 +87,7 @@ impl ComputeService for ComputeApi {
 
     async fn delete_fleet(&self, request: Request<pb::DeleteFleetRequest>) -> Reply<()> {
         let r = request.into_inner();
-        self.db
-            .fleets()
-            .delete(&r.id, r.expected_version)
-            .await
-            .map_err(status)?;
-        reply(())
+        delete(self.db.fleets(), &r.id, r.expected_version).await
     }
 
     async fn list_fleets(
@@ -72,10 +96,10 @@ impl ComputeService for ComputeApi {
     ) -> Reply<pb::ListFleetsResponse> {
         let r = request.into_inner();
         let options = list_options(r.page_size, r.page_token, r.tags);
-        let page = self.db.fleets().list(&options).await.map_err(status)?;
+        let (fleets, next_page_token) = page(self.db.fleets(), &options).await?;
         reply(pb::ListFleetsResponse {
-            fleets: page.items.iter().map(ToProto::to_proto).collect(),
-            next_page_token: next_token(page.next_page_token),
+            fleets,
+            next_page_token,
         })
     }
 
@@ -123,12 +147,7 @@ impl ComputeService for ComputeApi {
 
     async fn delete_instance(&self, request: Request<pb::DeleteInstanceRequest>) -> Reply<()> {
         let r = request.into_inner();
-        self.db
-            .instances()
-            .delete(&r.id, r.expected_version)
-            .await
-            .map_err(status)?;
-        reply(())
+        delete(self.db.instances(), &r.id, r.expected_version).await
     }
 
     async fn list_instances(
@@ -140,10 +159,10 @@ impl ComputeService for ComputeApi {
         if !r.fleet_id.is_empty() {
             options = options.field("fleet_id", r.fleet_id);
         }
-        let page = self.db.instances().list(&options).await.map_err(status)?;
+        let (instances, next_page_token) = page(self.db.instances(), &options).await?;
         reply(pb::ListInstancesResponse {
-            instances: page.items.iter().map(ToProto::to_proto).collect(),
-            next_page_token: next_token(page.next_page_token),
+            instances,
+            next_page_token,
         })
     }
 
@@ -169,25 +188,9 @@ impl ComputeService for ComputeApi {
         &self,
         request: Request<pb::CreateFunctionRequest>,
     ) -> Reply<pb::Function> {
-        let r = request.into_inner();
-        let draft = FunctionFields {
-            name: r.name,
-            description: r.description,
-            runtime: r.runtime,
-            handler: r.handler,
-            memory_mb: r.memory_mb,
-            timeout_ms: r.timeout_ms,
-            env: r.env,
-            tags: r.tags,
-        };
-        reply(
-            self.db
-                .functions()
-                .create(draft.into())
-                .await
-                .map_err(status)?
-                .to_proto(),
-        )
+        let fields = FunctionFields::from(request.into_inner());
+        let function = self.db.functions().create(fields.into()).await;
+        reply(function.map_err(status)?.to_proto())
     }
 
     async fn get_function(&self, request: Request<pb::GetFunctionRequest>) -> Reply<pb::Function> {
@@ -206,33 +209,18 @@ impl ComputeService for ComputeApi {
         &self,
         request: Request<pb::UpdateFunctionRequest>,
     ) -> Reply<pb::Function> {
-        let r = request.into_inner();
-        let draft = FunctionFields {
-            name: r.name,
-            description: r.description,
-            runtime: r.runtime,
-            handler: r.handler,
-            memory_mb: r.memory_mb,
-            timeout_ms: r.timeout_ms,
-            env: r.env,
-            tags: r.tags,
-        };
+        let (id, fields, expected) = function_update(request.into_inner());
         let function = self
             .db
             .functions()
-            .update(&r.id, draft.into(), r.expected_version)
+            .update(&id, fields.into(), expected)
             .await;
         reply(function.map_err(status)?.to_proto())
     }
 
     async fn delete_function(&self, request: Request<pb::DeleteFunctionRequest>) -> Reply<()> {
         let r = request.into_inner();
-        self.db
-            .functions()
-            .delete(&r.id, r.expected_version)
-            .await
-            .map_err(status)?;
-        reply(())
+        delete(self.db.functions(), &r.id, r.expected_version).await
     }
 
     async fn list_functions(
@@ -241,10 +229,10 @@ impl ComputeService for ComputeApi {
     ) -> Reply<pb::ListFunctionsResponse> {
         let r = request.into_inner();
         let options = list_options(r.page_size, r.page_token, r.tags);
-        let page = self.db.functions().list(&options).await.map_err(status)?;
+        let (functions, next_page_token) = page(self.db.functions(), &options).await?;
         reply(pb::ListFunctionsResponse {
-            functions: page.items.iter().map(ToProto::to_proto).collect(),
-            next_page_token: next_token(page.next_page_token),
+            functions,
+            next_page_token,
         })
     }
 

@@ -150,33 +150,28 @@ pub async fn delete<K: RestKind>(
     }
 }
 
-/// `POST /instances/{id}/start`.
-pub async fn start_instance(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    IfMatch(if_match): IfMatch,
-) -> Result<Response, ApiError> {
-    let instance = state
-        .db
-        .instances()
-        .start(&id, if_match)
-        .await
-        .map_err(|e| if_match_error(e, if_match))?;
-    Ok(resource::<InstanceKind>(StatusCode::OK, &instance))
+/// An instance lifecycle action.
+#[derive(Clone, Copy)]
+pub enum Transition {
+    /// `POST /instances/{id}/start`.
+    Start,
+    /// `POST /instances/{id}/stop`.
+    Stop,
 }
 
-/// `POST /instances/{id}/stop`.
-pub async fn stop_instance(
+/// `POST /instances/{id}/start` and `…/stop`.
+pub async fn transition_instance(
+    transition: Transition,
     State(state): State<AppState>,
     Path(id): Path<String>,
     IfMatch(if_match): IfMatch,
 ) -> Result<Response, ApiError> {
-    let instance = state
-        .db
-        .instances()
-        .stop(&id, if_match)
-        .await
-        .map_err(|e| if_match_error(e, if_match))?;
+    let instances = state.db.instances();
+    let instance = match transition {
+        Transition::Start => instances.start(&id, if_match).await,
+        Transition::Stop => instances.stop(&id, if_match).await,
+    }
+    .map_err(|e| if_match_error(e, if_match))?;
     Ok(resource::<InstanceKind>(StatusCode::OK, &instance))
 }
 

@@ -18,6 +18,7 @@ use axum::routing::{MethodRouter, get, post};
 use clusterdb::{ClusterDb, FleetKind, FunctionKind, InstanceKind};
 
 pub use error::ApiError;
+use handlers::Transition;
 pub use version::VERSIONS;
 use wire::RestKind;
 
@@ -97,12 +98,12 @@ impl Routes {
             .add(
                 "/instances/{id}/start",
                 &[Method::POST],
-                post(handlers::start_instance),
+                post(|s, p, m| handlers::transition_instance(Transition::Start, s, p, m)),
             )
             .add(
                 "/instances/{id}/stop",
                 &[Method::POST],
-                post(handlers::stop_instance),
+                post(|s, p, m| handlers::transition_instance(Transition::Stop, s, p, m)),
             )
             .add(
                 "/functions/{id}/invoke",
