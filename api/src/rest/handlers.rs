@@ -1,7 +1,7 @@
 //! Handlers: one generic set for every [`RestKind`], plus the actions.
 
 use axum::Json;
-use axum::extract::{FromRequest, OriginalUri, Path, RawQuery, Request, State};
+use axum::extract::{OriginalUri, Path, RawQuery, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use clusterdb::{Error, InstanceKind, Object};
@@ -9,8 +9,11 @@ use serde_json::{Map, Value};
 
 use super::AppState;
 use super::error::ApiError;
-use super::extract::{IfMatch, JsonBody, ListQuery, etag, parse_json};
+use super::extract::{IfMatch, JsonBody, ListQuery, body_bytes, etag, parse_json, require_json};
 use super::wire::{InvocationOutput, RestKind};
+
+/// Attempts a PATCH without `If-Match` makes under contention.
+const MAX_PATCH_ATTEMPTS: usize = 16;
 
 /// The resource as JSON, with its ETag.
 fn resource<K: RestKind>(status: StatusCode, object: &Object<K>) -> Response {
@@ -111,25 +114,33 @@ pub async fn patch<K: RestKind>(
         ));
     }
     let service = K::service(&state.db);
-    // Patch the version read, so a concurrent change cannot be overwritten.
-    let current = service.get(&id).await?;
-    if let Some(expected) = if_match
-        && expected != current.resource_version()
-    {
-        return Err(ApiError::precondition_failed(
-            expected,
-            current.resource_version(),
-        ));
+    // Patch the version read, conditioned on it, so a concurrent change is
+    // never overwritten: with If-Match a race is 412, without it the patch
+    // is applied again to the fresh version.
+    for _ in 0..MAX_PATCH_ATTEMPTS {
+        let current = service.get(&id).await?;
+        if let Some(expected) = if_match
+            && expected != current.resource_version()
+        {
+            return Err(ApiError::precondition_failed(
+                expected,
+                current.resource_version(),
+            ));
+        }
+        let mut merged = serde_json::to_value(K::input(&current))
+            .map_err(|e| ApiError::from(Error::Internal(e.to_string())))?;
+        json_patch::merge(&mut merged, &patch);
+        let input: K::Input = parse_json(merged.to_string().as_bytes())?;
+        match service
+            .update(&id, K::draft(input), Some(current.resource_version()))
+            .await
+        {
+            Ok(object) => return Ok(resource(StatusCode::OK, &object)),
+            Err(Error::Conflict { .. }) if if_match.is_none() => continue,
+            Err(err) => return Err(if_match_error(err, Some(current.resource_version()))),
+        }
     }
-    let mut merged = serde_json::to_value(K::input(&current))
-        .map_err(|e| ApiError::from(Error::Internal(e.to_string())))?;
-    json_patch::merge(&mut merged, &patch);
-    let input: K::Input = parse_json(merged.to_string().as_bytes())?;
-    let object = service
-        .update(&id, K::draft(input), Some(current.resource_version()))
-        .await
-        .map_err(|e| if_match_error(e, Some(current.resource_version())))?;
-    Ok(resource(StatusCode::OK, &object))
+    Err(Error::Unavailable(format!("{id} is changing too fast to patch; retry")).into())
 }
 
 /// `DELETE /{collection}/{id}`: 204, or 202 with the resource when the
@@ -175,22 +186,20 @@ pub async fn transition_instance(
     Ok(resource::<InstanceKind>(StatusCode::OK, &instance))
 }
 
-/// `POST /functions/{id}/invoke`: the JSON body is the payload (an empty
-/// body is `null`).
+/// `POST /functions/{id}/invoke`: the JSON body is the payload; an empty
+/// body is the payload `null`.
 pub async fn invoke_function(
     State(state): State<AppState>,
     Path(id): Path<String>,
     request: Request,
 ) -> Result<Response, ApiError> {
-    let has_body = request
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .is_none_or(|len| len != "0");
-    let payload = if has_body {
-        let JsonBody(value): JsonBody<Value> = JsonBody::from_request(request, &()).await?;
-        value
-    } else {
+    let headers = request.headers().clone();
+    let body = body_bytes(request, &()).await?;
+    let payload = if body.iter().all(u8::is_ascii_whitespace) {
         Value::Null
+    } else {
+        require_json(&headers)?;
+        parse_json::<Value>(&body)?
     };
     let bytes =
         serde_json::to_vec(&payload).map_err(|e| ApiError::from(Error::Internal(e.to_string())))?;

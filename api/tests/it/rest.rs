@@ -567,3 +567,31 @@ async fn futures_join<F: std::future::Future<Output = Reply> + Send + 'static>(
     }
     out
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_patches_without_if_match_all_apply() {
+    let app = test_app(1 << 20).await;
+    let created = call(&app, Method::POST, "/v1/fleets", &[], Some(FLEET)).await;
+    let uri = format!("/v2beta1/fleets/{}", created.body["id"].as_str().unwrap());
+    let handles: Vec<_> = (0..16)
+        .map(|i| {
+            let (app, uri) = (app.clone(), uri.clone());
+            tokio::spawn(async move {
+                let patch = format!(r#"{{"tags":{{"k{i}":"v"}}}}"#);
+                call(&app, Method::PATCH, &uri, &[], Some(&patch)).await
+            })
+        })
+        .collect();
+    for handle in handles {
+        let reply = handle.await.unwrap();
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    }
+    // Every patch added its own tag; none was lost to a race.
+    let fleet = call(&app, Method::GET, &uri, &[], None).await;
+    assert_eq!(
+        fleet.body["tags"].as_object().unwrap().len(),
+        17,
+        "{}",
+        fleet.body
+    );
+}
