@@ -235,7 +235,7 @@ impl Engine for RedbEngine {
 
     async fn commit(&self, commit: Commit) -> Result<Revision, CommitError> {
         let (reply, answer) = oneshot::channel();
-        self.send(Request::Commit(commit, reply)).await?;
+        self.send(Request::Commit(commit.into(), reply)).await?;
         answer.await.map_err(|_| Error::Closed)?
     }
 

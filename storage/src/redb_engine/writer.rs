@@ -17,9 +17,32 @@ use super::{COMPACTED_THROUGH, EVENTS, KV, META, REVISION, RedbOptions};
 use crate::contract::{Commit, Revision};
 use crate::error::{CommitError, Error, FailedPrecondition};
 
+/// A commit made ready for the writer by the caller's task, so the single
+/// writer thread only checks and applies: one final op per key.
+pub(super) struct Prepared {
+    preconditions: Vec<crate::contract::Precondition>,
+    ops: Vec<(Vec<u8>, Option<Vec<u8>>)>,
+    events: Vec<Vec<u8>>,
+}
+
+impl From<Commit> for Prepared {
+    fn from(commit: Commit) -> Self {
+        let ops = commit
+            .final_ops()
+            .into_iter()
+            .map(|(key, value)| (key.to_vec(), value.map(<[u8]>::to_vec)))
+            .collect();
+        Prepared {
+            preconditions: commit.preconditions,
+            ops,
+            events: commit.events,
+        }
+    }
+}
+
 /// A unit of work for the writer.
 pub(super) enum Request {
-    Commit(Commit, oneshot::Sender<Result<Revision, CommitError>>),
+    Commit(Prepared, oneshot::Sender<Result<Revision, CommitError>>),
     CompactEvents(Revision, oneshot::Sender<Result<(), Error>>),
 }
 
@@ -129,13 +152,13 @@ fn apply(
                     }
                     let next = revision + 1;
                     let mut modified = !commit.events.is_empty();
-                    for (key, value) in commit.final_ops() {
+                    for (key, value) in &commit.ops {
                         match value {
                             Some(value) => {
-                                kv.insert(key, (next, value))?;
+                                kv.insert(key.as_slice(), (next, value.as_slice()))?;
                                 modified = true;
                             }
-                            None => modified |= kv.remove(key)?.is_some(),
+                            None => modified |= kv.remove(key.as_slice())?.is_some(),
                         }
                     }
                     if !modified {
@@ -178,7 +201,7 @@ fn finish(txn: WriteTransaction, changed: bool) -> Result<(), Error> {
 
 fn first_failed_precondition(
     kv: &redb::Table<&[u8], (u64, &[u8])>,
-    commit: &Commit,
+    commit: &Prepared,
 ) -> Result<Option<FailedPrecondition>, Error> {
     for (index, precondition) in commit.preconditions.iter().enumerate() {
         let actual = kv.get(precondition.key())?.map(|guard| guard.value().0);
