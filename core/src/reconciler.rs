@@ -69,8 +69,7 @@ async fn follow(shared: &Arc<Shared>) -> Result<()> {
                 // Missed events: look at every fleet instead.
                 let now = engine.current_revision().await?;
                 reconcile_all(shared).await?;
-                cursor_version = save_cursor(shared, now, cursor_version).await?;
-                cursor = now;
+                (cursor, cursor_version) = save_cursor(shared, now, cursor_version).await?;
                 continue;
             }
             Err(err) => return Err(err.into()),
@@ -94,8 +93,7 @@ async fn follow(shared: &Arc<Shared>) -> Result<()> {
         for fleet_id in dirty {
             reconcile(shared, &fleet_id).await?;
         }
-        cursor_version = save_cursor(shared, last, cursor_version).await?;
-        cursor = last;
+        (cursor, cursor_version) = save_cursor(shared, last, cursor_version).await?;
     }
 }
 
@@ -113,22 +111,33 @@ async fn load_cursor(shared: &Shared) -> Result<(Revision, Option<Revision>)> {
     }
 }
 
-/// Stores the cursor, on the condition that nobody else moved it.
+/// Stores the cursor, on the condition that nobody else moved it, and
+/// returns the cursor to continue from with its version. When another
+/// process sharing the store moved it meanwhile (several servers on one
+/// etcd all reconcile until leader election exists; their changes are
+/// conditional, so this is redundant but safe), its progress is adopted.
 async fn save_cursor(
     shared: &Shared,
     cursor: Revision,
     version: Option<Revision>,
-) -> Result<Option<Revision>> {
+) -> Result<(Revision, Option<Revision>)> {
     let key = keys::system(CURSOR);
     let mut txn = Txn::new();
     txn.expect_system(key.clone(), version);
     txn.put(key, cursor.to_le_bytes().to_vec());
     match txn.commit(&*shared.engine).await {
-        Ok(revision) => Ok(Some(revision)),
+        Ok(revision) => Ok((cursor, Some(revision))),
         Err(TxnError::Fatal(err)) => Err(err),
-        Err(TxnError::Changed { .. }) => Err(Error::Internal(
-            "another fleet reconciler moved the cursor".into(),
-        )),
+        Err(TxnError::Changed { .. }) => {
+            let (theirs, their_version) = load_cursor(shared).await?;
+            tracing::debug!(ours = cursor, theirs, "another reconciler moved the cursor");
+            if theirs >= cursor {
+                Ok((theirs, their_version))
+            } else {
+                // Ours is further: store it over theirs.
+                Box::pin(save_cursor(shared, cursor, their_version)).await
+            }
+        }
     }
 }
 

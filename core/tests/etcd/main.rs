@@ -16,5 +16,6 @@ mod functions;
 mod instances;
 #[path = "../it/reconciler.rs"]
 mod reconciler;
+mod shared_store;
 #[path = "../it/support.rs"]
 mod support;
