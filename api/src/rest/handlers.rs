@@ -5,7 +5,7 @@ use axum::extract::{OriginalUri, Path, RawQuery, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use clusterdb::{Error, InstanceKind, Object};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::AppState;
 use super::error::ApiError;
@@ -61,6 +61,24 @@ pub async fn get_one<K: RestKind>(
     Ok(resource(StatusCode::OK, &object))
 }
 
+/// A list page as JSON: `{"<collection>": [...], "next_page_token": ...}`,
+/// items serialized directly so they keep their field order.
+struct ListBody<T> {
+    collection: &'static str,
+    items: Vec<T>,
+    next_page_token: Option<String>,
+}
+
+impl<T: serde::Serialize> serde::Serialize for ListBody<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(2))?;
+        map.serialize_entry(self.collection, &self.items)?;
+        map.serialize_entry("next_page_token", &self.next_page_token)?;
+        map.end()
+    }
+}
+
 /// `GET /{collection}?page_size=&page_token=&tag=key:value`.
 pub async fn list<K: RestKind>(
     State(state): State<AppState>,
@@ -68,21 +86,12 @@ pub async fn list<K: RestKind>(
 ) -> Result<Response, ApiError> {
     let ListQuery(options) = ListQuery::parse(query.as_deref(), K::FILTERS)?;
     let page = K::service(&state.db).list(&options).await?;
-    let items: Vec<Value> = page
-        .items
-        .iter()
-        .map(|o| serde_json::to_value(K::output(o)))
-        .collect::<Result<_, _>>()
-        .map_err(|e| ApiError::from(Error::Internal(e.to_string())))?;
-    let mut body = Map::new();
-    body.insert(K::COLLECTION.to_string(), Value::Array(items));
-    body.insert(
-        "next_page_token".to_string(),
-        page.next_page_token
-            .map(Value::String)
-            .unwrap_or(Value::Null),
-    );
-    Ok(Json(Value::Object(body)).into_response())
+    Ok(Json(ListBody {
+        collection: K::COLLECTION,
+        items: page.items.iter().map(K::output).collect(),
+        next_page_token: page.next_page_token,
+    })
+    .into_response())
 }
 
 /// `PUT /{collection}/{id}`: replaces the resource.

@@ -595,3 +595,26 @@ async fn concurrent_patches_without_if_match_all_apply() {
         fleet.body
     );
 }
+
+#[tokio::test]
+async fn list_items_keep_the_field_order_of_single_resources() {
+    let app = test_app(1 << 20).await;
+    let created = call(&app, Method::POST, "/v1/fleets", &[], Some(FLEET)).await;
+    let list = call(&app, Method::GET, "/v1/fleets", &[], None).await;
+    let spec_order = [
+        "\"id\"",
+        "\"name\"",
+        "\"description\"",
+        "\"capacity\"",
+        "\"instance_type\"",
+        "\"status\"",
+        "\"created_at\"",
+        "\"tags\"",
+    ];
+    for raw in [&created.raw, &list.raw] {
+        let positions: Vec<usize> = spec_order.iter().map(|k| raw.find(k).unwrap()).collect();
+        assert!(positions.windows(2).all(|w| w[0] < w[1]), "{raw}");
+    }
+    // The list item is byte-for-byte the single resource.
+    assert!(list.raw.contains(&created.raw), "{}", list.raw);
+}

@@ -16,6 +16,8 @@ pub struct Reply {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: Value,
+    /// The body as sent.
+    pub raw: String,
 }
 
 impl Reply {
@@ -83,9 +85,11 @@ pub async fn call(
     } else {
         serde_json::from_slice(&bytes).unwrap()
     };
+    let raw = String::from_utf8_lossy(&bytes).into_owned();
     Reply {
         status,
         headers,
         body,
+        raw,
     }
 }
