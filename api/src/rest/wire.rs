@@ -48,13 +48,21 @@ fn description_default() -> String {
 #[serde(deny_unknown_fields)]
 pub struct FleetInput {
     /// Unique name.
+    #[schema(
+        pattern = "^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$",
+        min_length = 1,
+        max_length = 63
+    )]
     pub name: String,
     /// Free text.
     #[serde(default = "description_default")]
+    #[schema(max_length = 1024)]
     pub description: String,
     /// Desired number of instances.
+    #[schema(minimum = 1, maximum = 1000)]
     pub capacity: u32,
     /// Instance type from the catalog.
+    #[schema(example = "t3.medium")]
     pub instance_type: String,
     /// Labels.
     #[serde(default)]
@@ -145,8 +153,14 @@ impl RestKind for FleetKind {
 #[serde(deny_unknown_fields)]
 pub struct InstanceInput {
     /// Unique name.
+    #[schema(
+        pattern = "^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$",
+        min_length = 1,
+        max_length = 63
+    )]
     pub name: String,
     /// Instance type from the catalog.
+    #[schema(example = "t3.micro")]
     pub instance_type: String,
     /// Labels.
     #[serde(default)]
@@ -238,19 +252,29 @@ fn default_timeout() -> u32 {
 #[serde(deny_unknown_fields)]
 pub struct FunctionInput {
     /// Unique name.
+    #[schema(
+        pattern = "^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$",
+        min_length = 1,
+        max_length = 63
+    )]
     pub name: String,
     /// Free text.
     #[serde(default = "description_default")]
+    #[schema(max_length = 1024)]
     pub description: String,
     /// A registered runtime, e.g. `native`.
+    #[schema(example = "native")]
     pub runtime: String,
     /// The handler within the runtime.
+    #[schema(min_length = 1, max_length = 256)]
     pub handler: String,
     /// Memory limit in MiB (default 128).
     #[serde(default = "default_memory")]
+    #[schema(minimum = 64, maximum = 10240)]
     pub memory_mb: u32,
     /// Time limit per invocation in ms (default 3000).
     #[serde(default = "default_timeout")]
+    #[schema(minimum = 1, maximum = 900000)]
     pub timeout_ms: u32,
     /// Environment.
     #[serde(default)]
