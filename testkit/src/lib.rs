@@ -155,3 +155,21 @@ impl Drop for EtcdCluster {
         }
     }
 }
+
+/// Calls `run` with `input`, every prefix of it, and every single-byte
+/// mutation (flipping the low bit, the high bit, or all bits): the
+/// corpus-driven part of running a fuzz target's body as a test.
+pub fn each_mutation(input: &[u8], mut run: impl FnMut(&[u8])) {
+    run(input);
+    for cut in 0..input.len() {
+        run(&input[..cut]);
+    }
+    let mut mutated = input.to_vec();
+    for i in 0..input.len() {
+        for bits in [0x01u8, 0x80, 0xff] {
+            mutated[i] ^= bits;
+            run(&mutated);
+            mutated[i] ^= bits;
+        }
+    }
+}
