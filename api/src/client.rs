@@ -30,6 +30,7 @@ use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+use crate::rest::APPLY_OUTCOME;
 use crate::rest::wire::{InstanceOutput, InvocationOutput, RestKind};
 
 /// Why a call failed.
@@ -109,19 +110,27 @@ impl Client {
         })
     }
 
-    /// Fleets.
-    pub fn fleets(&self) -> Resources<FleetKind> {
-        Resources::new(self.clone())
+    /// The calls for one resource kind.
+    pub fn resources<K: RestKind>(&self) -> ResourceClient<K> {
+        ResourceClient {
+            client: self.clone(),
+            kind: PhantomData,
+        }
     }
 
-    /// Instances.
-    pub fn instances(&self) -> Resources<InstanceKind> {
-        Resources::new(self.clone())
+    /// Fleets: `resources::<FleetKind>()`.
+    pub fn fleets(&self) -> ResourceClient<FleetKind> {
+        self.resources()
     }
 
-    /// Functions.
-    pub fn functions(&self) -> Resources<FunctionKind> {
-        Resources::new(self.clone())
+    /// Instances: `resources::<InstanceKind>()`.
+    pub fn instances(&self) -> ResourceClient<InstanceKind> {
+        self.resources()
+    }
+
+    /// Functions: `resources::<FunctionKind>()`.
+    pub fn functions(&self) -> ResourceClient<FunctionKind> {
+        self.resources()
     }
 
     fn request(&self, method: Method, path: &str) -> RequestBuilder {
@@ -130,13 +139,24 @@ impl Client {
 
     /// Sends a request and decodes a JSON answer (or the API error).
     async fn send<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T, ClientError> {
+        Ok(self.send_with_headers(request).await?.0)
+    }
+
+    /// [`Client::send`], also returning the response headers.
+    async fn send_with_headers<T: DeserializeOwned>(
+        &self,
+        request: RequestBuilder,
+    ) -> Result<(T, reqwest::header::HeaderMap), ClientError> {
         let response = request.send().await?;
         let status = response.status();
+        let headers = response.headers().clone();
         let bytes = response.bytes().await?;
         if !status.is_success() {
             return Err(api_error(status, &bytes));
         }
-        serde_json::from_slice(&bytes).map_err(|e| ClientError::Unexpected(e.to_string()))
+        let value =
+            serde_json::from_slice(&bytes).map_err(|e| ClientError::Unexpected(e.to_string()))?;
+        Ok((value, headers))
     }
 
     /// Sends a request whose success has no body to decode.
@@ -172,22 +192,69 @@ fn api_error(status: StatusCode, body: &[u8]) -> ClientError {
     }
 }
 
-/// The calls for one resource kind.
-pub struct Resources<K: RestKind> {
+/// The calls for one resource kind: [`Client::resources`].
+pub struct ResourceClient<K: RestKind> {
     client: Client,
     kind: PhantomData<fn() -> K>,
 }
 
-impl<K: RestKind> Resources<K> {
-    fn new(client: Client) -> Self {
-        Resources {
-            client,
-            kind: PhantomData,
-        }
-    }
+/// What an apply did, as the server said (`Apply-Outcome`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Applied<T> {
+    /// The resource as stored now.
+    pub object: T,
+    /// `created`, `configured` or `unchanged`.
+    pub outcome: String,
+}
 
+impl<K: RestKind> ResourceClient<K> {
     fn item(id: &str) -> String {
         format!("/{}/{id}", K::COLLECTION)
+    }
+
+    fn named(namespace: &str, name: &str) -> String {
+        format!("/{}/{namespace}/{name}", K::COLLECTION)
+    }
+
+    /// Reads a resource of a namespaced kind by namespace and name.
+    pub async fn get_in(&self, namespace: &str, name: &str) -> Result<K::Output, ClientError> {
+        let request = self
+            .client
+            .request(Method::GET, &Self::named(namespace, name));
+        self.client.send(request).await
+    }
+
+    /// Creates or updates a resource of a namespaced kind by namespace and
+    /// name; with `if_match`, it must exist at that version.
+    pub async fn apply(
+        &self,
+        namespace: &str,
+        name: &str,
+        input: &K::Input,
+        if_match: Option<u64>,
+    ) -> Result<Applied<K::Output>, ClientError> {
+        let mut request = self
+            .client
+            .request(Method::PUT, &Self::named(namespace, name))
+            .json(input);
+        if let Some(version) = if_match {
+            request = request.header("if-match", format!("\"{version}\""));
+        }
+        let (object, headers) = self.client.send_with_headers(request).await?;
+        let outcome = headers
+            .get(APPLY_OUTCOME)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| ClientError::Unexpected("an apply without Apply-Outcome".into()))?
+            .to_string();
+        Ok(Applied { object, outcome })
+    }
+
+    /// Deletes a resource of a namespaced kind by namespace and name.
+    pub async fn delete_in(&self, namespace: &str, name: &str) -> Result<(), ClientError> {
+        let request = self
+            .client
+            .request(Method::DELETE, &Self::named(namespace, name));
+        self.client.send_empty(request).await
     }
 
     /// Creates a resource.
@@ -210,8 +277,8 @@ impl<K: RestKind> Resources<K> {
         let request = self.client.request(Method::GET, &path).query(query);
         let mut body: Map<String, Value> = self.client.send(request).await?;
         let items = body
-            .remove(K::COLLECTION)
-            .ok_or_else(|| ClientError::Unexpected(format!("no `{}` in a list", K::COLLECTION)))?;
+            .remove(K::LIST_FIELD)
+            .ok_or_else(|| ClientError::Unexpected(format!("no `{}` in a list", K::LIST_FIELD)))?;
         let items =
             serde_json::from_value(items).map_err(|e| ClientError::Unexpected(e.to_string()))?;
         let next_page_token = body
@@ -251,7 +318,7 @@ impl<K: RestKind> Resources<K> {
     }
 }
 
-impl Resources<InstanceKind> {
+impl ResourceClient<InstanceKind> {
     /// Starts an instance.
     pub async fn start(&self, id: &str) -> Result<InstanceOutput, ClientError> {
         let request = self
@@ -269,7 +336,7 @@ impl Resources<InstanceKind> {
     }
 }
 
-impl Resources<FunctionKind> {
+impl ResourceClient<FunctionKind> {
     /// Invokes a function with a JSON payload.
     pub async fn invoke(&self, id: &str, payload: &Value) -> Result<InvocationOutput, ClientError> {
         let path = format!("{}/invoke", Self::item(id));

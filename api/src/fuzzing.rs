@@ -6,7 +6,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use clusterdb_proto::compute::v1 as pb;
 use prost::Message;
 
-use crate::grpc::convert::{FunctionFields, fleet_draft, instance_draft, list_options};
+use crate::grpc::GrpcKind;
 use crate::rest::extract::{ListQuery, parse_if_match, parse_json};
 use crate::rest::wire::{FleetInput, FunctionInput, InstanceInput};
 
@@ -20,7 +20,7 @@ pub fn rest_body(data: &[u8]) {
 
 /// A list query string.
 pub fn list_query(data: &[u8]) {
-    let _ = ListQuery::parse(Some(&String::from_utf8_lossy(data)), &["fleet_id"]);
+    let _ = ListQuery::parse(Some(&String::from_utf8_lossy(data)), &["fleet_id"], true);
 }
 
 /// The request headers ClusterDB reads: `If-Match`, `Accept`,
@@ -36,24 +36,37 @@ pub fn headers(data: &[u8]) {
     }
 }
 
+/// Every request message of a kind's CRUD, decoded and converted.
+fn grpc_kind<K: GrpcKind>(data: &[u8])
+where
+    K::Create: Message + Default,
+    K::Get: Message + Default,
+    K::Update: Message + Default,
+    K::Delete: Message + Default,
+    K::List: Message + Default,
+{
+    if let Ok(r) = K::Create::decode(data) {
+        let _ = K::create(r);
+    }
+    if let Ok(r) = K::Get::decode(data) {
+        let _ = K::get(r);
+    }
+    if let Ok(r) = K::Update::decode(data) {
+        let _ = K::update(r);
+    }
+    if let Ok(r) = K::Delete::decode(data) {
+        let _ = K::delete(r);
+    }
+    if let Ok(r) = K::List::decode(data) {
+        let _ = K::list(r);
+    }
+}
+
 /// gRPC request messages and their conversion to core drafts.
 pub fn grpc_request(data: &[u8]) {
-    if let Ok(r) = pb::CreateFleetRequest::decode(data) {
-        let _ = fleet_draft(r.name, r.description, r.capacity, r.instance_type, r.tags);
-    }
-    if let Ok(r) = pb::CreateInstanceRequest::decode(data) {
-        let _ = instance_draft(r.name, r.instance_type, r.tags);
-    }
-    if let Ok(r) = pb::CreateFunctionRequest::decode(data) {
-        let _: clusterdb::Draft<clusterdb::FunctionSpec> = FunctionFields::from(r).into();
-    }
-    if let Ok(r) = pb::UpdateFunctionRequest::decode(data) {
-        let (_, fields, _) = crate::grpc::convert::function_update(r);
-        let _: clusterdb::Draft<clusterdb::FunctionSpec> = fields.into();
-    }
-    if let Ok(r) = pb::ListInstancesRequest::decode(data) {
-        let _ = list_options(r.page_size, r.page_token, r.tags);
-    }
-    let _ = pb::UpdateFleetRequest::decode(data);
+    grpc_kind::<clusterdb::FleetKind>(data);
+    grpc_kind::<clusterdb::InstanceKind>(data);
+    grpc_kind::<clusterdb::FunctionKind>(data);
     let _ = pb::InvokeFunctionRequest::decode(data);
+    let _ = pb::StartInstanceRequest::decode(data);
 }

@@ -30,7 +30,13 @@ fn is_grpc(request: &Request) -> bool {
 /// unversioned paths by `Accept: application/json;version=…` (which must
 /// rewrite the path before routing, hence the outer router).
 pub fn rest_app(db: ClusterDb, config: &RestConfig) -> Router {
-    let versioned = rest::router(db, config);
+    rest_app_of::<rest::kind::ServedKinds>(db, config)
+}
+
+/// [`rest_app`] for another set of kinds (an application's own, or a
+/// test's).
+pub fn rest_app_of<S: rest::kind::KindSet>(db: ClusterDb, config: &RestConfig) -> Router {
+    let versioned = rest::router_of::<S>(db, config);
     let service = axum::middleware::from_fn(rest::route_unversioned).layer(versioned);
     Router::new().fallback_service(service)
 }

@@ -1,29 +1,241 @@
 //! Objects to and from stored bytes, through the versioned envelope.
+//!
+//! A stored object is the envelope around `meta ++ spec ++ status`
+//! (postcard, one after the other). The envelope's version says how to
+//! read both halves: its high byte is the layout of the metadata, which
+//! the generic machinery owns, its low byte the kind's own
+//! [`Kind::SCHEMA`], which the kind migrates ([`Kind::migrate`]).
+//!
+//! Metadata layouts:
+//! - 0 (versions 1–255, before namespaces): id, name, created_at,
+//!   updated_at, tags;
+//! - 1 (this release): id, name, namespace, created_at, updated_at, tags,
+//!   spec_revision (`None`: the client changed the spec in this very write,
+//!   so it is the record's own revision).
+//!
+//! Because the metadata comes first and is kind-independent, any consumer
+//! can read an object's [`Meta`] without knowing its kind ([`decode_meta`]).
 
-use clusterdb_storage::envelope;
+use clusterdb_storage::envelope::{self, EnvelopeError};
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::meta::{Meta, Tags};
 use crate::resource::{Kind, Object};
+use crate::timestamp::Timestamp;
 
-/// Encodes an object for storage.
+/// The metadata layout this release writes.
+const META_LAYOUT: u16 = 1;
+
+/// Metadata as layout 1 stores it.
+#[derive(Serialize, Deserialize)]
+struct MetaRecord {
+    id: String,
+    name: String,
+    namespace: String,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    tags: Tags,
+    spec_revision: Option<u64>,
+}
+
+/// Metadata as layout 0 stored it.
+#[derive(Serialize, Deserialize)]
+struct MetaRecordV0 {
+    id: String,
+    name: String,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    tags: Tags,
+}
+
+/// The envelope version of a record of kind `K` written now.
+fn version<K: Kind>() -> u16 {
+    const { assert!(K::SCHEMA >= 1 && K::SCHEMA < 256) };
+    (META_LAYOUT << 8) | K::SCHEMA
+}
+
+/// Encodes an object for storage (a snapshot in an event uses the same
+/// form). A staged object whose `spec_version` is 0 records "the spec
+/// changed in this write".
 pub fn encode_object<K: Kind>(object: &Object<K>) -> Vec<u8> {
-    envelope::encode(K::SCHEMA, object)
+    let meta = &object.meta;
+    let record = MetaRecord {
+        id: meta.id.clone(),
+        name: meta.name.clone(),
+        namespace: meta.namespace.clone(),
+        created_at: meta.created_at,
+        updated_at: meta.updated_at,
+        tags: meta.tags.clone(),
+        spec_revision: (meta.spec_version != 0).then_some(meta.spec_version),
+    };
+    envelope::encode(version::<K>(), &(record, &object.spec, &object.status))
+}
+
+/// Splits an envelope version into (metadata layout, kind schema).
+fn split_version(version: u16) -> (u16, u16) {
+    (version >> 8, version & 0xff)
+}
+
+fn corrupt(err: postcard::Error) -> Error {
+    Error::from(EnvelopeError::Payload(err.to_string()))
+}
+
+/// Reads the metadata half of a stored object of any kind; returns it (with
+/// `resource_version` set to `revision`), the kind's schema version and the
+/// bytes of the kind's half.
+fn read_meta(bytes: &[u8], revision: u64) -> Result<(Meta, u16, &[u8])> {
+    let (version, payload) = envelope::open(bytes)?;
+    let (layout, schema) = split_version(version);
+    let (meta, rest) = match layout {
+        0 => {
+            let (m, rest) = postcard::take_from_bytes::<MetaRecordV0>(payload).map_err(corrupt)?;
+            let meta = Meta {
+                id: m.id,
+                name: m.name,
+                namespace: String::new(),
+                created_at: m.created_at,
+                updated_at: m.updated_at,
+                resource_version: revision,
+                spec_version: revision,
+                tags: m.tags,
+            };
+            (meta, rest)
+        }
+        META_LAYOUT => {
+            let (m, rest) = postcard::take_from_bytes::<MetaRecord>(payload).map_err(corrupt)?;
+            let meta = Meta {
+                id: m.id,
+                name: m.name,
+                namespace: m.namespace,
+                created_at: m.created_at,
+                updated_at: m.updated_at,
+                resource_version: revision,
+                spec_version: m.spec_revision.unwrap_or(revision),
+                tags: m.tags,
+            };
+            (meta, rest)
+        }
+        newer => {
+            return Err(Error::Internal(format!(
+                "record metadata layout {newer} is newer than supported {META_LAYOUT}; upgrade ClusterDB"
+            )));
+        }
+    };
+    Ok((meta, schema, rest))
+}
+
+/// The metadata of a stored object of any kind, last written at `revision`.
+pub fn decode_meta(bytes: &[u8], revision: u64) -> Result<Meta> {
+    read_meta(bytes, revision).map(|(meta, _, _)| meta)
+}
+
+/// The kind schema version a stored object was written with.
+pub fn kind_schema(bytes: &[u8]) -> Result<u16> {
+    let (version, _) = envelope::open(bytes)?;
+    Ok(split_version(version).1)
 }
 
 /// Decodes a stored object last written at `revision`.
 pub fn decode_object<K: Kind>(bytes: &[u8], revision: u64) -> Result<Object<K>> {
-    let (version, payload) = envelope::open(bytes)?;
-    let mut object = if version == K::SCHEMA {
-        envelope::decode::<Object<K>>(bytes, K::SCHEMA)?.1
-    } else if version < K::SCHEMA {
-        K::migrate(version, payload)?
+    let (meta, schema, rest) = read_meta(bytes, revision)?;
+    let (spec, status) = if schema == K::SCHEMA {
+        let (body, rest) =
+            postcard::take_from_bytes::<(K::Spec, K::Status)>(rest).map_err(corrupt)?;
+        if !rest.is_empty() {
+            return Err(Error::from(EnvelopeError::Payload(format!(
+                "{} trailing bytes",
+                rest.len()
+            ))));
+        }
+        body
+    } else if schema < K::SCHEMA {
+        K::migrate(schema, rest)?
     } else {
         return Err(Error::Internal(format!(
-            "{} record has schema version {version}, newer than supported {}; upgrade ClusterDB",
+            "{} record has schema version {schema}, newer than supported {}; upgrade ClusterDB",
             K::NAME,
             K::SCHEMA
         )));
     };
-    object.meta.resource_version = revision;
-    Ok(object)
+    Ok(Object { meta, spec, status })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compute::{FleetKind, FleetSpec, FleetState, FleetStatus};
+
+    fn fleet_parts() -> (FleetSpec, FleetStatus) {
+        (
+            FleetSpec {
+                description: "d".into(),
+                capacity: 3,
+                instance_type: "t3.medium".into(),
+            },
+            FleetStatus {
+                state: FleetState::Active,
+                instances: 2,
+                running_instances: 1,
+            },
+        )
+    }
+
+    /// A record as the release before namespaces wrote it still reads.
+    #[test]
+    fn layout_0_records_still_decode() {
+        let (spec, status) = fleet_parts();
+        let old = MetaRecordV0 {
+            id: "fleet-01abc".into(),
+            name: "web".into(),
+            created_at: Timestamp::from_unix_millis(1000),
+            updated_at: Timestamp::from_unix_millis(2000),
+            tags: [("env".to_string(), "prod".to_string())].into(),
+        };
+        let bytes = envelope::encode(1, &(old, &spec, &status));
+        let fleet = decode_object::<FleetKind>(&bytes, 7).unwrap();
+        assert_eq!(fleet.meta.id, "fleet-01abc");
+        assert_eq!(fleet.meta.namespace, "");
+        assert_eq!(fleet.meta.resource_version, 7);
+        assert_eq!(fleet.meta.spec_version, 7);
+        assert_eq!(fleet.meta.tags["env"], "prod");
+        assert_eq!((fleet.spec, fleet.status), fleet_parts());
+    }
+
+    #[test]
+    fn round_trip_keeps_the_spec_version() {
+        let (spec, status) = fleet_parts();
+        let mut fleet = Object::<FleetKind> {
+            meta: Meta {
+                id: "fleet-01abc".into(),
+                name: "web".into(),
+                namespace: String::new(),
+                created_at: Timestamp::from_unix_millis(1),
+                updated_at: Timestamp::from_unix_millis(2),
+                resource_version: 5,
+                spec_version: 0,
+                tags: Tags::new(),
+            },
+            spec,
+            status,
+        };
+        // Changed by this write: the spec version is the record's revision.
+        let read = decode_object::<FleetKind>(&encode_object(&fleet), 9).unwrap();
+        assert_eq!((read.meta.resource_version, read.meta.spec_version), (9, 9));
+        // A status write keeps the earlier spec version.
+        fleet.meta.spec_version = 4;
+        let read = decode_object::<FleetKind>(&encode_object(&fleet), 9).unwrap();
+        assert_eq!((read.meta.resource_version, read.meta.spec_version), (9, 4));
+        assert_eq!(decode_meta(&encode_object(&fleet), 9).unwrap(), read.meta);
+    }
+
+    #[test]
+    fn newer_layouts_and_schemas_are_errors() {
+        let (spec, status) = fleet_parts();
+        let newer_schema = envelope::encode((1 << 8) | 2, &(0u8, &spec, &status));
+        assert!(decode_object::<FleetKind>(&newer_schema, 1).is_err());
+        let newer_layout = envelope::encode(2 << 8 | 1, &(0u8, &spec, &status));
+        let err = decode_meta(&newer_layout, 1).unwrap_err();
+        assert!(err.to_string().contains("upgrade ClusterDB"), "{err}");
+    }
 }

@@ -1,48 +1,23 @@
 //! [`ClusterDb`]: the handle an application opens, and its options.
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use clusterdb_storage::{Engine, RedbEngine, RedbOptions};
 use tokio::task::JoinHandle;
 
 use crate::compute::{
-    FleetKind, FunctionKind, FunctionRuntime, FunctionStats, InstanceKind, InstanceTypeCatalog,
-    Invocation, NativeRuntime,
+    FleetKind, FunctionKind, FunctionRuntime, InstanceKind, InstanceTypeCatalog, NativeRuntime,
 };
 use crate::error::{Error, Result};
 use crate::event::Events;
+use crate::idempotency::IdempotencyRecords;
+use crate::kinds::KindRegistry;
 use crate::reconciler;
+use crate::resource::Kind;
 use crate::resources::Resources;
+use crate::store::Store;
 use crate::validation::Context;
-
-/// State shared by every service of one open database.
-pub(crate) struct Shared {
-    pub engine: Arc<dyn Engine>,
-    pub context: Context,
-    stats: Mutex<HashMap<String, FunctionStats>>,
-}
-
-impl Shared {
-    pub fn record_invocation(&self, id: &str, result: &Result<Invocation>, duration: Duration) {
-        let mut stats = self.stats.lock().unwrap_or_else(|p| p.into_inner());
-        let entry = stats.entry(id.to_string()).or_default();
-        entry.invocations += 1;
-        entry.total_duration += duration;
-        match result {
-            Ok(_) => {}
-            Err(Error::FunctionTimedOut { .. }) => entry.timeouts += 1,
-            Err(_) => entry.errors += 1,
-        }
-    }
-
-    pub fn function_stats(&self, id: &str) -> FunctionStats {
-        let stats = self.stats.lock().unwrap_or_else(|p| p.into_inner());
-        stats.get(id).copied().unwrap_or_default()
-    }
-}
 
 /// Background tasks; aborted when the last handle goes away.
 struct Tasks(Mutex<Vec<JoinHandle<()>>>);
@@ -66,7 +41,7 @@ impl Drop for Tasks {
 /// Opening needs a Tokio runtime: the fleet reconciler runs as a task on it.
 #[derive(Clone)]
 pub struct ClusterDb {
-    shared: Arc<Shared>,
+    store: Arc<Store>,
     tasks: Arc<Tasks>,
 }
 
@@ -76,6 +51,7 @@ pub struct Builder {
     runtimes: Vec<Arc<dyn FunctionRuntime>>,
     reconcile: bool,
     redb: RedbOptions,
+    kinds: KindRegistry,
 }
 
 impl Builder {
@@ -90,6 +66,14 @@ impl Builder {
     pub fn runtime(mut self, runtime: Arc<dyn FunctionRuntime>) -> Self {
         self.runtimes.retain(|r| r.name() != runtime.name());
         self.runtimes.push(runtime);
+        self
+    }
+
+    /// Registers a resource kind the application defines, so that
+    /// `resources::<K>()` may write it and event consumers read its events.
+    /// ClusterDB's own kinds are always registered.
+    pub fn kind<K: Kind>(mut self) -> Self {
+        self.kinds.register::<K>();
         self
     }
 
@@ -123,20 +107,21 @@ impl Builder {
 
     /// Opens a database on any storage engine.
     pub async fn open_with(self, engine: Arc<dyn Engine>) -> Result<ClusterDb> {
-        let shared = Arc::new(Shared {
+        let store = Arc::new(Store {
             engine,
             context: Context {
                 instance_types: self.instance_types,
                 runtimes: self.runtimes,
             },
-            stats: Mutex::new(HashMap::new()),
+            kinds: Arc::new(self.kinds),
+            invocations: Default::default(),
         });
         let mut tasks = Vec::new();
         if self.reconcile {
-            tasks.push(tokio::spawn(reconciler::run(Arc::clone(&shared))));
+            tasks.push(tokio::spawn(reconciler::run(Arc::clone(&store))));
         }
         Ok(ClusterDb {
-            shared,
+            store,
             tasks: Arc::new(Tasks(Mutex::new(tasks))),
         })
     }
@@ -150,6 +135,7 @@ impl ClusterDb {
             runtimes: vec![Arc::new(NativeRuntime::new())],
             reconcile: true,
             redb: RedbOptions::default(),
+            kinds: KindRegistry::builtin(),
         }
     }
 
@@ -168,29 +154,44 @@ impl ClusterDb {
         Self::builder().open_with(engine).await
     }
 
-    /// Fleets.
+    /// The service of one resource kind (it must be registered: see
+    /// [`Builder::kind`]).
+    pub fn resources<K: Kind>(&self) -> Resources<K> {
+        Resources::new(Arc::clone(&self.store))
+    }
+
+    /// Fleets: `resources::<FleetKind>()`.
     pub fn fleets(&self) -> Resources<FleetKind> {
-        Resources::new(Arc::clone(&self.shared))
+        self.resources()
     }
 
-    /// Instances.
+    /// Instances: `resources::<InstanceKind>()`.
     pub fn instances(&self) -> Resources<InstanceKind> {
-        Resources::new(Arc::clone(&self.shared))
+        self.resources()
     }
 
-    /// Functions.
+    /// Functions: `resources::<FunctionKind>()`.
     pub fn functions(&self) -> Resources<FunctionKind> {
-        Resources::new(Arc::clone(&self.shared))
+        self.resources()
+    }
+
+    /// What validation consults: the instance-type catalog and the
+    /// function runtimes.
+    pub fn context(&self) -> &Context {
+        &self.store.context
     }
 
     /// The event log.
     pub fn events(&self) -> Events {
-        Events::new(Arc::clone(&self.shared.engine))
+        Events::new(
+            Arc::clone(&self.store.engine),
+            Arc::clone(&self.store.kinds),
+        )
     }
 
-    /// The storage engine underneath.
-    pub fn engine(&self) -> &Arc<dyn Engine> {
-        &self.shared.engine
+    /// Records of idempotent API requests.
+    pub fn idempotency(&self) -> IdempotencyRecords {
+        IdempotencyRecords::new(Arc::clone(&self.store))
     }
 
     /// Stops the background tasks, finishes pending writes and releases the
@@ -202,6 +203,6 @@ impl ClusterDb {
             // A cancelled task reports a JoinError; that is the point.
             let _ = task.await;
         }
-        Ok(self.shared.engine.close().await?)
+        Ok(self.store.engine.close().await?)
     }
 }

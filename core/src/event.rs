@@ -12,9 +12,10 @@ use clusterdb_storage::{Engine, EventRecord, Revision, envelope};
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
-use crate::codec::decode_object;
-use crate::compute::{Fleet, Function, Instance};
+use crate::codec::{decode_meta, decode_object, kind_schema};
 use crate::error::{Error, Result};
+use crate::kinds::KindRegistry;
+use crate::meta::Meta;
 use crate::resource::{Kind, Object};
 use crate::timestamp::Timestamp;
 
@@ -35,7 +36,9 @@ pub(crate) struct StoredEvent {
     pub object: Vec<u8>,
 }
 
-/// One event of the log.
+/// One event of the log. Kind-neutral: every event carries its kind, the
+/// resource's metadata, and a snapshot that [`Event::object`] decodes as
+/// the kind's type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
     /// `evt_{revision}_{index}`.
@@ -46,83 +49,94 @@ pub struct Event {
     pub index: u32,
     /// E.g. `fleet.created`, `instance.started`.
     pub event_type: String,
+    /// The resource's kind, e.g. `fleet`.
+    pub kind: String,
     /// When the change was made.
     pub timestamp: Timestamp,
-    /// The resource as it was right after the change (for deletes: as it
+    /// The resource's metadata right after the change (for deletes: as it
     /// was when removed), with `resource_version` equal to `revision`.
-    pub data: EventData,
+    pub meta: Meta,
+    /// The enveloped snapshot of the whole resource.
+    snapshot: Vec<u8>,
 }
 
-/// The resource an event is about.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum EventData {
-    /// A fleet.
-    Fleet(Fleet),
-    /// An instance.
-    Instance(Instance),
-    /// A function.
-    Function(Function),
-}
+impl Event {
+    /// Whether the event is about a resource of kind `K`.
+    pub fn is<K: Kind>(&self) -> bool {
+        self.kind == K::NAME
+    }
 
-impl EventData {
-    /// The resource's id.
-    pub fn id(&self) -> &str {
-        match self {
-            EventData::Fleet(o) => o.id(),
-            EventData::Instance(o) => o.id(),
-            EventData::Function(o) => o.id(),
+    /// The resource as it was right after the change, if the event is about
+    /// kind `K` (`None` for another kind).
+    pub fn object<K: Kind>(&self) -> Result<Option<Object<K>>> {
+        if !self.is::<K>() {
+            return Ok(None);
         }
+        decode_object::<K>(&self.snapshot, self.revision).map(Some)
     }
 }
 
-fn decode_data<K: Kind>(
-    object: &[u8],
-    revision: Revision,
-    wrap: fn(Object<K>) -> EventData,
-) -> Result<EventData> {
-    Ok(wrap(decode_object::<K>(object, revision)?))
-}
-
-/// Decodes one record of the log.
+/// Decodes one record of the log, whatever its kind.
 pub(crate) fn decode_event(record: &EventRecord) -> Result<Event> {
     let (_, stored) = envelope::decode::<StoredEvent>(&record.payload, EVENT_SCHEMA)?;
-    use crate::compute::{FleetKind, FunctionKind, InstanceKind};
-    let data = match stored.kind.as_str() {
-        FleetKind::NAME => {
-            decode_data::<FleetKind>(&stored.object, record.revision, EventData::Fleet)
-        }
-        InstanceKind::NAME => {
-            decode_data::<InstanceKind>(&stored.object, record.revision, EventData::Instance)
-        }
-        FunctionKind::NAME => {
-            decode_data::<FunctionKind>(&stored.object, record.revision, EventData::Function)
-        }
-        other => Err(Error::Internal(format!("event of unknown kind {other:?}"))),
-    }?;
+    let meta = decode_meta(&stored.object, record.revision)?;
     Ok(Event {
         id: format!("evt_{}_{}", record.revision, record.index),
         revision: record.revision,
         index: record.index,
         event_type: stored.event_type,
+        kind: stored.kind,
         timestamp: stored.timestamp,
-        data,
+        meta,
+        snapshot: stored.object,
     })
+}
+
+/// Decodes one record for a consumer: `None`, with a warning, for an event
+/// this binary cannot read — a kind it does not know, a schema version
+/// newer than it knows, or a corrupt record — so one such event never
+/// stalls the consumer.
+pub(crate) fn known_event(record: &EventRecord, kinds: &KindRegistry) -> Option<Event> {
+    let skip = |reason: String| {
+        tracing::warn!(
+            revision = record.revision,
+            index = record.index,
+            "skipping an event this binary cannot read: {reason}"
+        );
+        None
+    };
+    let event = match decode_event(record) {
+        Ok(event) => event,
+        Err(err) => return skip(err.to_string()),
+    };
+    let Some(info) = kinds.get(&event.kind) else {
+        return skip(format!("unknown kind {:?}", event.kind));
+    };
+    match kind_schema(&event.snapshot) {
+        Ok(schema) if schema <= info.schema => Some(event),
+        Ok(schema) => skip(format!(
+            "{} schema version {schema} is newer than supported {}",
+            event.kind, info.schema
+        )),
+        Err(err) => skip(err.to_string()),
+    }
 }
 
 /// The event-log service: `ClusterDb::events()`.
 #[derive(Clone)]
 pub struct Events {
     engine: Arc<dyn Engine>,
+    kinds: Arc<KindRegistry>,
 }
 
 impl Events {
-    pub(crate) fn new(engine: Arc<dyn Engine>) -> Self {
-        Events { engine }
+    pub(crate) fn new(engine: Arc<dyn Engine>, kinds: Arc<KindRegistry>) -> Self {
+        Events { engine, kinds }
     }
 
     /// Events after revision `since` (0: from the start), oldest first: up to
-    /// `limit` (1..=1000), but a commit's events are never split.
+    /// `limit` (1..=1000), but a commit's events are never split. Events
+    /// this binary cannot read are left out (see [`Subscription`]).
     pub async fn list(&self, since: Revision, limit: usize) -> Result<Vec<Event>> {
         if !(1..=MAX_EVENT_PAGE).contains(&limit) {
             return Err(Error::invalid(
@@ -132,7 +146,10 @@ impl Events {
             ));
         }
         let records = self.engine.events_since(since, limit).await?;
-        records.iter().map(decode_event).collect()
+        Ok(records
+            .iter()
+            .filter_map(|r| known_event(r, &self.kinds))
+            .collect())
     }
 
     /// The latest revision: subscribe from it to see only new events.
@@ -146,6 +163,7 @@ impl Events {
     pub fn subscribe(&self, since: Revision) -> Subscription {
         Subscription {
             engine: Arc::clone(&self.engine),
+            kinds: Arc::clone(&self.kinds),
             revision: self.engine.watch_revision(),
             cursor: since,
             buffer: VecDeque::new(),
@@ -160,8 +178,12 @@ impl Events {
 }
 
 /// A live, resumable read of the event log. See [`Events::subscribe`].
+///
+/// An event of a kind this database does not know (not registered, or a
+/// newer schema version than this binary reads) is skipped with a warning.
 pub struct Subscription {
     engine: Arc<dyn Engine>,
+    kinds: Arc<KindRegistry>,
     revision: watch::Receiver<Revision>,
     /// Every event up to and including this revision was read from the store.
     cursor: Revision,
@@ -186,9 +208,11 @@ impl Subscription {
                 // Whole commits only (the engine never splits one), so the
                 // cursor can move to the last revision read.
                 self.cursor = last.revision;
-                for record in &records {
-                    self.buffer.push_back(decode_event(record)?);
-                }
+                self.buffer.extend(
+                    records
+                        .iter()
+                        .filter_map(|record| known_event(record, &self.kinds)),
+                );
                 continue;
             }
             self.revision

@@ -1,10 +1,12 @@
 //! The key layout in the store. Every key ClusterDB writes is made here.
 //!
 //! - `o/{kind}/{id}`: the object (an enveloped [`crate::Object`]);
-//! - `n/{kind}/{name}`: name index, value is the id;
+//! - `n/{kind}/{name}` (`n/{kind}/{namespace}/{name}` for namespaced
+//!   kinds): name index, value is the id;
 //! - `i/{kind}/{field}\0{value}\0{id}`: secondary index entry (tags are the
 //!   field `tag:{key}`), empty value;
-//! - `s/{name}`: system records such as reconciler cursors.
+//! - `s/{name}`: system records such as reconciler cursors;
+//! - `x/api/idempotency/{digest}`: idempotency records of the API.
 //!
 //! Names, ids and tag keys never contain `/` or NUL in positions that could
 //! make two keys collide: ids and names are validated, and the NUL
@@ -20,9 +22,15 @@ pub fn object(kind: &str, id: &str) -> Vec<u8> {
     format!("o/{kind}/{id}").into_bytes()
 }
 
-/// Key of a name-index entry.
-pub fn name(kind: &str, name: &str) -> Vec<u8> {
-    format!("n/{kind}/{name}").into_bytes()
+/// Key of a name-index entry; `namespace` is empty for kinds that are not
+/// namespaced (neither a name nor a namespace contains `/`, so the two
+/// forms never collide).
+pub fn name(kind: &str, namespace: &str, name: &str) -> Vec<u8> {
+    if namespace.is_empty() {
+        format!("n/{kind}/{name}").into_bytes()
+    } else {
+        format!("n/{kind}/{namespace}/{name}").into_bytes()
+    }
 }
 
 /// The index field for a tag key.
@@ -49,4 +57,14 @@ pub fn index_entry(kind: &str, field: &str, value: &str, id: &str) -> Vec<u8> {
 /// Key of a system record.
 pub fn system(name: &str) -> Vec<u8> {
     format!("s/{name}").into_bytes()
+}
+
+/// Prefix of every idempotency record.
+pub fn idempotency_records() -> Vec<u8> {
+    b"x/api/idempotency/".to_vec()
+}
+
+/// Key of the idempotency record with this key digest.
+pub fn idempotency(digest: &str) -> Vec<u8> {
+    [idempotency_records().as_slice(), digest.as_bytes()].concat()
 }

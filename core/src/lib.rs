@@ -35,12 +35,15 @@ mod error;
 mod event;
 #[doc(hidden)]
 pub mod fuzzing;
+mod idempotency;
 mod keys;
+mod kinds;
 mod list;
 mod meta;
 mod reconciler;
 mod resource;
 mod resources;
+mod store;
 mod timestamp;
 mod txn;
 mod validation;
@@ -53,13 +56,17 @@ pub use compute::{
 };
 pub use db::{Builder, ClusterDb};
 pub use error::{Error, ErrorCode, Result};
-pub use event::{Event, EventData, Events, MAX_EVENT_PAGE, Subscription};
+pub use event::{Event, Events, MAX_EVENT_PAGE, Subscription};
+pub use idempotency::{IdempotencyPage, IdempotencyRecord, IdempotencyRecords};
 pub use list::{DEFAULT_PAGE_SIZE, Filter, ListOptions, ListPage, MAX_PAGE_SIZE};
-pub use meta::{MAX_NAME_LEN, MAX_TAG_KEY_LEN, MAX_TAG_VALUE_LEN, MAX_TAGS, Meta, Tags};
+pub use meta::{
+    DEFAULT_NAMESPACE, MAX_NAME_LEN, MAX_NAMESPACE_LEN, MAX_TAG_KEY_LEN, MAX_TAG_VALUE_LEN,
+    MAX_TAGS, Meta, Tags, validate_tag_key,
+};
 pub use resource::{Draft, Kind, Object};
-pub use resources::Resources;
+pub use resources::{Applied, ApplyOutcome, Resources};
 pub use timestamp::Timestamp;
-pub use validation::Context;
+pub use validation::{Context, MAX_DESCRIPTION_LEN};
 
 /// The README's Rust examples, compiled and run as doctests.
 #[cfg(doctest)]

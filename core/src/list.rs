@@ -5,7 +5,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::error::{Error, Result};
 use crate::keys;
-use crate::meta::validate_tag_key;
+use crate::meta::{MAX_TAG_VALUE_LEN, validate_namespace, validate_tag_key};
 use crate::resource::Kind;
 
 /// Page size when none is given.
@@ -57,6 +57,11 @@ impl ListOptions {
             value: value.into(),
         });
         self
+    }
+
+    /// Only resources in `namespace` (namespaced kinds).
+    pub fn namespace(self, namespace: &str) -> Self {
+        self.field(crate::txn::NAMESPACE_FIELD, namespace)
     }
 
     /// Requires the indexed field `field` to equal `value`.
@@ -117,6 +122,9 @@ fn check_filter<K: Kind>(filter: &Filter) -> Result<()> {
     match filter.field.strip_prefix("tag:") {
         Some(key) => validate_tag_key(SUBJECT, key)?,
         None if K::INDEXED_FIELDS.contains(&filter.field.as_str()) => {}
+        None if K::NAMESPACED && filter.field == crate::txn::NAMESPACE_FIELD => {
+            validate_namespace(SUBJECT, &filter.value)?
+        }
         None => {
             return Err(Error::invalid(
                 SUBJECT,
@@ -125,11 +133,15 @@ fn check_filter<K: Kind>(filter: &Filter) -> Result<()> {
             ));
         }
     }
-    if filter.value.chars().any(char::is_control) || filter.value.len() > 256 {
+    if filter.value.chars().any(char::is_control)
+        || filter.value.chars().count() > MAX_TAG_VALUE_LEN
+    {
         return Err(Error::invalid(
             SUBJECT,
             "filter",
-            "values must be at most 256 bytes without control characters",
+            format!(
+                "values must be at most {MAX_TAG_VALUE_LEN} characters without control characters"
+            ),
         ));
     }
     Ok(())

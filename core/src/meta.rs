@@ -2,8 +2,6 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
-
 use crate::error::{Error, Result};
 use crate::timestamp::Timestamp;
 
@@ -14,28 +12,83 @@ pub type Tags = BTreeMap<String, String>;
 pub const MAX_TAGS: usize = 50;
 /// Longest tag key, in bytes.
 pub const MAX_TAG_KEY_LEN: usize = 128;
-/// Longest tag value, in bytes.
+/// Longest tag value, in characters.
 pub const MAX_TAG_VALUE_LEN: usize = 256;
 /// Longest resource name, in bytes.
 pub const MAX_NAME_LEN: usize = 63;
+/// Longest namespace, in bytes (a DNS label).
+pub const MAX_NAMESPACE_LEN: usize = 63;
+/// The namespace of a namespaced resource created without one.
+pub const DEFAULT_NAMESPACE: &str = "default";
 
 /// Metadata common to every resource.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Meta {
     /// Unique id with a kind prefix, e.g. `fleet-01jz…`. Never changes.
     pub id: String,
-    /// Unique name within the kind.
+    /// Unique name within the kind (within the namespace, for namespaced
+    /// kinds).
     pub name: String,
+    /// The namespace of a namespaced kind (`default` unless set); empty for
+    /// kinds that are not namespaced. Never changes.
+    pub namespace: String,
     /// When the resource was created.
     pub created_at: Timestamp,
     /// When the resource was last written.
     pub updated_at: Timestamp,
-    /// Store revision of the last write; changes on every write. Used for
-    /// optimistic concurrency (`expected_version`) and as the HTTP ETag.
-    #[serde(skip)]
+    /// Store revision of the last write; changes on every write, including
+    /// the server's own status writes. Watchers and lists see it; the HTTP
+    /// ETag is this value.
     pub resource_version: u64,
+    /// Store revision of the last change a client made (create, update,
+    /// delete, lifecycle action), like Kubernetes' `generation`: status
+    /// writes by the server (a reconciler's observed counts) leave it
+    /// alone. An expected version passes when it lies between this and
+    /// `resource_version`, so a status write never fails a client's
+    /// precondition. On an object staged for a write, 0 means "changed by
+    /// this write".
+    pub spec_version: u64,
     /// Labels.
     pub tags: Tags,
+}
+
+impl Meta {
+    /// Whether a client that read this resource at `expected` has seen its
+    /// current spec: no client change happened after `expected`.
+    pub fn accepts_version(&self, expected: u64) -> bool {
+        self.spec_version <= expected && expected <= self.resource_version
+    }
+
+    /// Records the revision a write committed at.
+    pub(crate) fn stamp(&mut self, revision: u64) {
+        self.resource_version = revision;
+        if self.spec_version == 0 {
+            self.spec_version = revision;
+        }
+    }
+}
+
+/// Checks a namespace: a DNS label (RFC 1123) — 1–63 characters of
+/// `a-z 0-9 -`, starting and ending with a letter or digit.
+pub fn validate_namespace(subject: &'static str, namespace: &str) -> Result<()> {
+    let invalid = |reason: &str| Err(Error::invalid(subject, "namespace", reason));
+    if namespace.is_empty() {
+        return invalid("must not be empty");
+    }
+    if namespace.len() > MAX_NAMESPACE_LEN {
+        return invalid(&format!("must be at most {MAX_NAMESPACE_LEN} characters"));
+    }
+    if !namespace
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return invalid("may contain only lowercase letters, digits and '-'");
+    }
+    let edge_ok = |b: Option<u8>| b.is_some_and(|b| b.is_ascii_alphanumeric());
+    if !edge_ok(namespace.bytes().next()) || !edge_ok(namespace.bytes().last()) {
+        return invalid("must start and end with a letter or digit");
+    }
+    Ok(())
 }
 
 /// Checks a resource name: 1–63 characters of `a-z A-Z 0-9 . _ -`, starting
@@ -63,7 +116,7 @@ pub fn validate_name(subject: &'static str, name: &str) -> Result<()> {
 
 /// Checks tags: at most [`MAX_TAGS`]; keys 1–128 bytes of
 /// `a-z A-Z 0-9 . _ - / :`, starting with a letter or digit; values up to
-/// 256 bytes of printable characters.
+/// 256 characters, none of them control characters.
 pub fn validate_tags(subject: &'static str, tags: &Tags) -> Result<()> {
     if tags.len() > MAX_TAGS {
         return Err(Error::invalid(
@@ -75,11 +128,11 @@ pub fn validate_tags(subject: &'static str, tags: &Tags) -> Result<()> {
     for (key, value) in tags {
         validate_tag_key(subject, key)?;
         let field = || format!("tags.{key}");
-        if value.len() > MAX_TAG_VALUE_LEN {
+        if value.len() > MAX_TAG_VALUE_LEN && value.chars().count() > MAX_TAG_VALUE_LEN {
             return Err(Error::invalid(
                 subject,
                 field(),
-                format!("must be at most {MAX_TAG_VALUE_LEN} bytes"),
+                format!("must be at most {MAX_TAG_VALUE_LEN} characters"),
             ));
         }
         if value.chars().any(char::is_control) {
@@ -129,6 +182,53 @@ mod tests {
             }
             (got, want) => panic!("{name:?}: got {got:?}, want {want:?}"),
         }
+    }
+
+    #[test]
+    fn namespace_rules() {
+        let reason = |ns: &str| {
+            validate_namespace("virtual service", ns)
+                .err()
+                .map(|e| e.field_violation().unwrap().1.to_string())
+        };
+        assert_eq!(reason("default"), None);
+        assert_eq!(reason("team-a1"), None);
+        assert_eq!(reason(&"a".repeat(63)), None);
+        assert_eq!(reason("").as_deref(), Some("must not be empty"));
+        assert_eq!(
+            reason(&"a".repeat(64)).as_deref(),
+            Some("must be at most 63 characters")
+        );
+        for bad in ["Prod", "a_b", "a.b", "a/b"] {
+            assert_eq!(
+                reason(bad).as_deref(),
+                Some("may contain only lowercase letters, digits and '-'"),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            reason("-a").as_deref(),
+            Some("must start and end with a letter or digit")
+        );
+    }
+
+    #[test]
+    fn expected_versions_between_spec_and_resource_version_pass() {
+        let meta = Meta {
+            id: "fleet-1".into(),
+            name: "web".into(),
+            namespace: String::new(),
+            created_at: Timestamp::from_unix_millis(0),
+            updated_at: Timestamp::from_unix_millis(0),
+            resource_version: 12,
+            spec_version: 10,
+            tags: Tags::new(),
+        };
+        assert!(!meta.accepts_version(9));
+        assert!(meta.accepts_version(10));
+        assert!(meta.accepts_version(11));
+        assert!(meta.accepts_version(12));
+        assert!(!meta.accepts_version(13));
     }
 
     #[test]
@@ -201,7 +301,7 @@ mod tests {
         let err = validate_tags(subject, &tags(&[("env", &long_value)])).unwrap_err();
         assert_eq!(
             err.field_violation(),
-            Some(("tags.env", "must be at most 256 bytes"))
+            Some(("tags.env", "must be at most 256 characters"))
         );
         let err = validate_tags(subject, &tags(&[("env", "a\nb")])).unwrap_err();
         assert_eq!(

@@ -20,14 +20,14 @@ use crate::compute::{
     Fleet, FleetKind, FleetState, FleetStatus, Instance, InstanceKind, InstanceSpec, InstanceState,
     InstanceStatus,
 };
-use crate::db::Shared;
 use crate::error::{Error, Result};
-use crate::event::{EventData, decode_event};
+use crate::event::known_event;
 use crate::keys;
 use crate::list::ListOptions;
 use crate::meta::MAX_NAME_LEN;
 use crate::resource::Draft;
 use crate::resources::{Resources, new_object};
+use crate::store::Store;
 use crate::txn::{Txn, TxnError};
 
 /// Where the cursor is stored.
@@ -43,10 +43,10 @@ const MAX_ROUNDS: usize = 64;
 
 /// Runs until aborted; on an error it logs, waits and resumes from the
 /// stored cursor.
-pub(crate) async fn run(shared: Arc<Shared>) {
+pub(crate) async fn run(store: Arc<Store>) {
     let mut backoff = Duration::from_millis(100);
     loop {
-        match follow(&shared).await {
+        match follow(&store).await {
             Ok(()) => return,
             Err(err) => {
                 tracing::warn!(error = %err, "fleet reconciler stopped; resuming from its cursor");
@@ -57,10 +57,10 @@ pub(crate) async fn run(shared: Arc<Shared>) {
     }
 }
 
-async fn follow(shared: &Arc<Shared>) -> Result<()> {
-    let engine = &shared.engine;
+async fn follow(store: &Arc<Store>) -> Result<()> {
+    let engine = &store.engine;
     let mut watch = engine.watch_revision();
-    let (mut cursor, mut cursor_version) = load_cursor(shared).await?;
+    let (mut cursor, mut cursor_version) = load_cursor(store).await?;
     loop {
         watch.borrow_and_update();
         let records = match engine.events_since(cursor, BATCH).await {
@@ -68,8 +68,8 @@ async fn follow(shared: &Arc<Shared>) -> Result<()> {
             Err(clusterdb_storage::Error::Compacted { .. }) => {
                 // Missed events: look at every fleet instead.
                 let now = engine.current_revision().await?;
-                reconcile_all(shared).await?;
-                (cursor, cursor_version) = save_cursor(shared, now, cursor_version).await?;
+                reconcile_all(store).await?;
+                (cursor, cursor_version) = save_cursor(store, now, cursor_version).await?;
                 continue;
             }
             Err(err) => return Err(err.into()),
@@ -81,24 +81,27 @@ async fn follow(shared: &Arc<Shared>) -> Result<()> {
             continue;
         };
         let mut dirty = BTreeSet::new();
-        for record in &records {
-            match decode_event(record)?.data {
-                EventData::Fleet(fleet) => {
-                    dirty.insert(fleet.meta.id);
+        for event in records.iter().filter_map(|r| known_event(r, &store.kinds)) {
+            if event.is::<FleetKind>() {
+                dirty.insert(event.meta.id);
+                continue;
+            }
+            match event.object::<InstanceKind>() {
+                Ok(instance) => dirty.extend(instance.and_then(|i| i.status.fleet_id)),
+                Err(err) => {
+                    tracing::warn!(event = %event.id, error = %err, "skipping an instance event")
                 }
-                EventData::Instance(instance) => dirty.extend(instance.status.fleet_id),
-                _ => {}
             }
         }
         for fleet_id in dirty {
-            reconcile(shared, &fleet_id).await?;
+            reconcile(store, &fleet_id).await?;
         }
-        (cursor, cursor_version) = save_cursor(shared, last, cursor_version).await?;
+        (cursor, cursor_version) = save_cursor(store, last, cursor_version).await?;
     }
 }
 
-async fn load_cursor(shared: &Shared) -> Result<(Revision, Option<Revision>)> {
-    match shared.engine.get(&keys::system(CURSOR)).await? {
+async fn load_cursor(store: &Store) -> Result<(Revision, Option<Revision>)> {
+    match store.engine.get(&keys::system(CURSOR)).await? {
         None => Ok((0, None)),
         Some(entry) => {
             let bytes: [u8; 8] = entry
@@ -117,7 +120,7 @@ async fn load_cursor(shared: &Shared) -> Result<(Revision, Option<Revision>)> {
 /// etcd all reconcile until leader election exists; their changes are
 /// conditional, so this is redundant but safe), its progress is adopted.
 async fn save_cursor(
-    shared: &Shared,
+    store: &Store,
     cursor: Revision,
     version: Option<Revision>,
 ) -> Result<(Revision, Option<Revision>)> {
@@ -125,29 +128,29 @@ async fn save_cursor(
     let mut txn = Txn::new();
     txn.expect_system(key.clone(), version);
     txn.put(key, cursor.to_le_bytes().to_vec());
-    match txn.commit(&*shared.engine).await {
+    match txn.commit(&*store.engine).await {
         Ok(revision) => Ok((cursor, Some(revision))),
         Err(TxnError::Fatal(err)) => Err(err),
         Err(TxnError::Changed { .. }) => {
-            let (theirs, their_version) = load_cursor(shared).await?;
+            let (theirs, their_version) = load_cursor(store).await?;
             tracing::debug!(ours = cursor, theirs, "another reconciler moved the cursor");
             if theirs >= cursor {
                 Ok((theirs, their_version))
             } else {
                 // Ours is further: store it over theirs.
-                Box::pin(save_cursor(shared, cursor, their_version)).await
+                Box::pin(save_cursor(store, cursor, their_version)).await
             }
         }
     }
 }
 
-async fn reconcile_all(shared: &Arc<Shared>) -> Result<()> {
-    let fleets: Resources<FleetKind> = Resources::new(Arc::clone(shared));
+async fn reconcile_all(store: &Arc<Store>) -> Result<()> {
+    let fleets: Resources<FleetKind> = Resources::new(Arc::clone(store));
     let mut options = ListOptions::default().page_size(1000);
     loop {
         let page = fleets.list(&options).await?;
         for fleet in &page.items {
-            reconcile(shared, fleet.id()).await?;
+            reconcile(store, fleet.id()).await?;
         }
         match page.next_page_token {
             Some(token) => options = options.page_token(token),
@@ -157,9 +160,9 @@ async fn reconcile_all(shared: &Arc<Shared>) -> Result<()> {
 }
 
 /// Brings one fleet to its desired state, a chunk per commit.
-pub(crate) async fn reconcile(shared: &Arc<Shared>, fleet_id: &str) -> Result<()> {
-    let fleets: Resources<FleetKind> = Resources::new(Arc::clone(shared));
-    let instances: Resources<InstanceKind> = Resources::new(Arc::clone(shared));
+pub(crate) async fn reconcile(store: &Arc<Store>, fleet_id: &str) -> Result<()> {
+    let fleets: Resources<FleetKind> = Resources::new(Arc::clone(store));
+    let instances: Resources<InstanceKind> = Resources::new(Arc::clone(store));
     for _ in 0..MAX_ROUNDS {
         let Some(fleet) = fleets.find(fleet_id).await? else {
             return Ok(());
@@ -168,7 +171,7 @@ pub(crate) async fn reconcile(shared: &Arc<Shared>, fleet_id: &str) -> Result<()
         let Some(txn) = plan(&fleet, &members) else {
             return Ok(());
         };
-        match txn.commit(&*shared.engine).await {
+        match txn.commit(&*store.engine).await {
             Ok(_) => {}
             // Someone changed the fleet or a member: look again.
             Err(TxnError::Changed { .. }) => {}

@@ -3,7 +3,7 @@
 
 use std::fmt::Debug;
 
-use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use serde::{Serialize, de::DeserializeOwned};
 
 use crate::error::Result;
 use crate::meta::{Meta, Tags};
@@ -28,6 +28,10 @@ pub trait Kind: Send + Sync + Sized + 'static {
     const SCHEMA: u16 = 1;
     /// Secondary index fields besides tags that lists may filter on.
     const INDEXED_FIELDS: &'static [&'static str] = &[];
+    /// Whether resources of this kind live in a namespace: names are then
+    /// unique per namespace, lists filter by it, and `apply` addresses a
+    /// resource by (namespace, name).
+    const NAMESPACED: bool = false;
 
     /// Checks a spec (on create and update).
     fn validate(spec: &Self::Spec, ctx: &Context) -> Result<()>;
@@ -58,8 +62,10 @@ pub trait Kind: Send + Sync + Sized + 'static {
         &["deleted"]
     }
 
-    /// Upgrades a record stored with an older schema version.
-    fn migrate(version: u16, _payload: &[u8]) -> Result<Object<Self>> {
+    /// Upgrades the kind's half (spec and status, postcard) of a record
+    /// stored with an older [`Kind::SCHEMA`]; the metadata half is the
+    /// generic machinery's to upgrade.
+    fn migrate(version: u16, _payload: &[u8]) -> Result<(Self::Spec, Self::Status)> {
         Err(crate::Error::Internal(format!(
             "{} record has unknown schema version {version}",
             Self::NAME
@@ -68,8 +74,6 @@ pub trait Kind: Send + Sync + Sized + 'static {
 }
 
 /// One resource: metadata, spec and status.
-#[derive(Serialize, Deserialize)]
-#[serde(bound = "")]
 pub struct Object<K: Kind> {
     /// Id, name, timestamps, version, tags.
     pub meta: Meta,
@@ -116,6 +120,11 @@ impl<K: Kind> Object<K> {
         &self.meta.name
     }
 
+    /// Shorthand for `meta.namespace`.
+    pub fn namespace(&self) -> &str {
+        &self.meta.namespace
+    }
+
     /// Shorthand for `meta.resource_version`.
     pub fn resource_version(&self) -> u64 {
         self.meta.resource_version
@@ -125,8 +134,12 @@ impl<K: Kind> Object<K> {
 /// What a user submits to create or replace a resource.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Draft<S> {
-    /// Unique name within the kind.
+    /// Unique name within the kind (within the namespace, for namespaced
+    /// kinds).
     pub name: String,
+    /// For namespaced kinds: empty means `default` on create and "keep
+    /// the current one" on update. Must be empty for other kinds.
+    pub namespace: String,
     /// Labels.
     pub tags: Tags,
     /// Kind-specific fields.
@@ -138,9 +151,16 @@ impl<S> Draft<S> {
     pub fn new(name: impl Into<String>, spec: S) -> Self {
         Draft {
             name: name.into(),
+            namespace: String::new(),
             tags: Tags::new(),
             spec,
         }
+    }
+
+    /// Sets the namespace (namespaced kinds only).
+    pub fn in_namespace(mut self, namespace: impl Into<String>) -> Self {
+        self.namespace = namespace.into();
+        self
     }
 
     /// Adds a tag.

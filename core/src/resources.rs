@@ -9,12 +9,12 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use crate::codec::decode_object;
-use crate::db::Shared;
 use crate::error::{Error, Result};
 use crate::keys;
 use crate::list::{ListOptions, ListPage, Query, encode_token};
-use crate::meta::{Meta, validate_name, validate_tags};
+use crate::meta::{DEFAULT_NAMESPACE, Meta, validate_name, validate_namespace, validate_tags};
 use crate::resource::{Draft, Kind, Object};
+use crate::store::Store;
 use crate::timestamp::Timestamp;
 use crate::txn::{Txn, TxnError, has_index_value};
 
@@ -34,15 +34,70 @@ pub(crate) enum Change<K: Kind> {
     Remove(&'static [&'static str]),
 }
 
-/// The typed service for one kind, e.g. `ClusterDb::fleets()`.
+/// What [`Resources::apply`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApplyOutcome {
+    /// No resource had the name: it was created.
+    Created,
+    /// The resource existed and was changed.
+    Configured,
+    /// The resource already matched: nothing was written, no event emitted.
+    Unchanged,
+}
+
+impl ApplyOutcome {
+    /// kubectl's word for it: `created`, `configured`, `unchanged`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApplyOutcome::Created => "created",
+            ApplyOutcome::Configured => "configured",
+            ApplyOutcome::Unchanged => "unchanged",
+        }
+    }
+}
+
+/// The result of [`Resources::apply`].
+pub struct Applied<K: Kind> {
+    /// The resource as stored now.
+    pub object: Object<K>,
+    /// What the apply did.
+    pub outcome: ApplyOutcome,
+}
+
+impl<K: Kind> Clone for Applied<K> {
+    fn clone(&self) -> Self {
+        Applied {
+            object: self.object.clone(),
+            outcome: self.outcome,
+        }
+    }
+}
+
+impl<K: Kind> PartialEq for Applied<K> {
+    fn eq(&self, other: &Self) -> bool {
+        self.object == other.object && self.outcome == other.outcome
+    }
+}
+
+impl<K: Kind> std::fmt::Debug for Applied<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Applied")
+            .field("object", &self.object)
+            .field("outcome", &self.outcome)
+            .finish()
+    }
+}
+
+/// The typed service for one kind: `ClusterDb::resources::<K>()`, or a
+/// short form such as `ClusterDb::fleets()`.
 pub struct Resources<K: Kind> {
-    pub(crate) shared: Arc<Shared>,
+    pub(crate) store: Arc<Store>,
     kind: PhantomData<fn() -> K>,
 }
 
 impl<K: Kind> Clone for Resources<K> {
     fn clone(&self) -> Self {
-        Resources::new(Arc::clone(&self.shared))
+        Resources::new(Arc::clone(&self.store))
     }
 }
 
@@ -70,9 +125,11 @@ pub(crate) fn new_object<K: Kind>(
         meta: Meta {
             id: new_id(K::NAME),
             name: draft.name,
+            namespace: draft.namespace,
             created_at: now,
             updated_at: now,
             resource_version: 0,
+            spec_version: 0,
             tags: draft.tags,
         },
         spec: draft.spec,
@@ -81,29 +138,111 @@ pub(crate) fn new_object<K: Kind>(
 }
 
 impl<K: Kind> Resources<K> {
-    pub(crate) fn new(shared: Arc<Shared>) -> Self {
+    pub(crate) fn new(store: Arc<Store>) -> Self {
         Resources {
-            shared,
+            store,
             kind: PhantomData,
         }
     }
 
+    /// Checks a draft; an empty namespace of a namespaced kind stays empty
+    /// (callers decide whether it means `default` or "unchanged").
     fn validate(&self, draft: &Draft<K::Spec>) -> Result<()> {
+        self.store.kinds.require::<K>()?;
         validate_name(K::SUBJECT, &draft.name)?;
+        if K::NAMESPACED {
+            if !draft.namespace.is_empty() {
+                validate_namespace(K::SUBJECT, &draft.namespace)?;
+            }
+        } else if !draft.namespace.is_empty() {
+            return Err(Error::invalid(
+                K::SUBJECT,
+                "namespace",
+                format!("must be empty: {} resources are not namespaced", K::NAME),
+            ));
+        }
         validate_tags(K::SUBJECT, &draft.tags)?;
-        K::validate(&draft.spec, &self.shared.context)
+        K::validate(&draft.spec, &self.store.context)
     }
 
-    /// Creates a resource. Fails with `ALREADY_EXISTS` if the name is taken.
-    pub async fn create(&self, draft: Draft<K::Spec>) -> Result<Object<K>> {
+    /// Validates a draft for a new resource: a namespaced kind's empty
+    /// namespace becomes `default`.
+    fn validate_new(&self, mut draft: Draft<K::Spec>) -> Result<Draft<K::Spec>> {
         self.validate(&draft)?;
+        if K::NAMESPACED && draft.namespace.is_empty() {
+            draft.namespace = DEFAULT_NAMESPACE.to_string();
+        }
+        Ok(draft)
+    }
+
+    /// Creates a resource. Fails with `ALREADY_EXISTS` if the name is taken
+    /// (in the namespace, for namespaced kinds).
+    pub async fn create(&self, draft: Draft<K::Spec>) -> Result<Object<K>> {
+        let draft = self.validate_new(draft)?;
+        self.insert(draft).await
+    }
+
+    /// Stores a validated draft as a new resource.
+    async fn insert(&self, draft: Draft<K::Spec>) -> Result<Object<K>> {
         let mut txn = Txn::new();
         let status = K::initial_status(&draft.spec, txn.now);
         let mut object = new_object::<K>(draft, status, txn.now);
         txn.insert(&object);
         txn.event("created", &object);
-        object.meta.resource_version = self.commit(txn).await?;
+        let revision = self.commit(txn).await?;
+        object.meta.stamp(revision);
         Ok(object)
+    }
+
+    /// Creates the resource named by the draft's (namespace, name), or
+    /// updates it to match the draft. With `expected_version`, the
+    /// resource must exist and be at that version. An apply that changes
+    /// nothing writes nothing and emits no event ([`ApplyOutcome::Unchanged`]).
+    pub async fn apply(
+        &self,
+        draft: Draft<K::Spec>,
+        expected_version: Option<u64>,
+    ) -> Result<Applied<K>> {
+        let draft = self.validate_new(draft)?;
+        for _ in 0..MAX_ATTEMPTS {
+            let Some(current) = self.find_by_name(&draft.namespace, &draft.name).await? else {
+                if expected_version.is_some() {
+                    return Err(self.not_found(&draft.name));
+                }
+                match self.insert(draft.clone()).await {
+                    Ok(object) => {
+                        return Ok(Applied {
+                            object,
+                            outcome: ApplyOutcome::Created,
+                        });
+                    }
+                    // Created by someone else meanwhile: update it instead.
+                    Err(Error::AlreadyExists { .. }) => continue,
+                    Err(err) => return Err(err),
+                }
+            };
+            match self
+                .replace_spec(current.id(), &draft, expected_version)
+                .await
+            {
+                Ok((object, written)) => {
+                    let outcome = if written {
+                        ApplyOutcome::Configured
+                    } else {
+                        ApplyOutcome::Unchanged
+                    };
+                    return Ok(Applied { object, outcome });
+                }
+                // Deleted (or renamed) meanwhile: look the name up again.
+                Err(Error::NotFound { .. }) => continue,
+                Err(err) => return Err(err),
+            }
+        }
+        Err(Error::Unavailable(format!(
+            "{} {:?} is changing too fast; gave up after {MAX_ATTEMPTS} attempts",
+            K::NAME,
+            draft.name
+        )))
     }
 
     /// The resource with this id, or `NOT_FOUND`.
@@ -114,30 +253,46 @@ impl<K: Kind> Resources<K> {
         })
     }
 
-    /// The resource with this name, or `NOT_FOUND`.
+    /// The resource with this name (in the `default` namespace, for
+    /// namespaced kinds), or `NOT_FOUND`.
     pub async fn get_by_name(&self, name: &str) -> Result<Object<K>> {
-        let not_found = || Error::NotFound {
-            kind: K::NAME,
-            id: name.to_string(),
-        };
-        let entry = self
-            .shared
-            .engine
-            .get(&keys::name(K::NAME, name))
+        let namespace = if K::NAMESPACED { DEFAULT_NAMESPACE } else { "" };
+        self.get_in(namespace, name).await
+    }
+
+    /// The resource of a namespaced kind with this namespace and name, or
+    /// `NOT_FOUND`.
+    pub async fn get_in(&self, namespace: &str, name: &str) -> Result<Object<K>> {
+        self.find_by_name(namespace, name)
             .await?
-            .ok_or_else(not_found)?;
+            .ok_or_else(|| self.not_found(name))
+    }
+
+    fn not_found(&self, id: &str) -> Error {
+        Error::NotFound {
+            kind: K::NAME,
+            id: id.to_string(),
+        }
+    }
+
+    /// The resource with this (namespace, name), if any.
+    async fn find_by_name(&self, namespace: &str, name: &str) -> Result<Option<Object<K>>> {
+        let key = keys::name(K::NAME, namespace, name);
+        let Some(entry) = self.store.engine.get(&key).await? else {
+            return Ok(None);
+        };
         let id = String::from_utf8(entry.value)
             .map_err(|_| Error::Internal(format!("corrupt name index entry for {name:?}")))?;
         // The name may have moved between the two reads.
-        match self.find(&id).await? {
-            Some(object) if object.meta.name == name => Ok(object),
-            _ => Err(not_found()),
-        }
+        Ok(self
+            .find(&id)
+            .await?
+            .filter(|object| object.meta.name == name && object.meta.namespace == namespace))
     }
 
     /// The resource with this id, if any.
     pub(crate) async fn find(&self, id: &str) -> Result<Option<Object<K>>> {
-        let entry = self.shared.engine.get(&keys::object(K::NAME, id)).await?;
+        let entry = self.store.engine.get(&keys::object(K::NAME, id)).await?;
         entry
             .map(|entry| decode_object::<K>(&entry.value, entry.mod_revision))
             .transpose()
@@ -162,7 +317,7 @@ impl<K: Kind> Resources<K> {
             .as_deref()
             .map(|id| keys::object(K::NAME, id));
         let page = self
-            .shared
+            .store
             .engine
             .range(&prefix, start.as_deref(), query.limit)
             .await?;
@@ -191,7 +346,7 @@ impl<K: Kind> Resources<K> {
         loop {
             let want = query.limit - items.len();
             let page = self
-                .shared
+                .store
                 .engine
                 .range(prefix, cursor.as_deref(), want)
                 .await?;
@@ -230,8 +385,10 @@ impl<K: Kind> Resources<K> {
     }
 
     /// Replaces name, tags and spec. With `expected_version`, fails with
-    /// `CONFLICT` unless the resource is at that version. Writing the same
-    /// values again changes nothing and emits no event.
+    /// `CONFLICT` if a client changed the resource after that version
+    /// (see [`Meta::accepts_version`]). Writing the same values again
+    /// changes nothing and emits no event. A namespace cannot change (an
+    /// empty one keeps the current).
     pub async fn update(
         &self,
         id: &str,
@@ -239,7 +396,27 @@ impl<K: Kind> Resources<K> {
         expected_version: Option<u64>,
     ) -> Result<Object<K>> {
         self.validate(&draft)?;
-        self.modify(id, expected_version, |current, now| {
+        Ok(self.replace_spec(id, &draft, expected_version).await?.0)
+    }
+
+    /// The update behind `update` and `apply`; also says whether it wrote.
+    async fn replace_spec(
+        &self,
+        id: &str,
+        draft: &Draft<K::Spec>,
+        expected_version: Option<u64>,
+    ) -> Result<(Object<K>, bool)> {
+        self.modify_inner(id, expected_version, |current, now| {
+            if !draft.namespace.is_empty() && draft.namespace != current.meta.namespace {
+                return Err(Error::invalid(
+                    K::SUBJECT,
+                    "namespace",
+                    format!(
+                        "cannot change from {:?}; delete and create instead",
+                        current.meta.namespace
+                    ),
+                ));
+            }
             K::check_update(current, &draft.spec)?;
             if current.meta.name == draft.name
                 && current.meta.tags == draft.tags
@@ -260,6 +437,7 @@ impl<K: Kind> Resources<K> {
     /// Deletes a resource (or, for kinds that finish deletes in a
     /// reconciler, marks it as being deleted). Returns its last state.
     pub async fn delete(&self, id: &str, expected_version: Option<u64>) -> Result<Object<K>> {
+        self.store.kinds.require::<K>()?;
         self.modify(id, expected_version, |current, now| {
             let mut next = current.clone();
             if K::begin_delete(&mut next) {
@@ -274,30 +452,44 @@ impl<K: Kind> Resources<K> {
         .await
     }
 
-    /// The read-modify-write loop behind every change to one object.
+    /// The read-modify-write loop behind every client change to one object.
+    /// A replaced object counts as changed by the client (its
+    /// `spec_version` moves); server status writes go through `Txn`
+    /// directly.
     pub(crate) async fn modify(
         &self,
         id: &str,
         expected_version: Option<u64>,
-        mut change: impl FnMut(&Object<K>, Timestamp) -> Result<Change<K>>,
+        change: impl FnMut(&Object<K>, Timestamp) -> Result<Change<K>>,
     ) -> Result<Object<K>> {
+        Ok(self.modify_inner(id, expected_version, change).await?.0)
+    }
+
+    /// `modify`, also saying whether anything was written.
+    async fn modify_inner(
+        &self,
+        id: &str,
+        expected_version: Option<u64>,
+        mut change: impl FnMut(&Object<K>, Timestamp) -> Result<Change<K>>,
+    ) -> Result<(Object<K>, bool)> {
         for _ in 0..MAX_ATTEMPTS {
             let current = self.get(id).await?;
             if let Some(expected) = expected_version
-                && current.resource_version() != expected
+                && !current.meta.accepts_version(expected)
             {
                 return Err(self.conflict(id, expected, current.resource_version()));
             }
             let mut txn = Txn::new();
             let result = match change(&current, txn.now)? {
-                Change::Keep => return Ok(current),
+                Change::Keep => return Ok((current, false)),
                 Change::Replace(mut next, actions) => {
+                    next.meta.spec_version = 0; // changed by this write
                     txn.replace(&current, &next);
                     for action in actions {
                         txn.event(action, &next);
                     }
-                    txn.commit(&*self.shared.engine).await.map(|revision| {
-                        next.meta.resource_version = revision;
+                    txn.commit(&*self.store.engine).await.map(|revision| {
+                        next.meta.stamp(revision);
                         next
                     })
                 }
@@ -306,25 +498,17 @@ impl<K: Kind> Resources<K> {
                     for action in actions {
                         txn.event(action, &current);
                     }
-                    txn.commit(&*self.shared.engine).await.map(|_| current)
+                    txn.commit(&*self.store.engine).await.map(|_| current)
                 }
             };
             match result {
-                Ok(object) => return Ok(object),
+                Ok(object) => return Ok((object, true)),
                 Err(TxnError::Fatal(err)) => return Err(err),
-                Err(TxnError::Changed { now: None, .. }) => {
-                    return Err(Error::NotFound {
-                        kind: K::NAME,
-                        id: id.to_string(),
-                    });
-                }
-                Err(TxnError::Changed {
-                    now: Some(actual), ..
-                }) => {
-                    if let Some(expected) = expected_version {
-                        return Err(self.conflict(id, expected, actual));
-                    }
-                }
+                Err(TxnError::Changed { now: None, .. }) => return Err(self.not_found(id)),
+                // Changed since read: read again. The expected version is
+                // checked against the fresh state, so a server status
+                // write in between does not fail the caller.
+                Err(TxnError::Changed { now: Some(_), .. }) => {}
             }
         }
         Err(Error::Unavailable(format!(
@@ -344,7 +528,7 @@ impl<K: Kind> Resources<K> {
 
     /// Commits a transaction that only creates objects.
     async fn commit(&self, txn: Txn) -> Result<u64> {
-        txn.commit(&*self.shared.engine)
+        txn.commit(&*self.store.engine)
             .await
             .map_err(|err| match err {
                 TxnError::Fatal(err) => err,

@@ -98,7 +98,7 @@ impl Txn {
 
     /// Stages a new object with its name and index entries.
     pub fn insert<K: Kind>(&mut self, object: &Object<K>) {
-        let name_key = keys::name(K::NAME, &object.meta.name);
+        let name_key = name_key(object);
         self.expect(
             Precondition::Absent(name_key.clone()),
             Expectation::NameFree {
@@ -121,7 +121,7 @@ impl Txn {
     pub fn replace<K: Kind>(&mut self, current: &Object<K>, next: &Object<K>) {
         self.expect_unchanged(current);
         if current.meta.name != next.meta.name {
-            let new_name = keys::name(K::NAME, &next.meta.name);
+            let new_name = name_key(next);
             self.expect(
                 Precondition::Absent(new_name.clone()),
                 Expectation::NameFree {
@@ -129,7 +129,7 @@ impl Txn {
                     name: next.meta.name.clone(),
                 },
             );
-            self.delete(keys::name(K::NAME, &current.meta.name));
+            self.delete(name_key(current));
             self.put(new_name, next.meta.id.as_bytes().to_vec());
         }
         let old = index_values(current);
@@ -149,7 +149,7 @@ impl Txn {
     /// Stages the removal of `current` (read at its resource_version).
     pub fn remove<K: Kind>(&mut self, current: &Object<K>) {
         self.expect_unchanged(current);
-        self.delete(keys::name(K::NAME, &current.meta.name));
+        self.delete(name_key(current));
         for (field, value) in index_values(current) {
             self.delete(keys::index_entry(K::NAME, &field, &value, current.id()));
         }
@@ -199,7 +199,15 @@ impl Txn {
     }
 }
 
-/// Every index entry of an object: its tags and its kind's indexed fields.
+fn name_key<K: Kind>(object: &Object<K>) -> Vec<u8> {
+    keys::name(K::NAME, &object.meta.namespace, &object.meta.name)
+}
+
+/// The index field every namespaced object is listed under.
+pub(crate) const NAMESPACE_FIELD: &str = "namespace";
+
+/// Every index entry of an object: its namespace (namespaced kinds), its
+/// tags and its kind's indexed fields.
 fn index_values<K: Kind>(object: &Object<K>) -> Vec<(String, String)> {
     let mut entries: Vec<(String, String)> = object
         .meta
@@ -207,6 +215,9 @@ fn index_values<K: Kind>(object: &Object<K>) -> Vec<(String, String)> {
         .iter()
         .map(|(k, v)| (keys::tag_field(k), v.clone()))
         .collect();
+    if K::NAMESPACED {
+        entries.push((NAMESPACE_FIELD.to_string(), object.meta.namespace.clone()));
+    }
     entries.extend(
         K::indexed_values(object)
             .into_iter()

@@ -22,13 +22,19 @@ impl Context {
     }
 }
 
-/// Fails unless `value` is at most `max` bytes long.
+/// Longest free-text description, in characters.
+pub const MAX_DESCRIPTION_LEN: usize = 1024;
+
+/// Fails unless `value` is at most `max` characters long (characters, not
+/// bytes, so the rule reads the same as JSON Schema's `maxLength`).
 pub fn max_len(subject: &'static str, field: &str, value: &str, max: usize) -> Result<()> {
-    if value.len() > max {
+    // Cheap for the common case: a string of at most `max` bytes has at
+    // most `max` characters.
+    if value.len() > max && value.chars().count() > max {
         return Err(Error::invalid(
             subject,
             field,
-            format!("must be at most {max} bytes"),
+            format!("must be at most {max} characters"),
         ));
     }
     Ok(())

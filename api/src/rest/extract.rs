@@ -3,7 +3,7 @@
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{StatusCode, header, request::Parts};
-use clusterdb::ListOptions;
+use clusterdb::{ListOptions, MAX_PAGE_SIZE};
 use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
@@ -175,8 +175,10 @@ pub fn etag(version: u64) -> String {
 pub struct ListQuery(pub ListOptions);
 
 impl ListQuery {
-    /// Parses a raw query string, accepting `fields` besides the common ones.
-    pub fn parse(query: Option<&str>, fields: &[&str]) -> Result<Self, ApiError> {
+    /// Parses a raw query string, accepting `fields` besides the common ones
+    /// and, for a namespaced kind, `namespace`. An empty `page_token` is
+    /// the same as none.
+    pub fn parse(query: Option<&str>, fields: &[&str], namespaced: bool) -> Result<Self, ApiError> {
         let pairs: Vec<(String, String)> = serde_urlencoded_pairs(query.unwrap_or(""))?;
         let mut options = ListOptions::default();
         for (key, value) in pairs {
@@ -186,11 +188,13 @@ impl ListQuery {
                         ApiError::invalid(
                             "Invalid list request",
                             "page_size",
-                            "must be between 1 and 1000",
+                            format!("must be between 1 and {MAX_PAGE_SIZE}"),
                         )
                     })?;
                     options = options.page_size(size);
                 }
+                "namespace" if namespaced => options = options.namespace(&value),
+                "page_token" if value.is_empty() => {}
                 "page_token" => options = options.page_token(value),
                 "tag" => {
                     let (tag, wanted) = value.split_once(':').ok_or_else(|| {
@@ -302,16 +306,31 @@ mod tests {
         let q = ListQuery::parse(
             Some("page_size=5&tag=env:prod&tag=tier:web&fleet_id=f1"),
             &["fleet_id"],
+            false,
         )
         .ok()
         .unwrap();
         assert_eq!(q.0.page_size, Some(5));
         assert_eq!(q.0.filters.len(), 3);
-        let err = ListQuery::parse(Some("page_size=lots"), &[]).err().unwrap();
+        let q = ListQuery::parse(Some("page_token=&namespace=prod"), &[], true)
+            .ok()
+            .unwrap();
+        assert_eq!(q.0, ListOptions::default().namespace("prod"));
+        let err = ListQuery::parse(Some("namespace=prod"), &[], false)
+            .err()
+            .unwrap();
+        assert_eq!(err.details["field"], "namespace");
+        let err = ListQuery::parse(Some("page_size=lots"), &[], false)
+            .err()
+            .unwrap();
         assert_eq!(err.details["field"], "page_size");
-        let err = ListQuery::parse(Some("tag=novalue"), &[]).err().unwrap();
+        let err = ListQuery::parse(Some("tag=novalue"), &[], false)
+            .err()
+            .unwrap();
         assert_eq!(err.details["field"], "tag");
-        let err = ListQuery::parse(Some("colour=red"), &[]).err().unwrap();
+        let err = ListQuery::parse(Some("colour=red"), &[], false)
+            .err()
+            .unwrap();
         assert_eq!(err.details["field"], "colour");
     }
 }

@@ -1,22 +1,24 @@
-//! Handlers: one generic set for every [`RestKind`], plus the actions.
+//! Handlers: one generic set for every [`RestKind`] — CRUD by id, and for
+//! namespaced kinds read, apply and delete by namespace and name. A kind's
+//! own actions live in its wire module.
 
 use axum::Json;
-use axum::extract::{OriginalUri, Path, RawQuery, Request, State};
+use axum::extract::{OriginalUri, Path, RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use clusterdb::{Error, InstanceKind, Object};
+use clusterdb::{ApplyOutcome, Draft, Error, Object};
 use serde_json::Value;
 
 use super::AppState;
 use super::error::ApiError;
-use super::extract::{IfMatch, JsonBody, ListQuery, body_bytes, etag, parse_json, require_json};
-use super::wire::{InvocationOutput, RestKind};
+use super::extract::{IfMatch, JsonBody, ListQuery, etag, parse_json};
+use super::kind::RestKind;
 
 /// Attempts a PATCH without `If-Match` makes under contention.
 const MAX_PATCH_ATTEMPTS: usize = 16;
 
 /// The resource as JSON, with its ETag.
-fn resource<K: RestKind>(status: StatusCode, object: &Object<K>) -> Response {
+pub(crate) fn resource<K: RestKind>(status: StatusCode, object: &Object<K>) -> Response {
     let mut response = (status, Json(K::output(object))).into_response();
     if let Ok(value) = HeaderValue::from_str(&etag(object.resource_version())) {
         response.headers_mut().insert(header::ETAG, value);
@@ -25,7 +27,7 @@ fn resource<K: RestKind>(status: StatusCode, object: &Object<K>) -> Response {
 }
 
 /// A version mismatch the caller asked about with `If-Match` is 412.
-fn if_match_error(err: Error, if_match: Option<u64>) -> ApiError {
+pub(crate) fn if_match_error(err: Error, if_match: Option<u64>) -> ApiError {
     match (err, if_match) {
         (
             Error::Conflict {
@@ -84,10 +86,10 @@ pub async fn list<K: RestKind>(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let ListQuery(options) = ListQuery::parse(query.as_deref(), K::FILTERS)?;
+    let ListQuery(options) = ListQuery::parse(query.as_deref(), K::FILTERS, K::NAMESPACED)?;
     let page = K::service(&state.db).list(&options).await?;
     Ok(Json(ListBody {
-        collection: K::COLLECTION,
+        collection: K::LIST_FIELD,
         items: page.items.iter().map(K::output).collect(),
         next_page_token: page.next_page_token,
     })
@@ -159,59 +161,97 @@ pub async fn delete<K: RestKind>(
     Path(id): Path<String>,
     IfMatch(if_match): IfMatch,
 ) -> Result<Response, ApiError> {
-    let object = K::service(&state.db)
-        .delete(&id, if_match)
+    deleted(K::service(&state.db).delete(&id, if_match).await, if_match)
+}
+
+/// The (namespace, name) of a by-name path.
+type NamePath = Path<(String, String)>;
+
+/// `GET /{collection}/{namespace}/{name}`.
+pub async fn get_named<K: RestKind>(
+    State(state): State<AppState>,
+    Path((namespace, name)): NamePath,
+) -> Result<Response, ApiError> {
+    let object = K::service(&state.db).get_in(&namespace, &name).await?;
+    Ok(resource(StatusCode::OK, &object))
+}
+
+/// The header that says what an apply did: `created`, `configured` or
+/// `unchanged` (kubectl's words).
+pub const APPLY_OUTCOME: &str = "apply-outcome";
+
+/// The draft of a by-name write: the body's name must match the path (or
+/// be left out of a namespace), the path's namespace wins.
+fn named_draft<K: RestKind>(
+    namespace: String,
+    name: &str,
+    input: K::Input,
+) -> Result<Draft<K::Spec>, ApiError> {
+    let mut draft = K::draft(input);
+    let mismatch = |field: &str| {
+        ApiError::invalid(
+            "Invalid request path",
+            field,
+            format!("must match the {field} in the path"),
+        )
+    };
+    if draft.name != name {
+        return Err(mismatch("name"));
+    }
+    if !draft.namespace.is_empty() && draft.namespace != namespace {
+        return Err(mismatch("namespace"));
+    }
+    draft.namespace = namespace;
+    Ok(draft)
+}
+
+/// `PUT /{collection}/{namespace}/{name}`: apply — create the resource or
+/// update it to match; 201 when created, else 200, with the outcome in
+/// the `Apply-Outcome` header. `If-Match` requires an existing resource at
+/// that version.
+pub async fn apply<K: RestKind>(
+    State(state): State<AppState>,
+    Path((namespace, name)): NamePath,
+    IfMatch(if_match): IfMatch,
+    JsonBody(input): JsonBody<K::Input>,
+) -> Result<Response, ApiError> {
+    let draft = named_draft::<K>(namespace, &name, input)?;
+    let applied = K::service(&state.db)
+        .apply(draft, if_match)
         .await
         .map_err(|e| if_match_error(e, if_match))?;
+    let status = match applied.outcome {
+        ApplyOutcome::Created => StatusCode::CREATED,
+        ApplyOutcome::Configured | ApplyOutcome::Unchanged => StatusCode::OK,
+    };
+    let mut response = resource(status, &applied.object);
+    response.headers_mut().insert(
+        APPLY_OUTCOME,
+        HeaderValue::from_static(applied.outcome.as_str()),
+    );
+    Ok(response)
+}
+
+/// `DELETE /{collection}/{namespace}/{name}`.
+pub async fn delete_named<K: RestKind>(
+    State(state): State<AppState>,
+    Path((namespace, name)): NamePath,
+    IfMatch(if_match): IfMatch,
+) -> Result<Response, ApiError> {
+    let service = K::service(&state.db);
+    let current = service.get_in(&namespace, &name).await?;
+    deleted(service.delete(current.id(), if_match).await, if_match)
+}
+
+/// The answer to a delete.
+fn deleted<K: RestKind>(
+    result: Result<Object<K>, Error>,
+    if_match: Option<u64>,
+) -> Result<Response, ApiError> {
+    let object = result.map_err(|e| if_match_error(e, if_match))?;
     if K::ASYNC_DELETE {
         Ok(resource(StatusCode::ACCEPTED, &object))
     } else {
         Ok(StatusCode::NO_CONTENT.into_response())
     }
-}
-
-/// An instance lifecycle action.
-#[derive(Clone, Copy)]
-pub enum Transition {
-    /// `POST /instances/{id}/start`.
-    Start,
-    /// `POST /instances/{id}/stop`.
-    Stop,
-}
-
-/// `POST /instances/{id}/start` and `…/stop`.
-pub async fn transition_instance(
-    transition: Transition,
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    IfMatch(if_match): IfMatch,
-) -> Result<Response, ApiError> {
-    let instances = state.db.instances();
-    let instance = match transition {
-        Transition::Start => instances.start(&id, if_match).await,
-        Transition::Stop => instances.stop(&id, if_match).await,
-    }
-    .map_err(|e| if_match_error(e, if_match))?;
-    Ok(resource::<InstanceKind>(StatusCode::OK, &instance))
-}
-
-/// `POST /functions/{id}/invoke`: the JSON body is the payload; an empty
-/// body is the payload `null`.
-pub async fn invoke_function(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    request: Request,
-) -> Result<Response, ApiError> {
-    let headers = request.headers().clone();
-    let body = body_bytes(request, &()).await?;
-    let payload = if body.iter().all(u8::is_ascii_whitespace) {
-        Value::Null
-    } else {
-        require_json(&headers)?;
-        parse_json::<Value>(&body)?
-    };
-    let bytes =
-        serde_json::to_vec(&payload).map_err(|e| ApiError::from(Error::Internal(e.to_string())))?;
-    let invocation = state.db.functions().invoke(&id, bytes).await?;
-    Ok(Json(InvocationOutput::from(invocation)).into_response())
 }

@@ -15,7 +15,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use clusterdb::storage::{Commit, CommitError, Op, Precondition, envelope};
+use clusterdb::storage::envelope;
 use clusterdb::{ClusterDb, Error, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -26,8 +26,6 @@ use super::error::ApiError;
 pub const RETENTION_MS: i64 = 24 * 60 * 60 * 1000;
 /// How long a reservation blocks retries before it counts as abandoned.
 pub const LEASE_MS: i64 = 60 * 1000;
-/// Where the records live in the store.
-const PREFIX: &[u8] = b"x/api/idempotency/";
 const SCHEMA: u16 = 1;
 /// Largest response stored for replay.
 const MAX_RESPONSE: usize = 16 << 20;
@@ -59,18 +57,16 @@ fn sha256(parts: &[&[u8]]) -> Vec<u8> {
     context.finish().as_ref().to_vec()
 }
 
-fn store_key(key: &str) -> Vec<u8> {
-    let digest = sha256(&[key.as_bytes()]);
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    [PREFIX, hex.as_bytes()].concat()
+/// The record's address in the store: the hex SHA-256 of the key.
+fn digest(key: &str) -> String {
+    sha256(&[key.as_bytes()])
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn internal(err: impl std::fmt::Display) -> ApiError {
     Error::Internal(format!("idempotency record: {err}")).into()
-}
-
-fn storage(err: clusterdb::storage::Error) -> ApiError {
-    Error::from(err).into()
 }
 
 /// The key from the header: 1–255 visible ASCII characters.
@@ -123,12 +119,13 @@ async fn guarded(
     })?;
     let target = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("");
     let fingerprint = sha256(&[parts.method.as_str().as_bytes(), target.as_bytes(), &bytes]);
-    let engine = state.db.engine();
-    let store_key = store_key(key);
-    let precondition = match engine.get(&store_key).await.map_err(storage)? {
-        None => Precondition::Absent(store_key.clone()),
-        Some(entry) => {
-            let (_, record) = envelope::decode::<Record>(&entry.value, SCHEMA).map_err(internal)?;
+    let records = state.db.idempotency();
+    let digest = digest(key);
+    let expected = match records.get(&digest).await? {
+        None => None,
+        Some(stored) => {
+            let (_, record) =
+                envelope::decode::<Record>(&stored.value, SCHEMA).map_err(internal)?;
             let expired = now - record.created_at_ms >= RETENTION_MS;
             if !expired {
                 if record.fingerprint != fingerprint {
@@ -145,7 +142,7 @@ async fn guarded(
                     return Err(in_use());
                 }
             }
-            Precondition::AtRevision(store_key.clone(), entry.mod_revision)
+            Some(stored.version)
         }
     };
     let reservation = Record {
@@ -154,20 +151,9 @@ async fn guarded(
         lease_until_ms: now + LEASE_MS,
         response: None,
     };
-    let reserved = engine
-        .commit(Commit {
-            preconditions: vec![precondition],
-            ops: vec![Op::Put(
-                store_key.clone(),
-                envelope::encode(SCHEMA, &reservation),
-            )],
-            events: Vec::new(),
-        })
-        .await;
-    let reserved_at = match reserved {
-        Ok(revision) => revision,
-        Err(CommitError::PreconditionFailed(_)) => return Err(in_use()),
-        Err(CommitError::Storage(err)) => return Err(storage(err)),
+    let encoded = envelope::encode(SCHEMA, &reservation);
+    let Some(reserved_at) = records.put(&digest, encoded, expected).await? else {
+        return Err(in_use());
     };
 
     let response = next
@@ -175,10 +161,9 @@ async fn guarded(
         .await;
     let (parts, body) = response.into_parts();
     let body = to_bytes(body, MAX_RESPONSE).await.map_err(internal)?;
-    let held = Precondition::AtRevision(store_key.clone(), reserved_at);
-    let finish = if parts.status.is_server_error() {
+    let finished = if parts.status.is_server_error() {
         // Nothing was promised: let a retry run again.
-        Op::Delete(store_key)
+        records.remove(&digest, reserved_at).await.map(|_| ())
     } else {
         let stored = StoredResponse {
             status: parts.status.as_u16(),
@@ -195,15 +180,12 @@ async fn guarded(
             response: Some(stored),
             ..reservation
         };
-        Op::Put(store_key, envelope::encode(SCHEMA, &done))
+        let encoded = envelope::encode(SCHEMA, &done);
+        records
+            .put(&digest, encoded, Some(reserved_at))
+            .await
+            .map(|_| ())
     };
-    let finished = engine
-        .commit(Commit {
-            preconditions: vec![held],
-            ops: vec![finish],
-            events: Vec::new(),
-        })
-        .await;
     if let Err(err) = finished {
         tracing::warn!(error = %err, "could not record the response of an idempotent request");
     }
@@ -238,28 +220,21 @@ pub async fn sweep_expired(db: &ClusterDb) -> Result<usize, Error> {
 }
 
 async fn sweep(db: &ClusterDb, now: i64) -> Result<usize, Error> {
-    let engine = db.engine();
-    let mut after: Option<Vec<u8>> = None;
+    let records = db.idempotency();
+    let mut after: Option<String> = None;
     let mut removed = 0;
     loop {
-        let page = engine.range(PREFIX, after.as_deref(), 500).await?;
-        for (key, entry) in &page.entries {
-            let expired = envelope::decode::<Record>(&entry.value, SCHEMA)
+        let page = records.scan(after.as_deref(), 500).await?;
+        for (digest, record) in &page.records {
+            let expired = envelope::decode::<Record>(&record.value, SCHEMA)
                 .map(|(_, r)| now - r.created_at_ms >= RETENTION_MS)
                 .unwrap_or(true);
-            if expired {
-                let commit = Commit {
-                    preconditions: vec![Precondition::AtRevision(key.clone(), entry.mod_revision)],
-                    ops: vec![Op::Delete(key.clone())],
-                    events: Vec::new(),
-                };
-                // A record rewritten meanwhile is no longer expired.
-                if engine.commit(commit).await.is_ok() {
-                    removed += 1;
-                }
+            // A record rewritten meanwhile is no longer expired.
+            if expired && records.remove(digest, record.version).await? {
+                removed += 1;
             }
         }
-        after = page.entries.last().map(|(k, _)| k.clone());
+        after = page.records.last().map(|(digest, _)| digest.clone());
         if !page.more {
             return Ok(removed);
         }
@@ -285,23 +260,14 @@ mod tests {
                 lease_until_ms: 0,
                 response: None,
             };
-            db.engine()
-                .commit(Commit {
-                    ops: vec![Op::Put(store_key(key), envelope::encode(SCHEMA, &record))],
-                    ..Commit::default()
-                })
-                .await
-                .unwrap();
+            let encoded = envelope::encode(SCHEMA, &record);
+            let stored = db.idempotency().put(&digest(key), encoded, None).await;
+            assert!(stored.unwrap().is_some());
         }
         assert_eq!(sweep(&db, now).await.unwrap(), 1);
-        assert!(db.engine().get(&store_key("old")).await.unwrap().is_none());
-        assert!(
-            db.engine()
-                .get(&store_key("fresh"))
-                .await
-                .unwrap()
-                .is_some()
-        );
+        let records = db.idempotency();
+        assert!(records.get(&digest("old")).await.unwrap().is_none());
+        assert!(records.get(&digest("fresh")).await.unwrap().is_some());
     }
 
     #[test]

@@ -3,8 +3,9 @@
 
 mod error;
 pub(crate) mod extract;
-mod handlers;
+pub(crate) mod handlers;
 pub mod idempotency;
+pub mod kind;
 pub mod openapi;
 pub(crate) mod version;
 pub mod wire;
@@ -13,14 +14,14 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, get, post};
+use axum::routing::{MethodRouter, get};
 
-use clusterdb::{ClusterDb, FleetKind, FunctionKind, InstanceKind};
+use clusterdb::ClusterDb;
 
 pub use error::ApiError;
-use handlers::Transition;
+pub use handlers::APPLY_OUTCOME;
+use kind::{KindSet, KindVisitor, RestKind, ServedKinds};
 pub use version::VERSIONS;
-use wire::RestKind;
 
 /// State every handler sees.
 #[derive(Clone)]
@@ -29,6 +30,8 @@ pub struct AppState {
     pub db: ClusterDb,
     /// Largest request body in bytes.
     pub body_limit: usize,
+    /// The OpenAPI document, serialized once.
+    pub openapi: axum::body::Bytes,
 }
 
 /// Settings of the REST adapter.
@@ -62,17 +65,22 @@ impl Routes {
         }
     }
 
-    fn add(mut self, path: &str, methods: &[Method], route: MethodRouter<AppState>) -> Self {
+    fn add(&mut self, path: &str, methods: &[Method], route: MethodRouter<AppState>) {
         self.served
             .extend(methods.iter().map(|m| (path.to_string(), m.clone())));
-        self.router = self.router.route(path, route);
-        self
+        self.router = std::mem::take(&mut self.router).route(path, route);
     }
 
-    /// Collection and item routes of one kind.
-    fn resource<K: RestKind>(self, beta: bool) -> Self {
+    /// Every route of one kind: collection, item by id (with PATCH in
+    /// beta), item by namespace and name for namespaced kinds, actions.
+    fn resource<K: RestKind>(&mut self, beta: bool) {
         let collection = format!("/{}", K::COLLECTION);
-        let item = format!("/{}/{{id}}", K::COLLECTION);
+        let item = format!("{collection}/{{id}}");
+        self.add(
+            &collection,
+            &[Method::GET, Method::POST],
+            get(handlers::list::<K>).post(handlers::create::<K>),
+        );
         let mut item_methods = vec![Method::GET, Method::PUT, Method::DELETE];
         let mut item_routes: MethodRouter<AppState> = get(handlers::get_one::<K>)
             .put(handlers::replace::<K>)
@@ -81,66 +89,80 @@ impl Routes {
             item_methods.push(Method::PATCH);
             item_routes = item_routes.patch(handlers::patch::<K>);
         }
-        self.add(
-            &collection,
-            &[Method::GET, Method::POST],
-            get(handlers::list::<K>).post(handlers::create::<K>),
-        )
-        .add(&item, &item_methods, item_routes)
+        self.add(&item, &item_methods, item_routes);
+        if K::NAMESPACED {
+            self.add(
+                &format!("{collection}/{{namespace}}/{{name}}"),
+                &[Method::GET, Method::PUT, Method::DELETE],
+                get(handlers::get_named::<K>)
+                    .put(handlers::apply::<K>)
+                    .delete(handlers::delete_named::<K>),
+            );
+        }
+        for action in K::actions() {
+            self.add(
+                &format!("{item}/{}", action.name),
+                &[Method::POST],
+                action.route,
+            );
+        }
     }
 
     /// Every route of one API version, relative to its prefix.
-    fn version(beta: bool) -> Self {
-        Routes::new()
-            .resource::<FleetKind>(beta)
-            .resource::<InstanceKind>(beta)
-            .resource::<FunctionKind>(beta)
-            .add(
-                "/instances/{id}/start",
-                &[Method::POST],
-                post(|s, p, m| handlers::transition_instance(Transition::Start, s, p, m)),
-            )
-            .add(
-                "/instances/{id}/stop",
-                &[Method::POST],
-                post(|s, p, m| handlers::transition_instance(Transition::Stop, s, p, m)),
-            )
-            .add(
-                "/functions/{id}/invoke",
-                &[Method::POST],
-                post(handlers::invoke_function),
-            )
+    fn version<S: KindSet>(beta: bool) -> Self {
+        struct AddKind {
+            routes: Routes,
+            beta: bool,
+        }
+        impl KindVisitor for AddKind {
+            fn kind<K: RestKind>(&mut self) {
+                self.routes.resource::<K>(self.beta);
+            }
+        }
+        let mut visitor = AddKind {
+            routes: Routes::new(),
+            beta,
+        };
+        S::visit(&mut visitor);
+        visitor.routes
     }
 
-    fn nest(mut self, prefix: &str, inner: Routes) -> Self {
+    fn nest(&mut self, prefix: &str, inner: Routes) {
         self.served.extend(
             inner
                 .served
                 .into_iter()
                 .map(|(path, method)| (format!("{prefix}{path}"), method)),
         );
-        self.router = self.router.nest(prefix, inner.router);
-        self
+        self.router = std::mem::take(&mut self.router).nest(prefix, inner.router);
     }
 }
 
-/// All versions: `/v1` (with its OpenAPI document), `/v2beta1`, `/v0`.
-fn all_routes() -> Routes {
-    let v1 = Routes::version(false).add("/openapi.json", &[Method::GET], get(openapi::serve));
-    let mut v0 = Routes::version(false);
+/// All versions of the kinds `S`: `/v1` (with its OpenAPI document),
+/// `/v2beta1`, `/v0`.
+fn all_routes<S: KindSet>() -> Routes {
+    let mut v1 = Routes::version::<S>(false);
+    v1.add("/openapi.json", &[Method::GET], get(openapi::serve));
+    let mut v0 = Routes::version::<S>(false);
     v0.router = v0
         .router
         .layer(axum::middleware::from_fn(version::deprecate_v0));
-    Routes::new()
-        .nest("/v1", v1)
-        .nest("/v2beta1", Routes::version(true))
-        .nest("/v0", v0)
+    let mut all = Routes::new();
+    all.nest("/v1", v1);
+    all.nest("/v2beta1", Routes::version::<S>(true));
+    all.nest("/v0", v0);
+    all
 }
 
 /// Every (path, method) the REST router serves, paths as templates such
 /// as `/v1/fleets/{id}`.
 pub fn served_routes() -> Vec<(String, Method)> {
-    all_routes().served
+    served_routes_of::<ServedKinds>()
+}
+
+/// [`served_routes`] for another set of kinds.
+pub fn served_routes_of<S: KindSet>() -> Vec<(String, Method)> {
+    all_routes::<S>().served
 }
 
 /// Unknown paths: 404 in the spec's format.
@@ -193,11 +215,18 @@ async fn normalize_errors(response: Response) -> Response {
 /// The versioned REST router: `/v1`, `/v2beta1`, `/v0`. [`crate::app`]
 /// puts the routing of unversioned paths in front of it.
 pub fn router(db: ClusterDb, config: &RestConfig) -> Router {
+    router_of::<ServedKinds>(db, config)
+}
+
+/// [`router`] for another set of kinds (an application's own, or a test's).
+pub fn router_of<S: KindSet>(db: ClusterDb, config: &RestConfig) -> Router {
+    let document = openapi::document_of::<S>(db.context());
     let state = AppState {
+        openapi: serde_json::to_vec(&document).unwrap_or_default().into(),
         db,
         body_limit: config.body_limit,
     };
-    all_routes()
+    all_routes::<S>()
         .router
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(

@@ -1,29 +1,27 @@
-//! The OpenAPI 3 document of the REST API, generated from the kinds'
-//! `RestKind` metadata and their wire types' schemas, served at
-//! `/v1/openapi.json`. A test checks it against the routes the router
-//! really serves.
+//! The OpenAPI 3.1 document of the REST API, served at `/v1/openapi.json`.
+//!
+//! It is generated from the same list of kinds as the router
+//! ([`KindSet`]), each kind's actions, its wire types' schemas, and the
+//! rules core validates with — the limits are core's constants and the
+//! enumerations (instance types, runtimes) come from the database's own
+//! context — so the document states every rule the server enforces. A
+//! test checks it against the routes the router really serves.
 
-use std::sync::OnceLock;
+use std::collections::BTreeMap;
 
-use axum::Json;
+use axum::extract::State;
+use axum::http::header;
 use axum::response::IntoResponse;
-use clusterdb::{FleetKind, FunctionKind, InstanceKind};
+use clusterdb::{
+    Context, MAX_NAME_LEN, MAX_NAMESPACE_LEN, MAX_PAGE_SIZE, MAX_TAG_KEY_LEN, MAX_TAG_VALUE_LEN,
+    MAX_TAGS,
+};
 use serde::Serialize;
-use utoipa::openapi::path::{
-    HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, Paths, PathsBuilder,
-};
-use utoipa::openapi::request_body::RequestBodyBuilder;
-use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, Type};
-use utoipa::openapi::{
-    ComponentsBuilder, ContentBuilder, Deprecated, InfoBuilder, OpenApi, OpenApiBuilder, Ref,
-    RefOr, Required, ResponseBuilder,
-};
-use utoipa::{PartialSchema, ToSchema};
+use serde_json::{Map, Value, json};
+use utoipa::ToSchema;
 
-use super::wire::{
-    FleetInput, FleetOutput, FunctionInput, FunctionOutput, InstanceInput, InstanceOutput,
-    InvocationOutput, RestKind,
-};
+use super::AppState;
+use super::kind::{ActionBody, FieldRule, KindSet, KindVisitor, RestKind, SchemaOf};
 
 /// The error format every failure uses.
 #[derive(Serialize, ToSchema)]
@@ -70,254 +68,491 @@ const VERSIONS: [Version; 3] = [
     },
 ];
 
-fn json(schema: impl Into<RefOr<Schema>>) -> utoipa::openapi::Content {
-    ContentBuilder::new().schema(Some(schema)).build()
-}
+/// A string without control characters (Rust's `char::is_control`: C0, DEL
+/// and C1), as tag values and filter values must be.
+const NO_CONTROLS: &str = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$";
 
-fn schema_ref<T: ToSchema>() -> Ref {
-    Ref::from_schema_name(T::name())
-}
-
-/// An operation builder with the parts every operation shares.
-fn operation(version: &Version, id: &str, summary: &str) -> OperationBuilder {
-    let prefix = version.prefix.trim_start_matches('/');
-    let mut op = OperationBuilder::new()
-        .operation_id(Some(format!("{prefix}_{id}")))
-        .summary(Some(summary))
-        .tag(prefix)
-        .response(
-            "default",
-            ResponseBuilder::new()
-                .description("An error in the API's error format")
-                .content("application/json", json(schema_ref::<Error>())),
-        );
-    if version.deprecated {
-        op = op.deprecated(Some(Deprecated::True));
-    }
-    op
-}
-
-fn id_parameter() -> ParameterBuilder {
-    ParameterBuilder::new()
-        .name("id")
-        .parameter_in(ParameterIn::Path)
-        .required(Required::True)
-        .schema(Some(String::schema()))
-}
-
-fn query(name: &str, description: &str) -> ParameterBuilder {
-    ParameterBuilder::new()
-        .name(name)
-        .parameter_in(ParameterIn::Query)
-        .required(Required::False)
-        .description(Some(description))
-        .schema(Some(String::schema()))
-}
-
-fn body<T: ToSchema>(media: &str) -> utoipa::openapi::request_body::RequestBody {
-    RequestBodyBuilder::new()
-        .content(media, json(schema_ref::<T>()))
-        .required(Some(Required::True))
-        .build()
-}
-
-fn ok<T: ToSchema>(description: &str) -> ResponseBuilder {
-    ResponseBuilder::new()
-        .description(description)
-        .content("application/json", json(schema_ref::<T>()))
-}
-
-fn add(paths: &mut Paths, path: &str, method: HttpMethod, op: OperationBuilder) {
-    paths.add_path_operation(path, vec![method], op.build());
-}
-
-fn kind<K: RestKind>(paths: &mut Paths, version: &Version, singular: &str, title: &str) {
-    let collection = format!("{}/{}", version.prefix, K::COLLECTION);
-    let item = format!("{collection}/{{id}}");
-    let page = ObjectBuilder::new()
-        .property(
-            K::COLLECTION,
-            ArrayBuilder::new().items(schema_ref::<K::Output>()),
-        )
-        .required(K::COLLECTION)
-        .property(
-            "next_page_token",
-            ObjectBuilder::new().schema_type(utoipa::openapi::schema::SchemaType::from_iter([
-                Type::String,
-                Type::Null,
-            ])),
-        );
-    let mut list = operation(
-        version,
-        &format!("list{title}s"),
-        &format!("List {singular}s"),
+/// The pattern of a resource name, from core's rule.
+fn name_pattern() -> String {
+    format!(
+        "^[A-Za-z0-9]([A-Za-z0-9._-]{{0,{}}}[A-Za-z0-9])?$",
+        MAX_NAME_LEN - 2
     )
-    .parameter(query("page_size", "1 to 1000, default 100"))
-    .parameter(query("page_token", "next_page_token of the previous page"))
-    .parameter(query("tag", "key:value; repeat to require several tags"))
-    .response(
-        "200",
-        ResponseBuilder::new()
-            .description("One page")
-            .content("application/json", json(page)),
-    );
-    for filter in K::FILTERS {
-        list = list.parameter(query(filter, "only resources with this value"));
+}
+
+/// The pattern of a namespace (a DNS label), from core's rule.
+fn namespace_pattern() -> String {
+    format!(
+        "^[a-z0-9]([a-z0-9-]{{0,{}}}[a-z0-9])?$",
+        MAX_NAMESPACE_LEN - 2
+    )
+}
+
+/// The pattern of a tag key, from core's rule.
+fn tag_key_pattern() -> String {
+    format!("^[A-Za-z0-9][A-Za-z0-9._/:-]{{0,{}}}$", MAX_TAG_KEY_LEN - 1)
+}
+
+fn name_schema() -> Value {
+    json!({"type": "string", "minLength": 1, "maxLength": MAX_NAME_LEN, "pattern": name_pattern()})
+}
+
+fn namespace_schema() -> Value {
+    json!({"type": "string", "minLength": 1, "maxLength": MAX_NAMESPACE_LEN, "pattern": namespace_pattern()})
+}
+
+fn tags_schema() -> Value {
+    json!({
+        "type": "object",
+        "maxProperties": MAX_TAGS,
+        "propertyNames": {"pattern": tag_key_pattern()},
+        "additionalProperties": {"type": "string", "maxLength": MAX_TAG_VALUE_LEN, "pattern": NO_CONTROLS},
+    })
+}
+
+fn rule_schema(rule: &FieldRule) -> Value {
+    match rule {
+        FieldRule::Range { min, max } => json!({"type": "integer", "minimum": min, "maximum": max}),
+        FieldRule::Length { min, max } => {
+            json!({"type": "string", "minLength": min, "maxLength": max})
+        }
+        FieldRule::OneOf(values) => json!({"type": "string", "enum": values}),
+        FieldRule::Map {
+            max_entries,
+            key_pattern,
+            max_value,
+        } => json!({
+            "type": "object",
+            "maxProperties": max_entries,
+            "propertyNames": {"pattern": key_pattern},
+            "additionalProperties": {"type": "string", "maxLength": max_value},
+        }),
     }
-    add(paths, &collection, HttpMethod::Get, list);
-    add(
-        paths,
-        &collection,
-        HttpMethod::Post,
-        operation(
+}
+
+fn schema_ref(name: &str) -> Value {
+    json!({"$ref": format!("#/components/schemas/{name}")})
+}
+
+fn json_content(schema: Value) -> Value {
+    json!({"application/json": {"schema": schema}})
+}
+
+fn path_parameter(name: &str, schema: Value) -> Value {
+    json!({"name": name, "in": "path", "required": true, "schema": schema})
+}
+
+fn query_parameter(name: &str, description: &str, schema: Value) -> Value {
+    json!({"name": name, "in": "query", "required": false, "description": description, "schema": schema})
+}
+
+fn if_match() -> Value {
+    json!({
+        "name": "If-Match", "in": "header", "required": false,
+        "description": "\"*\" or the ETag of the version the change is based on",
+        "schema": {"type": "string", "pattern": "^(\\*|\"[0-9]{1,19}\")$"},
+    })
+}
+
+fn idempotency_key() -> Value {
+    json!({
+        "name": "Idempotency-Key", "in": "header", "required": false,
+        "description": "Makes a retry of this POST return the first answer instead of running again (24 hours)",
+        "schema": {"type": "string", "pattern": "^[!-~]{1,255}$"},
+    })
+}
+
+/// Builds the document's paths and component schemas.
+struct Builder<'a> {
+    context: &'a Context,
+    paths: BTreeMap<String, Map<String, Value>>,
+    schemas: BTreeMap<String, Value>,
+}
+
+impl Builder<'_> {
+    fn schema(&mut self, of: SchemaOf) -> Value {
+        let name = (of.name)().into_owned();
+        let schema = serde_json::to_value((of.schema)()).unwrap_or(Value::Null);
+        self.schemas.insert(name.clone(), schema);
+        schema_ref(&name)
+    }
+
+    fn operation(
+        &mut self,
+        version: &Version,
+        path: String,
+        method: &str,
+        id: &str,
+        summary: &str,
+    ) -> &mut Map<String, Value> {
+        let prefix = version.prefix.trim_start_matches('/');
+        let mut op = Map::new();
+        op.insert("operationId".into(), json!(format!("{prefix}_{id}")));
+        op.insert("summary".into(), json!(summary));
+        op.insert("tags".into(), json!([prefix]));
+        op.insert("parameters".into(), json!([]));
+        op.insert(
+            "responses".into(),
+            json!({"default": {
+                "description": "An error in the API's error format",
+                "content": json_content(schema_ref("Error")),
+            }}),
+        );
+        if version.deprecated {
+            op.insert("deprecated".into(), json!(true));
+        }
+        let item = self.paths.entry(path).or_default();
+        item.insert(method.to_string(), Value::Object(op));
+        item.get_mut(method)
+            .and_then(Value::as_object_mut)
+            .expect("just inserted")
+    }
+
+    /// The input schema of `K` with every rule the server enforces.
+    fn input_schema<K: RestKind>(&mut self) -> String {
+        let name = K::Input::name().into_owned();
+        let mut schema = serde_json::to_value(<K::Input as utoipa::PartialSchema>::schema())
+            .unwrap_or(Value::Null);
+        if let Some(properties) = schema["properties"].as_object_mut() {
+            let mut rules: Vec<(&str, Value)> =
+                vec![("name", name_schema()), ("tags", tags_schema())];
+            if K::NAMESPACED {
+                // Empty means `default` (on create) or "unchanged".
+                let mut namespace = namespace_schema();
+                namespace["minLength"] = json!(0);
+                namespace["pattern"] = json!(format!("^$|{}", namespace_pattern()));
+                rules.push(("namespace", namespace));
+            }
+            rules.extend(
+                K::field_rules(self.context)
+                    .iter()
+                    .map(|(field, rule)| (*field, rule_schema(rule))),
+            );
+            for (field, rule) in rules {
+                if let Some(property) = properties.get_mut(field).and_then(Value::as_object_mut) {
+                    let description = property.remove("description");
+                    let default = property.remove("default");
+                    *property = rule.as_object().cloned().unwrap_or_default();
+                    if let Some(d) = description {
+                        property.insert("description".into(), d);
+                    }
+                    if let Some(d) = default {
+                        property.insert("default".into(), d);
+                    }
+                }
+            }
+        }
+        schema["additionalProperties"] = json!(false);
+        let patch = patch_schema(&schema);
+        self.schemas.insert(format!("{}Patch", K::TITLE), patch);
+        self.schemas.insert(name.clone(), schema);
+        name
+    }
+
+    fn kind<K: RestKind>(&mut self, version: &Version) {
+        let (singular, title) = (K::SINGULAR, K::TITLE);
+        let collection = format!("{}/{}", version.prefix, K::COLLECTION);
+        let item = format!("{collection}/{{id}}");
+        let input = schema_ref(&self.input_schema::<K>());
+        let output = self.schema(SchemaOf::of::<K::Output>());
+        let id = || path_parameter("id", json!({"type": "string"}));
+
+        let mut list_parameters = vec![
+            query_parameter(
+                "page_size",
+                "Items per page (default 100)",
+                json!({"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE}),
+            ),
+            query_parameter(
+                "page_token",
+                "next_page_token of the previous page",
+                json!({"type": "string"}),
+            ),
+            json!({
+                "name": "tag", "in": "query", "required": false, "style": "form", "explode": true,
+                "description": "key:value; repeat to require several tags",
+                "schema": {"type": "array", "items": {"type": "string", "pattern": format!(
+                    "^[A-Za-z0-9][A-Za-z0-9._/:-]{{0,{}}}:[^\\u0000-\\u001F\\u007F-\\u009F]{{0,{MAX_TAG_VALUE_LEN}}}$",
+                    MAX_TAG_KEY_LEN - 1
+                )}},
+            }),
+        ];
+        for filter in K::FILTERS {
+            list_parameters.push(query_parameter(
+                filter,
+                "Only resources with this value",
+                json!({"type": "string", "maxLength": MAX_TAG_VALUE_LEN, "pattern": NO_CONTROLS}),
+            ));
+        }
+        if K::NAMESPACED {
+            list_parameters.push(query_parameter(
+                "namespace",
+                "Only resources in this namespace",
+                namespace_schema(),
+            ));
+        }
+        let page = json!({
+            "type": "object",
+            "required": [K::LIST_FIELD, "next_page_token"],
+            "properties": {
+                K::LIST_FIELD: {"type": "array", "items": output},
+                "next_page_token": {"type": ["string", "null"]},
+            },
+        });
+        let op = self.operation(
             version,
+            collection.clone(),
+            "get",
+            &format!("list{title}s"),
+            &format!("List {singular}s"),
+        );
+        op.insert("parameters".into(), Value::Array(list_parameters));
+        op["responses"]["200"] = json!({"description": "One page", "content": json_content(page)});
+
+        let op = self.operation(
+            version,
+            collection.clone(),
+            "post",
             &format!("create{title}"),
             &format!("Create a {singular}"),
-        )
-        .parameter(
-            ParameterBuilder::new()
-                .name("Idempotency-Key")
-                .parameter_in(ParameterIn::Header)
-                .required(Required::False)
-                .schema(Some(String::schema())),
-        )
-        .request_body(Some(body::<K::Input>("application/json")))
-        .response("200", ok::<K::Output>("The created resource")),
-    );
-    add(
-        paths,
-        &item,
-        HttpMethod::Get,
-        operation(
+        );
+        op.insert("parameters".into(), json!([idempotency_key()]));
+        op.insert(
+            "requestBody".into(),
+            json!({"required": true, "content": json_content(input.clone())}),
+        );
+        op["responses"]["200"] =
+            json!({"description": "The created resource", "content": json_content(output.clone())});
+
+        let op = self.operation(
             version,
+            item.clone(),
+            "get",
             &format!("get{title}"),
             &format!("Get a {singular}"),
-        )
-        .parameter(id_parameter())
-        .response("200", ok::<K::Output>("The resource")),
-    );
-    add(
-        paths,
-        &item,
-        HttpMethod::Put,
-        operation(
+        );
+        op.insert("parameters".into(), json!([id()]));
+        op["responses"]["200"] =
+            json!({"description": "The resource", "content": json_content(output.clone())});
+
+        let op = self.operation(
             version,
+            item.clone(),
+            "put",
             &format!("replace{title}"),
             &format!("Replace a {singular}"),
-        )
-        .parameter(id_parameter())
-        .request_body(Some(body::<K::Input>("application/json")))
-        .response("200", ok::<K::Output>("The replaced resource")),
-    );
-    let delete = operation(
-        version,
-        &format!("delete{title}"),
-        &format!("Delete a {singular}"),
-    )
-    .parameter(id_parameter());
-    let delete = if K::ASYNC_DELETE {
-        delete.response("202", ok::<K::Output>("Being deleted"))
-    } else {
-        delete.response("204", ResponseBuilder::new().description("Deleted"))
-    };
-    add(paths, &item, HttpMethod::Delete, delete);
-    if version.beta {
-        add(
-            paths,
-            &item,
-            HttpMethod::Patch,
-            operation(
+        );
+        op.insert("parameters".into(), json!([id(), if_match()]));
+        op.insert(
+            "requestBody".into(),
+            json!({"required": true, "content": json_content(input.clone())}),
+        );
+        op["responses"]["200"] = json!({"description": "The replaced resource", "content": json_content(output.clone())});
+
+        let deleted = if K::ASYNC_DELETE {
+            json!({"202": {"description": "Being deleted", "content": json_content(output.clone())}})
+        } else {
+            json!({"204": {"description": "Deleted"}})
+        };
+        let op = self.operation(
+            version,
+            item.clone(),
+            "delete",
+            &format!("delete{title}"),
+            &format!("Delete a {singular}"),
+        );
+        op.insert("parameters".into(), json!([id(), if_match()]));
+        extend(&mut op["responses"], &deleted);
+
+        if version.beta {
+            let op = self.operation(
                 version,
+                item.clone(),
+                "patch",
                 &format!("patch{title}"),
                 &format!("Merge-patch a {singular} (RFC 7396)"),
-            )
-            .parameter(id_parameter())
-            .request_body(Some(body::<K::Input>("application/merge-patch+json")))
-            .response("200", ok::<K::Output>("The patched resource")),
-        );
-    }
-}
-
-fn build() -> OpenApi {
-    let mut paths = PathsBuilder::new().build();
-    for version in &VERSIONS {
-        kind::<FleetKind>(&mut paths, version, "fleet", "Fleet");
-        kind::<InstanceKind>(&mut paths, version, "instance", "Instance");
-        kind::<FunctionKind>(&mut paths, version, "function", "Function");
-        for (action, title) in [("start", "Start"), ("stop", "Stop")] {
-            add(
-                &mut paths,
-                &format!("{}/instances/{{id}}/{action}", version.prefix),
-                HttpMethod::Post,
-                operation(
-                    version,
-                    &format!("{action}Instance"),
-                    &format!("{title} an instance"),
-                )
-                .parameter(id_parameter())
-                .response("200", ok::<InstanceOutput>("The instance")),
             );
+            op.insert("parameters".into(), json!([id(), if_match()]));
+            op.insert(
+                "requestBody".into(),
+                json!({"required": true, "content": {"application/merge-patch+json": {
+                    "schema": schema_ref(&format!("{title}Patch"))}}}),
+            );
+            op["responses"]["200"] = json!({"description": "The patched resource", "content": json_content(output.clone())});
         }
-        add(
-            &mut paths,
-            &format!("{}/functions/{{id}}/invoke", version.prefix),
-            HttpMethod::Post,
-            operation(
+
+        if K::NAMESPACED {
+            let named = format!("{collection}/{{namespace}}/{{name}}");
+            let parameters = || {
+                vec![
+                    path_parameter("namespace", namespace_schema()),
+                    path_parameter("name", name_schema()),
+                ]
+            };
+            let op = self.operation(
                 version,
-                "invokeFunction",
-                "Invoke a function with a JSON payload",
-            )
-            .parameter(id_parameter())
-            .request_body(Some(
-                RequestBodyBuilder::new()
-                    .content("application/json", json(serde_json::Value::schema()))
-                    .build(),
-            ))
-            .response("200", ok::<InvocationOutput>("The invocation's result")),
-        );
+                named.clone(),
+                "get",
+                &format!("get{title}ByName"),
+                &format!("Get a {singular} by namespace and name"),
+            );
+            op.insert("parameters".into(), Value::Array(parameters()));
+            op["responses"]["200"] =
+                json!({"description": "The resource", "content": json_content(output.clone())});
+
+            let op = self.operation(
+                version,
+                named.clone(),
+                "put",
+                &format!("apply{title}"),
+                &format!("Create or update a {singular} by namespace and name (apply)"),
+            );
+            let mut with_if_match = parameters();
+            with_if_match.push(if_match());
+            op.insert("parameters".into(), Value::Array(with_if_match.clone()));
+            op.insert(
+                "requestBody".into(),
+                json!({"required": true, "content": json_content(input.clone())}),
+            );
+            let outcome = json!({"Apply-Outcome": {
+                "description": "created, configured or unchanged",
+                "schema": {"type": "string", "enum": ["created", "configured", "unchanged"]}}});
+            extend(
+                &mut op["responses"],
+                &json!({
+                    "200": {"description": "Updated or unchanged", "headers": outcome, "content": json_content(output.clone())},
+                    "201": {"description": "Created", "headers": outcome, "content": json_content(output.clone())},
+                }),
+            );
+
+            let op = self.operation(
+                version,
+                named,
+                "delete",
+                &format!("delete{title}ByName"),
+                &format!("Delete a {singular} by namespace and name"),
+            );
+            op.insert("parameters".into(), Value::Array(with_if_match));
+            extend(&mut op["responses"], &deleted);
+        }
+
+        for action in K::actions() {
+            let response = self.schema(action.response);
+            let op = self.operation(
+                version,
+                format!("{item}/{}", action.name),
+                "post",
+                action.operation_id,
+                action.summary,
+            );
+            let mut parameters = vec![id(), idempotency_key()];
+            if action.if_match {
+                parameters.push(if_match());
+            }
+            op.insert("parameters".into(), Value::Array(parameters));
+            if let ActionBody::AnyJson = action.body {
+                op.insert(
+                    "requestBody".into(),
+                    json!({"required": false, "content": json_content(json!({}))}),
+                );
+            }
+            op["responses"]["200"] =
+                json!({"description": "The result", "content": json_content(response)});
+        }
     }
-    add(
-        &mut paths,
-        "/v1/openapi.json",
-        HttpMethod::Get,
-        operation(&VERSIONS[0], "openapi", "This document").response(
-            "200",
-            ResponseBuilder::new().description("The OpenAPI document"),
-        ),
+}
+
+/// Adds `more`'s entries to the object `target`.
+fn extend(target: &mut Value, more: &Value) {
+    if let (Some(target), Some(more)) = (target.as_object_mut(), more.as_object()) {
+        target.extend(more.clone());
+    }
+}
+
+/// The merge-patch form of an input schema: every field optional; a
+/// field with a default may be `null` (it goes back to the default);
+/// entries of a map may be `null` (they are removed).
+fn patch_schema(input: &Value) -> Value {
+    let required: Vec<&str> = input["required"]
+        .as_array()
+        .map(|r| r.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let mut properties = Map::new();
+    for (field, schema) in input["properties"].as_object().into_iter().flatten() {
+        let mut schema = schema.clone();
+        if let Some(values) = schema.get_mut("additionalProperties")
+            && values.is_object()
+        {
+            *values = json!({"anyOf": [values.clone(), {"type": "null"}]});
+        }
+        if !required.contains(&field.as_str()) {
+            schema = json!({"anyOf": [schema, {"type": "null"}]});
+        }
+        properties.insert(field.clone(), schema);
+    }
+    json!({"type": "object", "properties": properties, "additionalProperties": false})
+}
+
+/// The document for the kinds `S`, with the enumerations of `context`.
+pub fn document_of<S: KindSet>(context: &Context) -> Value {
+    struct Visit<'a, 'b> {
+        builder: &'a mut Builder<'b>,
+        version: &'a Version,
+    }
+    impl KindVisitor for Visit<'_, '_> {
+        fn kind<K: RestKind>(&mut self) {
+            self.builder.kind::<K>(self.version);
+        }
+    }
+    let mut builder = Builder {
+        context,
+        paths: BTreeMap::new(),
+        schemas: BTreeMap::new(),
+    };
+    for version in &VERSIONS {
+        S::visit(&mut Visit {
+            builder: &mut builder,
+            version,
+        });
+    }
+    let op = builder.operation(
+        &VERSIONS[0],
+        "/v1/openapi.json".into(),
+        "get",
+        "openapi",
+        "This document",
     );
-    let components = ComponentsBuilder::new()
-        .schema_from::<FleetInput>()
-        .schema_from::<FleetOutput>()
-        .schema_from::<InstanceInput>()
-        .schema_from::<InstanceOutput>()
-        .schema_from::<FunctionInput>()
-        .schema_from::<FunctionOutput>()
-        .schema_from::<InvocationOutput>()
-        .schema_from::<Error>()
-        .schema_from::<ErrorObject>()
-        .build();
-    OpenApiBuilder::new()
-        .info(
-            InfoBuilder::new()
-                .title("ClusterDB API")
-                .version(env!("CARGO_PKG_VERSION"))
-                .description(Some(
-                    "Fleets, instances and functions. Versions: /v1 (stable), /v2beta1 (adds \
-                     merge-patch PATCH), /v0 (deprecated alias of v1).",
-                )),
-        )
-        .paths(paths)
-        .components(Some(components))
-        .build()
+    op["responses"]["200"] = json!({"description": "The OpenAPI document", "content": json_content(json!({"type": "object"}))});
+    builder.schema(SchemaOf::of::<Error>());
+    builder.schema(SchemaOf::of::<ErrorObject>());
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "ClusterDB API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Versions: /v1 (stable), /v2beta1 (adds merge-patch PATCH), /v0 \
+                (deprecated alias of v1). Unversioned paths follow the Accept header's \
+                version parameter.",
+        },
+        "paths": builder.paths,
+        "components": {"schemas": builder.schemas},
+    })
 }
 
-/// The document (built once).
-pub fn document() -> &'static OpenApi {
-    static DOCUMENT: OnceLock<OpenApi> = OnceLock::new();
-    DOCUMENT.get_or_init(build)
+/// The document of the served kinds on a database with the default
+/// instance-type catalog and runtimes.
+pub fn document() -> Value {
+    let db_context = Context {
+        instance_types: Default::default(),
+        runtimes: vec![std::sync::Arc::new(clusterdb::NativeRuntime::new())],
+    };
+    document_of::<super::kind::ServedKinds>(&db_context)
 }
 
-/// `GET /v1/openapi.json`.
-pub async fn serve() -> impl IntoResponse {
-    Json(document())
+/// `GET /v1/openapi.json`: the document built with the router.
+pub async fn serve(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        state.openapi.clone(),
+    )
 }

@@ -83,22 +83,20 @@ async fn every_compute_endpoint_through_the_sdk() {
     assert_eq!(members.items.len(), 2);
     assert!(members.items.iter().all(|i| i.state == "running"));
 
-    let stale = web.resource_version;
+    // The reconciler's status writes since the create do not fail a
+    // precondition on the version the client read; a client change does.
+    assert!(current.resource_version > web.resource_version);
+    let bigger = client
+        .fleets()
+        .replace(&web.id, &fleet("web-fleet", 3), Some(web.resource_version))
+        .await
+        .unwrap();
     let err = client
         .fleets()
-        .replace(&web.id, &fleet("web-fleet", 3), Some(stale))
+        .replace(&web.id, &fleet("web-fleet", 4), Some(web.resource_version))
         .await
         .unwrap_err();
     assert_eq!(api_code(err), "PRECONDITION_FAILED");
-    let bigger = client
-        .fleets()
-        .replace(
-            &web.id,
-            &fleet("web-fleet", 3),
-            Some(current.resource_version),
-        )
-        .await
-        .unwrap();
     assert_eq!(bigger.capacity, 3);
     client.fleets().delete(&web.id, None).await.unwrap();
 

@@ -8,12 +8,10 @@ use super::catalog::check_instance_type;
 use crate::error::{Error, Result};
 use crate::resource::{Kind, Object};
 use crate::timestamp::Timestamp;
-use crate::validation::{Context, in_range, max_len};
+use crate::validation::{Context, MAX_DESCRIPTION_LEN, in_range, max_len};
 
 /// Largest fleet capacity.
 pub const MAX_CAPACITY: u32 = 1000;
-/// Longest description, in bytes.
-const MAX_DESCRIPTION: usize = 1024;
 
 /// The fleet kind.
 pub struct FleetKind;
@@ -74,7 +72,7 @@ impl Kind for FleetKind {
             Self::SUBJECT,
             "description",
             &spec.description,
-            MAX_DESCRIPTION,
+            MAX_DESCRIPTION_LEN,
         )?;
         in_range(
             Self::SUBJECT,
@@ -165,7 +163,7 @@ mod tests {
         assert!(reason.contains("t3.medium"));
         check(
             spec(1, "t3.medium", &"d".repeat(1025)),
-            Some(("description", "must be at most 1024 bytes")),
+            Some(("description", "must be at most 1024 characters")),
         );
     }
 

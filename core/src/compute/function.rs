@@ -2,7 +2,8 @@
 //! Invocations are not resources and write no events; they are counted in
 //! [`FunctionStats`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -12,12 +13,20 @@ use crate::error::{Error, Result};
 use crate::resource::{Kind, Object};
 use crate::resources::Resources;
 use crate::timestamp::Timestamp;
-use crate::validation::{Context, in_range, max_len};
+use crate::validation::{Context, MAX_DESCRIPTION_LEN, in_range, max_len};
 
-const MAX_DESCRIPTION: usize = 1024;
-const MAX_HANDLER: usize = 256;
-const MAX_ENV_VARS: usize = 64;
-const MAX_ENV_VALUE: usize = 4096;
+/// Longest handler name, in characters.
+pub const MAX_HANDLER_LEN: usize = 256;
+/// Most environment variables of one function.
+pub const MAX_ENV_VARS: usize = 64;
+/// Longest environment variable name.
+pub const MAX_ENV_NAME_LEN: usize = 128;
+/// Longest environment variable value, in characters.
+pub const MAX_ENV_VALUE_LEN: usize = 4096;
+/// Allowed `memory_mb`.
+pub const MEMORY_MB: std::ops::RangeInclusive<u32> = 64..=10240;
+/// Allowed `timeout_ms`.
+pub const TIMEOUT_MS: std::ops::RangeInclusive<u32> = 1..=900_000;
 /// Largest invocation payload, in bytes.
 pub const MAX_PAYLOAD: usize = 6 << 20;
 
@@ -105,13 +114,38 @@ pub struct FunctionStats {
     pub total_duration: Duration,
 }
 
+/// The invocation counters of every function, in this process.
+#[derive(Debug, Default)]
+pub(crate) struct InvocationStats {
+    by_function: Mutex<HashMap<String, FunctionStats>>,
+}
+
+impl InvocationStats {
+    fn record(&self, id: &str, result: &Result<Invocation>, duration: Duration) {
+        let mut stats = self.by_function.lock().unwrap_or_else(|p| p.into_inner());
+        let entry = stats.entry(id.to_string()).or_default();
+        entry.invocations += 1;
+        entry.total_duration += duration;
+        match result {
+            Ok(_) => {}
+            Err(Error::FunctionTimedOut { .. }) => entry.timeouts += 1,
+            Err(_) => entry.errors += 1,
+        }
+    }
+
+    fn get(&self, id: &str) -> FunctionStats {
+        let stats = self.by_function.lock().unwrap_or_else(|p| p.into_inner());
+        stats.get(id).copied().unwrap_or_default()
+    }
+}
+
 fn is_env_name(name: &str) -> bool {
     let mut bytes = name.bytes();
     bytes
         .next()
         .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
         && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
-        && name.len() <= 128
+        && name.len() <= MAX_ENV_NAME_LEN
 }
 
 impl Kind for FunctionKind {
@@ -122,7 +156,12 @@ impl Kind for FunctionKind {
 
     fn validate(spec: &FunctionSpec, ctx: &Context) -> Result<()> {
         let subject = Self::SUBJECT;
-        max_len(subject, "description", &spec.description, MAX_DESCRIPTION)?;
+        max_len(
+            subject,
+            "description",
+            &spec.description,
+            MAX_DESCRIPTION_LEN,
+        )?;
         if ctx.runtime(&spec.runtime).is_none() {
             let known: Vec<&str> = ctx.runtimes.iter().map(|r| r.name()).collect();
             return Err(Error::invalid(
@@ -137,9 +176,13 @@ impl Kind for FunctionKind {
         if spec.handler.is_empty() {
             return Err(Error::invalid(subject, "handler", "must not be empty"));
         }
-        max_len(subject, "handler", &spec.handler, MAX_HANDLER)?;
-        in_range(subject, "memory_mb", spec.memory_mb.into(), 64, 10240)?;
-        in_range(subject, "timeout_ms", spec.timeout_ms.into(), 1, 900_000)?;
+        max_len(subject, "handler", &spec.handler, MAX_HANDLER_LEN)?;
+        let range =
+            |r: &std::ops::RangeInclusive<u32>| (u64::from(*r.start()), u64::from(*r.end()));
+        let (min, max) = range(&MEMORY_MB);
+        in_range(subject, "memory_mb", spec.memory_mb.into(), min, max)?;
+        let (min, max) = range(&TIMEOUT_MS);
+        in_range(subject, "timeout_ms", spec.timeout_ms.into(), min, max)?;
         if spec.env.len() > MAX_ENV_VARS {
             return Err(Error::invalid(
                 subject,
@@ -157,7 +200,7 @@ impl Kind for FunctionKind {
                     ),
                 ));
             }
-            max_len(subject, &format!("env.{name}"), value, MAX_ENV_VALUE)?;
+            max_len(subject, &format!("env.{name}"), value, MAX_ENV_VALUE_LEN)?;
         }
         Ok(())
     }
@@ -179,7 +222,7 @@ impl Resources<FunctionKind> {
         }
         let function = self.get(id).await?;
         let runtime = self
-            .shared
+            .store
             .context
             .runtime(&function.spec.runtime)
             .cloned()
@@ -234,13 +277,13 @@ impl Resources<FunctionKind> {
                 duration,
             }),
         };
-        self.shared.record_invocation(id, &result, duration);
+        self.store.invocations.record(id, &result, duration);
         result
     }
 
     /// Invocation counters of the function since this process started.
     pub fn stats(&self, id: &str) -> FunctionStats {
-        self.shared.function_stats(id)
+        self.store.invocations.get(id)
     }
 }
 
@@ -278,7 +321,7 @@ mod tests {
         );
         check(
             |s| s.handler = "h".repeat(257),
-            Some(("handler", "must be at most 256 bytes")),
+            Some(("handler", "must be at most 256 characters")),
         );
         check(
             |s| s.memory_mb = 63,
@@ -298,7 +341,7 @@ mod tests {
         );
         check(
             |s| s.description = "d".repeat(1025),
-            Some(("description", "must be at most 1024 bytes")),
+            Some(("description", "must be at most 1024 characters")),
         );
         check(
             |s| {
@@ -313,7 +356,7 @@ mod tests {
             |s| {
                 s.env.insert("BIG".into(), "x".repeat(4097));
             },
-            Some(("env.BIG", "must be at most 4096 bytes")),
+            Some(("env.BIG", "must be at most 4096 characters")),
         );
         check(
             |s| s.env = (0..65).map(|i| (format!("V{i}"), String::new())).collect(),

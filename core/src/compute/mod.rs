@@ -8,9 +8,14 @@ mod runtime;
 
 pub use catalog::{InstanceType, InstanceTypeCatalog};
 pub use fleet::{Fleet, FleetKind, FleetSpec, FleetState, FleetStatus, MAX_CAPACITY};
+pub(crate) use function::InvocationStats;
 pub use function::{
     Function, FunctionKind, FunctionSpec, FunctionStats, FunctionStatus, Invocation,
     InvocationStatus,
+};
+pub use function::{
+    MAX_ENV_NAME_LEN, MAX_ENV_VALUE_LEN, MAX_ENV_VARS, MAX_HANDLER_LEN, MAX_PAYLOAD, MEMORY_MB,
+    TIMEOUT_MS,
 };
 pub use instance::{
     Instance, InstanceKind, InstanceSpec, InstanceState, InstanceStatus,

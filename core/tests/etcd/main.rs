@@ -14,6 +14,8 @@ mod events;
 mod functions;
 #[path = "../it/instances.rs"]
 mod instances;
+#[path = "../it/kinds.rs"]
+mod kinds;
 #[path = "../it/reconciler.rs"]
 mod reconciler;
 mod shared_store;

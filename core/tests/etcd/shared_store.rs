@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use clusterdb::{ClusterDb, EventData};
+use clusterdb::{ClusterDb, InstanceKind};
 
 use crate::support::{Store, eventually, fleet};
 
@@ -42,7 +42,7 @@ async fn two_reconcilers_on_one_store_never_create_twice() {
     let mut created = HashSet::new();
     let mut terminated = HashSet::new();
     for event in &events {
-        if let EventData::Instance(instance) = &event.data {
+        if let Some(instance) = &event.object::<InstanceKind>().unwrap() {
             match event.event_type.as_str() {
                 "instance.created" => {
                     assert!(created.insert(instance.meta.id.clone()), "created twice")

@@ -95,8 +95,6 @@ async fn blind_updates_retry_internally_and_the_log_matches_the_store() {
     // Every capacity differs from every other, so each call was a real change.
     assert_eq!(updates.len(), 32);
     let stored = db.fleets().get(&id).await.unwrap();
-    match &updates.last().unwrap().data {
-        clusterdb::EventData::Fleet(last) => assert_eq!(last, &stored),
-        other => panic!("{other:?}"),
-    }
+    let last = updates.last().unwrap().object::<clusterdb::FleetKind>();
+    assert_eq!(last.unwrap().as_ref(), Some(&stored));
 }

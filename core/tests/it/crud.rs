@@ -106,7 +106,7 @@ async fn invalid_input_is_refused_and_nothing_is_written() {
         .unwrap_err();
     assert_eq!(
         err.field_violation(),
-        Some(("tags.env", "must be at most 256 bytes"))
+        Some(("tags.env", "must be at most 256 characters"))
     );
     assert!(db.events().list(0, 100).await.unwrap().is_empty());
     assert!(

@@ -1,7 +1,9 @@
 //! The event log: one typed event per mutation, in the same commit, and
 //! subscriptions that see every event exactly once.
 
-use clusterdb::{Draft, ErrorCode, Event, EventData, FunctionSpec, InstanceSpec, InstanceState};
+use clusterdb::{
+    Draft, ErrorCode, Event, FleetKind, FunctionSpec, InstanceKind, InstanceSpec, InstanceState,
+};
 
 use crate::support::{fleet, quiet_db};
 
@@ -75,18 +77,21 @@ async fn every_mutation_appends_its_event() {
     // Ids name positions; the data is the resource after the change.
     let first = &events[0];
     assert_eq!(first.id, format!("evt_{}_0", first.revision));
-    match &first.data {
-        EventData::Fleet(snapshot) => {
-            assert_eq!(snapshot.id(), f.id());
-            assert_eq!(snapshot.spec.capacity, 3);
-            assert_eq!(snapshot.resource_version(), first.revision);
-        }
-        other => panic!("expected a fleet, got {other:?}"),
-    }
-    match &events[5].data {
-        EventData::Instance(snapshot) => assert_eq!(snapshot.status.state, InstanceState::Stopped),
-        other => panic!("expected an instance, got {other:?}"),
-    }
+    assert_eq!(
+        (first.kind.as_str(), first.meta.id.as_str()),
+        ("fleet", f.id())
+    );
+    let snapshot = first.object::<FleetKind>().unwrap().expect("a fleet");
+    assert_eq!(snapshot.id(), f.id());
+    assert_eq!(snapshot.spec.capacity, 3);
+    assert_eq!(snapshot.resource_version(), first.revision);
+    assert_eq!(snapshot.meta, first.meta);
+    assert!(first.object::<InstanceKind>().unwrap().is_none());
+    let stopped = events[5]
+        .object::<InstanceKind>()
+        .unwrap()
+        .expect("an instance");
+    assert_eq!(stopped.status.state, InstanceState::Stopped);
     // Both events of one delete share its commit.
     assert_eq!(events[9].revision, events[10].revision);
     assert_eq!((events[9].index, events[10].index), (0, 1));
@@ -179,7 +184,7 @@ async fn subscriptions_resume_after_a_revision() {
     let db2 = db.clone();
     let writer = tokio::spawn(async move { db2.fleets().create(fleet("later", 1)).await.unwrap() });
     let event = live.next().await.unwrap();
-    assert_eq!(event.data.id(), writer.await.unwrap().id());
+    assert_eq!(event.meta.id, writer.await.unwrap().id());
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 //! inputs, plus random bytes: none may panic.
 
 use clusterdb::fuzzing;
-use clusterdb::{Draft, EventData};
+use clusterdb::{Draft, FleetKind};
 use proptest::prelude::*;
 
 use crate::support::{fleet, quiet_db};
@@ -36,7 +36,7 @@ async fn corpus() -> Vec<Vec<u8>> {
         .unwrap();
     corpus.push(object.value);
     let events = db.events().list(0, 10).await.unwrap();
-    assert!(matches!(events[0].data, EventData::Fleet(_)));
+    assert!(events[0].object::<FleetKind>().unwrap().is_some());
     corpus.push(b"djE6ZmxlZXQtMDFhYmM".to_vec());
     corpus.push(Vec::new());
     corpus

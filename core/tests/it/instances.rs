@@ -151,7 +151,7 @@ proptest! {
             // (a stop passes through stopping inside one commit).
             let mut from = InstanceState::Pending;
             for event in db.events().list(0, 1000).await.unwrap() {
-                if let clusterdb::EventData::Instance(i) = event.data {
+                if let Some(i) = event.object::<clusterdb::InstanceKind>().unwrap() {
                     let to = i.status.state;
                     if to != from {
                         let direct = INSTANCE_TRANSITIONS.contains(&(from, to));

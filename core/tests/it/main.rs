@@ -10,6 +10,7 @@ mod events;
 mod functions;
 mod fuzz_bodies;
 mod instances;
+mod kinds;
 mod persistence;
 mod reconciler;
 mod support;

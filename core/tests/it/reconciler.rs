@@ -1,7 +1,7 @@
 //! The fleet reconciler: capacity is desired state.
 
 use clusterdb::{
-    ClusterDb, ErrorCode, EventData, Fleet, FleetState, Instance, InstanceState, ListOptions,
+    ClusterDb, ErrorCode, Fleet, FleetKind, FleetState, Instance, InstanceState, ListOptions,
 };
 use proptest::prelude::*;
 
@@ -124,7 +124,8 @@ async fn deleting_a_fleet_terminates_its_members_then_removes_it() {
     let events = db.events().list(0, 1000).await.unwrap();
     let last = events.last().unwrap();
     assert_eq!(last.event_type, "fleet.deleted");
-    assert!(matches!(&last.data, EventData::Fleet(f) if f.status.instances == 0));
+    let last = last.object::<FleetKind>().unwrap().expect("a fleet");
+    assert_eq!(last.status.instances, 0);
     // The name is free again.
     db.fleets().create(fleet("batch", 1)).await.unwrap();
     db.close().await.unwrap();

@@ -6,7 +6,9 @@ use std::ops::Deref;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clusterdb::storage::RedbOptions;
+use std::sync::Arc;
+
+use clusterdb::storage::{Engine, RedbEngine, RedbOptions};
 use clusterdb::{Builder, ClusterDb, Draft, FleetSpec};
 
 /// The storage engine a test binary runs on.
@@ -58,6 +60,12 @@ impl Store {
 
     /// Opens a database on this store.
     pub async fn open(&self, builder: Builder) -> ClusterDb {
+        builder.open_with(self.engine().await).await.unwrap()
+    }
+
+    /// Opens this store's storage engine (the tests' way to write raw
+    /// records; the database itself does not hand its engine out).
+    pub async fn engine(&self) -> Arc<dyn Engine> {
         #[cfg(feature = "etcd")]
         if let Some(cluster) = &self.etcd {
             let engine = clusterdb::storage::EtcdEngine::connect(
@@ -66,23 +74,26 @@ impl Store {
             )
             .await
             .unwrap();
-            return builder
-                .open_with(std::sync::Arc::new(engine))
-                .await
-                .unwrap();
+            return Arc::new(engine);
         }
         // Durability is the storage tests' business; skip the fsyncs here.
         let fast = RedbOptions {
             durable: false,
             ..RedbOptions::default()
         };
-        builder.redb_options(fast).open(self.path()).await.unwrap()
+        let path = self.path();
+        let engine = tokio::task::spawn_blocking(move || RedbEngine::open(path, fast))
+            .await
+            .unwrap()
+            .unwrap();
+        Arc::new(engine)
     }
 }
 
 /// A database and the store it lives on (kept alive as long as the test).
 pub struct TestDb {
     db: ClusterDb,
+    engine: Arc<dyn Engine>,
     _store: Store,
 }
 
@@ -95,6 +106,11 @@ impl Deref for TestDb {
 }
 
 impl TestDb {
+    /// The engine the database runs on, for writing raw records.
+    pub fn engine(&self) -> &Arc<dyn Engine> {
+        &self.engine
+    }
+
     /// Closes the database.
     pub async fn close(self) -> clusterdb::Result<()> {
         self.db.close().await
@@ -104,8 +120,13 @@ impl TestDb {
 /// A database opened with `builder` on a fresh store.
 pub async fn db_with(builder: Builder) -> TestDb {
     let store = Store::new().await;
-    let db = store.open(builder).await;
-    TestDb { db, _store: store }
+    let engine = store.engine().await;
+    let db = builder.open_with(Arc::clone(&engine)).await.unwrap();
+    TestDb {
+        db,
+        engine,
+        _store: store,
+    }
 }
 
 /// A database with the reconciler running.

@@ -1,0 +1,101 @@
+//! [`GrpcKind`]: how a resource kind appears in a gRPC service — its
+//! message and the requests of its CRUD RPCs — and the one generic
+//! implementation of those RPCs. A service's CRUD methods delegate here.
+
+use clusterdb::{ClusterDb, Draft, Kind, ListOptions, Object};
+use tonic::{Request, Response, Status};
+
+use super::status::status;
+
+/// The reply of a unary RPC.
+pub type Reply<T> = Result<Response<T>, Status>;
+
+/// What an update request carries.
+pub struct Update<S> {
+    /// The resource's id.
+    pub id: String,
+    /// Its new name, tags and spec.
+    pub draft: Draft<S>,
+    /// Apply only at this version (else `ABORTED`).
+    pub expected_version: Option<u64>,
+}
+
+/// A resource kind as a gRPC service exposes it. Each conversion is the
+/// one place its message is read or written.
+pub trait GrpcKind: Kind {
+    /// The resource message, e.g. `Fleet`.
+    type Message: Send + 'static;
+    /// `Create…Request`.
+    type Create: Send + 'static;
+    /// `Get…Request`.
+    type Get: Send + 'static;
+    /// `Update…Request`.
+    type Update: Send + 'static;
+    /// `Delete…Request`.
+    type Delete: Send + 'static;
+    /// `List…Request`.
+    type List: Send + 'static;
+    /// `List…Response`.
+    type Page: Send + 'static;
+
+    /// The message of an object.
+    fn message(object: &Object<Self>) -> Self::Message;
+    /// The draft a create request asks for.
+    fn create(request: Self::Create) -> Draft<Self::Spec>;
+    /// The id a get request names.
+    fn get(request: Self::Get) -> String;
+    /// What an update request asks for.
+    fn update(request: Self::Update) -> Update<Self::Spec>;
+    /// The id and expected version of a delete request.
+    fn delete(request: Self::Delete) -> (String, Option<u64>);
+    /// The options of a list request.
+    fn list(request: Self::List) -> ListOptions;
+    /// A list response; `next_page_token` is empty on the last page.
+    fn page(items: Vec<Self::Message>, next_page_token: String) -> Self::Page;
+}
+
+/// `Create…`.
+pub async fn create<K: GrpcKind>(db: &ClusterDb, request: Request<K::Create>) -> Reply<K::Message> {
+    let draft = K::create(request.into_inner());
+    let object = db.resources::<K>().create(draft).await.map_err(status)?;
+    Ok(Response::new(K::message(&object)))
+}
+
+/// `Get…`.
+pub async fn get<K: GrpcKind>(db: &ClusterDb, request: Request<K::Get>) -> Reply<K::Message> {
+    let id = K::get(request.into_inner());
+    let object = db.resources::<K>().get(&id).await.map_err(status)?;
+    Ok(Response::new(K::message(&object)))
+}
+
+/// `Update…`.
+pub async fn update<K: GrpcKind>(db: &ClusterDb, request: Request<K::Update>) -> Reply<K::Message> {
+    let update = K::update(request.into_inner());
+    let object = db
+        .resources::<K>()
+        .update(&update.id, update.draft, update.expected_version)
+        .await
+        .map_err(status)?;
+    Ok(Response::new(K::message(&object)))
+}
+
+/// `Delete…`.
+pub async fn delete<K: GrpcKind>(db: &ClusterDb, request: Request<K::Delete>) -> Reply<()> {
+    let (id, expected) = K::delete(request.into_inner());
+    db.resources::<K>()
+        .delete(&id, expected)
+        .await
+        .map_err(status)?;
+    Ok(Response::new(()))
+}
+
+/// `List…`.
+pub async fn list<K: GrpcKind>(db: &ClusterDb, request: Request<K::List>) -> Reply<K::Page> {
+    let options = K::list(request.into_inner());
+    let page = db.resources::<K>().list(&options).await.map_err(status)?;
+    let items = page.items.iter().map(K::message).collect();
+    Ok(Response::new(K::page(
+        items,
+        page.next_page_token.unwrap_or_default(),
+    )))
+}

@@ -1,0 +1,157 @@
+//! The instance kind on the REST API: its JSON types, their conversion and
+//! the `start` / `stop` actions.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::post;
+use clusterdb::{Context, Draft, InstanceKind, InstanceSpec, Object};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{instance_types, time};
+use crate::rest::AppState;
+use crate::rest::error::ApiError;
+use crate::rest::extract::IfMatch;
+use crate::rest::handlers::{if_match_error, resource};
+use crate::rest::kind::{Action, ActionBody, FieldRule, RestKind, SchemaOf};
+
+/// Create or replace an instance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InstanceInput {
+    /// Unique name.
+    pub name: String,
+    /// Instance type from the catalog.
+    #[schema(example = "t3.micro")]
+    pub instance_type: String,
+    /// Labels.
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+/// An instance as the API shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct InstanceOutput {
+    /// `instance-…`.
+    pub id: String,
+    /// Unique name.
+    pub name: String,
+    /// The fleet that manages it, if any.
+    pub fleet_id: Option<String>,
+    /// Instance type.
+    pub instance_type: String,
+    /// `pending`, `running`, `stopping`, `stopped` or `terminated`.
+    pub state: String,
+    /// RFC 3339, when it last started running.
+    pub launched_at: Option<String>,
+    /// RFC 3339, when it last stopped.
+    pub stopped_at: Option<String>,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339.
+    pub updated_at: String,
+    /// Changes on every write; the ETag.
+    pub resource_version: u64,
+    /// Labels.
+    pub tags: BTreeMap<String, String>,
+}
+
+impl RestKind for InstanceKind {
+    const SINGULAR: &'static str = "instance";
+    const TITLE: &'static str = "Instance";
+    const COLLECTION: &'static str = "instances";
+    const FILTERS: &'static [&'static str] = &["fleet_id"];
+    type Input = InstanceInput;
+    type Output = InstanceOutput;
+
+    fn field_rules(context: &Context) -> Vec<(&'static str, FieldRule)> {
+        vec![("instance_type", instance_types(context))]
+    }
+
+    fn actions() -> Vec<Action> {
+        let action = |name, operation_id, summary, route| Action {
+            name,
+            operation_id,
+            summary,
+            body: ActionBody::None,
+            if_match: true,
+            response: SchemaOf::of::<InstanceOutput>(),
+            route,
+        };
+        vec![
+            action(
+                "start",
+                "startInstance",
+                "Start an instance",
+                post(|s, p, m| transition(Transition::Start, s, p, m)),
+            ),
+            action(
+                "stop",
+                "stopInstance",
+                "Stop an instance",
+                post(|s, p, m| transition(Transition::Stop, s, p, m)),
+            ),
+        ]
+    }
+
+    fn draft(input: InstanceInput) -> Draft<InstanceSpec> {
+        Draft {
+            name: input.name,
+            namespace: String::new(),
+            tags: input.tags,
+            spec: InstanceSpec {
+                instance_type: input.instance_type,
+            },
+        }
+    }
+
+    fn input(instance: &Object<Self>) -> InstanceInput {
+        InstanceInput {
+            name: instance.meta.name.clone(),
+            instance_type: instance.spec.instance_type.clone(),
+            tags: instance.meta.tags.clone(),
+        }
+    }
+
+    fn output(instance: &Object<Self>) -> InstanceOutput {
+        InstanceOutput {
+            id: instance.meta.id.clone(),
+            name: instance.meta.name.clone(),
+            fleet_id: instance.status.fleet_id.clone(),
+            instance_type: instance.spec.instance_type.clone(),
+            state: instance.status.state.as_str().to_string(),
+            launched_at: instance.status.launched_at.map(time),
+            stopped_at: instance.status.stopped_at.map(time),
+            created_at: time(instance.meta.created_at),
+            updated_at: time(instance.meta.updated_at),
+            resource_version: instance.meta.resource_version,
+            tags: instance.meta.tags.clone(),
+        }
+    }
+}
+
+/// An instance lifecycle action.
+#[derive(Clone, Copy)]
+enum Transition {
+    Start,
+    Stop,
+}
+
+/// `POST /instances/{id}/start` and `…/stop`.
+async fn transition(
+    transition: Transition,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    IfMatch(if_match): IfMatch,
+) -> Result<Response, ApiError> {
+    let instances = state.db.instances();
+    let instance = match transition {
+        Transition::Start => instances.start(&id, if_match).await,
+        Transition::Stop => instances.stop(&id, if_match).await,
+    }
+    .map_err(|e| if_match_error(e, if_match))?;
+    Ok(resource::<InstanceKind>(StatusCode::OK, &instance))
+}

@@ -1,0 +1,138 @@
+//! [`IdempotencyRecords`]: the store's side of idempotent API requests. The
+//! API decides what a record holds (a request fingerprint, a stored
+//! response) and hands core opaque bytes; core owns the key layout and the
+//! conditional writes. Records are system records: they emit no events.
+
+use std::sync::Arc;
+
+use clusterdb_storage::{Commit, CommitError, Op, Precondition};
+
+use crate::error::{Error, Result};
+use crate::keys;
+use crate::store::Store;
+
+/// Longest record key (a hex digest of the client's key).
+const MAX_DIGEST_LEN: usize = 128;
+
+/// One stored record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyRecord {
+    /// What the API stored.
+    pub value: Vec<u8>,
+    /// Store revision of its last write; pass it to conditional writes.
+    pub version: u64,
+}
+
+/// One page of [`IdempotencyRecords::scan`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyPage {
+    /// `(digest, record)` in digest order.
+    pub records: Vec<(String, IdempotencyRecord)>,
+    /// Whether more records follow the last one.
+    pub more: bool,
+}
+
+/// Idempotency records: `ClusterDb::idempotency()`. Each is addressed by a
+/// lowercase hex digest of the client's key.
+#[derive(Clone)]
+pub struct IdempotencyRecords {
+    store: Arc<Store>,
+}
+
+fn check_digest(digest: &str) -> Result<()> {
+    let ok = (1..=MAX_DIGEST_LEN).contains(&digest.len())
+        && digest
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if ok {
+        return Ok(());
+    }
+    Err(Error::invalid(
+        "idempotency record",
+        "digest",
+        format!("must be 1 to {MAX_DIGEST_LEN} lowercase hex digits"),
+    ))
+}
+
+impl IdempotencyRecords {
+    pub(crate) fn new(store: Arc<Store>) -> Self {
+        IdempotencyRecords { store }
+    }
+
+    /// The record for `digest`, if any.
+    pub async fn get(&self, digest: &str) -> Result<Option<IdempotencyRecord>> {
+        check_digest(digest)?;
+        let entry = self.store.engine.get(&keys::idempotency(digest)).await?;
+        Ok(entry.map(|e| IdempotencyRecord {
+            value: e.value,
+            version: e.mod_revision,
+        }))
+    }
+
+    /// Writes `value` on the condition that the record is at `expected`
+    /// (`None`: absent). Returns the new version, or `None` when the
+    /// condition failed (someone else wrote it).
+    pub async fn put(
+        &self,
+        digest: &str,
+        value: Vec<u8>,
+        expected: Option<u64>,
+    ) -> Result<Option<u64>> {
+        check_digest(digest)?;
+        let key = keys::idempotency(digest);
+        let precondition = match expected {
+            Some(version) => Precondition::AtRevision(key.clone(), version),
+            None => Precondition::Absent(key.clone()),
+        };
+        self.commit(precondition, Op::Put(key, value)).await
+    }
+
+    /// Removes the record if it is still at `expected`; returns whether it
+    /// did.
+    pub async fn remove(&self, digest: &str, expected: u64) -> Result<bool> {
+        check_digest(digest)?;
+        let key = keys::idempotency(digest);
+        let precondition = Precondition::AtRevision(key.clone(), expected);
+        Ok(self.commit(precondition, Op::Delete(key)).await?.is_some())
+    }
+
+    async fn commit(&self, precondition: Precondition, op: Op) -> Result<Option<u64>> {
+        let commit = Commit {
+            preconditions: vec![precondition],
+            ops: vec![op],
+            events: Vec::new(),
+        };
+        match self.store.engine.commit(commit).await {
+            Ok(revision) => Ok(Some(revision)),
+            Err(CommitError::PreconditionFailed(_)) => Ok(None),
+            Err(CommitError::Storage(err)) => Err(err.into()),
+        }
+    }
+
+    /// Up to `limit` records after digest `after`, in digest order.
+    pub async fn scan(&self, after: Option<&str>, limit: usize) -> Result<IdempotencyPage> {
+        let prefix = keys::idempotency_records();
+        let start = after.map(keys::idempotency);
+        let page = self
+            .store
+            .engine
+            .range(&prefix, start.as_deref(), limit)
+            .await?;
+        let records = page
+            .entries
+            .into_iter()
+            .map(|(key, entry)| {
+                let digest = String::from_utf8_lossy(&key[prefix.len()..]).into_owned();
+                let record = IdempotencyRecord {
+                    value: entry.value,
+                    version: entry.mod_revision,
+                };
+                (digest, record)
+            })
+            .collect();
+        Ok(IdempotencyPage {
+            records,
+            more: page.more,
+        })
+    }
+}

@@ -1,0 +1,24 @@
+//! [`Store`]: the handle every service of one open database shares — the
+//! storage engine, the validation context and the compute domain's
+//! in-process state. The bottom of core's module graph: it imports no
+//! service.
+
+use std::sync::Arc;
+
+use clusterdb_storage::Engine;
+
+use crate::compute::InvocationStats;
+use crate::kinds::KindRegistry;
+use crate::validation::Context;
+
+/// State shared by every service of one open database.
+pub(crate) struct Store {
+    /// The storage engine; every key written to it is made in `keys.rs`.
+    pub engine: Arc<dyn Engine>,
+    /// What validation consults.
+    pub context: Context,
+    /// The kinds this database reads and writes.
+    pub kinds: Arc<KindRegistry>,
+    /// Function invocation counters (in memory, per process).
+    pub invocations: InvocationStats,
+}
