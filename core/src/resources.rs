@@ -145,9 +145,9 @@ impl<K: Kind> Resources<K> {
         }
     }
 
-    /// Checks a draft; an empty namespace of a namespaced kind stays empty
-    /// (callers decide whether it means `default` or "unchanged").
-    fn validate(&self, draft: &Draft<K::Spec>) -> Result<()> {
+    /// Checks a draft as a write would, without writing: name, namespace,
+    /// tags and the kind's own rules.
+    pub fn validate(&self, draft: &Draft<K::Spec>) -> Result<()> {
         self.store.kinds.require::<K>()?;
         validate_name(K::SUBJECT, &draft.name)?;
         if K::NAMESPACED {

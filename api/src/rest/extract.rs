@@ -153,7 +153,8 @@ pub fn parse_if_match(value: &[u8]) -> Result<Option<u64>, ApiError> {
             )
         };
         let text = std::str::from_utf8(value).map_err(|_| invalid())?.trim();
-        if text == "*" {
+        // An empty list of ETags (RFC 9110's `#entity-tag`) is no condition.
+        if text == "*" || text.is_empty() {
             return Ok(None);
         }
         let version = text

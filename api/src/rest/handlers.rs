@@ -130,16 +130,25 @@ pub async fn patch<K: RestKind>(
     // is applied again to the fresh version.
     for _ in 0..MAX_PATCH_ATTEMPTS {
         let current = service.get(&id).await?;
+        let base = serde_json::to_value(K::input(&current))
+            .map_err(|e| ApiError::from(Error::Internal(e.to_string())))?;
+        // A map entry the patch removes must still be a valid entry (a
+        // removal of `tags[""]` is as invalid as setting it): check the
+        // patch with its removals as empty values first — before the
+        // precondition, so a malformed patch is always a 400.
+        let mut probe = base.clone();
+        json_patch::merge(&mut probe, &removals_as_empty(&patch));
+        let probe: K::Input = parse_json(probe.to_string().as_bytes())?;
+        service.validate(&K::draft(probe))?;
         if let Some(expected) = if_match
-            && expected != current.resource_version()
+            && !current.meta.accepts_version(expected)
         {
             return Err(ApiError::precondition_failed(
                 expected,
                 current.resource_version(),
             ));
         }
-        let mut merged = serde_json::to_value(K::input(&current))
-            .map_err(|e| ApiError::from(Error::Internal(e.to_string())))?;
+        let mut merged = base;
         json_patch::merge(&mut merged, &patch);
         let input: K::Input = parse_json(merged.to_string().as_bytes())?;
         match service
@@ -152,6 +161,26 @@ pub async fn patch<K: RestKind>(
         }
     }
     Err(Error::Unavailable(format!("{id} is changing too fast to patch; retry")).into())
+}
+
+/// `patch` with every `null` inside a nested object (a map entry to
+/// remove) replaced by an empty string.
+fn removals_as_empty(patch: &Value) -> Value {
+    let mut probe = patch.clone();
+    if let Some(fields) = probe.as_object_mut() {
+        for value in fields.values_mut() {
+            for entry in value
+                .as_object_mut()
+                .into_iter()
+                .flat_map(|m| m.values_mut())
+            {
+                if entry.is_null() {
+                    *entry = Value::String(String::new());
+                }
+            }
+        }
+    }
+    probe
 }
 
 /// `DELETE /{collection}/{id}`: 204, or 202 with the resource when the

@@ -149,8 +149,8 @@ fn query_parameter(name: &str, description: &str, schema: Value) -> Value {
 fn if_match() -> Value {
     json!({
         "name": "If-Match", "in": "header", "required": false,
-        "description": "\"*\" or the ETag of the version the change is based on",
-        "schema": {"type": "string", "pattern": "^(\\*|\"[0-9]{1,19}\")$"},
+        "description": "\"*\" or the ETag of the version the change is based on (empty: no condition)",
+        "schema": {"type": "string", "pattern": "^(|\\*|\"[0-9]{1,19}\")$"},
     })
 }
 

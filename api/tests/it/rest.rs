@@ -420,6 +420,28 @@ async fn versions_v0_v2beta1_and_accept_routing() {
         reply.error(StatusCode::BAD_REQUEST, "INVALID_REQUEST")["field"],
         "colour"
     );
+    // Removing a map entry that could not exist is as invalid as adding it.
+    let reply = call(
+        &app,
+        Method::PATCH,
+        &uri,
+        &[],
+        Some(r#"{"tags":{"":null}}"#),
+    )
+    .await;
+    assert_eq!(
+        reply.error(StatusCode::BAD_REQUEST, "INVALID_REQUEST")["field"],
+        "tags"
+    );
+    let reply = call(
+        &app,
+        Method::PATCH,
+        &uri,
+        &[],
+        Some(r#"{"tags":{"gone":null}}"#),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.raw);
     let reply = call(
         &app,
         Method::PATCH,

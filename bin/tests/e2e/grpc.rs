@@ -324,21 +324,79 @@ async fn every_rpc_and_its_errors() {
     assert_eq!(server.terminate().code(), Some(0));
 }
 
+/// The services a reflection client of protocol `$version` (`v1` or
+/// `v1alpha`, both in use by generic tools) is told about, and the file
+/// descriptor it gets for ComputeService.
+macro_rules! reflect {
+    ($version:ident, $channel:expr) => {{
+        use tonic_reflection::pb::$version::{
+            ServerReflectionRequest, server_reflection_client::ServerReflectionClient,
+            server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
+        };
+        let mut reflection = ServerReflectionClient::new($channel);
+        let requests = vec![
+            ServerReflectionRequest {
+                host: String::new(),
+                message_request: Some(MessageRequest::ListServices(String::new())),
+            },
+            ServerReflectionRequest {
+                host: String::new(),
+                message_request: Some(MessageRequest::FileContainingSymbol(
+                    "clusterdb.compute.v1.ComputeService".into(),
+                )),
+            },
+        ];
+        let mut stream = reflection
+            .server_reflection_info(tokio_stream::iter(requests))
+            .await
+            .unwrap()
+            .into_inner();
+        let reply = stream.message().await.unwrap().unwrap();
+        let Some(MessageResponse::ListServicesResponse(list)) = reply.message_response else {
+            panic!("unexpected reflection reply");
+        };
+        // Each reflection service lists itself; leave those out.
+        let names: Vec<String> = list
+            .service
+            .into_iter()
+            .map(|s| s.name)
+            .filter(|n| !n.starts_with("grpc.reflection."))
+            .collect();
+        let reply = stream.message().await.unwrap().unwrap();
+        let Some(MessageResponse::FileDescriptorResponse(files)) = reply.message_response else {
+            panic!("unexpected reflection reply");
+        };
+        assert!(!files.file_descriptor_proto.is_empty());
+        names
+    }};
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_and_reflection_on_a_separate_grpc_port() {
     use tonic_health::pb::{
         HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
     };
-    use tonic_reflection::pb::v1::{
-        ServerReflectionRequest, server_reflection_client::ServerReflectionClient,
-        server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
-    };
     let (_dir, data) = data_file();
     let server = Server::start_with(&data, &["--grpc-listen", "127.0.0.1:0"]);
     for base in [server.base.clone(), server.grpc_base.clone().unwrap()] {
         let channel = Channel::from_shared(base).unwrap().connect().await.unwrap();
-        let mut health = HealthClient::new(channel.clone());
-        for service in ["", "clusterdb.compute.v1.ComputeService"] {
+        let names = reflect!(v1, channel.clone());
+        assert_eq!(reflect!(v1alpha, channel.clone()), names);
+        assert!(
+            names
+                .iter()
+                .any(|n| n == "clusterdb.compute.v1.ComputeService"),
+            "{names:?}"
+        );
+        assert!(
+            names.iter().any(|n| n == "grpc.health.v1.Health"),
+            "{names:?}"
+        );
+        // Every ClusterDB service reflection lists reports SERVING, and so
+        // does the server as a whole.
+        let mut health = HealthClient::new(channel);
+        let ours = names.iter().filter(|n| n.starts_with("clusterdb."));
+        for service in std::iter::once("").chain(ours.map(String::as_str)) {
             let reply = health
                 .check(HealthCheckRequest {
                     service: service.into(),
@@ -348,26 +406,6 @@ async fn health_and_reflection_on_a_separate_grpc_port() {
                 .into_inner();
             assert_eq!(reply.status(), ServingStatus::Serving, "{service:?}");
         }
-        let mut reflection = ServerReflectionClient::new(channel);
-        let request = ServerReflectionRequest {
-            host: String::new(),
-            message_request: Some(MessageRequest::ListServices(String::new())),
-        };
-        let mut stream = reflection
-            .server_reflection_info(tokio_stream::iter(vec![request]))
-            .await
-            .unwrap()
-            .into_inner();
-        let reply = stream.message().await.unwrap().unwrap();
-        let Some(MessageResponse::ListServicesResponse(list)) = reply.message_response else {
-            panic!("unexpected reflection reply");
-        };
-        let names: Vec<_> = list.service.iter().map(|s| s.name.as_str()).collect();
-        assert!(
-            names.contains(&"clusterdb.compute.v1.ComputeService"),
-            "{names:?}"
-        );
-        assert!(names.contains(&"grpc.health.v1.Health"), "{names:?}");
     }
     assert_eq!(server.terminate().code(), Some(0));
 }

@@ -21,6 +21,7 @@ pub struct FleetInput {
     #[serde(default = "description_default")]
     pub description: String,
     /// Desired number of instances.
+    #[serde(deserialize_with = "super::integer")]
     pub capacity: u32,
     /// Instance type from the catalog.
     #[schema(example = "t3.medium")]

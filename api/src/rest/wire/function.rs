@@ -46,9 +46,11 @@ pub struct FunctionInput {
     pub handler: String,
     /// Memory limit in MiB (default 128).
     #[serde(default = "default_memory")]
+    #[serde(deserialize_with = "super::integer")]
     pub memory_mb: u32,
     /// Time limit per invocation in ms (default 3000).
     #[serde(default = "default_timeout")]
+    #[serde(deserialize_with = "super::integer")]
     pub timeout_ms: u32,
     /// Environment.
     #[serde(default)]

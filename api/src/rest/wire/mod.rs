@@ -28,3 +28,27 @@ fn description_default() -> String {
 fn instance_types(context: &Context) -> FieldRule {
     FieldRule::OneOf(context.instance_types.names().map(str::to_string).collect())
 }
+
+/// Deserializes a non-negative integer field. JSON (and JSON Schema's
+/// `integer`) make no difference between `3` and `3.0`, so an integral
+/// number written with a fraction is accepted too.
+fn integer<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<u64>,
+{
+    use serde::Deserialize as _;
+    use serde::de::Error as _;
+    let number = serde_json::Number::deserialize(deserializer)?;
+    let whole = number.as_u64().or_else(|| {
+        number
+            .as_f64()
+            .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f < u64::MAX as f64)
+            .map(|f| f as u64)
+    });
+    whole.and_then(|n| T::try_from(n).ok()).ok_or_else(|| {
+        D::Error::custom(format!(
+            "invalid value: {number}, expected a non-negative 32-bit integer"
+        ))
+    })
+}
