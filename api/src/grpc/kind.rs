@@ -3,6 +3,7 @@
 //! implementation of those RPCs. A service's CRUD methods delegate here.
 
 use clusterdb::{ClusterDb, Draft, Kind, ListOptions, Object};
+use tonic::metadata::MetadataValue;
 use tonic::{Request, Response, Status};
 
 use super::status::status;
@@ -52,6 +53,36 @@ pub trait GrpcKind: Kind {
     fn list(request: Self::List) -> ListOptions;
     /// A list response; `next_page_token` is empty on the last page.
     fn page(items: Vec<Self::Message>, next_page_token: String) -> Self::Page;
+}
+
+/// A namespaced kind's `Apply…` RPC: create or update by (namespace,
+/// name).
+pub trait GrpcApply: GrpcKind {
+    /// `Apply…Request`.
+    type Apply: Send + 'static;
+
+    /// The draft (with its namespace and name) and the expected version.
+    fn apply(request: Self::Apply) -> (Draft<Self::Spec>, Option<u64>);
+}
+
+/// The response metadata key that says what an apply did: `created`,
+/// `configured` or `unchanged` (the REST header of the same name).
+pub const APPLY_OUTCOME: &str = "apply-outcome";
+
+/// `Apply…`: the resource as stored, with [`APPLY_OUTCOME`] metadata.
+pub async fn apply<K: GrpcApply>(db: &ClusterDb, request: Request<K::Apply>) -> Reply<K::Message> {
+    let (draft, expected) = K::apply(request.into_inner());
+    let applied = db
+        .resources::<K>()
+        .apply(draft, expected)
+        .await
+        .map_err(status)?;
+    let mut response = Response::new(K::message(&applied.object));
+    response.metadata_mut().insert(
+        APPLY_OUTCOME,
+        MetadataValue::from_static(applied.outcome.as_str()),
+    );
+    Ok(response)
 }
 
 /// `Create…`.

@@ -23,7 +23,7 @@ use tonic_health::server::HealthReporter;
 use tower::Service;
 
 pub use compute::ComputeApi;
-pub use kind::GrpcKind;
+pub use kind::{GrpcApply, GrpcKind};
 
 /// Adds a service and reports it `SERVING` on the health service.
 async fn serve<S>(routes: Routes, health: &HealthReporter, service: S) -> Routes

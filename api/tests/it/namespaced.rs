@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 
 use axum::Router;
 use axum::http::{Method, StatusCode};
-use clusterdb::{ClusterDb, Context, Draft, FleetKind, Kind, Object, Timestamp};
+use clusterdb::{ClusterDb, Context, Draft, FleetKind, Kind, ListOptions, Object, Timestamp};
+use clusterdb_api::grpc::kind::{self as grpc, GrpcApply, GrpcKind, Update};
 use clusterdb_api::rest::kind::{KindSet, KindVisitor, RestKind};
 use clusterdb_api::rest::{openapi::document_of, served_routes_of};
 use clusterdb_api::{RestConfig, rest_app_of};
@@ -49,7 +50,7 @@ struct GadgetInput {
 }
 
 /// A gadget.
-#[derive(Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 struct GadgetOutput {
     id: String,
     name: String,
@@ -89,6 +90,51 @@ impl RestKind for GadgetKind {
             size: object.spec.size,
             resource_version: object.meta.resource_version,
         }
+    }
+}
+
+/// The gadget on gRPC, with plain Rust types for messages.
+impl GrpcKind for GadgetKind {
+    type Message = GadgetOutput;
+    type Create = GadgetInput;
+    type Get = String;
+    type Update = (String, GadgetInput, Option<u64>);
+    type Delete = (String, Option<u64>);
+    type List = String;
+    type Page = (Vec<GadgetOutput>, String);
+
+    fn message(object: &Object<Self>) -> GadgetOutput {
+        <Self as RestKind>::output(object)
+    }
+    fn create(input: GadgetInput) -> Draft<GadgetSpec> {
+        <Self as RestKind>::draft(input)
+    }
+    fn get(id: String) -> String {
+        id
+    }
+    fn update((id, input, expected_version): Self::Update) -> Update<GadgetSpec> {
+        Update {
+            id,
+            draft: <Self as RestKind>::draft(input),
+            expected_version,
+        }
+    }
+    fn delete(request: (String, Option<u64>)) -> (String, Option<u64>) {
+        request
+    }
+    fn list(namespace: String) -> ListOptions {
+        ListOptions::default().namespace(&namespace)
+    }
+    fn page(items: Vec<GadgetOutput>, token: String) -> Self::Page {
+        (items, token)
+    }
+}
+
+impl GrpcApply for GadgetKind {
+    type Apply = (GadgetInput, Option<u64>);
+
+    fn apply((input, expected): Self::Apply) -> (Draft<GadgetSpec>, Option<u64>) {
+        (<Self as RestKind>::draft(input), expected)
     }
 }
 
@@ -235,4 +281,64 @@ fn the_document_and_the_router_agree_for_any_kind_set() {
     // The namespace rule is stated where a namespace is accepted.
     let input = &doc["components"]["schemas"]["GadgetInput"]["properties"]["namespace"];
     assert_eq!(input["pattern"], "^$|^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$");
+}
+
+#[tokio::test]
+async fn grpc_apply_and_crud_come_from_the_generic_implementation() {
+    use tonic::Request;
+    let db = ClusterDb::builder()
+        .reconcile(false)
+        .kind::<GadgetKind>()
+        .open_in_memory()
+        .await
+        .unwrap();
+    let input = |size| GadgetInput {
+        name: "g1".into(),
+        namespace: "prod".into(),
+        size,
+        tags: BTreeMap::new(),
+    };
+    let outcome = |r: &tonic::Response<GadgetOutput>| {
+        r.metadata()
+            .get(grpc::APPLY_OUTCOME)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string()
+    };
+    let created = grpc::apply::<GadgetKind>(&db, Request::new((input(1), None)))
+        .await
+        .unwrap();
+    assert_eq!(outcome(&created), "created");
+    let same = grpc::apply::<GadgetKind>(&db, Request::new((input(1), None)))
+        .await
+        .unwrap();
+    assert_eq!(outcome(&same), "unchanged");
+    let version = same.get_ref().resource_version;
+    let bigger = grpc::apply::<GadgetKind>(&db, Request::new((input(2), Some(version))))
+        .await
+        .unwrap();
+    assert_eq!(outcome(&bigger), "configured");
+    let stale = grpc::apply::<GadgetKind>(&db, Request::new((input(3), Some(version))))
+        .await
+        .unwrap_err();
+    assert_eq!(stale.code(), tonic::Code::Aborted);
+
+    let id = bigger.get_ref().id.clone();
+    let got = grpc::get::<GadgetKind>(&db, Request::new(id.clone()))
+        .await
+        .unwrap();
+    assert_eq!(got.get_ref().size, 2);
+    let page = grpc::list::<GadgetKind>(&db, Request::new("prod".to_string()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((page.0.len(), page.1.as_str()), (1, ""));
+    grpc::delete::<GadgetKind>(&db, Request::new((id.clone(), None)))
+        .await
+        .unwrap();
+    let gone = grpc::get::<GadgetKind>(&db, Request::new(id))
+        .await
+        .unwrap_err();
+    assert_eq!(gone.code(), tonic::Code::NotFound);
 }
