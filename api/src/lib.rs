@@ -7,6 +7,7 @@ pub mod client;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod grpc;
+pub mod request_id;
 pub mod rest;
 
 use axum::Router;
@@ -38,13 +39,17 @@ pub fn rest_app(db: ClusterDb, config: &RestConfig) -> Router {
 pub fn rest_app_of<S: rest::kind::KindSet>(db: ClusterDb, config: &RestConfig) -> Router {
     let versioned = rest::router_of::<S>(db, config);
     let service = axum::middleware::from_fn(rest::route_unversioned).layer(versioned);
-    Router::new().fallback_service(service)
+    Router::new()
+        .fallback_service(service)
+        .layer(axum::middleware::from_fn(request_id::request_id))
 }
 
 /// REST and gRPC on one port: gRPC requests go to the gRPC services,
 /// everything else to REST.
 pub async fn app(db: ClusterDb, config: &RestConfig) -> Router {
-    let grpc = grpc::router(db.clone()).await;
+    let grpc = grpc::router(db.clone())
+        .await
+        .layer(axum::middleware::from_fn(request_id::request_id));
     let rest = rest_app(db, config);
     let dispatch = tower::service_fn(move |request: Request| {
         let target = if is_grpc(&request) {

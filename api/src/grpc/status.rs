@@ -33,11 +33,16 @@ pub fn code_of(code: ErrorCode) -> Code {
 /// The status for a core error.
 pub fn status(err: Error) -> Status {
     let code = err.code();
-    if code == ErrorCode::Internal {
-        tracing::error!(error = %err, "internal error");
-    }
     let mut details = ErrorDetails::new();
     let mut metadata = HashMap::new();
+    if let Some(message) = crate::rest::server_failure_message(&err) {
+        tracing::error!(error = %err, "{message}");
+        if let Some(id) = crate::request_id::current() {
+            metadata.insert("request_id".to_string(), id);
+        }
+        details.set_error_info(code.as_str(), DOMAIN, metadata);
+        return Status::with_error_details(code_of(code), message, details);
+    }
     match &err {
         Error::Invalid { field, reason, .. } => {
             details.add_bad_request_violation(field.clone(), reason.clone());

@@ -63,15 +63,29 @@ impl ApiError {
             .detail("reason", reason)
     }
 
-    /// `412 PRECONDITION_FAILED`: `If-Match` did not match.
+    /// `412 PRECONDITION_FAILED`: `If-Match` did not match. The details
+    /// are a 409 `CONFLICT`'s: `expected_version`, `current_version`.
     pub fn precondition_failed(expected: u64, actual: u64) -> Self {
         ApiError::new(
             StatusCode::PRECONDITION_FAILED,
             "PRECONDITION_FAILED",
             format!("If-Match expected version {expected}, but the resource is at {actual}"),
         )
-        .detail("expected", expected.to_string())
-        .detail("actual", actual.to_string())
+        .detail("expected_version", expected)
+        .detail("current_version", actual)
+    }
+}
+
+/// The message a client sees for a server-side failure: never the
+/// underlying error's text (paths, OS errors, endpoints), which goes to
+/// the log under the request's id instead.
+pub(crate) fn server_failure_message(err: &Error) -> Option<&'static str> {
+    match err {
+        Error::Storage(_) if err.code() == ErrorCode::Unavailable => {
+            Some("the store is unavailable; retry later")
+        }
+        _ if err.code() == ErrorCode::Internal => Some("internal error"),
+        _ => None,
     }
 }
 
@@ -79,8 +93,13 @@ impl From<Error> for ApiError {
     fn from(err: Error) -> Self {
         let code = err.code();
         let status = status_of(code);
-        if status == StatusCode::INTERNAL_SERVER_ERROR {
-            tracing::error!(error = %err, "internal error");
+        if let Some(message) = server_failure_message(&err) {
+            tracing::error!(error = %err, "{message}");
+            let mut api = ApiError::new(status, code.as_str(), message);
+            if let Some(id) = crate::request_id::current() {
+                api = api.detail("request_id", id);
+            }
+            return api;
         }
         let mut api = ApiError::new(status, code.as_str(), err.message());
         match &err {
@@ -99,8 +118,8 @@ impl From<Error> for ApiError {
                 expected, actual, ..
             } => {
                 api = api
-                    .detail("expected_version", expected.to_string())
-                    .detail("current_version", actual.to_string());
+                    .detail("expected_version", *expected)
+                    .detail("current_version", *actual);
             }
             Error::FailedPrecondition { state, .. } => api = api.detail("state", state.as_str()),
             _ => {}
@@ -176,5 +195,13 @@ mod tests {
         for (err, status) in cases {
             assert_eq!(ApiError::from(err).status, status);
         }
+        // Server-side failures never show the underlying text.
+        let err = ApiError::from(Error::Internal("/var/lib/x.redb: EIO".into()));
+        assert_eq!(err.message, "internal error");
+        let err = ApiError::from(Error::Storage(clusterdb::storage::Error::Unavailable(
+            "etcd 10.0.0.1:2379 refused".into(),
+        )));
+        assert_eq!(err.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(err.message, "the store is unavailable; retry later");
     }
 }

@@ -19,6 +19,7 @@ use axum::routing::{MethodRouter, get};
 use clusterdb::ClusterDb;
 
 pub use error::ApiError;
+pub(crate) use error::server_failure_message;
 pub use handlers::APPLY_OUTCOME;
 use kind::{KindSet, KindVisitor, RestKind, ServedKinds};
 pub use version::VERSIONS;

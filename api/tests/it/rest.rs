@@ -177,9 +177,16 @@ async fn names_conflict_and_if_match_guards_writes() {
         "PUT replaces the whole resource"
     );
     assert_ne!(reply.header("etag"), etag);
-    // The old ETag is stale now, for DELETE too.
+    // The old ETag is stale now, for DELETE too; 412 and 409 name the
+    // versions alike, as numbers.
+    let current: u64 = reply.header("etag").trim_matches('"').parse().unwrap();
     let reply = call(&app, Method::DELETE, &uri, &[("if-match", &etag)], None).await;
-    reply.error(StatusCode::PRECONDITION_FAILED, "PRECONDITION_FAILED");
+    let details = reply.error(StatusCode::PRECONDITION_FAILED, "PRECONDITION_FAILED");
+    let old: u64 = etag.trim_matches('"').parse().unwrap();
+    assert_eq!(
+        details,
+        &json!({"expected_version": old, "current_version": current})
+    );
     let reply = call(&app, Method::DELETE, &uri, &[("if-match", "*")], None).await;
     assert_eq!(reply.status, StatusCode::ACCEPTED);
     assert_eq!(reply.body["status"], "deleting");
@@ -639,4 +646,62 @@ async fn list_items_keep_the_field_order_of_single_resources() {
     }
     // The list item is byte-for-byte the single resource.
     assert!(list.raw.contains(&created.raw), "{}", list.raw);
+}
+
+#[tokio::test]
+async fn every_response_carries_a_request_id_and_5xx_bodies_hide_the_cause() {
+    use clusterdb::storage::{Commit, Engine, Op, RedbEngine};
+    let engine = std::sync::Arc::new(RedbEngine::in_memory());
+    let db = clusterdb::ClusterDb::builder()
+        .reconcile(false)
+        .open_with(engine.clone())
+        .await
+        .unwrap();
+    let app = clusterdb_api::rest_app(db, &Default::default());
+
+    let reply = call(&app, Method::GET, "/v1/fleets", &[], None).await;
+    let fresh = reply.header("x-request-id").to_string();
+    assert!(!fresh.is_empty());
+    let next = call(&app, Method::GET, "/v1/nothing", &[], None).await;
+    assert!(!next.header("x-request-id").is_empty());
+    assert_ne!(next.header("x-request-id"), fresh);
+    let echoed = call(
+        &app,
+        Method::GET,
+        "/v1/fleets",
+        &[("x-request-id", "job-42.a_b")],
+        None,
+    )
+    .await;
+    assert_eq!(echoed.header("x-request-id"), "job-42.a_b");
+    let replaced = call(
+        &app,
+        Method::GET,
+        "/v1/fleets",
+        &[("x-request-id", "no spaces")],
+        None,
+    )
+    .await;
+    assert_ne!(replaced.header("x-request-id"), "no spaces");
+
+    // A corrupt record is a 500 whose body names no internals, only the id.
+    engine
+        .commit(Commit {
+            ops: vec![Op::Put(b"o/fleet/fleet-bad".to_vec(), b"garbage".to_vec())],
+            ..Commit::default()
+        })
+        .await
+        .unwrap();
+    let reply = call(
+        &app,
+        Method::GET,
+        "/v1/fleets/fleet-bad",
+        &[("x-request-id", "trace-me")],
+        None,
+    )
+    .await;
+    let details = reply.error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL");
+    assert_eq!(reply.body["error"]["message"], "internal error");
+    assert_eq!(details, &json!({"request_id": "trace-me"}));
+    assert!(!reply.raw.contains("corrupt"), "{}", reply.raw);
 }

@@ -88,8 +88,16 @@ async fn every_rpc_and_its_errors() {
         instance_type: "t3.medium".into(),
         tags: tags.clone(),
     };
-    let fleet = c.create_fleet(create("web", 1)).await.unwrap().into_inner();
+    let mut request = tonic::Request::new(create("web", 1));
+    request
+        .metadata_mut()
+        .insert("x-request-id", "grpc-call-1".parse().unwrap());
+    let reply = c.create_fleet(request).await.unwrap();
+    // The request id comes back, as on REST.
+    assert_eq!(reply.metadata().get("x-request-id").unwrap(), "grpc-call-1");
+    let fleet = reply.into_inner();
     let err = c.create_fleet(create("web", 1)).await.unwrap_err();
+    assert!(err.metadata().get("x-request-id").is_some());
     assert_eq!(
         (err.code(), reason(&err).as_str()),
         (Code::AlreadyExists, "ALREADY_EXISTS")

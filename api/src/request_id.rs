@@ -1,0 +1,86 @@
+//! Request ids: every request gets one — the caller's valid `X-Request-Id`
+//! (1–128 of `A-Z a-z 0-9 . _ -`), or a fresh one — and every response
+//! carries it back. Log lines of the request carry it (a tracing span),
+//! and so do 5xx error bodies, whose details stay in the log: a client
+//! quotes the id, an operator finds the cause.
+
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::extract::Request;
+use axum::http::{HeaderName, HeaderValue};
+use axum::middleware::Next;
+use axum::response::Response;
+use tracing::Instrument;
+
+/// The header, as requests and responses carry it.
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+/// Longest caller-chosen id kept.
+const MAX_LEN: usize = 128;
+
+tokio::task_local! {
+    static CURRENT: String;
+}
+
+/// The id of the request being handled on this task, if any.
+pub fn current() -> Option<String> {
+    CURRENT.try_with(Clone::clone).ok()
+}
+
+fn is_valid(id: &str) -> bool {
+    (1..=MAX_LEN).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+/// A fresh id: this process's random prefix and a counter — unique without
+/// a system call per request.
+fn fresh() -> String {
+    static PREFIX: OnceLock<String> = OnceLock::new();
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let prefix = PREFIX.get_or_init(|| {
+        let mut bytes = [0u8; 6];
+        // Without an entropy source the prefix is only less unique.
+        let _ = ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut bytes);
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    });
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("{prefix}-{n:x}")
+}
+
+/// The middleware: picks the id, handles the request within its span and
+/// task-local scope, and sets the response header.
+pub async fn request_id(request: Request, next: Next) -> Response {
+    let id = request
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|id| is_valid(id))
+        .map(str::to_string)
+        .unwrap_or_else(fresh);
+    let span = tracing::info_span!("request", request_id = %id);
+    let mut response = CURRENT
+        .scope(id.clone(), next.run(request).instrument(span))
+        .await;
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert(REQUEST_ID, value);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_checked_and_fresh_ones_differ() {
+        assert!(is_valid("abc-123_x.y"));
+        assert!(!is_valid(""));
+        assert!(!is_valid("has space"));
+        assert!(!is_valid(&"a".repeat(129)));
+        let (a, b) = (fresh(), fresh());
+        assert_ne!(a, b);
+        assert!(is_valid(&a));
+    }
+}
