@@ -7,6 +7,7 @@ pub mod client;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod grpc;
+pub mod overload;
 pub mod request_id;
 pub mod rest;
 
@@ -19,7 +20,7 @@ use tower::{Layer as _, ServiceExt as _};
 pub use rest::{ApiError, RestConfig};
 
 /// Whether a request is gRPC (`content-type: application/grpc…`).
-fn is_grpc(request: &Request) -> bool {
+pub(crate) fn is_grpc(request: &Request) -> bool {
     request
         .headers()
         .get(header::CONTENT_TYPE)
@@ -44,9 +45,23 @@ pub fn rest_app_of<S: rest::kind::KindSet>(db: ClusterDb, config: &RestConfig) -
         .layer(axum::middleware::from_fn(request_id::request_id))
 }
 
+/// gRPC alone (for a gRPC-only port), with request ids and the in-flight
+/// cap.
+pub async fn grpc_app(db: ClusterDb, in_flight: overload::InFlight) -> Router {
+    grpc::router(db)
+        .await
+        .layer(axum::middleware::from_fn(request_id::request_id))
+        .layer(axum::middleware::from_fn_with_state(
+            in_flight,
+            overload::limit_in_flight,
+        ))
+}
+
 /// REST and gRPC on one port: gRPC requests go to the gRPC services,
-/// everything else to REST.
+/// everything else to REST; at most `config.max_in_flight` requests at
+/// once.
 pub async fn app(db: ClusterDb, config: &RestConfig) -> Router {
+    let in_flight = overload::InFlight::new(config.max_in_flight);
     let grpc = grpc::router(db.clone())
         .await
         .layer(axum::middleware::from_fn(request_id::request_id));
@@ -59,5 +74,10 @@ pub async fn app(db: ClusterDb, config: &RestConfig) -> Router {
         };
         target.oneshot(request)
     });
-    Router::new().fallback_service(dispatch)
+    Router::new()
+        .fallback_service(dispatch)
+        .layer(axum::middleware::from_fn_with_state(
+            in_flight,
+            overload::limit_in_flight,
+        ))
 }

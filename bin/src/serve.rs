@@ -3,13 +3,14 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-
-use std::future::IntoFuture;
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clusterdb::ClusterDb;
 use clusterdb_api::RestConfig;
 use tokio::net::TcpListener;
+
+use crate::listener::{self, Limits};
 
 /// Options of `clusterdb serve`.
 #[derive(clap::Args)]
@@ -31,9 +32,27 @@ pub struct ServeArgs {
     /// Also serve gRPC alone on this address.
     #[arg(long)]
     grpc_listen: Option<SocketAddr>,
-    /// Largest request body in bytes.
-    #[arg(long, default_value_t = 1 << 20)]
+    /// Largest request body in bytes; a larger one is refused with 413.
+    #[arg(long, default_value_t = 1 << 20, env = "CLUSTERDB_BODY_LIMIT")]
     body_limit: usize,
+    /// Connections served at once, per listener; while at the cap, new
+    /// connections wait to be accepted. Each needs a file descriptor: raise
+    /// `ulimit -n` to match.
+    #[arg(long, default_value_t = 10_000, env = "CLUSTERDB_MAX_CONNECTIONS")]
+    max_connections: usize,
+    /// Requests handled at once, per listener; beyond it a request is
+    /// refused at once with 503 UNAVAILABLE and `Retry-After: 1`.
+    #[arg(long, default_value_t = 4096, env = "CLUSTERDB_MAX_IN_FLIGHT")]
+    max_in_flight: usize,
+    /// Seconds a client has to send a request's head; on an HTTP/1
+    /// keep-alive connection this includes the idle time before the next
+    /// request, so it is also the idle timeout. HTTP/2 connections are
+    /// pinged every 20 s and closed when a ping goes unanswered for 20 s.
+    #[arg(long, default_value_t = 30, env = "CLUSTERDB_HEADER_TIMEOUT")]
+    header_timeout: u64,
+    /// Seconds shutdown waits for in-flight requests.
+    #[arg(long, default_value_t = 30, env = "CLUSTERDB_DRAIN_TIMEOUT")]
+    drain_timeout: u64,
 }
 
 /// Resolves on SIGINT or SIGTERM.
@@ -138,6 +157,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let address = listener.local_addr().context("no local address")?;
     let config = RestConfig {
         body_limit: args.body_limit,
+        max_in_flight: args.max_in_flight,
+    };
+    let limits = Limits {
+        max_connections: args.max_connections,
+        header_timeout: Duration::from_secs(args.header_timeout.max(1)),
+        drain_timeout: Duration::from_secs(args.drain_timeout),
     };
     let app = clusterdb_api::app(db.clone(), &config).await;
     tracing::info!(%address, store = %args.store, "serving REST and gRPC");
@@ -149,28 +174,26 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         Some(grpc_listener) => {
             let grpc_address = grpc_listener.local_addr().context("no local address")?;
             println!("grpc listening on http://{grpc_address}");
-            let router = clusterdb_api::grpc::router(db.clone()).await;
+            let in_flight = clusterdb_api::overload::InFlight::new(args.max_in_flight);
+            let router = clusterdb_api::grpc_app(db.clone(), in_flight).await;
             let mut stopped = stopped.clone();
-            Some(tokio::spawn(
-                axum::serve(grpc_listener, router)
-                    .with_graceful_shutdown(async move {
-                        let _ = stopped.wait_for(|s| *s).await;
-                    })
-                    .into_future(),
-            ))
+            let limits = limits.clone();
+            Some(tokio::spawn(async move {
+                listener::serve(grpc_listener, router, &limits, async move {
+                    let _ = stopped.wait_for(|s| *s).await;
+                })
+                .await
+            }))
         }
         None => None,
     };
-    let main_server = axum::serve(listener, app).with_graceful_shutdown(async move {
+    listener::serve(listener, app, &limits, async move {
         shutdown_signal().await;
         let _ = stop.send(true);
-    });
-    main_server.await.context("the server failed")?;
+    })
+    .await;
     if let Some(grpc_server) = grpc_server {
-        grpc_server
-            .await
-            .context("the gRPC server task failed")?
-            .context("the gRPC server failed")?;
+        grpc_server.await.context("the gRPC server task failed")?;
     }
     sweeper.abort();
     db.close().await.context("closing the data file")?;

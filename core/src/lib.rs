@@ -58,7 +58,9 @@ pub use db::{Builder, ClusterDb};
 pub use error::{Error, ErrorCode, Result};
 pub use event::{Event, Events, MAX_EVENT_PAGE, Subscription};
 pub use idempotency::{IdempotencyPage, IdempotencyRecord, IdempotencyRecords};
-pub use list::{DEFAULT_PAGE_SIZE, Filter, ListOptions, ListPage, MAX_PAGE_SIZE};
+pub use list::{
+    DEFAULT_PAGE_SIZE, Filter, ListOptions, ListPage, MAX_FILTERS, MAX_PAGE_BYTES, MAX_PAGE_SIZE,
+};
 pub use meta::{
     DEFAULT_NAMESPACE, MAX_NAME_LEN, MAX_NAMESPACE_LEN, MAX_TAG_KEY_LEN, MAX_TAG_VALUE_LEN,
     MAX_TAGS, Meta, Tags, validate_tag_key,

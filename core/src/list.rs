@@ -12,6 +12,12 @@ use crate::resource::Kind;
 pub const DEFAULT_PAGE_SIZE: u32 = 100;
 /// Largest page size.
 pub const MAX_PAGE_SIZE: u32 = 1000;
+/// Most filters (tags and fields) one list may carry.
+pub const MAX_FILTERS: usize = 16;
+/// Stored bytes one page holds at most: a page stops early (with a token
+/// to continue) once its items reach this size, so a page of large
+/// resources stays a bounded response.
+pub const MAX_PAGE_BYTES: usize = 4 << 20;
 const SUBJECT: &str = "list request";
 const TOKEN_VERSION: &str = "v1";
 
@@ -107,6 +113,13 @@ impl Query {
             .filter(|t| !t.is_empty())
             .map(decode_token::<K>)
             .transpose()?;
+        if options.filters.len() > MAX_FILTERS {
+            return Err(Error::invalid(
+                SUBJECT,
+                "filter",
+                format!("at most {MAX_FILTERS} filters"),
+            ));
+        }
         for filter in &options.filters {
             check_filter::<K>(filter)?;
         }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use crate::codec::decode_object;
 use crate::error::{Error, Result};
 use crate::keys;
-use crate::list::{ListOptions, ListPage, Query, encode_token};
+use crate::list::{ListOptions, ListPage, MAX_PAGE_BYTES, Query, encode_token};
 use crate::meta::{DEFAULT_NAMESPACE, Meta, validate_name, validate_namespace, validate_tags};
 use crate::resource::{Draft, Kind, Object};
 use crate::store::Store;
@@ -321,13 +321,19 @@ impl<K: Kind> Resources<K> {
             .engine
             .range(&prefix, start.as_deref(), query.limit)
             .await?;
-        let items = page
-            .entries
-            .iter()
-            .map(|(_, entry)| decode_object::<K>(&entry.value, entry.mod_revision))
-            .collect::<Result<Vec<_>>>()?;
+        let mut items = Vec::with_capacity(page.entries.len());
+        let mut bytes = 0;
+        let mut full = false;
+        for (_, entry) in &page.entries {
+            if bytes >= MAX_PAGE_BYTES {
+                full = true;
+                break;
+            }
+            bytes += entry.value.len();
+            items.push(decode_object::<K>(&entry.value, entry.mod_revision)?);
+        }
         let next_page_token = match items.last() {
-            Some(last) if page.more => Some(encode_token(last.id())),
+            Some(last) if page.more || full => Some(encode_token(last.id())),
             _ => None,
         };
         Ok(ListPage {
@@ -343,6 +349,7 @@ impl<K: Kind> Resources<K> {
             .map(|id| [prefix, id.as_bytes()].concat());
         let mut items = Vec::with_capacity(query.limit);
         let mut scanned = 0;
+        let mut bytes = 0;
         loop {
             let want = query.limit - items.len();
             let page = self
@@ -355,13 +362,24 @@ impl<K: Kind> Resources<K> {
                 let id = std::str::from_utf8(&key[prefix.len()..])
                     .map_err(|_| Error::Internal("corrupt index entry".into()))?;
                 // The object is read apart from the index: re-check it.
-                if let Some(object) = self.find(id).await?
-                    && query
-                        .filters
-                        .iter()
-                        .all(|f| has_index_value(&object, &f.field, &f.value))
+                let Some(entry) = self.store.engine.get(&keys::object(K::NAME, id)).await? else {
+                    continue;
+                };
+                let object = decode_object::<K>(&entry.value, entry.mod_revision)?;
+                if query
+                    .filters
+                    .iter()
+                    .all(|f| has_index_value(&object, &f.field, &f.value))
                 {
                     items.push(object);
+                    bytes += entry.value.len();
+                    if bytes >= MAX_PAGE_BYTES {
+                        // Full by size: continue after this item.
+                        return Ok(ListPage {
+                            items,
+                            next_page_token: Some(encode_token(id)),
+                        });
+                    }
                 }
             }
             cursor = page.entries.last().map(|(key, _)| key.clone());

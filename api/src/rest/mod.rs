@@ -35,17 +35,21 @@ pub struct AppState {
     pub openapi: axum::body::Bytes,
 }
 
-/// Settings of the REST adapter.
+/// Settings of the API adapters.
 #[derive(Debug, Clone)]
 pub struct RestConfig {
     /// Largest request body in bytes (default 1 MiB); larger is 413.
     pub body_limit: usize,
+    /// Requests handled at once by [`crate::app`] (default 4096); beyond it
+    /// a request is refused with 503 and `Retry-After`.
+    pub max_in_flight: usize,
 }
 
 impl Default for RestConfig {
     fn default() -> Self {
         RestConfig {
             body_limit: 1 << 20,
+            max_in_flight: 4096,
         }
     }
 }

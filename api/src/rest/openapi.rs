@@ -13,8 +13,8 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 use clusterdb::{
-    Context, MAX_NAME_LEN, MAX_NAMESPACE_LEN, MAX_PAGE_SIZE, MAX_TAG_KEY_LEN, MAX_TAG_VALUE_LEN,
-    MAX_TAGS,
+    Context, MAX_FILTERS, MAX_NAME_LEN, MAX_NAMESPACE_LEN, MAX_PAGE_SIZE, MAX_TAG_KEY_LEN,
+    MAX_TAG_VALUE_LEN, MAX_TAGS,
 };
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -271,7 +271,8 @@ impl Builder<'_> {
             json!({
                 "name": "tag", "in": "query", "required": false, "style": "form", "explode": true,
                 "description": "key:value; repeat to require several tags",
-                "schema": {"type": "array", "items": {"type": "string", "pattern": format!(
+                "schema": {"type": "array", "maxItems": MAX_FILTERS - K::FILTERS.len() - usize::from(K::NAMESPACED),
+                    "items": {"type": "string", "pattern": format!(
                     "^[A-Za-z0-9][A-Za-z0-9._/:-]{{0,{}}}:[^\\u0000-\\u001F\\u007F-\\u009F]{{0,{MAX_TAG_VALUE_LEN}}}$",
                     MAX_TAG_KEY_LEN - 1
                 )}},

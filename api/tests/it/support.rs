@@ -51,7 +51,13 @@ pub async fn test_app(body_limit: usize) -> Router {
         .open_in_memory()
         .await
         .unwrap();
-    app(db, &RestConfig { body_limit })
+    app(
+        db,
+        &RestConfig {
+            body_limit,
+            ..RestConfig::default()
+        },
+    )
 }
 
 pub async fn call(

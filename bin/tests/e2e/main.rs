@@ -3,5 +3,6 @@
 #[cfg(feature = "etcd")]
 mod etcd;
 mod grpc;
+mod limits;
 mod rest;
 mod server;

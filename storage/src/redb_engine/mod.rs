@@ -16,7 +16,7 @@ use async_trait::async_trait;
 use redb::{
     Database, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition, TableHandle,
 };
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{Semaphore, mpsc, oneshot, watch};
 
 use crate::contract::{Commit, Engine, Entry, EventRecord, Page, Revision};
 use crate::error::{CommitError, Error};
@@ -46,6 +46,10 @@ pub struct RedbOptions {
     /// Commit requests that may wait for the writer before callers are
     /// slowed down. Default 8192.
     pub queue_depth: usize,
+    /// Bytes (keys, values, events) of the commits waiting for the writer
+    /// before callers are slowed down. Default 256 MiB. A commit larger
+    /// than this waits until it is alone in the queue.
+    pub queue_bytes: usize,
     /// redb page cache size in bytes. Default 256 MiB.
     pub cache_bytes: usize,
 }
@@ -56,6 +60,7 @@ impl Default for RedbOptions {
             durable: true,
             max_batch: 1024,
             queue_depth: 8192,
+            queue_bytes: 256 << 20,
             cache_bytes: 256 << 20,
         }
     }
@@ -65,6 +70,11 @@ impl Default for RedbOptions {
 pub struct RedbEngine {
     db: RwLock<Option<Arc<Database>>>,
     requests: RwLock<Option<mpsc::Sender<Request>>>,
+    /// The bytes of queued commits: a commit holds its size in permits
+    /// until the writer has answered it.
+    queued_bytes: Arc<Semaphore>,
+    /// Permits of `queued_bytes`, to cap one commit's claim.
+    queue_bytes: u32,
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
     revision: watch::Receiver<Revision>,
 }
@@ -107,10 +117,15 @@ impl RedbEngine {
         let db = Arc::new(db);
         let (revision_tx, revision_rx) = watch::channel(revision);
         let (tx, rx) = mpsc::channel(options.queue_depth.max(1));
+        let queue_bytes = u32::try_from(options.queue_bytes)
+            .unwrap_or(u32::MAX)
+            .clamp(1, Semaphore::MAX_PERMITS as u32);
         let writer = writer::spawn(Arc::clone(&db), rx, revision_tx, revision, options)?;
         Ok(RedbEngine {
             db: RwLock::new(Some(db)),
             requests: RwLock::new(Some(tx)),
+            queued_bytes: Arc::new(Semaphore::new(queue_bytes as usize)),
+            queue_bytes,
             writer: Mutex::new(Some(writer)),
             revision: revision_rx,
         })
@@ -234,8 +249,17 @@ impl Engine for RedbEngine {
     }
 
     async fn commit(&self, commit: Commit) -> Result<Revision, CommitError> {
+        let prepared = writer::Prepared::from(commit);
+        let claim = u32::try_from(prepared.size())
+            .unwrap_or(u32::MAX)
+            .clamp(1, self.queue_bytes);
+        // Held until the writer has answered: the bytes are queued till then.
+        let _queued = Arc::clone(&self.queued_bytes)
+            .acquire_many_owned(claim)
+            .await
+            .map_err(|_| Error::Closed)?;
         let (reply, answer) = oneshot::channel();
-        self.send(Request::Commit(commit.into(), reply)).await?;
+        self.send(Request::Commit(prepared, reply)).await?;
         answer.await.map_err(|_| Error::Closed)?
     }
 

@@ -25,6 +25,18 @@ pub(super) struct Prepared {
     events: Vec<Vec<u8>>,
 }
 
+impl Prepared {
+    /// Bytes of keys, values and events the commit carries.
+    pub(super) fn size(&self) -> usize {
+        let ops: usize = self
+            .ops
+            .iter()
+            .map(|(key, value)| key.len() + value.as_ref().map_or(0, Vec::len))
+            .sum();
+        ops + self.events.iter().map(Vec::len).sum::<usize>()
+    }
+}
+
 impl From<Commit> for Prepared {
     fn from(commit: Commit) -> Self {
         let ops = commit

@@ -1,4 +1,7 @@
-//! What only a file engine can get wrong: foreign files, newer formats, locks.
+//! What only a file engine can get wrong: foreign files, newer formats,
+//! locks, the writer queue's byte bound.
+
+use std::sync::Arc;
 
 use clusterdb_storage::{Error, RedbEngine, RedbOptions};
 
@@ -71,4 +74,40 @@ async fn a_second_open_of_the_same_file_is_locked_until_close() {
     );
     clusterdb_storage::Engine::close(&first).await.unwrap();
     RedbEngine::open(&path, RedbOptions::default()).unwrap();
+}
+
+/// The writer queue is bounded by bytes: callers beyond it wait their
+/// turn, and a commit larger than the whole bound still goes through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commits_beyond_the_queue_byte_bound_wait_and_all_land() {
+    use clusterdb_storage::{Commit, Engine, Op};
+    let dir = tempfile::tempdir().unwrap();
+    let options = RedbOptions {
+        durable: false,
+        queue_bytes: 16 << 10,
+        ..RedbOptions::default()
+    };
+    let engine = Arc::new(RedbEngine::open(dir.path().join("q.redb"), options).unwrap());
+    let mut tasks = Vec::new();
+    for i in 0..64u32 {
+        let engine = Arc::clone(&engine);
+        // Every fourth commit is larger than the whole queue bound.
+        let size = if i % 4 == 0 { 64 << 10 } else { 4 << 10 };
+        tasks.push(tokio::spawn(async move {
+            let commit = Commit {
+                ops: vec![Op::Put(format!("k/{i}").into_bytes(), vec![7; size])],
+                events: vec![vec![1; 64]],
+                ..Commit::default()
+            };
+            engine.commit(commit).await.unwrap()
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    for i in 0..64u32 {
+        let entry = engine.get(format!("k/{i}").as_bytes()).await.unwrap();
+        assert!(entry.is_some(), "k/{i}");
+    }
+    assert_eq!(engine.events_since(0, 1000).await.unwrap().len(), 64);
 }
