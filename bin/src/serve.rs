@@ -55,6 +55,9 @@ pub struct ServeArgs {
     drain_timeout: u64,
 }
 
+/// The longest drain after the database failed.
+const FAILED_DRAIN: Duration = Duration::from_secs(10);
+
 /// Resolves on SIGINT or SIGTERM.
 async fn shutdown_signal() {
     let interrupt = tokio::signal::ctrl_c();
@@ -187,15 +190,38 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         }
         None => None,
     };
-    listener::serve(listener, app, &limits, async move {
-        shutdown_signal().await;
+    // Fail-stop: a failed store (or a panicked background task) stops the
+    // server as a signal does, with a shorter drain, and it exits non-zero
+    // for its supervisor to restart it; recovery is the store's on open.
+    let (failed_tx, failed_rx) = tokio::sync::oneshot::channel();
+    let watched = db.clone();
+    let mut drain_limits = limits.clone();
+    drain_limits.drain_timeout = limits.drain_timeout.min(FAILED_DRAIN);
+    let failure_limits = drain_limits.clone();
+    let stopping = async move {
+        tokio::select! {
+            () = shutdown_signal() => {}
+            reason = watched.failed() => {
+                tracing::error!(
+                    %reason,
+                    drain_s = failure_limits.drain_timeout.as_secs(),
+                    "the database failed; finishing in-flight requests, then exiting for a restart"
+                );
+                let _ = failed_tx.send(reason);
+            }
+        }
         let _ = stop.send(true);
-    })
-    .await;
+    };
+    listener::serve(listener, app, &limits, stopping).await;
     if let Some(grpc_server) = grpc_server {
         grpc_server.await.context("the gRPC server task failed")?;
     }
     sweeper.abort();
+    if let Ok(reason) = failed_rx.await {
+        // No clean close: a failed store refuses it, and a panicked one
+        // may not survive it. The process exit releases the file.
+        bail!("the database failed: {reason}");
+    }
     db.close().await.context("closing the data file")?;
     tracing::info!("stopped");
     Ok(())

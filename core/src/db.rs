@@ -4,6 +4,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use clusterdb_storage::{Engine, RedbEngine, RedbOptions};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::compute::{
@@ -19,11 +20,77 @@ use crate::resources::Resources;
 use crate::store::Store;
 use crate::validation::Context;
 
+/// Marks the database failed when its engine fails.
+async fn forward_engine_failure(store: Arc<Store>) {
+    let mut failure = store.engine.failure();
+    // An engine that never fails drops its sender: nothing to forward.
+    let reason = failure
+        .wait_for(Option::is_some)
+        .await
+        .map(|reason| reason.clone().unwrap_or_default());
+    if let Ok(reason) = reason {
+        store.fail(format!("the store failed: {reason}"));
+    }
+}
+
+/// A background task: its handle, and what stops it. A supervised task
+/// runs inside its watcher's handle, so both must be aborted.
+struct Task {
+    handle: JoinHandle<()>,
+    also_abort: Option<tokio::task::AbortHandle>,
+}
+
+impl Task {
+    fn plain(handle: JoinHandle<()>) -> Self {
+        Task {
+            handle,
+            also_abort: None,
+        }
+    }
+
+    fn abort(&self) {
+        self.handle.abort();
+        if let Some(inner) = &self.also_abort {
+            inner.abort();
+        }
+    }
+}
+
+/// Runs a background task so that its panic is never silent: the database
+/// is marked failed.
+fn supervise(
+    name: &'static str,
+    task: impl Future<Output = ()> + Send + 'static,
+    store: &Arc<Store>,
+) -> Task {
+    let task = tokio::spawn(task);
+    let inner = task.abort_handle();
+    let store = Arc::clone(store);
+    let watcher = tokio::spawn(async move {
+        // Finished (the store closed) or cancelled (close): nothing to say.
+        if let Err(err) = task.await
+            && err.is_panic()
+        {
+            let panic = err.into_panic();
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            store.fail(format!("the {name} panicked: {message}"));
+        }
+    });
+    Task {
+        handle: watcher,
+        also_abort: Some(inner),
+    }
+}
+
 /// Background tasks; aborted when the last handle goes away.
-struct Tasks(Mutex<Vec<JoinHandle<()>>>);
+struct Tasks(Mutex<Vec<Task>>);
 
 impl Tasks {
-    fn take(&self) -> Vec<JoinHandle<()>> {
+    fn take(&self) -> Vec<Task> {
         std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()))
     }
 }
@@ -115,10 +182,14 @@ impl Builder {
             },
             kinds: Arc::new(self.kinds),
             invocations: Default::default(),
+            failure: watch::channel(None).0,
         });
-        let mut tasks = Vec::new();
+        let mut tasks = vec![Task::plain(tokio::spawn(forward_engine_failure(
+            Arc::clone(&store),
+        )))];
         if self.reconcile {
-            tasks.push(tokio::spawn(reconciler::run(Arc::clone(&store))));
+            let reconciler = reconciler::run(Arc::clone(&store));
+            tasks.push(supervise("fleet reconciler", reconciler, &store));
         }
         Ok(ClusterDb {
             store,
@@ -189,6 +260,29 @@ impl ClusterDb {
         )
     }
 
+    /// `Some(reason)` once the database has failed for good — its engine
+    /// failed (after which it accepts no writes), or a background task
+    /// such as the reconciler panicked. A server should stop serving and
+    /// exit so its supervisor restarts it.
+    pub fn failure(&self) -> Option<String> {
+        self.store.failure.borrow().clone()
+    }
+
+    /// Resolves with the reason once the database has failed for good (see
+    /// [`ClusterDb::failure`]); never resolves otherwise.
+    pub async fn failed(&self) -> String {
+        let mut failure = self.store.failure.subscribe();
+        let reason = failure
+            .wait_for(Option::is_some)
+            .await
+            .map(|reason| reason.clone().unwrap_or_default());
+        match reason {
+            Ok(reason) => reason,
+            // The store is gone with this handle; nothing will fail now.
+            Err(_) => std::future::pending().await,
+        }
+    }
+
     /// Records of idempotent API requests.
     pub fn idempotency(&self) -> IdempotencyRecords {
         IdempotencyRecords::new(Arc::clone(&self.store))
@@ -201,8 +295,31 @@ impl ClusterDb {
         for task in self.tasks.take() {
             task.abort();
             // A cancelled task reports a JoinError; that is the point.
-            let _ = task.await;
+            let _ = task.handle.await;
         }
         Ok(self.store.engine.close().await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_background_task_fails_the_database() {
+        let db = ClusterDb::builder()
+            .reconcile(false)
+            .open_in_memory()
+            .await
+            .unwrap();
+        assert_eq!(db.failure(), None);
+        let task = supervise("test task", async { panic!("oops") }, &db.store);
+        db.tasks.0.lock().unwrap().push(task);
+        let reason = tokio::time::timeout(std::time::Duration::from_secs(10), db.failed())
+            .await
+            .unwrap();
+        assert_eq!(reason, "the test task panicked: oops");
+        assert_eq!(db.failure(), Some(reason));
+        db.close().await.unwrap();
     }
 }

@@ -175,7 +175,8 @@ impl Error {
                 clusterdb_storage::Error::Closed
                 | clusterdb_storage::Error::Locked
                 | clusterdb_storage::Error::Unavailable(_)
-                | clusterdb_storage::Error::OutcomeUnknown(_),
+                | clusterdb_storage::Error::OutcomeUnknown(_)
+                | clusterdb_storage::Error::Failed(_),
             )
             | Error::Unavailable(_) => ErrorCode::Unavailable,
             Error::Storage(_) | Error::Internal(_) => ErrorCode::Internal,

@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use clusterdb_storage::Engine;
+use tokio::sync::watch;
 
 use crate::compute::InvocationStats;
 use crate::kinds::KindRegistry;
@@ -21,4 +22,21 @@ pub(crate) struct Store {
     pub kinds: Arc<KindRegistry>,
     /// Function invocation counters (in memory, per process).
     pub invocations: InvocationStats,
+    /// `Some(reason)` once the database has failed for good: its engine
+    /// failed, or a background task panicked.
+    pub failure: watch::Sender<Option<String>>,
+}
+
+impl Store {
+    /// Records a failure for good (the first reason wins) and logs it.
+    pub fn fail(&self, reason: String) {
+        self.failure.send_if_modified(|current| {
+            if current.is_some() {
+                return false;
+            }
+            tracing::error!(%reason, "the database has failed");
+            *current = Some(reason);
+            true
+        });
+    }
 }

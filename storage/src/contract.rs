@@ -86,6 +86,46 @@ impl Commit {
         self.ops.is_empty() && self.events.is_empty()
     }
 
+    /// Checks the size rules every engine enforces before a commit goes
+    /// anywhere, so a malformed commit fails alone and never the batch it
+    /// would have been part of.
+    pub fn check_size(&self) -> Result<(), Error> {
+        let keys = self
+            .preconditions
+            .iter()
+            .map(Precondition::key)
+            .chain(self.ops.iter().map(|op| match op {
+                Op::Put(key, _) | Op::Delete(key) => key.as_slice(),
+            }));
+        for key in keys {
+            if key.is_empty() || key.len() > MAX_KEY_LEN {
+                return Err(Error::TooLarge(format!(
+                    "a key must be 1 to {MAX_KEY_LEN} bytes, not {}",
+                    key.len()
+                )));
+            }
+        }
+        let values = self.ops.iter().filter_map(|op| match op {
+            Op::Put(_, value) => Some(value),
+            Op::Delete(_) => None,
+        });
+        for value in values.chain(&self.events) {
+            if value.len() > MAX_VALUE_LEN {
+                return Err(Error::TooLarge(format!(
+                    "a value or event is at most {MAX_VALUE_LEN} bytes, not {}",
+                    value.len()
+                )));
+            }
+        }
+        if self.events.len() > MAX_EVENTS {
+            return Err(Error::TooLarge(format!(
+                "a commit carries at most {MAX_EVENTS} events, not {}",
+                self.events.len()
+            )));
+        }
+        Ok(())
+    }
+
     /// The effect of [`Commit::ops`]: for each key, the value it is set to
     /// (`None`: deleted), the last op on a key winning.
     pub fn final_ops(&self) -> std::collections::BTreeMap<&[u8], Option<&[u8]>> {
@@ -98,6 +138,13 @@ impl Commit {
             .collect()
     }
 }
+
+/// Longest key, in bytes.
+pub const MAX_KEY_LEN: usize = 4096;
+/// Largest value or event payload, in bytes.
+pub const MAX_VALUE_LEN: usize = 64 << 20;
+/// Most events one commit carries (their index is a `u32`).
+pub const MAX_EVENTS: usize = 65_536;
 
 /// An event record in the log, identified by `(revision, index)`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -155,6 +202,13 @@ pub trait Engine: Send + Sync + 'static {
     /// A receiver that always holds the latest committed revision and wakes
     /// on every commit; the basis of event subscriptions.
     fn watch_revision(&self) -> watch::Receiver<Revision>;
+
+    /// Holds `Some(reason)` once the engine has failed for good
+    /// ([`Error::Failed`]); a supervisor waits on it to stop the process.
+    /// Engines that never fail-stop keep the default, which stays `None`.
+    fn failure(&self) -> watch::Receiver<Option<String>> {
+        watch::channel(None).1
+    }
 
     /// Finishes pending commits and releases the store (file locks,
     /// connections). Later calls fail with [`Error::Closed`].

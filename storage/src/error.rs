@@ -53,6 +53,15 @@ pub enum Error {
     /// The underlying storage failed (I/O, disk full, …).
     #[error("storage failure: {0}")]
     Backend(String),
+    /// The engine has failed for good (fail-stop): after a failed commit or
+    /// a crash of its writer it refuses every write until the process
+    /// restarts on the same store (recovery is the engine's on open).
+    #[error("the store has failed and accepts no writes until restarted: {0}")]
+    Failed(String),
+    /// A commit breaks a size rule ([`crate::MAX_KEY_LEN`], …); it was
+    /// refused before it reached the store.
+    #[error("commit refused: {0}")]
+    TooLarge(String),
 }
 
 impl From<redb::Error> for Error {
@@ -99,7 +108,8 @@ pub enum CommitError {
     /// A precondition did not hold; nothing was applied.
     #[error("precondition {} failed on key {:?}", .0.index, String::from_utf8_lossy(&.0.key))]
     PreconditionFailed(FailedPrecondition),
-    /// The engine failed; nothing was applied.
+    /// The engine failed: nothing was applied, unless the error is
+    /// [`Error::OutcomeUnknown`].
     #[error(transparent)]
     Storage(#[from] Error),
 }

@@ -21,7 +21,10 @@ mod error;
 mod etcd_engine;
 mod redb_engine;
 
-pub use contract::{Commit, Engine, Entry, EventRecord, Op, Page, Precondition, Revision};
+pub use contract::{
+    Commit, Engine, Entry, EventRecord, MAX_EVENTS, MAX_KEY_LEN, MAX_VALUE_LEN, Op, Page,
+    Precondition, Revision,
+};
 pub use error::{CommitError, Error, FailedPrecondition};
 #[cfg(feature = "etcd")]
 pub use etcd_engine::{EtcdEngine, EtcdOptions};

@@ -26,7 +26,12 @@ pub use compute::ComputeApi;
 pub use kind::{GrpcApply, GrpcKind};
 
 /// Adds a service and reports it `SERVING` on the health service.
-async fn serve<S>(routes: Routes, health: &HealthReporter, service: S) -> Routes
+async fn serve<S>(
+    routes: Routes,
+    health: &HealthReporter,
+    names: &mut Vec<&'static str>,
+    service: S,
+) -> Routes
 where
     S: Service<axum::http::Request<Body>, Error = Infallible>
         + NamedService
@@ -40,19 +45,34 @@ where
     health
         .set_service_status(S::NAME, ServingStatus::Serving)
         .await;
+    names.push(S::NAME);
     routes.add_service(service)
+}
+
+/// Reports every service (and the server, `""`) `NOT_SERVING` once the
+/// database has failed for good.
+async fn not_serving_on_failure(db: ClusterDb, health: HealthReporter, names: Vec<&'static str>) {
+    db.failed().await;
+    for name in names.into_iter().chain([""]) {
+        health
+            .set_service_status(name, ServingStatus::NotServing)
+            .await;
+    }
 }
 
 /// Every gRPC service as an axum router: ClusterDB's (one line each),
 /// health, reflection.
 pub async fn router(db: ClusterDb) -> axum::Router {
     let (health, health_service) = tonic_health::server::health_reporter();
+    let mut names = Vec::new();
     let routes = serve(
         Routes::default(),
         &health,
-        ComputeServiceServer::new(ComputeApi { db }),
+        &mut names,
+        ComputeServiceServer::new(ComputeApi { db: db.clone() }),
     )
     .await;
+    tokio::spawn(not_serving_on_failure(db, health, names));
     let reflection = || {
         tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(clusterdb_proto::FILE_DESCRIPTOR_SET)

@@ -239,9 +239,12 @@ async fn error_paths_over_http() {
         );
     assert_eq!(body["error"]["details"]["field"], "extra");
     expect(415, "UNSUPPORTED_MEDIA_TYPE")(send(http.post(url("/v1/fleets")).body("name=w")).await);
+    // The server closes a connection whose body it refused to read: send
+    // it on a client of its own, so no pooled connection is reused after.
     expect(413, "PAYLOAD_TOO_LARGE")(
         send(
-            http.post(url("/v1/fleets"))
+            reqwest::Client::new()
+                .post(url("/v1/fleets"))
                 .header("content-type", "application/json")
                 .body(vec![b' '; 2 << 20]),
         )
@@ -412,5 +415,54 @@ async fn idempotency_keys_survive_a_restart() {
     assert_eq!(again.status().as_u16(), 200);
     assert_eq!(again.headers()["idempotent-replayed"], "true");
     assert_eq!(again.json::<Value>().await.unwrap(), first);
+    assert_eq!(server.terminate().code(), Some(0));
+}
+
+/// Fail-stop: when the data file can grow no more (as on a full disk), the
+/// write that hit it is 503 UNAVAILABLE, the server exits non-zero within
+/// seconds for its supervisor, and after a restart with room every
+/// acknowledged write is there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_stops_the_server_and_loses_nothing_acknowledged() {
+    let (_dir, data) = data_file();
+    let server = Server::start_with_file_limit(&data, 8192);
+    let client = Client::new(&server.base).unwrap();
+    let big: std::collections::BTreeMap<String, String> = (0..50)
+        .map(|t| (format!("t{t}"), "x".repeat(256)))
+        .collect();
+    let mut acknowledged = Vec::new();
+    let failure = loop {
+        let input = FleetInput {
+            tags: big.clone(),
+            ..fleet(&format!("f{}", acknowledged.len()), 1)
+        };
+        match client.fleets().create(&input).await {
+            Ok(created) => acknowledged.push(created.id),
+            Err(err) => break err,
+        }
+        assert!(acknowledged.len() < 100_000, "the file limit never hit");
+    };
+    assert!(!acknowledged.is_empty());
+    match &failure {
+        ClientError::Api { status, code, .. } => {
+            assert_eq!(
+                (status.as_u16(), code.as_str()),
+                (503, "UNAVAILABLE"),
+                "{failure}"
+            )
+        }
+        // The server may already be gone when the next request comes.
+        ClientError::Transport(_) => {}
+        other => panic!("{other}"),
+    }
+    let (status, log) = server.wait_for_exit(Duration::from_secs(15));
+    assert!(!status.success(), "{status:?}");
+    assert!(log.contains("the database failed"), "{log}");
+
+    let server = Server::start(&data);
+    let client = Client::new(&server.base).unwrap();
+    for id in &acknowledged {
+        client.fleets().get(id).await.unwrap();
+    }
     assert_eq!(server.terminate().code(), Some(0));
 }

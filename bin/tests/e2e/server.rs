@@ -22,14 +22,34 @@ impl Server {
 
     /// Like [`Server::start`], with more arguments.
     pub fn start_with(data: &Path, extra: &[&str]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_clusterdb"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_clusterdb"));
+        command
             .arg("serve")
             .arg("--data")
             .arg(data)
             .args(["--listen", "127.0.0.1:0"])
             .args(extra)
+            .stderr(Stdio::null());
+        Self::spawn(command, extra)
+    }
+
+    /// Starts the server with a file size limit of `blocks` (of `ulimit -f`)
+    /// and SIGXFSZ ignored: writes past it fail as on a full disk.
+    pub fn start_with_file_limit(data: &Path, blocks: u32) -> Server {
+        let script = format!(
+            "trap '' XFSZ; ulimit -f {blocks} && exec \"$0\" serve --data \"$1\" --listen 127.0.0.1:0"
+        );
+        let mut command = Command::new("sh");
+        command
+            .args(["-c", &script, env!("CARGO_BIN_EXE_clusterdb")])
+            .arg(data)
+            .stderr(Stdio::piped());
+        Self::spawn(command, &[])
+    }
+
+    fn spawn(mut command: Command, extra: &[&str]) -> Server {
+        let mut child = command
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
             .spawn()
             .expect("the clusterdb binary starts");
         let mut stdout = BufReader::new(child.stdout.take().unwrap());
@@ -50,6 +70,28 @@ impl Server {
             base,
             grpc_base,
         }
+    }
+
+    /// Waits up to `limit` for the server to exit by itself; returns its
+    /// status and what it wrote to stderr (if captured).
+    pub fn wait_for_exit(mut self, limit: std::time::Duration) -> (ExitStatus, String) {
+        let mut child = self.child.take().unwrap();
+        let deadline = std::time::Instant::now() + limit;
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the server did not exit within {limit:?}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        };
+        let mut stderr = String::new();
+        if let Some(mut pipe) = child.stderr.take() {
+            let _ = std::io::Read::read_to_string(&mut pipe, &mut stderr);
+        }
+        (status, stderr)
     }
 
     /// Sends SIGTERM and waits for the exit.

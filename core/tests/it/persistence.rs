@@ -92,3 +92,41 @@ async fn a_foreign_file_is_a_clear_error() {
         "{err}"
     );
 }
+
+/// A disk that fails: the write is reported unavailable (its outcome
+/// unknown), and the database says it failed for good, so a server can
+/// stop for its supervisor to restart it.
+#[tokio::test]
+async fn a_failing_disk_fails_the_database_and_says_so() {
+    let (backend, switch) = clusterdb_testkit::FaultyBackend::new();
+    let engine = clusterdb::storage::RedbEngine::with_backend(backend, Default::default()).unwrap();
+    let db = clusterdb::ClusterDb::builder()
+        .reconcile(false)
+        .open_with(std::sync::Arc::new(engine))
+        .await
+        .unwrap();
+    let kept = db
+        .fleets()
+        .create(crate::support::fleet("kept", 1))
+        .await
+        .unwrap();
+    switch.fail();
+    let err = db
+        .fleets()
+        .create(crate::support::fleet("lost", 1))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), clusterdb::ErrorCode::Unavailable);
+    let reason = tokio::time::timeout(std::time::Duration::from_secs(10), db.failed())
+        .await
+        .expect("the failure is reported");
+    assert!(reason.contains("No space left on device"), "{reason}");
+    let again = db
+        .fleets()
+        .create(crate::support::fleet("later", 1))
+        .await
+        .unwrap_err();
+    assert_eq!(again.code(), clusterdb::ErrorCode::Unavailable);
+    // What was durable is still readable.
+    assert_eq!(db.fleets().get(kept.id()).await.unwrap(), kept);
+}

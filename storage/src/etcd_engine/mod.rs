@@ -310,6 +310,7 @@ impl Engine for EtcdEngine {
 
     async fn commit(&self, commit: Commit) -> Result<Revision, CommitError> {
         self.check_open()?;
+        commit.check_size()?;
         let compares: Vec<Compare> = commit
             .preconditions
             .iter()

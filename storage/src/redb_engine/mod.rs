@@ -75,6 +75,8 @@ pub struct RedbEngine {
     queued_bytes: Arc<Semaphore>,
     /// Permits of `queued_bytes`, to cap one commit's claim.
     queue_bytes: u32,
+    /// `Some(reason)` once the writer failed for good.
+    failure: watch::Receiver<Option<String>>,
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
     revision: watch::Receiver<Revision>,
 }
@@ -100,6 +102,18 @@ impl RedbEngine {
         Self::start(db, &path.display().to_string(), options)
     }
 
+    /// Opens the store on any redb storage backend — a custom medium, or a
+    /// backend that injects faults in tests.
+    pub fn with_backend(
+        backend: impl redb::StorageBackend,
+        options: RedbOptions,
+    ) -> Result<Self, Error> {
+        let db = redb::Builder::new()
+            .set_cache_size(options.cache_bytes)
+            .create_with_backend(backend)?;
+        Self::start(db, ":backend:", options)
+    }
+
     /// Opens a fresh store that lives in memory only.
     pub fn in_memory() -> Self {
         let db = redb::Builder::new()
@@ -120,8 +134,14 @@ impl RedbEngine {
         let queue_bytes = u32::try_from(options.queue_bytes)
             .unwrap_or(u32::MAX)
             .clamp(1, Semaphore::MAX_PERMITS as u32);
-        let writer = writer::spawn(Arc::clone(&db), rx, revision_tx, revision, options)?;
+        let (failure_tx, failure) = watch::channel(None);
+        let channels = writer::Channels {
+            revision: revision_tx,
+            failure: Arc::new(failure_tx),
+        };
+        let writer = writer::spawn(Arc::clone(&db), rx, channels, revision, options)?;
         Ok(RedbEngine {
+            failure,
             db: RwLock::new(Some(db)),
             requests: RwLock::new(Some(tx)),
             queued_bytes: Arc::new(Semaphore::new(queue_bytes as usize)),
@@ -144,7 +164,13 @@ impl RedbEngine {
             .unwrap_or_else(|p| p.into_inner())
             .clone()
             .ok_or(Error::Closed)?;
-        sender.send(request).await.map_err(|_| Error::Closed)
+        sender
+            .send(request)
+            .await
+            .map_err(|_| match self.failure.borrow().clone() {
+                Some(reason) => Error::Failed(reason),
+                None => Error::Closed,
+            })
     }
 }
 
@@ -249,6 +275,10 @@ impl Engine for RedbEngine {
     }
 
     async fn commit(&self, commit: Commit) -> Result<Revision, CommitError> {
+        if let Some(reason) = self.failure.borrow().clone() {
+            return Err(Error::Failed(reason).into());
+        }
+        commit.check_size()?;
         let prepared = writer::Prepared::from(commit);
         let claim = u32::try_from(prepared.size())
             .unwrap_or(u32::MAX)
@@ -260,7 +290,10 @@ impl Engine for RedbEngine {
             .map_err(|_| Error::Closed)?;
         let (reply, answer) = oneshot::channel();
         self.send(Request::Commit(prepared, reply)).await?;
-        answer.await.map_err(|_| Error::Closed)?
+        // The writer answers every request it took, unless its thread died.
+        answer
+            .await
+            .map_err(|_| Error::OutcomeUnknown("the writer stopped before answering".into()))?
     }
 
     async fn events_since(&self, after: Revision, limit: usize) -> Result<Vec<EventRecord>, Error> {
@@ -305,6 +338,10 @@ impl Engine for RedbEngine {
 
     fn watch_revision(&self) -> watch::Receiver<Revision> {
         self.revision.clone()
+    }
+
+    fn failure(&self) -> watch::Receiver<Option<String>> {
+        self.failure.clone()
     }
 
     async fn close(&self) -> Result<(), Error> {

@@ -7,6 +7,11 @@
 //! leaves no trace. The transaction is committed once — one fsync for the
 //! whole batch — and only then is every caller answered and the new revision
 //! published.
+//!
+//! Fail-stop: if the batch cannot be made durable (an I/O or commit error,
+//! or a panic of this thread), its callers are told the outcome is unknown,
+//! the failure is published, and the writer stops: redb refuses writes
+//! after an I/O error anyway, and recovery is its job on the next open.
 
 use std::sync::Arc;
 
@@ -65,23 +70,40 @@ enum Outcome {
     Compacted,
 }
 
+/// Where the writer publishes its state.
+pub(super) struct Channels {
+    /// The latest committed revision.
+    pub revision: watch::Sender<Revision>,
+    /// `Some(reason)` once the writer has failed for good.
+    pub failure: Arc<watch::Sender<Option<String>>>,
+}
+
 pub(super) fn spawn(
     db: Arc<Database>,
     requests: mpsc::Receiver<Request>,
-    published: watch::Sender<Revision>,
+    channels: Channels,
     revision: Revision,
     options: RedbOptions,
 ) -> Result<std::thread::JoinHandle<()>, Error> {
     std::thread::Builder::new()
         .name("clusterdb-redb-writer".into())
-        .spawn(move || run(&db, requests, &published, revision, &options))
+        .spawn(move || run(&db, requests, &channels, revision, &options))
         .map_err(|err| Error::Backend(format!("cannot start the writer thread: {err}")))
+}
+
+/// The message of a panic payload.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".into())
 }
 
 fn run(
     db: &Database,
     mut requests: mpsc::Receiver<Request>,
-    published: &watch::Sender<Revision>,
+    channels: &Channels,
     mut revision: Revision,
     options: &RedbOptions,
 ) {
@@ -95,10 +117,19 @@ fn run(
                 Err(_) => break,
             }
         }
-        match apply(db, &batch, revision, options.durable) {
+        let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            apply(db, &batch, revision, options.durable)
+        }))
+        .unwrap_or_else(|panic| {
+            Err(Error::Backend(format!(
+                "the writer thread panicked: {}",
+                panic_message(&*panic)
+            )))
+        });
+        match applied {
             Ok((outcomes, last)) => {
                 revision = last;
-                published.send_if_modified(|current| {
+                channels.revision.send_if_modified(|current| {
                     let changed = *current != last;
                     *current = last;
                     changed
@@ -108,13 +139,30 @@ fn run(
                 }
             }
             Err(err) => {
-                tracing::error!(error = %err, "group commit failed; no request in the batch was applied");
+                let reason = err.to_string();
+                tracing::error!(
+                    error = %reason,
+                    commits = batch.len(),
+                    "group commit failed; the store stops taking writes (fail-stop)"
+                );
+                channels.failure.send_replace(Some(reason.clone()));
+                let unknown = Error::OutcomeUnknown(reason);
                 for request in batch.drain(..) {
                     match request {
-                        Request::Commit(_, reply) => drop(reply.send(Err(err.clone().into()))),
-                        Request::CompactEvents(_, reply) => drop(reply.send(Err(err.clone()))),
+                        Request::Commit(_, reply) => drop(reply.send(Err(unknown.clone().into()))),
+                        Request::CompactEvents(_, reply) => drop(reply.send(Err(unknown.clone()))),
                     }
                 }
+                // Whatever is still queued never reached the store.
+                requests.close();
+                while let Ok(request) = requests.try_recv() {
+                    let failed = Error::Failed(err.to_string());
+                    match request {
+                        Request::Commit(_, reply) => drop(reply.send(Err(failed.into()))),
+                        Request::CompactEvents(_, reply) => drop(reply.send(Err(failed))),
+                    }
+                }
+                return;
             }
         }
     }
@@ -179,9 +227,8 @@ fn apply(
                         continue;
                     }
                     revision = next;
-                    for (index, payload) in commit.events.iter().enumerate() {
-                        let index = u32::try_from(index)
-                            .map_err(|_| Error::Backend("too many events in one commit".into()))?;
+                    // `check_size` bounded the count to u32 in the caller.
+                    for (index, payload) in (0u32..).zip(&commit.events) {
                         events.insert((revision, index), payload.as_slice())?;
                     }
                     changed = true;

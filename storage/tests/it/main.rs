@@ -4,6 +4,7 @@
 mod conformance;
 #[cfg(feature = "etcd")]
 mod etcd;
+mod faults;
 mod model;
 mod redb_file;
 
