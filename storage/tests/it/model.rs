@@ -1,5 +1,10 @@
 //! Model-based property test: an engine against a `BTreeMap` reference
-//! under random sequences of conditional commits, with reopen in between.
+//! under random sequences of conditional commits, with reopen in between,
+//! and groups of commits sent at once — which the redb engine folds into
+//! one batch, checking each one's preconditions against the state its
+//! batch-mates left. A group's answers must be explained by one serial
+//! order: the committed ones in revision order, each refused one failing
+//! its named precondition in some state of that order.
 
 use std::collections::BTreeMap;
 
@@ -22,11 +27,14 @@ enum Condition {
 #[derive(Debug, Clone)]
 enum Step {
     Commit(Vec<Condition>, Commit),
+    /// Commits sent concurrently (each carries an event, so each that
+    /// applies makes its own revision).
+    Concurrent(Vec<(Vec<Condition>, Commit)>),
     Reopen,
 }
 
 /// The reference model: key -> (mod_revision, value), plus the event log.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Model {
     kv: BTreeMap<Vec<u8>, (Revision, Vec<u8>)>,
     events: Vec<(Revision, u32, Vec<u8>)>,
@@ -89,7 +97,7 @@ fn key() -> impl Strategy<Value = Vec<u8>> {
     (0u8..6).prop_map(|k| format!("k/{k}").into_bytes())
 }
 
-fn step() -> impl Strategy<Value = Step> {
+fn commit(min_events: usize) -> impl Strategy<Value = (Vec<Condition>, Commit)> {
     let precondition = prop_oneof![
         1 => key().prop_map(Condition::Absent),
         3 => key().prop_map(Condition::Current),
@@ -99,10 +107,10 @@ fn step() -> impl Strategy<Value = Step> {
         (key(), proptest::collection::vec(any::<u8>(), 0..8)).prop_map(|(k, v)| Op::Put(k, v)),
         key().prop_map(Op::Delete),
     ];
-    let commit = (
+    (
         proptest::collection::vec(precondition, 0..3),
         proptest::collection::vec(op, 0..4),
-        proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..4), 0..3),
+        proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..4), min_events..3),
     )
         .prop_map(|(conditions, ops, events)| {
             let commit = Commit {
@@ -110,9 +118,67 @@ fn step() -> impl Strategy<Value = Step> {
                 ops,
                 events,
             };
-            Step::Commit(conditions, commit)
+            (conditions, commit)
+        })
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        6 => commit(0).prop_map(|(c, commit)| Step::Commit(c, commit)),
+        3 => proptest::collection::vec(commit(1), 2..8).prop_map(Step::Concurrent),
+        1 => Just(Step::Reopen),
+    ]
+}
+
+/// Sends a group at once and checks the answers against one serial order.
+async fn check_group(
+    engine: std::sync::Arc<dyn clusterdb_storage::Engine>,
+    model: &mut Model,
+    group: Vec<(Vec<Condition>, Commit)>,
+) {
+    let commits: Vec<Commit> = group
+        .into_iter()
+        .map(|(conditions, mut commit)| {
+            commit.preconditions = conditions.iter().map(|c| model.resolve(c)).collect();
+            commit
+        })
+        .collect();
+    let tasks: Vec<_> = commits
+        .iter()
+        .cloned()
+        .map(|commit| {
+            let engine = std::sync::Arc::clone(&engine);
+            tokio::spawn(async move { engine.commit(commit).await })
+        })
+        .collect();
+    let mut applied = Vec::new();
+    let mut refused = Vec::new();
+    for (commit, task) in commits.into_iter().zip(tasks) {
+        match task.await.unwrap() {
+            Ok(revision) => applied.push((revision, commit)),
+            Err(CommitError::PreconditionFailed(failed)) => refused.push((commit, failed)),
+            Err(other) => panic!("{other}"),
+        }
+    }
+    applied.sort_by_key(|(revision, _)| *revision);
+    let mut states = vec![model.kv.clone()];
+    for (revision, commit) in &applied {
+        assert_eq!(
+            model.check(commit),
+            Ok(()),
+            "applied out of any serial order"
+        );
+        model.apply(commit, *revision);
+        states.push(model.kv.clone());
+    }
+    for (commit, failed) in refused {
+        let precondition = &commit.preconditions[failed.index];
+        let explained = states.iter().any(|state| {
+            let actual = state.get(precondition.key()).map(|(r, _)| *r);
+            actual == failed.actual && !precondition.holds(actual)
         });
-    prop_oneof![9 => commit, 1 => Just(Step::Reopen)]
+        assert!(explained, "refused in no state of the order: {failed:?}");
+    }
 }
 
 /// Runs `steps` against the harness and the model, comparing after each.
@@ -126,6 +192,7 @@ async fn check_against_model(mut h: impl Harness, steps: Vec<Step>) {
                 // Whatever the engine, the state must be unchanged: checked below.
                 h.reopen().await;
             }
+            Step::Concurrent(group) => check_group(engine, &mut model, group).await,
             Step::Commit(conditions, mut commit) => {
                 commit.preconditions = conditions.iter().map(|c| model.resolve(c)).collect();
                 let expected = model.check(&commit);
@@ -173,6 +240,12 @@ proptest! {
     #[test]
     fn redb_file_matches_model(steps in proptest::collection::vec(step(), 1..40)) {
         run(check_against_model(crate::RedbFile::fast(), steps));
+    }
+
+    /// Durable, so batches take as long as an fsync and fill up.
+    #[test]
+    fn durable_redb_file_matches_model(steps in proptest::collection::vec(step(), 1..40)) {
+        run(check_against_model(crate::RedbFile::durable(), steps));
     }
 
     #[test]
