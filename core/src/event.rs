@@ -165,7 +165,7 @@ impl Events {
             engine: Arc::clone(&self.engine),
             kinds: Arc::clone(&self.kinds),
             revision: self.engine.watch_revision(),
-            cursor: since,
+            read_through: since,
             buffer: VecDeque::new(),
         }
     }
@@ -185,8 +185,9 @@ pub struct Subscription {
     engine: Arc<dyn Engine>,
     kinds: Arc<KindRegistry>,
     revision: watch::Receiver<Revision>,
-    /// Every event up to and including this revision was read from the store.
-    cursor: Revision,
+    /// Every event up to and including this revision was read from the
+    /// store (and is delivered, skipped, or waiting in `buffer`).
+    read_through: Revision,
     buffer: VecDeque<Event>,
 }
 
@@ -202,12 +203,12 @@ impl Subscription {
             self.revision.borrow_and_update();
             let records = self
                 .engine
-                .events_since(self.cursor, SUBSCRIPTION_BATCH)
+                .events_since(self.read_through, SUBSCRIPTION_BATCH)
                 .await?;
             if let Some(last) = records.last() {
                 // Whole commits only (the engine never splits one), so the
-                // cursor can move to the last revision read.
-                self.cursor = last.revision;
+                // read position can move to the last revision read.
+                self.read_through = last.revision;
                 self.buffer.extend(
                     records
                         .iter()
@@ -222,8 +223,16 @@ impl Subscription {
         }
     }
 
-    /// The revision up to which events have been read from the store.
+    /// Where to resume so that nothing undelivered is missed: every commit
+    /// up to and including this revision has been delivered by
+    /// [`Subscription::next`] (or skipped as unreadable). Events read from
+    /// the store but not yet returned are after it; a commit whose events
+    /// were only partly returned is after it too, so a resumed
+    /// subscription sees it again, whole.
     pub fn cursor(&self) -> Revision {
-        self.cursor
+        match self.buffer.front() {
+            Some(next) => next.revision.saturating_sub(1),
+            None => self.read_through,
+        }
     }
 }

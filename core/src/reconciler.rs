@@ -11,7 +11,7 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use clusterdb_storage::Revision;
 
@@ -40,6 +40,10 @@ const BATCH: usize = 256;
 const CHUNK: usize = 20;
 /// Commits one fleet may take per pass before yielding.
 const MAX_ROUNDS: usize = 64;
+/// Events processed before the cursor is saved.
+const CHECKPOINT_EVENTS: usize = 1024;
+/// Longest time processed events go without the cursor being saved.
+const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Runs until aborted; on an error it logs, waits and resumes from the
 /// stored cursor.
@@ -61,24 +65,46 @@ async fn follow(store: &Arc<Store>) -> Result<()> {
     let engine = &store.engine;
     let mut watch = engine.watch_revision();
     let (mut cursor, mut cursor_version) = load_cursor(store).await?;
+    // Progress past the stored cursor, saved every CHECKPOINT_EVENTS
+    // events or CHECKPOINT_INTERVAL, not once per batch: a restart replays
+    // at most that much, which is harmless (every step is level-based).
+    let mut processed = cursor;
+    let mut unsaved = 0;
+    let mut unsaved_since: Option<Instant> = None;
     loop {
         watch.borrow_and_update();
-        let records = match engine.events_since(cursor, BATCH).await {
+        let records = match engine.events_since(processed, BATCH).await {
             Ok(records) => records,
             Err(clusterdb_storage::Error::Compacted { .. }) => {
                 // Missed events: look at every fleet instead.
                 let now = engine.current_revision().await?;
                 reconcile_all(store).await?;
                 (cursor, cursor_version) = save_cursor(store, now, cursor_version).await?;
+                (processed, unsaved, unsaved_since) = (cursor, 0, None);
                 continue;
             }
             Err(err) => return Err(err.into()),
         };
         let Some(last) = records.last().map(|r| r.revision) else {
-            if watch.changed().await.is_err() {
-                return Ok(()); // the store closed
+            let Some(since) = unsaved_since else {
+                if watch.changed().await.is_err() {
+                    return Ok(()); // the store closed
+                }
+                continue;
+            };
+            // Idle with unsaved progress: save it when the interval is up,
+            // unless new events come first.
+            let due = (since + CHECKPOINT_INTERVAL).saturating_duration_since(Instant::now());
+            match tokio::time::timeout(due, watch.changed()).await {
+                Ok(Ok(())) => continue,
+                Ok(Err(_)) => return Ok(()),
+                Err(_elapsed) => {
+                    (cursor, cursor_version) =
+                        save_cursor(store, processed, cursor_version).await?;
+                    (processed, unsaved, unsaved_since) = (cursor.max(processed), 0, None);
+                    continue;
+                }
             }
-            continue;
         };
         let mut dirty = BTreeSet::new();
         for event in records.iter().filter_map(|r| known_event(r, &store.kinds)) {
@@ -96,7 +122,13 @@ async fn follow(store: &Arc<Store>) -> Result<()> {
         for fleet_id in dirty {
             reconcile(store, &fleet_id).await?;
         }
-        (cursor, cursor_version) = save_cursor(store, last, cursor_version).await?;
+        processed = last;
+        unsaved += records.len();
+        let since = *unsaved_since.get_or_insert_with(Instant::now);
+        if unsaved >= CHECKPOINT_EVENTS || since.elapsed() >= CHECKPOINT_INTERVAL {
+            (cursor, cursor_version) = save_cursor(store, processed, cursor_version).await?;
+            (processed, unsaved, unsaved_since) = (cursor.max(processed), 0, None);
+        }
     }
 }
 

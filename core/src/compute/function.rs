@@ -114,6 +114,15 @@ pub struct FunctionStats {
     pub total_duration: Duration,
 }
 
+/// Aborts a task when dropped.
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// The invocation counters of every function, in this process.
 #[derive(Debug, Default)]
 pub(crate) struct InvocationStats {
@@ -243,8 +252,10 @@ impl Resources<FunctionKind> {
         let limit = Duration::from_millis(function.spec.timeout_ms.into());
         let started = Instant::now();
         // A task of its own: a panicking handler cannot take the caller
-        // down, and a timed-out one is cancelled.
+        // down; a timed-out one is cancelled, and so is one whose caller
+        // went away (this future dropped), so no invocation runs unbounded.
         let mut task = tokio::spawn(async move { runtime.invoke(request).await });
+        let _cancel_if_dropped = AbortOnDrop(task.abort_handle());
         let outcome = tokio::time::timeout(limit, &mut task).await;
         let duration = started.elapsed();
         let result = match outcome {

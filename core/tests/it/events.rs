@@ -188,6 +188,42 @@ async fn subscriptions_resume_after_a_revision() {
 }
 
 #[tokio::test]
+async fn a_subscription_cursor_resumes_exactly_after_what_was_delivered() {
+    let db = quiet_db().await;
+    let vm = db
+        .instances()
+        .create(Draft::new(
+            "vm",
+            InstanceSpec {
+                instance_type: "t3.micro".into(),
+            },
+        ))
+        .await
+        .unwrap();
+    // A commit of two events: terminated + deleted.
+    db.instances().delete(vm.id(), None).await.unwrap();
+    db.fleets().create(fleet("after", 1)).await.unwrap();
+    let all = db.events().list(0, 100).await.unwrap();
+    assert_eq!(all.len(), 4);
+    let resumed = |cursor| {
+        let db = db.clone();
+        async move { db.events().subscribe(cursor).next().await.unwrap() }
+    };
+
+    let mut subscription = db.events().subscribe(0);
+    assert_eq!(subscription.next().await.unwrap(), all[0]);
+    // The rest was read from the store but not delivered: not past it.
+    assert_eq!(resumed(subscription.cursor()).await, all[1]);
+    // Half a commit delivered: resuming sees that commit again, whole.
+    assert_eq!(subscription.next().await.unwrap(), all[1]);
+    assert_eq!(resumed(subscription.cursor()).await, all[1]);
+    assert_eq!(subscription.next().await.unwrap(), all[2]);
+    assert_eq!(resumed(subscription.cursor()).await, all[3]);
+    assert_eq!(subscription.next().await.unwrap(), all[3]);
+    assert_eq!(subscription.cursor(), all[3].revision);
+}
+
+#[tokio::test]
 async fn listing_is_bounded_and_compaction_is_reported() {
     let db = quiet_db().await;
     for i in 0..10 {

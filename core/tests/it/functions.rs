@@ -148,3 +148,48 @@ async fn unknown_runtimes_are_refused() {
         Some(("runtime", "must be one of the registered runtimes: native"))
     );
 }
+
+/// An invocation whose caller went away is cancelled, not left running.
+#[tokio::test]
+async fn an_abandoned_invocation_is_cancelled() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    struct SetOnDrop(Arc<AtomicBool>);
+    impl Drop for SetOnDrop {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+    let dropped = Arc::new(AtomicBool::new(false));
+    let finished = Arc::new(AtomicBool::new(false));
+    let native = Arc::new(NativeRuntime::new());
+    let (d, f) = (Arc::clone(&dropped), Arc::clone(&finished));
+    native.register("slow", move |_| {
+        let (d, f) = (Arc::clone(&d), Arc::clone(&f));
+        async move {
+            let _guard = SetOnDrop(d);
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            f.store(true, Ordering::SeqCst);
+            Ok(Vec::new())
+        }
+    });
+    let db = db_with(ClusterDb::builder().runtime(native).reconcile(false)).await;
+    let function = db
+        .functions()
+        .create(Draft::new("slow", FunctionSpec::new("native", "slow")))
+        .await
+        .unwrap();
+    // The caller gives up after 50 ms (as a disconnected client does).
+    let functions = db.functions();
+    let call = functions.invoke(function.id(), Vec::new());
+    assert!(
+        tokio::time::timeout(Duration::from_millis(50), call)
+            .await
+            .is_err()
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        dropped.load(Ordering::SeqCst),
+        "the handler was not cancelled"
+    );
+    assert!(!finished.load(Ordering::SeqCst), "the handler ran on");
+}

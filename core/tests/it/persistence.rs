@@ -130,3 +130,30 @@ async fn a_failing_disk_fails_the_database_and_says_so() {
     // What was durable is still readable.
     assert_eq!(db.fleets().get(kept.id()).await.unwrap(), kept);
 }
+
+/// The reconciler saves its cursor every so many events or so often, not
+/// with one extra commit per write it sees.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reconciler_checkpoints_instead_of_committing_per_write() {
+    let db = crate::support::db().await;
+    let before = db.events().current_revision().await.unwrap();
+    const WRITES: u64 = 150;
+    for i in 0..WRITES {
+        // Functions need no reconciling: each write is one commit, and
+        // each reaches the reconciler on its own.
+        let spec = clusterdb::FunctionSpec::new("native", "h");
+        db.functions()
+            .create(clusterdb::Draft::new(format!("f{i}"), spec))
+            .await
+            .unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    // Long enough for the last checkpoint after going idle.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let after = db.events().current_revision().await.unwrap();
+    let cursor_commits = after - before - WRITES;
+    assert!(
+        (1..=5).contains(&cursor_commits),
+        "{cursor_commits} cursor commits for {WRITES} writes"
+    );
+}
