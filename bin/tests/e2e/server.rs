@@ -94,6 +94,13 @@ impl Server {
         (status, stderr)
     }
 
+    /// SIGKILLs the server (no chance to finish anything) and reaps it.
+    pub fn kill(mut self) {
+        let mut child = self.child.take().unwrap();
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+
     /// Sends SIGTERM and waits for the exit.
     pub fn terminate(mut self) -> ExitStatus {
         let mut child = self.child.take().unwrap();
