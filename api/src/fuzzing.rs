@@ -32,7 +32,7 @@ pub fn headers(data: &[u8]) {
         headers.insert(header::ACCEPT, value.clone());
         headers.insert("idempotency-key", value);
         let _ = crate::rest::version::accept_version(&headers);
-        let _ = crate::rest::idempotency::key_of(&headers);
+        let _ = crate::idempotency::key_of(&headers);
     }
 }
 

@@ -7,6 +7,7 @@ pub mod client;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod grpc;
+pub mod idempotency;
 pub mod overload;
 pub mod request_id;
 pub mod rest;
@@ -45,12 +46,28 @@ pub fn rest_app_of<S: rest::kind::KindSet>(db: ClusterDb, config: &RestConfig) -
         .layer(axum::middleware::from_fn(request_id::request_id))
 }
 
-/// gRPC alone (for a gRPC-only port), with request ids and the in-flight
-/// cap.
-pub async fn grpc_app(db: ClusterDb, in_flight: overload::InFlight) -> Router {
+/// The gRPC services with idempotency keys and request ids.
+async fn grpc_with_layers(db: ClusterDb, config: &RestConfig) -> Router {
+    let idem = idempotency::Idempotency {
+        db: db.clone(),
+        body_limit: config.body_limit,
+        lease: config.idempotency_lease,
+    };
     grpc::router(db)
         .await
+        .layer(axum::middleware::from_fn_with_state(
+            idem,
+            idempotency::idempotency,
+        ))
         .layer(axum::middleware::from_fn(request_id::request_id))
+}
+
+/// gRPC alone (for a gRPC-only port), with idempotency keys, request ids
+/// and the in-flight cap.
+pub async fn grpc_app(db: ClusterDb, config: &RestConfig) -> Router {
+    let in_flight = overload::InFlight::new(config.max_in_flight);
+    grpc_with_layers(db, config)
+        .await
         .layer(axum::middleware::from_fn_with_state(
             in_flight,
             overload::limit_in_flight,
@@ -62,9 +79,7 @@ pub async fn grpc_app(db: ClusterDb, in_flight: overload::InFlight) -> Router {
 /// once.
 pub async fn app(db: ClusterDb, config: &RestConfig) -> Router {
     let in_flight = overload::InFlight::new(config.max_in_flight);
-    let grpc = grpc::router(db.clone())
-        .await
-        .layer(axum::middleware::from_fn(request_id::request_id));
+    let grpc = grpc_with_layers(db.clone(), config).await;
     let rest = rest_app(db, config);
     let dispatch = tower::service_fn(move |request: Request| {
         let target = if is_grpc(&request) {

@@ -135,7 +135,7 @@ async fn sweep_idempotency_keys(db: ClusterDb) {
     let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
         every_hour.tick().await;
-        match clusterdb_api::rest::idempotency::sweep_expired(&db).await {
+        match clusterdb_api::idempotency::sweep_expired(&db).await {
             Ok(0) => {}
             Ok(removed) => tracing::info!(removed, "expired idempotency keys removed"),
             Err(err) => tracing::warn!(error = %err, "sweeping idempotency keys failed"),
@@ -161,6 +161,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let config = RestConfig {
         body_limit: args.body_limit,
         max_in_flight: args.max_in_flight,
+        ..RestConfig::default()
     };
     let limits = Limits {
         max_connections: args.max_connections,
@@ -177,8 +178,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         Some(grpc_listener) => {
             let grpc_address = grpc_listener.local_addr().context("no local address")?;
             println!("grpc listening on http://{grpc_address}");
-            let in_flight = clusterdb_api::overload::InFlight::new(args.max_in_flight);
-            let router = clusterdb_api::grpc_app(db.clone(), in_flight).await;
+            let router = clusterdb_api::grpc_app(db.clone(), &config).await;
             let mut stopped = stopped.clone();
             let limits = limits.clone();
             Some(tokio::spawn(async move {

@@ -32,6 +32,19 @@ pub fn code_of(code: ErrorCode) -> Code {
 
 /// The status for a core error.
 pub fn status(err: Error) -> Status {
+    let outcome = crate::rest::WriteOutcome::of(&err);
+    let mut status = status_of(err);
+    if let Some(outcome) = outcome {
+        // Read (and removed) by the idempotency layer.
+        status.metadata_mut().insert(
+            crate::rest::OUTCOME_HEADER,
+            tonic::metadata::MetadataValue::from_static(outcome.as_str()),
+        );
+    }
+    status
+}
+
+fn status_of(err: Error) -> Status {
     let code = err.code();
     let mut details = ErrorDetails::new();
     let mut metadata = HashMap::new();

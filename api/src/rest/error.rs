@@ -7,6 +7,43 @@ use axum::response::{IntoResponse, Response};
 use clusterdb::{Error, ErrorCode};
 use serde_json::{Map, Value, json};
 
+/// The response header through which a failed handler tells the
+/// idempotency layer whether its write may have happened; that layer
+/// removes it before the response leaves.
+pub const OUTCOME_HEADER: &str = "x-clusterdb-outcome";
+
+/// Whether a failed request's write may have been applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteOutcome {
+    /// Certainly not applied: a retry may run again.
+    NotApplied,
+    /// Perhaps applied (the store did not say): a retry must not run
+    /// again blindly.
+    Unknown,
+}
+
+impl WriteOutcome {
+    /// What a core error says about its write.
+    pub fn of(err: &Error) -> Option<Self> {
+        use clusterdb::storage::Error as S;
+        match err {
+            Error::Storage(S::OutcomeUnknown(_)) => Some(WriteOutcome::Unknown),
+            Error::Storage(S::Unavailable(_) | S::Closed | S::Failed(_) | S::Locked)
+            | Error::Unavailable(_) => Some(WriteOutcome::NotApplied),
+            _ if err.code() == ErrorCode::Internal => Some(WriteOutcome::Unknown),
+            _ => None,
+        }
+    }
+
+    /// The value of [`OUTCOME_HEADER`].
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WriteOutcome::NotApplied => "not-applied",
+            WriteOutcome::Unknown => "unknown",
+        }
+    }
+}
+
 /// An error as the REST API reports it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
@@ -18,6 +55,8 @@ pub struct ApiError {
     pub message: String,
     /// `error.details` (omitted when empty).
     pub details: Map<String, Value>,
+    /// For a server-side failure: whether its write may have happened.
+    pub outcome: Option<WriteOutcome>,
 }
 
 /// The HTTP status of each core error code.
@@ -46,6 +85,7 @@ impl ApiError {
             code,
             message: message.into(),
             details: Map::new(),
+            outcome: None,
         }
     }
 
@@ -93,15 +133,18 @@ impl From<Error> for ApiError {
     fn from(err: Error) -> Self {
         let code = err.code();
         let status = status_of(code);
+        let outcome = WriteOutcome::of(&err);
         if let Some(message) = server_failure_message(&err) {
             tracing::error!(error = %err, "{message}");
             let mut api = ApiError::new(status, code.as_str(), message);
             if let Some(id) = crate::request_id::current() {
                 api = api.detail("request_id", id);
             }
+            api.outcome = outcome;
             return api;
         }
         let mut api = ApiError::new(status, code.as_str(), err.message());
+        api.outcome = outcome;
         match &err {
             Error::Invalid { field, reason, .. } => {
                 api = api
@@ -139,6 +182,11 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );
+        if let Some(outcome) = self.outcome {
+            response
+                .headers_mut()
+                .insert(OUTCOME_HEADER, HeaderValue::from_static(outcome.as_str()));
+        }
         response
     }
 }

@@ -4,7 +4,6 @@
 mod error;
 pub(crate) mod extract;
 pub(crate) mod handlers;
-pub mod idempotency;
 pub mod kind;
 pub mod openapi;
 pub(crate) mod version;
@@ -18,8 +17,8 @@ use axum::routing::{MethodRouter, get};
 
 use clusterdb::ClusterDb;
 
-pub use error::ApiError;
 pub(crate) use error::server_failure_message;
+pub use error::{ApiError, OUTCOME_HEADER, WriteOutcome};
 pub use handlers::APPLY_OUTCOME;
 use kind::{KindSet, KindVisitor, RestKind, ServedKinds};
 pub use version::VERSIONS;
@@ -43,6 +42,10 @@ pub struct RestConfig {
     /// Requests handled at once by [`crate::app`] (default 4096); beyond it
     /// a request is refused with 503 and `Retry-After`.
     pub max_in_flight: usize,
+    /// The lease of an idempotency reservation (default 60 s); renewed while
+    /// the request runs, it bounds how long a dead server's reservation
+    /// blocks its key.
+    pub idempotency_lease: std::time::Duration,
 }
 
 impl Default for RestConfig {
@@ -50,6 +53,7 @@ impl Default for RestConfig {
         RestConfig {
             body_limit: 1 << 20,
             max_in_flight: 4096,
+            idempotency_lease: crate::idempotency::DEFAULT_LEASE,
         }
     }
 }
@@ -226,6 +230,11 @@ pub fn router(db: ClusterDb, config: &RestConfig) -> Router {
 /// [`router`] for another set of kinds (an application's own, or a test's).
 pub fn router_of<S: KindSet>(db: ClusterDb, config: &RestConfig) -> Router {
     let document = openapi::document_of::<S>(db.context());
+    let idempotency = crate::idempotency::Idempotency {
+        db: db.clone(),
+        body_limit: config.body_limit,
+        lease: config.idempotency_lease,
+    };
     let state = AppState {
         openapi: serde_json::to_vec(&document).unwrap_or_default().into(),
         db,
@@ -235,8 +244,8 @@ pub fn router_of<S: KindSet>(db: ClusterDb, config: &RestConfig) -> Router {
         .router
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            idempotency::idempotency,
+            idempotency,
+            crate::idempotency::idempotency,
         ))
         .layer(axum::middleware::map_response(normalize_errors))
         .layer(DefaultBodyLimit::max(config.body_limit))

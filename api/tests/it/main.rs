@@ -1,6 +1,7 @@
 //! Router tests: the REST app driven with `oneshot`, no socket.
 
 mod fuzz_bodies;
+mod idempotency;
 mod namespaced;
 mod openapi;
 mod rest;

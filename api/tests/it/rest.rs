@@ -520,16 +520,21 @@ async fn idempotency_keys_replay_and_refuse_reuse() {
         .await
         .error(StatusCode::UNPROCESSABLE_ENTITY, "IDEMPOTENCY_KEY_REUSED");
 
-    // Client errors are remembered too: the retry gets the same answer.
+    // A refused request applied nothing, so its key is not kept: the
+    // retry is judged again, and the corrected request may use the key.
     let bad = r#"{"name":"zero","capacity":0,"instance_type":"t3.medium"}"#;
     let key2 = [("idempotency-key", "create-zero")];
     let first = call(&app, Method::POST, "/v1/fleets", &key2, Some(bad)).await;
     first.error(StatusCode::BAD_REQUEST, "INVALID_REQUEST");
     let again = call(&app, Method::POST, "/v1/fleets", &key2, Some(bad)).await;
-    assert_eq!(
-        (again.status, again.header("idempotent-replayed")),
-        (StatusCode::BAD_REQUEST, "true")
-    );
+    again.error(StatusCode::BAD_REQUEST, "INVALID_REQUEST");
+    assert_eq!(again.header("idempotent-replayed"), "");
+    let fixed = bad.replace(r#""capacity":0"#, r#""capacity":1"#);
+    let created = call(&app, Method::POST, "/v1/fleets", &key2, Some(&fixed)).await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.raw);
+    // An unknown route keeps no record either.
+    let nowhere = call(&app, Method::POST, "/v1/nowhere", &key2, Some(&fixed)).await;
+    nowhere.error(StatusCode::NOT_FOUND, "NOT_FOUND");
 
     // Without a key a duplicate is just a duplicate.
     call(&app, Method::POST, "/v1/fleets", &[], Some(FLEET))

@@ -417,3 +417,47 @@ async fn health_and_reflection_on_a_separate_grpc_port() {
     }
     assert_eq!(server.terminate().code(), Some(0));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idempotency_keys_work_on_grpc_with_the_same_store() {
+    let (_dir, data) = data_file();
+    let server = Server::start(&data);
+    let mut c = clusterdb_api::client::connect_grpc(&server.base)
+        .await
+        .unwrap();
+    let keyed = |name: &str, key: &str| {
+        let mut request = tonic::Request::new(pb::CreateFleetRequest {
+            name: name.into(),
+            description: String::new(),
+            capacity: 1,
+            instance_type: "t3.medium".into(),
+            tags: HashMap::new(),
+        });
+        request
+            .metadata_mut()
+            .insert("idempotency-key", key.parse().unwrap());
+        request
+    };
+    let first = c.create_fleet(keyed("web", "g-1")).await.unwrap();
+    let again = c.create_fleet(keyed("web", "g-1")).await.unwrap();
+    assert_eq!(again.metadata().get("idempotent-replayed").unwrap(), "true");
+    assert_eq!(again.get_ref().id, first.get_ref().id);
+    let fleets = c
+        .list_fleets(pb::ListFleetsRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .fleets;
+    assert_eq!(fleets.len(), 1, "created once");
+    // Another request with the key is refused.
+    let reused = c.create_fleet(keyed("api", "g-1")).await.unwrap_err();
+    assert_eq!(
+        (reused.code(), reason(&reused).as_str()),
+        (Code::FailedPrecondition, "IDEMPOTENCY_KEY_REUSED")
+    );
+    // A refused call keeps no record; the key then serves a good one.
+    let refused = c.create_fleet(keyed("web", "g-2")).await.unwrap_err();
+    assert_eq!(refused.code(), Code::AlreadyExists);
+    c.create_fleet(keyed("web-2", "g-2")).await.unwrap();
+    assert_eq!(server.terminate().code(), Some(0));
+}

@@ -27,7 +27,7 @@ pub const MAX_ENV_VALUE_LEN: usize = 4096;
 pub const MEMORY_MB: std::ops::RangeInclusive<u32> = 64..=10240;
 /// Allowed `timeout_ms`.
 pub const TIMEOUT_MS: std::ops::RangeInclusive<u32> = 1..=900_000;
-/// Largest invocation payload, in bytes.
+/// Largest invocation payload, and largest output, in bytes.
 pub const MAX_PAYLOAD: usize = 6 << 20;
 
 /// The function kind.
@@ -281,6 +281,13 @@ impl Resources<FunctionKind> {
             Ok(Ok(Err(RuntimeError::Failed(message)))) => Err(Error::FunctionFailed {
                 function: id.to_string(),
                 message,
+            }),
+            Ok(Ok(Ok(output))) if output.len() > MAX_PAYLOAD => Err(Error::FunctionFailed {
+                function: id.to_string(),
+                message: format!(
+                    "its output of {} bytes is larger than the limit of {MAX_PAYLOAD}",
+                    output.len()
+                ),
             }),
             Ok(Ok(Ok(output))) => Ok(Invocation {
                 output,
