@@ -50,6 +50,28 @@ pub struct ServeArgs {
     /// pinged every 20 s and closed when a ping goes unanswered for 20 s.
     #[arg(long, default_value_t = 30, env = "CLUSTERDB_HEADER_TIMEOUT")]
     header_timeout: u64,
+    /// Hours events are kept in the log (but never before every durable
+    /// consumer, such as the reconciler, has passed them).
+    #[arg(long, default_value_t = 168, env = "CLUSTERDB_EVENT_RETENTION_HOURS")]
+    event_retention_hours: u64,
+    /// Only the events of the newest this many revisions are kept.
+    #[arg(
+        long,
+        default_value_t = 1_000_000,
+        env = "CLUSTERDB_EVENT_RETENTION_REVISIONS"
+    )]
+    event_retention_revisions: u64,
+    /// A durable consumer further behind than this many revisions no longer
+    /// holds events back; it is told it lost some.
+    #[arg(long, default_value_t = 5_000_000, env = "CLUSTERDB_CONSUMER_MAX_LAG")]
+    consumer_max_lag: u64,
+    /// Hours a terminated instance is kept before it is removed.
+    #[arg(
+        long,
+        default_value_t = 24,
+        env = "CLUSTERDB_TERMINATED_INSTANCE_TTL_HOURS"
+    )]
+    terminated_instance_ttl_hours: u64,
     /// Seconds shutdown waits for in-flight requests.
     #[arg(long, default_value_t = 30, env = "CLUSTERDB_DRAIN_TIMEOUT")]
     drain_timeout: u64,
@@ -83,10 +105,22 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing in-flight requests");
 }
 
+/// The database options the flags set.
+fn builder(args: &ServeArgs) -> clusterdb::Builder {
+    let hours = |h: u64| Duration::from_secs(h.saturating_mul(3600));
+    ClusterDb::builder().retention(clusterdb::RetentionPolicy {
+        event_max_age: hours(args.event_retention_hours),
+        event_max_revisions: args.event_retention_revisions,
+        consumer_max_lag: args.consumer_max_lag,
+        terminated_instance_ttl: hours(args.terminated_instance_ttl_hours),
+        ..clusterdb::RetentionPolicy::default()
+    })
+}
+
 /// Opens the store `--store` names.
 async fn open_store(args: &ServeArgs) -> anyhow::Result<ClusterDb> {
     if let Some(hosts) = args.store.strip_prefix("etcd://") {
-        return open_etcd(hosts, &args.etcd_prefix).await;
+        return open_etcd(hosts, &args.etcd_prefix, builder(args)).await;
     }
     if args.store != "redb" {
         bail!(
@@ -94,7 +128,7 @@ async fn open_store(args: &ServeArgs) -> anyhow::Result<ClusterDb> {
             args.store
         );
     }
-    match ClusterDb::open(&args.data).await {
+    match builder(args).open(&args.data).await {
         Ok(db) => Ok(db),
         Err(clusterdb::Error::Storage(clusterdb::storage::Error::Locked)) => bail!(
             "the data file {} is in use by another process",
@@ -105,7 +139,11 @@ async fn open_store(args: &ServeArgs) -> anyhow::Result<ClusterDb> {
 }
 
 #[cfg(feature = "etcd")]
-async fn open_etcd(hosts: &str, prefix: &str) -> anyhow::Result<ClusterDb> {
+async fn open_etcd(
+    hosts: &str,
+    prefix: &str,
+    builder: clusterdb::Builder,
+) -> anyhow::Result<ClusterDb> {
     use clusterdb::storage::{EtcdEngine, EtcdOptions};
     let endpoints: Vec<String> = hosts
         .split(',')
@@ -122,11 +160,15 @@ async fn open_etcd(hosts: &str, prefix: &str) -> anyhow::Result<ClusterDb> {
     let engine = EtcdEngine::connect(&endpoints, options)
         .await
         .with_context(|| format!("cannot use etcd at {hosts}"))?;
-    Ok(ClusterDb::open_with(std::sync::Arc::new(engine)).await?)
+    Ok(builder.open_with(std::sync::Arc::new(engine)).await?)
 }
 
 #[cfg(not(feature = "etcd"))]
-async fn open_etcd(_hosts: &str, _prefix: &str) -> anyhow::Result<ClusterDb> {
+async fn open_etcd(
+    _hosts: &str,
+    _prefix: &str,
+    _builder: clusterdb::Builder,
+) -> anyhow::Result<ClusterDb> {
     bail!("this clusterdb was built without etcd support; rebuild with `--features etcd`")
 }
 

@@ -17,6 +17,7 @@ use crate::kinds::KindRegistry;
 use crate::reconciler;
 use crate::resource::Kind;
 use crate::resources::Resources;
+use crate::retention::{self, RetentionPolicy, RetentionReport, SweepPosition};
 use crate::store::Store;
 use crate::validation::Context;
 
@@ -119,6 +120,7 @@ pub struct Builder {
     reconcile: bool,
     redb: RedbOptions,
     kinds: KindRegistry,
+    retention: RetentionPolicy,
 }
 
 impl Builder {
@@ -144,8 +146,16 @@ impl Builder {
         self
     }
 
-    /// Whether this process runs the reconcilers (default `true`). Turn it
-    /// off where another process reconciles the same store.
+    /// What the store keeps (events, terminated instances); applied by the
+    /// retention worker, which runs where the reconcilers run.
+    pub fn retention(mut self, policy: RetentionPolicy) -> Self {
+        self.retention = policy;
+        self
+    }
+
+    /// Whether this process runs the background workers — the reconcilers
+    /// and retention (default `true`). Turn it off where another process
+    /// runs them on the same store.
     pub fn reconcile(mut self, enabled: bool) -> Self {
         self.reconcile = enabled;
         self
@@ -190,6 +200,8 @@ impl Builder {
         if self.reconcile {
             let reconciler = reconciler::run(Arc::clone(&store));
             tasks.push(supervise("fleet reconciler", reconciler, &store));
+            let retention = retention::run(Arc::clone(&store), self.retention);
+            tasks.push(supervise("retention worker", retention, &store));
         }
         Ok(ClusterDb {
             store,
@@ -207,6 +219,7 @@ impl ClusterDb {
             reconcile: true,
             redb: RedbOptions::default(),
             kinds: KindRegistry::builtin(),
+            retention: RetentionPolicy::default(),
         }
     }
 
@@ -281,6 +294,14 @@ impl ClusterDb {
             // The store is gone with this handle; nothing will fail now.
             Err(_) => std::future::pending().await,
         }
+    }
+
+    /// Runs one retention step with `policy` now (the worker does this on
+    /// its own; this is for operators and tests): compacts at most
+    /// [`crate::EVENTS_PER_STEP`] events and looks at most at
+    /// [`crate::INSTANCES_PER_STEP`] terminated instances.
+    pub async fn apply_retention(&self, policy: &RetentionPolicy) -> Result<RetentionReport> {
+        retention::step(&self.store, policy, &mut SweepPosition::default()).await
     }
 
     /// Records of idempotent API requests.

@@ -43,6 +43,7 @@ mod meta;
 mod reconciler;
 mod resource;
 mod resources;
+mod retention;
 mod store;
 mod timestamp;
 mod txn;
@@ -67,6 +68,7 @@ pub use meta::{
 };
 pub use resource::{Draft, Kind, Object};
 pub use resources::{Applied, ApplyOutcome, Resources};
+pub use retention::{EVENTS_PER_STEP, INSTANCES_PER_STEP, RetentionPolicy, RetentionReport};
 pub use timestamp::Timestamp;
 pub use validation::{Context, MAX_DESCRIPTION_LEN};
 

@@ -10,6 +10,7 @@ use super::catalog::check_instance_type;
 use crate::error::{Error, Result};
 use crate::resource::{Kind, Object};
 use crate::resources::{Change, Resources};
+use crate::retention::TERMINATED_FIELD;
 use crate::timestamp::Timestamp;
 use crate::validation::Context;
 
@@ -126,7 +127,7 @@ impl Kind for InstanceKind {
     type Status = InstanceStatus;
     const NAME: &'static str = "instance";
     const SUBJECT: &'static str = "instance configuration";
-    const INDEXED_FIELDS: &'static [&'static str] = &["fleet_id"];
+    const INDEXED_FIELDS: &'static [&'static str] = &["fleet_id", TERMINATED_FIELD];
 
     fn validate(spec: &InstanceSpec, ctx: &Context) -> Result<()> {
         check_instance_type(Self::SUBJECT, &ctx.instance_types, &spec.instance_type)
@@ -141,13 +142,15 @@ impl Kind for InstanceKind {
         }
     }
 
-    /// Live members are indexed by fleet; terminated ones drop out.
+    /// Live members are indexed by fleet; terminated instances drop out of
+    /// that and into the `terminated` index (which retention sweeps).
     fn indexed_values(instance: &Instance) -> Vec<(&'static str, String)> {
+        if instance.status.state == InstanceState::Terminated {
+            return vec![(TERMINATED_FIELD, "true".into())];
+        }
         match &instance.status.fleet_id {
-            Some(fleet) if instance.status.state != InstanceState::Terminated => {
-                vec![("fleet_id", fleet.clone())]
-            }
-            _ => Vec::new(),
+            Some(fleet) => vec![("fleet_id", fleet.clone())],
+            None => Vec::new(),
         }
     }
 

@@ -14,4 +14,5 @@ mod instances;
 mod kinds;
 mod persistence;
 mod reconciler;
+mod retention;
 mod support;
