@@ -9,6 +9,13 @@
 //! `CLUSTERDB_URL=http://host:port` to load a running server instead.
 //! `LOAD_SECONDS` (default 5) bounds each scenario. The load generator
 //! shares the machine with the server: figures include both.
+//!
+//! Scale mode, `LOAD_MODE=scale` (in-process server only): 64 connections
+//! create fleets of capacity 1 for `LOAD_SECONDS` (default here 70), with
+//! the reconciler on (so every fleet brings an instance: about two
+//! resources per create), and every 10 s it prints the window's creates/s,
+//! p50, p99, the resources so far and the reconciler's lag (head revision
+//! minus its saved cursor); at the end, the last window against the first.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -97,32 +104,100 @@ fn fleet_request(name: String) -> grpc::CreateFleetRequest {
     }
 }
 
-/// Starts the server in-process on its own runtime; returns its URL.
-fn start_server(dir: &std::path::Path) -> (String, std::thread::JoinHandle<()>) {
+/// Starts the server in-process on its own runtime; returns its URL and
+/// the database.
+fn start_server(dir: &std::path::Path, reconcile: bool) -> (String, ClusterDb) {
     let path = dir.join("load.redb");
     let (tx, rx) = std::sync::mpsc::channel();
-    let thread = std::thread::spawn(move || {
+    std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .unwrap();
         runtime.block_on(async move {
-            // Reconcilers off: fleet creates would also start instances,
-            // and this measures the API's write path.
+            // Reconcilers off unless asked for: fleet creates would also
+            // start instances, and this measures the API's write path.
             let db = ClusterDb::builder()
-                .reconcile(false)
+                .reconcile(reconcile)
                 .open(path)
                 .await
                 .unwrap();
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send(format!("http://{}", listener.local_addr().unwrap()))
-                .unwrap();
+            let url = format!("http://{}", listener.local_addr().unwrap());
+            tx.send((url, db.clone())).unwrap();
             let app = app(db, &RestConfig::default()).await;
             axum::serve(listener, app).await.unwrap();
         });
     });
-    (rx.recv().unwrap(), thread)
+    rx.recv().unwrap()
+}
+
+/// Scale mode: creates for `duration`, reported per 10 s window.
+fn scale(duration: Duration, dir: &std::path::Path) {
+    let (url, db) = start_server(dir, true);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async move {
+        let http = reqwest::Client::builder()
+            .pool_max_idle_per_host(256)
+            .build()
+            .unwrap();
+        let window = Duration::from_secs(10);
+        let windows = (duration.as_secs() / window.as_secs()).max(1);
+        let created = Arc::new(AtomicU64::new(0));
+        println!(
+            "{:>6} {:>10} {:>10} {:>10} {:>12} {:>14}",
+            "t s", "creates/s", "p50 µs", "p99 µs", "fleets", "reconcile lag"
+        );
+        let mut first: Option<(f64, u32)> = None;
+        let mut last = (0.0, 0);
+        for w in 0..windows {
+            let (client, base, created_now) = (http.clone(), url.clone(), Arc::clone(&created));
+            let r = drive(64, window, move |task, i| {
+                let request = client
+                    .post(format!("{base}/v1/fleets"))
+                    .json(&fleet_json(&format!("scale-{w}-{task}-{i}")));
+                let created = Arc::clone(&created_now);
+                async move {
+                    let ok = matches!(request.send().await, Ok(r) if r.status().is_success());
+                    if ok {
+                        created.fetch_add(1, Ordering::Relaxed);
+                    }
+                    ok
+                }
+            })
+            .await;
+            let head = db.events().current_revision().await.unwrap();
+            let cursors = db.consumer_cursors().await.unwrap();
+            let lag = cursors
+                .iter()
+                .map(|(_, cursor)| head.saturating_sub(*cursor))
+                .max()
+                .unwrap_or(head);
+            let rate = r.requests as f64 / r.elapsed.as_secs_f64();
+            println!(
+                "{:>6} {:>10.0} {:>10} {:>10} {:>12} {:>14}",
+                (w + 1) * window.as_secs(),
+                rate,
+                r.p50,
+                r.p99,
+                created.load(Ordering::Relaxed),
+                lag
+            );
+            first.get_or_insert((rate, r.p99));
+            last = (rate, r.p99);
+        }
+        let (rate0, p99_0) = first.unwrap_or((1.0, 1));
+        println!(
+            "last window / first: create rate {:.2}x, p99 {:.2}x",
+            last.0 / rate0,
+            f64::from(last.1) / f64::from(p99_0.max(1))
+        );
+    });
 }
 
 fn main() {
@@ -130,11 +205,19 @@ fn main() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(5);
-    let duration = Duration::from_secs(seconds);
     let dir = tempfile::tempdir_in(".").unwrap();
+    if std::env::var("LOAD_MODE").as_deref() == Ok("scale") {
+        let seconds = std::env::var("LOAD_SECONDS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(70);
+        scale(Duration::from_secs(seconds), dir.path());
+        std::process::exit(0);
+    }
+    let duration = Duration::from_secs(seconds);
     let url = match std::env::var("CLUSTERDB_URL") {
         Ok(url) => url,
-        Err(_) => start_server(dir.path()).0,
+        Err(_) => start_server(dir.path(), false).0,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

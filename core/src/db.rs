@@ -304,6 +304,14 @@ impl ClusterDb {
         retention::step(&self.store, policy, &mut SweepPosition::default()).await
     }
 
+    /// The durable consumers of the event log (the fleet reconciler, …) and
+    /// the revision each has saved as processed. The head revision minus a
+    /// cursor is that consumer's lag (saved at least every second while it
+    /// works).
+    pub async fn consumer_cursors(&self) -> Result<Vec<(String, u64)>> {
+        retention::consumer_cursors(&self.store).await
+    }
+
     /// Records of idempotent API requests.
     pub fn idempotency(&self) -> IdempotencyRecords {
         IdempotencyRecords::new(Arc::clone(&self.store))

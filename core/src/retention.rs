@@ -83,7 +83,7 @@ pub struct RetentionReport {
 }
 
 /// The durable consumers' cursors: `(name, revision processed through)`.
-async fn consumer_cursors(store: &Store) -> Result<Vec<(String, Revision)>> {
+pub(crate) async fn consumer_cursors(store: &Store) -> Result<Vec<(String, Revision)>> {
     let prefix = keys::system("cursor/");
     let page = store.engine.range(&prefix, None, 1000).await?;
     page.entries

@@ -44,6 +44,9 @@ impl From<Error> for TxnError {
 pub(crate) struct Txn {
     commit: Commit,
     expectations: Vec<Expectation>,
+    /// The last object encoded for a put, by id, so the event that follows
+    /// (a snapshot of the same object) reuses the bytes.
+    last_encoded: Option<(String, Vec<u8>)>,
     /// The time stamped on everything this transaction writes.
     pub now: Timestamp,
 }
@@ -53,6 +56,7 @@ impl Txn {
         Txn {
             commit: Commit::default(),
             expectations: Vec::new(),
+            last_encoded: None,
             now: Timestamp::now(),
         }
     }
@@ -85,11 +89,15 @@ impl Txn {
 
     /// Appends the event `{kind}.{action}` carrying a snapshot of `object`.
     pub fn event<K: Kind>(&mut self, action: &str, object: &Object<K>) {
+        let snapshot = match &self.last_encoded {
+            Some((id, bytes)) if *id == object.meta.id => bytes.clone(),
+            _ => encode_object(object),
+        };
         let event = StoredEvent {
             event_type: format!("{}.{action}", K::NAME),
             kind: K::NAME.to_string(),
             timestamp: self.now,
-            object: encode_object(object),
+            object: snapshot,
         };
         self.commit
             .events
@@ -113,7 +121,14 @@ impl Txn {
                 Vec::new(),
             );
         }
-        self.put(keys::object(K::NAME, object.id()), encode_object(object));
+        self.put_object(object);
+    }
+
+    /// Puts the object's record, remembering its bytes for its event.
+    fn put_object<K: Kind>(&mut self, object: &Object<K>) {
+        let bytes = encode_object(object);
+        self.put(keys::object(K::NAME, object.id()), bytes.clone());
+        self.last_encoded = Some((object.meta.id.clone(), bytes));
     }
 
     /// Stages `next` in place of `current` (read at its resource_version),
@@ -143,7 +158,7 @@ impl Txn {
                 Vec::new(),
             );
         }
-        self.put(keys::object(K::NAME, next.id()), encode_object(next));
+        self.put_object(next);
     }
 
     /// Stages the removal of `current` (read at its resource_version).

@@ -44,11 +44,16 @@ impl Prepared {
 
 impl From<Commit> for Prepared {
     fn from(commit: Commit) -> Self {
-        let ops = commit
-            .final_ops()
+        // One final op per key, the last winning; moved, not copied.
+        let ops: std::collections::BTreeMap<Vec<u8>, Option<Vec<u8>>> = commit
+            .ops
             .into_iter()
-            .map(|(key, value)| (key.to_vec(), value.map(<[u8]>::to_vec)))
+            .map(|op| match op {
+                crate::contract::Op::Put(key, value) => (key, Some(value)),
+                crate::contract::Op::Delete(key) => (key, None),
+            })
             .collect();
+        let ops = ops.into_iter().collect();
         Prepared {
             preconditions: commit.preconditions,
             ops,
