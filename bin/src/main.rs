@@ -7,6 +7,11 @@
 mod listener;
 mod serve;
 
+/// mimalloc instead of the system allocator: under a busy server glibc's
+/// malloc was about a sixth of the worker threads' time.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Parser, Subcommand};
 
 /// ClusterDB: a control-plane database.

@@ -1,0 +1,18 @@
+-- wrk: POST /v1/fleets with a unique name per request (durable creates of a
+-- 1-capacity fleet). Each wrk thread numbers its own requests.
+local counter = 0
+local thread_id = 0
+local threads = {}
+
+function setup(thread)
+  thread:set("thread_id", #threads)
+  table.insert(threads, thread)
+end
+
+function request()
+  counter = counter + 1
+  local body = string.format(
+    '{"name":"wrk-%d-%d","capacity":1,"instance_type":"t3.medium","tags":{"environment":"load"}}',
+    thread_id, counter)
+  return wrk.format("POST", "/v1/fleets", {["Content-Type"] = "application/json"}, body)
+end
