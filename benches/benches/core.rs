@@ -18,6 +18,10 @@ use std::time::{Duration, Instant};
 use clusterdb::{ClusterDb, Draft, FleetSpec, ListOptions};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
+/// The allocator `clusterdb serve` uses, so the figures are the server's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -26,6 +26,10 @@ use clusterdb_api::client::grpc;
 use clusterdb_api::{RestConfig, app};
 use tonic::transport::{Channel, Endpoint};
 
+/// The allocator `clusterdb serve` uses, so the figures are the server's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Latencies in microseconds, one entry per request.
 type Samples = Vec<u32>;
 
