@@ -8,6 +8,22 @@ use clusterdb_proto::compute::v1 as pb;
 use super::convert::{count, int, list_options, map, tags, timestamp};
 use super::kind::{GrpcKind, Update};
 
+/// The [`Fields`] of a create or update request (they carry the same ones).
+macro_rules! fields {
+    ($r:ident) => {
+        Fields {
+            name: $r.name,
+            description: $r.description,
+            runtime: $r.runtime,
+            handler: $r.handler,
+            memory_mb: $r.memory_mb,
+            timeout_ms: $r.timeout_ms,
+            env: $r.env,
+            tags: $r.tags,
+        }
+    };
+}
+
 impl GrpcKind for FunctionKind {
     type Message = pb::Function;
     type Create = pb::CreateFunctionRequest;
@@ -35,17 +51,7 @@ impl GrpcKind for FunctionKind {
     }
 
     fn create(r: pb::CreateFunctionRequest) -> Draft<FunctionSpec> {
-        Fields {
-            name: r.name,
-            description: r.description,
-            runtime: r.runtime,
-            handler: r.handler,
-            memory_mb: r.memory_mb,
-            timeout_ms: r.timeout_ms,
-            env: r.env,
-            tags: r.tags,
-        }
-        .draft()
+        fields!(r).draft()
     }
 
     fn get(r: pb::GetFunctionRequest) -> String {
@@ -53,19 +59,9 @@ impl GrpcKind for FunctionKind {
     }
 
     fn update(r: pb::UpdateFunctionRequest) -> Update<FunctionSpec> {
-        let fields = Fields {
-            name: r.name,
-            description: r.description,
-            runtime: r.runtime,
-            handler: r.handler,
-            memory_mb: r.memory_mb,
-            timeout_ms: r.timeout_ms,
-            env: r.env,
-            tags: r.tags,
-        };
         Update {
+            draft: fields!(r).draft(),
             id: r.id,
-            draft: fields.draft(),
             expected_version: r.expected_version,
         }
     }
