@@ -1,5 +1,6 @@
 //! `Idempotency-Key` (after the IETF httpapi draft) on REST `POST`s and on
-//! gRPC calls (metadata `idempotency-key`), one store for both: a retry
+//! the calls of ClusterDB's gRPC services (metadata `idempotency-key`),
+//! one store for both: a retry
 //! with the same key and request gets the first answer again, exactly.
 //!
 //! 1. The key is reserved before the handler runs, so two retries never
@@ -228,8 +229,13 @@ pub async fn idempotency(
     next: Next,
 ) -> Response {
     let grpc = crate::is_grpc(&request);
-    let applies = (grpc || request.method() == Method::POST)
-        && request.extensions().get::<MatchedPath>().is_some();
+    // gRPC: ClusterDB's own services, whose calls are unary (a streaming
+    // call such as reflection cannot be buffered and replayed).
+    let applies = if grpc {
+        request.uri().path().starts_with("/clusterdb.")
+    } else {
+        request.method() == Method::POST
+    } && request.extensions().get::<MatchedPath>().is_some();
     if !applies {
         return strip(next.run(request).await);
     }
