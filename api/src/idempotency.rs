@@ -249,10 +249,8 @@ pub async fn idempotency(
     }
 }
 
-fn decode(value: &[u8]) -> Result<Record, Refusal> {
-    envelope::decode::<Record>(value, SCHEMA)
-        .map(|(_, record)| record)
-        .map_err(|err| Refusal::Failed(Error::Internal(format!("idempotency record: {err}"))))
+fn decode(value: &[u8]) -> Result<Record, envelope::EnvelopeError> {
+    envelope::decode::<Record>(value, SCHEMA).map(|(_, record)| record)
 }
 
 async fn guarded(
@@ -272,8 +270,10 @@ async fn guarded(
     let now = now_ms();
     let mut expected = None;
     if let Some(stored) = records.get(&digest).await? {
-        let record = decode(&stored.value)?;
-        if now - record.created_at_ms < RETENTION_MS {
+        // A record this release cannot read (an older layout) counts as
+        // expired: it is replaced.
+        let record = decode(&stored.value).ok();
+        if let Some(record) = record.filter(|r| now - r.created_at_ms < RETENTION_MS) {
             if record.fingerprint != fingerprint {
                 return Err(Refusal::Reused);
             }
@@ -650,6 +650,19 @@ mod tests {
             assert_eq!(body["error"]["code"], "IDEMPOTENCY_OUTCOME_UNKNOWN");
         }
         assert_eq!(runs.load(Ordering::SeqCst), 0);
+
+        // A record of a layout this release cannot read is replaced.
+        db.idempotency()
+            .put(&digest("old-layout"), b"\xc7\x01garbage".to_vec(), None)
+            .await
+            .unwrap();
+        let request = axum::http::Request::post("/v1/x")
+            .header("idempotency-key", "old-layout")
+            .body(Body::empty())
+            .unwrap();
+        let response = app.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(runs.load(Ordering::SeqCst), 1);
     }
 
     #[test]
