@@ -28,8 +28,6 @@ pub use version::VERSIONS;
 pub struct AppState {
     /// The database.
     pub db: ClusterDb,
-    /// Largest request body in bytes.
-    pub body_limit: usize,
     /// The OpenAPI document, serialized once.
     pub openapi: axum::body::Bytes,
 }
@@ -238,7 +236,6 @@ pub fn router_of<S: KindSet>(db: ClusterDb, config: &RestConfig) -> Router {
     let state = AppState {
         openapi: serde_json::to_vec(&document).unwrap_or_default().into(),
         db,
-        body_limit: config.body_limit,
     };
     all_routes::<S>()
         .router
