@@ -80,29 +80,59 @@ pub struct ServeArgs {
 /// The longest drain after the database failed.
 const FAILED_DRAIN: Duration = Duration::from_secs(10);
 
-/// Resolves on SIGINT or SIGTERM.
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
+/// Watches SIGINT and SIGTERM from the moment it is made, so a signal that
+/// arrives before the server first polls it still stops the server cleanly
+/// instead of killing it with the default action.
+struct ShutdownSignal {
     #[cfg(unix)]
-    {
-        let mut terminate = match tokio::signal::unix::signal(
-            tokio::signal::unix::SignalKind::terminate(),
-        ) {
-            Ok(signal) => signal,
-            Err(err) => {
-                tracing::warn!(error = %err, "cannot watch SIGTERM; only SIGINT stops the server");
-                let _ = interrupt.await;
-                return;
+    terminate: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    interrupt: Option<tokio::signal::unix::Signal>,
+}
+
+impl ShutdownSignal {
+    /// Installs the handlers now.
+    fn install() -> ShutdownSignal {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let watch = |kind: SignalKind, name: &str| match signal(kind) {
+                Ok(signal) => Some(signal),
+                Err(err) => {
+                    tracing::warn!(error = %err, "cannot watch {name}");
+                    None
+                }
+            };
+            ShutdownSignal {
+                terminate: watch(SignalKind::terminate(), "SIGTERM"),
+                interrupt: watch(SignalKind::interrupt(), "SIGINT"),
             }
-        };
-        tokio::select! {
-            _ = interrupt => {}
-            _ = terminate.recv() => {}
         }
+        #[cfg(not(unix))]
+        ShutdownSignal {}
     }
-    #[cfg(not(unix))]
-    let _ = interrupt.await;
-    tracing::info!("shutting down: finishing in-flight requests");
+
+    /// Resolves on SIGINT or SIGTERM.
+    async fn received(self) {
+        #[cfg(unix)]
+        {
+            async fn next(signal: Option<tokio::signal::unix::Signal>) {
+                match signal {
+                    Some(mut signal) => {
+                        signal.recv().await;
+                    }
+                    None => std::future::pending().await,
+                }
+            }
+            tokio::select! {
+                () = next(self.terminate) => {}
+                () = next(self.interrupt) => {}
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down: finishing in-flight requests");
+    }
 }
 
 /// The database options the flags set.
@@ -211,6 +241,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         drain_timeout: Duration::from_secs(args.drain_timeout),
     };
     let app = clusterdb_api::app(db.clone(), &config).await;
+    let shutdown = ShutdownSignal::install();
     tracing::info!(%address, store = %args.store, "serving REST and gRPC");
     // Lines tools and tests can wait for.
     println!("listening on http://{address}");
@@ -242,7 +273,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let failure_limits = drain_limits.clone();
     let stopping = async move {
         tokio::select! {
-            () = shutdown_signal() => {}
+            () = shutdown.received() => {}
             reason = watched.failed() => {
                 tracing::error!(
                     %reason,

@@ -313,6 +313,17 @@ async fn data_survives_a_restart() {
     assert_eq!(server.terminate().code(), Some(0));
 }
 
+#[test]
+fn a_signal_right_after_the_listening_line_is_a_clean_stop() {
+    // The handlers are installed before the line tools wait for: a SIGTERM
+    // that arrives at once must not kill the server with the default action.
+    for _ in 0..5 {
+        let (_dir, data) = data_file();
+        let server = Server::start(&data);
+        assert_eq!(server.terminate().code(), Some(0));
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_acknowledged_create_is_lost_when_shutting_down_under_load() {
     let (_dir, data) = data_file();
