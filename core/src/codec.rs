@@ -9,9 +9,10 @@
 //! Metadata layouts:
 //! - 0 (versions 1–255, before namespaces): id, name, created_at,
 //!   updated_at, tags;
-//! - 1 (this release): id, name, namespace, created_at, updated_at, tags,
-//!   spec_revision (`None`: the client changed the spec in this very write,
-//!   so it is the record's own revision).
+//! - 1: id, name, namespace, created_at, updated_at, tags, spec_revision
+//!   (`None`: the client changed the spec in this very write, so it is the
+//!   record's own revision);
+//! - 2 (this release): layout 1, then created_by, updated_by.
 //!
 //! Because the metadata comes first and is kind-independent, any consumer
 //! can read an object's [`Meta`] without knowing its kind ([`decode_meta`]).
@@ -25,11 +26,25 @@ use crate::resource::{Kind, Object};
 use crate::timestamp::Timestamp;
 
 /// The metadata layout this release writes.
-const META_LAYOUT: u16 = 1;
+const META_LAYOUT: u16 = 2;
 
-/// Metadata as layout 1 stores it.
+/// Metadata as layout 2 stores it.
 #[derive(Serialize, Deserialize)]
 struct MetaRecord {
+    id: String,
+    name: String,
+    namespace: String,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    tags: Tags,
+    spec_revision: Option<u64>,
+    created_by: String,
+    updated_by: String,
+}
+
+/// Metadata as layout 1 stored it.
+#[derive(Serialize, Deserialize)]
+struct MetaRecordV1 {
     id: String,
     name: String,
     namespace: String,
@@ -68,6 +83,8 @@ pub fn encode_object<K: Kind>(object: &Object<K>) -> Vec<u8> {
         updated_at: meta.updated_at,
         tags: meta.tags.clone(),
         spec_revision: (meta.spec_version != 0).then_some(meta.spec_version),
+        created_by: meta.created_by.clone(),
+        updated_by: meta.updated_by.clone(),
     };
     envelope::encode(version::<K>(), &(record, &object.spec, &object.status))
 }
@@ -99,6 +116,24 @@ fn read_meta(bytes: &[u8], revision: u64) -> Result<(Meta, u16, &[u8])> {
                 resource_version: revision,
                 spec_version: revision,
                 tags: m.tags,
+                created_by: String::new(),
+                updated_by: String::new(),
+            };
+            (meta, rest)
+        }
+        1 => {
+            let (m, rest) = postcard::take_from_bytes::<MetaRecordV1>(payload).map_err(corrupt)?;
+            let meta = Meta {
+                id: m.id,
+                name: m.name,
+                namespace: m.namespace,
+                created_at: m.created_at,
+                updated_at: m.updated_at,
+                resource_version: revision,
+                spec_version: m.spec_revision.unwrap_or(revision),
+                tags: m.tags,
+                created_by: String::new(),
+                updated_by: String::new(),
             };
             (meta, rest)
         }
@@ -113,6 +148,8 @@ fn read_meta(bytes: &[u8], revision: u64) -> Result<(Meta, u16, &[u8])> {
                 resource_version: revision,
                 spec_version: m.spec_revision.unwrap_or(revision),
                 tags: m.tags,
+                created_by: m.created_by,
+                updated_by: m.updated_by,
             };
             (meta, rest)
         }
@@ -202,6 +239,36 @@ mod tests {
         assert_eq!((fleet.spec, fleet.status), fleet_parts());
     }
 
+    /// A record as the release before actors wrote it still reads, with
+    /// no actor.
+    #[test]
+    fn layout_1_records_still_decode() {
+        let (spec, status) = fleet_parts();
+        let old = MetaRecordV1 {
+            id: "fleet-01abc".into(),
+            name: "web".into(),
+            namespace: String::new(),
+            created_at: Timestamp::from_unix_millis(1000),
+            updated_at: Timestamp::from_unix_millis(2000),
+            tags: Tags::new(),
+            spec_revision: Some(3),
+        };
+        let bytes = envelope::encode((1 << 8) | 1, &(old, &spec, &status));
+        let fleet = decode_object::<FleetKind>(&bytes, 7).unwrap();
+        assert_eq!(
+            (fleet.meta.spec_version, fleet.meta.resource_version),
+            (3, 7)
+        );
+        assert_eq!(
+            (
+                fleet.meta.created_by.as_str(),
+                fleet.meta.updated_by.as_str()
+            ),
+            ("", "")
+        );
+        assert_eq!((fleet.spec, fleet.status), fleet_parts());
+    }
+
     #[test]
     fn round_trip_keeps_the_spec_version() {
         let (spec, status) = fleet_parts();
@@ -215,6 +282,8 @@ mod tests {
                 resource_version: 5,
                 spec_version: 0,
                 tags: Tags::new(),
+                created_by: "user-1".into(),
+                updated_by: "system".into(),
             },
             spec,
             status,
@@ -227,6 +296,10 @@ mod tests {
         let read = decode_object::<FleetKind>(&encode_object(&fleet), 9).unwrap();
         assert_eq!((read.meta.resource_version, read.meta.spec_version), (9, 4));
         assert_eq!(decode_meta(&encode_object(&fleet), 9).unwrap(), read.meta);
+        assert_eq!(
+            (read.meta.created_by.as_str(), read.meta.updated_by.as_str()),
+            ("user-1", "system")
+        );
     }
 
     #[test]
@@ -234,7 +307,7 @@ mod tests {
         let (spec, status) = fleet_parts();
         let newer_schema = envelope::encode((1 << 8) | 2, &(0u8, &spec, &status));
         assert!(decode_object::<FleetKind>(&newer_schema, 1).is_err());
-        let newer_layout = envelope::encode(2 << 8 | 1, &(0u8, &spec, &status));
+        let newer_layout = envelope::encode(3 << 8 | 1, &(0u8, &spec, &status));
         let err = decode_meta(&newer_layout, 1).unwrap_err();
         assert!(err.to_string().contains("upgrade ClusterDB"), "{err}");
     }

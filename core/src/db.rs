@@ -13,6 +13,7 @@ use crate::compute::{
 use crate::error::{Error, Result};
 use crate::event::Events;
 use crate::idempotency::IdempotencyRecords;
+use crate::identity::{GroupKind, Identity, UserKind};
 use crate::kinds::KindRegistry;
 use crate::reconciler;
 use crate::resource::Kind;
@@ -111,6 +112,8 @@ impl Drop for Tasks {
 pub struct ClusterDb {
     store: Arc<Store>,
     tasks: Arc<Tasks>,
+    /// Who writes through this handle.
+    actor: Arc<str>,
 }
 
 /// Options for opening a [`ClusterDb`]; start with [`ClusterDb::builder`].
@@ -206,6 +209,7 @@ impl Builder {
         Ok(ClusterDb {
             store,
             tasks: Arc::new(Tasks(Mutex::new(tasks))),
+            actor: Arc::from(crate::meta::SYSTEM_ACTOR),
         })
     }
 }
@@ -241,7 +245,24 @@ impl ClusterDb {
     /// The service of one resource kind (it must be registered: see
     /// [`Builder::kind`]).
     pub fn resources<K: Kind>(&self) -> Resources<K> {
-        Resources::new(Arc::clone(&self.store))
+        Resources::new(Arc::clone(&self.store), Arc::clone(&self.actor))
+    }
+
+    /// This database, writing as `actor` (a user id, an OAuth client id):
+    /// resources record it as `created_by` / `updated_by`, events as their
+    /// actor. A handle from `open` writes as [`crate::SYSTEM_ACTOR`]. The
+    /// servers use it per request; it grants nothing (see
+    /// [`crate::identity::authorize`]).
+    pub fn acting_as(&self, actor: impl Into<Arc<str>>) -> ClusterDb {
+        ClusterDb {
+            actor: actor.into(),
+            ..self.clone()
+        }
+    }
+
+    /// Who this handle writes as.
+    pub fn actor(&self) -> &str {
+        &self.actor
     }
 
     /// Fleets: `resources::<FleetKind>()`.
@@ -257,6 +278,21 @@ impl ClusterDb {
     /// Functions: `resources::<FunctionKind>()`.
     pub fn functions(&self) -> Resources<FunctionKind> {
         self.resources()
+    }
+
+    /// Users: `resources::<UserKind>()`.
+    pub fn users(&self) -> Resources<UserKind> {
+        self.resources()
+    }
+
+    /// Groups: `resources::<GroupKind>()`.
+    pub fn groups(&self) -> Resources<GroupKind> {
+        self.resources()
+    }
+
+    /// Authentication, API keys and bootstrap.
+    pub fn identity(&self) -> Identity {
+        Identity::new(Arc::clone(&self.store), Arc::clone(&self.actor))
     }
 
     /// What validation consults: the instance-type catalog and the

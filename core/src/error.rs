@@ -88,6 +88,16 @@ pub enum Error {
         /// The name.
         name: String,
     },
+    /// A unique field's value is taken (`ALREADY_EXISTS`).
+    #[error("a {kind} with {field} {value:?} already exists")]
+    ValueTaken {
+        /// Resource kind.
+        kind: &'static str,
+        /// The unique field, e.g. `email`.
+        field: &'static str,
+        /// The value.
+        value: String,
+    },
     /// The resource is not at the expected version (`CONFLICT`).
     #[error("{kind} {id} is at resource_version {actual}, not the expected {expected}")]
     Conflict {
@@ -146,6 +156,12 @@ pub enum Error {
         /// The oldest position that can still be read from.
         available_after: u64,
     },
+    /// No valid credentials (`UNAUTHENTICATED`).
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// The caller may not do this (`PERMISSION_DENIED`).
+    #[error("{0}")]
+    PermissionDenied(String),
     /// The storage engine failed: `UNAVAILABLE` when the store is closed or
     /// locked, `INTERNAL` otherwise (not a store, newer format, I/O, …).
     #[error(transparent)]
@@ -164,12 +180,14 @@ impl Error {
         match self {
             Error::Invalid { .. } => ErrorCode::InvalidRequest,
             Error::NotFound { .. } => ErrorCode::NotFound,
-            Error::AlreadyExists { .. } => ErrorCode::AlreadyExists,
+            Error::AlreadyExists { .. } | Error::ValueTaken { .. } => ErrorCode::AlreadyExists,
             Error::Conflict { .. } => ErrorCode::Conflict,
             Error::FailedPrecondition { .. }
             | Error::HandlerNotFound { .. }
             | Error::EventsCompacted { .. } => ErrorCode::FailedPrecondition,
             Error::FunctionFailed { .. } => ErrorCode::FunctionError,
+            Error::Unauthenticated(_) => ErrorCode::Unauthenticated,
+            Error::PermissionDenied(_) => ErrorCode::PermissionDenied,
             Error::FunctionTimedOut { .. } => ErrorCode::DeadlineExceeded,
             Error::Storage(
                 clusterdb_storage::Error::Closed

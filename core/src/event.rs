@@ -20,7 +20,8 @@ use crate::resource::{Kind, Object};
 use crate::timestamp::Timestamp;
 
 /// Schema version of stored events.
-pub(crate) const EVENT_SCHEMA: u16 = 1;
+/// Schema 2 added the actor; schema 1 events read with an empty one.
+pub(crate) const EVENT_SCHEMA: u16 = 2;
 /// Most events one `list` returns.
 pub const MAX_EVENT_PAGE: usize = 1000;
 /// Events a subscription reads from the store at a time.
@@ -34,6 +35,35 @@ pub(crate) struct StoredEvent {
     pub timestamp: Timestamp,
     /// The enveloped object snapshot.
     pub object: Vec<u8>,
+    /// Who made the change.
+    pub actor: String,
+}
+
+/// An event as schema 1 stored it (no actor).
+#[derive(Debug, Serialize, Deserialize)]
+struct StoredEventV1 {
+    event_type: String,
+    kind: String,
+    timestamp: Timestamp,
+    object: Vec<u8>,
+}
+
+impl StoredEvent {
+    /// Reads a stored event of this or an older schema.
+    fn decode(bytes: &[u8]) -> Result<StoredEvent> {
+        let (version, _) = envelope::open(bytes)?;
+        if version == 1 {
+            let (_, old) = envelope::decode::<StoredEventV1>(bytes, 1)?;
+            return Ok(StoredEvent {
+                event_type: old.event_type,
+                kind: old.kind,
+                timestamp: old.timestamp,
+                object: old.object,
+                actor: String::new(),
+            });
+        }
+        Ok(envelope::decode::<StoredEvent>(bytes, EVENT_SCHEMA)?.1)
+    }
 }
 
 /// One event of the log. Kind-neutral: every event carries its kind, the
@@ -53,6 +83,9 @@ pub struct Event {
     pub kind: String,
     /// When the change was made.
     pub timestamp: Timestamp,
+    /// Who made it: a user id, an OAuth client id, or `system`
+    /// (reconcilers); empty for events written before actors were recorded.
+    pub actor: String,
     /// The resource's metadata right after the change (for deletes: as it
     /// was when removed), with `resource_version` equal to `revision`.
     pub meta: Meta,
@@ -78,7 +111,7 @@ impl Event {
 
 /// Decodes one record of the log, whatever its kind.
 pub(crate) fn decode_event(record: &EventRecord) -> Result<Event> {
-    let (_, stored) = envelope::decode::<StoredEvent>(&record.payload, EVENT_SCHEMA)?;
+    let stored = StoredEvent::decode(&record.payload)?;
     let meta = decode_meta(&stored.object, record.revision)?;
     Ok(Event {
         id: format!("evt_{}_{}", record.revision, record.index),
@@ -87,6 +120,7 @@ pub(crate) fn decode_event(record: &EventRecord) -> Result<Event> {
         event_type: stored.event_type,
         kind: stored.kind,
         timestamp: stored.timestamp,
+        actor: stored.actor,
         meta,
         snapshot: stored.object,
     })

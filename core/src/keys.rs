@@ -5,6 +5,7 @@
 //!   kinds): name index, value is the id;
 //! - `i/{kind}/{field}\0{value}\0{id}`: secondary index entry (tags are the
 //!   field `tag:{key}`), empty value;
+//! - `u/{kind}/{field}\0{value}`: unique-value claim, value is the id;
 //! - `s/{name}`: system records such as reconciler cursors;
 //! - `x/api/idempotency/{digest}`: idempotency records of the API.
 //!
@@ -51,6 +52,14 @@ pub fn index_prefix(kind: &str, field: &str, value: &str) -> Vec<u8> {
 pub fn index_entry(kind: &str, field: &str, value: &str, id: &str) -> Vec<u8> {
     let mut key = index_prefix(kind, field, value);
     key.extend_from_slice(id.as_bytes());
+    key
+}
+
+/// Key of the claim on a unique field value.
+pub fn unique(kind: &str, field: &str, value: &str) -> Vec<u8> {
+    let mut key = format!("u/{kind}/{field}").into_bytes();
+    key.push(0);
+    key.extend_from_slice(value.as_bytes());
     key
 }
 

@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 
 use crate::compute::{FleetKind, FunctionKind, InstanceKind};
 use crate::error::{Error, Result};
+use crate::identity::{ApiKeyKind, GroupKind, UserKind};
+use crate::references::Referrer;
 use crate::resource::Kind;
 
 /// What the registry knows of one kind.
@@ -19,9 +21,11 @@ pub(crate) struct KindInfo {
 }
 
 /// The registered kinds, by name.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub(crate) struct KindRegistry {
     kinds: BTreeMap<&'static str, KindInfo>,
+    /// Every registered kind's references to other kinds.
+    referrers: Vec<Referrer>,
 }
 
 impl KindRegistry {
@@ -32,12 +36,28 @@ impl KindRegistry {
         registry.register::<FleetKind>();
         registry.register::<InstanceKind>();
         registry.register::<FunctionKind>();
+        registry.register::<UserKind>();
+        registry.register::<GroupKind>();
+        registry.register::<ApiKeyKind>();
         registry
     }
 
     /// Adds a kind (again: no change).
     pub fn register<K: Kind>(&mut self) {
-        self.kinds.insert(K::NAME, KindInfo { schema: K::SCHEMA });
+        if self
+            .kinds
+            .insert(K::NAME, KindInfo { schema: K::SCHEMA })
+            .is_none()
+        {
+            self.referrers.extend(Referrer::of::<K>());
+        }
+    }
+
+    /// The references of registered kinds to `target`.
+    pub fn referrers_of(&self, target: &str) -> impl Iterator<Item = &Referrer> {
+        self.referrers
+            .iter()
+            .filter(move |r| r.reference.target == target)
     }
 
     /// The kind called `name`, if registered.

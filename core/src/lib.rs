@@ -36,11 +36,13 @@ mod event;
 #[doc(hidden)]
 pub mod fuzzing;
 mod idempotency;
+pub mod identity;
 mod keys;
 mod kinds;
 mod list;
 mod meta;
 mod reconciler;
+mod references;
 mod resource;
 mod resources;
 mod retention;
@@ -64,9 +66,10 @@ pub use list::{
 };
 pub use meta::{
     DEFAULT_NAMESPACE, MAX_NAME_LEN, MAX_NAMESPACE_LEN, MAX_TAG_KEY_LEN, MAX_TAG_VALUE_LEN,
-    MAX_TAGS, Meta, Tags, validate_tag_key,
+    MAX_TAGS, Meta, SYSTEM_ACTOR, Tags, validate_tag_key,
 };
-pub use resource::{Draft, Kind, Object};
+pub use references::MAX_REFERRERS;
+pub use resource::{Draft, Kind, Object, OnDelete, Reference};
 pub use resources::{Applied, ApplyOutcome, Resources};
 pub use retention::{EVENTS_PER_STEP, INSTANCES_PER_STEP, RetentionPolicy, RetentionReport};
 pub use timestamp::Timestamp;

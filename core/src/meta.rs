@@ -50,7 +50,18 @@ pub struct Meta {
     pub spec_version: u64,
     /// Labels.
     pub tags: Tags,
+    /// Who created the resource: a user id, an OAuth client id, or
+    /// [`SYSTEM_ACTOR`]. Empty for records written before actors were
+    /// recorded.
+    pub created_by: String,
+    /// Who made the last client change (status writes by the server leave
+    /// it alone, as they leave `spec_version`).
+    pub updated_by: String,
 }
+
+/// The actor of writes ClusterDB makes itself (reconcilers, bootstrap) and
+/// of an embedding application that does not name one.
+pub const SYSTEM_ACTOR: &str = "system";
 
 impl Meta {
     /// Whether a client that read this resource at `expected` has seen its
@@ -223,6 +234,8 @@ mod tests {
             resource_version: 12,
             spec_version: 10,
             tags: Tags::new(),
+            created_by: String::new(),
+            updated_by: String::new(),
         };
         assert!(!meta.accepts_version(9));
         assert!(meta.accepts_version(10));

@@ -25,6 +25,7 @@ use crate::event::known_event;
 use crate::keys;
 use crate::list::ListOptions;
 use crate::meta::MAX_NAME_LEN;
+use crate::meta::SYSTEM_ACTOR;
 use crate::resource::Draft;
 use crate::resources::{Resources, new_object};
 use crate::store::Store;
@@ -165,7 +166,7 @@ async fn save_cursor(
     version: Option<Revision>,
 ) -> Result<(Revision, Option<Revision>)> {
     let key = keys::system(CURSOR);
-    let mut txn = Txn::new();
+    let mut txn = Txn::new(SYSTEM_ACTOR);
     txn.expect_system(key.clone(), version);
     txn.put(key, cursor.to_le_bytes().to_vec());
     match txn.commit(&*store.engine).await {
@@ -185,7 +186,7 @@ async fn save_cursor(
 }
 
 async fn reconcile_all(store: &Arc<Store>, own: &Arc<OwnCommits>) -> Result<()> {
-    let fleets: Resources<FleetKind> = Resources::new(Arc::clone(store));
+    let fleets: Resources<FleetKind> = Resources::system(store);
     let mut options = ListOptions::default().page_size(1000);
     loop {
         let page = fleets.list(&options).await?;
@@ -255,8 +256,8 @@ impl OwnCommits {
 }
 
 async fn reconcile(store: &Arc<Store>, fleet_id: &str, own: &OwnCommits) -> Result<()> {
-    let fleets: Resources<FleetKind> = Resources::new(Arc::clone(store));
-    let instances: Resources<InstanceKind> = Resources::new(Arc::clone(store));
+    let fleets: Resources<FleetKind> = Resources::system(store);
+    let instances: Resources<InstanceKind> = Resources::system(store);
     for _ in 0..MAX_ROUNDS {
         let Some(fleet) = fleets.find(fleet_id).await? else {
             return Ok(());
@@ -303,7 +304,7 @@ async fn members(instances: &Resources<InstanceKind>, fleet_id: &str) -> Result<
 /// The next commit that moves `fleet` toward its desired state, and whether
 /// that commit reaches it; `None` when the fleet is there.
 fn plan(fleet: &Fleet, members: &[Instance]) -> Option<(Txn, bool)> {
-    let mut txn = Txn::new();
+    let mut txn = Txn::new(SYSTEM_ACTOR);
     let now = txn.now;
     let desired = match fleet.status.state {
         FleetState::Active => fleet.spec.capacity as usize,
@@ -330,6 +331,7 @@ fn plan(fleet: &Fleet, members: &[Instance]) -> Option<(Txn, bool)> {
                     stopped_at: None,
                 },
                 now,
+                SYSTEM_ACTOR,
             );
             // Created and started in one commit: the events show both
             // steps, the store holds the running instance.

@@ -32,6 +32,16 @@ pub trait Kind: Send + Sync + Sized + 'static {
     /// unique per namespace, lists filter by it, and `apply` addresses a
     /// resource by (namespace, name).
     const NAMESPACED: bool = false;
+    /// Fields whose values are unique among the kind's objects (besides
+    /// the name), such as a user's email; values from
+    /// [`Kind::unique_values`]. A write that would repeat one is
+    /// `ALREADY_EXISTS`.
+    const UNIQUE_FIELDS: &'static [&'static str] = &[];
+    /// Indexed fields whose values are ids of objects of another kind.
+    /// Writes check that the referred objects exist (atomically: the commit
+    /// requires them unchanged); deleting one deletes or detaches the
+    /// objects that refer to it in the same commit.
+    const REFERENCES: &'static [Reference] = &[];
 
     /// Checks a spec (on create and update).
     fn validate(spec: &Self::Spec, ctx: &Context) -> Result<()>;
@@ -44,6 +54,17 @@ pub trait Kind: Send + Sync + Sized + 'static {
     fn indexed_values(_object: &Object<Self>) -> Vec<(&'static str, String)> {
         Vec::new()
     }
+
+    /// Values of [`Kind::UNIQUE_FIELDS`] for `object` (normalized as they
+    /// should compare, e.g. a lowercased email; omit a field to claim no
+    /// value).
+    fn unique_values(_object: &Object<Self>) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
+
+    /// Removes the reference to `id` in `field` (a [`Reference`] with
+    /// [`OnDelete::Detach`]) because that object is being deleted.
+    fn detach(_object: &mut Object<Self>, _field: &str, _id: &str) {}
 
     /// Whether the user may replace `current`'s spec with `next` now.
     fn check_update(_current: &Object<Self>, _next: &Self::Spec) -> Result<()> {
@@ -71,6 +92,29 @@ pub trait Kind: Send + Sync + Sized + 'static {
             Self::NAME
         )))
     }
+}
+
+/// A field of one kind that refers to objects of another (see
+/// [`Kind::REFERENCES`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reference {
+    /// The indexed field holding the ids (in [`Kind::INDEXED_FIELDS`], or
+    /// `namespace` for a namespaced kind whose namespace is the owner).
+    pub field: &'static str,
+    /// The kind referred to.
+    pub target: &'static str,
+    /// What deleting the referred object does to the referring one.
+    pub on_delete: OnDelete,
+}
+
+/// What deleting a referred object does to the objects referring to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnDelete {
+    /// They are deleted too (an API key with its owner).
+    Delete,
+    /// The reference is removed from them ([`Kind::detach`]; a group loses
+    /// the member).
+    Detach,
 }
 
 /// One resource: metadata, spec and status.

@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::keys;
 use crate::list::{ListOptions, ListPage, MAX_PAGE_BYTES, Query, encode_token};
 use crate::meta::{DEFAULT_NAMESPACE, Meta, validate_name, validate_namespace, validate_tags};
+use crate::references;
 use crate::resource::{Draft, Kind, Object};
 use crate::store::Store;
 use crate::timestamp::Timestamp;
@@ -92,12 +93,14 @@ impl<K: Kind> std::fmt::Debug for Applied<K> {
 /// short form such as `ClusterDb::fleets()`.
 pub struct Resources<K: Kind> {
     pub(crate) store: Arc<Store>,
+    /// Who this service writes as (see `ClusterDb::acting_as`).
+    pub(crate) actor: Arc<str>,
     kind: PhantomData<fn() -> K>,
 }
 
 impl<K: Kind> Clone for Resources<K> {
     fn clone(&self) -> Self {
-        Resources::new(Arc::clone(&self.store))
+        Resources::new(Arc::clone(&self.store), Arc::clone(&self.actor))
     }
 }
 
@@ -120,6 +123,7 @@ pub(crate) fn new_object<K: Kind>(
     draft: Draft<K::Spec>,
     status: K::Status,
     now: Timestamp,
+    actor: &str,
 ) -> Object<K> {
     Object {
         meta: Meta {
@@ -131,6 +135,8 @@ pub(crate) fn new_object<K: Kind>(
             resource_version: 0,
             spec_version: 0,
             tags: draft.tags,
+            created_by: actor.to_string(),
+            updated_by: actor.to_string(),
         },
         spec: draft.spec,
         status,
@@ -138,11 +144,22 @@ pub(crate) fn new_object<K: Kind>(
 }
 
 impl<K: Kind> Resources<K> {
-    pub(crate) fn new(store: Arc<Store>) -> Self {
+    pub(crate) fn new(store: Arc<Store>, actor: Arc<str>) -> Self {
         Resources {
             store,
+            actor,
             kind: PhantomData,
         }
+    }
+
+    /// A service for ClusterDB's own writes (reconcilers, bootstrap).
+    pub(crate) fn system(store: &Arc<Store>) -> Self {
+        Resources::new(Arc::clone(store), Arc::from(crate::meta::SYSTEM_ACTOR))
+    }
+
+    /// A transaction written by this service's actor.
+    pub(crate) fn txn(&self) -> Txn {
+        Txn::new(&self.actor)
     }
 
     /// Checks a draft as a write would, without writing: name, namespace,
@@ -184,14 +201,28 @@ impl<K: Kind> Resources<K> {
 
     /// Stores a validated draft as a new resource.
     async fn insert(&self, draft: Draft<K::Spec>) -> Result<Object<K>> {
-        let mut txn = Txn::new();
-        let status = K::initial_status(&draft.spec, txn.now);
-        let mut object = new_object::<K>(draft, status, txn.now);
-        txn.insert(&object);
-        txn.event("created", &object);
-        let revision = self.commit(txn).await?;
-        object.meta.stamp(revision);
-        Ok(object)
+        for _ in 0..MAX_ATTEMPTS {
+            let mut txn = self.txn();
+            let status = K::initial_status(&draft.spec, txn.now);
+            let mut object = new_object::<K>(draft.clone(), status, txn.now, &self.actor);
+            references::check_new(&self.store, None, &object, &mut txn).await?;
+            txn.insert(&object);
+            txn.event("created", &object);
+            match txn.commit(&*self.store.engine).await {
+                Ok(revision) => {
+                    object.meta.stamp(revision);
+                    return Ok(object);
+                }
+                Err(TxnError::Fatal(err)) => return Err(err),
+                // A referred object changed (or went) since it was read:
+                // check again.
+                Err(TxnError::Changed { .. }) => {}
+            }
+        }
+        Err(Error::Unavailable(format!(
+            "the objects a new {} refers to are changing too fast; gave up after {MAX_ATTEMPTS} attempts",
+            K::NAME
+        )))
     }
 
     /// Creates the resource named by the draft's (namespace, name), or
@@ -497,11 +528,13 @@ impl<K: Kind> Resources<K> {
             {
                 return Err(self.conflict(id, expected, current.resource_version()));
             }
-            let mut txn = Txn::new();
+            let mut txn = self.txn();
             let result = match change(&current, txn.now)? {
                 Change::Keep => return Ok((current, false)),
                 Change::Replace(mut next, actions) => {
                     next.meta.spec_version = 0; // changed by this write
+                    next.meta.updated_by = self.actor.to_string();
+                    references::check_new(&self.store, Some(&current), &next, &mut txn).await?;
                     txn.replace(&current, &next);
                     for action in actions {
                         txn.event(action, &next);
@@ -516,17 +549,23 @@ impl<K: Kind> Resources<K> {
                     for action in actions {
                         txn.event(action, &current);
                     }
+                    references::stage_cascade(&self.store, K::NAME, id, &mut txn).await?;
                     txn.commit(&*self.store.engine).await.map(|_| current)
                 }
             };
             match result {
                 Ok(object) => return Ok((object, true)),
                 Err(TxnError::Fatal(err)) => return Err(err),
-                Err(TxnError::Changed { now: None, .. }) => return Err(self.not_found(id)),
-                // Changed since read: read again. The expected version is
+                Err(TxnError::Changed {
+                    kind,
+                    id: changed,
+                    now: None,
+                }) if kind == K::NAME && changed == id => return Err(self.not_found(id)),
+                // Changed since read (it, or an object it refers to or
+                // that refers to it): read again. The expected version is
                 // checked against the fresh state, so a server status
                 // write in between does not fail the caller.
-                Err(TxnError::Changed { now: Some(_), .. }) => {}
+                Err(TxnError::Changed { .. }) => {}
             }
         }
         Err(Error::Unavailable(format!(
@@ -542,17 +581,5 @@ impl<K: Kind> Resources<K> {
             expected,
             actual,
         }
-    }
-
-    /// Commits a transaction that only creates objects.
-    async fn commit(&self, txn: Txn) -> Result<u64> {
-        txn.commit(&*self.store.engine)
-            .await
-            .map_err(|err| match err {
-                TxnError::Fatal(err) => err,
-                TxnError::Changed { kind, id, .. } => {
-                    Error::Internal(format!("{kind} {id} changed during create"))
-                }
-            })
     }
 }

@@ -178,7 +178,7 @@ async fn collect_instances(
     position: &mut SweepPosition,
     report: &mut RetentionReport,
 ) -> Result<()> {
-    let instances: Resources<InstanceKind> = Resources::new(Arc::clone(store));
+    let instances: Resources<InstanceKind> = Resources::system(store);
     let mut options = ListOptions::default()
         .field(TERMINATED_FIELD, "true")
         .page_size(INSTANCES_PER_STEP);

@@ -15,6 +15,12 @@ use crate::timestamp::Timestamp;
 pub(crate) enum Expectation {
     /// A name-index key must be free.
     NameFree { kind: &'static str, name: String },
+    /// A unique value must be unclaimed.
+    ValueFree {
+        kind: &'static str,
+        field: &'static str,
+        value: String,
+    },
     /// An object must be unchanged since it was read.
     Unchanged { kind: &'static str, id: String },
     /// A system record must be unchanged since it was read.
@@ -49,15 +55,19 @@ pub(crate) struct Txn {
     last_encoded: Option<(String, Vec<u8>)>,
     /// The time stamped on everything this transaction writes.
     pub now: Timestamp,
+    /// Who makes the change; recorded on every event.
+    pub actor: String,
 }
 
 impl Txn {
-    pub fn new() -> Self {
+    /// A transaction made by `actor`.
+    pub fn new(actor: &str) -> Self {
         Txn {
             commit: Commit::default(),
             expectations: Vec::new(),
             last_encoded: None,
             now: Timestamp::now(),
+            actor: actor.to_string(),
         }
     }
 
@@ -98,6 +108,7 @@ impl Txn {
             kind: K::NAME.to_string(),
             timestamp: self.now,
             object: snapshot,
+            actor: self.actor.clone(),
         };
         self.commit
             .events
@@ -115,6 +126,9 @@ impl Txn {
             },
         );
         self.put(name_key, object.meta.id.as_bytes().to_vec());
+        for (field, value) in K::unique_values(object) {
+            self.claim::<K>(field, value, object.id());
+        }
         for (field, value) in index_values(object) {
             self.put(
                 keys::index_entry(K::NAME, &field, &value, object.id()),
@@ -122,6 +136,32 @@ impl Txn {
             );
         }
         self.put_object(object);
+    }
+
+    /// Claims a unique value for `id`.
+    fn claim<K: Kind>(&mut self, field: &'static str, value: String, id: &str) {
+        let key = keys::unique(K::NAME, field, &value);
+        self.expect(
+            Precondition::Absent(key.clone()),
+            Expectation::ValueFree {
+                kind: K::NAME,
+                field,
+                value,
+            },
+        );
+        self.put(key, id.as_bytes().to_vec());
+    }
+
+    /// Requires the object of `kind` with `id` to be at `revision` (it
+    /// exists and is unchanged), writing nothing.
+    pub fn expect_object(&mut self, kind: &'static str, id: &str, revision: Revision) {
+        self.expect(
+            Precondition::AtRevision(keys::object(kind, id), revision),
+            Expectation::Unchanged {
+                kind,
+                id: id.to_string(),
+            },
+        );
     }
 
     /// Puts the object's record, remembering its bytes for its event.
@@ -147,6 +187,14 @@ impl Txn {
             self.delete(name_key(current));
             self.put(new_name, next.meta.id.as_bytes().to_vec());
         }
+        let old_unique = K::unique_values(current);
+        let new_unique = K::unique_values(next);
+        for (field, value) in old_unique.iter().filter(|e| !new_unique.contains(e)) {
+            self.delete(keys::unique(K::NAME, field, value));
+        }
+        for (field, value) in new_unique.into_iter().filter(|e| !old_unique.contains(e)) {
+            self.claim::<K>(field, value, next.id());
+        }
         let old = index_values(current);
         let new = index_values(next);
         for (field, value) in old.iter().filter(|entry| !new.contains(entry)) {
@@ -165,6 +213,9 @@ impl Txn {
     pub fn remove<K: Kind>(&mut self, current: &Object<K>) {
         self.expect_unchanged(current);
         self.delete(name_key(current));
+        for (field, value) in K::unique_values(current) {
+            self.delete(keys::unique(K::NAME, field, &value));
+        }
         for (field, value) in index_values(current) {
             self.delete(keys::index_entry(K::NAME, &field, &value, current.id()));
         }
@@ -195,6 +246,9 @@ impl Txn {
                     Some(Expectation::NameFree { kind, name }) => {
                         TxnError::Fatal(Error::AlreadyExists { kind, name })
                     }
+                    Some(Expectation::ValueFree { kind, field, value }) => {
+                        TxnError::Fatal(Error::ValueTaken { kind, field, value })
+                    }
                     Some(Expectation::Unchanged { kind, id }) => TxnError::Changed {
                         kind,
                         id,
@@ -223,7 +277,7 @@ pub(crate) const NAMESPACE_FIELD: &str = "namespace";
 
 /// Every index entry of an object: its namespace (namespaced kinds), its
 /// tags and its kind's indexed fields.
-fn index_values<K: Kind>(object: &Object<K>) -> Vec<(String, String)> {
+pub(crate) fn index_values<K: Kind>(object: &Object<K>) -> Vec<(String, String)> {
     let mut entries: Vec<(String, String)> = object
         .meta
         .tags

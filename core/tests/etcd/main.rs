@@ -12,6 +12,8 @@ mod crud;
 mod events;
 #[path = "../it/functions.rs"]
 mod functions;
+#[path = "../it/identity.rs"]
+mod identity;
 #[path = "../it/instances.rs"]
 mod instances;
 #[path = "../it/kinds.rs"]

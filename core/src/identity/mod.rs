@@ -1,0 +1,302 @@
+//! The identity domain: users, groups, API keys, and the authorization
+//! policy ([`authorize`]).
+
+mod api_key;
+mod group;
+mod policy;
+mod user;
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+pub use api_key::{
+    API_KEY_PREFIX, ApiKey, ApiKeyKind, ApiKeySpec, ApiKeyStatus, LAST_USED_RESOLUTION_MS,
+    SECRET_BYTES, parse_key,
+};
+pub use group::{Group, GroupKind, GroupSpec, GroupStatus, MAX_MEMBERS, MEMBERS_FIELD};
+pub use policy::{
+    Area, Principal, Role, Rule, Verb, authorize, authorize_own_keys, known_scopes, rule,
+};
+pub use user::{
+    MAX_DISPLAY_NAME_LEN, MAX_EMAIL_LEN, User, UserKind, UserSpec, UserState, UserStatus,
+    validate_email,
+};
+
+use crate::error::{Error, Result};
+use crate::list::{ListOptions, ListPage, MAX_PAGE_SIZE};
+use crate::meta::SYSTEM_ACTOR;
+use crate::resource::{Draft, Kind};
+use crate::resources::Resources;
+use crate::store::Store;
+use crate::timestamp::Timestamp;
+use crate::txn::{Txn, TxnError};
+
+/// The name of the user `clusterdb serve` creates on an empty store.
+pub const BOOTSTRAP_USER: &str = "admin";
+/// The name of the bootstrap user's key.
+pub const BOOTSTRAP_KEY: &str = "bootstrap";
+
+/// A key just made: the stored record and the only copy of the key itself.
+#[derive(Debug, Clone)]
+pub struct NewApiKey {
+    /// The stored key (no secret).
+    pub key: ApiKey,
+    /// `cdb_<key id>_<secret>`: show it once; it cannot be read again.
+    pub secret: String,
+}
+
+/// Authentication and API keys: `ClusterDb::identity()`.
+#[derive(Clone)]
+pub struct Identity {
+    store: Arc<Store>,
+    actor: Arc<str>,
+}
+
+impl Identity {
+    pub(crate) fn new(store: Arc<Store>, actor: Arc<str>) -> Self {
+        Identity { store, actor }
+    }
+
+    fn users(&self) -> Resources<UserKind> {
+        Resources::new(Arc::clone(&self.store), Arc::clone(&self.actor))
+    }
+
+    fn groups(&self) -> Resources<GroupKind> {
+        Resources::new(Arc::clone(&self.store), Arc::clone(&self.actor))
+    }
+
+    fn keys(&self) -> Resources<ApiKeyKind> {
+        Resources::new(Arc::clone(&self.store), Arc::clone(&self.actor))
+    }
+
+    /// Makes an API key named `name` for user `owner` (which must exist).
+    /// The name is unique among the owner's keys.
+    pub async fn create_api_key(
+        &self,
+        owner: &str,
+        name: &str,
+        expires_at: Option<Timestamp>,
+    ) -> Result<NewApiKey> {
+        self.users().get(owner).await?;
+        self.create_key(owner, name, expires_at, false).await
+    }
+
+    async fn create_key(
+        &self,
+        owner: &str,
+        name: &str,
+        expires_at: Option<Timestamp>,
+        bootstrap: bool,
+    ) -> Result<NewApiKey> {
+        if let Some(at) = expires_at
+            && at <= Timestamp::now()
+        {
+            return Err(Error::invalid(
+                ApiKeyKind::SUBJECT,
+                "expires_at",
+                "must be in the future",
+            ));
+        }
+        let secret = api_key::new_secret()?;
+        let spec = ApiKeySpec {
+            secret_hash: api_key::hash_secret(&secret),
+            expires_at,
+            bootstrap,
+        };
+        let key = self
+            .keys()
+            .create(Draft::new(name, spec).in_namespace(owner))
+            .await?;
+        let secret = api_key::format_key(key.id(), &secret);
+        Ok(NewApiKey { key, secret })
+    }
+
+    /// One page of `owner`'s keys.
+    pub async fn api_keys_of(
+        &self,
+        owner: &str,
+        options: &ListOptions,
+    ) -> Result<ListPage<ApiKey>> {
+        self.users().get(owner).await?;
+        let mut options = options.clone();
+        options.filters.insert(
+            0,
+            crate::Filter {
+                field: crate::txn::NAMESPACE_FIELD.to_string(),
+                value: owner.to_string(),
+            },
+        );
+        self.keys().list(&options).await
+    }
+
+    /// Revokes (deletes) `owner`'s key `key_id`; it stops working at once,
+    /// on every server of the store.
+    pub async fn revoke_api_key(&self, owner: &str, key_id: &str) -> Result<ApiKey> {
+        let key = self.keys().get(key_id).await?;
+        if key.namespace() != owner {
+            return Err(Error::NotFound {
+                kind: ApiKeyKind::NAME,
+                id: key_id.to_string(),
+            });
+        }
+        self.keys().delete(key_id, None).await
+    }
+
+    /// The caller holding `presented` (an API key), with the roles of its
+    /// user and the user's groups. `UNAUTHENTICATED` for a malformed,
+    /// unknown, revoked or expired key, or a disabled user.
+    pub async fn authenticate_api_key(&self, presented: &str) -> Result<Principal> {
+        let invalid = || Error::Unauthenticated("the API key is not valid".into());
+        let (id, secret) = api_key::parse_key(presented).ok_or_else(invalid)?;
+        let key = match self.keys().get(&id).await {
+            Ok(key) => key,
+            Err(Error::NotFound { .. }) => return Err(invalid()),
+            Err(err) => return Err(err),
+        };
+        if !api_key::secret_matches(secret, &key.spec.secret_hash) {
+            return Err(invalid());
+        }
+        let now = Timestamp::now();
+        if key.spec.expires_at.is_some_and(|at| at <= now) {
+            return Err(Error::Unauthenticated("the API key has expired".into()));
+        }
+        let user = match self.users().get(key.namespace()).await {
+            Ok(user) => user,
+            Err(Error::NotFound { .. }) => return Err(invalid()),
+            Err(err) => return Err(err),
+        };
+        let principal = self.principal_of(&user).await?;
+        let stale = key
+            .status
+            .last_used_at
+            .is_none_or(|at| now.unix_millis() - at.unix_millis() >= LAST_USED_RESOLUTION_MS);
+        if stale {
+            // Bookkeeping off the request's path; a lost race only means
+            // another server recorded the use.
+            let store = Arc::clone(&self.store);
+            tokio::spawn(async move {
+                if let Err(err) = record_use(&store, key, now).await {
+                    tracing::debug!(error = %err, "recording an API key's last use failed");
+                }
+            });
+        }
+        Ok(principal)
+    }
+
+    /// The principal of an active user: its roles and its groups' roles.
+    pub async fn principal_of(&self, user: &User) -> Result<Principal> {
+        if user.spec.state == UserState::Disabled {
+            return Err(Error::Unauthenticated(format!(
+                "user {} is disabled",
+                user.name()
+            )));
+        }
+        let mut roles: BTreeSet<Role> = user.spec.roles.clone();
+        let mut options = ListOptions::default()
+            .field(MEMBERS_FIELD, user.id())
+            .page_size(MAX_PAGE_SIZE);
+        loop {
+            let page = self.groups().list(&options).await?;
+            for group in &page.items {
+                roles.extend(group.spec.roles.iter().copied());
+            }
+            match page.next_page_token {
+                Some(token) => options = options.page_token(token),
+                None => break,
+            }
+        }
+        Ok(Principal::user(user.id(), roles))
+    }
+
+    /// On a store without users: creates the user [`BOOTSTRAP_USER`] with
+    /// the admin role and its key [`BOOTSTRAP_KEY`], and returns the key.
+    /// `None` when the store has users already (or another server just
+    /// bootstrapped it).
+    pub async fn bootstrap(&self) -> Result<Option<String>> {
+        let users = self
+            .users()
+            .list(&ListOptions::default().page_size(1))
+            .await?;
+        if !users.items.is_empty() {
+            return Ok(None);
+        }
+        let spec = UserSpec {
+            display_name: "Bootstrap administrator".into(),
+            roles: [Role::Admin].into(),
+            ..UserSpec::default()
+        };
+        let user = match self.users().create(Draft::new(BOOTSTRAP_USER, spec)).await {
+            Ok(user) => user,
+            Err(Error::AlreadyExists { .. }) => return Ok(None),
+            Err(err) => return Err(err),
+        };
+        let key = self
+            .create_key(user.id(), BOOTSTRAP_KEY, None, true)
+            .await?;
+        Ok(Some(key.secret))
+    }
+
+    /// Recovery for a lost admin credential (run with the server stopped):
+    /// makes sure [`BOOTSTRAP_USER`] exists, is active and an admin,
+    /// revokes its bootstrap keys and returns a new one.
+    pub async fn reset_bootstrap(&self) -> Result<String> {
+        let users = self.users();
+        let user = match users.get_by_name(BOOTSTRAP_USER).await {
+            Ok(mut user) => {
+                if user.spec.state != UserState::Active || !user.spec.roles.contains(&Role::Admin) {
+                    let mut spec = user.spec.clone();
+                    spec.state = UserState::Active;
+                    spec.roles.insert(Role::Admin);
+                    let draft = Draft {
+                        name: user.meta.name.clone(),
+                        namespace: String::new(),
+                        tags: user.meta.tags.clone(),
+                        spec,
+                    };
+                    user = users.update(user.id(), draft, None).await?;
+                }
+                user
+            }
+            Err(Error::NotFound { .. }) => {
+                let spec = UserSpec {
+                    display_name: "Bootstrap administrator".into(),
+                    roles: [Role::Admin].into(),
+                    ..UserSpec::default()
+                };
+                users.create(Draft::new(BOOTSTRAP_USER, spec)).await?
+            }
+            Err(err) => return Err(err),
+        };
+        let mut options = ListOptions::default()
+            .namespace(user.id())
+            .page_size(MAX_PAGE_SIZE);
+        loop {
+            let page = self.keys().list(&options).await?;
+            for key in page.items.iter().filter(|k| k.spec.bootstrap) {
+                match self.keys().delete(key.id(), None).await {
+                    Ok(_) | Err(Error::NotFound { .. }) => {}
+                    Err(err) => return Err(err),
+                }
+            }
+            match page.next_page_token {
+                Some(token) => options = options.page_token(token),
+                None => break,
+            }
+        }
+        let name = format!("{BOOTSTRAP_KEY}-{}", Timestamp::now().unix_millis());
+        Ok(self.create_key(user.id(), &name, None, true).await?.secret)
+    }
+}
+
+/// Records that `key` was used at `now` (a status write: no event, no
+/// client change).
+async fn record_use(store: &Store, key: ApiKey, now: Timestamp) -> Result<()> {
+    let mut next = key.clone();
+    next.status.last_used_at = Some(now);
+    let mut txn = Txn::new(SYSTEM_ACTOR);
+    txn.replace(&key, &next);
+    match txn.commit(&*store.engine).await {
+        Ok(_) | Err(TxnError::Changed { .. }) => Ok(()),
+        Err(TxnError::Fatal(err)) => Err(err),
+    }
+}

@@ -1,0 +1,310 @@
+//! The one authorization policy: who may do what to which kind. REST and
+//! gRPC both ask [`authorize`]; an embedding application may too.
+//!
+//! | kinds | area | read | write |
+//! |---|---|---|---|
+//! | `fleet`, `instance`, `function` (incl. invoke) | `compute` | viewer | editor |
+//! | `virtualservice`, `securitypolicy` | `mesh` | viewer | editor |
+//! | `metric`, `alertrule`, `alert`, `silence` | `monitoring` | viewer | editor |
+//! | `user`, `group` | `identity` | viewer | admin |
+//! | `apikey`, `oauthclient` (secrets) | `identity` | admin | admin |
+//! | `webhook` (secrets) | `webhooks` | admin | admin |
+//! | anything else | — | admin | admin |
+//!
+//! Roles nest: `admin` ⊇ `editor` ⊇ `viewer`. A user holds the roles bound
+//! to it and to its groups. An OAuth client holds scopes instead:
+//! `<area>:read` or `<area>:write` (write includes read; `identity:admin`
+//! is `identity:write`). A user may always list, create and revoke their own
+//! API keys ([`authorize_own_keys`]).
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// A built-in role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Role {
+    /// Reads everything but secrets.
+    Viewer,
+    /// Viewer, plus writes compute, mesh and monitoring.
+    Editor,
+    /// Everything, including identity, API keys and webhooks.
+    Admin,
+}
+
+impl Role {
+    /// Every role, weakest first.
+    pub const ALL: [Role; 3] = [Role::Viewer, Role::Editor, Role::Admin];
+
+    /// The API's name: `viewer`, `editor`, `admin`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Editor => "editor",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// The role called `name`.
+    pub fn parse(name: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == name)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a request does to a kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verb {
+    /// Get, list, watch.
+    Read,
+    /// Create, update, delete, lifecycle actions, invoke.
+    Write,
+}
+
+impl Verb {
+    /// `read` or `write`, as in scopes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verb::Read => "read",
+            Verb::Write => "write",
+        }
+    }
+}
+
+/// A group of kinds that scopes name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Area {
+    /// Fleets, instances, functions.
+    Compute,
+    /// Virtual services, security policies.
+    Mesh,
+    /// Metrics, alert rules, alerts, silences.
+    Monitoring,
+    /// Webhook endpoints.
+    Webhooks,
+    /// Users, groups, API keys, OAuth clients.
+    Identity,
+}
+
+impl Area {
+    /// Every area.
+    pub const ALL: [Area; 5] = [
+        Area::Compute,
+        Area::Mesh,
+        Area::Monitoring,
+        Area::Webhooks,
+        Area::Identity,
+    ];
+
+    /// The scope prefix, e.g. `compute`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Area::Compute => "compute",
+            Area::Mesh => "mesh",
+            Area::Monitoring => "monitoring",
+            Area::Webhooks => "webhooks",
+            Area::Identity => "identity",
+        }
+    }
+}
+
+/// The policy's row for one kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    /// The area its scopes name (`None`: only admins, no scope).
+    pub area: Option<Area>,
+    /// The least role that reads it.
+    pub read: Role,
+    /// The least role that writes it.
+    pub write: Role,
+}
+
+/// The policy's row for `kind` (see the module documentation).
+pub fn rule(kind: &str) -> Rule {
+    let row = |area, read, write| Rule {
+        area: Some(area),
+        read,
+        write,
+    };
+    match kind {
+        "fleet" | "instance" | "function" => row(Area::Compute, Role::Viewer, Role::Editor),
+        "virtualservice" | "securitypolicy" => row(Area::Mesh, Role::Viewer, Role::Editor),
+        "metric" | "alertrule" | "alert" | "silence" => {
+            row(Area::Monitoring, Role::Viewer, Role::Editor)
+        }
+        "user" | "group" => row(Area::Identity, Role::Viewer, Role::Admin),
+        "apikey" | "oauthclient" => row(Area::Identity, Role::Admin, Role::Admin),
+        "webhook" => row(Area::Webhooks, Role::Admin, Role::Admin),
+        _ => Rule {
+            area: None,
+            read: Role::Admin,
+            write: Role::Admin,
+        },
+    }
+}
+
+/// Who is calling.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// The user id (`user-…`) or OAuth client id; recorded as the actor of
+    /// its writes.
+    pub id: String,
+    /// Roles (users): bound directly and through groups.
+    pub roles: BTreeSet<Role>,
+    /// Scopes (OAuth clients): when set, they decide instead of roles.
+    pub scopes: Option<BTreeSet<String>>,
+}
+
+impl Principal {
+    /// A user with these roles.
+    pub fn user(id: impl Into<String>, roles: impl IntoIterator<Item = Role>) -> Principal {
+        Principal {
+            id: id.into(),
+            roles: roles.into_iter().collect(),
+            scopes: None,
+        }
+    }
+
+    /// An OAuth client with these scopes.
+    pub fn client(id: impl Into<String>, scopes: impl IntoIterator<Item = String>) -> Principal {
+        Principal {
+            id: id.into(),
+            roles: BTreeSet::new(),
+            scopes: Some(scopes.into_iter().collect()),
+        }
+    }
+
+    /// Whether it holds `role` (or a stronger one).
+    pub fn has_role(&self, role: Role) -> bool {
+        self.roles.iter().any(|held| *held >= role)
+    }
+
+    fn has_scope(&self, area: Area, verb: Verb) -> bool {
+        let Some(scopes) = &self.scopes else {
+            return false;
+        };
+        let has = |s: &str| scopes.contains(&format!("{}:{s}", area.as_str()));
+        match verb {
+            Verb::Read => has("read") || has("write") || has("admin"),
+            Verb::Write => has("write") || has("admin"),
+        }
+    }
+}
+
+/// Whether `principal` may `verb` resources of `kind`: `PERMISSION_DENIED`
+/// naming what is missing if not.
+pub fn authorize(principal: &Principal, kind: &str, verb: Verb) -> Result<()> {
+    let rule = rule(kind);
+    let allowed = match &principal.scopes {
+        Some(_) => rule
+            .area
+            .is_some_and(|area| principal.has_scope(area, verb)),
+        None => principal.has_role(match verb {
+            Verb::Read => rule.read,
+            Verb::Write => rule.write,
+        }),
+    };
+    if allowed {
+        return Ok(());
+    }
+    let needs = match (&principal.scopes, rule.area) {
+        (Some(_), Some(area)) => format!("the scope {}:{}", area.as_str(), verb.as_str()),
+        (Some(_), None) => "a user with the admin role".to_string(),
+        (None, _) => format!(
+            "the {} role",
+            match verb {
+                Verb::Read => rule.read,
+                Verb::Write => rule.write,
+            }
+        ),
+    };
+    Err(Error::PermissionDenied(format!(
+        "{} may not {} {kind} resources: that needs {needs}",
+        principal.id,
+        verb.as_str()
+    )))
+}
+
+/// Whether `principal` may manage the API keys of user `owner`: their own
+/// always (a user, not a client), anyone's as an admin.
+pub fn authorize_own_keys(principal: &Principal, owner: &str, verb: Verb) -> Result<()> {
+    if principal.scopes.is_none() && principal.id == owner {
+        return Ok(());
+    }
+    authorize(principal, "apikey", verb)
+}
+
+/// Every scope a client may be granted.
+pub fn known_scopes() -> Vec<String> {
+    let mut scopes = Vec::new();
+    for area in Area::ALL {
+        scopes.push(format!("{}:read", area.as_str()));
+        scopes.push(format!("{}:write", area.as_str()));
+    }
+    scopes.push("identity:admin".into());
+    scopes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_nest_and_follow_the_table() {
+        let viewer = Principal::user("user-v", [Role::Viewer]);
+        let editor = Principal::user("user-e", [Role::Editor]);
+        let admin = Principal::user("user-a", [Role::Admin]);
+        let nobody = Principal::user("user-n", []);
+        let cases = [
+            ("fleet", Verb::Read, [false, true, true, true]),
+            ("fleet", Verb::Write, [false, false, true, true]),
+            ("function", Verb::Write, [false, false, true, true]),
+            ("user", Verb::Read, [false, true, true, true]),
+            ("user", Verb::Write, [false, false, false, true]),
+            ("group", Verb::Write, [false, false, false, true]),
+            ("apikey", Verb::Read, [false, false, false, true]),
+            ("webhook", Verb::Read, [false, false, false, true]),
+            ("something-new", Verb::Read, [false, false, false, true]),
+        ];
+        for (kind, verb, expected) in cases {
+            let got = [&nobody, &viewer, &editor, &admin].map(|p| authorize(p, kind, verb).is_ok());
+            assert_eq!(got, expected, "{kind} {verb:?}");
+        }
+        let err = authorize(&viewer, "fleet", Verb::Write).unwrap_err();
+        assert_eq!(err.code(), crate::ErrorCode::PermissionDenied);
+        assert!(err.to_string().contains("editor"), "{err}");
+    }
+
+    #[test]
+    fn scopes_decide_for_clients() {
+        let client = Principal::client("app", ["compute:write".to_string()]);
+        assert!(authorize(&client, "fleet", Verb::Read).is_ok());
+        assert!(authorize(&client, "instance", Verb::Write).is_ok());
+        assert!(authorize(&client, "virtualservice", Verb::Read).is_err());
+        assert!(authorize(&client, "unknown", Verb::Read).is_err());
+        let identity = Principal::client("ops", ["identity:admin".to_string()]);
+        assert!(authorize(&identity, "user", Verb::Write).is_ok());
+        let reader = Principal::client("dash", ["compute:read".to_string()]);
+        let err = authorize(&reader, "fleet", Verb::Write).unwrap_err();
+        assert!(err.to_string().contains("compute:write"), "{err}");
+    }
+
+    #[test]
+    fn own_keys_need_no_admin() {
+        let viewer = Principal::user("user-v", [Role::Viewer]);
+        assert!(authorize_own_keys(&viewer, "user-v", Verb::Write).is_ok());
+        assert!(authorize_own_keys(&viewer, "user-x", Verb::Read).is_err());
+        let admin = Principal::user("user-a", [Role::Admin]);
+        assert!(authorize_own_keys(&admin, "user-x", Verb::Write).is_ok());
+        let client = Principal::client("user-v", ["identity:read".to_string()]);
+        assert!(authorize_own_keys(&client, "user-v", Verb::Write).is_err());
+    }
+}

@@ -1,0 +1,169 @@
+//! Users: who may call the API (with API keys), with roles.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use super::policy::Role;
+use crate::error::{Error, Result};
+use crate::resource::{Kind, Object};
+use crate::timestamp::Timestamp;
+use crate::validation::{Context, max_len};
+
+/// Longest email address (RFC 5321's path limit).
+pub const MAX_EMAIL_LEN: usize = 254;
+/// Longest display name, in characters.
+pub const MAX_DISPLAY_NAME_LEN: usize = 256;
+
+/// The user kind. Its name is the username (unique).
+pub struct UserKind;
+
+/// A user.
+pub type User = Object<UserKind>;
+
+/// Whether a user may authenticate.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum UserState {
+    /// May call the API.
+    #[default]
+    Active,
+    /// Refused: its keys and tokens stop working at once.
+    Disabled,
+}
+
+impl UserState {
+    /// `active` or `disabled`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserState::Active => "active",
+            UserState::Disabled => "disabled",
+        }
+    }
+}
+
+/// What an administrator sets on a user.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserSpec {
+    /// Unique (case-insensitively) when set; empty for a service account.
+    pub email: String,
+    /// Free text.
+    pub display_name: String,
+    /// Whether the user may authenticate.
+    pub state: UserState,
+    /// Roles bound to the user directly (groups add more).
+    pub roles: BTreeSet<Role>,
+}
+
+/// Users have no server-managed state.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserStatus {}
+
+/// Checks an email address: `local@domain`, the domain a dotted DNS name;
+/// no spaces or control characters.
+pub fn validate_email(subject: &'static str, email: &str) -> Result<()> {
+    let invalid = || {
+        Err(Error::invalid(
+            subject,
+            "email",
+            "must be a valid email address",
+        ))
+    };
+    if email.len() > MAX_EMAIL_LEN {
+        return invalid();
+    }
+    let Some((local, domain)) = email.rsplit_once('@') else {
+        return invalid();
+    };
+    let local_ok = !local.is_empty()
+        && local.len() <= 64
+        && local
+            .chars()
+            .all(|c| c.is_ascii_graphic() && !"@<>()[]\\,;:\"".contains(c))
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..");
+    let labels: Vec<&str> = domain.split('.').collect();
+    let domain_ok = labels.len() >= 2
+        && labels.iter().all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        });
+    if local_ok && domain_ok {
+        Ok(())
+    } else {
+        invalid()
+    }
+}
+
+impl Kind for UserKind {
+    type Spec = UserSpec;
+    type Status = UserStatus;
+    const NAME: &'static str = "user";
+    const SUBJECT: &'static str = "user";
+    const UNIQUE_FIELDS: &'static [&'static str] = &["email"];
+
+    fn validate(spec: &UserSpec, _ctx: &Context) -> Result<()> {
+        if !spec.email.is_empty() {
+            validate_email(Self::SUBJECT, &spec.email)?;
+        }
+        max_len(
+            Self::SUBJECT,
+            "display_name",
+            &spec.display_name,
+            MAX_DISPLAY_NAME_LEN,
+        )
+    }
+
+    fn initial_status(_spec: &UserSpec, _now: Timestamp) -> UserStatus {
+        UserStatus {}
+    }
+
+    fn unique_values(object: &Object<Self>) -> Vec<(&'static str, String)> {
+        if object.spec.email.is_empty() {
+            return Vec::new();
+        }
+        vec![("email", object.spec.email.to_ascii_lowercase())]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails() {
+        for good in [
+            "a@example.com",
+            "first.last+tag@mail.example.org",
+            "x@a-b.io",
+        ] {
+            assert!(validate_email("user", good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            "plain",
+            "@example.com",
+            "a@",
+            "a@localhost",
+            "a b@example.com",
+            "a@exa mple.com",
+            "a@-x.com",
+            "a@x..com",
+            ".a@x.com",
+            "a@@x.com",
+            "a@x.com\n",
+        ] {
+            let err = validate_email("user", bad).unwrap_err();
+            assert_eq!(
+                err.field_violation(),
+                Some(("email", "must be a valid email address")),
+                "{bad:?}"
+            );
+        }
+    }
+}

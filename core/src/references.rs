@@ -1,0 +1,149 @@
+//! Referential integrity between kinds ([`Kind::REFERENCES`]): a write
+//! that adds a reference requires the referred object to exist, in the
+//! same commit; deleting an object deletes or detaches the objects that
+//! refer to it, in the same commit.
+
+use clusterdb_storage::Revision;
+
+use crate::codec::decode_object;
+use crate::error::{Error, Result};
+use crate::keys;
+use crate::resource::{Kind, Object, OnDelete, Reference};
+use crate::store::Store;
+use crate::txn::{Txn, index_values};
+
+/// Most objects one delete may delete or detach along with it; past it the
+/// delete is refused (remove the references first).
+pub const MAX_REFERRERS: usize = 1000;
+
+/// A kind that refers to another, as the registry keeps it.
+#[derive(Clone, Copy)]
+pub(crate) struct Referrer {
+    /// The referring kind.
+    pub kind: &'static str,
+    /// Its reference.
+    pub reference: Reference,
+    /// Stages the delete or detach of one referring object (its stored
+    /// record at `revision`) because `target_id` goes away.
+    pub stage: fn(&[u8], Revision, &Reference, &str, &mut Txn) -> Result<()>,
+}
+
+impl Referrer {
+    /// The referrers `K` declares.
+    pub fn of<K: Kind>() -> impl Iterator<Item = Referrer> {
+        K::REFERENCES.iter().map(|reference| Referrer {
+            kind: K::NAME,
+            reference: *reference,
+            stage: stage::<K>,
+        })
+    }
+}
+
+fn stage<R: Kind>(
+    bytes: &[u8],
+    revision: Revision,
+    reference: &Reference,
+    target_id: &str,
+    txn: &mut Txn,
+) -> Result<()> {
+    let object = decode_object::<R>(bytes, revision)?;
+    match reference.on_delete {
+        OnDelete::Delete => {
+            txn.remove(&object);
+            for action in R::delete_actions(&object) {
+                txn.event(action, &object);
+            }
+        }
+        OnDelete::Detach => {
+            let mut next = object.clone();
+            R::detach(&mut next, reference.field, target_id);
+            next.meta.updated_at = txn.now;
+            next.meta.spec_version = 0;
+            next.meta.updated_by = txn.actor.clone();
+            txn.replace(&object, &next);
+            txn.event("updated", &next);
+        }
+    }
+    Ok(())
+}
+
+/// Requires every object `next` refers to and `current` did not to exist,
+/// unchanged until the commit.
+pub(crate) async fn check_new<K: Kind>(
+    store: &Store,
+    current: Option<&Object<K>>,
+    next: &Object<K>,
+    txn: &mut Txn,
+) -> Result<()> {
+    if K::REFERENCES.is_empty() {
+        return Ok(());
+    }
+    let before = current.map(index_values).unwrap_or_default();
+    for reference in K::REFERENCES {
+        for (field, id) in index_values(next) {
+            if field != reference.field || before.contains(&(field.clone(), id.clone())) {
+                continue;
+            }
+            match store
+                .engine
+                .get(&keys::object(reference.target, &id))
+                .await?
+            {
+                Some(entry) => txn.expect_object(reference.target, &id, entry.mod_revision),
+                None => {
+                    return Err(Error::invalid(
+                        K::SUBJECT,
+                        reference.field,
+                        format!("refers to {} {id}, which does not exist", reference.target),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Stages, into the transaction deleting `kind` `id`, the delete or detach
+/// of every object referring to it.
+pub(crate) async fn stage_cascade(
+    store: &Store,
+    kind: &'static str,
+    id: &str,
+    txn: &mut Txn,
+) -> Result<()> {
+    for referrer in store.kinds.referrers_of(kind) {
+        let prefix = keys::index_prefix(referrer.kind, referrer.reference.field, id);
+        let page = store.engine.range(&prefix, None, MAX_REFERRERS + 1).await?;
+        if page.entries.len() > MAX_REFERRERS {
+            return Err(Error::FailedPrecondition {
+                kind,
+                id: id.to_string(),
+                state: "referenced".into(),
+                reason: format!(
+                    "more than {MAX_REFERRERS} {} objects refer to it; remove those references first",
+                    referrer.kind
+                ),
+            });
+        }
+        for (key, _) in &page.entries {
+            let referring = std::str::from_utf8(&key[prefix.len()..])
+                .map_err(|_| Error::Internal("corrupt index entry".into()))?;
+            // The index is read apart from the object: a vanished one is
+            // not referring any more.
+            if let Some(entry) = store
+                .engine
+                .get(&keys::object(referrer.kind, referring))
+                .await?
+            {
+                (referrer.stage)(
+                    &entry.value,
+                    entry.mod_revision,
+                    &referrer.reference,
+                    id,
+                    txn,
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
