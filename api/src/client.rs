@@ -58,6 +58,9 @@ pub enum ClientError {
     /// The response was not what the API promises.
     #[error("unexpected response: {0}")]
     Unexpected(String),
+    /// The credentials given cannot be sent.
+    #[error("credentials: {0}")]
+    Credentials(String),
 }
 
 impl ClientError {
@@ -73,13 +76,47 @@ impl ClientError {
 /// The generated gRPC messages and the typed `ComputeServiceClient`.
 pub use clusterdb_proto::compute::v1 as grpc;
 
+/// Sends `authorization: Bearer <token>` with every gRPC call.
+#[derive(Clone)]
+pub struct BearerAuth(tonic::metadata::MetadataValue<tonic::metadata::Ascii>);
+
+impl BearerAuth {
+    /// For an API key or access token.
+    pub fn new(token: &str) -> Result<Self, ClientError> {
+        let value = format!("Bearer {token}")
+            .parse()
+            .map_err(|_| ClientError::Credentials("the token is not valid header text".into()))?;
+        Ok(BearerAuth(value))
+    }
+}
+
+impl tonic::service::Interceptor for BearerAuth {
+    fn call(
+        &mut self,
+        mut request: tonic::Request<()>,
+    ) -> Result<tonic::Request<()>, tonic::Status> {
+        request
+            .metadata_mut()
+            .insert("authorization", self.0.clone());
+        Ok(request)
+    }
+}
+
+/// A compute client that authenticates every call.
+pub type ComputeClient = grpc::ComputeServiceClient<
+    tonic::service::interceptor::InterceptedService<tonic::transport::Channel, BearerAuth>,
+>;
+
 /// Connects a gRPC client to the server at `url`, e.g.
-/// `http://127.0.0.1:7070` (REST and gRPC share the port).
-pub async fn connect_grpc(
-    url: &str,
-) -> Result<grpc::ComputeServiceClient<tonic::transport::Channel>, ClientError> {
+/// `http://127.0.0.1:7070` (REST and gRPC share the port), authenticating
+/// with `token` (an API key or access token).
+pub async fn connect_grpc(url: &str, token: &str) -> Result<ComputeClient, ClientError> {
     let endpoint = tonic::transport::Endpoint::from_shared(url.to_string())?;
-    Ok(grpc::ComputeServiceClient::new(endpoint.connect().await?))
+    let channel = endpoint.connect().await?;
+    Ok(grpc::ComputeServiceClient::with_interceptor(
+        channel,
+        BearerAuth::new(token)?,
+    ))
 }
 
 /// A client of one ClusterDB server.
@@ -87,6 +124,8 @@ pub async fn connect_grpc(
 pub struct Client {
     http: reqwest::Client,
     base: String,
+    /// `Authorization` value sent with every request.
+    authorization: Option<reqwest::header::HeaderValue>,
 }
 
 /// One page of a list.
@@ -107,7 +146,19 @@ impl Client {
         Ok(Client {
             http,
             base: format!("{}/v1", base_url.trim_end_matches('/')),
+            authorization: None,
         })
+    }
+
+    /// Authenticates every request with an API key (`cdb_…`) or access
+    /// token.
+    pub fn with_api_key(mut self, key: &str) -> Result<Self, ClientError> {
+        let mut value =
+            reqwest::header::HeaderValue::from_str(&format!("Bearer {}", key.trim()))
+                .map_err(|_| ClientError::Credentials("the key is not valid header text".into()))?;
+        value.set_sensitive(true);
+        self.authorization = Some(value);
+        Ok(self)
     }
 
     /// The calls for one resource kind.
@@ -134,7 +185,11 @@ impl Client {
     }
 
     fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        self.http.request(method, format!("{}{path}", self.base))
+        let request = self.http.request(method, format!("{}{path}", self.base));
+        match &self.authorization {
+            Some(value) => request.header(reqwest::header::AUTHORIZATION, value.clone()),
+            None => request,
+        }
     }
 
     /// Sends a request and decodes a JSON answer (or the API error).

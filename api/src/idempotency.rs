@@ -104,9 +104,11 @@ fn sha256(parts: &[&[u8]]) -> Vec<u8> {
     context.finish().as_ref().to_vec()
 }
 
-/// The record's address in the store: the hex SHA-256 of the key.
-fn digest(key: &str) -> String {
-    sha256(&[key.as_bytes()])
+/// The record's address in the store: the hex SHA-256 of the caller's id
+/// and the key — keys are per caller, as Stripe's are per account, so one
+/// caller's key never replays another's answer.
+fn digest(caller: &str, key: &str) -> String {
+    sha256(&[caller.as_bytes(), key.as_bytes()])
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
@@ -266,7 +268,12 @@ async fn guarded(
     let target = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("");
     let fingerprint = sha256(&[parts.method.as_str().as_bytes(), target.as_bytes(), &bytes]);
     let records = idem.db.idempotency();
-    let digest = digest(key);
+    let caller = parts
+        .extensions
+        .get::<crate::auth::Caller>()
+        .map(|c| c.principal.id.as_str())
+        .unwrap_or_default();
+    let digest = digest(caller, key);
     let now = now_ms();
     let mut expected = None;
     if let Some(stored) = records.get(&digest).await? {
@@ -587,13 +594,13 @@ mod tests {
         let lease = RecordState::InFlight { lease_until_ms: 0 };
         for (key, age) in [("old", RETENTION_MS + 1), ("fresh", 1000)] {
             let encoded = record(age, now, lease.clone());
-            let stored = db.idempotency().put(&digest(key), encoded, None).await;
+            let stored = db.idempotency().put(&digest("", key), encoded, None).await;
             assert!(stored.unwrap().is_some());
         }
         assert_eq!(sweep(&db, now).await.unwrap(), 1);
         let records = db.idempotency();
-        assert!(records.get(&digest("old")).await.unwrap().is_none());
-        assert!(records.get(&digest("fresh")).await.unwrap().is_some());
+        assert!(records.get(&digest("", "old")).await.unwrap().is_none());
+        assert!(records.get(&digest("", "fresh")).await.unwrap().is_some());
     }
 
     /// A reservation whose lease ran out belongs to a server that died
@@ -635,7 +642,7 @@ mod tests {
         };
         let encoded = envelope::encode(SCHEMA, &abandoned);
         db.idempotency()
-            .put(&digest("k"), encoded, None)
+            .put(&digest("", "k"), encoded, None)
             .await
             .unwrap();
         for _ in 0..2 {
@@ -653,7 +660,7 @@ mod tests {
 
         // A record of a layout this release cannot read is replaced.
         db.idempotency()
-            .put(&digest("old-layout"), b"\xc7\x01garbage".to_vec(), None)
+            .put(&digest("", "old-layout"), b"\xc7\x01garbage".to_vec(), None)
             .await
             .unwrap();
         let request = axum::http::Request::post("/v1/x")

@@ -2,6 +2,7 @@
 //! and gRPC (tonic), served together on one port and routed by content
 //! type. Handlers are thin: extract, call the core, convert at the edge.
 
+pub mod auth;
 #[cfg(feature = "client")]
 pub mod client;
 #[doc(hidden)]
@@ -9,6 +10,7 @@ pub mod fuzzing;
 pub mod grpc;
 pub mod idempotency;
 pub mod overload;
+pub mod rate_limit;
 pub mod request_id;
 pub mod rest;
 
@@ -29,9 +31,22 @@ pub(crate) fn is_grpc(request: &Request) -> bool {
         .is_some_and(|v| v.starts_with("application/grpc"))
 }
 
-/// The REST application alone: the versioned router behind the routing of
-/// unversioned paths by `Accept: application/json;version=…` (which must
-/// rewrite the path before routing, hence the outer router).
+/// The guard of one server: authentication through `db`, and the rate
+/// limiter `config` asks for (shared by REST and gRPC).
+fn guard_of(db: &ClusterDb, config: &RestConfig) -> auth::Guard {
+    auth::Guard {
+        authenticator: auth::Authenticator::new(db.clone()),
+        limiters: config
+            .rate_limits
+            .clone()
+            .map(rate_limit::RateLimiters::new),
+    }
+}
+
+/// The REST application alone: the versioned router behind the guard
+/// (authentication, rate limit) and the routing of unversioned paths by
+/// `Accept: application/json;version=…` (which must rewrite the path
+/// before routing, hence the outer router).
 pub fn rest_app(db: ClusterDb, config: &RestConfig) -> Router {
     rest_app_of::<rest::kind::ServedKinds>(db, config)
 }
@@ -39,15 +54,26 @@ pub fn rest_app(db: ClusterDb, config: &RestConfig) -> Router {
 /// [`rest_app`] for another set of kinds (an application's own, or a
 /// test's).
 pub fn rest_app_of<S: rest::kind::KindSet>(db: ClusterDb, config: &RestConfig) -> Router {
+    let guard = guard_of(&db, config);
+    rest_with_guard::<S>(db, config, guard)
+}
+
+fn rest_with_guard<S: rest::kind::KindSet>(
+    db: ClusterDb,
+    config: &RestConfig,
+    guard: auth::Guard,
+) -> Router {
     let versioned = rest::router_of::<S>(db, config);
     let service = axum::middleware::from_fn(rest::route_unversioned).layer(versioned);
     Router::new()
         .fallback_service(service)
+        .layer(axum::middleware::from_fn_with_state(guard, auth::guard))
         .layer(axum::middleware::from_fn(request_id::request_id))
 }
 
-/// The gRPC services with idempotency keys and request ids.
-async fn grpc_with_layers(db: ClusterDb, config: &RestConfig) -> Router {
+/// The gRPC services behind the guard, with idempotency keys and request
+/// ids.
+async fn grpc_with_layers(db: ClusterDb, config: &RestConfig, guard: auth::Guard) -> Router {
     let idem = idempotency::Idempotency {
         db: db.clone(),
         body_limit: config.body_limit,
@@ -59,14 +85,16 @@ async fn grpc_with_layers(db: ClusterDb, config: &RestConfig) -> Router {
             idem,
             idempotency::idempotency,
         ))
+        .layer(axum::middleware::from_fn_with_state(guard, auth::guard))
         .layer(axum::middleware::from_fn(request_id::request_id))
 }
 
-/// gRPC alone (for a gRPC-only port), with idempotency keys, request ids
-/// and the in-flight cap.
+/// gRPC alone (for a gRPC-only port), behind the guard, with idempotency
+/// keys, request ids and the in-flight cap.
 pub async fn grpc_app(db: ClusterDb, config: &RestConfig) -> Router {
     let in_flight = overload::InFlight::new(config.max_in_flight);
-    grpc_with_layers(db, config)
+    let guard = guard_of(&db, config);
+    grpc_with_layers(db, config, guard)
         .await
         .layer(axum::middleware::from_fn_with_state(
             in_flight,
@@ -75,12 +103,13 @@ pub async fn grpc_app(db: ClusterDb, config: &RestConfig) -> Router {
 }
 
 /// REST and gRPC on one port: gRPC requests go to the gRPC services,
-/// everything else to REST; at most `config.max_in_flight` requests at
-/// once.
+/// everything else to REST, both behind one guard (one rate-limit bucket
+/// per caller); at most `config.max_in_flight` requests at once.
 pub async fn app(db: ClusterDb, config: &RestConfig) -> Router {
     let in_flight = overload::InFlight::new(config.max_in_flight);
-    let grpc = grpc_with_layers(db.clone(), config).await;
-    let rest = rest_app(db, config);
+    let guard = guard_of(&db, config);
+    let grpc = grpc_with_layers(db.clone(), config, guard.clone()).await;
+    let rest = rest_with_guard::<rest::kind::ServedKinds>(db, config, guard);
     let dispatch = tower::service_fn(move |request: Request| {
         let target = if is_grpc(&request) {
             grpc.clone()

@@ -6,7 +6,10 @@
 //!
 //! By default it starts the server in this process (its own 2-thread
 //! runtime, a durable data file in a temporary directory here); set
-//! `CLUSTERDB_URL=http://host:port` to load a running server instead.
+//! `CLUSTERDB_URL=http://host:port` to load a running server instead, with
+//! `CLUSTERDB_API_KEY` (e.g. its `<data>.admin-key`; start it with
+//! `--rate-limit off`). The in-process server authenticates every request
+//! with its bootstrap admin key and has rate limiting off.
 //! `LOAD_SECONDS` (default 5) bounds each scenario. The load generator
 //! shares the machine with the server: figures include both.
 //!
@@ -22,7 +25,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use clusterdb::ClusterDb;
-use clusterdb_api::client::grpc;
+use clusterdb_api::client::{BearerAuth, grpc};
 use clusterdb_api::{RestConfig, app};
 use tonic::transport::{Channel, Endpoint};
 
@@ -108,9 +111,23 @@ fn fleet_request(name: String) -> grpc::CreateFleetRequest {
     }
 }
 
-/// Starts the server in-process on its own runtime; returns its URL and
-/// the database.
-fn start_server(dir: &std::path::Path, reconcile: bool) -> (String, ClusterDb) {
+/// An HTTP client sending `key` as the bearer token with every request.
+fn authenticated_http(key: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {key}").parse().unwrap(),
+    );
+    reqwest::Client::builder()
+        .pool_max_idle_per_host(256)
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
+/// Starts the server in-process on its own runtime; returns its URL, the
+/// database and the bootstrap admin's API key.
+fn start_server(dir: &std::path::Path, reconcile: bool) -> (String, ClusterDb, String) {
     let path = dir.join("load.redb");
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -129,8 +146,13 @@ fn start_server(dir: &std::path::Path, reconcile: bool) -> (String, ClusterDb) {
                 .unwrap();
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let url = format!("http://{}", listener.local_addr().unwrap());
-            tx.send((url, db.clone())).unwrap();
-            let app = app(db, &RestConfig::default()).await;
+            let key = db.identity().bootstrap().await.unwrap().unwrap();
+            tx.send((url, db.clone(), key)).unwrap();
+            let config = RestConfig {
+                rate_limits: None,
+                ..RestConfig::default()
+            };
+            let app = app(db, &config).await;
             axum::serve(listener, app).await.unwrap();
         });
     });
@@ -139,17 +161,14 @@ fn start_server(dir: &std::path::Path, reconcile: bool) -> (String, ClusterDb) {
 
 /// Scale mode: creates for `duration`, reported per 10 s window.
 fn scale(duration: Duration, dir: &std::path::Path) {
-    let (url, db) = start_server(dir, true);
+    let (url, db, key) = start_server(dir, true);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
     runtime.block_on(async move {
-        let http = reqwest::Client::builder()
-            .pool_max_idle_per_host(256)
-            .build()
-            .unwrap();
+        let http = authenticated_http(&key);
         let window = Duration::from_secs(10);
         let windows = (duration.as_secs() / window.as_secs()).max(1);
         let created = Arc::new(AtomicU64::new(0));
@@ -219,9 +238,12 @@ fn main() {
         std::process::exit(0);
     }
     let duration = Duration::from_secs(seconds);
-    let url = match std::env::var("CLUSTERDB_URL") {
-        Ok(url) => url,
-        Err(_) => start_server(dir.path(), false).0,
+    let (url, key) = match std::env::var("CLUSTERDB_URL") {
+        Ok(url) => (url, std::env::var("CLUSTERDB_API_KEY").unwrap_or_default()),
+        Err(_) => {
+            let (url, _, key) = start_server(dir.path(), false);
+            (url, key)
+        }
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -236,10 +258,7 @@ fn main() {
             .as_millis()
     );
     runtime.block_on(async move {
-        let http = reqwest::Client::builder()
-            .pool_max_idle_per_host(256)
-            .build()
-            .unwrap();
+        let http = authenticated_http(&key);
         // Fleets to read.
         let mut ids = Vec::new();
         for i in 0..1000 {
@@ -297,17 +316,24 @@ fn main() {
                 );
             }
             let channels = Arc::new(channels);
-            let (lanes, tag) = (Arc::clone(&channels), format!("{run}-{connections}"));
+            let bearer = BearerAuth::new(&key).unwrap();
+            let (lanes, tag, auth) = (
+                Arc::clone(&channels),
+                format!("{run}-{connections}"),
+                bearer.clone(),
+            );
             let r = drive(connections, duration, move |task, i| {
-                let mut client = grpc::ComputeServiceClient::new(lanes[task].clone());
+                let mut client =
+                    grpc::ComputeServiceClient::with_interceptor(lanes[task].clone(), auth.clone());
                 let request = fleet_request(format!("grpc-{tag}-{task}-{i}"));
                 async move { client.create_fleet(request).await.is_ok() }
             })
             .await;
             print("grpc_create", r);
-            let (lanes, reads) = (Arc::clone(&channels), Arc::clone(&ids));
+            let (lanes, reads, auth) = (Arc::clone(&channels), Arc::clone(&ids), bearer.clone());
             let r = drive(connections, duration, move |task, i| {
-                let mut client = grpc::ComputeServiceClient::new(lanes[task].clone());
+                let mut client =
+                    grpc::ComputeServiceClient::with_interceptor(lanes[task].clone(), auth.clone());
                 let id = reads[(task * 7919 + i as usize) % reads.len()].clone();
                 async move { client.get_fleet(grpc::GetFleetRequest { id }).await.is_ok() }
             })

@@ -27,21 +27,24 @@ for _ in $(seq 100); do curl -sf "http://127.0.0.1:$etcd_port/health" >/dev/null
 etcd_rate=$(wrk -t2 -c64 -d"${seconds}s" -s "$here/etcd-put.lua" "http://127.0.0.1:$etcd_port" | rate)
 kill "${pids[0]}"; wait "${pids[0]}" 2>/dev/null || true; pids=()
 
-"$binary" serve --data "$work/clusterdb.redb" --listen 127.0.0.1:0 >"$work/out" 2>"$work/server.log" &
+"$binary" serve --data "$work/clusterdb.redb" --listen 127.0.0.1:0 --rate-limit off >"$work/out" 2>"$work/server.log" &
 pids+=($!)
 for _ in $(seq 100); do grep -q '^listening on' "$work/out" && break; sleep 0.1; done
 url=$(sed -n 's/^listening on //p' "$work/out")
+CLUSTERDB_API_KEY=$(cat "$work/clusterdb.redb.admin-key")
+export CLUSTERDB_API_KEY
 cdb_rate=$(wrk -t2 -c64 -d"${seconds}s" -s "$here/fleet.lua" "$url" | rate)
 # The reconciler's backlog: seconds after the load until every fleet runs
 # its instance.
 catch_up=$(python3 - "$url" <<'PY'
-import json, sys, time, urllib.request
+import json, os, sys, time, urllib.request
 url, start = sys.argv[1], time.time()
 while time.time() - start < 600:
     token, behind = "", 0
     while True:
         query = f"{url}/v1/fleets?page_size=1000" + (f"&page_token={token}" if token else "")
-        page = json.load(urllib.request.urlopen(query))
+        request = urllib.request.Request(query, headers={"Authorization": "Bearer " + os.environ["CLUSTERDB_API_KEY"]})
+        page = json.load(urllib.request.urlopen(request))
         behind += sum(1 for f in page["fleets"] if f["running_instances"] != f["capacity"])
         token = page["next_page_token"]
         if not token:

@@ -14,5 +14,7 @@ function request()
   local body = string.format(
     '{"name":"wrk-%d-%d","capacity":1,"instance_type":"t3.medium","tags":{"environment":"load"}}',
     thread_id, counter)
-  return wrk.format("POST", "/v1/fleets", {["Content-Type"] = "application/json"}, body)
+  return wrk.format("POST", "/v1/fleets",
+    {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. os.getenv("CLUSTERDB_API_KEY")},
+    body)
 end

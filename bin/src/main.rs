@@ -29,6 +29,33 @@ struct Cli {
 enum Command {
     /// Run the server: REST (and gRPC) on one port, one data file.
     Serve(serve::ServeArgs),
+    /// Maintenance of a store, with the server stopped.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Revoke the bootstrap admin key and write a new one to
+    /// `<data file>.admin-key` (re-enabling the `admin` user, with the
+    /// admin role): a lost admin credential is not a lost database.
+    ResetBootstrap(serve::StoreArgs),
+}
+
+/// `clusterdb admin reset-bootstrap`.
+async fn reset_bootstrap(args: serve::StoreArgs) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    let db = serve::open_store_for_admin(&args).await?;
+    let key = db
+        .identity()
+        .reset_bootstrap()
+        .await
+        .context("resetting the bootstrap key")?;
+    let path = serve::admin_key_path(&args.data);
+    serve::write_admin_key(&path, &key)?;
+    db.close().await.context("closing the store")?;
+    println!("wrote a new admin key to {}", path.display());
+    Ok(())
 }
 
 fn main() -> std::process::ExitCode {
@@ -55,6 +82,7 @@ fn main() -> std::process::ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Serve(args) => serve::run(args).await,
+            Command::Admin(AdminCommand::ResetBootstrap(args)) => reset_bootstrap(args).await,
         }
     });
     match result {

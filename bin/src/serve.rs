@@ -2,30 +2,40 @@
 //! then finish in-flight requests and close the store cleanly.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clusterdb::ClusterDb;
+use clusterdb::identity::Role;
 use clusterdb_api::RestConfig;
+use clusterdb_api::rate_limit::RateLimits;
 use tokio::net::TcpListener;
 
 use crate::listener::{self, Limits};
 
-/// Options of `clusterdb serve`.
+/// Where the state lives (`serve`, `admin`).
 #[derive(clap::Args)]
-pub struct ServeArgs {
-    /// The data file (created if absent), when the store is local.
+pub struct StoreArgs {
+    /// The data file (created if absent), when the store is local; with an
+    /// etcd store, the bootstrap admin key file goes beside it.
     #[arg(long, default_value = "clusterdb.redb", env = "CLUSTERDB_DATA")]
-    data: PathBuf,
+    pub data: PathBuf,
     /// Where the state lives: `redb` (the data file, default) or
     /// `etcd://host:2379,host2:2379` (an etcd cluster; builds with the
     /// `etcd` feature).
     #[arg(long, default_value = "redb", env = "CLUSTERDB_STORE")]
-    store: String,
+    pub store: String,
     /// Key prefix in etcd.
     #[arg(long, default_value = "/clusterdb/", env = "CLUSTERDB_ETCD_PREFIX")]
-    etcd_prefix: String,
+    pub etcd_prefix: String,
+}
+
+/// Options of `clusterdb serve`.
+#[derive(clap::Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    store: StoreArgs,
     /// Address for REST (and gRPC, routed by content type).
     #[arg(long, default_value = "127.0.0.1:7070", env = "CLUSTERDB_LISTEN")]
     listen: SocketAddr,
@@ -75,6 +85,111 @@ pub struct ServeArgs {
     /// Seconds shutdown waits for in-flight requests.
     #[arg(long, default_value_t = 30, env = "CLUSTERDB_DRAIN_TIMEOUT")]
     drain_timeout: u64,
+    /// Requests per minute per principal (every principal, admins
+    /// included), or `off`.
+    #[arg(long, default_value = "6000", env = "CLUSTERDB_RATE_LIMIT")]
+    rate_limit: RateLimitFlag,
+    /// Requests per minute per client IP for unauthenticated requests and
+    /// failed authentications.
+    #[arg(long, default_value_t = clusterdb_api::rate_limit::DEFAULT_PER_ANONYMOUS_IP, env = "CLUSTERDB_RATE_LIMIT_ANONYMOUS")]
+    rate_limit_anonymous: u32,
+    /// A role's own limit, `ROLE=N` (repeatable); a principal gets the
+    /// highest of its roles', else `--rate-limit`.
+    #[arg(long, value_parser = parse_role_limit)]
+    rate_limit_role: Vec<(Role, u32)>,
+}
+
+/// `--rate-limit`: a number per minute, or `off`.
+#[derive(Debug, Clone, Copy)]
+pub struct RateLimitFlag(Option<u32>);
+
+impl std::str::FromStr for RateLimitFlag {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s.eq_ignore_ascii_case("off") {
+            return Ok(RateLimitFlag(None));
+        }
+        match s.parse::<u32>() {
+            Ok(n) if n > 0 => Ok(RateLimitFlag(Some(n))),
+            _ => Err(format!(
+                "expected requests per minute (1 or more) or `off`, not {s:?}"
+            )),
+        }
+    }
+}
+
+fn parse_role_limit(text: &str) -> Result<(Role, u32), String> {
+    let (role, limit) = text
+        .split_once('=')
+        .ok_or_else(|| format!("expected ROLE=N, not {text:?}"))?;
+    let role = Role::parse(role)
+        .ok_or_else(|| format!("unknown role {role:?}: viewer, editor or admin"))?;
+    let limit = limit
+        .parse::<u32>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("expected a limit of 1 or more, not {limit:?}"))?;
+    Ok((role, limit))
+}
+
+impl ServeArgs {
+    /// The rate limits the flags ask for (`None`: off).
+    fn rate_limits(&self) -> Option<RateLimits> {
+        let per_principal = self.rate_limit.0?;
+        Some(RateLimits {
+            per_principal,
+            per_role: self.rate_limit_role.iter().copied().collect(),
+            per_anonymous_ip: self.rate_limit_anonymous.max(1),
+        })
+    }
+}
+
+/// Where the bootstrap admin key of the store at `data` is written:
+/// `<data>.admin-key`.
+pub fn admin_key_path(data: &Path) -> PathBuf {
+    let mut path = data.as_os_str().to_owned();
+    path.push(".admin-key");
+    PathBuf::from(path)
+}
+
+/// Writes `key` alone (one line) to `path`, readable by the owner only.
+pub fn write_admin_key(path: &Path, key: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    #[cfg(unix)]
+    file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .with_context(|| format!("cannot restrict {}", path.display()))?;
+    writeln!(file, "{key}").with_context(|| format!("cannot write {}", path.display()))?;
+    file.sync_all()
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// On a store without users: makes the bootstrap admin and writes its key
+/// beside the data file.
+async fn bootstrap(db: &ClusterDb, data: &Path) -> anyhow::Result<()> {
+    let Some(key) = db
+        .identity()
+        .bootstrap()
+        .await
+        .context("creating the bootstrap admin")?
+    else {
+        return Ok(());
+    };
+    let path = admin_key_path(data);
+    write_admin_key(&path, &key)?;
+    tracing::info!(
+        path = %path.display(),
+        "empty store: created the user `admin` and wrote its API key to this file"
+    );
+    Ok(())
 }
 
 /// The longest drain after the database failed.
@@ -148,9 +263,19 @@ fn builder(args: &ServeArgs) -> clusterdb::Builder {
 }
 
 /// Opens the store `--store` names.
+/// Opens the store `args` name without background work (for `admin`
+/// commands, with the server stopped).
+pub async fn open_store_for_admin(args: &StoreArgs) -> anyhow::Result<ClusterDb> {
+    open_with(args, ClusterDb::builder().reconcile(false)).await
+}
+
 async fn open_store(args: &ServeArgs) -> anyhow::Result<ClusterDb> {
+    open_with(&args.store, builder(args)).await
+}
+
+async fn open_with(args: &StoreArgs, builder: clusterdb::Builder) -> anyhow::Result<ClusterDb> {
     if let Some(hosts) = args.store.strip_prefix("etcd://") {
-        return open_etcd(hosts, &args.etcd_prefix, builder(args)).await;
+        return open_etcd(hosts, &args.etcd_prefix, builder).await;
     }
     if args.store != "redb" {
         bail!(
@@ -158,7 +283,7 @@ async fn open_store(args: &ServeArgs) -> anyhow::Result<ClusterDb> {
             args.store
         );
     }
-    match builder(args).open(&args.data).await {
+    match builder.open(&args.data).await {
         Ok(db) => Ok(db),
         Err(clusterdb::Error::Storage(clusterdb::storage::Error::Locked)) => bail!(
             "the data file {} is in use by another process",
@@ -230,9 +355,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     };
     let db = open_store(&args).await?;
     let address = listener.local_addr().context("no local address")?;
+    bootstrap(&db, &args.store.data).await?;
     let config = RestConfig {
         body_limit: args.body_limit,
         max_in_flight: args.max_in_flight,
+        rate_limits: args.rate_limits(),
         ..RestConfig::default()
     };
     let limits = Limits {
@@ -242,7 +369,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     };
     let app = clusterdb_api::app(db.clone(), &config).await;
     let shutdown = ShutdownSignal::install();
-    tracing::info!(%address, store = %args.store, "serving REST and gRPC");
+    tracing::info!(%address, store = %args.store.store, "serving REST and gRPC");
     // Lines tools and tests can wait for.
     println!("listening on http://{address}");
     let sweeper = tokio::spawn(sweep_idempotency_keys(db.clone()));

@@ -2,10 +2,12 @@
 //! message and the requests of its CRUD RPCs — and the one generic
 //! implementation of those RPCs. A service's CRUD methods delegate here.
 
-use clusterdb::{ClusterDb, Draft, Kind, ListOptions, Object};
+use clusterdb::identity::Verb;
+use clusterdb::{Draft, Kind, ListOptions, Object};
 use tonic::metadata::MetadataValue;
 use tonic::{Request, Response, Status};
 
+use super::auth::caller;
 use super::status::status;
 
 /// The reply of a unary RPC.
@@ -70,7 +72,8 @@ pub trait GrpcApply: GrpcKind {
 pub const APPLY_OUTCOME: &str = "apply-outcome";
 
 /// `Apply…`: the resource as stored, with [`APPLY_OUTCOME`] metadata.
-pub async fn apply<K: GrpcApply>(db: &ClusterDb, request: Request<K::Apply>) -> Reply<K::Message> {
+pub async fn apply<K: GrpcApply>(request: Request<K::Apply>) -> Reply<K::Message> {
+    let db = caller(&request, K::NAME, Verb::Write)?;
     let (draft, expected) = K::apply(request.into_inner());
     let applied = db
         .resources::<K>()
@@ -86,21 +89,24 @@ pub async fn apply<K: GrpcApply>(db: &ClusterDb, request: Request<K::Apply>) -> 
 }
 
 /// `Create…`.
-pub async fn create<K: GrpcKind>(db: &ClusterDb, request: Request<K::Create>) -> Reply<K::Message> {
+pub async fn create<K: GrpcKind>(request: Request<K::Create>) -> Reply<K::Message> {
+    let db = caller(&request, K::NAME, Verb::Write)?;
     let draft = K::create(request.into_inner());
     let object = db.resources::<K>().create(draft).await.map_err(status)?;
     Ok(Response::new(K::message(&object)))
 }
 
 /// `Get…`.
-pub async fn get<K: GrpcKind>(db: &ClusterDb, request: Request<K::Get>) -> Reply<K::Message> {
+pub async fn get<K: GrpcKind>(request: Request<K::Get>) -> Reply<K::Message> {
+    let db = caller(&request, K::NAME, Verb::Read)?;
     let id = K::get(request.into_inner());
     let object = db.resources::<K>().get(&id).await.map_err(status)?;
     Ok(Response::new(K::message(&object)))
 }
 
 /// `Update…`.
-pub async fn update<K: GrpcKind>(db: &ClusterDb, request: Request<K::Update>) -> Reply<K::Message> {
+pub async fn update<K: GrpcKind>(request: Request<K::Update>) -> Reply<K::Message> {
+    let db = caller(&request, K::NAME, Verb::Write)?;
     let update = K::update(request.into_inner());
     let object = db
         .resources::<K>()
@@ -111,7 +117,8 @@ pub async fn update<K: GrpcKind>(db: &ClusterDb, request: Request<K::Update>) ->
 }
 
 /// `Delete…`.
-pub async fn delete<K: GrpcKind>(db: &ClusterDb, request: Request<K::Delete>) -> Reply<()> {
+pub async fn delete<K: GrpcKind>(request: Request<K::Delete>) -> Reply<()> {
+    let db = caller(&request, K::NAME, Verb::Write)?;
     let (id, expected) = K::delete(request.into_inner());
     db.resources::<K>()
         .delete(&id, expected)
@@ -121,7 +128,8 @@ pub async fn delete<K: GrpcKind>(db: &ClusterDb, request: Request<K::Delete>) ->
 }
 
 /// `List…`.
-pub async fn list<K: GrpcKind>(db: &ClusterDb, request: Request<K::List>) -> Reply<K::Page> {
+pub async fn list<K: GrpcKind>(request: Request<K::List>) -> Reply<K::Page> {
+    let db = caller(&request, K::NAME, Verb::Read)?;
     let options = K::list(request.into_inner());
     let page = db.resources::<K>().list(&options).await.map_err(status)?;
     let items = page.items.iter().map(K::message).collect();

@@ -3,6 +3,7 @@
 //! Each kind converts its messages in its own module ([`GrpcKind`]); the
 //! CRUD methods of every service come from one generic implementation.
 
+pub mod auth;
 mod compute;
 pub(crate) mod convert;
 mod fleet;
@@ -69,7 +70,7 @@ pub async fn router(db: ClusterDb) -> axum::Router {
         Routes::default(),
         &health,
         &mut names,
-        ComputeServiceServer::new(ComputeApi { db: db.clone() }),
+        ComputeServiceServer::new(ComputeApi),
     )
     .await;
     tokio::spawn(not_serving_on_failure(db, health, names));

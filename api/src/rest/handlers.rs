@@ -3,16 +3,16 @@
 //! own actions live in its wire module.
 
 use axum::Json;
-use axum::extract::{OriginalUri, Path, RawQuery, State};
+use axum::extract::{OriginalUri, Path, RawQuery};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use clusterdb::{ApplyOutcome, Draft, Error, Object};
 use serde_json::Value;
 
-use super::AppState;
 use super::error::ApiError;
 use super::extract::{IfMatch, JsonBody, ListQuery, etag, parse_json};
 use super::kind::RestKind;
+use crate::auth::Caller;
 
 /// Attempts a PATCH without `If-Match` makes under contention.
 const MAX_PATCH_ATTEMPTS: usize = 16;
@@ -39,13 +39,33 @@ pub(crate) fn if_match_error(err: Error, if_match: Option<u64>) -> ApiError {
     }
 }
 
+/// Names the resource's name field as the wire does (a user's
+/// `username`) in a validation error.
+fn wire_names<K: RestKind>(err: Error) -> Error {
+    match err {
+        Error::Invalid {
+            subject,
+            field,
+            reason,
+        } if field == "name" => Error::Invalid {
+            subject,
+            field: K::NAME_FIELD.to_string(),
+            reason,
+        },
+        other => other,
+    }
+}
+
 /// `POST /{collection}`.
 pub async fn create<K: RestKind>(
-    State(state): State<AppState>,
+    caller: Caller,
     OriginalUri(uri): OriginalUri,
     JsonBody(input): JsonBody<K::Input>,
 ) -> Result<Response, ApiError> {
-    let object = K::service(&state.db).create(K::draft(input)).await?;
+    let object = K::service(&caller.db)
+        .create(K::draft(input))
+        .await
+        .map_err(wire_names::<K>)?;
     let mut response = resource(StatusCode::OK, &object);
     let location = format!("{}/{}", uri.path().trim_end_matches('/'), object.id());
     if let Ok(value) = HeaderValue::from_str(&location) {
@@ -56,10 +76,10 @@ pub async fn create<K: RestKind>(
 
 /// `GET /{collection}/{id}`.
 pub async fn get_one<K: RestKind>(
-    State(state): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let object = K::service(&state.db).get(&id).await?;
+    let object = K::service(&caller.db).get(&id).await?;
     Ok(resource(StatusCode::OK, &object))
 }
 
@@ -83,11 +103,11 @@ impl<T: serde::Serialize> serde::Serialize for ListBody<T> {
 
 /// `GET /{collection}?page_size=&page_token=&tag=key:value`.
 pub async fn list<K: RestKind>(
-    State(state): State<AppState>,
+    caller: Caller,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let ListQuery(options) = ListQuery::parse(query.as_deref(), K::FILTERS, K::NAMESPACED)?;
-    let page = K::service(&state.db).list(&options).await?;
+    let page = K::service(&caller.db).list(&options).await?;
     Ok(Json(ListBody {
         collection: K::LIST_FIELD,
         items: page.items.iter().map(K::output).collect(),
@@ -98,21 +118,21 @@ pub async fn list<K: RestKind>(
 
 /// `PUT /{collection}/{id}`: replaces the resource.
 pub async fn replace<K: RestKind>(
-    State(state): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
     IfMatch(if_match): IfMatch,
     JsonBody(input): JsonBody<K::Input>,
 ) -> Result<Response, ApiError> {
-    let object = K::service(&state.db)
+    let object = K::service(&caller.db)
         .update(&id, K::draft(input), if_match)
         .await
-        .map_err(|e| if_match_error(e, if_match))?;
+        .map_err(|e| if_match_error(wire_names::<K>(e), if_match))?;
     Ok(resource(StatusCode::OK, &object))
 }
 
 /// `PATCH /{collection}/{id}` (v2beta1): a JSON merge patch (RFC 7396).
 pub async fn patch<K: RestKind>(
-    State(state): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
     IfMatch(if_match): IfMatch,
     JsonBody(patch): JsonBody<Value>,
@@ -124,7 +144,7 @@ pub async fn patch<K: RestKind>(
             "must be a JSON object",
         ));
     }
-    let service = K::service(&state.db);
+    let service = K::service(&caller.db);
     // Patch the version read, conditioned on it, so a concurrent change is
     // never overwritten: with If-Match a race is 412, without it the patch
     // is applied again to the fresh version.
@@ -139,7 +159,9 @@ pub async fn patch<K: RestKind>(
         let mut probe = base.clone();
         json_patch::merge(&mut probe, &removals_as_empty(&patch));
         let probe: K::Input = parse_json(probe.to_string().as_bytes())?;
-        service.validate(&K::draft(probe))?;
+        service
+            .validate(&K::draft(probe))
+            .map_err(wire_names::<K>)?;
         if let Some(expected) = if_match
             && !current.meta.accepts_version(expected)
         {
@@ -157,7 +179,12 @@ pub async fn patch<K: RestKind>(
         {
             Ok(object) => return Ok(resource(StatusCode::OK, &object)),
             Err(Error::Conflict { .. }) if if_match.is_none() => continue,
-            Err(err) => return Err(if_match_error(err, Some(current.resource_version()))),
+            Err(err) => {
+                return Err(if_match_error(
+                    wire_names::<K>(err),
+                    Some(current.resource_version()),
+                ));
+            }
         }
     }
     Err(Error::Unavailable(format!("{id} is changing too fast to patch; retry")).into())
@@ -186,11 +213,11 @@ fn removals_as_empty(patch: &Value) -> Value {
 /// `DELETE /{collection}/{id}`: 204, or 202 with the resource when the
 /// delete finishes later (fleets terminate their instances first).
 pub async fn delete<K: RestKind>(
-    State(state): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
     IfMatch(if_match): IfMatch,
 ) -> Result<Response, ApiError> {
-    deleted(K::service(&state.db).delete(&id, if_match).await, if_match)
+    deleted(K::service(&caller.db).delete(&id, if_match).await, if_match)
 }
 
 /// The (namespace, name) of a by-name path.
@@ -198,10 +225,10 @@ type NamePath = Path<(String, String)>;
 
 /// `GET /{collection}/{namespace}/{name}`.
 pub async fn get_named<K: RestKind>(
-    State(state): State<AppState>,
+    caller: Caller,
     Path((namespace, name)): NamePath,
 ) -> Result<Response, ApiError> {
-    let object = K::service(&state.db).get_in(&namespace, &name).await?;
+    let object = K::service(&caller.db).get_in(&namespace, &name).await?;
     Ok(resource(StatusCode::OK, &object))
 }
 
@@ -239,16 +266,16 @@ fn named_draft<K: RestKind>(
 /// the `Apply-Outcome` header. `If-Match` requires an existing resource at
 /// that version.
 pub async fn apply<K: RestKind>(
-    State(state): State<AppState>,
+    caller: Caller,
     Path((namespace, name)): NamePath,
     IfMatch(if_match): IfMatch,
     JsonBody(input): JsonBody<K::Input>,
 ) -> Result<Response, ApiError> {
     let draft = named_draft::<K>(namespace, &name, input)?;
-    let applied = K::service(&state.db)
+    let applied = K::service(&caller.db)
         .apply(draft, if_match)
         .await
-        .map_err(|e| if_match_error(e, if_match))?;
+        .map_err(|e| if_match_error(wire_names::<K>(e), if_match))?;
     let status = match applied.outcome {
         ApplyOutcome::Created => StatusCode::CREATED,
         ApplyOutcome::Configured | ApplyOutcome::Unchanged => StatusCode::OK,
@@ -263,11 +290,11 @@ pub async fn apply<K: RestKind>(
 
 /// `DELETE /{collection}/{namespace}/{name}`.
 pub async fn delete_named<K: RestKind>(
-    State(state): State<AppState>,
+    caller: Caller,
     Path((namespace, name)): NamePath,
     IfMatch(if_match): IfMatch,
 ) -> Result<Response, ApiError> {
-    let service = K::service(&state.db);
+    let service = K::service(&caller.db);
     let current = service.get_in(&namespace, &name).await?;
     deleted(service.delete(current.id(), if_match).await, if_match)
 }

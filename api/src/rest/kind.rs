@@ -5,7 +5,10 @@
 
 use std::borrow::Cow;
 
+use axum::http::Method;
 use axum::routing::MethodRouter;
+use clusterdb::identity::Verb;
+use clusterdb::identity::{GroupKind, UserKind};
 use clusterdb::{ClusterDb, Context, Draft, Kind, Object, Resources};
 use clusterdb::{FleetKind, FunctionKind, InstanceKind};
 use serde::Serialize;
@@ -29,6 +32,9 @@ pub trait RestKind: Kind {
     /// Query parameters besides `tag` (and `namespace`) that filter lists;
     /// each is an indexed field of the kind.
     const FILTERS: &'static [&'static str] = &[];
+    /// What the input and output call the resource's name (a user's is
+    /// `username`); validation errors about the name say this.
+    const NAME_FIELD: &'static str = "name";
     /// Whether a delete is finished later (answered 202 with the resource).
     const ASYNC_DELETE: bool = false;
     /// What a client sends to create or replace the resource.
@@ -89,6 +95,29 @@ pub enum FieldRule {
         /// Longest value, in characters.
         max_value: usize,
     },
+    /// A resource name (core's name rule).
+    Name,
+    /// A string of at most `max` characters matching `pattern`.
+    Pattern {
+        /// ECMA-262 regular expression.
+        pattern: String,
+        /// Most characters.
+        max: usize,
+    },
+    /// A list of at most `max_items` ids of one kind (`{prefix}…`).
+    Ids {
+        /// The id prefix, e.g. `user-`.
+        prefix: &'static str,
+        /// Most entries.
+        max_items: usize,
+    },
+    /// One id of a kind (`{prefix}…`).
+    Id {
+        /// The id prefix, e.g. `user-`.
+        prefix: &'static str,
+    },
+    /// An RFC 3339 timestamp, or `null`.
+    OptionalTimestamp,
 }
 
 /// A JSON schema named in the OpenAPI document's components.
@@ -98,6 +127,8 @@ pub struct SchemaOf {
     pub name: fn() -> Cow<'static, str>,
     /// The schema itself.
     pub schema: fn() -> RefOr<Schema>,
+    /// The named schemas it refers to, transitively.
+    pub dependencies: fn(&mut Vec<(String, RefOr<Schema>)>),
 }
 
 impl SchemaOf {
@@ -106,6 +137,7 @@ impl SchemaOf {
         SchemaOf {
             name: T::name,
             schema: <T as utoipa::PartialSchema>::schema,
+            dependencies: <T as ToSchema>::schemas,
         }
     }
 }
@@ -117,12 +149,30 @@ pub enum ActionBody {
     None,
     /// Any JSON value, optional (an empty body is `null`).
     AnyJson,
+    /// A required JSON body of this schema, with the rules core enforces
+    /// on its fields.
+    Json(SchemaOf, fn() -> Vec<(&'static str, FieldRule)>),
 }
 
-/// A `POST /{collection}/{id}/{name}` route such as an instance's `start`.
+/// Who may call an action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Those the policy allows `verb` on the kind (checked before the
+    /// handler runs).
+    Kind(Verb),
+    /// The handler authorizes the caller itself (e.g. a user's own API
+    /// keys); it must not skip it.
+    Handler,
+}
+
+/// A route below a kind's item path beside CRUD, such as an instance's
+/// `POST /instances/{id}/start` or a group's
+/// `DELETE /groups/{id}/members/{user_id}`.
 pub struct Action {
-    /// Path segment after the id, e.g. `start`.
-    pub name: &'static str,
+    /// Path after the item, e.g. `start` or `members/{user_id}`.
+    pub path: &'static str,
+    /// Its method.
+    pub method: Method,
     /// The operation id without the version prefix, e.g. `startInstance`.
     pub operation_id: &'static str,
     /// One line for the document, e.g. `Start an instance`.
@@ -131,10 +181,36 @@ pub struct Action {
     pub body: ActionBody,
     /// Whether it takes `If-Match`.
     pub if_match: bool,
-    /// What a success answers with (status 200).
-    pub response: SchemaOf,
+    /// What a success answers with: this schema (200), or nothing (204).
+    pub response: Option<SchemaOf>,
+    /// Who may call it.
+    pub access: Access,
     /// The handler.
     pub route: MethodRouter<AppState>,
+}
+
+impl Action {
+    /// A `POST /{collection}/{id}/{name}` that changes the resource and
+    /// answers with `response`.
+    pub fn post(
+        name: &'static str,
+        operation_id: &'static str,
+        summary: &'static str,
+        response: SchemaOf,
+        route: MethodRouter<AppState>,
+    ) -> Action {
+        Action {
+            path: name,
+            method: Method::POST,
+            operation_id,
+            summary,
+            body: ActionBody::None,
+            if_match: false,
+            response: Some(response),
+            access: Access::Kind(Verb::Write),
+            route,
+        }
+    }
 }
 
 /// Something done once per served kind, with the kind's type in hand.
@@ -157,5 +233,7 @@ impl KindSet for ServedKinds {
         visitor.kind::<FleetKind>();
         visitor.kind::<InstanceKind>();
         visitor.kind::<FunctionKind>();
+        visitor.kind::<UserKind>();
+        visitor.kind::<GroupKind>();
     }
 }

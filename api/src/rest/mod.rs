@@ -17,10 +17,11 @@ use axum::routing::{MethodRouter, get};
 
 use clusterdb::ClusterDb;
 
+use crate::auth::verb_of;
 pub(crate) use error::server_failure_message;
 pub use error::{ApiError, OUTCOME_HEADER, WriteOutcome};
 pub use handlers::APPLY_OUTCOME;
-use kind::{KindSet, KindVisitor, RestKind, ServedKinds};
+use kind::{Access, KindSet, KindVisitor, RestKind, ServedKinds};
 pub use version::VERSIONS;
 
 /// State every handler sees.
@@ -44,6 +45,9 @@ pub struct RestConfig {
     /// the request runs, it bounds how long a dead server's reservation
     /// blocks its key.
     pub idempotency_lease: std::time::Duration,
+    /// Rate limits (default [`crate::rate_limit::RateLimits::default`]);
+    /// `None` turns rate limiting off.
+    pub rate_limits: Option<crate::rate_limit::RateLimits>,
 }
 
 impl Default for RestConfig {
@@ -52,6 +56,7 @@ impl Default for RestConfig {
             body_limit: 1 << 20,
             max_in_flight: 4096,
             idempotency_lease: crate::idempotency::DEFAULT_LEASE,
+            rate_limits: Some(crate::rate_limit::RateLimits::default()),
         }
     }
 }
@@ -80,13 +85,24 @@ impl Routes {
 
     /// Every route of one kind: collection, item by id (with PATCH in
     /// beta), item by namespace and name for namespaced kinds, actions.
+    /// Each is authorized by core's policy for the kind (reads: GET) before
+    /// its handler runs, except actions that authorize in their handler.
     fn resource<K: RestKind>(&mut self, beta: bool) {
+        let by_method = || {
+            axum::middleware::from_fn(
+                |request: axum::extract::Request, next: axum::middleware::Next| {
+                    crate::auth::authorize_route(K::NAME, verb_of(request.method()), request, next)
+                },
+            )
+        };
         let collection = format!("/{}", K::COLLECTION);
         let item = format!("{collection}/{{id}}");
         self.add(
             &collection,
             &[Method::GET, Method::POST],
-            get(handlers::list::<K>).post(handlers::create::<K>),
+            get(handlers::list::<K>)
+                .post(handlers::create::<K>)
+                .layer(by_method()),
         );
         let mut item_methods = vec![Method::GET, Method::PUT, Method::DELETE];
         let mut item_routes: MethodRouter<AppState> = get(handlers::get_one::<K>)
@@ -96,22 +112,27 @@ impl Routes {
             item_methods.push(Method::PATCH);
             item_routes = item_routes.patch(handlers::patch::<K>);
         }
-        self.add(&item, &item_methods, item_routes);
+        self.add(&item, &item_methods, item_routes.layer(by_method()));
         if K::NAMESPACED {
             self.add(
                 &format!("{collection}/{{namespace}}/{{name}}"),
                 &[Method::GET, Method::PUT, Method::DELETE],
                 get(handlers::get_named::<K>)
                     .put(handlers::apply::<K>)
-                    .delete(handlers::delete_named::<K>),
+                    .delete(handlers::delete_named::<K>)
+                    .layer(by_method()),
             );
         }
         for action in K::actions() {
-            self.add(
-                &format!("{item}/{}", action.name),
-                &[Method::POST],
-                action.route,
-            );
+            let route = match action.access {
+                Access::Kind(verb) => action.route.layer(axum::middleware::from_fn(
+                    move |request: axum::extract::Request, next: axum::middleware::Next| {
+                        crate::auth::authorize_route(K::NAME, verb, request, next)
+                    },
+                )),
+                Access::Handler => action.route,
+            };
+            self.add(&format!("{item}/{}", action.path), &[action.method], route);
         }
     }
 

@@ -19,6 +19,7 @@ use clusterdb::{
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
+use utoipa::openapi::{RefOr, schema::Schema};
 
 use super::AppState;
 use super::kind::{ActionBody, FieldRule, KindSet, KindVisitor, RestKind, SchemaOf};
@@ -117,6 +118,19 @@ fn rule_schema(rule: &FieldRule) -> Value {
             json!({"type": "string", "minLength": min, "maxLength": max})
         }
         FieldRule::OneOf(values) => json!({"type": "string", "enum": values}),
+        FieldRule::Name => name_schema(),
+        FieldRule::Pattern { pattern, max } => {
+            json!({"type": "string", "maxLength": max, "pattern": pattern})
+        }
+        FieldRule::Ids { prefix, max_items } => json!({
+            "type": "array",
+            "maxItems": max_items,
+            "items": {"type": "string", "pattern": format!("^{prefix}[A-Za-z0-9-]{{1,64}}$")},
+        }),
+        FieldRule::Id { prefix } => {
+            json!({"type": "string", "pattern": format!("^{prefix}[A-Za-z0-9-]{{1,64}}$")})
+        }
+        FieldRule::OptionalTimestamp => json!({"type": ["string", "null"], "format": "date-time"}),
         FieldRule::Map {
             max_entries,
             key_pattern,
@@ -127,6 +141,24 @@ fn rule_schema(rule: &FieldRule) -> Value {
             "propertyNames": {"pattern": key_pattern},
             "additionalProperties": {"type": "string", "maxLength": max_value},
         }),
+    }
+}
+
+/// Replaces the schemas of `properties` named in `rules` (keeping their
+/// descriptions and defaults).
+fn apply_rules(properties: &mut Map<String, Value>, rules: Vec<(&str, Value)>) {
+    for (field, rule) in rules {
+        if let Some(property) = properties.get_mut(field).and_then(Value::as_object_mut) {
+            let description = property.remove("description");
+            let default = property.remove("default");
+            *property = rule.as_object().cloned().unwrap_or_default();
+            if let Some(d) = description {
+                property.insert("description".into(), d);
+            }
+            if let Some(d) = default {
+                property.insert("default".into(), d);
+            }
+        }
     }
 }
 
@@ -174,7 +206,18 @@ impl Builder<'_> {
         let name = (of.name)().into_owned();
         let schema = serde_json::to_value((of.schema)()).unwrap_or(Value::Null);
         self.schemas.insert(name.clone(), schema);
+        self.dependencies(of.dependencies);
         schema_ref(&name)
+    }
+
+    /// Adds the named schemas a schema refers to.
+    fn dependencies(&mut self, of: fn(&mut Vec<(String, RefOr<Schema>)>)) {
+        let mut found = Vec::new();
+        of(&mut found);
+        for (name, schema) in found {
+            let schema = serde_json::to_value(schema).unwrap_or(Value::Null);
+            self.schemas.entry(name).or_insert(schema);
+        }
     }
 
     fn operation(
@@ -215,7 +258,7 @@ impl Builder<'_> {
             .unwrap_or(Value::Null);
         if let Some(properties) = schema["properties"].as_object_mut() {
             let mut rules: Vec<(&str, Value)> =
-                vec![("name", name_schema()), ("tags", tags_schema())];
+                vec![(K::NAME_FIELD, name_schema()), ("tags", tags_schema())];
             if K::NAMESPACED {
                 // Empty means `default` (on create) or "unchanged".
                 let mut namespace = namespace_schema();
@@ -228,24 +271,13 @@ impl Builder<'_> {
                     .iter()
                     .map(|(field, rule)| (*field, rule_schema(rule))),
             );
-            for (field, rule) in rules {
-                if let Some(property) = properties.get_mut(field).and_then(Value::as_object_mut) {
-                    let description = property.remove("description");
-                    let default = property.remove("default");
-                    *property = rule.as_object().cloned().unwrap_or_default();
-                    if let Some(d) = description {
-                        property.insert("description".into(), d);
-                    }
-                    if let Some(d) = default {
-                        property.insert("default".into(), d);
-                    }
-                }
-            }
+            apply_rules(properties, rules);
         }
         schema["additionalProperties"] = json!(false);
         let patch = patch_schema(&schema);
         self.schemas.insert(format!("{}Patch", K::TITLE), patch);
         self.schemas.insert(name.clone(), schema);
+        self.dependencies(<K::Input as utoipa::ToSchema>::schemas);
         name
     }
 
@@ -438,27 +470,73 @@ impl Builder<'_> {
         }
 
         for action in K::actions() {
-            let response = self.schema(action.response);
+            let method = action.method.as_str().to_ascii_lowercase();
             let op = self.operation(
                 version,
-                format!("{item}/{}", action.name),
-                "post",
+                format!("{item}/{}", action.path),
+                &method,
                 action.operation_id,
                 action.summary,
             );
-            let mut parameters = vec![id(), idempotency_key()];
+            let mut parameters = vec![id()];
+            parameters.extend(
+                action
+                    .path
+                    .split('/')
+                    .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+                    .map(|name| path_parameter(name, json!({"type": "string", "minLength": 1}))),
+            );
+            if action.method == axum::http::Method::POST {
+                parameters.push(idempotency_key());
+            }
             if action.if_match {
                 parameters.push(if_match());
             }
             op.insert("parameters".into(), Value::Array(parameters));
-            if let ActionBody::AnyJson = action.body {
-                op.insert(
-                    "requestBody".into(),
-                    json!({"required": false, "content": json_content(json!({}))}),
-                );
+            match action.body {
+                ActionBody::None => {}
+                ActionBody::AnyJson => {
+                    op.insert(
+                        "requestBody".into(),
+                        json!({"required": false, "content": json_content(json!({}))}),
+                    );
+                }
+                ActionBody::Json(schema, rules) => {
+                    let name = (schema.name)().into_owned();
+                    let mut body = serde_json::to_value((schema.schema)()).unwrap_or(Value::Null);
+                    if let Some(properties) = body["properties"].as_object_mut() {
+                        let rules = rules().iter().map(|(f, r)| (*f, rule_schema(r))).collect();
+                        apply_rules(properties, rules);
+                    }
+                    self.schemas.insert(name.clone(), body);
+                    let schema = schema_ref(&name);
+                    let op = self
+                        .paths
+                        .get_mut(&format!("{item}/{}", action.path))
+                        .and_then(|p| p.get_mut(&method))
+                        .and_then(Value::as_object_mut);
+                    if let Some(op) = op {
+                        op.insert(
+                            "requestBody".into(),
+                            json!({"required": true, "content": json_content(schema)}),
+                        );
+                    }
+                }
             }
-            op["responses"]["200"] =
-                json!({"description": "The result", "content": json_content(response)});
+            let response = action.response.map(|schema| self.schema(schema));
+            let op = self
+                .paths
+                .get_mut(&format!("{item}/{}", action.path))
+                .and_then(|p| p.get_mut(&method));
+            if let Some(op) = op {
+                match response {
+                    Some(schema) => {
+                        op["responses"]["200"] =
+                            json!({"description": "The result", "content": json_content(schema)});
+                    }
+                    None => op["responses"]["204"] = json!({"description": "Done"}),
+                }
+            }
         }
     }
 }
@@ -524,6 +602,8 @@ pub fn document_of<S: KindSet>(context: &Context) -> Value {
         "This document",
     );
     op["responses"]["200"] = json!({"description": "The OpenAPI document", "content": json_content(json!({"type": "object"}))});
+    // Public: no credentials.
+    op.insert("security".into(), json!([]));
     builder.schema(SchemaOf::of::<Error>());
     builder.schema(SchemaOf::of::<ErrorObject>());
     json!({
@@ -536,7 +616,15 @@ pub fn document_of<S: KindSet>(context: &Context) -> Value {
                 version parameter.",
         },
         "paths": builder.paths,
-        "components": {"schemas": builder.schemas},
+        "security": [{"bearerAuth": []}],
+        "components": {
+            "schemas": builder.schemas,
+            "securitySchemes": {"bearerAuth": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "An API key (`cdb_…`) or an access token from POST /oauth/token",
+            }},
+        },
     })
 }
 

@@ -36,7 +36,7 @@ async fn slow_app(millis: u64) -> (Router, Arc<AtomicUsize>, String) {
         idempotency_lease: Duration::from_millis(300),
         ..RestConfig::default()
     };
-    let app = rest_app(db, &config);
+    let app = crate::support::as_admin(&db, rest_app(db.clone(), &config)).await;
     let created = call(
         &app,
         Method::POST,

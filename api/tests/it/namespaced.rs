@@ -154,7 +154,23 @@ async fn app() -> Router {
         .open_in_memory()
         .await
         .unwrap();
-    rest_app_of::<TestKinds>(db, &RestConfig::default())
+    let router = rest_app_of::<TestKinds>(db.clone(), &RestConfig::default());
+    crate::support::as_admin(&db, router).await
+}
+
+/// A gRPC request from an admin (what the guard leaves for the methods).
+fn admin_request<T>(db: &ClusterDb, message: T) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    request
+        .extensions_mut()
+        .insert(clusterdb_api::auth::Caller {
+            principal: clusterdb::identity::Principal::user(
+                "user-test",
+                [clusterdb::identity::Role::Admin],
+            ),
+            db: db.clone(),
+        });
+    request
 }
 
 #[tokio::test]
@@ -285,7 +301,6 @@ fn the_document_and_the_router_agree_for_any_kind_set() {
 
 #[tokio::test]
 async fn grpc_apply_and_crud_come_from_the_generic_implementation() {
-    use tonic::Request;
     let db = ClusterDb::builder()
         .reconcile(false)
         .kind::<GadgetKind>()
@@ -306,38 +321,38 @@ async fn grpc_apply_and_crud_come_from_the_generic_implementation() {
             .unwrap()
             .to_string()
     };
-    let created = grpc::apply::<GadgetKind>(&db, Request::new((input(1), None)))
+    let created = grpc::apply::<GadgetKind>(admin_request(&db, (input(1), None)))
         .await
         .unwrap();
     assert_eq!(outcome(&created), "created");
-    let same = grpc::apply::<GadgetKind>(&db, Request::new((input(1), None)))
+    let same = grpc::apply::<GadgetKind>(admin_request(&db, (input(1), None)))
         .await
         .unwrap();
     assert_eq!(outcome(&same), "unchanged");
     let version = same.get_ref().resource_version;
-    let bigger = grpc::apply::<GadgetKind>(&db, Request::new((input(2), Some(version))))
+    let bigger = grpc::apply::<GadgetKind>(admin_request(&db, (input(2), Some(version))))
         .await
         .unwrap();
     assert_eq!(outcome(&bigger), "configured");
-    let stale = grpc::apply::<GadgetKind>(&db, Request::new((input(3), Some(version))))
+    let stale = grpc::apply::<GadgetKind>(admin_request(&db, (input(3), Some(version))))
         .await
         .unwrap_err();
     assert_eq!(stale.code(), tonic::Code::Aborted);
 
     let id = bigger.get_ref().id.clone();
-    let got = grpc::get::<GadgetKind>(&db, Request::new(id.clone()))
+    let got = grpc::get::<GadgetKind>(admin_request(&db, id.clone()))
         .await
         .unwrap();
     assert_eq!(got.get_ref().size, 2);
-    let page = grpc::list::<GadgetKind>(&db, Request::new("prod".to_string()))
+    let page = grpc::list::<GadgetKind>(admin_request(&db, "prod".to_string()))
         .await
         .unwrap()
         .into_inner();
     assert_eq!((page.0.len(), page.1.as_str()), (1, ""));
-    grpc::delete::<GadgetKind>(&db, Request::new((id.clone(), None)))
+    grpc::delete::<GadgetKind>(admin_request(&db, (id.clone(), None)))
         .await
         .unwrap();
-    let gone = grpc::get::<GadgetKind>(&db, Request::new(id))
+    let gone = grpc::get::<GadgetKind>(admin_request(&db, id))
         .await
         .unwrap_err();
     assert_eq!(gone.code(), tonic::Code::NotFound);

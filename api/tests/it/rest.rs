@@ -662,7 +662,11 @@ async fn every_response_carries_a_request_id_and_5xx_bodies_hide_the_cause() {
         .open_with(engine.clone())
         .await
         .unwrap();
-    let app = clusterdb_api::rest_app(db, &Default::default());
+    let app = crate::support::as_admin(
+        &db,
+        clusterdb_api::rest_app(db.clone(), &Default::default()),
+    )
+    .await;
 
     let reply = call(&app, Method::GET, "/v1/fleets", &[], None).await;
     let fresh = reply.header("x-request-id").to_string();

@@ -38,6 +38,35 @@ impl Reply {
     }
 }
 
+/// `app` with every request authenticated as the bootstrap admin of `db`
+/// unless it carries its own `Authorization` header (so tests of
+/// authentication still send exactly what they mean to).
+pub async fn as_admin(db: &ClusterDb, app: Router) -> Router {
+    let key = admin_key(db).await;
+    app.layer(axum::middleware::map_request(
+        move |mut request: axum::extract::Request| {
+            let key = key.clone();
+            async move {
+                if !request.headers().contains_key(header::AUTHORIZATION) {
+                    request.headers_mut().insert(
+                        header::AUTHORIZATION,
+                        format!("Bearer {key}").parse().unwrap(),
+                    );
+                }
+                request
+            }
+        },
+    ))
+}
+
+/// The bootstrap admin's key of `db` (bootstrapping it if needed).
+pub async fn admin_key(db: &ClusterDb) -> String {
+    match db.identity().bootstrap().await.unwrap() {
+        Some(key) => key,
+        None => db.identity().reset_bootstrap().await.unwrap(),
+    }
+}
+
 pub async fn test_app(body_limit: usize) -> Router {
     let native = Arc::new(NativeRuntime::new());
     native.register("double", |req| async move {
@@ -51,13 +80,14 @@ pub async fn test_app(body_limit: usize) -> Router {
         .open_in_memory()
         .await
         .unwrap();
-    app(
-        db,
+    let router = app(
+        db.clone(),
         &RestConfig {
             body_limit,
             ..RestConfig::default()
         },
-    )
+    );
+    as_admin(&db, router).await
 }
 
 pub async fn call(

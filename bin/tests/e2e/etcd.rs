@@ -29,21 +29,18 @@ async fn two_servers_share_one_etcd_store() {
         instance_type: "t3.medium".into(),
         tags: Default::default(),
     };
-    let created = Client::new(&a.base)
-        .unwrap()
-        .fleets()
-        .create(&input)
-        .await
-        .unwrap();
-    let seen = Client::new(&b.base)
-        .unwrap()
+    let created = a.client().fleets().create(&input).await.unwrap();
+    // The store was bootstrapped once, by the first server.
+    assert!(b.key.is_empty());
+    let seen = b
+        .client_with(&a.key)
         .fleets()
         .get(&created.id)
         .await
         .unwrap();
     assert_eq!(seen.name, "shared");
-    let err = Client::new(&b.base)
-        .unwrap()
+    let err = b
+        .client_with(&a.key)
         .fleets()
         .create(&input)
         .await

@@ -45,7 +45,25 @@ async fn the_spec_client_example_works() {
     let (_dir, data) = data_file();
     let server = Server::start(&data);
     let address: &'static str = Box::leak(server.base.clone().into_boxed_str());
-    let fleet = spec_example::main(address).await.unwrap();
+    // As written it sends no credentials: a clear UNAUTHENTICATED.
+    let err = spec_example::main(address).await.unwrap_err();
+    let status = err.downcast_ref::<tonic::Status>().expect("a gRPC status");
+    assert_eq!(status.code(), Code::Unauthenticated, "{status}");
+    // With the bootstrap key, the same request creates the fleet.
+    let mut client = clusterdb_api::client::connect_grpc(&server.base, &server.key)
+        .await
+        .unwrap();
+    let fleet = client
+        .create_fleet(pb::CreateFleetRequest {
+            name: "web-fleet".to_string(),
+            description: "Web application fleet".to_string(),
+            capacity: 3,
+            instance_type: "t3.medium".to_string(),
+            tags: HashMap::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
     assert!(fleet.id.starts_with("fleet-"));
     assert_eq!((fleet.name.as_str(), fleet.capacity), ("web-fleet", 3));
     assert_eq!(fleet.status(), pb::FleetStatus::Active);
@@ -75,7 +93,7 @@ fn reason(status: &tonic::Status) -> String {
 async fn every_rpc_and_its_errors() {
     let (_dir, data) = data_file();
     let server = Server::start(&data);
-    let mut c = clusterdb_api::client::connect_grpc(&server.base)
+    let mut c = clusterdb_api::client::connect_grpc(&server.base, &server.key)
         .await
         .unwrap();
     let tags = HashMap::from([("environment".to_string(), "production".to_string())]);
@@ -422,7 +440,7 @@ async fn health_and_reflection_on_a_separate_grpc_port() {
 async fn idempotency_keys_work_on_grpc_with_the_same_store() {
     let (_dir, data) = data_file();
     let server = Server::start(&data);
-    let mut c = clusterdb_api::client::connect_grpc(&server.base)
+    let mut c = clusterdb_api::client::connect_grpc(&server.base, &server.key)
         .await
         .unwrap();
     let keyed = |name: &str, key: &str| {

@@ -60,7 +60,8 @@ fn read_response(stream: &mut TcpStream) -> String {
     }
 }
 
-const GET: &[u8] = b"GET /v1/fleets HTTP/1.1\r\nHost: x\r\n\r\n";
+/// A public request (the OpenAPI document needs no credentials).
+const GET: &[u8] = b"GET /v1/openapi.json HTTP/1.1\r\nHost: x\r\n\r\n";
 
 #[test]
 fn an_unfinished_or_idle_request_head_is_cut_off() {
@@ -120,8 +121,10 @@ fn requests_beyond_the_in_flight_cap_get_503_with_retry_after() {
     let server = Server::start_with(&data, &["--max-in-flight", "1"]);
     // A create whose body never finishes keeps one request in flight.
     let mut slow = connect(&server);
-    slow.write_all(
-        b"POST /v1/fleets HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
+    write!(
+        slow,
+        "POST /v1/fleets HTTP/1.1\r\nHost: x\r\nAuthorization: {}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{",
+        server.bearer()
     )
     .unwrap();
     std::thread::sleep(Duration::from_millis(200));

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use clusterdb_api::client::{Client, ClientError};
+use clusterdb_api::client::ClientError;
 use clusterdb_api::rest::wire::{FleetInput, FunctionInput, InstanceInput};
 use serde_json::{Value, json};
 
@@ -28,7 +28,7 @@ fn api_code(err: ClientError) -> String {
 async fn every_compute_endpoint_through_the_sdk() {
     let (_dir, data) = data_file();
     let server = Server::start(&data);
-    let client = Client::new(&server.base).unwrap();
+    let client = server.client();
 
     // Fleets: create, get, list (tag filter, pages), replace, delete.
     let web = client
@@ -196,7 +196,7 @@ async fn every_compute_endpoint_through_the_sdk() {
 async fn error_paths_over_http() {
     let (_dir, data) = data_file();
     let server = Server::start(&data);
-    let http = reqwest::Client::new();
+    let http = server.http();
     let url = |path: &str| format!("{}{path}", server.base);
     let expect = |status: u16, code: &'static str| {
         move |(got, body): (u16, Value)| {
@@ -243,7 +243,8 @@ async fn error_paths_over_http() {
     // it on a client of its own, so no pooled connection is reused after.
     expect(413, "PAYLOAD_TOO_LARGE")(
         send(
-            reqwest::Client::new()
+            server
+                .http()
                 .post(url("/v1/fleets"))
                 .header("content-type", "application/json")
                 .body(vec![b' '; 2 << 20]),
@@ -296,7 +297,7 @@ async fn error_paths_over_http() {
 async fn data_survives_a_restart() {
     let (_dir, data) = data_file();
     let server = Server::start(&data);
-    let client = Client::new(&server.base).unwrap();
+    let client = server.client();
     let created = client
         .fleets()
         .create(&fleet("web-fleet", 1))
@@ -304,7 +305,7 @@ async fn data_survives_a_restart() {
         .unwrap();
     assert_eq!(server.terminate().code(), Some(0));
     let server = Server::start(&data);
-    let client = Client::new(&server.base).unwrap();
+    let client = server.client();
     let got = client.fleets().get(&created.id).await.unwrap();
     assert_eq!(
         (got.name.as_str(), got.created_at.as_str()),
@@ -328,7 +329,7 @@ fn a_signal_right_after_the_listening_line_is_a_clean_stop() {
 async fn no_acknowledged_create_is_lost_when_shutting_down_under_load() {
     let (_dir, data) = data_file();
     let server = Server::start(&data);
-    let client = Client::new(&server.base).unwrap();
+    let client = server.client();
     let requests: Vec<_> = (0..300)
         .map(|i| {
             let client = client.clone();
@@ -350,7 +351,7 @@ async fn no_acknowledged_create_is_lost_when_shutting_down_under_load() {
         }
     }
     let server = Server::start(&data);
-    let client = Client::new(&server.base).unwrap();
+    let client = server.client();
     for id in &acknowledged {
         client
             .fleets()
@@ -376,7 +377,8 @@ async fn a_request_in_flight_at_sigterm_is_completed() {
     let mut stream = std::net::TcpStream::connect(&address).unwrap();
     write!(
         stream,
-        "POST /v1/fleets HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{head}",
+        "POST /v1/fleets HTTP/1.1\r\nHost: {address}\r\nAuthorization: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{head}",
+        server.bearer(),
         body.len()
     )
     .unwrap();
@@ -394,7 +396,7 @@ async fn a_request_in_flight_at_sigterm_is_completed() {
     // No new connection is accepted after shutdown, and the write is kept.
     assert!(std::net::TcpStream::connect(&address).is_err());
     let server = Server::start(&data);
-    let client = Client::new(&server.base).unwrap();
+    let client = server.client();
     let page = client.fleets().list(&[]).await.unwrap();
     assert_eq!(page.items[0].name, "in-flight");
     assert_eq!(server.terminate().code(), Some(0));
@@ -404,11 +406,11 @@ async fn a_request_in_flight_at_sigterm_is_completed() {
 async fn idempotency_keys_survive_a_restart() {
     let (_dir, data) = data_file();
     let body = json!({"name": "web", "capacity": 1, "instance_type": "t3.medium"});
-    let post = |base: String| {
+    let post = |server: &Server| {
         let body = body.clone();
+        let (http, base) = (server.http(), server.base.clone());
         async move {
-            reqwest::Client::new()
-                .post(format!("{base}/v1/fleets"))
+            http.post(format!("{base}/v1/fleets"))
                 .header("idempotency-key", "restart-1")
                 .json(&body)
                 .send()
@@ -417,12 +419,12 @@ async fn idempotency_keys_survive_a_restart() {
         }
     };
     let server = Server::start(&data);
-    let first = post(server.base.clone()).await;
+    let first = post(&server).await;
     assert_eq!(first.status().as_u16(), 200);
     let first: Value = first.json().await.unwrap();
     assert_eq!(server.terminate().code(), Some(0));
     let server = Server::start(&data);
-    let again = post(server.base.clone()).await;
+    let again = post(&server).await;
     assert_eq!(again.status().as_u16(), 200);
     assert_eq!(again.headers()["idempotent-replayed"], "true");
     assert_eq!(again.json::<Value>().await.unwrap(), first);
@@ -437,7 +439,7 @@ async fn idempotency_keys_survive_a_restart() {
 async fn a_full_disk_stops_the_server_and_loses_nothing_acknowledged() {
     let (_dir, data) = data_file();
     let server = Server::start_with_file_limit(&data, 8192);
-    let client = Client::new(&server.base).unwrap();
+    let client = server.client();
     let big: std::collections::BTreeMap<String, String> = (0..50)
         .map(|t| (format!("t{t}"), "x".repeat(256)))
         .collect();
@@ -471,7 +473,7 @@ async fn a_full_disk_stops_the_server_and_loses_nothing_acknowledged() {
     assert!(log.contains("the database failed"), "{log}");
 
     let server = Server::start(&data);
-    let client = Client::new(&server.base).unwrap();
+    let client = server.client();
     for id in &acknowledged {
         client.fleets().get(id).await.unwrap();
     }

@@ -11,6 +11,10 @@ pub struct Server {
     pub base: String,
     /// The separate gRPC address, when started with one.
     pub grpc_base: Option<String>,
+    /// The bootstrap admin's API key, from `<data>.admin-key` (empty when
+    /// the store was bootstrapped by another server and none was written
+    /// here).
+    pub key: String,
 }
 
 impl Server {
@@ -30,7 +34,7 @@ impl Server {
             .args(["--listen", "127.0.0.1:0"])
             .args(extra)
             .stderr(Stdio::null());
-        Self::spawn(command, extra)
+        Self::spawn(command, extra, data)
     }
 
     /// Starts the server with a file size limit of `blocks` (of `ulimit -f`)
@@ -44,10 +48,10 @@ impl Server {
             .args(["-c", &script, env!("CARGO_BIN_EXE_clusterdb")])
             .arg(data)
             .stderr(Stdio::piped());
-        Self::spawn(command, &[])
+        Self::spawn(command, &[], data)
     }
 
-    fn spawn(mut command: Command, extra: &[&str]) -> Server {
+    fn spawn(mut command: Command, extra: &[&str], data: &Path) -> Server {
         let mut child = command
             .stdout(Stdio::piped())
             .spawn()
@@ -65,11 +69,48 @@ impl Server {
         let grpc_base = extra
             .contains(&"--grpc-listen")
             .then(|| read("grpc listening on "));
+        // Written before the listener accepts connections.
+        let key = std::fs::read_to_string(admin_key_path(data))
+            .map(|k| k.trim().to_string())
+            .unwrap_or_default();
         Server {
             child: Some(child),
             base,
             grpc_base,
+            key,
         }
+    }
+
+    /// An SDK client authenticated as the bootstrap admin.
+    pub fn client(&self) -> clusterdb_api::client::Client {
+        self.client_with(&self.key)
+    }
+
+    /// An SDK client authenticated with `key`.
+    pub fn client_with(&self, key: &str) -> clusterdb_api::client::Client {
+        clusterdb_api::client::Client::new(&self.base)
+            .unwrap()
+            .with_api_key(key)
+            .unwrap()
+    }
+
+    /// A plain HTTP client that sends the bootstrap admin's key with every
+    /// request.
+    pub fn http(&self) -> reqwest::Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::AUTHORIZATION,
+            self.bearer().parse().unwrap(),
+        );
+        reqwest::Client::builder()
+            .default_headers(headers)
+            .build()
+            .unwrap()
+    }
+
+    /// The `Authorization` header value of the bootstrap admin.
+    pub fn bearer(&self) -> String {
+        format!("Bearer {}", self.key)
     }
 
     /// Waits up to `limit` for the server to exit by itself; returns its
@@ -120,6 +161,13 @@ impl Drop for Server {
             let _ = child.wait();
         }
     }
+}
+
+/// Where `serve` writes the bootstrap admin key of the store at `data`.
+pub fn admin_key_path(data: &Path) -> PathBuf {
+    let mut path = data.as_os_str().to_owned();
+    path.push(".admin-key");
+    PathBuf::from(path)
 }
 
 /// A data file in a fresh temporary directory.

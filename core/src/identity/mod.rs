@@ -18,8 +18,8 @@ pub use policy::{
     Area, Principal, Role, Rule, Verb, authorize, authorize_own_keys, known_scopes, rule,
 };
 pub use user::{
-    MAX_DISPLAY_NAME_LEN, MAX_EMAIL_LEN, User, UserKind, UserSpec, UserState, UserStatus,
-    validate_email,
+    EMAIL_PATTERN, MAX_DISPLAY_NAME_LEN, MAX_EMAIL_LEN, User, UserKind, UserSpec, UserState,
+    UserStatus, validate_email,
 };
 
 use crate::error::{Error, Result};

@@ -52,6 +52,10 @@ pub struct FleetOutput {
     pub tags: BTreeMap<String, String>,
     /// RFC 3339.
     pub updated_at: String,
+    /// Who created it: a user id, an OAuth client id or `system`.
+    pub created_by: String,
+    /// Who made the last change (the server's own status writes aside).
+    pub updated_by: String,
     /// Changes on every write; the ETag.
     pub resource_version: u64,
     /// Members that are not terminated, as last observed.
@@ -122,6 +126,8 @@ impl RestKind for FleetKind {
             created_at: time(fleet.meta.created_at),
             tags: fleet.meta.tags.clone(),
             updated_at: time(fleet.meta.updated_at),
+            created_by: fleet.meta.created_by.clone(),
+            updated_by: fleet.meta.updated_by.clone(),
             resource_version: fleet.meta.resource_version,
             observed_instances: fleet.status.instances,
             running_instances: fleet.status.running_instances,

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::{Path, Request, State};
+use axum::extract::{Path, Request};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use clusterdb::compute::Invocation;
@@ -17,7 +17,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::{description_default, time};
-use crate::rest::AppState;
+use crate::auth::Caller;
 use crate::rest::error::ApiError;
 use crate::rest::extract::{body_bytes, parse_json, require_json};
 use crate::rest::kind::{Action, ActionBody, FieldRule, RestKind, SchemaOf};
@@ -83,6 +83,10 @@ pub struct FunctionOutput {
     pub created_at: String,
     /// RFC 3339.
     pub updated_at: String,
+    /// Who created it: a user id, an OAuth client id or `system`.
+    pub created_by: String,
+    /// Who made the last change (the server's own status writes aside).
+    pub updated_by: String,
     /// Changes on every write; the ETag.
     pub resource_version: u64,
     /// Labels.
@@ -141,13 +145,14 @@ impl RestKind for FunctionKind {
 
     fn actions() -> Vec<Action> {
         vec![Action {
-            name: "invoke",
-            operation_id: "invokeFunction",
-            summary: "Invoke a function with a JSON payload",
             body: ActionBody::AnyJson,
-            if_match: false,
-            response: SchemaOf::of::<InvocationOutput>(),
-            route: post(invoke),
+            ..Action::post(
+                "invoke",
+                "invokeFunction",
+                "Invoke a function with a JSON payload",
+                SchemaOf::of::<InvocationOutput>(),
+                post(invoke),
+            )
         }]
     }
 
@@ -192,6 +197,8 @@ impl RestKind for FunctionKind {
             env: function.spec.env.clone(),
             created_at: time(function.meta.created_at),
             updated_at: time(function.meta.updated_at),
+            created_by: function.meta.created_by.clone(),
+            updated_by: function.meta.updated_by.clone(),
             resource_version: function.meta.resource_version,
             tags: function.meta.tags.clone(),
         }
@@ -225,7 +232,7 @@ impl From<Invocation> for InvocationOutput {
 /// `POST /functions/{id}/invoke`: the JSON body is the payload; an empty
 /// body is the payload `null`.
 async fn invoke(
-    State(state): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
     request: Request,
 ) -> Result<Response, ApiError> {
@@ -239,6 +246,6 @@ async fn invoke(
     };
     let bytes =
         serde_json::to_vec(&payload).map_err(|e| ApiError::from(Error::Internal(e.to_string())))?;
-    let invocation = state.db.functions().invoke(&id, bytes).await?;
+    let invocation = caller.db.functions().invoke(&id, bytes).await?;
     Ok(Json(InvocationOutput::from(invocation)).into_response())
 }

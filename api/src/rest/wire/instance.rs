@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::post;
@@ -12,11 +12,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{instance_types, time};
-use crate::rest::AppState;
+use crate::auth::Caller;
 use crate::rest::error::ApiError;
 use crate::rest::extract::IfMatch;
 use crate::rest::handlers::{if_match_error, resource};
-use crate::rest::kind::{Action, ActionBody, FieldRule, RestKind, SchemaOf};
+use crate::rest::kind::{Action, FieldRule, RestKind, SchemaOf};
 
 /// Create or replace an instance.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -53,6 +53,10 @@ pub struct InstanceOutput {
     pub created_at: String,
     /// RFC 3339.
     pub updated_at: String,
+    /// Who created it: a user id, an OAuth client id or `system`.
+    pub created_by: String,
+    /// Who made the last change (the server's own status writes aside).
+    pub updated_by: String,
     /// Changes on every write; the ETag.
     pub resource_version: u64,
     /// Labels.
@@ -73,13 +77,14 @@ impl RestKind for InstanceKind {
 
     fn actions() -> Vec<Action> {
         let action = |name, operation_id, summary, route| Action {
-            name,
-            operation_id,
-            summary,
-            body: ActionBody::None,
             if_match: true,
-            response: SchemaOf::of::<InstanceOutput>(),
-            route,
+            ..Action::post(
+                name,
+                operation_id,
+                summary,
+                SchemaOf::of::<InstanceOutput>(),
+                route,
+            )
         };
         vec![
             action(
@@ -127,6 +132,8 @@ impl RestKind for InstanceKind {
             stopped_at: instance.status.stopped_at.map(time),
             created_at: time(instance.meta.created_at),
             updated_at: time(instance.meta.updated_at),
+            created_by: instance.meta.created_by.clone(),
+            updated_by: instance.meta.updated_by.clone(),
             resource_version: instance.meta.resource_version,
             tags: instance.meta.tags.clone(),
         }
@@ -143,11 +150,11 @@ enum Transition {
 /// `POST /instances/{id}/start` and `…/stop`.
 async fn transition(
     transition: Transition,
-    State(state): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
     IfMatch(if_match): IfMatch,
 ) -> Result<Response, ApiError> {
-    let instances = state.db.instances();
+    let instances = caller.db.instances();
     let instance = match transition {
         Transition::Start => instances.start(&id, if_match).await,
         Transition::Stop => instances.stop(&id, if_match).await,

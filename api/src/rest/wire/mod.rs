@@ -4,17 +4,67 @@
 
 mod fleet;
 mod function;
+mod group;
 mod instance;
+mod user;
 
+use clusterdb::identity::Role;
 use clusterdb::{Context, Timestamp};
 
 use super::kind::FieldRule;
 
 pub use fleet::{FleetInput, FleetOutput};
 pub use function::{FunctionInput, FunctionOutput, InvocationOutput};
+pub use group::{GroupInput, GroupOutput, MemberInput};
 pub use instance::{InstanceInput, InstanceOutput};
+pub use user::{
+    ApiKeyInput, ApiKeyOutput, ApiKeyPage, NewApiKeyOutput, UserInput, UserOutput, UserStatusName,
+};
 
 pub use super::kind::RestKind;
+
+/// A role, as JSON names it.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum RoleName {
+    /// Reads everything but secrets.
+    Viewer,
+    /// Also writes compute, mesh and monitoring.
+    Editor,
+    /// Everything.
+    Admin,
+}
+
+impl From<RoleName> for Role {
+    fn from(role: RoleName) -> Role {
+        match role {
+            RoleName::Viewer => Role::Viewer,
+            RoleName::Editor => Role::Editor,
+            RoleName::Admin => Role::Admin,
+        }
+    }
+}
+
+impl From<Role> for RoleName {
+    fn from(role: Role) -> RoleName {
+        match role {
+            Role::Viewer => RoleName::Viewer,
+            Role::Editor => RoleName::Editor,
+            Role::Admin => RoleName::Admin,
+        }
+    }
+}
 
 fn time(t: Timestamp) -> String {
     t.to_string()

@@ -1,0 +1,280 @@
+//! Authentication, the rate limit, and the authorization of routes: the
+//! [`guard`] middleware in front of REST and gRPC alike, and the
+//! [`Caller`] it leaves for handlers.
+//!
+//! The guard reads `Authorization: Bearer <token>` — an API key
+//! (`cdb_…`) or an access token from `POST /oauth/token` — and resolves
+//! the principal through core, then draws the request from the principal's
+//! rate-limit bucket (or the client IP's, when there is no principal).
+//! Public routes (health, reflection, `/.well-known/*`, `/oauth/token`,
+//! the OpenAPI document) need no credentials. Authorization is core's one
+//! policy ([`clusterdb::identity::authorize`]): REST applies it per route
+//! ([`authorize_route`]), gRPC in each method ([`crate::grpc::auth`]).
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use clusterdb::ClusterDb;
+use clusterdb::identity::{Principal, Verb, authorize};
+
+use crate::rate_limit::{Decision, RateLimiters};
+use crate::rest::ApiError;
+
+/// The authenticated caller of a request: who, and the database acting as
+/// them (their writes record them as the actor).
+#[derive(Clone)]
+pub struct Caller {
+    /// Who is calling.
+    pub principal: Principal,
+    /// The database, acting as the principal.
+    pub db: ClusterDb,
+}
+
+impl Caller {
+    /// Whether the caller may `verb` resources of `kind` (core's policy).
+    pub fn authorize(&self, kind: &str, verb: Verb) -> clusterdb::Result<()> {
+        authorize(&self.principal, kind, verb)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        parts
+            .extensions
+            .get::<Caller>()
+            .cloned()
+            .ok_or_else(|| unauthenticated_error("authentication required"))
+    }
+}
+
+/// Turns a bearer token into a principal: API keys (`cdb_…`) through core,
+/// anything else through the access-token verifier, if any.
+#[derive(Clone)]
+pub struct Authenticator {
+    db: ClusterDb,
+    tokens: Option<Arc<dyn TokenVerifier>>,
+}
+
+/// Verifies access tokens (JWTs from `POST /oauth/token`).
+pub trait TokenVerifier: Send + Sync {
+    /// The principal of a valid token, or `UNAUTHENTICATED`.
+    fn verify(&self, token: &str) -> clusterdb::Result<Principal>;
+}
+
+impl Authenticator {
+    /// API keys only.
+    pub fn new(db: ClusterDb) -> Self {
+        Authenticator { db, tokens: None }
+    }
+
+    /// Also accepts access tokens `tokens` verifies.
+    pub fn with_tokens(mut self, tokens: Arc<dyn TokenVerifier>) -> Self {
+        self.tokens = Some(tokens);
+        self
+    }
+
+    /// The principal holding `token`.
+    pub async fn principal(&self, token: &str) -> clusterdb::Result<Principal> {
+        if token.starts_with(clusterdb::identity::API_KEY_PREFIX) {
+            return self.db.identity().authenticate_api_key(token).await;
+        }
+        match &self.tokens {
+            Some(tokens) => {
+                let principal = tokens.verify(token)?;
+                if principal.scopes.is_none() {
+                    // A user's token: the user must still be active.
+                    let user = self.db.users().get(&principal.id).await.map_err(|_| {
+                        clusterdb::Error::Unauthenticated("the token's user is gone".into())
+                    })?;
+                    return self.db.identity().principal_of(&user).await;
+                }
+                Ok(principal)
+            }
+            None => Err(clusterdb::Error::Unauthenticated(
+                "the bearer token is not an API key".into(),
+            )),
+        }
+    }
+}
+
+/// What the guard needs.
+#[derive(Clone)]
+pub struct Guard {
+    /// Resolves credentials.
+    pub authenticator: Authenticator,
+    /// The rate limiter; `None` is off.
+    pub limiters: Option<Arc<RateLimiters>>,
+}
+
+/// Whether `path` is served without credentials.
+pub fn is_public(path: &str, grpc: bool) -> bool {
+    if grpc {
+        return path.starts_with("/grpc.health.v1.Health/")
+            || path.starts_with("/grpc.reflection.");
+    }
+    path.starts_with("/.well-known/")
+        || path == "/oauth/token"
+        || path == "/openapi.json"
+        || path
+            .strip_suffix("/openapi.json")
+            .is_some_and(|version| version.starts_with("/v") && !version[1..].contains('/'))
+}
+
+/// The bearer token of a request: `Ok(None)` without an `Authorization`
+/// header, `Err` for one that is not `Bearer <token>`.
+fn bearer(request: &Request) -> Result<Option<&str>, &'static str> {
+    let Some(value) = request.headers().get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let value = value
+        .to_str()
+        .map_err(|_| "the Authorization header is not text")?;
+    let (scheme, token) = value
+        .split_once(' ')
+        .ok_or("the Authorization header must be `Bearer <token>`")?;
+    let token = token.trim();
+    if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
+        return Err("the Authorization header must be `Bearer <token>`");
+    }
+    Ok(Some(token))
+}
+
+fn peer_ip(request: &Request) -> IpAddr {
+    request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip())
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+}
+
+fn unauthenticated_error(message: &str) -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", message)
+}
+
+/// The refusal of a request without valid credentials.
+fn unauthenticated(message: &str, grpc: bool, token_given: bool) -> Response {
+    let mut response = if grpc {
+        tonic::Status::unauthenticated(message).into_http()
+    } else {
+        unauthenticated_error(message).into_response()
+    };
+    let challenge = if token_given {
+        r#"Bearer realm="clusterdb", error="invalid_token""#
+    } else {
+        r#"Bearer realm="clusterdb""#
+    };
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static(challenge),
+    );
+    response
+}
+
+/// The refusal of a request over its rate.
+fn rate_limited(decision: &Decision, grpc: bool) -> Response {
+    let message = "Rate limit exceeded";
+    let mut response = if grpc {
+        tonic::Status::resource_exhausted(message).into_http()
+    } else {
+        ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "RATE_LIMIT_EXCEEDED",
+            message,
+        )
+        .detail("limit", decision.limit)
+        .detail("reset", decision.reset)
+        .into_response()
+    };
+    decision.write_headers(response.headers_mut());
+    response
+}
+
+/// The middleware: authenticates, rate-limits, and leaves a [`Caller`].
+pub async fn guard(State(guard): State<Guard>, mut request: Request, next: Next) -> Response {
+    let grpc = crate::is_grpc(&request);
+    let ip = peer_ip(&request);
+    let check_ip = |guard: &Guard| guard.limiters.as_ref().map(|l| l.check_ip(ip));
+    let decision = if is_public(request.uri().path(), grpc) {
+        check_ip(&guard)
+    } else {
+        let token = match bearer(&request) {
+            Ok(Some(token)) => Ok(token.to_string()),
+            Ok(None) => Err((
+                "authentication required: send `Authorization: Bearer <API key or token>`",
+                false,
+            )),
+            Err(message) => Err((message, true)),
+        };
+        let principal = match token {
+            Ok(token) => match guard.authenticator.principal(&token).await {
+                Ok(principal) => Ok(principal),
+                Err(err) if err.code() == clusterdb::ErrorCode::Unauthenticated => {
+                    Err((err.to_string(), true))
+                }
+                Err(err) => return ApiError::from(err).into_response(),
+            },
+            Err((message, given)) => Err((message.to_string(), given)),
+        };
+        match principal {
+            Ok(principal) => {
+                let decision = guard
+                    .limiters
+                    .as_ref()
+                    .map(|l| l.check_principal(&principal));
+                request.extensions_mut().insert(Caller {
+                    db: guard.authenticator.db.acting_as(principal.id.as_str()),
+                    principal,
+                });
+                decision
+            }
+            Err((message, given)) => {
+                // Failed authentications draw from the client IP's bucket.
+                if let Some(decision) = check_ip(&guard).filter(|d| !d.allowed) {
+                    return rate_limited(&decision, grpc);
+                }
+                return unauthenticated(&message, grpc, given);
+            }
+        }
+    };
+    if let Some(decision) = decision.filter(|d| !d.allowed) {
+        return rate_limited(&decision, grpc);
+    }
+    let mut response = next.run(request).await;
+    if let Some(decision) = decision {
+        decision.write_headers(response.headers_mut());
+    }
+    response
+}
+
+/// The verb of an HTTP method: reads are GET and HEAD.
+pub fn verb_of(method: &Method) -> Verb {
+    if method == Method::GET || method == Method::HEAD {
+        Verb::Read
+    } else {
+        Verb::Write
+    }
+}
+
+/// Per-route authorization: the caller must be allowed to `verb`
+/// resources of `kind`.
+pub async fn authorize_route(
+    kind: &'static str,
+    verb: Verb,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(caller) = request.extensions().get::<Caller>() else {
+        return unauthenticated("authentication required", false, false);
+    };
+    if let Err(err) = caller.authorize(kind, verb) {
+        return ApiError::from(err).into_response();
+    }
+    next.run(request).await
+}

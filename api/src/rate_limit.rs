@@ -1,0 +1,300 @@
+//! Rate limiting (the spec's section): a token bucket (GCRA, governor) per
+//! principal for authenticated requests, and per client IP for
+//! unauthenticated ones and failed authentications, so guessing
+//! credentials is limited without throttling legitimate callers behind the
+//! same address. Every response carries `X-RateLimit-Limit`,
+//! `X-RateLimit-Remaining` and `X-RateLimit-Reset` (Unix seconds); a
+//! refusal is `429 RATE_LIMIT_EXCEEDED` with `details.limit`,
+//! `details.reset` and `Retry-After` (gRPC: `RESOURCE_EXHAUSTED` with the
+//! same values as metadata). Idle keys are evicted every minute, so memory
+//! stays bounded by the callers of the last minute.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::{Arc, Weak};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::http::{HeaderMap, HeaderValue};
+use clusterdb::identity::{Principal, Role};
+use governor::clock::{Clock, DefaultClock};
+use governor::middleware::StateInformationMiddleware;
+use governor::state::keyed::DefaultKeyedStateStore;
+use governor::{Quota, RateLimiter};
+
+/// Requests per minute per principal unless configured.
+pub const DEFAULT_PER_PRINCIPAL: u32 = 6000;
+/// Requests per minute per client IP for unauthenticated requests and
+/// failed authentications unless configured.
+pub const DEFAULT_PER_ANONYMOUS_IP: u32 = 600;
+/// How often idle keys are evicted.
+const EVICT_EVERY: Duration = Duration::from_secs(60);
+
+/// The limits, in requests per minute; `None` turns limiting off.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateLimits {
+    /// Every principal's limit, unless its role has its own.
+    pub per_principal: u32,
+    /// Limits by role; a principal gets the highest of its roles'.
+    pub per_role: BTreeMap<Role, u32>,
+    /// Per client IP, for unauthenticated requests and failed
+    /// authentications.
+    pub per_anonymous_ip: u32,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        RateLimits {
+            per_principal: DEFAULT_PER_PRINCIPAL,
+            per_role: BTreeMap::new(),
+            per_anonymous_ip: DEFAULT_PER_ANONYMOUS_IP,
+        }
+    }
+}
+
+impl RateLimits {
+    /// Every principal (admins included) limited to `per_minute`.
+    pub fn uniform(per_minute: u32) -> Self {
+        RateLimits {
+            per_principal: per_minute,
+            ..RateLimits::default()
+        }
+    }
+
+    /// The limit of `principal`.
+    pub fn of(&self, principal: &Principal) -> u32 {
+        principal
+            .roles
+            .iter()
+            .filter_map(|role| self.per_role.get(role))
+            .copied()
+            .max()
+            .unwrap_or(self.per_principal)
+    }
+}
+
+/// Whose bucket a request draws from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Bucket {
+    /// An authenticated principal (user or client id).
+    Principal(String),
+    /// An unauthenticated client, or one whose authentication failed.
+    Ip(IpAddr),
+}
+
+type Limiter =
+    RateLimiter<Bucket, DefaultKeyedStateStore<Bucket>, DefaultClock, StateInformationMiddleware>;
+
+/// What a check decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decision {
+    /// Whether the request may go on.
+    pub allowed: bool,
+    /// Requests per minute of the bucket.
+    pub limit: u32,
+    /// Requests left now.
+    pub remaining: u32,
+    /// Unix seconds: when the bucket is full again (allowed) or when the
+    /// next request is allowed (refused).
+    pub reset: u64,
+    /// Seconds to wait before retrying (refused).
+    pub retry_after: u64,
+}
+
+impl Decision {
+    /// Adds the `X-RateLimit-*` headers (and `Retry-After` on a refusal).
+    pub fn write_headers(&self, headers: &mut HeaderMap) {
+        headers.insert("x-ratelimit-limit", HeaderValue::from(self.limit));
+        headers.insert("x-ratelimit-remaining", HeaderValue::from(self.remaining));
+        headers.insert("x-ratelimit-reset", HeaderValue::from(self.reset));
+        if !self.allowed {
+            headers.insert(
+                axum::http::header::RETRY_AFTER,
+                HeaderValue::from(self.retry_after),
+            );
+        }
+    }
+}
+
+/// The buckets of one server: one governor limiter per distinct limit.
+pub struct RateLimiters {
+    limits: RateLimits,
+    limiters: BTreeMap<u32, Limiter>,
+    clock: DefaultClock,
+}
+
+impl RateLimiters {
+    /// Limiters for `limits`, with a task that evicts idle buckets every
+    /// minute while they live.
+    pub fn new(limits: RateLimits) -> Arc<RateLimiters> {
+        let mut values: Vec<u32> = limits.per_role.values().copied().collect();
+        values.push(limits.per_principal);
+        values.push(limits.per_anonymous_ip);
+        let limiters = values
+            .into_iter()
+            .filter_map(|limit| {
+                let quota = Quota::per_minute(NonZeroU32::new(limit)?);
+                Some((
+                    limit,
+                    RateLimiter::keyed(quota).with_middleware::<StateInformationMiddleware>(),
+                ))
+            })
+            .collect();
+        let limiters = Arc::new(RateLimiters {
+            limits,
+            limiters,
+            clock: DefaultClock::default(),
+        });
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(evict_idle(Arc::downgrade(&limiters)));
+        }
+        limiters
+    }
+
+    /// The configured limits.
+    pub fn limits(&self) -> &RateLimits {
+        &self.limits
+    }
+
+    /// Takes one request from `bucket`, whose limit is `limit`.
+    pub fn check(&self, bucket: &Bucket, limit: u32) -> Decision {
+        let now_unix = unix_now();
+        let Some(limiter) = self.limiters.get(&limit) else {
+            // A zero limit: refuse everything, for an hour.
+            return Decision {
+                allowed: false,
+                limit,
+                remaining: 0,
+                reset: now_unix + 3600,
+                retry_after: 3600,
+            };
+        };
+        let per_request = 60.0 / f64::from(limit.max(1));
+        match limiter.check_key(bucket) {
+            Ok(snapshot) => {
+                let remaining = snapshot.remaining_burst_capacity();
+                let refill = per_request * f64::from(limit.saturating_sub(remaining));
+                Decision {
+                    allowed: true,
+                    limit,
+                    remaining,
+                    reset: now_unix + refill.ceil() as u64,
+                    retry_after: 0,
+                }
+            }
+            Err(not_until) => {
+                let wait = not_until.wait_time_from(self.clock.now());
+                let wait_s = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+                Decision {
+                    allowed: false,
+                    limit,
+                    remaining: 0,
+                    reset: now_unix + wait_s.max(1),
+                    retry_after: wait_s.max(1),
+                }
+            }
+        }
+    }
+
+    /// Takes one request of `principal` from its bucket.
+    pub fn check_principal(&self, principal: &Principal) -> Decision {
+        self.check(
+            &Bucket::Principal(principal.id.clone()),
+            self.limits.of(principal),
+        )
+    }
+
+    /// Takes one unauthenticated request from `ip`'s bucket.
+    pub fn check_ip(&self, ip: IpAddr) -> Decision {
+        self.check(&Bucket::Ip(ip), self.limits.per_anonymous_ip)
+    }
+
+    /// Buckets held now (all limiters).
+    pub fn buckets(&self) -> usize {
+        self.limiters.values().map(|l| l.len()).sum()
+    }
+
+    /// Drops buckets that are full again (indistinguishable from new).
+    pub fn evict_idle(&self) {
+        for limiter in self.limiters.values() {
+            limiter.retain_recent();
+            limiter.shrink_to_fit();
+        }
+    }
+}
+
+async fn evict_idle(limiters: Weak<RateLimiters>) {
+    let mut tick = tokio::time::interval(EVICT_EVERY);
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        let Some(limiters) = limiters.upgrade() else {
+            return;
+        };
+        limiters.evict_idle();
+    }
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_101st_request_is_refused_per_bucket() {
+        let limiters = RateLimiters::new(RateLimits::uniform(100));
+        let alice = Principal::user("user-alice", [Role::Admin]);
+        let bob = Principal::user("user-bob", [Role::Viewer]);
+        for i in 0..100 {
+            let d = limiters.check_principal(&alice);
+            assert!(d.allowed, "request {i}");
+            assert_eq!((d.limit, d.remaining), (100, 99 - i));
+        }
+        let refused = limiters.check_principal(&alice);
+        assert!(!refused.allowed);
+        assert_eq!((refused.limit, refused.remaining), (100, 0));
+        assert!(refused.retry_after >= 1 && refused.reset > unix_now());
+        // Another principal has its own bucket.
+        assert!(limiters.check_principal(&bob).allowed);
+    }
+
+    #[tokio::test]
+    async fn roles_get_their_limits_and_full_buckets_are_evicted() {
+        let limits = RateLimits {
+            per_principal: 10,
+            per_role: [(Role::Admin, 6000)].into(),
+            per_anonymous_ip: 2,
+        };
+        let limiters = RateLimiters::new(limits);
+        let admin = Principal::user("user-a", [Role::Viewer, Role::Admin]);
+        assert_eq!(limiters.check_principal(&admin).limit, 6000);
+        let ip: IpAddr = "127.0.0.1".parse().unwrap();
+        assert!(limiters.check_ip(ip).allowed);
+        assert!(limiters.check_ip(ip).allowed);
+        assert!(!limiters.check_ip(ip).allowed);
+        assert_eq!(limiters.buckets(), 2);
+        // At 6,000 a minute the admin's bucket refills in 10 ms.
+        std::thread::sleep(Duration::from_millis(50));
+        limiters.evict_idle();
+        assert_eq!(
+            limiters.buckets(),
+            1,
+            "the refilled bucket went, the drained one stays"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_bucket_refills() {
+        let limiters = RateLimiters::new(RateLimits::uniform(6000));
+        let p = Principal::user("user-p", []);
+        while limiters.check_principal(&p).allowed {}
+        std::thread::sleep(Duration::from_millis(30));
+        assert!(limiters.check_principal(&p).allowed);
+    }
+}

@@ -1,0 +1,326 @@
+//! The user kind on the REST API: its JSON types, and the user's API keys
+//! (`/users/{id}/api-keys`) as its actions.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::{Path, RawQuery};
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use clusterdb::identity::{
+    ApiKey, EMAIL_PATTERN, MAX_DISPLAY_NAME_LEN, MAX_EMAIL_LEN, UserKind, UserSpec, UserState,
+    Verb, authorize_own_keys,
+};
+use clusterdb::{Context, Draft, Object, Timestamp};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{RoleName, time};
+use crate::auth::Caller;
+use crate::rest::error::ApiError;
+use crate::rest::extract::{JsonBody, ListQuery};
+use crate::rest::kind::{Access, Action, ActionBody, FieldRule, RestKind, SchemaOf};
+
+/// Whether a user may authenticate.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum UserStatusName {
+    /// May call the API.
+    #[default]
+    Active,
+    /// Refused.
+    Disabled,
+}
+
+/// Create or replace a user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserInput {
+    /// Unique login name.
+    pub username: String,
+    /// Unique (ignoring case); empty for a service account.
+    #[serde(default)]
+    pub email: String,
+    /// Free text.
+    #[serde(default)]
+    pub display_name: String,
+    /// `active` (default) or `disabled`.
+    #[serde(default)]
+    pub status: UserStatusName,
+    /// Roles bound to the user (groups add more).
+    #[serde(default)]
+    pub roles: Vec<RoleName>,
+    /// Labels.
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+/// A user as the API shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct UserOutput {
+    /// `user-…`.
+    pub id: String,
+    /// Unique login name.
+    pub username: String,
+    /// Email address (may be empty).
+    pub email: String,
+    /// Free text.
+    pub display_name: String,
+    /// `active` or `disabled`.
+    pub status: UserStatusName,
+    /// Roles bound to the user directly.
+    pub roles: Vec<RoleName>,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339.
+    pub updated_at: String,
+    /// Who created it.
+    pub created_by: String,
+    /// Who changed it last.
+    pub updated_by: String,
+    /// Changes on every write; the ETag.
+    pub resource_version: u64,
+    /// Labels.
+    pub tags: BTreeMap<String, String>,
+}
+
+impl RestKind for UserKind {
+    const SINGULAR: &'static str = "user";
+    const TITLE: &'static str = "User";
+    const COLLECTION: &'static str = "users";
+    const NAME_FIELD: &'static str = "username";
+    type Input = UserInput;
+    type Output = UserOutput;
+
+    fn field_rules(_context: &Context) -> Vec<(&'static str, FieldRule)> {
+        vec![
+            (
+                "email",
+                FieldRule::Pattern {
+                    pattern: format!("^$|{EMAIL_PATTERN}"),
+                    max: MAX_EMAIL_LEN,
+                },
+            ),
+            (
+                "display_name",
+                FieldRule::Length {
+                    min: 0,
+                    max: MAX_DISPLAY_NAME_LEN,
+                },
+            ),
+        ]
+    }
+
+    fn actions() -> Vec<Action> {
+        vec![
+            Action {
+                path: "api-keys",
+                method: Method::GET,
+                operation_id: "listApiKeys",
+                summary: "List a user's API keys (admins, or the user)",
+                body: ActionBody::None,
+                if_match: false,
+                response: Some(SchemaOf::of::<ApiKeyPage>()),
+                access: Access::Handler,
+                route: get(list_keys),
+            },
+            Action {
+                path: "api-keys",
+                method: Method::POST,
+                operation_id: "createApiKey",
+                summary: "Create an API key for a user; the key is shown only in this answer",
+                body: ActionBody::Json(SchemaOf::of::<ApiKeyInput>(), || {
+                    vec![
+                        ("name", FieldRule::Name),
+                        ("expires_at", FieldRule::OptionalTimestamp),
+                    ]
+                }),
+                if_match: false,
+                response: Some(SchemaOf::of::<NewApiKeyOutput>()),
+                access: Access::Handler,
+                route: post(create_key),
+            },
+            Action {
+                path: "api-keys/{key_id}",
+                method: Method::DELETE,
+                operation_id: "revokeApiKey",
+                summary: "Revoke an API key (admins, or its user)",
+                body: ActionBody::None,
+                if_match: false,
+                response: None,
+                access: Access::Handler,
+                route: delete(revoke_key),
+            },
+        ]
+    }
+
+    fn draft(input: UserInput) -> Draft<UserSpec> {
+        Draft {
+            name: input.username,
+            namespace: String::new(),
+            tags: input.tags,
+            spec: UserSpec {
+                email: input.email,
+                display_name: input.display_name,
+                state: match input.status {
+                    UserStatusName::Active => UserState::Active,
+                    UserStatusName::Disabled => UserState::Disabled,
+                },
+                roles: input.roles.into_iter().map(Into::into).collect(),
+            },
+        }
+    }
+
+    fn input(user: &Object<Self>) -> UserInput {
+        UserInput {
+            username: user.meta.name.clone(),
+            email: user.spec.email.clone(),
+            display_name: user.spec.display_name.clone(),
+            status: status_name(user.spec.state),
+            roles: user.spec.roles.iter().copied().map(Into::into).collect(),
+            tags: user.meta.tags.clone(),
+        }
+    }
+
+    fn output(user: &Object<Self>) -> UserOutput {
+        UserOutput {
+            id: user.meta.id.clone(),
+            username: user.meta.name.clone(),
+            email: user.spec.email.clone(),
+            display_name: user.spec.display_name.clone(),
+            status: status_name(user.spec.state),
+            roles: user.spec.roles.iter().copied().map(Into::into).collect(),
+            created_at: time(user.meta.created_at),
+            updated_at: time(user.meta.updated_at),
+            created_by: user.meta.created_by.clone(),
+            updated_by: user.meta.updated_by.clone(),
+            resource_version: user.meta.resource_version,
+            tags: user.meta.tags.clone(),
+        }
+    }
+}
+
+fn status_name(state: UserState) -> UserStatusName {
+    match state {
+        UserState::Active => UserStatusName::Active,
+        UserState::Disabled => UserStatusName::Disabled,
+    }
+}
+
+/// Create an API key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApiKeyInput {
+    /// Unique among the user's keys.
+    pub name: String,
+    /// RFC 3339; the key stops working then. Absent: never.
+    #[serde(default)]
+    pub expires_at: Option<String>,
+}
+
+/// An API key as lists show it (never its secret).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ApiKeyOutput {
+    /// `apikey-…`.
+    pub id: String,
+    /// Unique among the owner's keys.
+    pub name: String,
+    /// The user id.
+    pub owner: String,
+    /// RFC 3339.
+    pub created_at: String,
+    /// Who created it.
+    pub created_by: String,
+    /// RFC 3339, to the minute; `null` if never used.
+    pub last_used_at: Option<String>,
+    /// RFC 3339; `null` if it never expires.
+    pub expires_at: Option<String>,
+}
+
+/// A key just created: the only answer that carries the key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct NewApiKeyOutput {
+    /// The stored key.
+    #[serde(flatten)]
+    pub api_key: ApiKeyOutput,
+    /// `cdb_<key id>_<secret>`: send as `Authorization: Bearer <key>`. It
+    /// cannot be read again.
+    pub key: String,
+}
+
+/// One page of API keys.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ApiKeyPage {
+    /// The keys.
+    pub api_keys: Vec<ApiKeyOutput>,
+    /// Pass as `page_token` for the next page.
+    pub next_page_token: Option<String>,
+}
+
+fn key_output(key: &ApiKey) -> ApiKeyOutput {
+    ApiKeyOutput {
+        id: key.meta.id.clone(),
+        name: key.meta.name.clone(),
+        owner: key.meta.namespace.clone(),
+        created_at: time(key.meta.created_at),
+        created_by: key.meta.created_by.clone(),
+        last_used_at: key.status.last_used_at.map(time),
+        expires_at: key.spec.expires_at.map(time),
+    }
+}
+
+/// `GET /users/{id}/api-keys`.
+async fn list_keys(
+    caller: Caller,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    authorize_own_keys(&caller.principal, &id, Verb::Read)?;
+    let ListQuery(options) = ListQuery::parse(query.as_deref(), &[], false)?;
+    let page = caller.db.identity().api_keys_of(&id, &options).await?;
+    Ok(Json(ApiKeyPage {
+        api_keys: page.items.iter().map(key_output).collect(),
+        next_page_token: page.next_page_token,
+    })
+    .into_response())
+}
+
+/// `POST /users/{id}/api-keys`.
+async fn create_key(
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<ApiKeyInput>,
+) -> Result<Response, ApiError> {
+    authorize_own_keys(&caller.principal, &id, Verb::Write)?;
+    let expires_at = match input.expires_at.as_deref() {
+        None => None,
+        Some(text) => Some(Timestamp::parse_rfc3339(text).ok_or_else(|| {
+            ApiError::invalid(
+                "Invalid API key",
+                "expires_at",
+                "must be an RFC 3339 timestamp",
+            )
+        })?),
+    };
+    let created = caller
+        .db
+        .identity()
+        .create_api_key(&id, &input.name, expires_at)
+        .await?;
+    Ok(Json(NewApiKeyOutput {
+        api_key: key_output(&created.key),
+        key: created.secret,
+    })
+    .into_response())
+}
+
+/// `DELETE /users/{id}/api-keys/{key_id}`.
+async fn revoke_key(
+    caller: Caller,
+    Path((id, key_id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    authorize_own_keys(&caller.principal, &id, Verb::Write)?;
+    caller.db.identity().revoke_api_key(&id, &key_id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
