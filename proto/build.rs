@@ -5,7 +5,10 @@
 use prost::Message;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let protos = ["proto/clusterdb/compute/v1/compute.proto"];
+    let protos = [
+        "proto/clusterdb/compute/v1/compute.proto",
+        "proto/clusterdb/identity/v1/identity.proto",
+    ];
     for proto in protos {
         println!("cargo:rerun-if-changed={proto}");
     }

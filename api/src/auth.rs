@@ -22,6 +22,7 @@ use axum::response::{IntoResponse, Response};
 use clusterdb::ClusterDb;
 use clusterdb::identity::{Principal, Verb, authorize};
 
+use crate::oauth::Issuer;
 use crate::rate_limit::{Decision, RateLimiters};
 use crate::rest::ApiError;
 
@@ -54,30 +55,23 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
     }
 }
 
-/// Turns a bearer token into a principal: API keys (`cdb_…`) through core,
-/// anything else through the access-token verifier, if any.
+/// Turns a bearer token into a principal: API keys (`cdb_…`) and access
+/// tokens, both through core.
 #[derive(Clone)]
 pub struct Authenticator {
     db: ClusterDb,
-    tokens: Option<Arc<dyn TokenVerifier>>,
-}
-
-/// Verifies access tokens (JWTs from `POST /oauth/token`).
-pub trait TokenVerifier: Send + Sync {
-    /// The principal of a valid token, or `UNAUTHENTICATED`.
-    fn verify(&self, token: &str) -> clusterdb::Result<Principal>;
+    issuer: Issuer,
 }
 
 impl Authenticator {
-    /// API keys only.
-    pub fn new(db: ClusterDb) -> Self {
-        Authenticator { db, tokens: None }
+    /// API keys of `db` and access tokens of `issuer`.
+    pub fn new(db: ClusterDb, issuer: Issuer) -> Self {
+        Authenticator { db, issuer }
     }
 
-    /// Also accepts access tokens `tokens` verifies.
-    pub fn with_tokens(mut self, tokens: Arc<dyn TokenVerifier>) -> Self {
-        self.tokens = Some(tokens);
-        self
+    /// The issuer of the access tokens it accepts.
+    pub fn issuer(&self) -> &Issuer {
+        &self.issuer
     }
 
     /// The principal holding `token`.
@@ -85,22 +79,8 @@ impl Authenticator {
         if token.starts_with(clusterdb::identity::API_KEY_PREFIX) {
             return self.db.identity().authenticate_api_key(token).await;
         }
-        match &self.tokens {
-            Some(tokens) => {
-                let principal = tokens.verify(token)?;
-                if principal.scopes.is_none() {
-                    // A user's token: the user must still be active.
-                    let user = self.db.users().get(&principal.id).await.map_err(|_| {
-                        clusterdb::Error::Unauthenticated("the token's user is gone".into())
-                    })?;
-                    return self.db.identity().principal_of(&user).await;
-                }
-                Ok(principal)
-            }
-            None => Err(clusterdb::Error::Unauthenticated(
-                "the bearer token is not an API key".into(),
-            )),
-        }
+        let claims = self.issuer.tokens().await?.verify(token).await?;
+        self.db.identity().principal_of_token(&claims).await
     }
 }
 

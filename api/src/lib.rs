@@ -9,6 +9,7 @@ pub mod client;
 pub mod fuzzing;
 pub mod grpc;
 pub mod idempotency;
+pub mod oauth;
 pub mod overload;
 pub mod rate_limit;
 pub mod request_id;
@@ -35,7 +36,10 @@ pub(crate) fn is_grpc(request: &Request) -> bool {
 /// limiter `config` asks for (shared by REST and gRPC).
 fn guard_of(db: &ClusterDb, config: &RestConfig) -> auth::Guard {
     auth::Guard {
-        authenticator: auth::Authenticator::new(db.clone()),
+        authenticator: auth::Authenticator::new(
+            db.clone(),
+            oauth::Issuer::new(db.clone(), &config.issuer),
+        ),
         limiters: config
             .rate_limits
             .clone()
@@ -65,7 +69,10 @@ fn rest_with_guard<S: rest::kind::KindSet>(
 ) -> Router {
     let versioned = rest::router_of::<S>(db, config);
     let service = axum::middleware::from_fn(rest::route_unversioned).layer(versioned);
-    Router::new()
+    guard
+        .authenticator
+        .issuer()
+        .routes()
         .fallback_service(service)
         .layer(axum::middleware::from_fn_with_state(guard, auth::guard))
         .layer(axum::middleware::from_fn(request_id::request_id))

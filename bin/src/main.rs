@@ -40,6 +40,27 @@ enum AdminCommand {
     /// `<data file>.admin-key` (re-enabling the `admin` user, with the
     /// admin role): a lost admin credential is not a lost database.
     ResetBootstrap(serve::StoreArgs),
+    /// Make a new access-token signing key the one that signs; tokens
+    /// signed with the old key keep working until they expire. Running
+    /// servers pick the new key up within a minute.
+    RotateSigningKey(serve::StoreArgs),
+}
+
+/// `clusterdb admin rotate-signing-key`.
+async fn rotate_signing_key(args: serve::StoreArgs) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    let db = serve::open_store_for_admin(&args).await?;
+    // The issuer does not matter for a rotation.
+    let kid = db
+        .tokens("")
+        .await
+        .context("opening the signing keys")?
+        .rotate()
+        .await
+        .context("rotating the signing key")?;
+    db.close().await.context("closing the store")?;
+    println!("new signing key {kid}");
+    Ok(())
 }
 
 /// `clusterdb admin reset-bootstrap`.
@@ -83,6 +104,7 @@ fn main() -> std::process::ExitCode {
         match cli.command {
             Command::Serve(args) => serve::run(args).await,
             Command::Admin(AdminCommand::ResetBootstrap(args)) => reset_bootstrap(args).await,
+            Command::Admin(AdminCommand::RotateSigningKey(args)) => rotate_signing_key(args).await,
         }
     });
     match result {

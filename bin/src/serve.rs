@@ -93,6 +93,12 @@ pub struct ServeArgs {
     /// failed authentications.
     #[arg(long, default_value_t = clusterdb_api::rate_limit::DEFAULT_PER_ANONYMOUS_IP, env = "CLUSTERDB_RATE_LIMIT_ANONYMOUS")]
     rate_limit_anonymous: u32,
+    /// The server's public URL: the `iss` of its access tokens and the base
+    /// of `/.well-known/openid-configuration` (default
+    /// `http://<listen address>`). Every server of a shared store should
+    /// name the same one.
+    #[arg(long, env = "CLUSTERDB_ISSUER")]
+    issuer: Option<String>,
     /// A role's own limit, `ROLE=N` (repeatable); a principal gets the
     /// highest of its roles', else `--rate-limit`.
     #[arg(long, value_parser = parse_role_limit)]
@@ -360,8 +366,16 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         body_limit: args.body_limit,
         max_in_flight: args.max_in_flight,
         rate_limits: args.rate_limits(),
+        issuer: args
+            .issuer
+            .clone()
+            .unwrap_or_else(|| format!("http://{address}")),
         ..RestConfig::default()
     };
+    // The token signing key is made on the first start.
+    db.tokens(config.issuer.clone())
+        .await
+        .context("opening the token signing keys")?;
     let limits = Limits {
         max_connections: args.max_connections,
         header_timeout: Duration::from_secs(args.header_timeout.max(1)),

@@ -13,7 +13,7 @@ use crate::compute::{
 use crate::error::{Error, Result};
 use crate::event::Events;
 use crate::idempotency::IdempotencyRecords;
-use crate::identity::{GroupKind, Identity, UserKind};
+use crate::identity::{AccessTokens, GroupKind, Identity, UserKind};
 use crate::kinds::KindRegistry;
 use crate::reconciler;
 use crate::resource::Kind;
@@ -293,6 +293,13 @@ impl ClusterDb {
     /// Authentication, API keys and bootstrap.
     pub fn identity(&self) -> Identity {
         Identity::new(Arc::clone(&self.store), Arc::clone(&self.actor))
+    }
+
+    /// Access tokens of `issuer` (the server's public URL): issues and
+    /// verifies them with the signing keys in the store, making the first
+    /// key if there is none.
+    pub async fn tokens(&self, issuer: impl Into<String>) -> Result<AccessTokens> {
+        AccessTokens::open(Arc::clone(&self.store), issuer.into()).await
     }
 
     /// What validation consults: the instance-type catalog and the

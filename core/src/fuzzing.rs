@@ -9,9 +9,23 @@ use crate::list::{ListOptions, Query};
 
 /// A stored object record of every kind.
 pub fn stored_object(data: &[u8]) {
+    use crate::identity::{ApiKeyKind, GroupKind, OAuthClientKind, UserKind};
     let _ = crate::codec::decode_object::<FleetKind>(data, 1);
     let _ = crate::codec::decode_object::<InstanceKind>(data, 1);
     let _ = crate::codec::decode_object::<FunctionKind>(data, 1);
+    let _ = crate::codec::decode_object::<UserKind>(data, 1);
+    let _ = crate::codec::decode_object::<GroupKind>(data, 1);
+    let _ = crate::codec::decode_object::<ApiKeyKind>(data, 1);
+    let _ = crate::codec::decode_object::<OAuthClientKind>(data, 1);
+}
+
+/// A bearer credential as a client sends it: an access token (compact
+/// JWS, header and claims checks) and an API key.
+pub fn credential(data: &[u8]) {
+    crate::identity::fuzz_access_token(data);
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = crate::identity::parse_key(text);
+    }
 }
 
 /// A stored event record.

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use crate::compute::{FleetKind, FunctionKind, InstanceKind};
 use crate::error::{Error, Result};
-use crate::identity::{ApiKeyKind, GroupKind, UserKind};
+use crate::identity::{ApiKeyKind, GroupKind, OAuthClientKind, UserKind};
 use crate::references::Referrer;
 use crate::resource::Kind;
 
@@ -39,6 +39,7 @@ impl KindRegistry {
         registry.register::<UserKind>();
         registry.register::<GroupKind>();
         registry.register::<ApiKeyKind>();
+        registry.register::<OAuthClientKind>();
         registry
     }
 

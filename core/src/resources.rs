@@ -199,11 +199,33 @@ impl<K: Kind> Resources<K> {
         self.insert(draft).await
     }
 
+    /// Creates a resource with a status the caller made (such as a
+    /// secret's hash), in place of [`Kind::initial_status`].
+    pub(crate) async fn create_with_status(
+        &self,
+        draft: Draft<K::Spec>,
+        status: K::Status,
+    ) -> Result<Object<K>> {
+        let draft = self.validate_new(draft)?;
+        self.insert_with(draft, Some(status)).await
+    }
+
     /// Stores a validated draft as a new resource.
     async fn insert(&self, draft: Draft<K::Spec>) -> Result<Object<K>> {
+        self.insert_with(draft, None).await
+    }
+
+    async fn insert_with(
+        &self,
+        draft: Draft<K::Spec>,
+        status: Option<K::Status>,
+    ) -> Result<Object<K>> {
         for _ in 0..MAX_ATTEMPTS {
             let mut txn = self.txn();
-            let status = K::initial_status(&draft.spec, txn.now);
+            let status = match &status {
+                Some(status) => status.clone(),
+                None => K::initial_status(&draft.spec, txn.now),
+            };
             let mut object = new_object::<K>(draft.clone(), status, txn.now, &self.actor);
             references::check_new(&self.store, None, &object, &mut txn).await?;
             txn.insert(&object);

@@ -13,6 +13,18 @@ pub mod compute {
     }
 }
 
+/// `clusterdb.identity.v1`.
+pub mod identity {
+    /// Version 1 of the identity API.
+    pub mod v1 {
+        #![allow(missing_docs, clippy::large_enum_variant)]
+        tonic::include_proto!("clusterdb.identity.v1");
+
+        pub use identity_service_client::IdentityServiceClient;
+        pub use identity_service_server::{IdentityService, IdentityServiceServer};
+    }
+}
+
 /// The encoded `FileDescriptorSet` of every ClusterDB service, for gRPC
 /// reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] =

@@ -8,14 +8,18 @@ mod compute;
 pub(crate) mod convert;
 mod fleet;
 mod function;
+mod group;
+mod identity;
 mod instance;
 pub mod kind;
 pub mod status;
+mod user;
 
 use std::convert::Infallible;
 
 use clusterdb::ClusterDb;
 use clusterdb_proto::compute::v1::ComputeServiceServer;
+use clusterdb_proto::identity::v1::IdentityServiceServer;
 use tonic::body::Body;
 use tonic::server::NamedService;
 use tonic::service::Routes;
@@ -24,6 +28,7 @@ use tonic_health::server::HealthReporter;
 use tower::Service;
 
 pub use compute::ComputeApi;
+pub use identity::IdentityApi;
 pub use kind::{GrpcApply, GrpcKind};
 
 /// Adds a service and reports it `SERVING` on the health service.
@@ -71,6 +76,13 @@ pub async fn router(db: ClusterDb) -> axum::Router {
         &health,
         &mut names,
         ComputeServiceServer::new(ComputeApi),
+    )
+    .await;
+    let routes = serve(
+        routes,
+        &health,
+        &mut names,
+        IdentityServiceServer::new(IdentityApi),
     )
     .await;
     tokio::spawn(not_serving_on_failure(db, health, names));

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use axum::http::Method;
 use axum::routing::MethodRouter;
 use clusterdb::identity::Verb;
-use clusterdb::identity::{GroupKind, UserKind};
+use clusterdb::identity::{GroupKind, OAuthClientKind, UserKind};
 use clusterdb::{ClusterDb, Context, Draft, Kind, Object, Resources};
 use clusterdb::{FleetKind, FunctionKind, InstanceKind};
 use serde::Serialize;
@@ -48,6 +48,13 @@ pub trait RestKind: Kind {
     fn input(object: &Object<Self>) -> Self::Input;
     /// The API's view of `object`.
     fn output(object: &Object<Self>) -> Self::Output;
+    /// A handler of `POST /{collection}` in place of the generic create
+    /// (for a kind whose create answer carries a secret shown once); it
+    /// answers with `Output`.
+    fn create_route() -> Option<MethodRouter<AppState>> {
+        None
+    }
+
     /// Routes beside CRUD, below the item path (`/{collection}/{id}/…`).
     fn actions() -> Vec<Action> {
         Vec::new()
@@ -116,6 +123,8 @@ pub enum FieldRule {
         /// The id prefix, e.g. `user-`.
         prefix: &'static str,
     },
+    /// A list of strings, each one of these.
+    OneOfList(Vec<String>),
     /// An RFC 3339 timestamp, or `null`.
     OptionalTimestamp,
 }
@@ -235,5 +244,6 @@ impl KindSet for ServedKinds {
         visitor.kind::<FunctionKind>();
         visitor.kind::<UserKind>();
         visitor.kind::<GroupKind>();
+        visitor.kind::<OAuthClientKind>();
     }
 }

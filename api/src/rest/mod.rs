@@ -48,6 +48,9 @@ pub struct RestConfig {
     /// Rate limits (default [`crate::rate_limit::RateLimits::default`]);
     /// `None` turns rate limiting off.
     pub rate_limits: Option<crate::rate_limit::RateLimits>,
+    /// The server's public URL: the `iss` of its access tokens and the
+    /// base of its discovery document (default `http://127.0.0.1:7070`).
+    pub issuer: String,
 }
 
 impl Default for RestConfig {
@@ -57,6 +60,7 @@ impl Default for RestConfig {
             max_in_flight: 4096,
             idempotency_lease: crate::idempotency::DEFAULT_LEASE,
             rate_limits: Some(crate::rate_limit::RateLimits::default()),
+            issuer: "http://127.0.0.1:7070".to_string(),
         }
     }
 }
@@ -97,12 +101,14 @@ impl Routes {
         };
         let collection = format!("/{}", K::COLLECTION);
         let item = format!("{collection}/{{id}}");
+        let create = match K::create_route() {
+            Some(route) => route,
+            None => axum::routing::post(handlers::create::<K>),
+        };
         self.add(
             &collection,
             &[Method::GET, Method::POST],
-            get(handlers::list::<K>)
-                .post(handlers::create::<K>)
-                .layer(by_method()),
+            get(handlers::list::<K>).merge(create).layer(by_method()),
         );
         let mut item_methods = vec![Method::GET, Method::PUT, Method::DELETE];
         let mut item_routes: MethodRouter<AppState> = get(handlers::get_one::<K>)

@@ -119,6 +119,9 @@ fn rule_schema(rule: &FieldRule) -> Value {
         }
         FieldRule::OneOf(values) => json!({"type": "string", "enum": values}),
         FieldRule::Name => name_schema(),
+        FieldRule::OneOfList(values) => {
+            json!({"type": "array", "items": {"type": "string", "enum": values}})
+        }
         FieldRule::Pattern { pattern, max } => {
             json!({"type": "string", "maxLength": max, "pattern": pattern})
         }

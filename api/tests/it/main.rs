@@ -1,5 +1,6 @@
 //! Router tests: the REST app driven with `oneshot`, no socket.
 
+mod authz;
 mod fuzz_bodies;
 mod idempotency;
 mod namespaced;

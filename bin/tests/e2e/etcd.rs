@@ -1,6 +1,5 @@
 //! `clusterdb serve --store etcd://…`: two servers sharing one etcd.
 
-use clusterdb_api::client::Client;
 use clusterdb_api::rest::wire::FleetInput;
 use clusterdb_testkit::EtcdCluster;
 
@@ -50,6 +49,40 @@ async fn two_servers_share_one_etcd_store() {
         !data_a.exists() && !data_b.exists(),
         "no local data file is used"
     );
+    // A key revoked through one server stops working on the other at once.
+    let http = a.http();
+    let users: serde_json::Value = http
+        .get(format!("{}/v1/users", a.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let admin = users["users"][0]["id"].as_str().unwrap().to_string();
+    let created: serde_json::Value = http
+        .post(format!("{}/v1/users/{admin}/api-keys", a.base))
+        .json(&serde_json::json!({"name": "shared"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let key = created["key"].as_str().unwrap();
+    b.client_with(key).fleets().list(&[]).await.unwrap();
+    let revoked = http
+        .delete(format!(
+            "{}/v1/users/{admin}/api-keys/{}",
+            a.base,
+            created["id"].as_str().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status().as_u16(), 204);
+    let err = b.client_with(key).fleets().list(&[]).await.unwrap_err();
+    assert_eq!(err.code(), Some("UNAUTHENTICATED"));
     assert_eq!(a.terminate().code(), Some(0));
     assert_eq!(b.terminate().code(), Some(0));
 }

@@ -1,5 +1,6 @@
 //! End-to-end tests: the real `clusterdb` binary on a loopback port.
 
+mod auth;
 mod crash;
 #[cfg(feature = "etcd")]
 mod etcd;

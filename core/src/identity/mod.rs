@@ -3,7 +3,9 @@
 
 mod api_key;
 mod group;
+mod oauth_client;
 mod policy;
+mod token;
 mod user;
 
 use std::collections::BTreeSet;
@@ -14,8 +16,17 @@ pub use api_key::{
     SECRET_BYTES, parse_key,
 };
 pub use group::{Group, GroupKind, GroupSpec, GroupStatus, MAX_MEMBERS, MEMBERS_FIELD};
+pub use oauth_client::{
+    CLIENT_SECRET_PREFIX, OAuthClient, OAuthClientKind, OAuthClientSpec, OAuthClientStatus,
+    OWNER_FIELD,
+};
 pub use policy::{
     Area, Principal, Role, Rule, Verb, authorize, authorize_own_keys, known_scopes, rule,
+};
+#[doc(hidden)]
+pub use token::fuzz_parse as fuzz_access_token;
+pub use token::{
+    ACCESS_TOKEN_TTL_S, AUDIENCE, AccessTokens, Claims, IssuedToken, LEEWAY_S, MAX_TOKEN_LEN,
 };
 pub use user::{
     EMAIL_PATTERN, MAX_DISPLAY_NAME_LEN, MAX_EMAIL_LEN, User, UserKind, UserSpec, UserState,
@@ -42,6 +53,16 @@ pub struct NewApiKey {
     /// The stored key (no secret).
     pub key: ApiKey,
     /// `cdb_<key id>_<secret>`: show it once; it cannot be read again.
+    pub secret: String,
+}
+
+/// A client just made (or given a new secret): the record and the only
+/// copy of its secret.
+#[derive(Debug, Clone)]
+pub struct NewOAuthClient {
+    /// The stored client (no secret).
+    pub client: OAuthClient,
+    /// `cdb_cs_…`: show it once; it cannot be read again.
     pub secret: String,
 }
 
@@ -181,6 +202,64 @@ impl Identity {
             });
         }
         Ok(principal)
+    }
+
+    fn clients(&self) -> Resources<OAuthClientKind> {
+        Resources::new(Arc::clone(&self.store), Arc::clone(&self.actor))
+    }
+
+    /// Makes an OAuth client owned by user `owner` (which must exist),
+    /// allowed `scopes`, with a fresh secret.
+    pub async fn create_oauth_client(
+        &self,
+        draft: Draft<OAuthClientSpec>,
+    ) -> Result<NewOAuthClient> {
+        let (secret, hash) = oauth_client::new_client_secret()?;
+        let status = OAuthClientStatus { secret_hash: hash };
+        let client = self.clients().create_with_status(draft, status).await?;
+        Ok(NewOAuthClient { client, secret })
+    }
+
+    /// Gives client `id` a new secret; the old one stops working at once.
+    pub async fn reset_oauth_client_secret(&self, id: &str) -> Result<NewOAuthClient> {
+        let (secret, hash) = oauth_client::new_client_secret()?;
+        let client = self.clients().set_secret_hash(id, hash).await?;
+        Ok(NewOAuthClient { client, secret })
+    }
+
+    /// The client `client_id` if `secret` is its secret; `UNAUTHENTICATED`
+    /// otherwise (the same answer for an unknown client).
+    pub async fn authenticate_client(&self, client_id: &str, secret: &str) -> Result<OAuthClient> {
+        let invalid = || Error::Unauthenticated("client authentication failed".into());
+        let client = match self.clients().get(client_id).await {
+            Ok(client) => client,
+            Err(Error::NotFound { .. } | Error::Invalid { .. }) => return Err(invalid()),
+            Err(err) => return Err(err),
+        };
+        if !oauth_client::client_secret_matches(&client, secret) {
+            return Err(invalid());
+        }
+        Ok(client)
+    }
+
+    /// The principal of a verified access token: its client (which must
+    /// still exist), with the granted scopes it is still allowed.
+    pub async fn principal_of_token(&self, claims: &Claims) -> Result<Principal> {
+        let client = match self.clients().get(&claims.client_id).await {
+            Ok(client) => client,
+            Err(Error::NotFound { .. } | Error::Invalid { .. }) => {
+                return Err(Error::Unauthenticated(
+                    "the access token's client no longer exists".into(),
+                ));
+            }
+            Err(err) => return Err(err),
+        };
+        let scopes = claims
+            .scopes
+            .iter()
+            .filter(|s| client.spec.scopes.contains(*s))
+            .cloned();
+        Ok(Principal::client(client.id(), scopes))
     }
 
     /// The principal of an active user: its roles and its groups' roles.

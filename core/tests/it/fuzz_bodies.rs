@@ -38,6 +38,12 @@ async fn corpus() -> Vec<Vec<u8>> {
     let events = db.events().list(0, 10).await.unwrap();
     assert!(events[0].object::<FleetKind>().unwrap().is_some());
     corpus.push(b"djE6ZmxlZXQtMDFhYmM".to_vec());
+    let tokens = db.tokens("https://cdb.test").await.unwrap();
+    let issued = tokens
+        .issue("oauthclient-1", &["compute:read".to_string()].into())
+        .await
+        .unwrap();
+    corpus.push(issued.access_token.into_bytes());
     corpus.push(Vec::new());
     corpus
 }
@@ -46,6 +52,7 @@ fn run_all(data: &[u8]) {
     fuzzing::stored_object(data);
     fuzzing::stored_event(data);
     fuzzing::page_token(data);
+    fuzzing::credential(data);
 }
 
 #[tokio::test]

@@ -395,3 +395,75 @@ async fn writes_record_their_actor() {
     .await;
     assert_eq!(instance.meta.created_by, clusterdb::SYSTEM_ACTOR);
 }
+
+mod tokens {
+    use std::collections::BTreeSet;
+
+    use clusterdb::ErrorCode;
+    use proptest::prelude::*;
+
+    use crate::support::db;
+
+    fn scopes(list: &[&str]) -> BTreeSet<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[tokio::test]
+    async fn tokens_verify_until_rotation_retires_their_key() {
+        let db = db().await;
+        let tokens = db.tokens("https://cdb.test").await.unwrap();
+        let issued = tokens
+            .issue("oauthclient-1", &scopes(&["compute:read"]))
+            .await
+            .unwrap();
+        let claims = tokens.verify(&issued.access_token).await.unwrap();
+        assert_eq!(claims.client_id, "oauthclient-1");
+        assert_eq!(claims.scopes, scopes(&["compute:read"]));
+        // Another issuer (or a second handle) shares the keys, not the iss.
+        let other = db.tokens("https://elsewhere").await.unwrap();
+        assert_eq!(
+            other.verify(&issued.access_token).await.unwrap_err().code(),
+            ErrorCode::Unauthenticated
+        );
+        // After a rotation the old token still verifies; new ones use the
+        // new key; the JWKS lists both.
+        let kid = tokens.rotate().await.unwrap();
+        tokens.verify(&issued.access_token).await.unwrap();
+        let fresh = tokens.issue("oauthclient-1", &scopes(&[])).await.unwrap();
+        assert!(fresh.access_token.split('.').next().is_some(), "{fresh:?}");
+        let jwks = tokens.jwks();
+        let kids: Vec<&str> = jwks["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k["kid"].as_str().unwrap())
+            .collect();
+        assert_eq!(kids.len(), 2);
+        assert!(kids.contains(&kid.as_str()));
+        // A server that opened the key set before the rotation learns of it.
+        let second = db.tokens("https://cdb.test").await.unwrap();
+        second.verify(&fresh.access_token).await.unwrap();
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// Any single-byte change to a valid token is rejected.
+        #[test]
+        fn any_single_byte_change_is_rejected(index in any::<prop::sample::Index>(), byte in any::<u8>()) {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            runtime.block_on(async {
+                let db = db().await;
+                let tokens = db.tokens("https://cdb.test").await.unwrap();
+                let token = tokens.issue("oauthclient-1", &scopes(&["mesh:write"])).await.unwrap().access_token;
+                let mut bytes = token.clone().into_bytes();
+                let at = index.index(bytes.len());
+                prop_assume!(bytes[at] != byte);
+                bytes[at] = byte;
+                let changed = String::from_utf8_lossy(&bytes).into_owned();
+                let err = tokens.verify(&changed).await.unwrap_err();
+                prop_assert_eq!(err.code(), ErrorCode::Unauthenticated);
+                Ok(())
+            })?;
+        }
+    }
+}

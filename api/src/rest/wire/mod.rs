@@ -6,6 +6,7 @@ mod fleet;
 mod function;
 mod group;
 mod instance;
+mod oauth_client;
 mod user;
 
 use clusterdb::identity::Role;
@@ -17,6 +18,7 @@ pub use fleet::{FleetInput, FleetOutput};
 pub use function::{FunctionInput, FunctionOutput, InvocationOutput};
 pub use group::{GroupInput, GroupOutput, MemberInput};
 pub use instance::{InstanceInput, InstanceOutput};
+pub use oauth_client::{OAuthClientInput, OAuthClientOutput};
 pub use user::{
     ApiKeyInput, ApiKeyOutput, ApiKeyPage, NewApiKeyOutput, UserInput, UserOutput, UserStatusName,
 };

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::{Path, RawQuery};
+use axum::extract::{FromRequest, Path, RawQuery, Request};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
@@ -290,9 +290,11 @@ async fn list_keys(
 async fn create_key(
     caller: Caller,
     Path(id): Path<String>,
-    JsonBody(input): JsonBody<ApiKeyInput>,
+    request: Request,
 ) -> Result<Response, ApiError> {
+    // Authorized before the body is read.
     authorize_own_keys(&caller.principal, &id, Verb::Write)?;
+    let JsonBody(input) = JsonBody::<ApiKeyInput>::from_request(request, &()).await?;
     let expires_at = match input.expires_at.as_deref() {
         None => None,
         Some(text) => Some(Timestamp::parse_rfc3339(text).ok_or_else(|| {

@@ -1,0 +1,190 @@
+//! The OAuth client kind on the REST API (`/oauth-clients`, admins only):
+//! its JSON types; a create answers with the client secret, shown once,
+//! and `POST /oauth-clients/{id}/secret` replaces it.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{OriginalUri, Path};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, post};
+use clusterdb::identity::{OAuthClientKind, OAuthClientSpec, known_scopes};
+use clusterdb::{Context, Draft, MAX_DESCRIPTION_LEN, Object};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{description_default, time};
+use crate::auth::Caller;
+use crate::rest::AppState;
+use crate::rest::error::ApiError;
+use crate::rest::extract::JsonBody;
+use crate::rest::handlers::resource;
+use crate::rest::kind::{Action, FieldRule, RestKind, SchemaOf};
+
+/// Create or replace an OAuth client.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OAuthClientInput {
+    /// Unique name.
+    pub name: String,
+    /// Free text.
+    #[serde(default = "description_default")]
+    pub description: String,
+    /// The responsible user's id; deleting the user deletes the client.
+    pub owner: String,
+    /// Scopes it may be granted, e.g. `compute:read`, `mesh:write`.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// Labels.
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+/// An OAuth client as the API shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct OAuthClientOutput {
+    /// `oauthclient-…`: the `client_id` of the token endpoint.
+    pub id: String,
+    /// Unique name.
+    pub name: String,
+    /// Free text.
+    pub description: String,
+    /// The responsible user's id.
+    pub owner: String,
+    /// Scopes it may be granted.
+    pub scopes: Vec<String>,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339.
+    pub updated_at: String,
+    /// Who created it.
+    pub created_by: String,
+    /// Who changed it last.
+    pub updated_by: String,
+    /// Changes on every write; the ETag.
+    pub resource_version: u64,
+    /// Labels.
+    pub tags: BTreeMap<String, String>,
+    /// Only in the answer to a create or a secret reset: the client
+    /// secret. It cannot be read again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+}
+
+impl RestKind for OAuthClientKind {
+    const SINGULAR: &'static str = "OAuth client";
+    const TITLE: &'static str = "OAuthClient";
+    const COLLECTION: &'static str = "oauth-clients";
+    const LIST_FIELD: &'static str = "oauth_clients";
+    const FILTERS: &'static [&'static str] = &["owner"];
+    type Input = OAuthClientInput;
+    type Output = OAuthClientOutput;
+
+    fn field_rules(_context: &Context) -> Vec<(&'static str, FieldRule)> {
+        vec![
+            (
+                "description",
+                FieldRule::Length {
+                    min: 0,
+                    max: MAX_DESCRIPTION_LEN,
+                },
+            ),
+            ("owner", FieldRule::Id { prefix: "user-" }),
+            ("scopes", FieldRule::OneOfList(known_scopes())),
+        ]
+    }
+
+    fn create_route() -> Option<MethodRouter<AppState>> {
+        Some(post(create))
+    }
+
+    fn actions() -> Vec<Action> {
+        vec![Action::post(
+            "secret",
+            "resetOAuthClientSecret",
+            "Give an OAuth client a new secret (the old one stops working)",
+            SchemaOf::of::<OAuthClientOutput>(),
+            post(reset_secret),
+        )]
+    }
+
+    fn draft(input: OAuthClientInput) -> Draft<OAuthClientSpec> {
+        Draft {
+            name: input.name,
+            namespace: String::new(),
+            tags: input.tags,
+            spec: OAuthClientSpec {
+                description: input.description,
+                owner: input.owner,
+                scopes: input.scopes.into_iter().collect(),
+            },
+        }
+    }
+
+    fn input(client: &Object<Self>) -> OAuthClientInput {
+        OAuthClientInput {
+            name: client.meta.name.clone(),
+            description: client.spec.description.clone(),
+            owner: client.spec.owner.clone(),
+            scopes: client.spec.scopes.iter().cloned().collect(),
+            tags: client.meta.tags.clone(),
+        }
+    }
+
+    fn output(client: &Object<Self>) -> OAuthClientOutput {
+        OAuthClientOutput {
+            id: client.meta.id.clone(),
+            name: client.meta.name.clone(),
+            description: client.spec.description.clone(),
+            owner: client.spec.owner.clone(),
+            scopes: client.spec.scopes.iter().cloned().collect(),
+            created_at: time(client.meta.created_at),
+            updated_at: time(client.meta.updated_at),
+            created_by: client.meta.created_by.clone(),
+            updated_by: client.meta.updated_by.clone(),
+            resource_version: client.meta.resource_version,
+            tags: client.meta.tags.clone(),
+            client_secret: None,
+        }
+    }
+}
+
+/// `POST /oauth-clients`: the generic create, answering with the secret.
+async fn create(
+    caller: Caller,
+    OriginalUri(uri): OriginalUri,
+    JsonBody(input): JsonBody<OAuthClientInput>,
+) -> Result<Response, ApiError> {
+    let made = caller
+        .db
+        .identity()
+        .create_oauth_client(OAuthClientKind::draft(input))
+        .await?;
+    let mut output = OAuthClientKind::output(&made.client);
+    output.client_secret = Some(made.secret);
+    let mut response = (StatusCode::OK, axum::Json(output)).into_response();
+    let location = format!("{}/{}", uri.path().trim_end_matches('/'), made.client.id());
+    if let Ok(value) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// `POST /oauth-clients/{id}/secret`.
+async fn reset_secret(caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let made = caller.db.identity().reset_oauth_client_secret(&id).await?;
+    let mut response = resource(StatusCode::OK, &made.client);
+    let mut output = OAuthClientKind::output(&made.client);
+    output.client_secret = Some(made.secret);
+    *response.body_mut() = axum::body::Body::from(
+        serde_json::to_vec(&output)
+            .map_err(|e| ApiError::from(clusterdb::Error::Internal(e.to_string())))?,
+    );
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}

@@ -1,0 +1,574 @@
+//! Every REST route and every gRPC method against every kind of caller:
+//! no credentials, a malformed header, an unknown, a revoked API key, an
+//! expired, a tampered, an `alg: none` and an `HS256` token, then a viewer,
+//! an editor, an admin and an OAuth client with `compute:read`. The
+//! expected answer comes from the tables below (what each route needs) and
+//! the role oracle (what each role may do) — written out here, apart from
+//! the code under test. A route or method without a row fails the test.
+
+use std::collections::BTreeSet;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use clusterdb::identity::{OAuthClientSpec, Role, UserSpec};
+use clusterdb::{ClusterDb, Draft};
+use clusterdb_api::{RestConfig, app};
+use http_body_util::BodyExt;
+use prost::Message;
+use tower::ServiceExt;
+
+/// What a route needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Need {
+    /// Nothing: served to anyone.
+    Public,
+    /// `read` on a kind.
+    Read(&'static str),
+    /// `write` on a kind.
+    Write(&'static str),
+    /// The user's own API keys, or admin.
+    OwnKeys,
+}
+
+use Need::*;
+
+/// Every REST route of `/v1` (the other versions serve the same routes).
+const REST: &[(&str, &str, Need)] = &[
+    ("/v1/openapi.json", "GET", Public),
+    ("/v1/fleets", "GET", Read("fleet")),
+    ("/v1/fleets", "POST", Write("fleet")),
+    ("/v1/fleets/{id}", "GET", Read("fleet")),
+    ("/v1/fleets/{id}", "PUT", Write("fleet")),
+    ("/v1/fleets/{id}", "PATCH", Write("fleet")),
+    ("/v1/fleets/{id}", "DELETE", Write("fleet")),
+    ("/v1/instances", "GET", Read("instance")),
+    ("/v1/instances", "POST", Write("instance")),
+    ("/v1/instances/{id}", "GET", Read("instance")),
+    ("/v1/instances/{id}", "PUT", Write("instance")),
+    ("/v1/instances/{id}", "PATCH", Write("instance")),
+    ("/v1/instances/{id}", "DELETE", Write("instance")),
+    ("/v1/instances/{id}/start", "POST", Write("instance")),
+    ("/v1/instances/{id}/stop", "POST", Write("instance")),
+    ("/v1/functions", "GET", Read("function")),
+    ("/v1/functions", "POST", Write("function")),
+    ("/v1/functions/{id}", "GET", Read("function")),
+    ("/v1/functions/{id}", "PUT", Write("function")),
+    ("/v1/functions/{id}", "PATCH", Write("function")),
+    ("/v1/functions/{id}", "DELETE", Write("function")),
+    ("/v1/functions/{id}/invoke", "POST", Write("function")),
+    ("/v1/users", "GET", Read("user")),
+    ("/v1/users", "POST", Write("user")),
+    ("/v1/users/{id}", "GET", Read("user")),
+    ("/v1/users/{id}", "PUT", Write("user")),
+    ("/v1/users/{id}", "PATCH", Write("user")),
+    ("/v1/users/{id}", "DELETE", Write("user")),
+    ("/v1/users/{id}/api-keys", "GET", OwnKeys),
+    ("/v1/users/{id}/api-keys", "POST", OwnKeys),
+    ("/v1/users/{id}/api-keys/{key_id}", "DELETE", OwnKeys),
+    ("/v1/groups", "GET", Read("group")),
+    ("/v1/groups", "POST", Write("group")),
+    ("/v1/groups/{id}", "GET", Read("group")),
+    ("/v1/groups/{id}", "PUT", Write("group")),
+    ("/v1/groups/{id}", "PATCH", Write("group")),
+    ("/v1/groups/{id}", "DELETE", Write("group")),
+    ("/v1/groups/{id}/members", "POST", Write("group")),
+    (
+        "/v1/groups/{id}/members/{user_id}",
+        "DELETE",
+        Write("group"),
+    ),
+    ("/v1/oauth-clients", "GET", Read("oauthclient")),
+    ("/v1/oauth-clients", "POST", Write("oauthclient")),
+    ("/v1/oauth-clients/{id}", "GET", Read("oauthclient")),
+    ("/v1/oauth-clients/{id}", "PUT", Write("oauthclient")),
+    ("/v1/oauth-clients/{id}", "PATCH", Write("oauthclient")),
+    ("/v1/oauth-clients/{id}", "DELETE", Write("oauthclient")),
+    (
+        "/v1/oauth-clients/{id}/secret",
+        "POST",
+        Write("oauthclient"),
+    ),
+];
+
+/// Every method of ClusterDB's gRPC services.
+const GRPC: &[(&str, Need)] = &[
+    (
+        "/clusterdb.compute.v1.ComputeService/CreateFleet",
+        Write("fleet"),
+    ),
+    (
+        "/clusterdb.compute.v1.ComputeService/GetFleet",
+        Read("fleet"),
+    ),
+    (
+        "/clusterdb.compute.v1.ComputeService/UpdateFleet",
+        Write("fleet"),
+    ),
+    (
+        "/clusterdb.compute.v1.ComputeService/DeleteFleet",
+        Write("fleet"),
+    ),
+    (
+        "/clusterdb.compute.v1.ComputeService/ListFleets",
+        Read("fleet"),
+    ),
+    (
+        "/clusterdb.compute.v1.ComputeService/CreateInstance",
+        Write("instance"),
+    ),
+    (
+        "/clusterdb.compute.v1.ComputeService/GetInstance",
+        Read("instance"),
+    ),
+    (
+        "/clusterdb.compute.v1.ComputeService/UpdateInstance",
+        Write("instance"),
+    ),
+    (
+        "/clusterdb.compute.v1.ComputeService/DeleteInstance",
+        Write("instance"),
+    ),
+    (
+        "/clusterdb.compute.v1.ComputeService/ListInstances",
+        Read("instance"),
+    ),
+    (
+        "/clusterdb.compute.v1.ComputeService/StartInstance",
+        Write("instance"),
+    ),
+    (
+        "/clusterdb.compute.v1.ComputeService/StopInstance",
+        Write("instance"),
+    ),
+    (
+        "/clusterdb.compute.v1.ComputeService/CreateFunction",
+        Write("function"),
+    ),
+    (
+        "/clusterdb.compute.v1.ComputeService/GetFunction",
+        Read("function"),
+    ),
+    (
+        "/clusterdb.compute.v1.ComputeService/UpdateFunction",
+        Write("function"),
+    ),
+    (
+        "/clusterdb.compute.v1.ComputeService/DeleteFunction",
+        Write("function"),
+    ),
+    (
+        "/clusterdb.compute.v1.ComputeService/ListFunctions",
+        Read("function"),
+    ),
+    (
+        "/clusterdb.compute.v1.ComputeService/InvokeFunction",
+        Write("function"),
+    ),
+    (
+        "/clusterdb.identity.v1.IdentityService/CreateUser",
+        Write("user"),
+    ),
+    (
+        "/clusterdb.identity.v1.IdentityService/GetUser",
+        Read("user"),
+    ),
+    (
+        "/clusterdb.identity.v1.IdentityService/UpdateUser",
+        Write("user"),
+    ),
+    (
+        "/clusterdb.identity.v1.IdentityService/DeleteUser",
+        Write("user"),
+    ),
+    (
+        "/clusterdb.identity.v1.IdentityService/ListUsers",
+        Read("user"),
+    ),
+    (
+        "/clusterdb.identity.v1.IdentityService/CreateGroup",
+        Write("group"),
+    ),
+    (
+        "/clusterdb.identity.v1.IdentityService/GetGroup",
+        Read("group"),
+    ),
+    (
+        "/clusterdb.identity.v1.IdentityService/UpdateGroup",
+        Write("group"),
+    ),
+    (
+        "/clusterdb.identity.v1.IdentityService/DeleteGroup",
+        Write("group"),
+    ),
+    (
+        "/clusterdb.identity.v1.IdentityService/ListGroups",
+        Read("group"),
+    ),
+    (
+        "/clusterdb.identity.v1.IdentityService/AddGroupMember",
+        Write("group"),
+    ),
+    (
+        "/clusterdb.identity.v1.IdentityService/RemoveGroupMember",
+        Write("group"),
+    ),
+    (
+        "/clusterdb.identity.v1.IdentityService/CreateApiKey",
+        OwnKeys,
+    ),
+    (
+        "/clusterdb.identity.v1.IdentityService/ListApiKeys",
+        OwnKeys,
+    ),
+    (
+        "/clusterdb.identity.v1.IdentityService/RevokeApiKey",
+        OwnKeys,
+    ),
+];
+
+/// The role oracle: may `role` do this? (The policy's table, written out
+/// again on purpose.)
+fn role_may(role: Role, need: Need) -> bool {
+    let at_least = |least: Role| role >= least;
+    match need {
+        Public | OwnKeys => true,
+        Read("fleet" | "instance" | "function" | "user" | "group") => at_least(Role::Viewer),
+        Write("fleet" | "instance" | "function") => at_least(Role::Editor),
+        Read(_) | Write(_) => at_least(Role::Admin),
+    }
+}
+
+/// The OAuth client of this test holds `compute:read` only.
+fn client_may(need: Need) -> bool {
+    matches!(need, Public | Read("fleet" | "instance" | "function"))
+}
+
+/// One caller of the matrix.
+struct Caller {
+    name: &'static str,
+    authorization: Option<String>,
+    /// The user id an own-keys route is called for.
+    own_id: String,
+    /// `None`: must be refused as unauthenticated.
+    may: Option<fn(Need) -> bool>,
+}
+
+fn hs256_token(claims: &serde_json::Value) -> String {
+    format!(
+        "{}.{}.{}",
+        URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256","typ":"at+jwt","kid":"x"}"#),
+        URL_SAFE_NO_PAD.encode(claims.to_string()),
+        URL_SAFE_NO_PAD.encode([7u8; 32])
+    )
+}
+
+async fn callers(db: &ClusterDb) -> Vec<Caller> {
+    let identity = db.identity();
+    let mut users = Vec::new();
+    for (name, role) in [
+        ("viewer", Role::Viewer),
+        ("editor", Role::Editor),
+        ("admin", Role::Admin),
+    ] {
+        let spec = UserSpec {
+            roles: [role].into(),
+            ..UserSpec::default()
+        };
+        let user = db.users().create(Draft::new(name, spec)).await.unwrap();
+        let key = identity.create_api_key(user.id(), "k", None).await.unwrap();
+        users.push((user, key.secret));
+    }
+    let revoked = identity
+        .create_api_key(users[0].0.id(), "old", None)
+        .await
+        .unwrap();
+    identity
+        .revoke_api_key(users[0].0.id(), revoked.key.id())
+        .await
+        .unwrap();
+    let client = identity
+        .create_oauth_client(Draft::new(
+            "reader",
+            OAuthClientSpec {
+                description: String::new(),
+                owner: users[2].0.id().to_string(),
+                scopes: ["compute:read".to_string()].into(),
+            },
+        ))
+        .await
+        .unwrap();
+    let tokens = db.tokens("http://127.0.0.1:7070").await.unwrap();
+    let scopes: BTreeSet<String> = ["compute:read".to_string()].into();
+    let token = tokens
+        .issue(client.client.id(), &scopes)
+        .await
+        .unwrap()
+        .access_token;
+    let long_ago = 1_000_000_000;
+    let expired = tokens
+        .issue_at(client.client.id(), &scopes, long_ago)
+        .await
+        .unwrap()
+        .access_token;
+    let mut tampered = token.clone().into_bytes();
+    let middle = token.find('.').unwrap() + 3;
+    tampered[middle] = if tampered[middle] == b'A' { b'B' } else { b'A' };
+    let tampered = String::from_utf8(tampered).unwrap();
+    let claims = serde_json::json!({
+        "iss": "http://127.0.0.1:7070", "aud": "clusterdb", "exp": 4_000_000_000i64,
+        "client_id": client.client.id(), "scope": "compute:read identity:admin",
+    });
+    let alg_none = format!(
+        "{}.{}.",
+        URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"at+jwt","kid":"x"}"#),
+        URL_SAFE_NO_PAD.encode(claims.to_string())
+    );
+    let bearer = |t: &str| Some(format!("Bearer {t}"));
+    let unauthenticated = |name, authorization| Caller {
+        name,
+        authorization,
+        own_id: users[0].0.id().to_string(),
+        may: None,
+    };
+    let mut all = vec![
+        unauthenticated("no credentials", None),
+        unauthenticated("malformed header", Some("Basic dXNlcjpwYXNz".into())),
+        unauthenticated("empty bearer", Some("Bearer ".into())),
+        unauthenticated(
+            "unknown key",
+            bearer(
+                "cdb_01jzzzzzzzzzzzzzzzzzzzzzzz_0000000000000000000000000000000000000000000000000000000000000000",
+            ),
+        ),
+        unauthenticated("revoked key", bearer(&revoked.secret)),
+        unauthenticated("expired token", bearer(&expired)),
+        unauthenticated("tampered token", bearer(&tampered)),
+        unauthenticated("alg none token", bearer(&alg_none)),
+        unauthenticated("HS256 token", bearer(&hs256_token(&claims))),
+    ];
+    let roles: [fn(Need) -> bool; 3] = [
+        |n| role_may(Role::Viewer, n),
+        |n| role_may(Role::Editor, n),
+        |n| role_may(Role::Admin, n),
+    ];
+    for (((user, key), may), name) in users.iter().zip(roles).zip(["viewer", "editor", "admin"]) {
+        all.push(Caller {
+            name,
+            authorization: bearer(key),
+            own_id: user.id().to_string(),
+            may: Some(may),
+        });
+    }
+    all.push(Caller {
+        name: "OAuth client (compute:read)",
+        authorization: bearer(&token),
+        own_id: users[0].0.id().to_string(),
+        may: Some(|n| client_may(n) && n != OwnKeys),
+    });
+    all
+}
+
+fn concrete(template: &str, own_id: &str, need: Need) -> String {
+    let id = if need == OwnKeys { own_id } else { "x-1" };
+    template
+        .replace("{id}", id)
+        .replace("{key_id}", "apikey-x")
+        .replace("{user_id}", "user-x")
+}
+
+async fn rest_status(app: &Router, method: &str, path: &str, auth: Option<&str>) -> StatusCode {
+    let mut request = Request::builder().method(method).uri(path);
+    if let Some(auth) = auth {
+        request = request.header(header::AUTHORIZATION, auth);
+    }
+    let body = match method {
+        "POST" | "PUT" => {
+            request = request.header(header::CONTENT_TYPE, "application/json");
+            Body::from("{}")
+        }
+        "PATCH" => {
+            request = request.header(header::CONTENT_TYPE, "application/merge-patch+json");
+            Body::from("{}")
+        }
+        _ => Body::empty(),
+    };
+    app.clone()
+        .oneshot(request.body(body).unwrap())
+        .await
+        .unwrap()
+        .status()
+}
+
+/// A gRPC frame of a message whose field 1 is `user_id` (empty: an empty
+/// message). Every own-keys request names the user in field 1.
+fn frame(user_id: &str) -> Vec<u8> {
+    let mut message = Vec::new();
+    if !user_id.is_empty() {
+        message.push(0x0a);
+        message.push(user_id.len() as u8);
+        message.extend_from_slice(user_id.as_bytes());
+    }
+    let mut frame = vec![0u8];
+    frame.extend_from_slice(&(message.len() as u32).to_be_bytes());
+    frame.extend_from_slice(&message);
+    frame
+}
+
+/// The gRPC status of a call.
+async fn grpc_status(app: &Router, path: &str, auth: Option<&str>, user_id: &str) -> tonic::Code {
+    let mut request = Request::builder()
+        .method("POST")
+        .uri(path)
+        .header(header::CONTENT_TYPE, "application/grpc")
+        .header("te", "trailers");
+    if let Some(auth) = auth {
+        request = request.header(header::AUTHORIZATION, auth);
+    }
+    let response = app
+        .clone()
+        .oneshot(request.body(Body::from(frame(user_id))).unwrap())
+        .await
+        .unwrap();
+    let headers = response.headers().clone();
+    let collected = response.into_body().collect().await.unwrap();
+    let status = headers
+        .get("grpc-status")
+        .or_else(|| collected.trailers().and_then(|t| t.get("grpc-status")))
+        .map(|v| v.to_str().unwrap().parse::<i32>().unwrap())
+        .expect("a grpc-status");
+    tonic::Code::from_i32(status)
+}
+
+/// Every ClusterDB gRPC method the descriptor set declares.
+fn declared_methods() -> BTreeSet<String> {
+    let set = prost_types::FileDescriptorSet::decode(clusterdb_proto::FILE_DESCRIPTOR_SET).unwrap();
+    let mut methods = BTreeSet::new();
+    for file in set.file {
+        let package = file.package().to_string();
+        for service in &file.service {
+            for method in &service.method {
+                methods.insert(format!("/{package}.{}/{}", service.name(), method.name()));
+            }
+        }
+    }
+    methods
+}
+
+#[test]
+fn every_route_and_method_has_a_row() {
+    let rows: BTreeSet<(String, String)> = REST
+        .iter()
+        .map(|(p, m, _)| (p.to_string(), m.to_string()))
+        .collect();
+    for (path, method) in clusterdb_api::rest::served_routes() {
+        let v1 = path
+            .replacen("/v2beta1/", "/v1/", 1)
+            .replacen("/v0/", "/v1/", 1);
+        assert!(
+            rows.contains(&(v1.clone(), method.to_string())),
+            "no row for {method} {path}"
+        );
+    }
+    let grpc_rows: BTreeSet<String> = GRPC.iter().map(|(m, _)| m.to_string()).collect();
+    assert_eq!(
+        declared_methods(),
+        grpc_rows,
+        "the gRPC table and the services differ"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_caller_gets_what_the_tables_say() {
+    let db = ClusterDb::builder()
+        .reconcile(false)
+        .open_in_memory()
+        .await
+        .unwrap();
+    let callers = callers(&db).await;
+    let config = RestConfig {
+        rate_limits: None,
+        ..RestConfig::default()
+    };
+    let app = app(db.clone(), &config).await;
+    let mut checked = 0;
+    for caller in &callers {
+        for (template, method, need) in REST {
+            let path = concrete(template, &caller.own_id, *need);
+            let status = rest_status(&app, method, &path, caller.authorization.as_deref()).await;
+            let expected = match (need, caller.may) {
+                (Public, _) => None,
+                (_, None) => Some(StatusCode::UNAUTHORIZED),
+                (_, Some(may)) if !may(*need) => Some(StatusCode::FORBIDDEN),
+                _ => None,
+            };
+            match expected {
+                Some(expected) => assert_eq!(status, expected, "{}: {method} {path}", caller.name),
+                None => assert!(
+                    status != StatusCode::UNAUTHORIZED && status != StatusCode::FORBIDDEN,
+                    "{}: {method} {path} answered {status}",
+                    caller.name
+                ),
+            }
+            checked += 1;
+        }
+        for (method, need) in GRPC {
+            let user_id = if *need == OwnKeys {
+                caller.own_id.as_str()
+            } else {
+                ""
+            };
+            let code = grpc_status(&app, method, caller.authorization.as_deref(), user_id).await;
+            let expected = match caller.may {
+                None => Some(tonic::Code::Unauthenticated),
+                Some(may) if !may(*need) => Some(tonic::Code::PermissionDenied),
+                Some(_) => None,
+            };
+            match expected {
+                Some(expected) => assert_eq!(code, expected, "{}: {method}", caller.name),
+                None => assert!(
+                    !matches!(
+                        code,
+                        tonic::Code::Unauthenticated | tonic::Code::PermissionDenied
+                    ),
+                    "{}: {method} answered {code:?}",
+                    caller.name
+                ),
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, callers.len() * (REST.len() + GRPC.len()));
+}
+
+#[tokio::test]
+async fn refusals_say_how_to_authenticate() {
+    let db = ClusterDb::builder()
+        .reconcile(false)
+        .open_in_memory()
+        .await
+        .unwrap();
+    let app = clusterdb_api::rest_app(db, &RestConfig::default());
+    let reply = crate::support::call(&app, Method::GET, "/v1/fleets", &[], None).await;
+    reply.error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED");
+    assert_eq!(
+        reply.header("www-authenticate"),
+        r#"Bearer realm="clusterdb""#
+    );
+    let reply = crate::support::call(
+        &app,
+        Method::GET,
+        "/v1/fleets",
+        &[("authorization", "Bearer cdb_nope")],
+        None,
+    )
+    .await;
+    reply.error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED");
+    assert!(
+        reply
+            .header("www-authenticate")
+            .contains(r#"error="invalid_token""#)
+    );
+}
