@@ -24,6 +24,7 @@
 //! [`connect_grpc`] opens one.
 
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 use clusterdb::{FleetKind, FunctionKind, InstanceKind};
 use reqwest::{Method, RequestBuilder, StatusCode};
@@ -124,9 +125,30 @@ pub async fn connect_grpc(url: &str, token: &str) -> Result<ComputeClient, Clien
 pub struct Client {
     http: reqwest::Client,
     base: String,
-    /// `Authorization` value sent with every request.
-    authorization: Option<reqwest::header::HeaderValue>,
+    /// How every request authenticates.
+    credentials: Credentials,
 }
+
+/// How a client authenticates.
+#[derive(Clone)]
+enum Credentials {
+    None,
+    /// An API key (or a token obtained elsewhere): `Authorization` as is.
+    Bearer(reqwest::header::HeaderValue),
+    /// OAuth client credentials: a token from `/oauth/token`, cached and
+    /// fetched again shortly before it expires.
+    Client(Arc<ClientCredentials>),
+}
+
+struct ClientCredentials {
+    token_url: String,
+    client_id: String,
+    client_secret: String,
+    cached: tokio::sync::Mutex<Option<(reqwest::header::HeaderValue, std::time::Instant)>>,
+}
+
+/// A cached token is renewed this long before it expires.
+const RENEW_BEFORE: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// One page of a list.
 #[derive(Debug, Clone, PartialEq)]
@@ -146,8 +168,73 @@ impl Client {
         Ok(Client {
             http,
             base: format!("{}/v1", base_url.trim_end_matches('/')),
-            authorization: None,
+            credentials: Credentials::None,
         })
+    }
+
+    /// Authenticates every request with an OAuth client's credentials:
+    /// the client fetches an access token from the server's
+    /// `/oauth/token`, caches it, and fetches a new one a minute before it
+    /// expires.
+    pub fn with_client_credentials(mut self, client_id: &str, client_secret: &str) -> Self {
+        let root = self.base.trim_end_matches("/v1").to_string();
+        self.credentials = Credentials::Client(Arc::new(ClientCredentials {
+            token_url: format!("{root}/oauth/token"),
+            client_id: client_id.to_string(),
+            client_secret: client_secret.to_string(),
+            cached: tokio::sync::Mutex::new(None),
+        }));
+        self
+    }
+
+    /// Adds this client's credentials to `request`.
+    async fn authorize(&self, request: RequestBuilder) -> Result<RequestBuilder, ClientError> {
+        let value = match &self.credentials {
+            Credentials::None => return Ok(request),
+            Credentials::Bearer(value) => value.clone(),
+            Credentials::Client(credentials) => self.access_token(credentials).await?,
+        };
+        Ok(request.header(reqwest::header::AUTHORIZATION, value))
+    }
+
+    /// The cached access token, fetched again when it is about to expire.
+    async fn access_token(
+        &self,
+        credentials: &ClientCredentials,
+    ) -> Result<reqwest::header::HeaderValue, ClientError> {
+        let mut cached = credentials.cached.lock().await;
+        if let Some((value, renew_at)) = cached.as_ref()
+            && std::time::Instant::now() < *renew_at
+        {
+            return Ok(value.clone());
+        }
+        let response = self
+            .http
+            .post(&credentials.token_url)
+            .basic_auth(&credentials.client_id, Some(&credentials.client_secret))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await?;
+        let status = response.status();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        if !status.is_success() {
+            return Err(ClientError::Credentials(format!(
+                "the token endpoint answered {status}: {}",
+                body["error_description"]
+                    .as_str()
+                    .unwrap_or("no description")
+            )));
+        }
+        let token = body["access_token"].as_str().ok_or_else(|| {
+            ClientError::Unexpected("no access_token in the token response".into())
+        })?;
+        let lifetime = std::time::Duration::from_secs(body["expires_in"].as_u64().unwrap_or(0));
+        let mut value = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}"))
+            .map_err(|_| ClientError::Unexpected("the access token is not header text".into()))?;
+        value.set_sensitive(true);
+        let renew_at = std::time::Instant::now() + lifetime.saturating_sub(RENEW_BEFORE);
+        *cached = Some((value.clone(), renew_at));
+        Ok(value)
     }
 
     /// Authenticates every request with an API key (`cdb_…`) or access
@@ -157,7 +244,7 @@ impl Client {
             reqwest::header::HeaderValue::from_str(&format!("Bearer {}", key.trim()))
                 .map_err(|_| ClientError::Credentials("the key is not valid header text".into()))?;
         value.set_sensitive(true);
-        self.authorization = Some(value);
+        self.credentials = Credentials::Bearer(value);
         Ok(self)
     }
 
@@ -185,11 +272,7 @@ impl Client {
     }
 
     fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        let request = self.http.request(method, format!("{}{path}", self.base));
-        match &self.authorization {
-            Some(value) => request.header(reqwest::header::AUTHORIZATION, value.clone()),
-            None => request,
-        }
+        self.http.request(method, format!("{}{path}", self.base))
     }
 
     /// Sends a request and decodes a JSON answer (or the API error).
@@ -202,7 +285,7 @@ impl Client {
         &self,
         request: RequestBuilder,
     ) -> Result<(T, reqwest::header::HeaderMap), ClientError> {
-        let response = request.send().await?;
+        let response = self.authorize(request).await?.send().await?;
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.bytes().await?;
@@ -216,7 +299,7 @@ impl Client {
 
     /// Sends a request whose success has no body to decode.
     async fn send_empty(&self, request: RequestBuilder) -> Result<(), ClientError> {
-        let response = request.send().await?;
+        let response = self.authorize(request).await?.send().await?;
         let status = response.status();
         if status.is_success() {
             return Ok(());

@@ -6,6 +6,7 @@
 
 mod listener;
 mod serve;
+mod tls;
 
 /// mimalloc instead of the system allocator: under a busy server glibc's
 /// malloc was about a sixth of the worker threads' time.
@@ -28,7 +29,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the server: REST (and gRPC) on one port, one data file.
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// Maintenance of a store, with the server stopped.
     #[command(subcommand)]
     Admin(AdminCommand),
@@ -102,7 +103,7 @@ fn main() -> std::process::ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Serve(args) => serve::run(args).await,
+            Command::Serve(args) => serve::run(*args).await,
             Command::Admin(AdminCommand::ResetBootstrap(args)) => reset_bootstrap(args).await,
             Command::Admin(AdminCommand::RotateSigningKey(args)) => rotate_signing_key(args).await,
         }

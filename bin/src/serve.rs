@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -13,6 +14,7 @@ use clusterdb_api::rate_limit::RateLimits;
 use tokio::net::TcpListener;
 
 use crate::listener::{self, Limits};
+use crate::tls::Tls;
 
 /// Where the state lives (`serve`, `admin`).
 #[derive(clap::Args)]
@@ -99,6 +101,13 @@ pub struct ServeArgs {
     /// name the same one.
     #[arg(long, env = "CLUSTERDB_ISSUER")]
     issuer: Option<String>,
+    /// Serve TLS with this PEM certificate chain (with `--tls-key`);
+    /// reloaded on SIGHUP.
+    #[arg(long, requires = "tls_key", env = "CLUSTERDB_TLS_CERT")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of `--tls-cert`.
+    #[arg(long, requires = "tls_cert", env = "CLUSTERDB_TLS_KEY")]
+    tls_key: Option<PathBuf>,
     /// A role's own limit, `ROLE=N` (repeatable); a principal gets the
     /// highest of its roles', else `--rate-limit`.
     #[arg(long, value_parser = parse_role_limit)]
@@ -359,6 +368,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         ),
         None => None,
     };
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(Tls::new(cert.clone(), key.clone())?),
+        _ => None,
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let db = open_store(&args).await?;
     let address = listener.local_addr().context("no local address")?;
     bootstrap(&db, &args.store.data).await?;
@@ -369,7 +383,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         issuer: args
             .issuer
             .clone()
-            .unwrap_or_else(|| format!("http://{address}")),
+            .unwrap_or_else(|| format!("{scheme}://{address}")),
         ..RestConfig::default()
     };
     // The token signing key is made on the first start.
@@ -385,18 +399,22 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let shutdown = ShutdownSignal::install();
     tracing::info!(%address, store = %args.store.store, "serving REST and gRPC");
     // Lines tools and tests can wait for.
-    println!("listening on http://{address}");
+    println!("listening on {scheme}://{address}");
+    if let Some(tls) = &tls {
+        tokio::spawn(Arc::clone(tls).reload_on_sighup());
+    }
     let sweeper = tokio::spawn(sweep_idempotency_keys(db.clone()));
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let grpc_server = match grpc_listener {
         Some(grpc_listener) => {
             let grpc_address = grpc_listener.local_addr().context("no local address")?;
-            println!("grpc listening on http://{grpc_address}");
+            println!("grpc listening on {scheme}://{grpc_address}");
             let router = clusterdb_api::grpc_app(db.clone(), &config).await;
             let mut stopped = stopped.clone();
             let limits = limits.clone();
+            let tls = tls.clone();
             Some(tokio::spawn(async move {
-                listener::serve(grpc_listener, router, &limits, async move {
+                listener::serve(grpc_listener, router, tls, &limits, async move {
                     let _ = stopped.wait_for(|s| *s).await;
                 })
                 .await
@@ -426,7 +444,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         }
         let _ = stop.send(true);
     };
-    listener::serve(listener, app, &limits, stopping).await;
+    listener::serve(listener, app, tls, &limits, stopping).await;
     if let Some(grpc_server) = grpc_server {
         grpc_server.await.context("the gRPC server task failed")?;
     }

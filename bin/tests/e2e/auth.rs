@@ -211,6 +211,14 @@ async fn the_oauth_client_credentials_flow_end_to_end() {
         assert!(verified.claims.contains_key(claim), "{claim}");
     }
 
+    // The SDK fetches (and caches) a token from the client credentials.
+    let sdk = clusterdb_api::client::Client::new(&server.base)
+        .unwrap()
+        .with_client_credentials(&client_id, &secret);
+    let listed = sdk.fleets().list(&[]).await.unwrap();
+    assert_eq!(listed.items.len(), 1);
+    sdk.fleets().get(&listed.items[0].id).await.unwrap();
+
     // A new secret: the old one stops working at once.
     let reset: Value = http
         .post(format!(

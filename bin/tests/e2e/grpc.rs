@@ -10,10 +10,9 @@ use tonic_types::StatusExt;
 use crate::server::{Server, data_file};
 
 /// The API documentation's Rust client example, as written there but for
-/// the address and the crate path (the generated code lives in
-/// `clusterdb_proto`; `clusterdb` is the in-process library).
+/// the address (the `clusterdb` crate's `grpc-client` feature re-exports
+/// the generated client).
 mod spec_example {
-    extern crate clusterdb_proto as clusterdb;
     use std::collections::HashMap;
     use tonic::transport::Channel;
 

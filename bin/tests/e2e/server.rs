@@ -81,6 +81,11 @@ impl Server {
         }
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().unwrap().id()
+    }
+
     /// An SDK client authenticated as the bootstrap admin.
     pub fn client(&self) -> clusterdb_api::client::Client {
         self.client_with(&self.key)

@@ -22,3 +22,11 @@ pub use instance::{
     TRANSITIONS as INSTANCE_TRANSITIONS,
 };
 pub use runtime::{FunctionRuntime, HandlerFuture, InvocationRequest, NativeRuntime, RuntimeError};
+
+/// The generated gRPC client and messages of `clusterdb.compute.v1`
+/// (feature `grpc-client`): `use clusterdb::compute::v1::{ComputeServiceClient,
+/// CreateFleetRequest};`.
+#[cfg(feature = "grpc-client")]
+pub mod v1 {
+    pub use clusterdb_proto::compute::v1::*;
+}
