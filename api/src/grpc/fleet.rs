@@ -31,6 +31,8 @@ impl GrpcKind for FleetKind {
             tags: map(&fleet.meta.tags),
             updated_at: Some(timestamp(fleet.meta.updated_at)),
             resource_version: fleet.meta.resource_version,
+            created_by: fleet.meta.created_by.clone(),
+            updated_by: fleet.meta.updated_by.clone(),
             observed_instances: int(fleet.status.instances),
             running_instances: int(fleet.status.running_instances),
         }

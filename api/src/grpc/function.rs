@@ -46,6 +46,8 @@ impl GrpcKind for FunctionKind {
             created_at: Some(timestamp(function.meta.created_at)),
             updated_at: Some(timestamp(function.meta.updated_at)),
             resource_version: function.meta.resource_version,
+            created_by: function.meta.created_by.clone(),
+            updated_by: function.meta.updated_by.clone(),
             tags: map(&function.meta.tags),
         }
     }

@@ -34,6 +34,8 @@ impl GrpcKind for InstanceKind {
             created_at: Some(timestamp(instance.meta.created_at)),
             updated_at: Some(timestamp(instance.meta.updated_at)),
             resource_version: instance.meta.resource_version,
+            created_by: instance.meta.created_by.clone(),
+            updated_by: instance.meta.updated_by.clone(),
             tags: map(&instance.meta.tags),
         }
     }

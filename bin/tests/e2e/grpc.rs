@@ -67,6 +67,9 @@ async fn the_spec_client_example_works() {
     assert_eq!((fleet.name.as_str(), fleet.capacity), ("web-fleet", 3));
     assert_eq!(fleet.status(), pb::FleetStatus::Active);
     assert!(fleet.created_at.is_some());
+    // Made by the bootstrap admin.
+    assert!(fleet.created_by.starts_with("user-"), "{fleet:?}");
+    assert_eq!(fleet.updated_by, fleet.created_by);
     assert_eq!(server.terminate().code(), Some(0));
 }
 
