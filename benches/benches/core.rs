@@ -187,5 +187,81 @@ fn reads(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, creates, reads);
+/// What authentication costs a request: an API key (key, user and the
+/// user's groups read; constant-time check) and an access token (signature
+/// check, the client read) — beside `get_by_id`, the cheapest request.
+fn authentication(c: &mut Criterion) {
+    use clusterdb::identity::{GroupSpec, OAuthClientSpec, Role, UserSpec};
+    let rt = runtime();
+    let bench = Bench::open(&rt);
+    let (key, token) = rt.block_on(async {
+        let db = &bench.db;
+        let spec = UserSpec {
+            roles: [Role::Viewer].into(),
+            ..UserSpec::default()
+        };
+        let user = db.users().create(Draft::new("alice", spec)).await.unwrap();
+        for i in 0..3 {
+            let spec = GroupSpec {
+                members: [user.id().to_string()].into(),
+                roles: [Role::Editor].into(),
+                ..GroupSpec::default()
+            };
+            db.groups()
+                .create(Draft::new(format!("group-{i}"), spec))
+                .await
+                .unwrap();
+        }
+        let key = db
+            .identity()
+            .create_api_key(user.id(), "bench", None)
+            .await
+            .unwrap()
+            .secret;
+        let client = db
+            .identity()
+            .create_oauth_client(Draft::new(
+                "bench",
+                OAuthClientSpec {
+                    description: String::new(),
+                    owner: user.id().to_string(),
+                    scopes: ["compute:read".to_string()].into(),
+                },
+            ))
+            .await
+            .unwrap();
+        let tokens = db.tokens("https://bench").await.unwrap();
+        let token = tokens
+            .issue(client.client.id(), &["compute:read".to_string()].into())
+            .await
+            .unwrap()
+            .access_token;
+        (key, token)
+    });
+    let tokens = rt.block_on(bench.db.tokens("https://bench")).unwrap();
+    let mut group = c.benchmark_group("authenticate");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("api_key_user_in_3_groups", |b| {
+        b.iter(|| {
+            rt.block_on(bench.db.identity().authenticate_api_key(&key))
+                .unwrap()
+        })
+    });
+    group.bench_function("access_token", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let claims = tokens.verify(&token).await.unwrap();
+                bench
+                    .db
+                    .identity()
+                    .principal_of_token(&claims)
+                    .await
+                    .unwrap()
+            })
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, creates, reads, authentication);
 criterion_main!(benches);

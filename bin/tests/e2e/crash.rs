@@ -355,7 +355,8 @@ async fn converges(client: &Client) {
 }
 
 fn start(data: &Path, failed_reopens: &mut u64) -> Server {
-    match std::panic::catch_unwind(|| Server::start(data)) {
+    // Rate limits off: the workload is one principal writing flat out.
+    match std::panic::catch_unwind(|| Server::start_with(data, &["--rate-limit", "off"])) {
         Ok(server) => server,
         Err(_) => {
             *failed_reopens += 1;
