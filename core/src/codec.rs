@@ -64,6 +64,40 @@ struct MetaRecordV0 {
     tags: Tags,
 }
 
+impl From<MetaRecordV0> for MetaRecord {
+    /// No namespace, no actors; the spec version is the record's revision.
+    fn from(m: MetaRecordV0) -> Self {
+        MetaRecord {
+            id: m.id,
+            name: m.name,
+            namespace: String::new(),
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+            tags: m.tags,
+            spec_revision: None,
+            created_by: String::new(),
+            updated_by: String::new(),
+        }
+    }
+}
+
+impl From<MetaRecordV1> for MetaRecord {
+    /// No actors.
+    fn from(m: MetaRecordV1) -> Self {
+        MetaRecord {
+            id: m.id,
+            name: m.name,
+            namespace: m.namespace,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+            tags: m.tags,
+            spec_revision: m.spec_revision,
+            created_by: String::new(),
+            updated_by: String::new(),
+        }
+    }
+}
+
 /// The envelope version of a record of kind `K` written now.
 fn version<K: Kind>() -> u16 {
     const { assert!(K::SCHEMA >= 1 && K::SCHEMA < 256) };
@@ -104,60 +138,33 @@ fn corrupt(err: postcard::Error) -> Error {
 fn read_meta(bytes: &[u8], revision: u64) -> Result<(Meta, u16, &[u8])> {
     let (version, payload) = envelope::open(bytes)?;
     let (layout, schema) = split_version(version);
-    let (meta, rest) = match layout {
+    let (record, rest) = match layout {
         0 => {
             let (m, rest) = postcard::take_from_bytes::<MetaRecordV0>(payload).map_err(corrupt)?;
-            let meta = Meta {
-                id: m.id,
-                name: m.name,
-                namespace: String::new(),
-                created_at: m.created_at,
-                updated_at: m.updated_at,
-                resource_version: revision,
-                spec_version: revision,
-                tags: m.tags,
-                created_by: String::new(),
-                updated_by: String::new(),
-            };
-            (meta, rest)
+            (MetaRecord::from(m), rest)
         }
         1 => {
             let (m, rest) = postcard::take_from_bytes::<MetaRecordV1>(payload).map_err(corrupt)?;
-            let meta = Meta {
-                id: m.id,
-                name: m.name,
-                namespace: m.namespace,
-                created_at: m.created_at,
-                updated_at: m.updated_at,
-                resource_version: revision,
-                spec_version: m.spec_revision.unwrap_or(revision),
-                tags: m.tags,
-                created_by: String::new(),
-                updated_by: String::new(),
-            };
-            (meta, rest)
+            (MetaRecord::from(m), rest)
         }
-        META_LAYOUT => {
-            let (m, rest) = postcard::take_from_bytes::<MetaRecord>(payload).map_err(corrupt)?;
-            let meta = Meta {
-                id: m.id,
-                name: m.name,
-                namespace: m.namespace,
-                created_at: m.created_at,
-                updated_at: m.updated_at,
-                resource_version: revision,
-                spec_version: m.spec_revision.unwrap_or(revision),
-                tags: m.tags,
-                created_by: m.created_by,
-                updated_by: m.updated_by,
-            };
-            (meta, rest)
-        }
+        META_LAYOUT => postcard::take_from_bytes::<MetaRecord>(payload).map_err(corrupt)?,
         newer => {
             return Err(Error::Internal(format!(
                 "record metadata layout {newer} is newer than supported {META_LAYOUT}; upgrade ClusterDB"
             )));
         }
+    };
+    let meta = Meta {
+        id: record.id,
+        name: record.name,
+        namespace: record.namespace,
+        created_at: record.created_at,
+        updated_at: record.updated_at,
+        resource_version: revision,
+        spec_version: record.spec_revision.unwrap_or(revision),
+        tags: record.tags,
+        created_by: record.created_by,
+        updated_by: record.updated_by,
     };
     Ok((meta, schema, rest))
 }

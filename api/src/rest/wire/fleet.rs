@@ -3,10 +3,11 @@
 use std::collections::BTreeMap;
 
 use clusterdb::compute::MAX_CAPACITY;
-use clusterdb::{Context, Draft, FleetKind, FleetSpec, MAX_DESCRIPTION_LEN, Object};
+use clusterdb::{Context, Draft, FleetKind, FleetSpec, Object};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::description_rule;
 use super::instance_types;
 use super::{description_default, time};
 use crate::rest::kind::{FieldRule, RestKind};
@@ -74,13 +75,7 @@ impl RestKind for FleetKind {
 
     fn field_rules(context: &Context) -> Vec<(&'static str, FieldRule)> {
         vec![
-            (
-                "description",
-                FieldRule::Length {
-                    min: 0,
-                    max: MAX_DESCRIPTION_LEN,
-                },
-            ),
+            description_rule(),
             (
                 "capacity",
                 FieldRule::Range {

@@ -11,11 +11,12 @@ use clusterdb::compute::Invocation;
 use clusterdb::compute::{
     MAX_ENV_NAME_LEN, MAX_ENV_VALUE_LEN, MAX_ENV_VARS, MAX_HANDLER_LEN, MEMORY_MB, TIMEOUT_MS,
 };
-use clusterdb::{Context, Draft, Error, FunctionKind, FunctionSpec, MAX_DESCRIPTION_LEN, Object};
+use clusterdb::{Context, Draft, Error, FunctionKind, FunctionSpec, Object};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
+use super::description_rule;
 use super::{description_default, time};
 use crate::auth::Caller;
 use crate::rest::error::ApiError;
@@ -106,13 +107,7 @@ impl RestKind for FunctionKind {
             max: (*r.end()).into(),
         };
         vec![
-            (
-                "description",
-                FieldRule::Length {
-                    min: 0,
-                    max: MAX_DESCRIPTION_LEN,
-                },
-            ),
+            description_rule(),
             (
                 "runtime",
                 FieldRule::OneOf(

@@ -9,10 +9,11 @@ use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use axum::routing::{delete, post};
 use clusterdb::identity::{GroupKind, GroupSpec, MAX_MEMBERS, Verb};
-use clusterdb::{Context, Draft, MAX_DESCRIPTION_LEN, Object};
+use clusterdb::{Context, Draft, Object};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::description_rule;
 use super::{RoleName, description_default, time};
 use crate::auth::Caller;
 use crate::rest::error::ApiError;
@@ -85,13 +86,7 @@ impl RestKind for GroupKind {
 
     fn field_rules(_context: &Context) -> Vec<(&'static str, FieldRule)> {
         vec![
-            (
-                "description",
-                FieldRule::Length {
-                    min: 0,
-                    max: MAX_DESCRIPTION_LEN,
-                },
-            ),
+            description_rule(),
             (
                 "members",
                 FieldRule::Ids {

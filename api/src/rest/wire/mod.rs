@@ -10,7 +10,7 @@ mod oauth_client;
 mod user;
 
 use clusterdb::identity::Role;
-use clusterdb::{Context, Timestamp};
+use clusterdb::{Context, MAX_DESCRIPTION_LEN, Timestamp};
 
 use super::kind::FieldRule;
 
@@ -74,6 +74,17 @@ fn time(t: Timestamp) -> String {
 
 fn description_default() -> String {
     String::new()
+}
+
+/// The rule of a `description` field (core's [`MAX_DESCRIPTION_LEN`]).
+fn description_rule() -> (&'static str, FieldRule) {
+    (
+        "description",
+        FieldRule::Length {
+            min: 0,
+            max: MAX_DESCRIPTION_LEN,
+        },
+    )
 }
 
 /// The catalog's instance types, as the rule of an `instance_type` field.

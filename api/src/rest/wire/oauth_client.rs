@@ -9,10 +9,11 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, post};
 use clusterdb::identity::{OAuthClientKind, OAuthClientSpec, known_scopes};
-use clusterdb::{Context, Draft, MAX_DESCRIPTION_LEN, Object};
+use clusterdb::{Context, Draft, Object};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::description_rule;
 use super::{description_default, time};
 use crate::auth::Caller;
 use crate::rest::AppState;
@@ -82,13 +83,7 @@ impl RestKind for OAuthClientKind {
 
     fn field_rules(_context: &Context) -> Vec<(&'static str, FieldRule)> {
         vec![
-            (
-                "description",
-                FieldRule::Length {
-                    min: 0,
-                    max: MAX_DESCRIPTION_LEN,
-                },
-            ),
+            description_rule(),
             ("owner", FieldRule::Id { prefix: "user-" }),
             ("scopes", FieldRule::OneOfList(known_scopes())),
         ]
