@@ -103,9 +103,10 @@ pub fn validate_namespace(subject: &'static str, namespace: &str) -> Result<()> 
 }
 
 /// Checks a resource name: 1–63 characters of `a-z A-Z 0-9 . _ -`, starting
-/// and ending with a letter or digit.
-pub fn validate_name(subject: &'static str, name: &str) -> Result<()> {
-    let invalid = |reason: &str| Err(Error::invalid(subject, "name", reason));
+/// and ending with a letter or digit. Errors name `field` (the kind's
+/// [`crate::Kind::NAME_FIELD`]).
+pub fn validate_name(subject: &'static str, field: &str, name: &str) -> Result<()> {
+    let invalid = |reason: &str| Err(Error::invalid(subject, field, reason));
     if name.is_empty() {
         return invalid("must not be empty");
     }
@@ -185,7 +186,7 @@ mod tests {
     use super::*;
 
     fn check_name(name: &str, want: Option<&str>) {
-        let got = validate_name("fleet configuration", name).err();
+        let got = validate_name("fleet configuration", "name", name).err();
         match (got, want) {
             (None, None) => {}
             (Some(err), Some(reason)) => {

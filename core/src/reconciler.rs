@@ -407,7 +407,7 @@ mod tests {
         let a = member_name(&long);
         let b = member_name(&long);
         assert_ne!(a, b);
-        crate::meta::validate_name("instance configuration", &a).unwrap();
+        crate::meta::validate_name("instance configuration", "name", &a).unwrap();
         assert!(member_name("web-fleet").starts_with("web-fleet-"));
     }
 }

@@ -23,6 +23,9 @@ pub trait Kind: Send + Sync + Sized + 'static {
     const NAME: &'static str;
     /// What validation errors call the input, e.g. `fleet configuration`.
     const SUBJECT: &'static str;
+    /// What the API calls the resource's name (a user's is `username`):
+    /// validation errors about the name name this field.
+    const NAME_FIELD: &'static str = "name";
     /// Schema version of the stored record; bump it when the stored shape
     /// changes, and teach [`Kind::migrate`] the old one.
     const SCHEMA: u16 = 1;

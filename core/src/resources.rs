@@ -166,7 +166,7 @@ impl<K: Kind> Resources<K> {
     /// tags and the kind's own rules.
     pub fn validate(&self, draft: &Draft<K::Spec>) -> Result<()> {
         self.store.kinds.require::<K>()?;
-        validate_name(K::SUBJECT, &draft.name)?;
+        validate_name(K::SUBJECT, K::NAME_FIELD, &draft.name)?;
         if K::NAMESPACED {
             if !draft.namespace.is_empty() {
                 validate_namespace(K::SUBJECT, &draft.namespace)?;

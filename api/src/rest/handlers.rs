@@ -39,33 +39,13 @@ pub(crate) fn if_match_error(err: Error, if_match: Option<u64>) -> ApiError {
     }
 }
 
-/// Names the resource's name field as the wire does (a user's
-/// `username`) in a validation error.
-fn wire_names<K: RestKind>(err: Error) -> Error {
-    match err {
-        Error::Invalid {
-            subject,
-            field,
-            reason,
-        } if field == "name" => Error::Invalid {
-            subject,
-            field: K::NAME_FIELD.to_string(),
-            reason,
-        },
-        other => other,
-    }
-}
-
 /// `POST /{collection}`.
 pub async fn create<K: RestKind>(
     caller: Caller,
     OriginalUri(uri): OriginalUri,
     JsonBody(input): JsonBody<K::Input>,
 ) -> Result<Response, ApiError> {
-    let object = K::service(&caller.db)
-        .create(K::draft(input))
-        .await
-        .map_err(wire_names::<K>)?;
+    let object = K::service(&caller.db).create(K::draft(input)).await?;
     let mut response = resource(StatusCode::OK, &object);
     let location = format!("{}/{}", uri.path().trim_end_matches('/'), object.id());
     if let Ok(value) = HeaderValue::from_str(&location) {
@@ -126,7 +106,7 @@ pub async fn replace<K: RestKind>(
     let object = K::service(&caller.db)
         .update(&id, K::draft(input), if_match)
         .await
-        .map_err(|e| if_match_error(wire_names::<K>(e), if_match))?;
+        .map_err(|e| if_match_error(e, if_match))?;
     Ok(resource(StatusCode::OK, &object))
 }
 
@@ -159,9 +139,7 @@ pub async fn patch<K: RestKind>(
         let mut probe = base.clone();
         json_patch::merge(&mut probe, &removals_as_empty(&patch));
         let probe: K::Input = parse_json(probe.to_string().as_bytes())?;
-        service
-            .validate(&K::draft(probe))
-            .map_err(wire_names::<K>)?;
+        service.validate(&K::draft(probe))?;
         if let Some(expected) = if_match
             && !current.meta.accepts_version(expected)
         {
@@ -180,10 +158,7 @@ pub async fn patch<K: RestKind>(
             Ok(object) => return Ok(resource(StatusCode::OK, &object)),
             Err(Error::Conflict { .. }) if if_match.is_none() => continue,
             Err(err) => {
-                return Err(if_match_error(
-                    wire_names::<K>(err),
-                    Some(current.resource_version()),
-                ));
+                return Err(if_match_error(err, Some(current.resource_version())));
             }
         }
     }
@@ -275,7 +250,7 @@ pub async fn apply<K: RestKind>(
     let applied = K::service(&caller.db)
         .apply(draft, if_match)
         .await
-        .map_err(|e| if_match_error(wire_names::<K>(e), if_match))?;
+        .map_err(|e| if_match_error(e, if_match))?;
     let status = match applied.outcome {
         ApplyOutcome::Created => StatusCode::CREATED,
         ApplyOutcome::Configured | ApplyOutcome::Unchanged => StatusCode::OK,

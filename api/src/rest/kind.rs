@@ -32,9 +32,6 @@ pub trait RestKind: Kind {
     /// Query parameters besides `tag` (and `namespace`) that filter lists;
     /// each is an indexed field of the kind.
     const FILTERS: &'static [&'static str] = &[];
-    /// What the input and output call the resource's name (a user's is
-    /// `username`); validation errors about the name say this.
-    const NAME_FIELD: &'static str = "name";
     /// Whether a delete is finished later (answered 202 with the resource).
     const ASYNC_DELETE: bool = false;
     /// What a client sends to create or replace the resource.

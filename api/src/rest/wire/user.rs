@@ -89,7 +89,6 @@ impl RestKind for UserKind {
     const SINGULAR: &'static str = "user";
     const TITLE: &'static str = "User";
     const COLLECTION: &'static str = "users";
-    const NAME_FIELD: &'static str = "username";
     type Input = UserInput;
     type Output = UserOutput;
 
