@@ -28,6 +28,13 @@ use tokio::sync::OnceCell;
 
 use crate::rest::ApiError;
 
+/// The routes of [`Issuer::routes`], for the OpenAPI document's check.
+pub const ROUTES: &[(&str, axum::http::Method)] = &[
+    ("/oauth/token", axum::http::Method::POST),
+    ("/.well-known/jwks.json", axum::http::Method::GET),
+    ("/.well-known/openid-configuration", axum::http::Method::GET),
+];
+
 /// The token issuer of one server: its public URL and the access tokens,
 /// opened (and the first signing key made) on first use.
 #[derive(Clone)]

@@ -194,6 +194,14 @@ pub fn served_routes() -> Vec<(String, Method)> {
     served_routes_of::<ServedKinds>()
 }
 
+/// The unversioned routes [`crate::oauth::Issuer::routes`] serves.
+pub fn oauth_routes() -> Vec<(String, Method)> {
+    crate::oauth::ROUTES
+        .iter()
+        .map(|(path, method)| (path.to_string(), method.clone()))
+        .collect()
+}
+
 /// [`served_routes`] for another set of kinds.
 pub fn served_routes_of<S: KindSet>() -> Vec<(String, Method)> {
     all_routes::<S>().served

@@ -607,6 +607,7 @@ pub fn document_of<S: KindSet>(context: &Context) -> Value {
     op["responses"]["200"] = json!({"description": "The OpenAPI document", "content": json_content(json!({"type": "object"}))});
     // Public: no credentials.
     op.insert("security".into(), json!([]));
+    oauth_paths(&mut builder.paths);
     builder.schema(SchemaOf::of::<Error>());
     builder.schema(SchemaOf::of::<ErrorObject>());
     json!({
@@ -629,6 +630,84 @@ pub fn document_of<S: KindSet>(context: &Context) -> Value {
             }},
         },
     })
+}
+
+/// The OAuth token endpoint and the well-known documents (unversioned,
+/// public; [`crate::oauth`]).
+fn oauth_paths(paths: &mut BTreeMap<String, Map<String, Value>>) {
+    let oauth_error = json!({
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {"type": "string", "enum": [
+                "invalid_request", "invalid_client", "unsupported_grant_type", "invalid_scope"]},
+            "error_description": {"type": "string"},
+        },
+    });
+    let default_error = json!({"description": "An error in the API's error format (rate limit, server)",
+        "content": json_content(schema_ref("Error"))});
+    let token = json!({
+        "operationId": "oauth_token",
+        "summary": "OAuth 2.0 client credentials grant (RFC 6749 §4.4): client_id and client_secret as form fields or HTTP Basic",
+        "tags": ["oauth"],
+        "security": [],
+        "requestBody": {"required": true, "content": {"application/x-www-form-urlencoded": {"schema": {
+            "type": "object",
+            "required": ["grant_type"],
+            "properties": {
+                "grant_type": {"type": "string", "enum": ["client_credentials"]},
+                "client_id": {"type": "string"},
+                "client_secret": {"type": "string"},
+                "scope": {"type": "string", "description": "Space-separated scopes; absent: all the client's"},
+            },
+        }}}},
+        "responses": {
+            "200": {"description": "An access token", "content": json_content(json!({
+                "type": "object",
+                "required": ["access_token", "token_type", "expires_in", "scope"],
+                "properties": {
+                    "access_token": {"type": "string"},
+                    "token_type": {"type": "string", "enum": ["Bearer"]},
+                    "expires_in": {"type": "integer"},
+                    "scope": {"type": "string"},
+                },
+            }))},
+            "400": {"description": "invalid_request, unsupported_grant_type, invalid_scope", "content": json_content(oauth_error.clone())},
+            "401": {"description": "invalid_client", "content": json_content(oauth_error)},
+            "default": default_error.clone(),
+        },
+    });
+    let document = |id: &str, summary: &str| {
+        json!({
+            "operationId": id,
+            "summary": summary,
+            "tags": ["oauth"],
+            "security": [],
+            "responses": {
+                "200": {"description": summary, "content": json_content(json!({"type": "object"}))},
+                "default": default_error.clone(),
+            },
+        })
+    };
+    let entries = [
+        ("/oauth/token", "post", token),
+        (
+            "/.well-known/jwks.json",
+            "get",
+            document("jwks", "The access tokens' public signing keys (JWK Set)"),
+        ),
+        (
+            "/.well-known/openid-configuration",
+            "get",
+            document("openid_configuration", "OpenID Connect discovery"),
+        ),
+    ];
+    for (path, method, op) in entries {
+        paths
+            .entry(path.to_string())
+            .or_default()
+            .insert(method.to_string(), op);
+    }
 }
 
 /// The document of the served kinds on a database with the default

@@ -25,6 +25,9 @@ use tower::ServiceExt;
 enum Need {
     /// Nothing: served to anyone.
     Public,
+    /// The token endpoint: it authenticates the OAuth client itself
+    /// (`invalid_client` is its own 401), never by the caller's role.
+    TokenEndpoint,
     /// `read` on a kind.
     Read(&'static str),
     /// `write` on a kind.
@@ -38,6 +41,9 @@ use Need::*;
 /// Every REST route of `/v1` (the other versions serve the same routes).
 const REST: &[(&str, &str, Need)] = &[
     ("/v1/openapi.json", "GET", Public),
+    ("/oauth/token", "POST", TokenEndpoint),
+    ("/.well-known/jwks.json", "GET", Public),
+    ("/.well-known/openid-configuration", "GET", Public),
     ("/v1/fleets", "GET", Read("fleet")),
     ("/v1/fleets", "POST", Write("fleet")),
     ("/v1/fleets/{id}", "GET", Read("fleet")),
@@ -234,7 +240,7 @@ const GRPC: &[(&str, Need)] = &[
 fn role_may(role: Role, need: Need) -> bool {
     let at_least = |least: Role| role >= least;
     match need {
-        Public | OwnKeys => true,
+        Public | TokenEndpoint | OwnKeys => true,
         Read("fleet" | "instance" | "function" | "user" | "group") => at_least(Role::Viewer),
         Write("fleet" | "instance" | "function") => at_least(Role::Editor),
         Read(_) | Write(_) => at_least(Role::Admin),
@@ -243,7 +249,10 @@ fn role_may(role: Role, need: Need) -> bool {
 
 /// The OAuth client of this test holds `compute:read` only.
 fn client_may(need: Need) -> bool {
-    matches!(need, Public | Read("fleet" | "instance" | "function"))
+    matches!(
+        need,
+        Public | TokenEndpoint | Read("fleet" | "instance" | "function")
+    )
 }
 
 /// One caller of the matrix.
@@ -463,7 +472,10 @@ fn every_route_and_method_has_a_row() {
         .iter()
         .map(|(p, m, _)| (p.to_string(), m.to_string()))
         .collect();
-    for (path, method) in clusterdb_api::rest::served_routes() {
+    for (path, method) in clusterdb_api::rest::served_routes()
+        .into_iter()
+        .chain(clusterdb_api::rest::oauth_routes())
+    {
         let v1 = path
             .replacen("/v2beta1/", "/v1/", 1)
             .replacen("/v0/", "/v1/", 1);
@@ -498,6 +510,16 @@ async fn every_caller_gets_what_the_tables_say() {
         for (template, method, need) in REST {
             let path = concrete(template, &caller.own_id, *need);
             let status = rest_status(&app, method, &path, caller.authorization.as_deref()).await;
+            if *need == TokenEndpoint {
+                assert_ne!(
+                    status,
+                    StatusCode::FORBIDDEN,
+                    "{}: {method} {path}",
+                    caller.name
+                );
+                checked += 1;
+                continue;
+            }
             let expected = match (need, caller.may) {
                 (Public, _) => None,
                 (_, None) => Some(StatusCode::UNAUTHORIZED),

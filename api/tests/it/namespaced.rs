@@ -283,6 +283,7 @@ fn the_document_and_the_router_agree_for_any_kind_set() {
     }
     let mut served: Vec<(String, String)> = served_routes_of::<TestKinds>()
         .into_iter()
+        .chain(clusterdb_api::rest::oauth_routes())
         .map(|(p, m)| (p, m.to_string()))
         .collect();
     documented.sort();
