@@ -216,10 +216,15 @@ pub async fn guard(State(guard): State<Guard>, mut request: Request, next: Next)
             }
             Err((message, given)) => {
                 // Failed authentications draw from the client IP's bucket.
-                if let Some(decision) = check_ip(&guard).filter(|d| !d.allowed) {
+                let decision = check_ip(&guard);
+                if let Some(decision) = decision.filter(|d| !d.allowed) {
                     return rate_limited(&decision, grpc);
                 }
-                return unauthenticated(&message, grpc, given);
+                let mut response = unauthenticated(&message, grpc, given);
+                if let Some(decision) = decision {
+                    decision.write_headers(response.headers_mut());
+                }
+                return response;
             }
         }
     };
