@@ -481,3 +481,156 @@ async fn idempotency_keys_work_on_grpc_with_the_same_store() {
     c.create_fleet(keyed("web-2", "g-2")).await.unwrap();
     assert_eq!(server.terminate().code(), Some(0));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_identity_service_end_to_end() {
+    use clusterdb::identity::v1 as id;
+    use clusterdb_api::client::BearerAuth;
+    let (_dir, data) = data_file();
+    let server = Server::start_with(&data, &["--rate-limit", "100"]);
+    let channel = tonic::transport::Endpoint::from_shared(server.base.clone())
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let as_key = |key: &str| {
+        id::IdentityServiceClient::with_interceptor(channel.clone(), BearerAuth::new(key).unwrap())
+    };
+    let mut admin = as_key(&server.key);
+    let err = admin
+        .create_user(id::CreateUserRequest {
+            username: "-bad".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(bad_request(&err).0, "username");
+    let err = admin
+        .create_user(id::CreateUserRequest {
+            username: "erin".into(),
+            roles: vec!["root".into()],
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(bad_request(&err).0, "roles");
+    let erin = admin
+        .create_user(id::CreateUserRequest {
+            username: "erin".into(),
+            email: "erin@example.com".into(),
+            roles: vec!["viewer".into()],
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(erin.status(), id::UserStatus::Active);
+    assert!(erin.created_by.starts_with("user-"));
+    let group = admin
+        .create_group(id::CreateGroupRequest {
+            name: "editors".into(),
+            roles: vec!["editor".into()],
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let group = admin
+        .add_group_member(id::AddGroupMemberRequest {
+            group_id: group.id.clone(),
+            user_id: erin.id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(group.members, vec![erin.id.clone()]);
+
+    // Erin makes her own key; with it she holds the group's editor role.
+    let made = admin
+        .create_api_key(id::CreateApiKeyRequest {
+            user_id: erin.id.clone(),
+            name: "laptop".into(),
+            expires_at: None,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let mut erin_identity = as_key(&made.key);
+    let own = erin_identity
+        .create_api_key(id::CreateApiKeyRequest {
+            user_id: erin.id.clone(),
+            name: "ci".into(),
+            expires_at: None,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let listed = erin_identity
+        .list_api_keys(id::ListApiKeysRequest {
+            user_id: erin.id.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(listed.api_keys.len(), 2);
+    // A viewer reads users, but may not delete one.
+    erin_identity
+        .list_users(id::ListUsersRequest::default())
+        .await
+        .unwrap();
+    let err = erin_identity
+        .delete_user(id::DeleteUserRequest {
+            id: erin.id.clone(),
+            expected_version: None,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::PermissionDenied);
+    let mut erin_compute = clusterdb_api::client::connect_grpc(&server.base, &made.key)
+        .await
+        .unwrap();
+    let response = erin_compute
+        .create_fleet(pb::CreateFleetRequest {
+            name: "by-erin".into(),
+            capacity: 1,
+            instance_type: "t3.medium".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    // The rate-limit headers ride as metadata.
+    assert_eq!(response.metadata().get("x-ratelimit-limit").unwrap(), "100");
+    assert_eq!(response.into_inner().created_by, erin.id);
+
+    // Revoked: refused at once.
+    erin_identity
+        .revoke_api_key(id::RevokeApiKeyRequest {
+            user_id: erin.id.clone(),
+            key_id: own.api_key.unwrap().id,
+        })
+        .await
+        .unwrap();
+    let mut revoked = as_key(&own.key);
+    let err = revoked
+        .list_groups(id::ListGroupsRequest::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::Unauthenticated);
+
+    // Deleting the user leaves the group in the same commit.
+    admin
+        .delete_user(id::DeleteUserRequest {
+            id: erin.id.clone(),
+            expected_version: None,
+        })
+        .await
+        .unwrap();
+    let group = admin
+        .get_group(id::GetGroupRequest { id: group.id })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(group.members.is_empty());
+    assert_eq!(server.terminate().code(), Some(0));
+}
