@@ -79,8 +79,8 @@ impl Authenticator {
         if token.starts_with(clusterdb::identity::API_KEY_PREFIX) {
             return self.db.identity().authenticate_api_key(token).await;
         }
-        let claims = self.issuer.tokens().await?.verify(token).await?;
-        self.db.identity().principal_of_token(&claims).await
+        let tokens = self.issuer.tokens().await?;
+        self.db.identity().authenticate_token(&tokens, token).await
     }
 }
 

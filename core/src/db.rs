@@ -195,6 +195,7 @@ impl Builder {
             },
             kinds: Arc::new(self.kinds),
             invocations: Default::default(),
+            principals: Default::default(),
             failure: watch::channel(None).0,
         });
         let mut tasks = vec![Task::plain(tokio::spawn(forward_engine_failure(

@@ -63,6 +63,11 @@ pub fn unique(kind: &str, field: &str, value: &str) -> Vec<u8> {
     key
 }
 
+/// Key of a change marker ([`crate::Kind::CHANGE_MARKER`]).
+pub fn marker(name: &str) -> Vec<u8> {
+    system(&format!("marker/{name}"))
+}
+
 /// Key of a system record.
 pub fn system(name: &str) -> Vec<u8> {
     format!("s/{name}").into_bytes()

@@ -47,6 +47,7 @@ fn stage<R: Kind>(
     txn: &mut Txn,
 ) -> Result<()> {
     let object = decode_object::<R>(bytes, revision)?;
+    txn.touch::<R>();
     match reference.on_delete {
         OnDelete::Delete => {
             txn.remove(&object);

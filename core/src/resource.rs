@@ -45,6 +45,11 @@ pub trait Kind: Send + Sync + Sized + 'static {
     /// requires them unchanged); deleting one deletes or detaches the
     /// objects that refer to it in the same commit.
     const REFERENCES: &'static [Reference] = &[];
+    /// A change marker: a system record every client write of an object
+    /// of this kind touches in the same commit, so its revision says when
+    /// any of them last changed (the identity kinds share `identity`;
+    /// authentication caches on it).
+    const CHANGE_MARKER: Option<&'static str> = None;
 
     /// Checks a spec (on create and update).
     fn validate(spec: &Self::Spec, ctx: &Context) -> Result<()>;

@@ -229,6 +229,7 @@ impl<K: Kind> Resources<K> {
             let mut object = new_object::<K>(draft.clone(), status, txn.now, &self.actor);
             references::check_new(&self.store, None, &object, &mut txn).await?;
             txn.insert(&object);
+            txn.touch::<K>();
             txn.event("created", &object);
             match txn.commit(&*self.store.engine).await {
                 Ok(revision) => {
@@ -558,6 +559,7 @@ impl<K: Kind> Resources<K> {
                     next.meta.updated_by = self.actor.to_string();
                     references::check_new(&self.store, Some(&current), &next, &mut txn).await?;
                     txn.replace(&current, &next);
+                    txn.touch::<K>();
                     for action in actions {
                         txn.event(action, &next);
                     }
@@ -568,6 +570,7 @@ impl<K: Kind> Resources<K> {
                 }
                 Change::Remove(actions) => {
                     txn.remove(&current);
+                    txn.touch::<K>();
                     for action in actions {
                         txn.event(action, &current);
                     }

@@ -22,6 +22,8 @@ pub(crate) struct Store {
     pub kinds: Arc<KindRegistry>,
     /// Function invocation counters (in memory, per process).
     pub invocations: InvocationStats,
+    /// Recently authenticated credentials.
+    pub principals: crate::identity::PrincipalCache,
     /// `Some(reason)` once the database has failed for good: its engine
     /// failed, or a background task panicked.
     pub failure: watch::Sender<Option<String>>,

@@ -115,6 +115,13 @@ impl Txn {
             .push(envelope::encode(EVENT_SCHEMA, &event));
     }
 
+    /// Touches `K`'s change marker, if it has one (client writes only).
+    pub fn touch<K: Kind>(&mut self) {
+        if let Some(marker) = K::CHANGE_MARKER {
+            self.put(keys::marker(marker), Vec::new());
+        }
+    }
+
     /// Stages a new object with its name and index entries.
     pub fn insert<K: Kind>(&mut self, object: &Object<K>) {
         let name_key = name_key(object);

@@ -2,6 +2,7 @@
 //! policy ([`authorize`]).
 
 mod api_key;
+mod cache;
 mod group;
 mod oauth_client;
 mod policy;
@@ -48,6 +49,12 @@ use crate::resources::Resources;
 use crate::store::Store;
 use crate::timestamp::Timestamp;
 use crate::txn::{Txn, TxnError};
+
+/// The change marker every identity kind touches (see
+/// [`crate::Kind::CHANGE_MARKER`]); authentication caches on it.
+pub(crate) const IDENTITY_MARKER: &str = "identity";
+
+pub(crate) use cache::PrincipalCache;
 
 /// The name of the user `clusterdb serve` creates on an empty store.
 pub const BOOTSTRAP_USER: &str = "admin";
@@ -172,8 +179,15 @@ impl Identity {
 
     /// The caller holding `presented` (an API key), with the roles of its
     /// user and the user's groups. `UNAUTHENTICATED` for a malformed,
-    /// unknown, revoked or expired key, or a disabled user.
+    /// unknown, revoked or expired key, or a disabled user. A key seen
+    /// before costs one read while no identity object has changed.
     pub async fn authenticate_api_key(&self, presented: &str) -> Result<Principal> {
+        let now = Timestamp::now();
+        let generation = PrincipalCache::generation(&self.store).await?;
+        if let Some(cached) = self.store.principals.get(presented, generation, now) {
+            self.record_use_if_stale(presented, &cached, now);
+            return Ok(cached.principal);
+        }
         let invalid = || Error::Unauthenticated("the API key is not valid".into());
         let (id, secret) = api_key::parse_key(presented).ok_or_else(invalid)?;
         let key = match self.keys().get(&id).await {
@@ -184,7 +198,6 @@ impl Identity {
         if !api_key::secret_matches(secret, &key.spec.secret_hash) {
             return Err(invalid());
         }
-        let now = Timestamp::now();
         if key.spec.expires_at.is_some_and(|at| at <= now) {
             return Err(Error::Unauthenticated("the API key has expired".into()));
         }
@@ -194,20 +207,66 @@ impl Identity {
             Err(err) => return Err(err),
         };
         let principal = self.principal_of(&user).await?;
-        let stale = key
-            .status
-            .last_used_at
-            .is_none_or(|at| now.unix_millis() - at.unix_millis() >= LAST_USED_RESOLUTION_MS);
-        if stale {
-            // Bookkeeping off the request's path; a lost race only means
-            // another server recorded the use.
-            let store = Arc::clone(&self.store);
-            tokio::spawn(async move {
-                if let Err(err) = record_use(&store, key, now).await {
-                    tracing::debug!(error = %err, "recording an API key's last use failed");
-                }
-            });
+        let cached = cache::Cached {
+            principal: principal.clone(),
+            generation,
+            expires_at: key.spec.expires_at,
+            api_key: Some((key.meta.id.clone(), key.status.last_used_at)),
+        };
+        self.store.principals.put(presented, cached.clone());
+        self.record_use_if_stale(presented, &cached, now);
+        Ok(principal)
+    }
+
+    /// Records the key's use off the request's path if the last record is
+    /// older than [`LAST_USED_RESOLUTION_MS`].
+    fn record_use_if_stale(&self, presented: &str, cached: &cache::Cached, now: Timestamp) {
+        let Some((id, last)) = &cached.api_key else {
+            return;
+        };
+        let stale =
+            last.is_none_or(|at| now.unix_millis() - at.unix_millis() >= LAST_USED_RESOLUTION_MS);
+        if !stale {
+            return;
         }
+        self.store.principals.used(presented, now);
+        let store = Arc::clone(&self.store);
+        let id = id.clone();
+        // A lost race only means another request or server recorded it.
+        tokio::spawn(async move {
+            if let Err(err) = record_use(&store, &id, now).await {
+                tracing::debug!(error = %err, "recording an API key's last use failed");
+            }
+        });
+    }
+
+    /// The caller holding `token`, an access token `tokens` verifies; a
+    /// token seen before costs one read while no identity object has
+    /// changed (its expiry is still checked).
+    pub async fn authenticate_token(
+        &self,
+        tokens: &AccessTokens,
+        token: &str,
+    ) -> Result<Principal> {
+        let now = Timestamp::now();
+        let credential = format!("{}\n{token}", tokens.issuer());
+        let generation = PrincipalCache::generation(&self.store).await?;
+        if let Some(cached) = self.store.principals.get(&credential, generation, now) {
+            return Ok(cached.principal);
+        }
+        let claims = tokens.verify(token).await?;
+        let principal = self.principal_of_token(&claims).await?;
+        self.store.principals.put(
+            &credential,
+            cache::Cached {
+                principal: principal.clone(),
+                generation,
+                expires_at: Some(Timestamp::from_unix_millis(
+                    (claims.expires_at + LEEWAY_S).saturating_mul(1000),
+                )),
+                api_key: None,
+            },
+        );
         Ok(principal)
     }
 
@@ -374,9 +433,17 @@ impl Identity {
     }
 }
 
-/// Records that `key` was used at `now` (a status write: no event, no
-/// client change).
-async fn record_use(store: &Store, key: ApiKey, now: Timestamp) -> Result<()> {
+/// Records that key `id` was used at `now` (a status write: no event, no
+/// client change, no change marker).
+async fn record_use(store: &Store, id: &str, now: Timestamp) -> Result<()> {
+    let Some(entry) = store
+        .engine
+        .get(&crate::keys::object(ApiKeyKind::NAME, id))
+        .await?
+    else {
+        return Ok(());
+    };
+    let key = crate::codec::decode_object::<ApiKeyKind>(&entry.value, entry.mod_revision)?;
     let mut next = key.clone();
     next.status.last_used_at = Some(now);
     let mut txn = Txn::new(SYSTEM_ACTOR);

@@ -478,3 +478,75 @@ mod tokens {
         }
     }
 }
+
+/// Authentication is cached on the identity change marker: every kind of
+/// identity change is seen by the very next request.
+#[tokio::test]
+async fn cached_authentications_see_every_identity_change() {
+    use clusterdb::identity::OAuthClientSpec;
+    let db = db().await;
+    let alice = db.users().create(user("alice", "")).await.unwrap();
+    let key = db
+        .identity()
+        .create_api_key(alice.id(), "k", None)
+        .await
+        .unwrap();
+    let principal = db
+        .identity()
+        .authenticate_api_key(&key.secret)
+        .await
+        .unwrap();
+    assert!(principal.roles.is_empty());
+    // A direct role change.
+    let mut spec = alice.spec.clone();
+    spec.roles.insert(Role::Admin);
+    db.users()
+        .update(alice.id(), Draft::new("alice", spec), None)
+        .await
+        .unwrap();
+    let principal = db
+        .identity()
+        .authenticate_api_key(&key.secret)
+        .await
+        .unwrap();
+    assert_eq!(principal.roles, BTreeSet::from([Role::Admin]));
+    // A token, cached, then its client deleted.
+    let client = db
+        .identity()
+        .create_oauth_client(Draft::new(
+            "c",
+            OAuthClientSpec {
+                description: String::new(),
+                owner: alice.id().to_string(),
+                scopes: ["compute:read".to_string()].into(),
+            },
+        ))
+        .await
+        .unwrap();
+    let tokens = db.tokens("https://cdb.test").await.unwrap();
+    let token = tokens
+        .issue(client.client.id(), &["compute:read".to_string()].into())
+        .await
+        .unwrap()
+        .access_token;
+    let identity = db.identity();
+    identity.authenticate_token(&tokens, &token).await.unwrap();
+    identity.authenticate_token(&tokens, &token).await.unwrap();
+    db.resources::<clusterdb::identity::OAuthClientKind>()
+        .delete(client.client.id(), None)
+        .await
+        .unwrap();
+    let err = identity
+        .authenticate_token(&tokens, &token)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Unauthenticated);
+    // Deleting the user deletes its key: refused next time.
+    db.users().delete(alice.id(), None).await.unwrap();
+    let err = db
+        .identity()
+        .authenticate_api_key(&key.secret)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Unauthenticated);
+}
