@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::description_rule;
-use super::{RoleName, description_default, time};
+use super::{MetaOutput, RoleName, description_default};
 use crate::auth::Caller;
 use crate::rest::error::ApiError;
 use crate::rest::extract::JsonBody;
@@ -54,18 +54,9 @@ pub struct GroupOutput {
     pub members: Vec<String>,
     /// Roles every member holds.
     pub roles: Vec<RoleName>,
-    /// RFC 3339.
-    pub created_at: String,
-    /// RFC 3339.
-    pub updated_at: String,
-    /// Who created it.
-    pub created_by: String,
-    /// Who changed it last.
-    pub updated_by: String,
-    /// Changes on every write; the ETag.
-    pub resource_version: u64,
-    /// Labels.
-    pub tags: BTreeMap<String, String>,
+    /// Timestamps, actors, version and tags.
+    #[serde(flatten)]
+    pub meta: MetaOutput,
 }
 
 /// Add a member.
@@ -155,12 +146,7 @@ impl RestKind for GroupKind {
             description: group.spec.description.clone(),
             members: group.spec.members.iter().cloned().collect(),
             roles: group.spec.roles.iter().copied().map(Into::into).collect(),
-            created_at: time(group.meta.created_at),
-            updated_at: time(group.meta.updated_at),
-            created_by: group.meta.created_by.clone(),
-            updated_by: group.meta.updated_by.clone(),
-            resource_version: group.meta.resource_version,
-            tags: group.meta.tags.clone(),
+            meta: MetaOutput::of(&group.meta),
         }
     }
 }

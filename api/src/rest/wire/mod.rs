@@ -68,6 +68,39 @@ impl From<Role> for RoleName {
     }
 }
 
+/// The metadata fields every newer kind's output ends with (flattened).
+/// Fleets, instances and functions spell them out to keep the spec's
+/// field order.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct MetaOutput {
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339.
+    pub updated_at: String,
+    /// Who created it: a user id, an OAuth client id or `system`.
+    pub created_by: String,
+    /// Who made the last change (the server's own status writes aside).
+    pub updated_by: String,
+    /// Changes on every write; the ETag.
+    pub resource_version: u64,
+    /// Labels.
+    pub tags: std::collections::BTreeMap<String, String>,
+}
+
+impl MetaOutput {
+    /// The fields of `meta`.
+    pub fn of(meta: &clusterdb::Meta) -> Self {
+        MetaOutput {
+            created_at: time(meta.created_at),
+            updated_at: time(meta.updated_at),
+            created_by: meta.created_by.clone(),
+            updated_by: meta.updated_by.clone(),
+            resource_version: meta.resource_version,
+            tags: meta.tags.clone(),
+        }
+    }
+}
+
 fn time(t: Timestamp) -> String {
     t.to_string()
 }

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::description_rule;
-use super::{description_default, time};
+use super::{MetaOutput, description_default};
 use crate::auth::Caller;
 use crate::rest::AppState;
 use crate::rest::error::ApiError;
@@ -54,18 +54,9 @@ pub struct OAuthClientOutput {
     pub owner: String,
     /// Scopes it may be granted.
     pub scopes: Vec<String>,
-    /// RFC 3339.
-    pub created_at: String,
-    /// RFC 3339.
-    pub updated_at: String,
-    /// Who created it.
-    pub created_by: String,
-    /// Who changed it last.
-    pub updated_by: String,
-    /// Changes on every write; the ETag.
-    pub resource_version: u64,
-    /// Labels.
-    pub tags: BTreeMap<String, String>,
+    /// Timestamps, actors, version and tags.
+    #[serde(flatten)]
+    pub meta: MetaOutput,
     /// Only in the answer to a create or a secret reset: the client
     /// secret. It cannot be read again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -133,12 +124,7 @@ impl RestKind for OAuthClientKind {
             description: client.spec.description.clone(),
             owner: client.spec.owner.clone(),
             scopes: client.spec.scopes.iter().cloned().collect(),
-            created_at: time(client.meta.created_at),
-            updated_at: time(client.meta.updated_at),
-            created_by: client.meta.created_by.clone(),
-            updated_by: client.meta.updated_by.clone(),
-            resource_version: client.meta.resource_version,
-            tags: client.meta.tags.clone(),
+            meta: MetaOutput::of(&client.meta),
             client_secret: None,
         }
     }

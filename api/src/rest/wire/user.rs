@@ -16,7 +16,7 @@ use clusterdb::{Context, Draft, Object, Timestamp};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{RoleName, time};
+use super::{MetaOutput, RoleName, time};
 use crate::auth::Caller;
 use crate::rest::error::ApiError;
 use crate::rest::extract::{JsonBody, ListQuery};
@@ -71,18 +71,9 @@ pub struct UserOutput {
     pub status: UserStatusName,
     /// Roles bound to the user directly.
     pub roles: Vec<RoleName>,
-    /// RFC 3339.
-    pub created_at: String,
-    /// RFC 3339.
-    pub updated_at: String,
-    /// Who created it.
-    pub created_by: String,
-    /// Who changed it last.
-    pub updated_by: String,
-    /// Changes on every write; the ETag.
-    pub resource_version: u64,
-    /// Labels.
-    pub tags: BTreeMap<String, String>,
+    /// Timestamps, actors, version and tags.
+    #[serde(flatten)]
+    pub meta: MetaOutput,
 }
 
 impl RestKind for UserKind {
@@ -190,12 +181,7 @@ impl RestKind for UserKind {
             display_name: user.spec.display_name.clone(),
             status: status_name(user.spec.state),
             roles: user.spec.roles.iter().copied().map(Into::into).collect(),
-            created_at: time(user.meta.created_at),
-            updated_at: time(user.meta.updated_at),
-            created_by: user.meta.created_by.clone(),
-            updated_by: user.meta.updated_by.clone(),
-            resource_version: user.meta.resource_version,
-            tags: user.meta.tags.clone(),
+            meta: MetaOutput::of(&user.meta),
         }
     }
 }
