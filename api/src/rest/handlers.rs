@@ -19,9 +19,27 @@ const MAX_PATCH_ATTEMPTS: usize = 16;
 
 /// The resource as JSON, with its ETag.
 pub(crate) fn resource<K: RestKind>(status: StatusCode, object: &Object<K>) -> Response {
-    let mut response = (status, Json(K::output(object))).into_response();
-    if let Ok(value) = HeaderValue::from_str(&etag(object.resource_version())) {
+    with_etag(status, &K::output(object), object.resource_version())
+}
+
+/// `body` as JSON with the ETag of `version`.
+pub(crate) fn with_etag(
+    status: StatusCode,
+    body: &impl serde::Serialize,
+    version: u64,
+) -> Response {
+    let mut response = (status, Json(body)).into_response();
+    if let Ok(value) = HeaderValue::from_str(&etag(version)) {
         response.headers_mut().insert(header::ETAG, value);
+    }
+    response
+}
+
+/// Adds `Location: {collection path}/{id}` to a create's answer.
+pub(crate) fn located(mut response: Response, collection: &axum::http::Uri, id: &str) -> Response {
+    let location = format!("{}/{id}", collection.path().trim_end_matches('/'));
+    if let Ok(value) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(header::LOCATION, value);
     }
     response
 }
@@ -46,12 +64,11 @@ pub async fn create<K: RestKind>(
     JsonBody(input): JsonBody<K::Input>,
 ) -> Result<Response, ApiError> {
     let object = K::service(&caller.db).create(K::draft(input)).await?;
-    let mut response = resource(StatusCode::OK, &object);
-    let location = format!("{}/{}", uri.path().trim_end_matches('/'), object.id());
-    if let Ok(value) = HeaderValue::from_str(&location) {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
-    Ok(response)
+    Ok(located(
+        resource(StatusCode::OK, &object),
+        &uri,
+        object.id(),
+    ))
 }
 
 /// `GET /{collection}/{id}`.

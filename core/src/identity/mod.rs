@@ -92,15 +92,8 @@ impl Identity {
         Identity { store, actor }
     }
 
-    fn users(&self) -> Resources<UserKind> {
-        Resources::new(Arc::clone(&self.store), Arc::clone(&self.actor))
-    }
-
-    fn groups(&self) -> Resources<GroupKind> {
-        Resources::new(Arc::clone(&self.store), Arc::clone(&self.actor))
-    }
-
-    fn keys(&self) -> Resources<ApiKeyKind> {
+    /// The service of one identity kind, writing as this handle's actor.
+    fn of<K: Kind>(&self) -> Resources<K> {
         Resources::new(Arc::clone(&self.store), Arc::clone(&self.actor))
     }
 
@@ -112,7 +105,7 @@ impl Identity {
         name: &str,
         expires_at: Option<Timestamp>,
     ) -> Result<NewApiKey> {
-        self.users().get(owner).await?;
+        self.of::<UserKind>().get(owner).await?;
         self.create_key(owner, name, expires_at, false).await
     }
 
@@ -139,7 +132,7 @@ impl Identity {
             bootstrap,
         };
         let key = self
-            .keys()
+            .of::<ApiKeyKind>()
             .create(Draft::new(name, spec).in_namespace(owner))
             .await?;
         let secret = api_key::format_key(key.id(), &secret);
@@ -152,7 +145,7 @@ impl Identity {
         owner: &str,
         options: &ListOptions,
     ) -> Result<ListPage<ApiKey>> {
-        self.users().get(owner).await?;
+        self.of::<UserKind>().get(owner).await?;
         let mut options = options.clone();
         options.filters.insert(
             0,
@@ -161,20 +154,20 @@ impl Identity {
                 value: owner.to_string(),
             },
         );
-        self.keys().list(&options).await
+        self.of::<ApiKeyKind>().list(&options).await
     }
 
     /// Revokes (deletes) `owner`'s key `key_id`; it stops working at once,
     /// on every server of the store.
     pub async fn revoke_api_key(&self, owner: &str, key_id: &str) -> Result<ApiKey> {
-        let key = self.keys().get(key_id).await?;
+        let key = self.of::<ApiKeyKind>().get(key_id).await?;
         if key.namespace() != owner {
             return Err(Error::NotFound {
                 kind: ApiKeyKind::NAME,
                 id: key_id.to_string(),
             });
         }
-        self.keys().delete(key_id, None).await
+        self.of::<ApiKeyKind>().delete(key_id, None).await
     }
 
     /// The caller holding `presented` (an API key), with the roles of its
@@ -190,7 +183,7 @@ impl Identity {
         }
         let invalid = || Error::Unauthenticated("the API key is not valid".into());
         let (id, secret) = api_key::parse_key(presented).ok_or_else(invalid)?;
-        let key = match self.keys().get(&id).await {
+        let key = match self.of::<ApiKeyKind>().get(&id).await {
             Ok(key) => key,
             Err(Error::NotFound { .. }) => return Err(invalid()),
             Err(err) => return Err(err),
@@ -201,7 +194,7 @@ impl Identity {
         if key.spec.expires_at.is_some_and(|at| at <= now) {
             return Err(Error::Unauthenticated("the API key has expired".into()));
         }
-        let user = match self.users().get(key.namespace()).await {
+        let user = match self.of::<UserKind>().get(key.namespace()).await {
             Ok(user) => user,
             Err(Error::NotFound { .. }) => return Err(invalid()),
             Err(err) => return Err(err),
@@ -270,10 +263,6 @@ impl Identity {
         Ok(principal)
     }
 
-    fn clients(&self) -> Resources<OAuthClientKind> {
-        Resources::new(Arc::clone(&self.store), Arc::clone(&self.actor))
-    }
-
     /// Makes an OAuth client owned by user `owner` (which must exist),
     /// allowed `scopes`, with a fresh secret.
     pub async fn create_oauth_client(
@@ -282,14 +271,20 @@ impl Identity {
     ) -> Result<NewOAuthClient> {
         let (secret, hash) = oauth_client::new_client_secret()?;
         let status = OAuthClientStatus { secret_hash: hash };
-        let client = self.clients().create_with_status(draft, status).await?;
+        let client = self
+            .of::<OAuthClientKind>()
+            .create_with_status(draft, status)
+            .await?;
         Ok(NewOAuthClient { client, secret })
     }
 
     /// Gives client `id` a new secret; the old one stops working at once.
     pub async fn reset_oauth_client_secret(&self, id: &str) -> Result<NewOAuthClient> {
         let (secret, hash) = oauth_client::new_client_secret()?;
-        let client = self.clients().set_secret_hash(id, hash).await?;
+        let client = self
+            .of::<OAuthClientKind>()
+            .set_secret_hash(id, hash)
+            .await?;
         Ok(NewOAuthClient { client, secret })
     }
 
@@ -297,7 +292,7 @@ impl Identity {
     /// otherwise (the same answer for an unknown client).
     pub async fn authenticate_client(&self, client_id: &str, secret: &str) -> Result<OAuthClient> {
         let invalid = || Error::Unauthenticated("client authentication failed".into());
-        let client = match self.clients().get(client_id).await {
+        let client = match self.of::<OAuthClientKind>().get(client_id).await {
             Ok(client) => client,
             Err(Error::NotFound { .. } | Error::Invalid { .. }) => return Err(invalid()),
             Err(err) => return Err(err),
@@ -311,7 +306,7 @@ impl Identity {
     /// The principal of a verified access token: its client (which must
     /// still exist), with the granted scopes it is still allowed.
     pub async fn principal_of_token(&self, claims: &Claims) -> Result<Principal> {
-        let client = match self.clients().get(&claims.client_id).await {
+        let client = match self.of::<OAuthClientKind>().get(&claims.client_id).await {
             Ok(client) => client,
             Err(Error::NotFound { .. } | Error::Invalid { .. }) => {
                 return Err(Error::Unauthenticated(
@@ -341,7 +336,7 @@ impl Identity {
             .field(MEMBERS_FIELD, user.id())
             .page_size(MAX_PAGE_SIZE);
         loop {
-            let page = self.groups().list(&options).await?;
+            let page = self.of::<GroupKind>().list(&options).await?;
             for group in &page.items {
                 roles.extend(group.spec.roles.iter().copied());
             }
@@ -359,7 +354,7 @@ impl Identity {
     /// bootstrapped it).
     pub async fn bootstrap(&self) -> Result<Option<String>> {
         let users = self
-            .users()
+            .of::<UserKind>()
             .list(&ListOptions::default().page_size(1))
             .await?;
         if !users.items.is_empty() {
@@ -370,7 +365,11 @@ impl Identity {
             roles: [Role::Admin].into(),
             ..UserSpec::default()
         };
-        let user = match self.users().create(Draft::new(BOOTSTRAP_USER, spec)).await {
+        let user = match self
+            .of::<UserKind>()
+            .create(Draft::new(BOOTSTRAP_USER, spec))
+            .await
+        {
             Ok(user) => user,
             Err(Error::AlreadyExists { .. }) => return Ok(None),
             Err(err) => return Err(err),
@@ -385,7 +384,7 @@ impl Identity {
     /// makes sure [`BOOTSTRAP_USER`] exists, is active and an admin,
     /// revokes its bootstrap keys and returns a new one.
     pub async fn reset_bootstrap(&self) -> Result<String> {
-        let users = self.users();
+        let users = self.of::<UserKind>();
         let user = match users.get_by_name(BOOTSTRAP_USER).await {
             Ok(mut user) => {
                 if user.spec.state != UserState::Active || !user.spec.roles.contains(&Role::Admin) {
@@ -416,9 +415,9 @@ impl Identity {
             .namespace(user.id())
             .page_size(MAX_PAGE_SIZE);
         loop {
-            let page = self.keys().list(&options).await?;
+            let page = self.of::<ApiKeyKind>().list(&options).await?;
             for key in page.items.iter().filter(|k| k.spec.bootstrap) {
-                match self.keys().delete(key.id(), None).await {
+                match self.of::<ApiKeyKind>().delete(key.id(), None).await {
                     Ok(_) | Err(Error::NotFound { .. }) => {}
                     Err(err) => return Err(err),
                 }

@@ -258,12 +258,12 @@ fn parse(token: &str) -> Result<Parsed> {
     if token.len() > MAX_TOKEN_LEN {
         return Err(invalid("too long"));
     }
-    let mut parts = token.split('.');
-    let (Some(header), Some(claims), Some(signature), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(invalid("not a compact JWS"));
-    };
+    let not_jws = || invalid("not a compact JWS");
+    let (signing_input, signature) = token.rsplit_once('.').ok_or_else(not_jws)?;
+    let (header, claims) = signing_input.split_once('.').ok_or_else(not_jws)?;
+    if claims.contains('.') {
+        return Err(not_jws());
+    }
     let decode = |part: &str| {
         URL_SAFE_NO_PAD
             .decode(part)
@@ -288,21 +288,12 @@ fn parse(token: &str) -> Result<Parsed> {
     let payload: Value =
         serde_json::from_slice(&decode(claims)?).map_err(|_| invalid("bad claims"))?;
     let signature = decode(signature)?;
-    let signing_input = token[..token.len() - parts_len(token)].to_string();
     Ok(Parsed {
         kid,
-        signing_input,
+        signing_input: signing_input.to_string(),
         signature,
         claims: payload,
     })
-}
-
-/// Length of the signature part with its dot.
-fn parts_len(token: &str) -> usize {
-    token
-        .rsplit_once('.')
-        .map(|(_, s)| s.len() + 1)
-        .unwrap_or(0)
 }
 
 fn check_claims(claims: &Value, issuer: &str, now: i64) -> Result<Claims> {

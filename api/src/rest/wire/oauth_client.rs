@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 
 use axum::extract::{OriginalUri, Path};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{MethodRouter, post};
-use clusterdb::identity::{OAuthClientKind, OAuthClientSpec, known_scopes};
+use clusterdb::identity::{NewOAuthClient, OAuthClientKind, OAuthClientSpec, known_scopes};
 use clusterdb::{Context, Draft, Object};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -19,7 +19,7 @@ use crate::auth::Caller;
 use crate::rest::AppState;
 use crate::rest::error::ApiError;
 use crate::rest::extract::JsonBody;
-use crate::rest::handlers::resource;
+use crate::rest::handlers::{located, with_etag};
 use crate::rest::kind::{Action, FieldRule, RestKind, SchemaOf};
 
 /// Create or replace an OAuth client.
@@ -130,6 +130,17 @@ impl RestKind for OAuthClientKind {
     }
 }
 
+/// A client with its new secret, not to be cached.
+fn with_secret(made: NewOAuthClient) -> Response {
+    let mut output = OAuthClientKind::output(&made.client);
+    output.client_secret = Some(made.secret);
+    let mut response = with_etag(StatusCode::OK, &output, made.client.resource_version());
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
 /// `POST /oauth-clients`: the generic create, answering with the secret.
 async fn create(
     caller: Caller,
@@ -141,31 +152,12 @@ async fn create(
         .identity()
         .create_oauth_client(OAuthClientKind::draft(input))
         .await?;
-    let mut output = OAuthClientKind::output(&made.client);
-    output.client_secret = Some(made.secret);
-    let mut response = (StatusCode::OK, axum::Json(output)).into_response();
-    let location = format!("{}/{}", uri.path().trim_end_matches('/'), made.client.id());
-    if let Ok(value) = HeaderValue::from_str(&location) {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(response)
+    let id = made.client.id().to_string();
+    Ok(located(with_secret(made), &uri, &id))
 }
 
 /// `POST /oauth-clients/{id}/secret`.
 async fn reset_secret(caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
     let made = caller.db.identity().reset_oauth_client_secret(&id).await?;
-    let mut response = resource(StatusCode::OK, &made.client);
-    let mut output = OAuthClientKind::output(&made.client);
-    output.client_secret = Some(made.secret);
-    *response.body_mut() = axum::body::Body::from(
-        serde_json::to_vec(&output)
-            .map_err(|e| ApiError::from(clusterdb::Error::Internal(e.to_string())))?,
-    );
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(response)
+    Ok(with_secret(made))
 }
