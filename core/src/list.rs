@@ -31,6 +31,10 @@ pub struct ListOptions {
     pub page_token: Option<String>,
     /// Every filter must match.
     pub filters: Vec<Filter>,
+    /// Only the resource with this name (in the namespace filter's
+    /// namespace, or `default`, for a namespaced kind): a page of at most
+    /// one item, read through the name index.
+    pub name: Option<String>,
 }
 
 /// `field == value` on an index: `tag:{key}` for a tag, or a field the kind
@@ -65,6 +69,12 @@ impl ListOptions {
         self
     }
 
+    /// Only the resource named `name`.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
     /// Only resources in `namespace` (namespaced kinds).
     pub fn namespace(self, namespace: &str) -> Self {
         self.field(crate::txn::NAMESPACE_FIELD, namespace)
@@ -95,6 +105,7 @@ pub(crate) struct Query {
     pub limit: usize,
     pub after_id: Option<String>,
     pub filters: Vec<Filter>,
+    pub name: Option<String>,
 }
 
 impl Query {
@@ -123,10 +134,14 @@ impl Query {
         for filter in &options.filters {
             check_filter::<K>(filter)?;
         }
+        if let Some(name) = &options.name {
+            crate::meta::validate_name(SUBJECT, "name", name)?;
+        }
         Ok(Query {
             limit: size as usize,
             after_id,
             filters: options.filters.clone(),
+            name: options.name.clone(),
         })
     }
 }

@@ -355,6 +355,9 @@ impl<K: Kind> Resources<K> {
     /// One page of resources in id (creation) order, optionally filtered.
     pub async fn list(&self, options: &ListOptions) -> Result<ListPage<Object<K>>> {
         let query = Query::parse::<K>(options)?;
+        if let Some(name) = &query.name {
+            return self.list_named(&query, name).await;
+        }
         match query.filters.first() {
             None => self.list_all(&query).await,
             Some(first) => {
@@ -362,6 +365,34 @@ impl<K: Kind> Resources<K> {
                 self.list_indexed(&query, &prefix).await
             }
         }
+    }
+
+    /// The page of a list by name: the named resource, if it passes the
+    /// other filters and comes after the page token.
+    async fn list_named(&self, query: &Query, name: &str) -> Result<ListPage<Object<K>>> {
+        let namespace = match query
+            .filters
+            .iter()
+            .find(|f| f.field == crate::txn::NAMESPACE_FIELD)
+        {
+            Some(filter) if K::NAMESPACED => filter.value.as_str(),
+            _ if K::NAMESPACED => DEFAULT_NAMESPACE,
+            _ => "",
+        };
+        let found = self.find_by_name(namespace, name).await?.filter(|object| {
+            query
+                .after_id
+                .as_deref()
+                .is_none_or(|after| object.id() > after)
+                && query
+                    .filters
+                    .iter()
+                    .all(|f| has_index_value(object, &f.field, &f.value))
+        });
+        Ok(ListPage {
+            items: found.into_iter().collect(),
+            next_page_token: None,
+        })
     }
 
     async fn list_all(&self, query: &Query) -> Result<ListPage<Object<K>>> {

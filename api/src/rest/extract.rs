@@ -172,7 +172,8 @@ pub fn etag(version: u64) -> String {
 }
 
 /// List query parameters: `page_size`, `page_token`, `tag=key:value`
-/// (repeatable), and the kind's indexed fields (e.g. `fleet_id`).
+/// (repeatable), `name` (at most one item), and the kind's indexed fields
+/// (e.g. `fleet_id`).
 pub struct ListQuery(pub ListOptions);
 
 impl ListQuery {
@@ -195,6 +196,7 @@ impl ListQuery {
                     options = options.page_size(size);
                 }
                 "namespace" if namespaced => options = options.namespace(&value),
+                "name" => options = options.name(value),
                 "page_token" if value.is_empty() => {}
                 "page_token" => options = options.page_token(value),
                 "tag" => {

@@ -313,6 +313,11 @@ impl Builder<'_> {
                 )}},
             }),
         ];
+        list_parameters.push(query_parameter(
+            "name",
+            "Only the resource with this name (a page of at most one)",
+            name_schema(),
+        ));
         for filter in K::FILTERS {
             list_parameters.push(query_parameter(
                 filter,

@@ -224,6 +224,24 @@ async fn lists_page_and_filter_by_tag() {
         }
     }
     assert_eq!(names, ["f0", "f2", "f4", "f6"]);
+    // By name: that one resource, or an empty page.
+    let reply = call(&app, Method::GET, "/v1/fleets?name=f3", &[], None).await;
+    let found = reply.body["fleets"].as_array().unwrap();
+    assert_eq!((found.len(), &found[0]["name"]), (1, &json!("f3")));
+    let reply = call(
+        &app,
+        Method::GET,
+        "/v1/fleets?name=f3&tag=environment:production",
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(reply.body["fleets"], json!([]));
+    let reply = call(&app, Method::GET, "/v1/fleets?name=a%20b", &[], None).await;
+    assert_eq!(
+        reply.error(StatusCode::BAD_REQUEST, "INVALID_REQUEST")["field"],
+        "name"
+    );
     let reply = call(&app, Method::GET, "/v1/fleets?page_size=0", &[], None).await;
     assert_eq!(
         reply.error(StatusCode::BAD_REQUEST, "INVALID_REQUEST")["field"],

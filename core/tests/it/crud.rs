@@ -298,6 +298,69 @@ async fn tag_filters_use_the_index_and_follow_updates() {
 }
 
 #[tokio::test]
+async fn a_name_filter_finds_the_one_resource_by_its_name_index() {
+    let db = quiet_db().await;
+    let web = db
+        .fleets()
+        .create(fleet("web", 1).tag("env", "prod"))
+        .await
+        .unwrap();
+    db.fleets().create(fleet("db", 1)).await.unwrap();
+    let named = |options: ListOptions| {
+        let db = db.clone();
+        async move { db.fleets().list(&options).await.unwrap() }
+    };
+    let page = named(ListOptions::default().name("web")).await;
+    assert_eq!(page.items, vec![web.clone()]);
+    assert_eq!(page.next_page_token, None);
+    // The other filters still apply, and so does a page token past it.
+    assert!(
+        named(ListOptions::default().name("web").tag("env", "dev"))
+            .await
+            .items
+            .is_empty()
+    );
+    assert_eq!(
+        named(ListOptions::default().name("web").tag("env", "prod"))
+            .await
+            .items
+            .len(),
+        1
+    );
+    assert!(
+        named(ListOptions::default().name("nope"))
+            .await
+            .items
+            .is_empty()
+    );
+    // A renamed resource is found by its new name only.
+    db.fleets()
+        .update(web.id(), fleet("web-2", 1), None)
+        .await
+        .unwrap();
+    assert!(
+        named(ListOptions::default().name("web"))
+            .await
+            .items
+            .is_empty()
+    );
+    assert_eq!(
+        named(ListOptions::default().name("web-2"))
+            .await
+            .items
+            .len(),
+        1
+    );
+    // A name that cannot exist is an invalid request, not an empty page.
+    let err = db
+        .fleets()
+        .list(&ListOptions::default().name("no spaces"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.field_violation().unwrap().0, "name");
+}
+
+#[tokio::test]
 async fn a_corrupt_record_is_an_internal_error_not_a_panic() {
     use clusterdb::storage::{Commit, Op};
     let db = quiet_db().await;
