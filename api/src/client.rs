@@ -28,11 +28,12 @@ use std::sync::Arc;
 
 use clusterdb::{FleetKind, FunctionKind, InstanceKind};
 use reqwest::{Method, RequestBuilder, StatusCode};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::rest::APPLY_OUTCOME;
-use crate::rest::wire::{InstanceOutput, InvocationOutput, RestKind};
+use crate::rest::wire::{InvocationOutput, RestKind};
 
 /// Why a call failed.
 #[derive(Debug, thiserror::Error)]
@@ -124,9 +125,21 @@ pub async fn connect_grpc(url: &str, token: &str) -> Result<ComputeClient, Clien
 #[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
+    /// Where requests go.
+    transport: Transport,
     base: String,
     /// How every request authenticates.
     credentials: Credentials,
+}
+
+/// Where a client's requests go.
+#[derive(Clone)]
+enum Transport {
+    /// Over the network.
+    Http,
+    /// To a router in this process (an embedded database): the same
+    /// requests and answers, no socket.
+    InProcess(axum::Router),
 }
 
 /// How a client authenticates.
@@ -145,6 +158,17 @@ struct ClientCredentials {
     client_id: String,
     client_secret: String,
     cached: tokio::sync::Mutex<Option<(reqwest::header::HeaderValue, std::time::Instant)>>,
+    /// The last token fetched, for [`Client::access_token`].
+    issued: std::sync::Mutex<Option<AccessToken>>,
+}
+
+/// An access token from the server's `/oauth/token`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessToken {
+    /// The JWT, sent as `Authorization: Bearer <token>`.
+    pub token: String,
+    /// When the server stops accepting it.
+    pub expires_at: std::time::SystemTime,
 }
 
 /// A cached token is renewed this long before it expires.
@@ -162,14 +186,52 @@ pub struct Page<T> {
 impl Client {
     /// A client of the server at `base_url`, e.g. `http://127.0.0.1:7070`.
     pub fn new(base_url: &str) -> Result<Self, ClientError> {
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("clusterdb-rust/", env!("CARGO_PKG_VERSION")))
-            .build()?;
+        Self::with_root_certificates(base_url, &[])
+    }
+
+    /// [`Client::new`], also trusting the CA certificates in `pem` (for a
+    /// server with a private CA).
+    pub fn with_root_certificates(base_url: &str, pem: &[u8]) -> Result<Self, ClientError> {
+        let mut builder = reqwest::Client::builder()
+            .user_agent(concat!("clusterdb-rust/", env!("CARGO_PKG_VERSION")));
+        if !pem.is_empty() {
+            let certificates = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
+                ClientError::Credentials(format!("the CA certificate is not PEM: {e}"))
+            })?;
+            if certificates.is_empty() {
+                return Err(ClientError::Credentials(
+                    "the CA certificate file holds no certificate".into(),
+                ));
+            }
+            for certificate in certificates {
+                builder = builder.add_root_certificate(certificate);
+            }
+        }
         Ok(Client {
-            http,
+            http: builder.build()?,
+            transport: Transport::Http,
             base: format!("{}/v1", base_url.trim_end_matches('/')),
             credentials: Credentials::None,
         })
+    }
+
+    /// A client of `app`, a router in this process (e.g.
+    /// `clusterdb_api::embedded_app`): every call is the REST call it
+    /// would be over the network, without one.
+    pub fn in_process(app: axum::Router) -> Result<Self, ClientError> {
+        Ok(Client {
+            transport: Transport::InProcess(app),
+            ..Self::new("http://in-process")?
+        })
+    }
+
+    /// Sends `request` over this client's transport.
+    async fn execute(&self, request: RequestBuilder) -> Result<reqwest::Response, ClientError> {
+        let request = request.build()?;
+        match &self.transport {
+            Transport::Http => Ok(self.http.execute(request).await?),
+            Transport::InProcess(app) => call_in_process(app, request).await,
+        }
     }
 
     /// Authenticates every request with an OAuth client's credentials:
@@ -183,6 +245,7 @@ impl Client {
             client_id: client_id.to_string(),
             client_secret: client_secret.to_string(),
             cached: tokio::sync::Mutex::new(None),
+            issued: std::sync::Mutex::new(None),
         }));
         self
     }
@@ -192,13 +255,13 @@ impl Client {
         let value = match &self.credentials {
             Credentials::None => return Ok(request),
             Credentials::Bearer(value) => value.clone(),
-            Credentials::Client(credentials) => self.access_token(credentials).await?,
+            Credentials::Client(credentials) => self.client_bearer(credentials).await?,
         };
         Ok(request.header(reqwest::header::AUTHORIZATION, value))
     }
 
     /// The cached access token, fetched again when it is about to expire.
-    async fn access_token(
+    async fn client_bearer(
         &self,
         credentials: &ClientCredentials,
     ) -> Result<reqwest::header::HeaderValue, ClientError> {
@@ -208,13 +271,12 @@ impl Client {
         {
             return Ok(value.clone());
         }
-        let response = self
+        let request = self
             .http
             .post(&credentials.token_url)
             .basic_auth(&credentials.client_id, Some(&credentials.client_secret))
-            .form(&[("grant_type", "client_credentials")])
-            .send()
-            .await?;
+            .form(&[("grant_type", "client_credentials")]);
+        let response = self.execute(request).await?;
         let status = response.status();
         let body: Value = response.json().await.unwrap_or(Value::Null);
         if !status.is_success() {
@@ -234,7 +296,26 @@ impl Client {
         value.set_sensitive(true);
         let renew_at = std::time::Instant::now() + lifetime.saturating_sub(RENEW_BEFORE);
         *cached = Some((value.clone(), renew_at));
+        *credentials.issued.lock().unwrap_or_else(|e| e.into_inner()) = Some(AccessToken {
+            token: token.to_string(),
+            expires_at: std::time::SystemTime::now() + lifetime,
+        });
         Ok(value)
+    }
+
+    /// With OAuth client credentials: the access token requests are sent
+    /// with now (fetched if there is none, or it is about to expire).
+    /// `None` for any other credentials.
+    pub async fn access_token(&self) -> Result<Option<AccessToken>, ClientError> {
+        let Credentials::Client(credentials) = &self.credentials else {
+            return Ok(None);
+        };
+        self.client_bearer(credentials).await?;
+        Ok(credentials
+            .issued
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone())
     }
 
     /// Authenticates every request with an API key (`cdb_…`) or access
@@ -250,6 +331,15 @@ impl Client {
 
     /// The calls for one resource kind.
     pub fn resources<K: RestKind>(&self) -> ResourceClient<K> {
+        self.resources_as()
+    }
+
+    /// The calls for one resource kind with other input and output types:
+    /// `resources_as::<K, Value, Json>()` sends any JSON and returns
+    /// every answer exactly as the server wrote it (the CLI's way).
+    pub fn resources_as<K: RestKind, I: Serialize, O: DeserializeOwned>(
+        &self,
+    ) -> ResourceClient<K, I, O> {
         ResourceClient {
             client: self.clone(),
             kind: PhantomData,
@@ -285,7 +375,7 @@ impl Client {
         &self,
         request: RequestBuilder,
     ) -> Result<(T, reqwest::header::HeaderMap), ClientError> {
-        let response = self.authorize(request).await?.send().await?;
+        let response = self.execute(self.authorize(request).await?).await?;
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.bytes().await?;
@@ -297,15 +387,36 @@ impl Client {
         Ok((value, headers))
     }
 
-    /// Sends a request whose success has no body to decode.
-    async fn send_empty(&self, request: RequestBuilder) -> Result<(), ClientError> {
-        let response = self.authorize(request).await?.send().await?;
+    /// Sends a request whose success may have no body (`None`).
+    async fn send_optional<T: DeserializeOwned>(
+        &self,
+        request: RequestBuilder,
+    ) -> Result<Option<T>, ClientError> {
+        let response = self.execute(self.authorize(request).await?).await?;
         let status = response.status();
-        if status.is_success() {
-            return Ok(());
-        }
         let bytes = response.bytes().await?;
-        Err(api_error(status, &bytes))
+        if !status.is_success() {
+            return Err(api_error(status, &bytes));
+        }
+        if bytes.is_empty() {
+            return Ok(None);
+        }
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| ClientError::Unexpected(e.to_string()))
+    }
+
+    /// `GET /v1/openapi.json`'s `info.version`: the server's version.
+    pub async fn server_version(&self) -> Result<String, ClientError> {
+        let document: Value = self
+            .send(self.request(Method::GET, "/openapi.json"))
+            .await?;
+        document["info"]["version"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| {
+                ClientError::Unexpected("no info.version in the OpenAPI document".into())
+            })
     }
 }
 
@@ -330,11 +441,21 @@ fn api_error(status: StatusCode, body: &[u8]) -> ClientError {
     }
 }
 
-/// The calls for one resource kind: [`Client::resources`].
-pub struct ResourceClient<K: RestKind> {
+/// A JSON answer exactly as the server wrote it (key order, numbers):
+/// the output type of [`Client::resources_as`] for a caller that passes
+/// answers on.
+pub type Json = Box<serde_json::value::RawValue>;
+
+/// The calls for one resource kind: [`Client::resources`]. `I` is what
+/// writes send and `O` what they answer: by default the kind's typed
+/// input and output.
+pub struct ResourceClient<K: RestKind, I = <K as RestKind>::Input, O = <K as RestKind>::Output> {
     client: Client,
-    kind: PhantomData<fn() -> K>,
+    kind: PhantomData<Types<K, I, O>>,
 }
+
+/// The types a [`ResourceClient`] is about (sends `I`, gets `O`).
+type Types<K, I, O> = fn(&I) -> (K, O);
 
 /// What an apply did, as the server said (`Apply-Outcome`).
 #[derive(Debug, Clone, PartialEq)]
@@ -345,7 +466,15 @@ pub struct Applied<T> {
     pub outcome: String,
 }
 
-impl<K: RestKind> ResourceClient<K> {
+/// Adds `If-Match` for `version`, if any.
+fn if_match(request: RequestBuilder, version: Option<u64>) -> RequestBuilder {
+    match version {
+        Some(version) => request.header("if-match", format!("\"{version}\"")),
+        None => request,
+    }
+}
+
+impl<K: RestKind, I: Serialize, O: DeserializeOwned> ResourceClient<K, I, O> {
     fn item(id: &str) -> String {
         format!("/{}/{id}", K::COLLECTION)
     }
@@ -355,7 +484,7 @@ impl<K: RestKind> ResourceClient<K> {
     }
 
     /// Reads a resource of a namespaced kind by namespace and name.
-    pub async fn get_in(&self, namespace: &str, name: &str) -> Result<K::Output, ClientError> {
+    pub async fn get_in(&self, namespace: &str, name: &str) -> Result<O, ClientError> {
         let request = self
             .client
             .request(Method::GET, &Self::named(namespace, name));
@@ -368,17 +497,17 @@ impl<K: RestKind> ResourceClient<K> {
         &self,
         namespace: &str,
         name: &str,
-        input: &K::Input,
-        if_match: Option<u64>,
-    ) -> Result<Applied<K::Output>, ClientError> {
-        let mut request = self
+        input: &I,
+        version: Option<u64>,
+    ) -> Result<Applied<O>, ClientError> {
+        let request = self
             .client
             .request(Method::PUT, &Self::named(namespace, name))
             .json(input);
-        if let Some(version) = if_match {
-            request = request.header("if-match", format!("\"{version}\""));
-        }
-        let (object, headers) = self.client.send_with_headers(request).await?;
+        let (object, headers) = self
+            .client
+            .send_with_headers(if_match(request, version))
+            .await?;
         let outcome = headers
             .get(APPLY_OUTCOME)
             .and_then(|v| v.to_str().ok())
@@ -388,41 +517,42 @@ impl<K: RestKind> ResourceClient<K> {
     }
 
     /// Deletes a resource of a namespaced kind by namespace and name.
-    pub async fn delete_in(&self, namespace: &str, name: &str) -> Result<(), ClientError> {
+    pub async fn delete_in(&self, namespace: &str, name: &str) -> Result<Option<O>, ClientError> {
         let request = self
             .client
             .request(Method::DELETE, &Self::named(namespace, name));
-        self.client.send_empty(request).await
+        self.client.send_optional(request).await
     }
 
     /// Creates a resource.
-    pub async fn create(&self, input: &K::Input) -> Result<K::Output, ClientError> {
+    pub async fn create(&self, input: &I) -> Result<O, ClientError> {
         let path = format!("/{}", K::COLLECTION);
         let request = self.client.request(Method::POST, &path).json(input);
         self.client.send(request).await
     }
 
     /// Reads a resource.
-    pub async fn get(&self, id: &str) -> Result<K::Output, ClientError> {
+    pub async fn get(&self, id: &str) -> Result<O, ClientError> {
         let request = self.client.request(Method::GET, &Self::item(id));
         self.client.send(request).await
     }
 
     /// One page; `query` pairs such as `("tag", "env:prod")`,
-    /// `("page_size", "10")`, `("page_token", …)`.
-    pub async fn list(&self, query: &[(&str, &str)]) -> Result<Page<K::Output>, ClientError> {
+    /// `("name", "web")`, `("page_size", "10")`, `("page_token", …)`.
+    pub async fn list(&self, query: &[(&str, &str)]) -> Result<Page<O>, ClientError> {
         let path = format!("/{}", K::COLLECTION);
         let request = self.client.request(Method::GET, &path).query(query);
-        let mut body: Map<String, Value> = self.client.send(request).await?;
+        let mut body: std::collections::HashMap<String, Json> = self.client.send(request).await?;
         let items = body
             .remove(K::LIST_FIELD)
             .ok_or_else(|| ClientError::Unexpected(format!("no `{}` in a list", K::LIST_FIELD)))?;
-        let items =
-            serde_json::from_value(items).map_err(|e| ClientError::Unexpected(e.to_string()))?;
-        let next_page_token = body
-            .get("next_page_token")
-            .and_then(Value::as_str)
-            .map(str::to_string);
+        let items = serde_json::from_str(items.get())
+            .map_err(|e| ClientError::Unexpected(e.to_string()))?;
+        let next_page_token = match body.remove("next_page_token") {
+            Some(token) => serde_json::from_str(token.get())
+                .map_err(|e| ClientError::Unexpected(e.to_string()))?,
+            None => None,
+        };
         Ok(Page {
             items,
             next_page_token,
@@ -433,52 +563,124 @@ impl<K: RestKind> ResourceClient<K> {
     pub async fn replace(
         &self,
         id: &str,
-        input: &K::Input,
-        if_match: Option<u64>,
-    ) -> Result<K::Output, ClientError> {
-        let mut request = self
+        input: &I,
+        version: Option<u64>,
+    ) -> Result<O, ClientError> {
+        let request = self
             .client
             .request(Method::PUT, &Self::item(id))
             .json(input);
-        if let Some(version) = if_match {
-            request = request.header("if-match", format!("\"{version}\""));
-        }
-        self.client.send(request).await
+        self.client.send(if_match(request, version)).await
     }
 
-    /// Deletes a resource; with `if_match`, only at that version.
-    pub async fn delete(&self, id: &str, if_match: Option<u64>) -> Result<(), ClientError> {
-        let mut request = self.client.request(Method::DELETE, &Self::item(id));
-        if let Some(version) = if_match {
-            request = request.header("if-match", format!("\"{version}\""));
+    /// Deletes a resource; with `if_match`, only at that version. A kind
+    /// deleted in the background answers the resource as it is now (e.g.
+    /// `deleting`); the others answer nothing (`None`).
+    pub async fn delete(&self, id: &str, version: Option<u64>) -> Result<Option<O>, ClientError> {
+        let request = self.client.request(Method::DELETE, &Self::item(id));
+        self.client.send_optional(if_match(request, version)).await
+    }
+
+    /// Calls an action of a resource: `method` on `/{collection}/{id}/{path}`
+    /// with query pairs and an optional JSON body; `None` when the answer
+    /// has no body.
+    pub async fn action<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        id: &str,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> Result<Option<T>, ClientError> {
+        let mut request = self
+            .client
+            .request(method, &format!("{}/{path}", Self::item(id)))
+            .query(query);
+        if let Some(body) = body {
+            request = request
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body);
         }
-        self.client.send_empty(request).await
+        self.client.send_optional(request).await
+    }
+
+    /// [`ResourceClient::action`] whose answer must have a body.
+    async fn action_answer<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        id: &str,
+        path: &str,
+        body: Option<Vec<u8>>,
+    ) -> Result<T, ClientError> {
+        self.action(method, id, path, &[], body)
+            .await?
+            .ok_or_else(|| ClientError::Unexpected(format!("`{path}` answered no body")))
     }
 }
 
-impl ResourceClient<InstanceKind> {
+impl<I: Serialize, O: DeserializeOwned> ResourceClient<InstanceKind, I, O> {
     /// Starts an instance.
-    pub async fn start(&self, id: &str) -> Result<InstanceOutput, ClientError> {
-        let request = self
-            .client
-            .request(Method::POST, &format!("{}/start", Self::item(id)));
-        self.client.send(request).await
+    pub async fn start(&self, id: &str) -> Result<O, ClientError> {
+        self.action_answer(Method::POST, id, "start", None).await
     }
 
     /// Stops an instance.
-    pub async fn stop(&self, id: &str) -> Result<InstanceOutput, ClientError> {
-        let request = self
-            .client
-            .request(Method::POST, &format!("{}/stop", Self::item(id)));
-        self.client.send(request).await
+    pub async fn stop(&self, id: &str) -> Result<O, ClientError> {
+        self.action_answer(Method::POST, id, "stop", None).await
     }
 }
 
-impl ResourceClient<FunctionKind> {
+impl<I: Serialize, O: DeserializeOwned> ResourceClient<FunctionKind, I, O> {
     /// Invokes a function with a JSON payload.
     pub async fn invoke(&self, id: &str, payload: &Value) -> Result<InvocationOutput, ClientError> {
-        let path = format!("{}/invoke", Self::item(id));
-        let request = self.client.request(Method::POST, &path).json(payload);
-        self.client.send(request).await
+        let body =
+            serde_json::to_vec(payload).map_err(|e| ClientError::Unexpected(e.to_string()))?;
+        self.action_answer(Method::POST, id, "invoke", Some(body))
+            .await
     }
+}
+
+/// Sends `request` to `app` in this process and returns its answer as a
+/// network response would be.
+async fn call_in_process(
+    app: &axum::Router,
+    request: reqwest::Request,
+) -> Result<reqwest::Response, ClientError> {
+    use http_body_util::BodyExt as _;
+    use tower::ServiceExt as _;
+    let body = match request.body() {
+        Some(body) => axum::body::Body::from(
+            body.as_bytes()
+                .ok_or_else(|| ClientError::Unexpected("a streamed body in process".into()))?
+                .to_vec(),
+        ),
+        None => axum::body::Body::empty(),
+    };
+    let url = request.url();
+    let target = match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_string(),
+    };
+    let mut builder = axum::http::Request::builder()
+        .method(request.method().clone())
+        .uri(target);
+    for (name, value) in request.headers() {
+        builder = builder.header(name, value);
+    }
+    let http_request = builder
+        .body(body)
+        .map_err(|e| ClientError::Unexpected(e.to_string()))?;
+    let response = match app.clone().oneshot(http_request).await {
+        Ok(response) => response,
+        Err(never) => match never {},
+    };
+    let (parts, body) = response.into_parts();
+    let bytes = body
+        .collect()
+        .await
+        .map_err(|e| ClientError::Unexpected(format!("reading an in-process answer: {e}")))?
+        .to_bytes();
+    Ok(reqwest::Response::from(axum::http::Response::from_parts(
+        parts, bytes,
+    )))
 }

@@ -78,6 +78,39 @@ fn rest_with_guard<S: rest::kind::KindSet>(
         .layer(axum::middleware::from_fn(request_id::request_id))
 }
 
+/// The actor an embedded caller's writes record.
+pub const LOCAL_ACTOR: &str = "local";
+
+/// The REST application for a database opened in this process (the CLI's
+/// embedded mode, through [`client::Client::in_process`]): the same routes
+/// and answers as [`rest_app`], but every request acts as [`LOCAL_ACTOR`]
+/// with the admin role — whoever can open the data file owns it anyway —
+/// with no credentials and no rate limit. Never serve it on a socket.
+pub fn embedded_app(db: ClusterDb) -> Router {
+    let caller = auth::Caller {
+        principal: clusterdb::identity::Principal::user(
+            LOCAL_ACTOR,
+            [clusterdb::identity::Role::Admin],
+        ),
+        db: db.acting_as(LOCAL_ACTOR),
+    };
+    let config = RestConfig {
+        rate_limits: None,
+        ..RestConfig::default()
+    };
+    let versioned = rest::router_of::<rest::kind::ServedKinds>(db, &config);
+    let service = axum::middleware::from_fn(rest::route_unversioned).layer(versioned);
+    Router::new()
+        .fallback_service(service)
+        .layer(axum::middleware::from_fn(
+            move |mut request: Request, next: axum::middleware::Next| {
+                request.extensions_mut().insert(caller.clone());
+                next.run(request)
+            },
+        ))
+        .layer(axum::middleware::from_fn(request_id::request_id))
+}
+
 /// The gRPC services behind the guard, with idempotency keys and request
 /// ids.
 async fn grpc_with_layers(db: ClusterDb, config: &RestConfig, guard: auth::Guard) -> Router {

@@ -1,9 +1,10 @@
-//! The `clusterdb` binary. `clusterdb serve` runs the server on one local
-//! data file.
+//! The `clusterdb` binary: `clusterdb serve` runs the server on one local
+//! data file; the other commands are the CLI ([`cli`]).
 //!
 //! Run: `cargo run --release -- serve` (listens on 127.0.0.1:7070, data in
 //! `./clusterdb.redb`).
 
+mod cli;
 mod listener;
 mod serve;
 mod tls;
@@ -13,30 +14,15 @@ mod tls;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use clap::{Parser, Subcommand};
+use std::ffi::OsString;
+use std::process::ExitCode;
 
-/// ClusterDB: a control-plane database.
-#[derive(Parser)]
-#[command(name = "clusterdb", version, about)]
-struct Cli {
-    /// Enable debug logging.
-    #[arg(long, global = true)]
-    debug: bool,
-    #[command(subcommand)]
-    command: Command,
-}
+use clap::{CommandFactory as _, FromArgMatches as _, Subcommand};
+use cli::{Cli, CliError, Command};
 
+/// `clusterdb admin`.
 #[derive(Subcommand)]
-enum Command {
-    /// Run the server: REST (and gRPC) on one port, one data file.
-    Serve(Box<serve::ServeArgs>),
-    /// Maintenance of a store, with the server stopped.
-    #[command(subcommand)]
-    Admin(AdminCommand),
-}
-
-#[derive(Subcommand)]
-enum AdminCommand {
+pub enum AdminCommand {
     /// Revoke the bootstrap admin key and write a new one to
     /// `<data file>.admin-key` (re-enabling the `admin` user, with the
     /// admin role): a lost admin credential is not a lost database.
@@ -80,9 +66,70 @@ async fn reset_bootstrap(args: serve::StoreArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
-    let level = if cli.debug { "debug" } else { "info" };
+/// Parses `argv`; for `serve`, the configuration file's `server:`
+/// section fills in the options the command line and environment left
+/// unset.
+fn parse(argv: Vec<OsString>) -> Result<Cli, ExitCode> {
+    let command = Cli::command();
+    let matches = command
+        .clone()
+        .try_get_matches_from(&argv)
+        .map_err(|e| exit_with(&e))?;
+    let cli = Cli::from_arg_matches(&matches).map_err(|e| exit_with(&e))?;
+    let Command::Serve(_) = &cli.command else {
+        return Ok(cli);
+    };
+    let with_file = (|| -> Result<Option<Vec<OsString>>, CliError> {
+        let explicit = cli.globals.config.is_some();
+        let loaded = cli::session::Loaded::read(&cli.globals)?;
+        let Some(file) = loaded.file else {
+            return match explicit {
+                true => Err(CliError::Usage(format!(
+                    "no configuration file at {}",
+                    loaded.path.display()
+                ))),
+                false => Ok(None),
+            };
+        };
+        cli::serve_config::check_webhooks(&file, &loaded.path)?;
+        let serve = command
+            .find_subcommand("serve")
+            .expect("serve is a command");
+        let serve_matches = matches
+            .subcommand_matches("serve")
+            .expect("serve was parsed");
+        let extra = cli::serve_config::server_args(&file, &loaded.path, serve, serve_matches)?;
+        Ok((!extra.is_empty()).then_some(extra))
+    })();
+    match with_file {
+        Ok(None) => Ok(cli),
+        Ok(Some(extra)) => <Cli as clap::Parser>::try_parse_from(argv.into_iter().chain(extra))
+            .map_err(|e| exit_with(&e)),
+        Err(err) => {
+            err.report(cli.globals.output);
+            Err(ExitCode::from(err.exit_code()))
+        }
+    }
+}
+
+/// Prints a parse error (or `--help`, `--version`) as clap does; usage
+/// errors exit 2.
+fn exit_with(err: &clap::Error) -> ExitCode {
+    let _ = err.print();
+    ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(2))
+}
+
+fn main() -> ExitCode {
+    let cli = match parse(std::env::args_os().collect()) {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
+    let serving = matches!(cli.command, Command::Serve(_) | Command::Admin(_));
+    let level = match (cli.globals.debug, serving) {
+        (true, _) => "debug",
+        (false, true) => "info",
+        (false, false) => "warn",
+    };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
         tracing_subscriber::EnvFilter::new(format!("{level},h2=info,hyper=info"))
     });
@@ -98,21 +145,27 @@ fn main() -> std::process::ExitCode {
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!("error: cannot start the runtime: {err}");
-            return std::process::ExitCode::FAILURE;
+            return ExitCode::FAILURE;
         }
     };
+    let globals = cli.globals.clone();
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Serve(args) => serve::run(*args).await,
-            Command::Admin(AdminCommand::ResetBootstrap(args)) => reset_bootstrap(args).await,
-            Command::Admin(AdminCommand::RotateSigningKey(args)) => rotate_signing_key(args).await,
+            Command::Serve(args) => serve::run(*args).await.map_err(CliError::Failed),
+            Command::Admin(AdminCommand::ResetBootstrap(args)) => {
+                reset_bootstrap(args).await.map_err(CliError::Failed)
+            }
+            Command::Admin(AdminCommand::RotateSigningKey(args)) => {
+                rotate_signing_key(args).await.map_err(CliError::Failed)
+            }
+            command => cli::run_client(command, &globals).await,
         }
     });
     match result {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+        Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err:#}");
-            std::process::ExitCode::FAILURE
+            err.report(globals.output);
+            ExitCode::from(err.exit_code())
         }
     }
 }

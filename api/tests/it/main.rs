@@ -3,6 +3,7 @@
 mod authz;
 mod fuzz_bodies;
 mod idempotency;
+mod in_process;
 mod namespaced;
 mod openapi;
 mod rest;

@@ -1,0 +1,555 @@
+//! `clusterdb compute`: fleets, instances and functions.
+
+use std::io::Read as _;
+
+use clap::{Args, Subcommand};
+use clusterdb::{FleetKind, FunctionKind, InstanceKind};
+use clusterdb_api::client::{Client, Json};
+use reqwest::Method;
+use serde_json::{Map, Value};
+
+use super::CliError;
+use super::output::{self, Cell, Column, Format};
+use super::resource::{self, Changes, CliKind, Paging, key_value, number};
+
+impl CliKind for FleetKind {
+    const COLUMNS: &'static [Column] = &[
+        Column::new("ID", Cell::Field("id")),
+        Column::new("NAME", Cell::Field("name")),
+        Column::new("STATUS", Cell::Field("status")),
+        Column::new("CAPACITY", Cell::Field("capacity")),
+        Column::new("RUNNING", Cell::Field("running_instances")),
+        Column::new("TYPE", Cell::Field("instance_type")),
+        Column::new("AGE", Cell::Age("created_at")),
+        Column::wide("OBSERVED", Cell::Field("observed_instances")),
+        Column::wide("TAGS", Cell::Map("tags")),
+        Column::wide("DESCRIPTION", Cell::Field("description")),
+        Column::wide("CREATED BY", Cell::Field("created_by")),
+    ];
+}
+
+impl CliKind for InstanceKind {
+    const COLUMNS: &'static [Column] = &[
+        Column::new("ID", Cell::Field("id")),
+        Column::new("NAME", Cell::Field("name")),
+        Column::new("STATE", Cell::Field("state")),
+        Column::new("TYPE", Cell::Field("instance_type")),
+        Column::new("FLEET", Cell::Field("fleet_id")),
+        Column::new("AGE", Cell::Age("created_at")),
+        Column::wide("LAUNCHED", Cell::Field("launched_at")),
+        Column::wide("STOPPED", Cell::Field("stopped_at")),
+        Column::wide("TAGS", Cell::Map("tags")),
+    ];
+}
+
+impl CliKind for FunctionKind {
+    const COLUMNS: &'static [Column] = &[
+        Column::new("ID", Cell::Field("id")),
+        Column::new("NAME", Cell::Field("name")),
+        Column::new("RUNTIME", Cell::Field("runtime")),
+        Column::new("HANDLER", Cell::Field("handler")),
+        Column::new("MEMORY MB", Cell::Field("memory_mb")),
+        Column::new("TIMEOUT MS", Cell::Field("timeout_ms")),
+        Column::new("AGE", Cell::Age("created_at")),
+        Column::wide("ENV", Cell::Map("env")),
+        Column::wide("TAGS", Cell::Map("tags")),
+        Column::wide("DESCRIPTION", Cell::Field("description")),
+    ];
+}
+
+/// `clusterdb compute`.
+#[derive(Subcommand)]
+pub enum ComputeCommand {
+    /// Fleets: groups of instances of one type kept at a capacity.
+    #[command(subcommand)]
+    Fleet(FleetCommand),
+    /// Instances: single machines, alone or in a fleet.
+    #[command(subcommand)]
+    Instance(InstanceCommand),
+    /// Functions: handlers invoked with a payload.
+    #[command(subcommand)]
+    Function(FunctionCommand),
+}
+
+/// `--tag key=value` (repeatable).
+#[derive(Debug, Clone, Default, Args)]
+pub struct TagArgs {
+    /// A tag, key=value (repeatable).
+    #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = key_value)]
+    pub tags: Vec<(String, String)>,
+}
+
+impl TagArgs {
+    /// The tags as a JSON object.
+    pub fn object(&self) -> Value {
+        Value::Object(
+            self.tags
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                .collect(),
+        )
+    }
+}
+
+/// `--untag KEY` (repeatable), for updates.
+#[derive(Debug, Clone, Default, Args)]
+pub struct UntagArgs {
+    /// Remove this tag (repeatable).
+    #[arg(long = "untag", value_name = "KEY")]
+    pub untag: Vec<String>,
+}
+
+/// List filters and paging shared by every list.
+#[derive(Debug, Clone, Args)]
+pub struct ListArgs {
+    /// Only resources with this tag, key=value (repeatable: all must match).
+    #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = key_value)]
+    pub tags: Vec<(String, String)>,
+    #[command(flatten)]
+    pub paging: Paging,
+}
+
+/// A resource by id or name.
+#[derive(Debug, Clone, Args)]
+pub struct Target {
+    /// Its id or its name.
+    #[arg(value_name = "ID|NAME")]
+    pub what: String,
+}
+
+/// The fields of a fleet.
+#[derive(Debug, Clone, Args)]
+pub struct FleetFields {
+    /// The fleet's unique name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Free text.
+    #[arg(long)]
+    pub description: Option<String>,
+    /// Instances the fleet keeps.
+    #[arg(long, value_name = "N")]
+    pub capacity: Option<String>,
+    /// The instance type of its instances, e.g. t3.medium.
+    #[arg(long, value_name = "TYPE")]
+    pub instance_type: Option<String>,
+}
+
+impl FleetFields {
+    fn changes(&self) -> Changes {
+        let mut changes = Changes::default();
+        changes.set("name", self.name.clone().map(Value::String));
+        changes.set("description", self.description.clone().map(Value::String));
+        changes.set("capacity", self.capacity.as_deref().map(number));
+        changes.set(
+            "instance_type",
+            self.instance_type.clone().map(Value::String),
+        );
+        changes
+    }
+}
+
+/// `clusterdb compute fleet`.
+#[derive(Subcommand)]
+pub enum FleetCommand {
+    /// Create a fleet.
+    #[command(
+        after_help = "Example:\n  clusterdb compute fleet create --name web-fleet --capacity 3 \\\n    --instance-type t3.medium --tag environment=production"
+    )]
+    Create {
+        #[command(flatten)]
+        fields: FleetFields,
+        #[command(flatten)]
+        tags: TagArgs,
+    },
+    /// List fleets.
+    #[command(
+        after_help = "Example:\n  clusterdb compute fleet list --tag environment=production -o wide"
+    )]
+    List(ListArgs),
+    /// Show a fleet.
+    #[command(after_help = "Example:\n  clusterdb compute fleet get web-fleet -o yaml")]
+    Get(Target),
+    /// Change a fleet: only the fields given change.
+    #[command(
+        after_help = "Example:\n  clusterdb compute fleet update web-fleet --description \"Web tier\" --tag tier=web"
+    )]
+    Update {
+        #[command(flatten)]
+        target: Target,
+        #[command(flatten)]
+        fields: FleetFields,
+        #[command(flatten)]
+        tags: TagArgs,
+        #[command(flatten)]
+        untag: UntagArgs,
+    },
+    /// Delete a fleet and its instances (in the background).
+    #[command(after_help = "Example:\n  clusterdb compute fleet delete web-fleet")]
+    Delete(Target),
+    /// Set a fleet's capacity.
+    #[command(after_help = "Example:\n  clusterdb compute fleet scale web-fleet --capacity 5")]
+    Scale {
+        #[command(flatten)]
+        target: Target,
+        /// The new capacity.
+        #[arg(long, value_name = "N")]
+        capacity: String,
+    },
+}
+
+/// The fields of an instance.
+#[derive(Debug, Clone, Args)]
+pub struct InstanceFields {
+    /// The instance's unique name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Its instance type, e.g. t3.micro.
+    #[arg(long, value_name = "TYPE")]
+    pub instance_type: Option<String>,
+}
+
+/// `clusterdb compute instance`.
+#[derive(Subcommand)]
+pub enum InstanceCommand {
+    /// Create an instance (outside any fleet).
+    #[command(
+        after_help = "Example:\n  clusterdb compute instance create --name vm-1 --instance-type t3.micro"
+    )]
+    Create {
+        #[command(flatten)]
+        fields: InstanceFields,
+        #[command(flatten)]
+        tags: TagArgs,
+    },
+    /// List instances.
+    #[command(after_help = "Example:\n  clusterdb compute instance list --fleet web-fleet")]
+    List {
+        /// Only the instances of this fleet (id or name).
+        #[arg(long, value_name = "FLEET")]
+        fleet: Option<String>,
+        #[command(flatten)]
+        list: ListArgs,
+    },
+    /// Show an instance.
+    #[command(after_help = "Example:\n  clusterdb compute instance get vm-1")]
+    Get(Target),
+    /// Start a stopped instance.
+    #[command(after_help = "Example:\n  clusterdb compute instance start vm-1")]
+    Start(Target),
+    /// Stop a running instance.
+    #[command(after_help = "Example:\n  clusterdb compute instance stop vm-1")]
+    Stop(Target),
+    /// Delete an instance.
+    #[command(after_help = "Example:\n  clusterdb compute instance delete vm-1")]
+    Delete(Target),
+}
+
+/// The fields of a function.
+#[derive(Debug, Clone, Args)]
+pub struct FunctionFields {
+    /// The function's unique name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Free text.
+    #[arg(long)]
+    pub description: Option<String>,
+    /// A runtime the server has, e.g. native.
+    #[arg(long)]
+    pub runtime: Option<String>,
+    /// The handler within the runtime.
+    #[arg(long)]
+    pub handler: Option<String>,
+    /// Memory limit in MiB.
+    #[arg(long, value_name = "MIB")]
+    pub memory_mb: Option<String>,
+    /// Time limit per invocation in milliseconds.
+    #[arg(long, value_name = "MS")]
+    pub timeout_ms: Option<String>,
+    /// An environment variable, NAME=VALUE (repeatable).
+    #[arg(long = "env", value_name = "NAME=VALUE", value_parser = key_value)]
+    pub env: Vec<(String, String)>,
+}
+
+impl FunctionFields {
+    fn changes(&self) -> Changes {
+        let mut changes = Changes::default();
+        changes.set("name", self.name.clone().map(Value::String));
+        changes.set("description", self.description.clone().map(Value::String));
+        changes.set("runtime", self.runtime.clone().map(Value::String));
+        changes.set("handler", self.handler.clone().map(Value::String));
+        changes.set("memory_mb", self.memory_mb.as_deref().map(number));
+        changes.set("timeout_ms", self.timeout_ms.as_deref().map(number));
+        changes
+    }
+
+    fn env(&self) -> Map<String, Value> {
+        self.env
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect()
+    }
+}
+
+/// `clusterdb compute function`.
+#[derive(Subcommand)]
+pub enum FunctionCommand {
+    /// Create a function.
+    #[command(
+        after_help = "Example:\n  clusterdb compute function create --name resize --runtime native --handler resize \\\n    --env QUALITY=80"
+    )]
+    Create {
+        #[command(flatten)]
+        fields: FunctionFields,
+        #[command(flatten)]
+        tags: TagArgs,
+    },
+    /// List functions.
+    #[command(after_help = "Example:\n  clusterdb compute function list -o json")]
+    List(ListArgs),
+    /// Show a function.
+    #[command(after_help = "Example:\n  clusterdb compute function get resize")]
+    Get(Target),
+    /// Change a function: only the fields given change (`--env` adds or
+    /// replaces variables).
+    #[command(
+        after_help = "Example:\n  clusterdb compute function update resize --timeout-ms 5000"
+    )]
+    Update {
+        #[command(flatten)]
+        target: Target,
+        #[command(flatten)]
+        fields: FunctionFields,
+        /// Remove this environment variable (repeatable).
+        #[arg(long = "unset-env", value_name = "NAME")]
+        unset_env: Vec<String>,
+        #[command(flatten)]
+        tags: TagArgs,
+        #[command(flatten)]
+        untag: UntagArgs,
+    },
+    /// Delete a function.
+    #[command(after_help = "Example:\n  clusterdb compute function delete resize")]
+    Delete(Target),
+    /// Invoke a function and print its output as it is.
+    #[command(
+        after_help = "The payload is --data TEXT (sent as is), --data @FILE, or stdin when\n\
+--data is absent and stdin is not a terminal; the server takes JSON.\n\n\
+Example:\n  clusterdb compute function invoke resize --data '{\"width\": 100}'"
+    )]
+    Invoke {
+        #[command(flatten)]
+        target: Target,
+        /// The payload: TEXT, or @FILE to read it from a file.
+        #[arg(long, value_name = "TEXT|@FILE")]
+        data: Option<String>,
+    },
+}
+
+/// Runs `clusterdb compute …`.
+pub async fn run(command: ComputeCommand, client: &Client, format: Format) -> Result<(), CliError> {
+    match command {
+        ComputeCommand::Fleet(command) => fleet(command, client, format).await,
+        ComputeCommand::Instance(command) => instance(command, client, format).await,
+        ComputeCommand::Function(command) => function(command, client, format).await,
+    }
+}
+
+/// The body of a create: the given fields and tags.
+fn create_body(changes: Changes, tags: &TagArgs) -> Map<String, Value> {
+    let mut body = changes.set;
+    if !tags.tags.is_empty() {
+        body.insert("tags".into(), tags.object());
+    }
+    body
+}
+
+fn update_changes(mut changes: Changes, tags: TagArgs, untag: UntagArgs) -> Changes {
+    changes.tags = tags.tags;
+    changes.untag = untag.untag;
+    changes
+}
+
+async fn fleet(command: FleetCommand, client: &Client, format: Format) -> Result<(), CliError> {
+    type K = FleetKind;
+    match command {
+        FleetCommand::Create { fields, tags } => {
+            resource::create::<K>(client, format, create_body(fields.changes(), &tags)).await
+        }
+        FleetCommand::List(list) => {
+            resource::list::<K>(
+                client,
+                format,
+                resource::tag_filters(&list.tags),
+                &list.paging,
+            )
+            .await
+        }
+        FleetCommand::Get(target) => resource::get::<K>(client, format, &target.what).await,
+        FleetCommand::Update {
+            target,
+            fields,
+            tags,
+            untag,
+        } => {
+            let changes = update_changes(fields.changes(), tags, untag);
+            resource::update::<K>(client, format, &target.what, &changes).await
+        }
+        FleetCommand::Delete(target) => resource::delete::<K>(client, format, &target.what).await,
+        FleetCommand::Scale { target, capacity } => {
+            let mut changes = Changes::default();
+            changes.set("capacity", Some(number(&capacity)));
+            resource::update::<K>(client, format, &target.what, &changes).await
+        }
+    }
+}
+
+async fn instance(
+    command: InstanceCommand,
+    client: &Client,
+    format: Format,
+) -> Result<(), CliError> {
+    type K = InstanceKind;
+    match command {
+        InstanceCommand::Create { fields, tags } => {
+            let mut changes = Changes::default();
+            changes.set("name", fields.name.map(Value::String));
+            changes.set("instance_type", fields.instance_type.map(Value::String));
+            resource::create::<K>(client, format, create_body(changes, &tags)).await
+        }
+        InstanceCommand::List { fleet, list } => {
+            let mut query = resource::tag_filters(&list.tags);
+            if let Some(fleet) = fleet {
+                let id = resource::resolve::<FleetKind>(client, &fleet).await?;
+                query.push(("fleet_id".into(), id));
+            }
+            resource::list::<K>(client, format, query, &list.paging).await
+        }
+        InstanceCommand::Get(target) => resource::get::<K>(client, format, &target.what).await,
+        InstanceCommand::Start(target) => {
+            let id = resource::resolve::<K>(client, &target.what).await?;
+            let json: Json = resource::calls::<K>(client).start(&id).await?;
+            Ok(output::object(format, K::COLUMNS, &json)?)
+        }
+        InstanceCommand::Stop(target) => {
+            let id = resource::resolve::<K>(client, &target.what).await?;
+            let json: Json = resource::calls::<K>(client).stop(&id).await?;
+            Ok(output::object(format, K::COLUMNS, &json)?)
+        }
+        InstanceCommand::Delete(target) => {
+            resource::delete::<K>(client, format, &target.what).await
+        }
+    }
+}
+
+async fn function(
+    command: FunctionCommand,
+    client: &Client,
+    format: Format,
+) -> Result<(), CliError> {
+    type K = FunctionKind;
+    match command {
+        FunctionCommand::Create { fields, tags } => {
+            let mut body = create_body(fields.changes(), &tags);
+            if !fields.env.is_empty() {
+                body.insert("env".into(), Value::Object(fields.env()));
+            }
+            resource::create::<K>(client, format, body).await
+        }
+        FunctionCommand::List(list) => {
+            resource::list::<K>(
+                client,
+                format,
+                resource::tag_filters(&list.tags),
+                &list.paging,
+            )
+            .await
+        }
+        FunctionCommand::Get(target) => resource::get::<K>(client, format, &target.what).await,
+        FunctionCommand::Update {
+            target,
+            fields,
+            unset_env,
+            tags,
+            untag,
+        } => {
+            let mut changes = update_changes(fields.changes(), tags, untag);
+            if !fields.env.is_empty() || !unset_env.is_empty() {
+                // The environment is replaced whole: read it first.
+                let current = resource::find::<K>(client, &target.what).await?;
+                let current: Value = serde_json::from_str(current.json.get())
+                    .map_err(|e| CliError::Failed(e.into()))?;
+                let mut env = current["env"].as_object().cloned().unwrap_or_default();
+                env.extend(fields.env());
+                for name in &unset_env {
+                    env.remove(name);
+                }
+                changes.set.insert("env".into(), Value::Object(env));
+            }
+            resource::update::<K>(client, format, &target.what, &changes).await
+        }
+        FunctionCommand::Delete(target) => {
+            resource::delete::<K>(client, format, &target.what).await
+        }
+        FunctionCommand::Invoke { target, data } => {
+            let payload = payload(data.as_deref())?;
+            let id = resource::resolve::<K>(client, &target.what).await?;
+            let json: Json = resource::calls::<K>(client)
+                .action(Method::POST, &id, "invoke", &[], Some(payload))
+                .await?
+                .ok_or_else(|| {
+                    CliError::Failed(anyhow::anyhow!("the invocation answered nothing"))
+                })?;
+            invocation(format, &json)
+        }
+    }
+}
+
+/// The payload of `invoke`: `--data TEXT`, `--data @FILE`, or stdin.
+fn payload(data: Option<&str>) -> Result<Vec<u8>, CliError> {
+    match data {
+        Some(text) => match text.strip_prefix('@') {
+            Some(path) => std::fs::read(path)
+                .map_err(|e| CliError::Usage(format!("cannot read --data @{path}: {e}"))),
+            None => Ok(text.as_bytes().to_vec()),
+        },
+        None if std::io::IsTerminal::is_terminal(&std::io::stdin()) => Ok(Vec::new()),
+        None => {
+            let mut bytes = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut bytes)
+                .map_err(|e| CliError::Usage(format!("cannot read stdin: {e}")))?;
+            Ok(bytes)
+        }
+    }
+}
+
+/// Prints an invocation: the function's output as it is (text as text,
+/// JSON as JSON), or the whole answer with `-o json|yaml`.
+fn invocation(format: Format, json: &Json) -> Result<(), CliError> {
+    if !matches!(format, Format::Table | Format::Wide) {
+        return Ok(output::raw(format, json)?);
+    }
+    let answer: Value = serde_json::from_str(json.get()).map_err(|e| CliError::Failed(e.into()))?;
+    let text = match &answer["output"] {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    };
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let written = out
+        .write_all(text.as_bytes())
+        .and_then(|()| {
+            if text.ends_with('\n') {
+                Ok(())
+            } else {
+                out.write_all(b"\n")
+            }
+        })
+        .and_then(|()| out.flush());
+    match written {
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(CliError::Failed(err.into()))
+        }
+        _ => Ok(()),
+    }
+}

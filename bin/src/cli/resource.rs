@@ -1,0 +1,319 @@
+//! The commands every resource kind shares — list, get, create, update,
+//! delete — written once over [`CliKind`]; a kind adds its columns and
+//! the flags that make its body.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use clusterdb_api::client::{Client, ClientError, Json, ResourceClient};
+use clusterdb_api::rest::wire::RestKind;
+use reqwest::StatusCode;
+use serde_json::{Map, Value};
+
+use super::CliError;
+use super::output::{self, Column, Format};
+
+/// A kind the CLI shows: its REST kind and its table columns.
+pub trait CliKind: RestKind {
+    /// `-o table` columns (and `-o wide` ones).
+    const COLUMNS: &'static [Column];
+}
+
+/// The kind's calls with JSON in and answers passed on as written.
+pub fn calls<K: RestKind>(client: &Client) -> ResourceClient<K, Value, Json> {
+    client.resources_as()
+}
+
+/// `--page-size`, `--page-token`, `--all`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Paging {
+    /// Items per request (the server's default is 100, at most 1000).
+    #[arg(long, value_name = "N")]
+    pub page_size: Option<String>,
+    /// Continue from this `next_page_token`.
+    #[arg(long, value_name = "TOKEN", conflicts_with = "all")]
+    pub page_token: Option<String>,
+    /// Follow `next_page_token` to the end (with progress on a terminal).
+    #[arg(long)]
+    pub all: bool,
+}
+
+/// `--tag key=value`, parsed.
+pub fn key_value(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .ok_or_else(|| format!("expected key=value, not {text:?}"))
+}
+
+/// A number if `text` is one, else the text: the API, not the CLI, says
+/// what is wrong with a value.
+pub fn number(text: &str) -> Value {
+    serde_json::from_str::<serde_json::Number>(text.trim())
+        .map(Value::Number)
+        .unwrap_or_else(|_| Value::String(text.to_string()))
+}
+
+/// The error of a resource that is neither an id nor a name.
+fn not_found<K: RestKind>(what: &str) -> CliError {
+    CliError::Api(ClientError::Api {
+        status: StatusCode::NOT_FOUND,
+        code: "NOT_FOUND".into(),
+        message: format!("{} {what:?} not found (by id or name)", K::SINGULAR),
+        details: Map::new(),
+    })
+}
+
+/// The `id` and `resource_version` of an answer.
+#[derive(serde::Deserialize)]
+struct Identity {
+    id: String,
+    #[serde(default)]
+    resource_version: Option<u64>,
+}
+
+fn identity(json: &Json) -> Result<Identity, CliError> {
+    serde_json::from_str(json.get()).map_err(|e| {
+        CliError::Api(ClientError::Unexpected(format!(
+            "a resource without an id: {e}"
+        )))
+    })
+}
+
+/// A resource found by id, or else by name.
+pub struct Found {
+    /// Its id.
+    pub id: String,
+    /// Its version when read.
+    pub version: Option<u64>,
+    /// The API's answer.
+    pub json: Json,
+}
+
+/// Finds the resource `what` names: an id (`fleet-…`), else a name.
+pub async fn find<K: RestKind>(client: &Client, what: &str) -> Result<Found, CliError> {
+    let calls = calls::<K>(client);
+    let found = |json: Json| -> Result<Found, CliError> {
+        let Identity {
+            id,
+            resource_version,
+        } = identity(&json)?;
+        Ok(Found {
+            id,
+            version: resource_version,
+            json,
+        })
+    };
+    if what.starts_with(&format!("{}-", K::NAME)) {
+        match calls.get(what).await {
+            Ok(json) => return found(json),
+            Err(err) if err.code() == Some("NOT_FOUND") => {}
+            Err(err) => return Err(err.into()),
+        }
+    }
+    match calls.list(&[("name", what)]).await {
+        Ok(page) => match page.items.into_iter().next() {
+            Some(json) => found(json),
+            None => Err(not_found::<K>(what)),
+        },
+        // Not a possible name: not found either way.
+        Err(err) if err.code() == Some("INVALID_REQUEST") => Err(not_found::<K>(what)),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// The id of the resource `what` names.
+pub async fn resolve<K: RestKind>(client: &Client, what: &str) -> Result<String, CliError> {
+    Ok(find::<K>(client, what).await?.id)
+}
+
+/// Lists with `query`, one page or (`--all`) every page.
+pub async fn list_items<K: RestKind>(
+    client: &Client,
+    mut query: Vec<(String, String)>,
+    paging: &Paging,
+) -> Result<Vec<Json>, CliError> {
+    let calls = calls::<K>(client);
+    if let Some(size) = &paging.page_size {
+        query.push(("page_size".into(), size.clone()));
+    }
+    let mut token = paging.page_token.clone();
+    let mut items = Vec::new();
+    let started = Instant::now();
+    let progress = paging.all && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    loop {
+        let mut pairs: Vec<(&str, &str)> = query
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        if let Some(token) = &token {
+            pairs.push(("page_token", token));
+        }
+        let page = calls.list(&pairs).await?;
+        items.extend(page.items);
+        token = page.next_page_token;
+        if progress && started.elapsed() > Duration::from_secs(1) {
+            eprint!("\rfetched {} {}…", items.len(), K::LIST_FIELD);
+        }
+        match &token {
+            Some(_) if paging.all => continue,
+            Some(next) => {
+                eprintln!(
+                    "more {} follow: --page-token {next} (or --all)",
+                    K::LIST_FIELD
+                );
+                break;
+            }
+            None => break,
+        }
+    }
+    if progress && started.elapsed() > Duration::from_secs(1) {
+        eprint!("\r\x1b[2K");
+    }
+    Ok(items)
+}
+
+/// `… list`.
+pub async fn list<K: CliKind>(
+    client: &Client,
+    format: Format,
+    query: Vec<(String, String)>,
+    paging: &Paging,
+) -> Result<(), CliError> {
+    let items = list_items::<K>(client, query, paging).await?;
+    Ok(output::list(format, K::COLUMNS, &items, K::LIST_FIELD)?)
+}
+
+/// `--tag` filters as list query pairs.
+pub fn tag_filters(tags: &[(String, String)]) -> Vec<(String, String)> {
+    tags.iter()
+        .map(|(k, v)| ("tag".to_string(), format!("{k}:{v}")))
+        .collect()
+}
+
+/// `… get`.
+pub async fn get<K: CliKind>(client: &Client, format: Format, what: &str) -> Result<(), CliError> {
+    let found = find::<K>(client, what).await?;
+    Ok(output::object(format, K::COLUMNS, &found.json)?)
+}
+
+/// `… create`: the body as the flags make it; the API checks it.
+pub async fn create<K: CliKind>(
+    client: &Client,
+    format: Format,
+    body: Map<String, Value>,
+) -> Result<(), CliError> {
+    let created = calls::<K>(client).create(&Value::Object(body)).await?;
+    Ok(output::object(format, K::COLUMNS, &created)?)
+}
+
+/// `… delete`.
+pub async fn delete<K: CliKind>(
+    client: &Client,
+    format: Format,
+    what: &str,
+) -> Result<(), CliError> {
+    let id = resolve::<K>(client, what).await?;
+    match calls::<K>(client).delete(&id, None).await? {
+        Some(json) if !matches!(format, Format::Table | Format::Wide) => {
+            Ok(output::object(format, K::COLUMNS, &json)?)
+        }
+        _ => Ok(output::note(
+            format,
+            &format!("{} {what:?} deleted", K::SINGULAR),
+        )?),
+    }
+}
+
+/// What an update changes.
+#[derive(Debug, Default)]
+pub struct Changes {
+    /// Fields set to these values.
+    pub set: Map<String, Value>,
+    /// Tags added or changed.
+    pub tags: Vec<(String, String)>,
+    /// Tags removed.
+    pub untag: Vec<String>,
+}
+
+impl Changes {
+    /// Sets `field` if `value` was given.
+    pub fn set(&mut self, field: &str, value: Option<Value>) {
+        if let Some(value) = value {
+            self.set.insert(field.to_string(), value);
+        }
+    }
+}
+
+/// The fields of `K`'s input, from its schema.
+fn input_fields<K: RestKind>() -> Vec<String> {
+    use utoipa::PartialSchema as _;
+    use utoipa::openapi::{RefOr, Schema};
+    match <K::Input>::schema() {
+        RefOr::T(Schema::Object(object)) => object.properties.keys().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Attempts an update makes when someone else changes the resource
+/// between its read and its write.
+const UPDATE_ATTEMPTS: usize = 5;
+
+/// `… update`: reads the resource, changes what the flags say, and
+/// writes it back on the condition that nobody changed it meanwhile
+/// (`If-Match`), reading again if somebody did.
+pub async fn update<K: CliKind>(
+    client: &Client,
+    format: Format,
+    what: &str,
+    changes: &Changes,
+) -> Result<(), CliError> {
+    let fields = input_fields::<K>();
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let found = find::<K>(client, what).await?;
+        let current: Map<String, Value> = serde_json::from_str(found.json.get())
+            .map_err(|e| CliError::Api(ClientError::Unexpected(e.to_string())))?;
+        let mut input: Map<String, Value> = current
+            .into_iter()
+            .filter(|(key, _)| fields.contains(key))
+            .collect();
+        input.extend(changes.set.clone());
+        if !changes.tags.is_empty() || !changes.untag.is_empty() {
+            let mut tags: BTreeMap<String, Value> = match input.remove("tags") {
+                Some(Value::Object(tags)) => tags.into_iter().collect(),
+                _ => BTreeMap::new(),
+            };
+            for (key, value) in &changes.tags {
+                tags.insert(key.clone(), Value::String(value.clone()));
+            }
+            for key in &changes.untag {
+                tags.remove(key);
+            }
+            input.insert("tags".into(), Value::Object(tags.into_iter().collect()));
+        }
+        let written = calls::<K>(client)
+            .replace(&found.id, &Value::Object(input), found.version)
+            .await;
+        match written {
+            Ok(json) => return Ok(output::object(format, K::COLUMNS, &json)?),
+            Err(err)
+                if attempt < UPDATE_ATTEMPTS
+                    && matches!(err.code(), Some("PRECONDITION_FAILED" | "CONFLICT"))
+                    && changes_raced(&err) =>
+            {
+                continue;
+            }
+            Err(err) => return Err(err.into()),
+        }
+    }
+}
+
+/// Whether a refused write lost a race (a newer version exists), rather
+/// than conflicting for another reason such as a taken name.
+fn changes_raced(err: &ClientError) -> bool {
+    match err {
+        ClientError::Api { details, .. } => details.contains_key("current_version"),
+        _ => false,
+    }
+}
