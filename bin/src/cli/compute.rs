@@ -151,7 +151,7 @@ impl FleetFields {
 /// `clusterdb compute fleet`.
 #[derive(Subcommand)]
 pub enum FleetCommand {
-    /// Create a fleet.
+    /// Create a fleet (--name, --capacity and --instance-type are required).
     #[command(
         after_help = "Example:\n  clusterdb compute fleet create --name web-fleet --capacity 3 \\\n    --instance-type t3.medium --tag environment=production"
     )]
@@ -211,7 +211,8 @@ pub struct InstanceFields {
 /// `clusterdb compute instance`.
 #[derive(Subcommand)]
 pub enum InstanceCommand {
-    /// Create an instance (outside any fleet).
+    /// Create an instance outside any fleet (--name and --instance-type are
+    /// required).
     #[command(
         after_help = "Example:\n  clusterdb compute instance create --name vm-1 --instance-type t3.micro"
     )]
@@ -293,7 +294,7 @@ impl FunctionFields {
 /// `clusterdb compute function`.
 #[derive(Subcommand)]
 pub enum FunctionCommand {
-    /// Create a function.
+    /// Create a function (--name, --runtime and --handler are required).
     #[command(
         after_help = "Example:\n  clusterdb compute function create --name resize --runtime native --handler resize \\\n    --env QUALITY=80"
     )]

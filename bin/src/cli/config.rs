@@ -315,7 +315,8 @@ mod tests {
 
     #[test]
     fn only_yaml_1_2_booleans_are_booleans() {
-        let file = ConfigFile::parse("server:\n  rate_limit: off\n  tls: true\n", Path::new("c")).unwrap();
+        let file =
+            ConfigFile::parse("server:\n  rate_limit: off\n  tls: true\n", Path::new("c")).unwrap();
         assert_eq!(file.server["rate_limit"], serde_json::json!("off"));
         assert_eq!(file.server["tls"], serde_json::json!(true));
     }

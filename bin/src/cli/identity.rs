@@ -125,7 +125,7 @@ fn strings(items: &[String]) -> Option<Value> {
 /// `clusterdb identity user`.
 #[derive(Subcommand)]
 pub enum UserCommand {
-    /// Create a user.
+    /// Create a user (--username is required).
     #[command(
         after_help = "Example:\n  clusterdb identity user create --username alice --email alice@example.com --role editor"
     )]
@@ -186,7 +186,7 @@ impl GroupFields {
 /// `clusterdb identity group`.
 #[derive(Subcommand)]
 pub enum GroupCommand {
-    /// Create a group.
+    /// Create a group (--name is required).
     #[command(
         after_help = "Example:\n  clusterdb identity group create --name ops --role editor --member alice"
     )]
@@ -243,7 +243,8 @@ pub struct Membership {
 /// `clusterdb identity api-key`.
 #[derive(Subcommand)]
 pub enum ApiKeyCommand {
-    /// Create an API key; it is shown once, in this answer.
+    /// Create an API key (--user and --name are required); it is shown
+    /// once, in this answer.
     #[command(
         after_help = "Example:\n  clusterdb identity api-key create --user alice --name ci \\\n    --expires-at 2027-01-01T00:00:00Z"
     )]
@@ -299,7 +300,8 @@ pub struct OAuthClientFields {
 /// `clusterdb identity oauth-client`.
 #[derive(Subcommand)]
 pub enum OAuthClientCommand {
-    /// Create an OAuth client; its secret is shown once, in this answer.
+    /// Create an OAuth client (--name and --owner are required); its secret
+    /// is shown once, in this answer.
     #[command(
         after_help = "Example:\n  clusterdb identity oauth-client create --name deployer --owner alice \\\n    --scope compute:read --scope compute:write"
     )]

@@ -41,7 +41,7 @@ Environment:
 
 /// ClusterDB: a control-plane database.
 #[derive(Parser)]
-#[command(name = "clusterdb", version, about, after_help = EXIT_CODES)]
+#[command(name = "clusterdb", version, after_help = EXIT_CODES)]
 pub struct Cli {
     #[command(flatten)]
     pub globals: Globals,
@@ -51,22 +51,36 @@ pub struct Cli {
 
 /// The global options, accepted before or after the subcommand.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct Globals {
     /// Config file [default: ~/.clusterdb/config.yaml]
-    #[arg(long, global = true, env = "CLUSTERDB_CONFIG", value_name = "FILE")]
+    #[arg(
+        long,
+        global = true,
+        env = "CLUSTERDB_CONFIG",
+        hide_env_values = true,
+        value_name = "FILE"
+    )]
     pub config: Option<PathBuf>,
     /// Configuration profile to use
-    #[arg(long, global = true, env = "CLUSTERDB_PROFILE", value_name = "NAME")]
+    #[arg(
+        long,
+        global = true,
+        env = "CLUSTERDB_PROFILE",
+        hide_env_values = true,
+        value_name = "NAME"
+    )]
     pub profile: Option<String>,
     /// Enable debug logging
     #[arg(long, global = true)]
     pub debug: bool,
-    /// Output format (wide: the table with more columns)
+    /// Output format (json|yaml|table|wide)
     #[arg(
         long,
         short = 'o',
         global = true,
         value_enum,
+        hide_possible_values = true,
         default_value_t = Format::Table,
         value_name = "FORMAT"
     )]

@@ -34,6 +34,7 @@ impl Server {
             .args(["--listen", "127.0.0.1:0"])
             .args(extra)
             .stderr(Stdio::null());
+        isolate(&mut command, data);
         Self::spawn(command, extra, data)
     }
 
@@ -48,6 +49,7 @@ impl Server {
             .args(["-c", &script, env!("CARGO_BIN_EXE_clusterdb")])
             .arg(data)
             .stderr(Stdio::piped());
+        isolate(&mut command, data);
         Self::spawn(command, &[], data)
     }
 
@@ -166,6 +168,17 @@ impl Drop for Server {
             let _ = child.wait();
         }
     }
+}
+
+/// Keeps the tester's own configuration file out of a server's start:
+/// `HOME` is the data file's directory and `CLUSTERDB_*` settings unset.
+pub fn isolate(command: &mut Command, data: &Path) {
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("CLUSTERDB_") {
+            command.env_remove(name);
+        }
+    }
+    command.env("HOME", data.parent().unwrap_or(Path::new("/nonexistent")));
 }
 
 /// Where `serve` writes the bootstrap admin key of the store at `data`.

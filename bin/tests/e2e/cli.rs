@@ -1,0 +1,886 @@
+//! The `clusterdb` CLI against the real server on loopback (and embedded
+//! on a data file): commands, output formats, profiles, exit codes.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::server::{Server, data_file};
+
+/// What one CLI run did.
+#[derive(Debug)]
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    /// Asserts success; the stdout.
+    fn ok(&self) -> &str {
+        assert_eq!(self.code, 0, "{self:#?}");
+        &self.stdout
+    }
+
+    /// Asserts success; the stdout as JSON.
+    fn json(&self) -> Value {
+        serde_json::from_str(self.ok()).unwrap_or_else(|e| panic!("{e}: {self:#?}"))
+    }
+
+    /// Asserts exit `code`; the stderr.
+    fn failed(&self, code: i32) -> &str {
+        assert_eq!(self.code, code, "{self:#?}");
+        &self.stderr
+    }
+}
+
+/// A CLI user: a home directory of their own and environment settings.
+struct User {
+    home: tempfile::TempDir,
+    env: Vec<(String, String)>,
+}
+
+impl User {
+    fn new() -> User {
+        User {
+            home: tempfile::tempdir().unwrap(),
+            env: Vec::new(),
+        }
+    }
+
+    /// A user whose environment points at `server` as its admin.
+    fn of(server: &Server) -> User {
+        let mut user = User::new();
+        user.set("CLUSTERDB_ENDPOINT", &server.base);
+        user.set("CLUSTERDB_API_KEY", &server.key);
+        user
+    }
+
+    fn set(&mut self, name: &str, value: &str) {
+        self.env.retain(|(n, _)| n != name);
+        self.env.push((name.into(), value.into()));
+    }
+
+    fn unset(&mut self, name: &str) {
+        self.env.retain(|(n, _)| n != name);
+    }
+
+    fn config_dir(&self) -> PathBuf {
+        self.home.path().join(".clusterdb")
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        self.run_with_stdin(args, None)
+    }
+
+    /// Runs a command line of words without spaces.
+    fn cli(&self, line: &str) -> Run {
+        self.run(&line.split_whitespace().collect::<Vec<_>>())
+    }
+
+    fn run_with_stdin(&self, args: &[&str], stdin: Option<&[u8]>) -> Run {
+        use std::io::Write as _;
+        let mut command = Command::new(env!("CARGO_BIN_EXE_clusterdb"));
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("CLUSTERDB_") {
+                command.env_remove(name);
+            }
+        }
+        command
+            .args(args)
+            .env("HOME", self.home.path())
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = command.spawn().unwrap();
+        let mut pipe = child.stdin.take().unwrap();
+        if let Some(bytes) = stdin {
+            pipe.write_all(bytes).unwrap();
+        }
+        drop(pipe);
+        let output = child.wait_with_output().unwrap();
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8(output.stdout).unwrap(),
+            stderr: String::from_utf8(output.stderr).unwrap(),
+        }
+    }
+}
+
+/// The API's own answer for `path`, to compare the CLI's output with.
+async fn api_get(server: &Server, path: &str) -> Value {
+    server
+        .http()
+        .get(format!("{}{path}", server.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// YAML output parsed back.
+fn yaml(run: &Run) -> Value {
+    serde_saphyr::from_str(run.ok()).unwrap_or_else(|e| panic!("{e}: {run:#?}"))
+}
+
+#[tokio::test]
+async fn the_specs_example_and_every_compute_command_in_every_format() {
+    let (_dir, data) = data_file();
+    let server = Server::start(&data);
+    let user = User::of(&server);
+
+    // The spec's example, verbatim.
+    let created = user.cli("compute fleet create --name web-fleet --capacity 3 --instance-type t3.medium --tag environment=production");
+    let table = created.ok();
+    let header = table.lines().next().unwrap();
+    for column in ["ID", "NAME", "STATUS", "CAPACITY", "TYPE", "AGE"] {
+        assert!(header.contains(column), "{table}");
+    }
+    assert!(
+        table.contains("web-fleet") && table.contains("t3.medium"),
+        "{table}"
+    );
+
+    // JSON and YAML are exactly what the API answers; lists are arrays.
+    let listed = user.cli("compute fleet list -o json").json();
+    let api = api_get(&server, "/v1/fleets").await;
+    let id = api["fleets"][0]["id"].as_str().unwrap().to_string();
+    let fleet_now = api_get(&server, &format!("/v1/fleets/{id}")).await;
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(listed[0]["id"], fleet_now["id"]);
+    assert_eq!(listed[0]["tags"]["environment"], "production");
+    let got = user.cli("compute fleet get web-fleet --output json").json();
+    let fleet_now = api_get(&server, &format!("/v1/fleets/{id}")).await;
+    assert_eq!(got, fleet_now);
+    // Options go before or after the subcommand.
+    let yaml_list = yaml(&user.cli("--output yaml compute fleet list"));
+    assert_eq!(yaml_list[0]["name"], "web-fleet");
+    let by_id = yaml(&user.run(&["compute", "fleet", "get", &id, "-o", "yaml"]));
+    assert_eq!(by_id["id"], id.as_str());
+    let wide = user.cli("compute fleet list -o wide");
+    assert!(
+        wide.ok().lines().next().unwrap().contains("TAGS"),
+        "{wide:#?}"
+    );
+    assert!(wide.ok().contains("environment=production"), "{wide:#?}");
+
+    // Update changes only what is given; scale sets the capacity.
+    let updated = user
+        .run(&[
+            "compute",
+            "fleet",
+            "update",
+            "web-fleet",
+            "--description",
+            "Web tier",
+            "--tag",
+            "tier=web",
+            "-o",
+            "json",
+        ])
+        .json();
+    assert_eq!(updated["description"], "Web tier");
+    assert_eq!(updated["capacity"], 3);
+    assert_eq!(updated["tags"]["environment"], "production");
+    assert_eq!(updated["tags"]["tier"], "web");
+    let scaled = user
+        .cli("compute fleet scale web-fleet --capacity 1 -o json")
+        .json();
+    assert_eq!(scaled["capacity"], 1);
+    let untagged = user
+        .run(&[
+            "compute", "fleet", "update", &id, "--untag", "tier", "-o", "json",
+        ])
+        .json();
+    assert!(untagged["tags"].get("tier").is_none(), "{untagged}");
+
+    // Filters and paging.
+    for i in 0..3 {
+        user.run(&[
+            "compute",
+            "fleet",
+            "create",
+            "--name",
+            &format!("f{i}"),
+            "--capacity",
+            "1",
+            "--instance-type",
+            "t3.micro",
+            "--tag",
+            "team=a",
+        ])
+        .ok();
+    }
+    let team = user.cli("compute fleet list --tag team=a -o json").json();
+    assert_eq!(team.as_array().unwrap().len(), 3);
+    let page = user.cli("compute fleet list --page-size 2 -o json");
+    assert_eq!(page.json().as_array().unwrap().len(), 2);
+    assert!(page.stderr.contains("--page-token"), "{page:#?}");
+    let all = user
+        .cli("compute fleet list --page-size 2 --all -o json")
+        .json();
+    assert_eq!(all.as_array().unwrap().len(), 4);
+
+    // Instances: create, list by fleet, get, stop, start, delete.
+    let vm = user
+        .cli("compute instance create --name vm-1 --instance-type t3.micro -o json")
+        .json();
+    assert_eq!(vm["name"], "vm-1");
+    let members = user
+        .cli("compute instance list --fleet web-fleet -o json")
+        .json();
+    assert!(
+        members
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["fleet_id"] == id.as_str())
+    );
+    assert_eq!(vm["state"], "pending");
+    let started = user.cli("compute instance start vm-1");
+    assert!(started.ok().contains("running"), "{started:#?}");
+    let got = user.cli("compute instance get vm-1 -o json").json();
+    assert_eq!(got["state"], "running");
+    let stopped = user.cli("compute instance stop vm-1 -o yaml");
+    assert_eq!(yaml(&stopped)["state"], "stopped");
+    let started = user.cli("compute instance start vm-1");
+    assert!(started.ok().contains("vm-1"), "{started:#?}");
+    let deleted = user.cli("compute instance delete vm-1");
+    assert!(deleted.ok().contains("deleted"), "{deleted:#?}");
+    user.cli("compute instance get vm-1").failed(1);
+
+    // Functions: create, update, list, get, invoke, delete.
+    let function = user
+        .cli("compute function create --name resize --runtime native --handler resize --env QUALITY=80 -o json")
+        .json();
+    assert_eq!(function["env"]["QUALITY"], "80");
+    let function = user
+        .cli("compute function update resize --timeout-ms 5000 --env MODE=fast --unset-env QUALITY -o json")
+        .json();
+    assert_eq!(function["timeout_ms"], 5000);
+    assert_eq!(function["env"], serde_json::json!({"MODE": "fast"}));
+    let functions = user.cli("compute function list");
+    assert!(functions.ok().contains("resize"), "{functions:#?}");
+    // The server runs no native handlers: the API's refusal, exit 1.
+    let invoked = user.run(&[
+        "compute",
+        "function",
+        "invoke",
+        "resize",
+        "--data",
+        "{\"w\": 1}",
+    ]);
+    assert!(
+        invoked.failed(1).contains("FAILED_PRECONDITION"),
+        "{invoked:#?}"
+    );
+    let piped = user.run_with_stdin(&["compute", "function", "invoke", "resize"], Some(b"{}"));
+    assert!(
+        piped.failed(1).contains("FAILED_PRECONDITION"),
+        "{piped:#?}"
+    );
+    user.cli("compute function delete resize").ok();
+
+    // A fleet's delete answers it `deleting`.
+    let gone = user.cli("compute fleet delete web-fleet -o json").json();
+    assert_eq!(gone["status"], "deleting");
+}
+
+#[tokio::test]
+async fn errors_go_to_stderr_with_the_apis_code_and_the_documented_exit_codes() {
+    let (_dir, data) = data_file();
+    let server = Server::start(&data);
+    let mut user = User::of(&server);
+
+    let refused =
+        user.cli("compute fleet create --name bad --capacity 0 --instance-type t3.medium");
+    assert_eq!(
+        refused.failed(1).trim(),
+        "INVALID_REQUEST: Invalid fleet configuration (capacity: must be greater than 0)"
+    );
+    assert!(refused.stdout.is_empty());
+    // The API words every rule, the CLI none: a capacity that is not a
+    // number reaches the API too.
+    let refused =
+        user.cli("compute fleet create --name bad --capacity many --instance-type t3.medium");
+    assert!(
+        refused.failed(1).starts_with("INVALID_REQUEST"),
+        "{refused:#?}"
+    );
+    let json =
+        user.cli("compute fleet create --name bad --capacity 0 --instance-type t3.medium -o json");
+    let error: Value = serde_json::from_str(json.failed(1)).unwrap();
+    assert_eq!(error["error"]["code"], "INVALID_REQUEST");
+    assert_eq!(error["error"]["details"]["field"], "capacity");
+    assert!(
+        user.cli("compute fleet get nope")
+            .failed(1)
+            .starts_with("NOT_FOUND")
+    );
+
+    // Usage errors: 2.
+    assert!(
+        user.cli("compute fleet create --tag novalue")
+            .failed(2)
+            .contains("key=value")
+    );
+    user.cli("compute fleet frobnicate").failed(2);
+    user.cli("compute fleet list -o xml").failed(2);
+
+    // Not authenticated: 3, with a hint.
+    user.set("CLUSTERDB_API_KEY", "cdb_bogus");
+    let denied = user.cli("compute fleet list");
+    assert!(
+        denied.failed(3).starts_with("UNAUTHENTICATED"),
+        "{denied:#?}"
+    );
+    assert!(denied.stderr.contains("hint:"), "{denied:#?}");
+    user.unset("CLUSTERDB_API_KEY");
+    user.cli("compute fleet list").failed(3);
+
+    // Cannot connect: 3.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = closed.local_addr().unwrap();
+    drop(closed);
+    user.set("CLUSTERDB_ENDPOINT", &address.to_string());
+    user.set("CLUSTERDB_API_KEY", &server.key);
+    let unreachable = user.cli("compute fleet list -o json");
+    let error: Value = serde_json::from_str(unreachable.failed(3)).unwrap();
+    assert_eq!(error["error"]["code"], "UNAVAILABLE");
+
+    // The exit codes are documented.
+    let help = user.cli("--help");
+    for line in [
+        "0  success",
+        "1  the API refused",
+        "2  usage error",
+        "3  cannot connect",
+    ] {
+        assert!(help.ok().contains(line), "{help:#?}");
+    }
+}
+
+#[tokio::test]
+async fn identity_commands_manage_users_groups_keys_and_clients() {
+    let (_dir, data) = data_file();
+    let server = Server::start(&data);
+    let user = User::of(&server);
+
+    let alice = user
+        .cli(
+            "identity user create --username alice --email alice@example.com --role editor -o json",
+        )
+        .json();
+    let alice_id = alice["id"].as_str().unwrap();
+    user.cli("identity user create --username bob").ok();
+    let users = user.cli("identity user list");
+    assert!(
+        users.ok().contains("alice") && users.ok().contains("editor"),
+        "{users:#?}"
+    );
+    let got = user.cli("identity user get alice -o json").json();
+    assert_eq!(
+        got,
+        api_get(&server, &format!("/v1/users/{alice_id}")).await
+    );
+    let updated = user
+        .cli("identity user update bob --display-name Bob -o json")
+        .json();
+    assert_eq!(updated["display_name"], "Bob");
+
+    // Groups take members by username.
+    let group = user
+        .cli("identity group create --name ops --role viewer --member alice -o json")
+        .json();
+    assert_eq!(group["members"], serde_json::json!([alice_id]));
+    let added = user.cli("identity group add-member ops bob -o json").json();
+    assert_eq!(added["members"].as_array().unwrap().len(), 2);
+    let removed = user
+        .cli("identity group remove-member ops alice -o json")
+        .json();
+    assert_eq!(removed["members"].as_array().unwrap().len(), 1);
+    assert!(user.cli("identity group list").ok().contains("ops"));
+    user.run(&[
+        "identity",
+        "group",
+        "update",
+        "ops",
+        "--description",
+        "on call",
+    ])
+    .ok();
+    assert_eq!(
+        user.cli("identity group get ops -o json").json()["description"],
+        "on call"
+    );
+
+    // An API key: shown once, works, is listed, revoked by name, stops.
+    let key = user
+        .cli("identity api-key create --user alice --name ci -o json")
+        .json();
+    let secret = key["key"].as_str().unwrap().to_string();
+    let mut as_alice = User::of(&server);
+    as_alice.set("CLUSTERDB_API_KEY", &secret);
+    as_alice.cli("compute fleet list").ok();
+    let keys = user
+        .cli("identity api-key list --user alice -o json")
+        .json();
+    assert_eq!(keys[0]["name"], "ci");
+    assert!(keys[0].get("key").is_none());
+    user.cli("identity api-key revoke --user alice ci").ok();
+    as_alice.cli("compute fleet list").failed(3);
+    // A viewer-only principal is refused with the API's 403: exit 1.
+    user.cli("identity user create --username carol --role viewer")
+        .ok();
+    let carol_key = user
+        .cli("identity api-key create --user carol --name k -o json")
+        .json()["key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    as_alice.set("CLUSTERDB_API_KEY", &carol_key);
+    let forbidden =
+        as_alice.cli("compute fleet create --name x --capacity 1 --instance-type t3.micro");
+    assert!(
+        forbidden.failed(1).starts_with("PERMISSION_DENIED"),
+        "{forbidden:#?}"
+    );
+
+    // OAuth clients.
+    let client = user
+        .cli(
+            "identity oauth-client create --name deployer --owner bob --scope compute:read -o json",
+        )
+        .json();
+    assert!(
+        client["client_secret"]
+            .as_str()
+            .unwrap()
+            .starts_with("cdb_cs_")
+    );
+    assert!(
+        user.cli("identity oauth-client list")
+            .ok()
+            .contains("deployer")
+    );
+    let shown = user
+        .cli("identity oauth-client get deployer -o json")
+        .json();
+    assert!(
+        shown.get("client_secret").is_none_or(Value::is_null),
+        "{shown}"
+    );
+    user.cli("identity oauth-client delete deployer").ok();
+    user.cli("identity oauth-client get deployer").failed(1);
+
+    user.cli("identity user delete alice").ok();
+    user.cli("identity user get alice").failed(1);
+    user.cli("identity group delete ops").ok();
+}
+
+#[tokio::test]
+async fn oauth_profiles_fetch_cache_and_renew_tokens() {
+    let (_dir, data) = data_file();
+    let server = Server::start(&data);
+    let admin = User::of(&server);
+    admin
+        .cli("identity user create --username robot --role editor")
+        .ok();
+    let client = admin
+        .cli("identity oauth-client create --name ci --owner robot --scope compute:read -o json")
+        .json();
+    let id = client["id"].as_str().unwrap();
+    let secret = client["client_secret"].as_str().unwrap();
+
+    let user = User::new();
+    user.run(&[
+        "config",
+        "set-profile",
+        "ci",
+        "--endpoint",
+        &server.base,
+        "--client-id",
+        id,
+        "--client-secret",
+        secret,
+    ])
+    .ok();
+    user.cli("compute fleet list").ok();
+    let tokens = user.config_dir().join("tokens");
+    let cached: Vec<PathBuf> = std::fs::read_dir(&tokens)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(cached.len(), 1);
+    assert_private(&cached[0]);
+    let entry: Value = serde_json::from_slice(&std::fs::read(&cached[0]).unwrap()).unwrap();
+    let token = entry["access_token"].as_str().unwrap().to_string();
+    assert_eq!(token.split('.').count(), 3, "a JWT");
+
+    // The token is reused while it is fresh: `identity token` prints it.
+    assert_eq!(user.cli("identity token").ok().trim(), token);
+    // One about to expire is renewed.
+    let mut stale = entry.clone();
+    stale["access_token"] = "not-a-token".into();
+    stale["expires_at"] = (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 30)
+        .into();
+    std::fs::write(&cached[0], serde_json::to_vec(&stale).unwrap()).unwrap();
+    let renewed = user.cli("identity token").ok().trim().to_string();
+    assert_eq!(renewed.split('.').count(), 3, "{renewed}");
+    user.cli("compute fleet list").ok();
+    // A cached token the server refuses is forgotten (exit 3), and the
+    // next command fetches a new one.
+    let mut refused = entry.clone();
+    refused["access_token"] = "eyJ.bad.token".into();
+    refused["expires_at"] = (entry["expires_at"].as_u64().unwrap() + 10).into();
+    std::fs::write(&cached[0], serde_json::to_vec(&refused).unwrap()).unwrap();
+    user.cli("compute fleet list").failed(3);
+    user.cli("compute fleet list").ok();
+    // An API-key profile's "token" is its key.
+    let by_key = User::of(&server);
+    assert_eq!(by_key.cli("identity token").ok().trim(), server.key);
+}
+
+fn assert_private(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{}", path.display());
+    }
+}
+
+#[tokio::test]
+async fn profiles_yield_to_the_environment_and_flags() {
+    let (_dir, data) = data_file();
+    let server = Server::start(&data);
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let nowhere = closed.local_addr().unwrap().to_string();
+    drop(closed);
+
+    let mut user = User::new();
+    user.run(&[
+        "config",
+        "set-profile",
+        "good",
+        "--endpoint",
+        &server.base,
+        "--api-key",
+        &server.key,
+    ])
+    .ok();
+    user.run(&[
+        "config",
+        "set-profile",
+        "bad",
+        "--endpoint",
+        &nowhere,
+        "--api-key",
+        "cdb_wrong",
+    ])
+    .ok();
+    user.cli("config use-profile bad").ok();
+    user.cli("compute fleet list").failed(3);
+    // The environment over the profile, field by field.
+    user.set("CLUSTERDB_ENDPOINT", &server.base);
+    user.cli("compute fleet list").failed(3); // still the bad key
+    user.set("CLUSTERDB_API_KEY", &server.key);
+    user.cli("compute fleet list").ok();
+    user.unset("CLUSTERDB_ENDPOINT");
+    user.unset("CLUSTERDB_API_KEY");
+    // CLUSTERDB_PROFILE over current_profile, --profile over both.
+    user.set("CLUSTERDB_PROFILE", "good");
+    user.cli("compute fleet list").ok();
+    user.set("CLUSTERDB_PROFILE", "bad");
+    user.cli("--profile good compute fleet list").ok();
+    user.cli("compute fleet list --profile good").ok();
+    // A named profile that does not exist: a usage error naming the others.
+    let missing = user.cli("--profile nope compute fleet list");
+    assert!(missing.failed(2).contains("good"), "{missing:#?}");
+
+    // No configuration file at all is normal with the environment set...
+    let mut bare = User::new();
+    bare.set(
+        "CLUSTERDB_ENDPOINT",
+        server.base.trim_start_matches("http://"),
+    );
+    bare.set("CLUSTERDB_API_KEY", &server.key);
+    bare.cli("compute fleet list").ok();
+    // ...but naming a profile then is an error.
+    bare.cli("--profile x compute fleet list").failed(2);
+    // --config and CLUSTERDB_CONFIG name other files.
+    let other = bare.home.path().join("other.yaml");
+    bare.unset("CLUSTERDB_ENDPOINT");
+    bare.unset("CLUSTERDB_API_KEY");
+    bare.run(&[
+        "--config",
+        other.to_str().unwrap(),
+        "config",
+        "set-profile",
+        "p",
+        "--endpoint",
+        &server.base,
+        "--api-key",
+        &server.key,
+    ])
+    .ok();
+    bare.run(&[
+        "--config",
+        other.to_str().unwrap(),
+        "compute",
+        "fleet",
+        "list",
+    ])
+    .ok();
+    bare.set("CLUSTERDB_CONFIG", other.to_str().unwrap());
+    bare.cli("compute fleet list").ok();
+}
+
+#[tokio::test]
+async fn config_commands_write_a_private_file_and_report_malformed_ones() {
+    let user = User::new();
+    let path = user.config_dir().join("config.yaml");
+    user.cli("config init --endpoint 127.0.0.1:7070 --api-key cdb_secret")
+        .ok();
+    assert_private(&path);
+    user.cli("config init").failed(2);
+    user.cli("config set-profile local --data ./x.redb").ok();
+    let list = user.cli("config list");
+    assert!(
+        list.ok().contains("default") && list.ok().contains("local"),
+        "{list:#?}"
+    );
+    let listed = user.cli("config list -o json").json();
+    assert_eq!(listed[0]["current"], "*");
+    let view = user.cli("config view");
+    assert!(
+        !view.ok().contains("cdb_secret") && view.ok().contains("REDACTED"),
+        "{view:#?}"
+    );
+    assert!(
+        user.cli("config view --show-secrets")
+            .ok()
+            .contains("cdb_secret")
+    );
+    // Paths from the command line are stored absolute.
+    let shown = user.cli("config view -o json").json();
+    assert!(Path::new(shown["profiles"]["local"]["data"].as_str().unwrap()).is_absolute());
+    user.cli("config use-profile local").ok();
+    user.cli("config use-profile missing").failed(2);
+
+    std::fs::write(&path, "profiles:\n  a:\n    endpoint: x\n    colour: red\n").unwrap();
+    let malformed = user.cli("compute fleet list");
+    let message = malformed.failed(2);
+    assert!(
+        message.contains(&format!("{}:4:", path.display())) && message.contains("colour"),
+        "{malformed:#?}"
+    );
+    std::fs::write(&path, "profiles: [\n").unwrap();
+    assert!(
+        user.cli("config list")
+            .failed(2)
+            .contains(&path.display().to_string())
+    );
+}
+
+#[tokio::test]
+async fn an_embedded_profile_uses_the_data_file_without_a_server() {
+    let (dir, data) = data_file();
+    let user = User::new();
+    user.run(&[
+        "config",
+        "set-profile",
+        "local",
+        "--data",
+        data.to_str().unwrap(),
+    ])
+    .ok();
+    let created = user
+        .cli("compute fleet create --name web --capacity 2 --instance-type t3.micro -o json")
+        .json();
+    assert_eq!(created["created_by"], "local");
+    let listed = user.cli("compute fleet list -o json").json();
+    assert_eq!(listed[0]["id"], created["id"]);
+    // The API's validation, unchanged.
+    assert!(
+        user.cli("compute fleet create --name x --capacity 0 --instance-type t3.micro")
+            .failed(1)
+            .starts_with("INVALID_REQUEST")
+    );
+    // No credentials here, so make some for the server below.
+    user.cli("identity user create --username alice --role admin")
+        .ok();
+    let key = user
+        .cli("identity api-key create --user alice --name k -o json")
+        .json()["key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        user.cli("version -o json").json()["server"],
+        format!("{} (embedded)", env!("CARGO_PKG_VERSION"))
+    );
+    // A server on the file sees what the CLI wrote; while it holds the
+    // file, the embedded CLI cannot open it.
+    let mut server = Server::start(&data);
+    server.key = key;
+    let fleets = api_get(&server, "/v1/fleets").await;
+    assert_eq!(fleets["fleets"][0]["name"], "web");
+    let busy = user.cli("compute fleet list");
+    assert!(busy.failed(3).contains("in use"), "{busy:#?}");
+    drop(server);
+    drop(dir);
+}
+
+#[tokio::test]
+async fn serve_reads_the_server_section_of_its_config_file() {
+    let (dir, data) = data_file();
+    let config = dir.path().join("server.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "server:\n  data: {}\n  body_limit: 200\n  rate_limit: off\n",
+            data.display()
+        ),
+    )
+    .unwrap();
+    let server = Server::start_with(&data, &["--config", config.to_str().unwrap()]);
+    let big = format!(
+        r#"{{"name":"f","capacity":1,"instance_type":"t3.micro","description":"{}"}}"#,
+        "x".repeat(300)
+    );
+    let response = server
+        .http()
+        .post(format!("{}/v1/fleets", server.base))
+        .header("content-type", "application/json")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+    // No rate-limit headers: the file turned it off.
+    let response = server
+        .http()
+        .get(format!("{}/v1/fleets", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response.headers().get("ratelimit-limit").is_none()
+            && response.headers().get("x-ratelimit-limit").is_none()
+    );
+    drop(server);
+    // A flag wins over the file.
+    let server = Server::start_with(
+        &data,
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "--body-limit",
+            "100000",
+        ],
+    );
+    let response = server
+        .http()
+        .post(format!("{}/v1/fleets", server.base))
+        .header("content-type", "application/json")
+        .body(format!(
+            r#"{{"name":"f","capacity":1,"instance_type":"t3.micro","description":"{}"}}"#,
+            "x".repeat(300)
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    drop(server);
+
+    // Unknown keys and a webhooks block (delivery is not built yet) stop
+    // the start with a clear message.
+    let user = User::new();
+    std::fs::write(&config, "server:\n  colour: red\n").unwrap();
+    let refused = user.run(&["serve", "--config", config.to_str().unwrap()]);
+    assert!(refused.failed(2).contains("server.colour"), "{refused:#?}");
+    std::fs::write(&config, "webhooks:\n  - url: https://example.com/webhook\n    events: [fleet.created]\n    secret: ${CLUSTERDB_TEST_NO_SUCH_VAR}\n").unwrap();
+    let refused = user.run(&["serve", "--config", config.to_str().unwrap()]);
+    assert!(
+        refused.failed(2).contains("CLUSTERDB_TEST_NO_SUCH_VAR"),
+        "{refused:#?}"
+    );
+}
+
+#[test]
+fn completion_scripts_and_version() {
+    let user = User::new();
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let script = user.run(&["completion", shell]);
+        assert!(script.ok().contains("compute"), "{shell}");
+    }
+    user.cli("completion tcsh").failed(2);
+    // No server: the client's version, and the server unreachable.
+    let mut offline = User::new();
+    offline.set("CLUSTERDB_ENDPOINT", "127.0.0.1:9");
+    let version = offline.cli("version");
+    assert!(
+        version
+            .ok()
+            .contains(&format!("client: {}", env!("CARGO_PKG_VERSION")))
+    );
+    assert!(version.ok().contains("server: unreachable"), "{version:#?}");
+}
+
+/// `--help` of the top level and each group, compared with the files in
+/// `bin/tests/help/` so that wording changes are deliberate. Rewrite them
+/// with `UPDATE_HELP=1 cargo test -p clusterdb-bin --test e2e help`.
+#[test]
+fn help_texts_match_their_snapshots() {
+    let user = User::new();
+    let commands: &[&[&str]] = &[
+        &[],
+        &["compute"],
+        &["compute", "fleet"],
+        &["compute", "fleet", "create"],
+        &["compute", "fleet", "list"],
+        &["compute", "instance"],
+        &["compute", "function"],
+        &["compute", "function", "invoke"],
+        &["identity"],
+        &["identity", "user"],
+        &["identity", "group"],
+        &["identity", "api-key"],
+        &["identity", "oauth-client"],
+        &["config"],
+        &["admin"],
+    ];
+    let directory = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/help");
+    let update = std::env::var_os("UPDATE_HELP").is_some();
+    let mut stale = Vec::new();
+    for command in commands {
+        let mut args = command.to_vec();
+        args.push("--help");
+        let text = user.run(&args).ok().to_string();
+        let name = if command.is_empty() {
+            "clusterdb".to_string()
+        } else {
+            command.join("-")
+        };
+        let path = directory.join(format!("{name}.txt"));
+        if update {
+            std::fs::create_dir_all(&directory).unwrap();
+            std::fs::write(&path, &text).unwrap();
+        } else if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+            stale.push(path.display().to_string());
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "help changed (UPDATE_HELP=1 to accept): {stale:?}"
+    );
+}
