@@ -373,6 +373,26 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// Whatever a config file holds, reading it answers a value or an
+        /// error with a position; it never panics.
+        #[test]
+        fn any_text_parses_or_fails_cleanly(text in "(?s).{0,300}") {
+            let _ = ConfigFile::parse(&text, Path::new("c.yaml"));
+        }
+
+        /// Valid files with bytes flipped or cut: the same.
+        #[test]
+        fn damaged_files_parse_or_fail_cleanly(cut in 0usize..400, flip in 0usize..400, byte in 0u8..128) {
+            let mut text = "current_profile: a\nprofiles:\n  a:\n    endpoint: http://x:1\n    api_key: ${K}\nserver:\n  listen: 1.2.3.4:5\n  rate_limit_role: [admin=1]\nwebhooks:\n  - url: https://e/h\n    events: [fleet.created]\n".as_bytes().to_vec();
+            if flip < text.len() {
+                text[flip] = byte;
+            }
+            text.truncate(cut);
+            let _ = ConfigFile::parse(&String::from_utf8_lossy(&text), Path::new("c.yaml"));
+        }
+    }
+
     #[test]
     fn saved_files_are_private() {
         let dir = tempfile::tempdir().unwrap();

@@ -290,6 +290,62 @@ async fn the_specs_example_and_every_compute_command_in_every_format() {
     assert_eq!(gone["status"], "deleting");
 }
 
+/// Every read command of every kind prints the same resources as a
+/// table, as JSON and as YAML.
+#[tokio::test]
+async fn every_read_command_agrees_across_the_three_formats() {
+    let (_dir, data) = data_file();
+    let server = Server::start(&data);
+    let user = User::of(&server);
+    user.cli("compute fleet create --name web --capacity 1 --instance-type t3.micro")
+        .ok();
+    user.cli("compute instance create --name vm --instance-type t3.micro")
+        .ok();
+    user.cli("compute function create --name fn --runtime native --handler h")
+        .ok();
+    user.cli("identity user create --username alice").ok();
+    user.cli("identity group create --name ops --member alice")
+        .ok();
+    user.cli("identity oauth-client create --name ci --owner alice --scope compute:read")
+        .ok();
+    user.cli("identity api-key create --user alice --name k")
+        .ok();
+    let reads = [
+        ("compute fleet list", "compute fleet get web"),
+        ("compute instance list", "compute instance get vm"),
+        ("compute function list", "compute function get fn"),
+        ("identity user list", "identity user get alice"),
+        ("identity group list", "identity group get ops"),
+        ("identity oauth-client list", "identity oauth-client get ci"),
+        ("identity api-key list --user alice", ""),
+    ];
+    for (list, get) in reads {
+        let json = user.cli(&format!("{list} -o json")).json();
+        let items = json.as_array().unwrap_or_else(|| panic!("{list}: {json}"));
+        assert!(!items.is_empty(), "{list}");
+        assert_eq!(yaml(&user.cli(&format!("{list} -o yaml"))), json, "{list}");
+        let table = user.cli(list);
+        for item in items {
+            assert!(
+                table.ok().contains(item["id"].as_str().unwrap()),
+                "{list}: {table:#?}"
+            );
+        }
+        if get.is_empty() {
+            continue;
+        }
+        let one = user.cli(&format!("{get} -o json")).json();
+        assert!(items.contains(&one), "{get}: {one}");
+        assert_eq!(yaml(&user.cli(&format!("{get} -o yaml"))), one, "{get}");
+        let row = user.cli(get);
+        assert_eq!(row.ok().lines().count(), 2, "{get}: {row:#?}");
+        assert!(
+            row.ok().contains(one["id"].as_str().unwrap()),
+            "{get}: {row:#?}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn errors_go_to_stderr_with_the_apis_code_and_the_documented_exit_codes() {
     let (_dir, data) = data_file();
