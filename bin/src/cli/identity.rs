@@ -289,7 +289,7 @@ pub struct OAuthClientFields {
     /// Free text.
     #[arg(long)]
     pub description: Option<String>,
-    /// The user it acts for, by id or username.
+    /// The user who owns it, by id or username.
     #[arg(long, value_name = "USER")]
     pub owner: Option<String>,
     /// A scope, e.g. compute:read (repeatable).
