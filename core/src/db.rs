@@ -196,6 +196,7 @@ impl Builder {
             kinds: Arc::new(self.kinds),
             invocations: Default::default(),
             principals: Default::default(),
+            mesh: Default::default(),
             failure: watch::channel(None).0,
         });
         let mut tasks = vec![Task::plain(tokio::spawn(forward_engine_failure(
@@ -289,6 +290,21 @@ impl ClusterDb {
     /// Groups: `resources::<GroupKind>()`.
     pub fn groups(&self) -> Resources<GroupKind> {
         self.resources()
+    }
+
+    /// Virtual services: `resources::<VirtualServiceKind>()`.
+    pub fn virtual_services(&self) -> Resources<crate::mesh::VirtualServiceKind> {
+        self.resources()
+    }
+
+    /// Security policies: `resources::<SecurityPolicyKind>()`.
+    pub fn security_policies(&self) -> Resources<crate::mesh::SecurityPolicyKind> {
+        self.resources()
+    }
+
+    /// The mesh's evaluation: route resolution and policy checks.
+    pub fn mesh(&self) -> crate::mesh::Mesh {
+        crate::mesh::Mesh::new(std::sync::Arc::clone(&self.store))
     }
 
     /// Authentication, API keys and bootstrap.

@@ -40,6 +40,8 @@ impl KindRegistry {
         registry.register::<GroupKind>();
         registry.register::<ApiKeyKind>();
         registry.register::<OAuthClientKind>();
+        registry.register::<crate::mesh::VirtualServiceKind>();
+        registry.register::<crate::mesh::SecurityPolicyKind>();
         registry
     }
 

@@ -40,6 +40,7 @@ pub mod identity;
 mod keys;
 mod kinds;
 mod list;
+pub mod mesh;
 mod meta;
 mod reconciler;
 mod references;

@@ -24,6 +24,8 @@ pub(crate) struct Store {
     pub invocations: InvocationStats,
     /// Recently authenticated credentials.
     pub principals: crate::identity::PrincipalCache,
+    /// The mesh index last built.
+    pub mesh: crate::mesh::IndexCache,
     /// `Some(reason)` once the database has failed for good: its engine
     /// failed, or a background task panicked.
     pub failure: watch::Sender<Option<String>>,

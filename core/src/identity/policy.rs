@@ -4,7 +4,7 @@
 //! | kinds | area | read | write |
 //! |---|---|---|---|
 //! | `fleet`, `instance`, `function` (incl. invoke) | `compute` | viewer | editor |
-//! | `virtualservice`, `securitypolicy` | `mesh` | viewer | editor |
+//! | `virtual_service`, `security_policy` | `mesh` | viewer | editor |
 //! | `metric`, `alertrule`, `alert`, `silence` | `monitoring` | viewer | editor |
 //! | `user`, `group` | `identity` | viewer | admin |
 //! | `apikey`, `oauthclient` (secrets) | `identity` | admin | admin |
@@ -136,7 +136,7 @@ pub fn rule(kind: &str) -> Rule {
     };
     match kind {
         "fleet" | "instance" | "function" => row(Area::Compute, Role::Viewer, Role::Editor),
-        "virtualservice" | "securitypolicy" => row(Area::Mesh, Role::Viewer, Role::Editor),
+        "virtual_service" | "security_policy" => row(Area::Mesh, Role::Viewer, Role::Editor),
         "metric" | "alertrule" | "alert" | "silence" => {
             row(Area::Monitoring, Role::Viewer, Role::Editor)
         }
@@ -288,7 +288,7 @@ mod tests {
         let client = Principal::client("app", ["compute:write".to_string()]);
         assert!(authorize(&client, "fleet", Verb::Read).is_ok());
         assert!(authorize(&client, "instance", Verb::Write).is_ok());
-        assert!(authorize(&client, "virtualservice", Verb::Read).is_err());
+        assert!(authorize(&client, "virtual_service", Verb::Read).is_err());
         assert!(authorize(&client, "unknown", Verb::Read).is_err());
         let identity = Principal::client("ops", ["identity:admin".to_string()]);
         assert!(authorize(&identity, "user", Verb::Write).is_ok());

@@ -13,6 +13,7 @@ mod fuzz_bodies;
 mod identity;
 mod instances;
 mod kinds;
+mod mesh;
 mod persistence;
 mod reconciler;
 mod retention;

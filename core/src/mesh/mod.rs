@@ -1,0 +1,134 @@
+//! The service-mesh domain: virtual services (routing) and security
+//! policies (authorization), both namespaced kinds, and their evaluation
+//! — which route a request takes, whether it is allowed — on a cached
+//! index of the whole mesh.
+
+mod evaluate;
+pub mod rules;
+mod security_policy;
+mod virtual_service;
+
+use std::sync::{Arc, Mutex};
+
+pub use evaluate::{CheckRequest, Decision, MeshIndex, Resolution, RouteRequest};
+pub use security_policy::{
+    CONDITION_KEYS, Condition, MAX_RULES, Operation, PolicyAction, Rule, SecurityPolicy,
+    SecurityPolicyKind, SecurityPolicySpec, Source,
+};
+pub use virtual_service::{
+    Abort, Delay, Destination, Fault, HttpMatch, HttpRoute, MAX_DESTINATIONS, MAX_HTTP_ROUTES,
+    MAX_WEIGHT, RETRY_ON, Redirect, Retries, Rewrite, RouteDestination, StringMatch,
+    VirtualService, VirtualServiceKind, VirtualServiceSpec, effective_weights,
+};
+
+use crate::error::{Error, Result};
+use crate::keys;
+use crate::list::{ListOptions, MAX_PAGE_SIZE};
+use crate::resource::{Kind, Object};
+use crate::resources::Resources;
+use crate::store::Store;
+
+/// The change marker every client write of a mesh kind touches: the
+/// index is rebuilt when it moves.
+pub(crate) const MESH_MARKER: &str = "mesh";
+
+/// Times an index build reads the mesh again because it changed meanwhile.
+const BUILD_ATTEMPTS: usize = 8;
+
+/// The index last built, at the marker revision it was built at.
+#[derive(Default)]
+pub(crate) struct IndexCache {
+    current: Mutex<Option<(u64, Arc<MeshIndex>)>>,
+}
+
+/// The mesh: `db.mesh()`.
+#[derive(Clone)]
+pub struct Mesh {
+    store: Arc<Store>,
+}
+
+impl Mesh {
+    pub(crate) fn new(store: Arc<Store>) -> Mesh {
+        Mesh { store }
+    }
+
+    /// The mesh marker's revision (0 before any mesh write).
+    async fn generation(&self) -> Result<u64> {
+        Ok(self
+            .store
+            .engine
+            .get(&keys::marker(MESH_MARKER))
+            .await?
+            .map(|entry| entry.mod_revision)
+            .unwrap_or(0))
+    }
+
+    /// Every object of `K`, in creation order.
+    async fn all<K: Kind>(&self) -> Result<Vec<Object<K>>> {
+        let resources = Resources::<K>::new(
+            Arc::clone(&self.store),
+            Arc::from(crate::meta::SYSTEM_ACTOR),
+        );
+        let mut options = ListOptions::default().page_size(MAX_PAGE_SIZE);
+        let mut all = Vec::new();
+        loop {
+            let page = resources.list(&options).await?;
+            all.extend(page.items);
+            match page.next_page_token {
+                Some(token) => options = options.page_token(token),
+                None => return Ok(all),
+            }
+        }
+    }
+
+    /// The index of the mesh as it is now: the cached one while no mesh
+    /// object changed (one read), else rebuilt from every virtual service
+    /// and security policy read at one marker revision.
+    pub async fn index(&self) -> Result<Arc<MeshIndex>> {
+        let mut generation = self.generation().await?;
+        if let Some((at, index)) = self.cached()
+            && at == generation
+        {
+            return Ok(index);
+        }
+        for _ in 0..BUILD_ATTEMPTS {
+            let services = self.all::<VirtualServiceKind>().await?;
+            let policies = self.all::<SecurityPolicyKind>().await?;
+            let after = self.generation().await?;
+            if after == generation {
+                let index = Arc::new(MeshIndex::new(services, policies));
+                *self
+                    .store
+                    .mesh
+                    .current
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner()) = Some((generation, Arc::clone(&index)));
+                return Ok(index);
+            }
+            generation = after;
+        }
+        Err(Error::Unavailable(
+            "the mesh changed while it was read; try again".into(),
+        ))
+    }
+
+    fn cached(&self) -> Option<(u64, Arc<MeshIndex>)> {
+        self.store
+            .mesh
+            .current
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The route `request` takes (see [`MeshIndex::resolve`]).
+    pub async fn resolve(&self, request: &RouteRequest) -> Result<Option<Resolution>> {
+        Ok(self.index().await?.resolve(request))
+    }
+
+    /// What the security policies decide for `request` (see
+    /// [`MeshIndex::check`]).
+    pub async fn check(&self, request: &CheckRequest) -> Result<Decision> {
+        Ok(self.index().await?.check(request))
+    }
+}
