@@ -60,7 +60,8 @@ fn violation(spec: &VirtualServiceSpec) -> Option<(String, String)> {
 fn virtual_service_rules_name_the_exact_field() {
     let ok = service(&["reviews"], vec![route(vec![], vec![to("reviews", None)])]);
     assert_eq!(violation(&ok), None);
-    let cases: Vec<(Box<dyn Fn(&mut VirtualServiceSpec)>, &str, &str)> = vec![
+    type Change = Box<dyn Fn(&mut VirtualServiceSpec)>;
+    let cases: Vec<(Change, &str, &str)> = vec![
         (Box::new(|s| s.hosts.clear()), "hosts", "at least one"),
         (
             Box::new(|s| s.hosts.push("reviews".into())),
