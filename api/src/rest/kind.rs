@@ -57,6 +57,14 @@ pub trait RestKind: Kind {
         Vec::new()
     }
 
+    /// Routes about the kind as a whole rather than one resource, below
+    /// the version root (`path` such as `mesh/routes:resolve`), e.g.
+    /// evaluations. Authorized like the kind's reads unless they say
+    /// otherwise.
+    fn queries() -> Vec<Action> {
+        Vec::new()
+    }
+
     /// The rules core enforces on the input's own fields (name, namespace
     /// and tags are common to every kind), for the OpenAPI document; the
     /// values come from the constants and the context core validates with.
@@ -242,5 +250,7 @@ impl KindSet for ServedKinds {
         visitor.kind::<UserKind>();
         visitor.kind::<GroupKind>();
         visitor.kind::<OAuthClientKind>();
+        visitor.kind::<clusterdb::mesh::VirtualServiceKind>();
+        visitor.kind::<clusterdb::mesh::SecurityPolicyKind>();
     }
 }

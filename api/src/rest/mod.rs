@@ -140,6 +140,17 @@ impl Routes {
             };
             self.add(&format!("{item}/{}", action.path), &[action.method], route);
         }
+        for query in K::queries() {
+            let route = match query.access {
+                Access::Kind(verb) => query.route.layer(axum::middleware::from_fn(
+                    move |request: axum::extract::Request, next: axum::middleware::Next| {
+                        crate::auth::authorize_route(K::NAME, verb, request, next)
+                    },
+                )),
+                Access::Handler => query.route,
+            };
+            self.add(&format!("/{}", query.path), &[query.method], route);
+        }
     }
 
     /// Every route of one API version, relative to its prefix.

@@ -22,7 +22,7 @@ use utoipa::ToSchema;
 use utoipa::openapi::{RefOr, schema::Schema};
 
 use super::AppState;
-use super::kind::{ActionBody, FieldRule, KindSet, KindVisitor, RestKind, SchemaOf};
+use super::kind::{Action, ActionBody, FieldRule, KindSet, KindVisitor, RestKind, SchemaOf};
 
 /// The error format every failure uses.
 #[derive(Serialize, ToSchema)]
@@ -478,73 +478,70 @@ impl Builder<'_> {
         }
 
         for action in K::actions() {
-            let method = action.method.as_str().to_ascii_lowercase();
-            let op = self.operation(
+            self.action(
                 version,
                 format!("{item}/{}", action.path),
-                &method,
-                action.operation_id,
-                action.summary,
+                vec![id()],
+                action,
             );
-            let mut parameters = vec![id()];
-            parameters.extend(
-                action
-                    .path
-                    .split('/')
-                    .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
-                    .map(|name| path_parameter(name, json!({"type": "string", "minLength": 1}))),
-            );
-            if action.method == axum::http::Method::POST {
-                parameters.push(idempotency_key());
+        }
+        for query in K::queries() {
+            let path = format!("{}/{}", version.prefix, query.path);
+            self.action(version, path, Vec::new(), query);
+        }
+    }
+
+    /// Documents one action at `path`, with `parameters` first (the item's
+    /// id, for an item's action).
+    fn action(
+        &mut self,
+        version: &Version,
+        path: String,
+        mut parameters: Vec<Value>,
+        action: Action,
+    ) {
+        let method = action.method.as_str().to_ascii_lowercase();
+        parameters.extend(
+            action
+                .path
+                .split('/')
+                .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+                .map(|name| path_parameter(name, json!({"type": "string", "minLength": 1}))),
+        );
+        if action.method == axum::http::Method::POST {
+            parameters.push(idempotency_key());
+        }
+        if action.if_match {
+            parameters.push(if_match());
+        }
+        let request_body = match action.body {
+            ActionBody::None => None,
+            ActionBody::AnyJson => {
+                Some(json!({"required": false, "content": json_content(json!({}))}))
             }
-            if action.if_match {
-                parameters.push(if_match());
-            }
-            op.insert("parameters".into(), Value::Array(parameters));
-            match action.body {
-                ActionBody::None => {}
-                ActionBody::AnyJson => {
-                    op.insert(
-                        "requestBody".into(),
-                        json!({"required": false, "content": json_content(json!({}))}),
-                    );
+            ActionBody::Json(schema, rules) => {
+                let name = (schema.name)().into_owned();
+                let mut body = serde_json::to_value((schema.schema)()).unwrap_or(Value::Null);
+                if let Some(properties) = body["properties"].as_object_mut() {
+                    let rules = rules().iter().map(|(f, r)| (*f, rule_schema(r))).collect();
+                    apply_rules(properties, rules);
                 }
-                ActionBody::Json(schema, rules) => {
-                    let name = (schema.name)().into_owned();
-                    let mut body = serde_json::to_value((schema.schema)()).unwrap_or(Value::Null);
-                    if let Some(properties) = body["properties"].as_object_mut() {
-                        let rules = rules().iter().map(|(f, r)| (*f, rule_schema(r))).collect();
-                        apply_rules(properties, rules);
-                    }
-                    self.schemas.insert(name.clone(), body);
-                    let schema = schema_ref(&name);
-                    let op = self
-                        .paths
-                        .get_mut(&format!("{item}/{}", action.path))
-                        .and_then(|p| p.get_mut(&method))
-                        .and_then(Value::as_object_mut);
-                    if let Some(op) = op {
-                        op.insert(
-                            "requestBody".into(),
-                            json!({"required": true, "content": json_content(schema)}),
-                        );
-                    }
-                }
+                self.schemas.insert(name.clone(), body);
+                Some(json!({"required": true, "content": json_content(schema_ref(&name))}))
             }
-            let response = action.response.map(|schema| self.schema(schema));
-            let op = self
-                .paths
-                .get_mut(&format!("{item}/{}", action.path))
-                .and_then(|p| p.get_mut(&method));
-            if let Some(op) = op {
-                match response {
-                    Some(schema) => {
-                        op["responses"]["200"] =
-                            json!({"description": "The result", "content": json_content(schema)});
-                    }
-                    None => op["responses"]["204"] = json!({"description": "Done"}),
-                }
+        };
+        let response = action.response.map(|schema| self.schema(schema));
+        let op = self.operation(version, path, &method, action.operation_id, action.summary);
+        op.insert("parameters".into(), Value::Array(parameters));
+        if let Some(body) = request_body {
+            op.insert("requestBody".into(), body);
+        }
+        match response {
+            Some(schema) => {
+                op["responses"]["200"] =
+                    json!({"description": "The result", "content": json_content(schema)});
             }
+            None => op["responses"]["204"] = json!({"description": "Done"}),
         }
     }
 }

@@ -97,6 +97,94 @@ const REST: &[(&str, &str, Need)] = &[
         "POST",
         Write("oauthclient"),
     ),
+    ("/v1/mesh/virtual-services", "GET", Read("virtual_service")),
+    (
+        "/v1/mesh/virtual-services",
+        "POST",
+        Write("virtual_service"),
+    ),
+    (
+        "/v1/mesh/virtual-services/{id}",
+        "GET",
+        Read("virtual_service"),
+    ),
+    (
+        "/v1/mesh/virtual-services/{id}",
+        "PUT",
+        Write("virtual_service"),
+    ),
+    (
+        "/v1/mesh/virtual-services/{id}",
+        "PATCH",
+        Write("virtual_service"),
+    ),
+    (
+        "/v1/mesh/virtual-services/{id}",
+        "DELETE",
+        Write("virtual_service"),
+    ),
+    (
+        "/v1/mesh/virtual-services/{namespace}/{name}",
+        "GET",
+        Read("virtual_service"),
+    ),
+    (
+        "/v1/mesh/virtual-services/{namespace}/{name}",
+        "PUT",
+        Write("virtual_service"),
+    ),
+    (
+        "/v1/mesh/virtual-services/{namespace}/{name}",
+        "DELETE",
+        Write("virtual_service"),
+    ),
+    ("/v1/mesh/routes:resolve", "POST", Read("virtual_service")),
+    ("/v1/mesh/security-policies", "GET", Read("security_policy")),
+    (
+        "/v1/mesh/security-policies",
+        "POST",
+        Write("security_policy"),
+    ),
+    (
+        "/v1/mesh/security-policies/{id}",
+        "GET",
+        Read("security_policy"),
+    ),
+    (
+        "/v1/mesh/security-policies/{id}",
+        "PUT",
+        Write("security_policy"),
+    ),
+    (
+        "/v1/mesh/security-policies/{id}",
+        "PATCH",
+        Write("security_policy"),
+    ),
+    (
+        "/v1/mesh/security-policies/{id}",
+        "DELETE",
+        Write("security_policy"),
+    ),
+    (
+        "/v1/mesh/security-policies/{namespace}/{name}",
+        "GET",
+        Read("security_policy"),
+    ),
+    (
+        "/v1/mesh/security-policies/{namespace}/{name}",
+        "PUT",
+        Write("security_policy"),
+    ),
+    (
+        "/v1/mesh/security-policies/{namespace}/{name}",
+        "DELETE",
+        Write("security_policy"),
+    ),
+    (
+        "/v1/mesh/security-policies:check",
+        "POST",
+        Read("security_policy"),
+    ),
 ];
 
 /// Every method of ClusterDB's gRPC services.
@@ -241,8 +329,13 @@ fn role_may(role: Role, need: Need) -> bool {
     let at_least = |least: Role| role >= least;
     match need {
         Public | TokenEndpoint | OwnKeys => true,
-        Read("fleet" | "instance" | "function" | "user" | "group") => at_least(Role::Viewer),
-        Write("fleet" | "instance" | "function") => at_least(Role::Editor),
+        Read(
+            "fleet" | "instance" | "function" | "user" | "group" | "virtual_service"
+            | "security_policy",
+        ) => at_least(Role::Viewer),
+        Write("fleet" | "instance" | "function" | "virtual_service" | "security_policy") => {
+            at_least(Role::Editor)
+        }
         Read(_) | Write(_) => at_least(Role::Admin),
     }
 }
@@ -386,6 +479,8 @@ fn concrete(template: &str, own_id: &str, need: Need) -> String {
         .replace("{id}", id)
         .replace("{key_id}", "apikey-x")
         .replace("{user_id}", "user-x")
+        .replace("{namespace}", "default")
+        .replace("{name}", "x")
 }
 
 async fn rest_status(app: &Router, method: &str, path: &str, auth: Option<&str>) -> StatusCode {

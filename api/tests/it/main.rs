@@ -4,6 +4,7 @@ mod authz;
 mod fuzz_bodies;
 mod idempotency;
 mod in_process;
+mod mesh;
 mod namespaced;
 mod openapi;
 mod rest;

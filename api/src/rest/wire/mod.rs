@@ -7,7 +7,9 @@ mod function;
 mod group;
 mod instance;
 mod oauth_client;
+mod security_policy;
 mod user;
+mod virtual_service;
 
 use clusterdb::identity::Role;
 use clusterdb::{Context, MAX_DESCRIPTION_LEN, Timestamp};
@@ -19,8 +21,17 @@ pub use function::{FunctionInput, FunctionOutput, InvocationOutput};
 pub use group::{GroupInput, GroupOutput, MemberInput};
 pub use instance::{InstanceInput, InstanceOutput};
 pub use oauth_client::{OAuthClientInput, OAuthClientOutput};
+pub use security_policy::{
+    ConditionJson, FromJson, OperationJson, PolicyActionName, RuleJson, SecurityPolicyInput,
+    SecurityPolicyOutput, SelectorJson, SourceJson, ToJson,
+};
 pub use user::{
     ApiKeyInput, ApiKeyOutput, ApiKeyPage, NewApiKeyOutput, UserInput, UserOutput, UserStatusName,
+};
+pub use virtual_service::{
+    AbortJson, DelayJson, DestinationJson, FaultJson, HttpMatchJson, HttpRouteJson, PercentJson,
+    PortJson, RedirectJson, RetriesJson, RewriteJson, RouteDestinationJson, StringMatchJson,
+    VirtualServiceInput, VirtualServiceOutput,
 };
 
 pub use super::kind::RestKind;
