@@ -8,6 +8,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let protos = [
         "proto/clusterdb/compute/v1/compute.proto",
         "proto/clusterdb/identity/v1/identity.proto",
+        "proto/clusterdb/mesh/v1/mesh.proto",
     ];
     for proto in protos {
         println!("cargo:rerun-if-changed={proto}");

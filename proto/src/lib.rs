@@ -25,6 +25,18 @@ pub mod identity {
     }
 }
 
+/// `clusterdb.mesh.v1`.
+pub mod mesh {
+    /// Version 1 of the mesh API.
+    pub mod v1 {
+        #![allow(missing_docs, clippy::large_enum_variant)]
+        tonic::include_proto!("clusterdb.mesh.v1");
+
+        pub use mesh_service_client::MeshServiceClient;
+        pub use mesh_service_server::{MeshService, MeshServiceServer};
+    }
+}
+
 /// The encoded `FileDescriptorSet` of every ClusterDB service, for gRPC
 /// reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] =

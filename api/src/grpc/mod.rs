@@ -12,6 +12,7 @@ mod group;
 mod identity;
 mod instance;
 pub mod kind;
+mod mesh;
 pub mod status;
 mod user;
 
@@ -20,6 +21,7 @@ use std::convert::Infallible;
 use clusterdb::ClusterDb;
 use clusterdb_proto::compute::v1::ComputeServiceServer;
 use clusterdb_proto::identity::v1::IdentityServiceServer;
+use clusterdb_proto::mesh::v1::MeshServiceServer;
 use tonic::body::Body;
 use tonic::server::NamedService;
 use tonic::service::Routes;
@@ -30,6 +32,7 @@ use tower::Service;
 pub use compute::ComputeApi;
 pub use identity::IdentityApi;
 pub use kind::{GrpcApply, GrpcKind};
+pub use mesh::MeshApi;
 
 /// Adds a service and reports it `SERVING` on the health service.
 async fn serve<S>(
@@ -85,6 +88,7 @@ pub async fn router(db: ClusterDb) -> axum::Router {
         IdentityServiceServer::new(IdentityApi),
     )
     .await;
+    let routes = serve(routes, &health, &mut names, MeshServiceServer::new(MeshApi)).await;
     tokio::spawn(not_serving_on_failure(db, health, names));
     let reflection = || {
         tonic_reflection::server::Builder::configure()

@@ -321,6 +321,46 @@ const GRPC: &[(&str, Need)] = &[
         "/clusterdb.identity.v1.IdentityService/RevokeApiKey",
         OwnKeys,
     ),
+    (
+        "/clusterdb.mesh.v1.MeshService/ApplyVirtualService",
+        Write("virtual_service"),
+    ),
+    (
+        "/clusterdb.mesh.v1.MeshService/GetVirtualService",
+        Read("virtual_service"),
+    ),
+    (
+        "/clusterdb.mesh.v1.MeshService/DeleteVirtualService",
+        Write("virtual_service"),
+    ),
+    (
+        "/clusterdb.mesh.v1.MeshService/ListVirtualServices",
+        Read("virtual_service"),
+    ),
+    (
+        "/clusterdb.mesh.v1.MeshService/ApplySecurityPolicy",
+        Write("security_policy"),
+    ),
+    (
+        "/clusterdb.mesh.v1.MeshService/GetSecurityPolicy",
+        Read("security_policy"),
+    ),
+    (
+        "/clusterdb.mesh.v1.MeshService/DeleteSecurityPolicy",
+        Write("security_policy"),
+    ),
+    (
+        "/clusterdb.mesh.v1.MeshService/ListSecurityPolicies",
+        Read("security_policy"),
+    ),
+    (
+        "/clusterdb.mesh.v1.MeshService/ResolveRoute",
+        Read("virtual_service"),
+    ),
+    (
+        "/clusterdb.mesh.v1.MeshService/CheckSecurityPolicies",
+        Read("security_policy"),
+    ),
 ];
 
 /// The role oracle: may `role` do this? (The policy's table, written out

@@ -85,6 +85,20 @@ pub struct Decision {
     pub audited: Vec<(String, String)>,
 }
 
+impl Decision {
+    /// Why, in words.
+    pub fn reason(&self) -> String {
+        match (&self.deciding, self.allowed) {
+            (Some((_, name, PolicyAction::Deny)), _) => format!("denied by DENY policy {name}"),
+            (Some((_, name, _)), _) => format!("allowed by ALLOW policy {name}"),
+            (None, true) => "allowed: no ALLOW policy selects the workload".to_string(),
+            (None, false) => {
+                "denied: ALLOW policies select the workload and none matches".to_string()
+            }
+        }
+    }
+}
+
 /// A string match, compiled.
 enum Matcher {
     Exact(String),

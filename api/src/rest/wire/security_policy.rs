@@ -424,14 +424,7 @@ pub struct DecisionJson {
 
 impl From<clusterdb::mesh::Decision> for DecisionJson {
     fn from(decision: clusterdb::mesh::Decision) -> Self {
-        let reason = match (&decision.deciding, decision.allowed) {
-            (Some((_, name, PolicyAction::Deny)), _) => format!("denied by DENY policy {name}"),
-            (Some((_, name, _)), _) => format!("allowed by ALLOW policy {name}"),
-            (None, true) => "allowed: no ALLOW policy selects the workload".to_string(),
-            (None, false) => {
-                "denied: ALLOW policies select the workload and none matches".to_string()
-            }
-        };
+        let reason = decision.reason();
         DecisionJson {
             decision: if decision.allowed {
                 PolicyActionName::Allow
