@@ -299,6 +299,50 @@ impl<K: Kind> Resources<K> {
         )))
     }
 
+    /// What [`Resources::apply`] would do, without writing anything (a
+    /// dry run): the outcome, and the resource as it would be — a new one
+    /// with the id it would have had. Validation and version checks are
+    /// the apply's; a concurrent write may still change the real outcome.
+    pub async fn plan_apply(
+        &self,
+        draft: Draft<K::Spec>,
+        expected_version: Option<u64>,
+    ) -> Result<Applied<K>> {
+        let draft = self.validate_new(draft)?;
+        let now = Timestamp::now();
+        let Some(current) = self.find_by_name(&draft.namespace, &draft.name).await? else {
+            if expected_version.is_some() {
+                return Err(self.not_found(&draft.name));
+            }
+            let status = K::initial_status(&draft.spec, now);
+            return Ok(Applied {
+                object: new_object(draft, status, now, &self.actor),
+                outcome: ApplyOutcome::Created,
+            });
+        };
+        if let Some(expected) = expected_version
+            && !current.meta.accepts_version(expected)
+        {
+            return Err(self.conflict(current.id(), expected, current.resource_version()));
+        }
+        K::check_update(&current, &draft.spec)?;
+        if current.meta.tags == draft.tags && current.spec == draft.spec {
+            return Ok(Applied {
+                object: current,
+                outcome: ApplyOutcome::Unchanged,
+            });
+        }
+        let mut next = current;
+        next.meta.tags = draft.tags;
+        next.meta.updated_at = now;
+        next.meta.updated_by = self.actor.to_string();
+        next.spec = draft.spec;
+        Ok(Applied {
+            object: next,
+            outcome: ApplyOutcome::Configured,
+        })
+    }
+
     /// The resource with this id, or `NOT_FOUND`.
     pub async fn get(&self, id: &str) -> Result<Object<K>> {
         self.find(id).await?.ok_or_else(|| Error::NotFound {

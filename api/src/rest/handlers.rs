@@ -261,13 +261,18 @@ pub async fn apply<K: RestKind>(
     caller: Caller,
     Path((namespace, name)): NamePath,
     IfMatch(if_match): IfMatch,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
     JsonBody(input): JsonBody<K::Input>,
 ) -> Result<Response, ApiError> {
+    let dry_run = dry_run(query.as_deref())?;
     let draft = named_draft::<K>(namespace, &name, input)?;
-    let applied = K::service(&caller.db)
-        .apply(draft, if_match)
-        .await
-        .map_err(|e| if_match_error(e, if_match))?;
+    let service = K::service(&caller.db);
+    let applied = if dry_run {
+        service.plan_apply(draft, if_match).await
+    } else {
+        service.apply(draft, if_match).await
+    }
+    .map_err(|e| if_match_error(e, if_match))?;
     let status = match applied.outcome {
         ApplyOutcome::Created => StatusCode::CREATED,
         ApplyOutcome::Configured | ApplyOutcome::Unchanged => StatusCode::OK,
@@ -278,6 +283,32 @@ pub async fn apply<K: RestKind>(
         HeaderValue::from_static(applied.outcome.as_str()),
     );
     Ok(response)
+}
+
+/// An apply's `dry_run=true|false` query parameter (the only one).
+fn dry_run(query: Option<&str>) -> Result<bool, ApiError> {
+    let mut dry_run = false;
+    for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+        dry_run = match pair.split_once('=').unwrap_or((pair, "")) {
+            ("dry_run", "true") => true,
+            ("dry_run", "false") => false,
+            ("dry_run", _) => {
+                return Err(ApiError::invalid(
+                    "Invalid apply request",
+                    "dry_run",
+                    "must be true or false",
+                ));
+            }
+            (other, _) => {
+                return Err(ApiError::invalid(
+                    "Invalid apply request",
+                    other,
+                    "is not a known query parameter",
+                ));
+            }
+        };
+    }
+    Ok(dry_run)
 }
 
 /// `DELETE /{collection}/{namespace}/{name}`.

@@ -450,7 +450,13 @@ impl Builder<'_> {
             );
             let mut with_if_match = parameters();
             with_if_match.push(if_match());
-            op.insert("parameters".into(), Value::Array(with_if_match.clone()));
+            let mut apply_parameters = with_if_match.clone();
+            apply_parameters.push(query_parameter(
+                "dry_run",
+                "true: validate and report the outcome without writing",
+                json!({"type": "boolean"}),
+            ));
+            op.insert("parameters".into(), Value::Array(apply_parameters));
             op.insert(
                 "requestBody".into(),
                 json!({"required": true, "content": json_content(input.clone())}),

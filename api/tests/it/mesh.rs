@@ -211,3 +211,62 @@ async fn security_policies_decide_checks() {
         "ip"
     );
 }
+
+#[tokio::test]
+async fn a_dry_run_apply_reports_the_outcome_and_writes_nothing() {
+    let app = test_app(1 << 20).await;
+    let path = "/v1/mesh/virtual-services/default/web-vs";
+    let planned = call(
+        &app,
+        Method::PUT,
+        &format!("{path}?dry_run=true"),
+        &[],
+        Some(WEB_VS),
+    )
+    .await;
+    assert_eq!(planned.status, StatusCode::CREATED, "{}", planned.raw);
+    assert_eq!(planned.header("apply-outcome"), "created");
+    let absent = call(&app, Method::GET, path, &[], None).await;
+    assert_eq!(absent.status, StatusCode::NOT_FOUND);
+    let applied = call(&app, Method::PUT, path, &[], Some(WEB_VS)).await;
+    assert_eq!(applied.header("apply-outcome"), "created");
+    let changed = WEB_VS.replace("\"timeout\": \"5s\"", "\"timeout\": \"7s\"");
+    let planned = call(
+        &app,
+        Method::PUT,
+        &format!("{path}?dry_run=true"),
+        &[],
+        Some(&changed),
+    )
+    .await;
+    assert_eq!(planned.header("apply-outcome"), "configured");
+    assert_eq!(planned.body["http_routes"][0]["timeout"], "7s");
+    let stored = call(&app, Method::GET, path, &[], None).await;
+    assert_eq!(stored.body, applied.body);
+    // An invalid document fails a dry run the same way.
+    let invalid = WEB_VS.replace("\"weight\": 75", "\"weight\": 750");
+    let reply = call(
+        &app,
+        Method::PUT,
+        &format!("{path}?dry_run=true"),
+        &[],
+        Some(&invalid),
+    )
+    .await;
+    assert_eq!(
+        reply.error(StatusCode::BAD_REQUEST, "INVALID_REQUEST")["field"],
+        "http_routes[0].route[0].weight"
+    );
+    let reply = call(
+        &app,
+        Method::PUT,
+        &format!("{path}?dry_run=maybe"),
+        &[],
+        Some(WEB_VS),
+    )
+    .await;
+    assert_eq!(
+        reply.error(StatusCode::BAD_REQUEST, "INVALID_REQUEST")["field"],
+        "dry_run"
+    );
+}
