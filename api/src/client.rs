@@ -406,6 +406,17 @@ impl Client {
             .map_err(|e| ClientError::Unexpected(e.to_string()))
     }
 
+    /// `POST` to a kind-level query below the version root, such as
+    /// `mesh/routes:resolve`, with a JSON body.
+    pub async fn query<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &impl Serialize,
+    ) -> Result<T, ClientError> {
+        let request = self.request(Method::POST, &format!("/{path}")).json(body);
+        self.send(request).await
+    }
+
     /// `GET /v1/openapi.json`'s `info.version`: the server's version.
     pub async fn server_version(&self) -> Result<String, ClientError> {
         let document: Value = self
@@ -500,10 +511,36 @@ impl<K: RestKind, I: Serialize, O: DeserializeOwned> ResourceClient<K, I, O> {
         input: &I,
         version: Option<u64>,
     ) -> Result<Applied<O>, ClientError> {
-        let request = self
+        self.apply_as(namespace, name, input, version, false).await
+    }
+
+    /// What [`ResourceClient::apply`] would do, without writing (the
+    /// server's dry run): the outcome and the resource as it would be.
+    pub async fn plan(
+        &self,
+        namespace: &str,
+        name: &str,
+        input: &I,
+        version: Option<u64>,
+    ) -> Result<Applied<O>, ClientError> {
+        self.apply_as(namespace, name, input, version, true).await
+    }
+
+    async fn apply_as(
+        &self,
+        namespace: &str,
+        name: &str,
+        input: &I,
+        version: Option<u64>,
+        dry_run: bool,
+    ) -> Result<Applied<O>, ClientError> {
+        let mut request = self
             .client
             .request(Method::PUT, &Self::named(namespace, name))
             .json(input);
+        if dry_run {
+            request = request.query(&[("dry_run", "true")]);
+        }
         let (object, headers) = self
             .client
             .send_with_headers(if_match(request, version))

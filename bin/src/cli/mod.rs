@@ -10,6 +10,8 @@ pub mod compute;
 pub mod config;
 mod config_cmd;
 pub mod identity;
+pub mod manifest;
+pub mod mesh;
 pub mod output;
 pub mod resource;
 pub mod serve_config;
@@ -98,6 +100,10 @@ pub enum Command {
     /// Users, groups, API keys, OAuth clients and tokens.
     #[command(subcommand)]
     Identity(identity::IdentityCommand),
+    /// Virtual services and security policies: apply, read, diff, and
+    /// what a request would do.
+    #[command(subcommand)]
+    Mesh(mesh::MeshCommand),
     /// Manage the configuration file's profiles.
     #[command(subcommand)]
     Config(config_cmd::ConfigCommand),
@@ -135,6 +141,9 @@ pub enum CliError {
     /// Anything else (exit 1).
     #[error("{0:#}")]
     Failed(#[from] anyhow::Error),
+    /// A failure whose details were already printed (exit 1).
+    #[error("{0}")]
+    Reported(String),
 }
 
 impl CliError {
@@ -155,7 +164,7 @@ impl CliError {
             CliError::Api(ClientError::Transport(_) | ClientError::Grpc(_)) => 3,
             CliError::Api(ClientError::Credentials(_)) => 3,
             CliError::Api(_) if self.is_unauthenticated() => 3,
-            CliError::Api(_) | CliError::Failed(_) => 1,
+            CliError::Api(_) | CliError::Failed(_) | CliError::Reported(_) => 1,
         }
     }
 
@@ -177,6 +186,7 @@ impl CliError {
             CliError::Api(ClientError::Transport(_) | ClientError::Grpc(_)) => {
                 ("UNAVAILABLE", self.line(), Default::default())
             }
+            CliError::Reported(message) => ("FAILED", message.clone(), Default::default()),
             CliError::Api(_) | CliError::Failed(_) => {
                 ("INTERNAL", self.to_string(), Default::default())
             }
@@ -190,8 +200,13 @@ impl CliError {
         }
     }
 
+    /// The error in the API's format, as JSON.
+    pub fn api_error_value(&self) -> serde_json::Value {
+        serde_json::to_value(self.as_api_error()).unwrap_or_default()
+    }
+
     /// The error as a person reads it: `CODE: message (field: reason)`.
-    fn line(&self) -> String {
+    pub fn line(&self) -> String {
         match self {
             CliError::Api(ClientError::Api {
                 code,
@@ -299,6 +314,12 @@ pub async fn run_client(command: Command, globals: &Globals) -> Result<(), CliEr
         Command::Identity(command) => {
             with_session(globals, async |session| {
                 identity::run(command, session, format).await
+            })
+            .await
+        }
+        Command::Mesh(command) => {
+            with_session(globals, async |session| {
+                mesh::run(command, &session.client, format).await
             })
             .await
         }

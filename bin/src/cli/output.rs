@@ -35,7 +35,7 @@ pub struct Column {
 /// How a cell is made from a resource's JSON.
 #[derive(Clone, Copy)]
 pub enum Cell {
-    /// A field as text (`-` when absent or null).
+    /// A field as text (`-` when absent or null); `a.b` is a nested one.
     Field(&'static str),
     /// The time since an RFC 3339 field, e.g. `5m`.
     Age(&'static str),
@@ -69,7 +69,12 @@ impl Column {
 
 impl Cell {
     fn render(self, item: &Value, now: clusterdb::Timestamp) -> String {
-        let field = |name: &str| item.get(name).filter(|v| !v.is_null());
+        // A dotted name reaches into nested objects.
+        let field = |name: &str| {
+            name.split('.')
+                .try_fold(item, |value, key| value.get(key))
+                .filter(|v| !v.is_null())
+        };
         let text = match self {
             Cell::Field(name) => field(name).map(scalar),
             Cell::Age(name) => field(name)

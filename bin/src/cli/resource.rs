@@ -245,7 +245,7 @@ impl Changes {
 }
 
 /// The fields of `K`'s input, from its schema.
-fn input_fields<K: RestKind>() -> Vec<String> {
+pub fn input_fields<K: RestKind>() -> Vec<String> {
     use utoipa::PartialSchema as _;
     use utoipa::openapi::{RefOr, Schema};
     match <K::Input>::schema() {

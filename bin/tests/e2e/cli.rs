@@ -912,6 +912,9 @@ fn help_texts_match_their_snapshots() {
         &["identity", "group"],
         &["identity", "api-key"],
         &["identity", "oauth-client"],
+        &["mesh"],
+        &["mesh", "apply"],
+        &["mesh", "check"],
         &["config"],
         &["admin"],
     ];

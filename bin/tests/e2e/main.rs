@@ -7,6 +7,7 @@ mod crash;
 mod etcd;
 mod grpc;
 mod limits;
+mod mesh;
 mod rest;
 mod server;
 mod tls;
