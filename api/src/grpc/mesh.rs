@@ -662,3 +662,79 @@ impl pb::MeshService for MeshApi {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clusterdb::mesh::arbitrary::{security_policy_spec, virtual_service_spec};
+    use clusterdb::{Meta, Timestamp};
+    use proptest::prelude::*;
+    use prost::Message as _;
+
+    use super::*;
+    use crate::rest::wire::RestKind;
+
+    fn object<K: Kind<Status = ()>>(spec: K::Spec) -> Object<K> {
+        let now = Timestamp::from_unix_millis(1_764_000_000_000);
+        Object {
+            meta: Meta {
+                id: format!("{}-01abc", K::NAME),
+                name: "x".into(),
+                namespace: "prod".into(),
+                created_at: now,
+                updated_at: now,
+                resource_version: 7,
+                spec_version: 0,
+                tags: [("app".to_string(), "web".to_string())].into(),
+                created_by: "user-1".into(),
+                updated_by: "user-1".into(),
+            },
+            spec,
+            status: (),
+        }
+    }
+
+    /// The spec of `object` after REST (JSON), YAML and gRPC (protobuf
+    /// bytes), in turn.
+    fn round_trips<K>(object: &Object<K>) -> Vec<Draft<K::Spec>>
+    where
+        K: MeshKind + RestKind,
+        K::Message: prost::Message + Default,
+    {
+        let json = serde_json::to_string(&<K as RestKind>::input(object)).unwrap();
+        let rest: K::Input = serde_json::from_str(&json).unwrap();
+        let yaml =
+            serde_saphyr::to_string(&serde_json::from_str::<serde_json::Value>(&json).unwrap())
+                .unwrap();
+        let from_yaml: serde_json::Value = serde_saphyr::from_str(&yaml).unwrap();
+        let from_yaml: K::Input = serde_json::from_value(from_yaml).unwrap();
+        let bytes = <K as MeshKind>::message(object).encode_to_vec();
+        let grpc = K::Message::decode(bytes.as_slice()).unwrap();
+        vec![
+            <K as RestKind>::draft(rest),
+            <K as RestKind>::draft(from_yaml),
+            <K as MeshKind>::draft(grpc),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        #[test]
+        fn virtual_services_round_trip_rest_yaml_and_grpc(spec in virtual_service_spec()) {
+            let object = object::<VirtualServiceKind>(spec);
+            for draft in round_trips(&object) {
+                prop_assert_eq!(&draft.spec, &object.spec);
+                prop_assert_eq!((&draft.name, &draft.namespace, &draft.tags), (&object.meta.name, &object.meta.namespace, &object.meta.tags));
+            }
+        }
+
+        #[test]
+        fn security_policies_round_trip_rest_yaml_and_grpc(spec in security_policy_spec()) {
+            let object = object::<SecurityPolicyKind>(spec);
+            for draft in round_trips(&object) {
+                prop_assert_eq!(&draft.spec, &object.spec);
+                prop_assert_eq!((&draft.name, &draft.namespace, &draft.tags), (&object.meta.name, &object.meta.namespace, &object.meta.tags));
+            }
+        }
+    }
+}

@@ -3,6 +3,8 @@
 //! — which route a request takes, whether it is allowed — on a cached
 //! index of the whole mesh.
 
+#[cfg(any(test, feature = "arbitrary"))]
+pub mod arbitrary;
 mod evaluate;
 pub mod rules;
 mod security_policy;

@@ -659,3 +659,32 @@ proptest! {
         })?;
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Applying the same document twice changes nothing the second time:
+    /// no write, no event, the same version.
+    #[test]
+    fn apply_is_idempotent(
+        vs in clusterdb::mesh::arbitrary::virtual_service_spec(),
+        sp in clusterdb::mesh::arbitrary::security_policy_spec(),
+    ) {
+        prop_assert!(clusterdb::mesh::rules::check_virtual_service(&vs).is_ok(), "{vs:?}");
+        prop_assert!(clusterdb::mesh::rules::check_security_policy(&sp).is_ok(), "{sp:?}");
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let db = quiet_db().await;
+            let first = db.virtual_services().apply(Draft::new("vs", vs.clone()), None).await.unwrap();
+            db.security_policies().apply(Draft::new("sp", sp.clone()), None).await.unwrap();
+            let head = db.events().current_revision().await.unwrap();
+            let again = db.virtual_services().apply(Draft::new("vs", vs), None).await.unwrap();
+            let policy = db.security_policies().apply(Draft::new("sp", sp), None).await.unwrap();
+            prop_assert_eq!(again.outcome, ApplyOutcome::Unchanged);
+            prop_assert_eq!(policy.outcome, ApplyOutcome::Unchanged);
+            prop_assert_eq!(again.object.resource_version(), first.object.resource_version());
+            prop_assert_eq!(db.events().current_revision().await.unwrap(), head);
+            Ok(())
+        })?;
+    }
+}
