@@ -260,5 +260,128 @@ fn authentication(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, creates, reads, authentication);
+/// Mesh evaluation over 1,000 virtual services (4 rules each: prefix,
+/// header, regex and catch-all matches) and 100 security policies: a
+/// resolve and a check through `db.mesh()` (one read of the mesh marker,
+/// then the cached index), and the index alone.
+fn mesh(c: &mut Criterion) {
+    use clusterdb::mesh::{
+        CheckRequest, Destination, HttpMatch, HttpRoute, Operation, PolicyAction, RouteDestination,
+        RouteRequest, Rule, SecurityPolicySpec, Source, StringMatch, VirtualServiceSpec,
+    };
+    let rt = runtime();
+    let bench = Bench::open(&rt);
+    let to = |host: String| {
+        vec![RouteDestination {
+            destination: Destination {
+                host,
+                ..Destination::default()
+            },
+            weight: None,
+        }]
+    };
+    let rule = |m: HttpMatch, host: String| HttpRoute {
+        matches: vec![m],
+        route: to(host),
+        ..HttpRoute::default()
+    };
+    rt.block_on(async {
+        for i in 0..1000 {
+            let spec = VirtualServiceSpec {
+                hosts: vec![format!("svc-{i}.example.com")],
+                gateways: Vec::new(),
+                http_routes: vec![
+                    rule(
+                        HttpMatch {
+                            uri: Some(StringMatch::Prefix("/api".into())),
+                            ..HttpMatch::default()
+                        },
+                        format!("api-{i}"),
+                    ),
+                    rule(
+                        HttpMatch {
+                            headers: [("x-beta".to_string(), StringMatch::Exact("1".into()))]
+                                .into(),
+                            ..HttpMatch::default()
+                        },
+                        format!("beta-{i}"),
+                    ),
+                    rule(
+                        HttpMatch {
+                            uri: Some(StringMatch::Regex("/static/.*\\.(css|js)".into())),
+                            ..HttpMatch::default()
+                        },
+                        format!("static-{i}"),
+                    ),
+                    HttpRoute {
+                        route: to(format!("web-{i}")),
+                        ..HttpRoute::default()
+                    },
+                ],
+            };
+            bench
+                .db
+                .virtual_services()
+                .create(Draft::new(format!("vs-{i}"), spec))
+                .await
+                .unwrap();
+        }
+        for i in 0..100 {
+            let spec = SecurityPolicySpec {
+                selector: [("app".to_string(), format!("app-{}", i % 10))].into(),
+                action: if i % 10 == 0 {
+                    PolicyAction::Deny
+                } else {
+                    PolicyAction::Allow
+                },
+                rules: vec![Rule {
+                    from: vec![Source {
+                        principals: vec![format!("cluster.local/ns/ns-{i}/*")],
+                        ..Source::default()
+                    }],
+                    to: vec![Operation {
+                        paths: vec!["/admin*".into()],
+                        ..Operation::default()
+                    }],
+                    when: Vec::new(),
+                }],
+            };
+            bench
+                .db
+                .security_policies()
+                .create(Draft::new(format!("sp-{i}"), spec))
+                .await
+                .unwrap();
+        }
+    });
+    let request = RouteRequest {
+        host: "svc-777.example.com".into(),
+        path: "/static/app.js".into(),
+        method: "GET".into(),
+        ..RouteRequest::default()
+    };
+    let check = CheckRequest {
+        namespace: "default".into(),
+        labels: [("app".to_string(), "app-7".to_string())].into(),
+        principal: "cluster.local/ns/ns-57/sa/x".into(),
+        path: "/admin/users".into(),
+        method: "GET".into(),
+        ..CheckRequest::default()
+    };
+    let mesh = bench.db.mesh();
+    let index = rt.block_on(mesh.index()).unwrap();
+    assert_eq!(index.resolve(&request).unwrap().rule_index, 2);
+    let mut group = c.benchmark_group("mesh_1000_virtual_services");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("resolve", |b| {
+        b.iter(|| rt.block_on(mesh.resolve(&request)).unwrap())
+    });
+    group.bench_function("resolve_on_index", |b| b.iter(|| index.resolve(&request)));
+    group.bench_function("check", |b| {
+        b.iter(|| rt.block_on(mesh.check(&check)).unwrap())
+    });
+    group.finish();
+}
+
+criterion_group!(benches, creates, reads, authentication, mesh);
 criterion_main!(benches);
