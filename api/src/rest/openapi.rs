@@ -305,8 +305,8 @@ impl Builder<'_> {
             ),
             json!({
                 "name": "tag", "in": "query", "required": false, "style": "form", "explode": true,
-                "description": "key:value; repeat to require several tags",
-                "schema": {"type": "array", "maxItems": MAX_FILTERS - K::FILTERS.len() - usize::from(K::NAMESPACED),
+                "description": "key:value; repeat to require several tags (at most 16 filters in all: tags, fields and namespace together)",
+                "schema": {"type": "array", "maxItems": MAX_FILTERS,
                     "items": {"type": "string", "pattern": format!(
                     "^[A-Za-z0-9][A-Za-z0-9._/:-]{{0,{}}}:[^\\u0000-\\u001F\\u007F-\\u009F]{{0,{MAX_TAG_VALUE_LEN}}}$",
                     MAX_TAG_KEY_LEN - 1

@@ -85,6 +85,61 @@ pub struct Decision {
     pub audited: Vec<(String, String)>,
 }
 
+/// Longest path an evaluation takes.
+pub const MAX_PATH_LEN: usize = 8192;
+/// Longest method.
+pub const MAX_METHOD_LEN: usize = 32;
+/// Longest principal.
+pub const MAX_PRINCIPAL_LEN: usize = 1024;
+
+fn bounded(subject: &'static str, field: &str, value: &str, max: usize) -> crate::Result<()> {
+    if value.chars().count() > max {
+        return Err(crate::Error::invalid(
+            subject,
+            field,
+            format!("must be at most {max} characters"),
+        ));
+    }
+    Ok(())
+}
+
+fn port_in_range(subject: &'static str, port: Option<u32>) -> crate::Result<()> {
+    if port.is_some_and(|p| !(1..=65535).contains(&p)) {
+        return Err(crate::Error::invalid(
+            subject,
+            "port",
+            "must be between 1 and 65535",
+        ));
+    }
+    Ok(())
+}
+
+impl RouteRequest {
+    /// Checks the request's bounds.
+    pub fn validate(&self) -> crate::Result<()> {
+        const SUBJECT: &str = "route request";
+        if self.host.is_empty() {
+            return Err(crate::Error::invalid(SUBJECT, "host", "must not be empty"));
+        }
+        bounded(SUBJECT, "host", &self.host, super::rules::MAX_HOST_LEN)?;
+        bounded(SUBJECT, "path", &self.path, MAX_PATH_LEN)?;
+        bounded(SUBJECT, "method", &self.method, MAX_METHOD_LEN)?;
+        port_in_range(SUBJECT, self.port)
+    }
+}
+
+impl CheckRequest {
+    /// Checks the request's bounds.
+    pub fn validate(&self) -> crate::Result<()> {
+        const SUBJECT: &str = "check request";
+        bounded(SUBJECT, "host", &self.host, super::rules::MAX_HOST_LEN)?;
+        bounded(SUBJECT, "path", &self.path, MAX_PATH_LEN)?;
+        bounded(SUBJECT, "method", &self.method, MAX_METHOD_LEN)?;
+        bounded(SUBJECT, "principal", &self.principal, MAX_PRINCIPAL_LEN)?;
+        port_in_range(SUBJECT, self.port)
+    }
+}
+
 impl Decision {
     /// Why, in words.
     pub fn reason(&self) -> String {

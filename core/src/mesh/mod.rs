@@ -12,7 +12,10 @@ mod virtual_service;
 
 use std::sync::{Arc, Mutex};
 
-pub use evaluate::{CheckRequest, Decision, MeshIndex, Resolution, RouteRequest};
+pub use evaluate::{
+    CheckRequest, Decision, MAX_METHOD_LEN, MAX_PATH_LEN, MAX_PRINCIPAL_LEN, MeshIndex, Resolution,
+    RouteRequest,
+};
 pub use security_policy::{
     CONDITION_KEYS, Condition, MAX_RULES, Operation, PolicyAction, Rule, SecurityPolicy,
     SecurityPolicyKind, SecurityPolicySpec, Source,
@@ -125,12 +128,14 @@ impl Mesh {
 
     /// The route `request` takes (see [`MeshIndex::resolve`]).
     pub async fn resolve(&self, request: &RouteRequest) -> Result<Option<Resolution>> {
+        request.validate()?;
         Ok(self.index().await?.resolve(request))
     }
 
     /// What the security policies decide for `request` (see
     /// [`MeshIndex::check`]).
     pub async fn check(&self, request: &CheckRequest) -> Result<Decision> {
+        request.validate()?;
         Ok(self.index().await?.check(request))
     }
 }

@@ -139,6 +139,19 @@ fn instance_types(context: &Context) -> FieldRule {
 /// Deserializes a non-negative integer field. JSON (and JSON Schema's
 /// `integer`) make no difference between `3` and `3.0`, so an integral
 /// number written with a fraction is accepted too.
+/// [`integer`] for an optional field (`null` is absent).
+fn optional_integer<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<u64>,
+{
+    use serde::Deserialize as _;
+    let value = Option::<serde_json::Number>::deserialize(deserializer)?;
+    value
+        .map(|number| integer(number).map_err(serde::de::Error::custom))
+        .transpose()
+}
+
 fn integer<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
     D: serde::Deserializer<'de>,

@@ -389,7 +389,7 @@ pub struct CheckRequestJson {
     #[schema(max_length = 8192)]
     pub path: Option<String>,
     /// The port called.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::optional_integer")]
     #[schema(minimum = 1, maximum = 65535)]
     pub port: Option<u32>,
     /// Headers.

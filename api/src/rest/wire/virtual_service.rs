@@ -115,7 +115,11 @@ pub struct HttpMatchJson {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub query_params: BTreeMap<String, StringMatchJson>,
     /// The port the request came to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::optional_integer"
+    )]
     #[schema(minimum = 1, maximum = 65535)]
     pub port: Option<u32>,
 }
@@ -141,7 +145,11 @@ pub struct RouteDestinationJson {
     /// Relative share 0–100. If no destination of the rule has a weight,
     /// traffic is split equally; otherwise one without a weight gets none.
     /// Weights need not sum to 100: 30 and 10 split 3 to 1.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::optional_integer"
+    )]
     #[schema(minimum = 0, maximum = 100)]
     pub weight: Option<u32>,
 }
@@ -165,6 +173,7 @@ pub struct DestinationJson {
 #[serde(deny_unknown_fields)]
 pub struct PortJson {
     /// 1–65535.
+    #[serde(deserialize_with = "super::integer")]
     #[schema(minimum = 1, maximum = 65535)]
     pub number: u32,
 }
@@ -180,7 +189,7 @@ pub struct RedirectJson {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub authority: String,
     /// 3xx (default 301).
-    #[serde(default = "moved_permanently")]
+    #[serde(default = "moved_permanently", deserialize_with = "super::integer")]
     #[schema(minimum = 300, maximum = 399)]
     pub redirect_code: u32,
 }
@@ -206,7 +215,7 @@ pub struct RewriteJson {
 #[serde(deny_unknown_fields)]
 pub struct RetriesJson {
     /// Retries (0 disables).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::integer")]
     pub attempts: u32,
     /// Time limit per attempt, e.g. `2s`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -243,6 +252,7 @@ pub struct DelayJson {
 #[serde(deny_unknown_fields)]
 pub struct AbortJson {
     /// The status, 200–599.
+    #[serde(deserialize_with = "super::integer")]
     #[schema(minimum = 200, maximum = 599)]
     pub http_status: u32,
     /// Share of requests.
@@ -495,7 +505,7 @@ pub struct RouteRequestJson {
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
     /// The port it came to.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::optional_integer")]
     #[schema(minimum = 1, maximum = 65535)]
     pub port: Option<u32>,
     /// The gateway it came through (default `mesh`: a sidecar).
