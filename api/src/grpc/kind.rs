@@ -80,12 +80,19 @@ pub async fn apply<K: GrpcApply>(request: Request<K::Apply>) -> Reply<K::Message
         .apply(draft, expected)
         .await
         .map_err(status)?;
-    let mut response = Response::new(K::message(&applied.object));
-    response.metadata_mut().insert(
-        APPLY_OUTCOME,
-        MetadataValue::from_static(applied.outcome.as_str()),
-    );
-    Ok(response)
+    Ok(applied_response(
+        K::message(&applied.object),
+        applied.outcome,
+    ))
+}
+
+/// An apply's answer: the message, with [`APPLY_OUTCOME`] metadata.
+pub fn applied_response<M>(message: M, outcome: clusterdb::ApplyOutcome) -> Response<M> {
+    let mut response = Response::new(message);
+    response
+        .metadata_mut()
+        .insert(APPLY_OUTCOME, MetadataValue::from_static(outcome.as_str()));
+    response
 }
 
 /// `Create…`.

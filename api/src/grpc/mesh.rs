@@ -13,12 +13,11 @@ use clusterdb::mesh::{
 };
 use clusterdb::{Draft, Kind, ListOptions, Object};
 use clusterdb_proto::mesh::v1 as pb;
-use tonic::metadata::MetadataValue;
 use tonic::{Request, Response, Status};
 
 use super::auth::caller;
 use super::convert::{list_options, map, tags, timestamp};
-use super::kind::{APPLY_OUTCOME, Reply};
+use super::kind::{Reply, applied_response};
 use super::status::{invalid, status};
 
 /// The mesh service. It works on the database of each request's
@@ -54,12 +53,10 @@ async fn apply<K: MeshKind>(
         .apply(K::draft(message), expected)
         .await
         .map_err(status)?;
-    let mut response = Response::new(K::message(&applied.object));
-    response.metadata_mut().insert(
-        APPLY_OUTCOME,
-        MetadataValue::from_static(applied.outcome.as_str()),
-    );
-    Ok(response)
+    Ok(applied_response(
+        K::message(&applied.object),
+        applied.outcome,
+    ))
 }
 
 async fn find<K: MeshKind>(

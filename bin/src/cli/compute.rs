@@ -9,8 +9,9 @@ use reqwest::Method;
 use serde_json::{Map, Value};
 
 use super::CliError;
+use super::args::{ListArgs, TagArgs, Target, UntagArgs};
 use super::output::{self, Cell, Column, Format};
-use super::resource::{self, Changes, CliKind, Paging, key_value, number};
+use super::resource::{self, Changes, CliKind, key_value, number};
 
 impl CliKind for FleetKind {
     const COLUMNS: &'static [Column] = &[
@@ -69,52 +70,6 @@ pub enum ComputeCommand {
     /// Functions: handlers invoked with a payload.
     #[command(subcommand)]
     Function(FunctionCommand),
-}
-
-/// `--tag key=value` (repeatable).
-#[derive(Debug, Clone, Default, Args)]
-pub struct TagArgs {
-    /// A tag, key=value (repeatable).
-    #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = key_value)]
-    pub tags: Vec<(String, String)>,
-}
-
-impl TagArgs {
-    /// The tags as a JSON object.
-    pub fn object(&self) -> Value {
-        Value::Object(
-            self.tags
-                .iter()
-                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-                .collect(),
-        )
-    }
-}
-
-/// `--untag KEY` (repeatable), for updates.
-#[derive(Debug, Clone, Default, Args)]
-pub struct UntagArgs {
-    /// Remove this tag (repeatable).
-    #[arg(long = "untag", value_name = "KEY")]
-    pub untag: Vec<String>,
-}
-
-/// List filters and paging shared by every list.
-#[derive(Debug, Clone, Args)]
-pub struct ListArgs {
-    /// Only resources with this tag, key=value (repeatable: all must match).
-    #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = key_value)]
-    pub tags: Vec<(String, String)>,
-    #[command(flatten)]
-    pub paging: Paging,
-}
-
-/// A resource by id or name.
-#[derive(Debug, Clone, Args)]
-pub struct Target {
-    /// Its id or its name.
-    #[arg(value_name = "ID|NAME")]
-    pub what: String,
 }
 
 /// The fields of a fleet.
@@ -355,26 +310,11 @@ pub async fn run(command: ComputeCommand, client: &Client, format: Format) -> Re
     }
 }
 
-/// The body of a create: the given fields and tags.
-fn create_body(changes: Changes, tags: &TagArgs) -> Map<String, Value> {
-    let mut body = changes.set;
-    if !tags.tags.is_empty() {
-        body.insert("tags".into(), tags.object());
-    }
-    body
-}
-
-fn update_changes(mut changes: Changes, tags: TagArgs, untag: UntagArgs) -> Changes {
-    changes.tags = tags.tags;
-    changes.untag = untag.untag;
-    changes
-}
-
 async fn fleet(command: FleetCommand, client: &Client, format: Format) -> Result<(), CliError> {
     type K = FleetKind;
     match command {
         FleetCommand::Create { fields, tags } => {
-            resource::create::<K>(client, format, create_body(fields.changes(), &tags)).await
+            resource::create::<K>(client, format, fields.changes().into_body(&tags)).await
         }
         FleetCommand::List(list) => {
             resource::list::<K>(
@@ -392,7 +332,7 @@ async fn fleet(command: FleetCommand, client: &Client, format: Format) -> Result
             tags,
             untag,
         } => {
-            let changes = update_changes(fields.changes(), tags, untag);
+            let changes = fields.changes().with_tags(tags, untag);
             resource::update::<K>(client, format, &target.what, &changes).await
         }
         FleetCommand::Delete(target) => resource::delete::<K>(client, format, &target.what).await,
@@ -415,7 +355,7 @@ async fn instance(
             let mut changes = Changes::default();
             changes.set("name", fields.name.map(Value::String));
             changes.set("instance_type", fields.instance_type.map(Value::String));
-            resource::create::<K>(client, format, create_body(changes, &tags)).await
+            resource::create::<K>(client, format, changes.into_body(&tags)).await
         }
         InstanceCommand::List { fleet, list } => {
             let mut query = resource::tag_filters(&list.tags);
@@ -450,7 +390,7 @@ async fn function(
     type K = FunctionKind;
     match command {
         FunctionCommand::Create { fields, tags } => {
-            let mut body = create_body(fields.changes(), &tags);
+            let mut body = fields.changes().into_body(&tags);
             if !fields.env.is_empty() {
                 body.insert("env".into(), Value::Object(fields.env()));
             }
@@ -473,7 +413,7 @@ async fn function(
             tags,
             untag,
         } => {
-            let mut changes = update_changes(fields.changes(), tags, untag);
+            let mut changes = fields.changes().with_tags(tags, untag);
             if !fields.env.is_empty() || !unset_env.is_empty() {
                 // The environment is replaced whole: read it first.
                 let current = resource::find::<K>(client, &target.what).await?;

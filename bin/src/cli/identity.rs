@@ -7,7 +7,7 @@ use reqwest::Method;
 use serde_json::{Map, Value};
 
 use super::CliError;
-use super::compute::{ListArgs, TagArgs, Target, UntagArgs};
+use super::args::{ListArgs, TagArgs, Target, UntagArgs};
 use super::output::{self, Cell, Column, Format};
 use super::resource::{self, Changes, CliKind, Paging};
 use super::session::{Credentials, Session, Target as SessionTarget};
@@ -341,24 +341,11 @@ pub async fn run(
     }
 }
 
-fn with_tags(mut body: Map<String, Value>, tags: &TagArgs) -> Map<String, Value> {
-    if !tags.tags.is_empty() {
-        body.insert("tags".into(), tags.object());
-    }
-    body
-}
-
-fn update_changes(mut changes: Changes, tags: TagArgs, untag: UntagArgs) -> Changes {
-    changes.tags = tags.tags;
-    changes.untag = untag.untag;
-    changes
-}
-
 async fn user(command: UserCommand, client: &Client, format: Format) -> Result<(), CliError> {
     type K = UserKind;
     match command {
         UserCommand::Create { fields, tags } => {
-            resource::create::<K>(client, format, with_tags(fields.changes().set, &tags)).await
+            resource::create::<K>(client, format, fields.changes().into_body(&tags)).await
         }
         UserCommand::List(list) => {
             resource::list::<K>(
@@ -376,7 +363,7 @@ async fn user(command: UserCommand, client: &Client, format: Format) -> Result<(
             tags,
             untag,
         } => {
-            let changes = update_changes(fields.changes(), tags, untag);
+            let changes = fields.changes().with_tags(tags, untag);
             resource::update::<K>(client, format, &target.what, &changes).await
         }
         UserCommand::Delete(target) => resource::delete::<K>(client, format, &target.what).await,
@@ -391,7 +378,7 @@ async fn group(command: GroupCommand, client: &Client, format: Format) -> Result
             members,
             tags,
         } => {
-            let mut body = with_tags(fields.changes().set, &tags);
+            let mut body = fields.changes().into_body(&tags);
             if !members.is_empty() {
                 let mut ids = Vec::with_capacity(members.len());
                 for member in &members {
@@ -419,7 +406,7 @@ async fn group(command: GroupCommand, client: &Client, format: Format) -> Result
             tags,
             untag,
         } => {
-            let changes = update_changes(fields.changes(), tags, untag);
+            let changes = fields.changes().with_tags(tags, untag);
             resource::update::<K>(client, format, &target.what, &changes).await
         }
         GroupCommand::Delete(target) => resource::delete::<K>(client, format, &target.what).await,
@@ -581,7 +568,7 @@ async fn oauth_client(
                 changes.set("owner", Some(Value::String(id)));
             }
             changes.set("scopes", strings(&fields.scopes));
-            let body = with_tags(changes.set, &tags);
+            let body = changes.into_body(&tags);
             let created = resource::calls::<K>(client)
                 .create(&Value::Object(body))
                 .await?;

@@ -9,7 +9,7 @@ use clusterdb_api::rest::wire::RestKind;
 use serde_json::{Map, Value, json};
 
 use super::CliError;
-use super::compute::ListArgs;
+use super::args::ListArgs;
 use super::manifest::{self, Manifest, MeshKind};
 use super::output::{self, Cell, Column, Format};
 use super::resource::{self, CliKind, key_value, number};

@@ -6,6 +6,7 @@
 //! through the same SDK and the same REST handlers
 //! ([`clusterdb_api::embedded_app`]).
 
+pub mod args;
 pub mod compute;
 pub mod config;
 mod config_cmd;

@@ -236,6 +236,26 @@ pub struct Changes {
 }
 
 impl Changes {
+    /// The body of a create: the fields given, and the tags if any.
+    pub fn into_body(self, tags: &super::args::TagArgs) -> Map<String, Value> {
+        let mut body = self.set;
+        if !tags.tags.is_empty() {
+            body.insert("tags".into(), tags.object());
+        }
+        body
+    }
+
+    /// An update's changes with the tags to set and remove.
+    pub fn with_tags(
+        mut self,
+        tags: super::args::TagArgs,
+        untag: super::args::UntagArgs,
+    ) -> Changes {
+        self.tags = tags.tags;
+        self.untag = untag.untag;
+        self
+    }
+
     /// Sets `field` if `value` was given.
     pub fn set(&mut self, field: &str, value: Option<Value>) {
         if let Some(value) = value {
