@@ -5,6 +5,7 @@
 pub mod auth;
 #[cfg(feature = "client")]
 pub mod client;
+pub mod events;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod grpc;

@@ -376,7 +376,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let db = open_store(&args).await?;
     let address = listener.local_addr().context("no local address")?;
     bootstrap(&db, &args.store.data).await?;
+    // Turns true when the server stops: live streams end, the drain ends.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
     let config = RestConfig {
+        shutdown: Some(stopped.clone()),
         body_limit: args.body_limit,
         max_in_flight: args.max_in_flight,
         rate_limits: args.rate_limits(),
@@ -404,7 +407,6 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         tokio::spawn(Arc::clone(tls).reload_on_sighup());
     }
     let sweeper = tokio::spawn(sweep_idempotency_keys(db.clone()));
-    let (stop, stopped) = tokio::sync::watch::channel(false);
     let grpc_server = match grpc_listener {
         Some(grpc_listener) => {
             let grpc_address = grpc_listener.local_addr().context("no local address")?;

@@ -28,6 +28,8 @@ pub enum ErrorCode {
     DeadlineExceeded,
     /// The store is unavailable or closed.
     Unavailable,
+    /// A position in the event log older than the history kept.
+    OutOfRange,
     /// A fault inside ClusterDB.
     Internal,
 }
@@ -46,6 +48,7 @@ impl ErrorCode {
             ErrorCode::RateLimitExceeded => "RATE_LIMIT_EXCEEDED",
             ErrorCode::FunctionError => "FUNCTION_ERROR",
             ErrorCode::DeadlineExceeded => "DEADLINE_EXCEEDED",
+            ErrorCode::OutOfRange => "OUT_OF_RANGE",
             ErrorCode::Unavailable => "UNAVAILABLE",
             ErrorCode::Internal => "INTERNAL",
         }
@@ -182,9 +185,10 @@ impl Error {
             Error::NotFound { .. } => ErrorCode::NotFound,
             Error::AlreadyExists { .. } | Error::ValueTaken { .. } => ErrorCode::AlreadyExists,
             Error::Conflict { .. } => ErrorCode::Conflict,
-            Error::FailedPrecondition { .. }
-            | Error::HandlerNotFound { .. }
-            | Error::EventsCompacted { .. } => ErrorCode::FailedPrecondition,
+            Error::FailedPrecondition { .. } | Error::HandlerNotFound { .. } => {
+                ErrorCode::FailedPrecondition
+            }
+            Error::EventsCompacted { .. } => ErrorCode::OutOfRange,
             Error::FunctionFailed { .. } => ErrorCode::FunctionError,
             Error::Unauthenticated(_) => ErrorCode::Unauthenticated,
             Error::PermissionDenied(_) => ErrorCode::PermissionDenied,

@@ -26,6 +26,7 @@ pub fn code_of(code: ErrorCode) -> Code {
         ErrorCode::DeadlineExceeded => Code::DeadlineExceeded,
         ErrorCode::Unavailable => Code::Unavailable,
         ErrorCode::FunctionError => Code::Unknown,
+        ErrorCode::OutOfRange => Code::OutOfRange,
         _ => Code::Internal,
     }
 }

@@ -73,6 +73,7 @@ fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::FunctionError => StatusCode::BAD_GATEWAY,
         ErrorCode::DeadlineExceeded => StatusCode::GATEWAY_TIMEOUT,
         ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::OutOfRange => StatusCode::GONE,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -165,19 +166,34 @@ impl From<Error> for ApiError {
                     .detail("current_version", *actual);
             }
             Error::FailedPrecondition { state, .. } => api = api.detail("state", state.as_str()),
+            Error::EventsCompacted {
+                requested,
+                available_after,
+            } => {
+                api = api
+                    .detail("requested_after", *requested)
+                    .detail("oldest_after", *available_after);
+            }
             _ => {}
         }
         api
     }
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
+impl ApiError {
+    /// The body: `{"error": {"code", "message", "details"}}`.
+    pub fn body(&self) -> Value {
         let mut error = json!({ "code": self.code, "message": self.message });
         if !self.details.is_empty() {
-            error["details"] = Value::Object(self.details);
+            error["details"] = Value::Object(self.details.clone());
         }
-        let mut response = (self.status, axum::Json(json!({ "error": error }))).into_response();
+        json!({ "error": error })
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, axum::Json(self.body())).into_response();
         response.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),

@@ -2,6 +2,7 @@
 //! every resource kind.
 
 mod error;
+pub mod events;
 pub(crate) mod extract;
 pub(crate) mod handlers;
 pub mod kind;
@@ -31,6 +32,8 @@ pub struct AppState {
     pub db: ClusterDb,
     /// The OpenAPI document, serialized once.
     pub openapi: axum::body::Bytes,
+    /// Turns true when the server stops: live streams end.
+    pub shutdown: Option<tokio::sync::watch::Receiver<bool>>,
 }
 
 /// Settings of the API adapters.
@@ -51,6 +54,9 @@ pub struct RestConfig {
     /// The server's public URL: the `iss` of its access tokens and the
     /// base of its discovery document (default `http://127.0.0.1:7070`).
     pub issuer: String,
+    /// Turns true when the server stops, ending live streams (event
+    /// watches) so that the drain is not held up by them.
+    pub shutdown: Option<tokio::sync::watch::Receiver<bool>>,
 }
 
 impl Default for RestConfig {
@@ -61,6 +67,7 @@ impl Default for RestConfig {
             idempotency_lease: crate::idempotency::DEFAULT_LEASE,
             rate_limits: Some(crate::rate_limit::RateLimits::default()),
             issuer: "http://127.0.0.1:7070".to_string(),
+            shutdown: None,
         }
     }
 }
@@ -169,7 +176,12 @@ impl Routes {
             beta,
         };
         S::visit(&mut visitor);
-        visitor.routes
+        let mut routes = visitor.routes;
+        // The event log: every caller may list and watch it, and gets the
+        // events of the kinds they may read.
+        routes.add("/events", &[Method::GET], get(events::list));
+        routes.add("/events:watch", &[Method::GET], get(events::watch));
+        routes
     }
 
     fn nest(&mut self, prefix: &str, inner: Routes) {
@@ -282,6 +294,7 @@ pub fn router_of<S: KindSet>(db: ClusterDb, config: &RestConfig) -> Router {
     let state = AppState {
         openapi: serde_json::to_vec(&document).unwrap_or_default().into(),
         db,
+        shutdown: config.shutdown.clone(),
     };
     all_routes::<S>()
         .router

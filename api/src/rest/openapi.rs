@@ -552,6 +552,71 @@ impl Builder<'_> {
     }
 }
 
+impl Builder<'_> {
+    /// `GET /events` and `GET /events:watch`.
+    fn events(&mut self, version: &Version) {
+        let page = self.schema(SchemaOf::of::<super::events::EventPage>());
+        let list_type = |name: &str, what: &str| {
+            query_parameter(
+                name,
+                &format!("Only these {what}, comma-separated (or repeated)"),
+                json!({"type": "string", "maxLength": 4096}),
+            )
+        };
+        let after =
+            |description: &str, schema: Value| query_parameter("after", description, schema);
+        let op = self.operation(
+            version,
+            format!("{}/events", version.prefix),
+            "get",
+            "listEvents",
+            "A page of the event log (the events of the kinds you may read)",
+        );
+        op.insert(
+            "parameters".into(),
+            json!([
+                after(
+                    "Events after this revision (default 0: from the start)",
+                    json!({"type": "integer", "minimum": 0})
+                ),
+                query_parameter(
+                    "page_size",
+                    "Events read at most (default 100; a commit is never split)",
+                    json!({"type": "integer", "minimum": 1, "maximum": clusterdb::MAX_EVENT_PAGE}),
+                ),
+                list_type("types", "event types, e.g. fleet.created"),
+                list_type("kinds", "kinds, e.g. fleet"),
+            ]),
+        );
+        op["responses"]["200"] =
+            json!({"description": "The events", "content": json_content(page)});
+        op["responses"]["410"] = json!({"description": "Revisions that old are no longer kept (OUT_OF_RANGE, details.oldest_after)", "content": json_content(schema_ref("Error"))});
+        let op = self.operation(
+            version,
+            format!("{}/events:watch", version.prefix),
+            "get",
+            "watchEvents",
+            "The event log live, as server-sent events; resume with Last-Event-ID",
+        );
+        op.insert(
+            "parameters".into(),
+            json!([
+                after("After this revision, or `now` (default 0); Last-Event-ID wins", json!({"type": "string", "pattern": "^(now|[0-9]{1,19})$"})),
+                list_type("types", "event types"),
+                list_type("kinds", "kinds"),
+                {"name": "Last-Event-ID", "in": "header", "required": false,
+                 "description": "The id of the last event received (REV-INDEX)",
+                 "schema": {"type": "string", "pattern": "^[0-9]{1,19}-[0-9]{1,10}$"}},
+            ]),
+        );
+        op["responses"]["200"] = json!({
+            "description": "Events (`id:` REV-INDEX, `data:` the event), `event: bookmark` with the revision read through, keep-alive comments",
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        });
+        op["responses"]["410"] = json!({"description": "Revisions that old are no longer kept", "content": json_content(schema_ref("Error"))});
+    }
+}
+
 /// Adds `more`'s entries to the object `target`.
 fn extend(target: &mut Value, more: &Value) {
     if let (Some(target), Some(more)) = (target.as_object_mut(), more.as_object()) {
@@ -604,6 +669,7 @@ pub fn document_of<S: KindSet>(context: &Context) -> Value {
             builder: &mut builder,
             version,
         });
+        builder.events(version);
     }
     let op = builder.operation(
         &VERSIONS[0],

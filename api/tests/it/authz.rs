@@ -34,6 +34,8 @@ enum Need {
     Write(&'static str),
     /// The user's own API keys, or admin.
     OwnKeys,
+    /// Any authenticated caller (what they get is filtered by kind).
+    Authenticated,
 }
 
 use Need::*;
@@ -44,6 +46,8 @@ const REST: &[(&str, &str, Need)] = &[
     ("/oauth/token", "POST", TokenEndpoint),
     ("/.well-known/jwks.json", "GET", Public),
     ("/.well-known/openid-configuration", "GET", Public),
+    ("/v1/events", "GET", Authenticated),
+    ("/v1/events:watch", "GET", Authenticated),
     ("/v1/fleets", "GET", Read("fleet")),
     ("/v1/fleets", "POST", Write("fleet")),
     ("/v1/fleets/{id}", "GET", Read("fleet")),
@@ -368,7 +372,7 @@ const GRPC: &[(&str, Need)] = &[
 fn role_may(role: Role, need: Need) -> bool {
     let at_least = |least: Role| role >= least;
     match need {
-        Public | TokenEndpoint | OwnKeys => true,
+        Public | TokenEndpoint | OwnKeys | Authenticated => true,
         Read(
             "fleet" | "instance" | "function" | "user" | "group" | "virtual_service"
             | "security_policy",
@@ -384,7 +388,7 @@ fn role_may(role: Role, need: Need) -> bool {
 fn client_may(need: Need) -> bool {
     matches!(
         need,
-        Public | TokenEndpoint | Read("fleet" | "instance" | "function")
+        Public | TokenEndpoint | Authenticated | Read("fleet" | "instance" | "function")
     )
 }
 
