@@ -69,8 +69,8 @@ pub struct Filter {
 impl Filter {
     /// Whether `event` goes to the caller.
     pub fn admits(&self, event: &Event) -> bool {
-        (self.types.is_empty() || self.types.iter().any(|t| *t == event.event_type))
-            && (self.kinds.is_empty() || self.kinds.iter().any(|k| *k == event.kind))
+        (self.types.is_empty() || self.types.contains(&event.event_type))
+            && (self.kinds.is_empty() || self.kinds.contains(&event.kind))
             && authorize(&self.principal, &event.kind, Verb::Read).is_ok()
     }
 }
