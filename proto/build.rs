@@ -9,6 +9,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "proto/clusterdb/compute/v1/compute.proto",
         "proto/clusterdb/identity/v1/identity.proto",
         "proto/clusterdb/mesh/v1/mesh.proto",
+        "proto/clusterdb/events/v1/events.proto",
     ];
     for proto in protos {
         println!("cargo:rerun-if-changed={proto}");

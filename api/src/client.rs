@@ -417,6 +417,61 @@ impl Client {
         self.send(request).await
     }
 
+    /// One page of the event log after revision `after` (`GET /events`):
+    /// the events as the server wrote them, and the revision to continue
+    /// after.
+    pub async fn events(
+        &self,
+        after: u64,
+        query: &[(&str, &str)],
+    ) -> Result<(Vec<Json>, u64), ClientError> {
+        #[derive(serde::Deserialize)]
+        struct EventPage {
+            events: Vec<Json>,
+            next_after: u64,
+        }
+        let after = after.to_string();
+        let request = self
+            .request(Method::GET, "/events")
+            .query(&[("after", after.as_str())])
+            .query(query);
+        let page: EventPage = self.send(request).await?;
+        Ok((page.events, page.next_after))
+    }
+
+    /// Follows the event log live (`GET /events:watch`, server-sent
+    /// events) from `after` (a revision or `now`), or after the event
+    /// `last_event_id`: each event as `(position, payload)`. Over the
+    /// network only: an in-process client cannot stream.
+    pub async fn watch_events(
+        &self,
+        after: &str,
+        last_event_id: Option<&str>,
+        query: &[(&str, &str)],
+    ) -> Result<impl futures_util::Stream<Item = Result<(String, Json), ClientError>>, ClientError>
+    {
+        if matches!(self.transport, Transport::InProcess(_)) {
+            return Err(ClientError::Unexpected(
+                "watching events needs a server: an in-process client cannot stream".into(),
+            ));
+        }
+        let mut request = self
+            .request(Method::GET, "/events:watch")
+            .query(&[("after", after)])
+            .query(query);
+        if let Some(id) = last_event_id {
+            request = request.header("last-event-id", id);
+        }
+        let response = self.execute(self.authorize(request).await?).await?;
+        let status = response.status();
+        if !status.is_success() {
+            let bytes = response.bytes().await?;
+            return Err(api_error(status, &bytes));
+        }
+        let lines = sse_events(response.bytes_stream());
+        Ok(lines)
+    }
+
     /// `GET /v1/openapi.json`'s `info.version`: the server's version.
     pub async fn server_version(&self) -> Result<String, ClientError> {
         let document: Value = self
@@ -675,6 +730,54 @@ impl<I: Serialize, O: DeserializeOwned> ResourceClient<FunctionKind, I, O> {
         self.action_answer(Method::POST, id, "invoke", Some(body))
             .await
     }
+}
+
+/// The data events of a server-sent-events body: `(id, data)` for each
+/// event without an `event:` name (bookmarks and errors are named; an
+/// `error` event ends the stream with its error).
+fn sse_events(
+    body: impl futures_util::Stream<Item = Result<bytes::Bytes, reqwest::Error>> + Send + 'static,
+) -> impl futures_util::Stream<Item = Result<(String, Json), ClientError>> {
+    use futures_util::StreamExt as _;
+    let state = (Box::pin(body), String::new(), false);
+    futures_util::stream::unfold(state, |(mut body, mut text, done)| async move {
+        if done {
+            return None;
+        }
+        loop {
+            if let Some(end) = text.find("\n\n") {
+                let block: String = text.drain(..end + 2).collect();
+                let (mut id, mut data, mut name) = (None, String::new(), None);
+                for line in block.lines() {
+                    if let Some(value) = line.strip_prefix("id:") {
+                        id = Some(value.trim().to_string());
+                    } else if let Some(value) = line.strip_prefix("data:") {
+                        data.push_str(value.trim_start());
+                    } else if let Some(value) = line.strip_prefix("event:") {
+                        name = Some(value.trim().to_string());
+                    }
+                }
+                match (name.as_deref(), id) {
+                    (Some("error"), _) => {
+                        let error = api_error(StatusCode::OK, data.as_bytes());
+                        return Some((Err(error), (body, text, true)));
+                    }
+                    (None, Some(id)) if !data.is_empty() => {
+                        let parsed = serde_json::value::RawValue::from_string(data)
+                            .map(|json| (id, json))
+                            .map_err(|e| ClientError::Unexpected(e.to_string()));
+                        return Some((parsed, (body, text, false)));
+                    }
+                    _ => continue,
+                }
+            }
+            match body.next().await {
+                Some(Ok(chunk)) => text.push_str(&String::from_utf8_lossy(&chunk)),
+                Some(Err(err)) => return Some((Err(err.into()), (body, text, true))),
+                None => return None,
+            }
+        }
+    })
 }
 
 /// Sends `request` to `app` in this process and returns its answer as a

@@ -120,7 +120,7 @@ async fn grpc_with_layers(db: ClusterDb, config: &RestConfig, guard: auth::Guard
         body_limit: config.body_limit,
         lease: config.idempotency_lease,
     };
-    grpc::router(db)
+    grpc::router(db, config.shutdown.clone())
         .await
         .layer(axum::middleware::from_fn_with_state(
             idem,

@@ -37,6 +37,18 @@ pub mod mesh {
     }
 }
 
+/// `clusterdb.events.v1`.
+pub mod events {
+    /// Version 1 of the event API.
+    pub mod v1 {
+        #![allow(missing_docs, clippy::large_enum_variant)]
+        tonic::include_proto!("clusterdb.events.v1");
+
+        pub use event_service_client::EventServiceClient;
+        pub use event_service_server::{EventService, EventServiceServer};
+    }
+}
+
 /// The encoded `FileDescriptorSet` of every ClusterDB service, for gRPC
 /// reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] =

@@ -6,6 +6,7 @@
 pub mod auth;
 mod compute;
 pub(crate) mod convert;
+mod events;
 mod fleet;
 mod function;
 mod group;
@@ -20,6 +21,7 @@ use std::convert::Infallible;
 
 use clusterdb::ClusterDb;
 use clusterdb_proto::compute::v1::ComputeServiceServer;
+use clusterdb_proto::events::v1::EventServiceServer;
 use clusterdb_proto::identity::v1::IdentityServiceServer;
 use clusterdb_proto::mesh::v1::MeshServiceServer;
 use tonic::body::Body;
@@ -30,6 +32,7 @@ use tonic_health::server::HealthReporter;
 use tower::Service;
 
 pub use compute::ComputeApi;
+pub use events::EventApi;
 pub use identity::IdentityApi;
 pub use kind::{GrpcApply, GrpcKind};
 pub use mesh::MeshApi;
@@ -71,7 +74,10 @@ async fn not_serving_on_failure(db: ClusterDb, health: HealthReporter, names: Ve
 
 /// Every gRPC service as an axum router: ClusterDB's (one line each),
 /// health, reflection.
-pub async fn router(db: ClusterDb) -> axum::Router {
+pub async fn router(
+    db: ClusterDb,
+    shutdown: Option<tokio::sync::watch::Receiver<bool>>,
+) -> axum::Router {
     let (health, health_service) = tonic_health::server::health_reporter();
     let mut names = Vec::new();
     let routes = serve(
@@ -89,6 +95,8 @@ pub async fn router(db: ClusterDb) -> axum::Router {
     )
     .await;
     let routes = serve(routes, &health, &mut names, MeshServiceServer::new(MeshApi)).await;
+    let events = EventServiceServer::new(EventApi { shutdown });
+    let routes = serve(routes, &health, &mut names, events).await;
     tokio::spawn(not_serving_on_failure(db, health, names));
     let reflection = || {
         tonic_reflection::server::Builder::configure()

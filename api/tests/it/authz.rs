@@ -193,6 +193,7 @@ const REST: &[(&str, &str, Need)] = &[
 
 /// Every method of ClusterDB's gRPC services.
 const GRPC: &[(&str, Need)] = &[
+    ("/clusterdb.events.v1.EventService/Watch", Authenticated),
     (
         "/clusterdb.compute.v1.ComputeService/CreateFleet",
         Write("fleet"),
@@ -581,6 +582,14 @@ async fn grpc_status(app: &Router, path: &str, auth: Option<&str>, user_id: &str
         .await
         .unwrap();
     let headers = response.headers().clone();
+    if path.ends_with("/Watch") {
+        // A server stream: a refusal is a trailers-only answer (its status
+        // in the headers); otherwise the stream has started.
+        return headers
+            .get("grpc-status")
+            .map(|v| tonic::Code::from_i32(v.to_str().unwrap().parse().unwrap()))
+            .unwrap_or(tonic::Code::Ok);
+    }
     let collected = response.into_body().collect().await.unwrap();
     let status = headers
         .get("grpc-status")

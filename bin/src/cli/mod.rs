@@ -10,6 +10,7 @@ pub mod args;
 pub mod compute;
 pub mod config;
 mod config_cmd;
+pub mod events;
 pub mod identity;
 pub mod manifest;
 pub mod mesh;
@@ -105,6 +106,9 @@ pub enum Command {
     /// what a request would do.
     #[command(subcommand)]
     Mesh(mesh::MeshCommand),
+    /// The event log: list it, or follow it live.
+    #[command(subcommand)]
+    Events(events::EventsCommand),
     /// Manage the configuration file's profiles.
     #[command(subcommand)]
     Config(config_cmd::ConfigCommand),
@@ -321,6 +325,12 @@ pub async fn run_client(command: Command, globals: &Globals) -> Result<(), CliEr
         Command::Mesh(command) => {
             with_session(globals, async |session| {
                 mesh::run(command, &session.client, format).await
+            })
+            .await
+        }
+        Command::Events(command) => {
+            with_session(globals, async |session| {
+                events::run(command, &session.client, format).await
             })
             .await
         }

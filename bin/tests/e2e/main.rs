@@ -5,6 +5,7 @@ mod cli;
 mod crash;
 #[cfg(feature = "etcd")]
 mod etcd;
+mod events;
 mod grpc;
 mod limits;
 mod mesh;
