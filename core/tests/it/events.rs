@@ -252,7 +252,7 @@ async fn listing_is_bounded_and_compaction_is_reported() {
     // Drop the first four events.
     db.events().compact(revisions[4]).await.unwrap();
     let err = db.events().list(0, 10).await.unwrap_err();
-    assert_eq!(err.code(), ErrorCode::FailedPrecondition);
+    assert_eq!(err.code(), ErrorCode::OutOfRange);
     assert_eq!(
         err,
         clusterdb::Error::EventsCompacted {
@@ -264,6 +264,6 @@ async fn listing_is_bounded_and_compaction_is_reported() {
     let mut old = db.events().subscribe(revisions[0]);
     assert_eq!(
         old.next().await.unwrap_err().code(),
-        ErrorCode::FailedPrecondition
+        ErrorCode::OutOfRange
     );
 }

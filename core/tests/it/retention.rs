@@ -49,7 +49,7 @@ async fn set_cursor(db: &TestDb, name: &str, revision: u64) {
 async fn readable_from(db: &TestDb, since: u64) -> bool {
     match db.events().list(since, 10).await {
         Ok(_) => true,
-        Err(err) if err.code() == ErrorCode::FailedPrecondition => false,
+        Err(err) if err.code() == ErrorCode::OutOfRange => false,
         Err(err) => panic!("{err}"),
     }
 }
