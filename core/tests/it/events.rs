@@ -262,8 +262,5 @@ async fn listing_is_bounded_and_compaction_is_reported() {
     );
     assert_eq!(db.events().list(revisions[3], 10).await.unwrap().len(), 6);
     let mut old = db.events().subscribe(revisions[0]);
-    assert_eq!(
-        old.next().await.unwrap_err().code(),
-        ErrorCode::OutOfRange
-    );
+    assert_eq!(old.next().await.unwrap_err().code(), ErrorCode::OutOfRange);
 }
