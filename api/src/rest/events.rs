@@ -20,6 +20,8 @@ use crate::events::{self, Filter, Position, Start, WatchItem};
 
 /// Page size when none is given.
 const DEFAULT_PAGE: usize = 100;
+/// Longest `types` or `kinds` value.
+pub const MAX_LIST_LEN: usize = 4096;
 
 /// One page of events.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -70,6 +72,12 @@ impl EventQuery {
                 .collect::<Vec<_>>()
         };
         for (key, value) in pairs {
+            if matches!(key.as_str(), "types" | "kinds") && value.chars().count() > MAX_LIST_LEN {
+                return Err(invalid(
+                    &key,
+                    &format!("must be at most {MAX_LIST_LEN} characters"),
+                ));
+            }
             match key.as_str() {
                 "after" => parsed.after = Some(value),
                 "types" => parsed.types.extend(split(&value)),

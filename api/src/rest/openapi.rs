@@ -560,7 +560,7 @@ impl Builder<'_> {
             query_parameter(
                 name,
                 &format!("Only these {what}, comma-separated (or repeated)"),
-                json!({"type": "string", "maxLength": 4096}),
+                json!({"type": "string", "maxLength": super::events::MAX_LIST_LEN}),
             )
         };
         let after =

@@ -132,6 +132,12 @@ async fn pages_carry_the_webhook_payload_and_filter() {
             .iter()
             .all(|e| e["type"].as_str().unwrap().starts_with("user."))
     );
+    let long = format!("/v1/events?types={}", "a".repeat(4097));
+    let refused = call(&app, Method::GET, &long, &[], None).await;
+    assert_eq!(
+        refused.error(StatusCode::BAD_REQUEST, "INVALID_REQUEST")["field"],
+        "types"
+    );
     let bad = call(&app, Method::GET, "/v1/events?page_size=0", &[], None).await;
     assert_eq!(
         bad.error(StatusCode::BAD_REQUEST, "INVALID_REQUEST")["field"],
