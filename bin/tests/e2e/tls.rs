@@ -120,3 +120,40 @@ async fn rest_over_tls_with_alpn_and_a_reload_on_sighup() {
     assert_eq!(response.status().as_u16(), 200);
     assert_eq!(server.terminate().code(), Some(0));
 }
+
+/// A CLI profile's `ca_cert` makes a private CA's server trusted; without
+/// it the CLI cannot connect (exit 3).
+#[test]
+fn the_cli_trusts_a_profiles_ca_certificate() {
+    let (dir, data) = data_file();
+    let (cert, key, _) = certificate(dir.path(), "server");
+    let server = Server::start_with(&data, &["--tls-cert", &cert, "--tls-key", &key]);
+    let run = |config: &str| {
+        let path = dir.path().join("config.yaml");
+        std::fs::write(&path, config).unwrap();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_clusterdb"));
+        crate::server::isolate(&mut command, &data);
+        command
+            .args([
+                "--config",
+                path.to_str().unwrap(),
+                "compute",
+                "fleet",
+                "list",
+                "-o",
+                "json",
+            ])
+            .output()
+            .unwrap()
+    };
+    let profile = format!(
+        "current_profile: tls\nprofiles:\n  tls:\n    endpoint: {}\n    api_key: {}\n",
+        server.base, server.key
+    );
+    let untrusted = run(&profile);
+    assert_eq!(untrusted.status.code(), Some(3), "{untrusted:?}");
+    // Relative to the config file's directory.
+    let trusted = run(&format!("{profile}    ca_cert: server.pem\n"));
+    assert!(trusted.status.success(), "{trusted:?}");
+    assert_eq!(String::from_utf8_lossy(&trusted.stdout).trim(), "[]");
+}
