@@ -89,12 +89,7 @@ async fn cli_and_grpc_watches_see_the_log_exactly_and_end_on_shutdown() {
     );
 
     // gRPC: the same events, and resume after the first.
-    let channel = tonic::transport::Endpoint::from_shared(server.base.clone())
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
-    let auth = clusterdb_api::client::BearerAuth::new(&server.key).unwrap();
+    let (channel, auth) = server.grpc().await;
     let mut grpc = pb::EventServiceClient::with_interceptor(channel, auth);
     let mut stream = grpc
         .watch(pb::WatchRequest {

@@ -137,12 +137,7 @@ async fn the_specs_mesh_commands_and_the_same_resource_over_rest_and_grpc() {
         .unwrap();
     assert_eq!(rest, from_cli);
     // gRPC: the same resource, and writing it back unchanged is a no-op.
-    let channel = tonic::transport::Endpoint::from_shared(server.base.clone())
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
-    let auth = clusterdb_api::client::BearerAuth::new(&server.key).unwrap();
+    let (channel, auth) = server.grpc().await;
     let mut grpc = pb::MeshServiceClient::with_interceptor(channel, auth);
     let message = grpc
         .get_virtual_service(pb::GetVirtualServiceRequest {

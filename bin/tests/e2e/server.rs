@@ -101,6 +101,20 @@ impl Server {
             .unwrap()
     }
 
+    /// A gRPC channel to the server and the bootstrap admin's credentials,
+    /// for `XServiceClient::with_interceptor(channel, auth)`.
+    pub async fn grpc(&self) -> (tonic::transport::Channel, clusterdb_api::client::BearerAuth) {
+        let channel = tonic::transport::Endpoint::from_shared(self.base.clone())
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+        (
+            channel,
+            clusterdb_api::client::BearerAuth::new(&self.key).unwrap(),
+        )
+    }
+
     /// A plain HTTP client that sends the bootstrap admin's key with every
     /// request.
     pub fn http(&self) -> reqwest::Client {
