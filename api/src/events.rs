@@ -192,11 +192,12 @@ pub async fn watch(
     let subscription = db.events().subscribe(since);
     let mut bookmarks = tokio::time::interval(BOOKMARK_INTERVAL);
     bookmarks.reset();
+    let filter = std::sync::Arc::new(filter);
     let state = (subscription, bookmarks, shutdown, skip_through, false);
     Ok(futures_util::stream::unfold(
         state,
         move |(mut subscription, mut bookmarks, mut shutdown, skip_through, done)| {
-            let filter = filter.clone();
+            let filter = std::sync::Arc::clone(&filter);
             async move {
                 if done {
                     return None;

@@ -49,14 +49,7 @@ fn invalid(field: &str, reason: &str) -> ApiError {
 
 impl EventQuery {
     fn parse(query: Option<&str>, paged: bool) -> Result<EventQuery, ApiError> {
-        let pairs: Vec<(String, String)> =
-            axum::extract::Query::<Vec<(String, String)>>::try_from_uri(
-                &format!("/?{}", query.unwrap_or(""))
-                    .parse()
-                    .map_err(|_| invalid("query", "is not a valid query string"))?,
-            )
-            .map_err(|_| invalid("query", "is not a valid query string"))?
-            .0;
+        let pairs = super::extract::serde_urlencoded_pairs(query.unwrap_or(""))?;
         let mut parsed = EventQuery {
             after: None,
             page_size: DEFAULT_PAGE,

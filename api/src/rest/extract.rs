@@ -219,7 +219,8 @@ impl ListQuery {
     }
 }
 
-fn serde_urlencoded_pairs(query: &str) -> Result<Vec<(String, String)>, ApiError> {
+/// The decoded `(key, value)` pairs of a raw query string.
+pub(crate) fn serde_urlencoded_pairs(query: &str) -> Result<Vec<(String, String)>, ApiError> {
     axum::extract::Query::<Vec<(String, String)>>::try_from_uri(
         &format!("/?{query}").parse().map_err(|_| {
             ApiError::invalid(

@@ -288,8 +288,8 @@ pub async fn apply<K: RestKind>(
 /// An apply's `dry_run=true|false` query parameter (the only one).
 fn dry_run(query: Option<&str>) -> Result<bool, ApiError> {
     let mut dry_run = false;
-    for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
-        dry_run = match pair.split_once('=').unwrap_or((pair, "")) {
+    for (key, value) in crate::rest::extract::serde_urlencoded_pairs(query.unwrap_or(""))? {
+        dry_run = match (key.as_str(), value.as_str()) {
             ("dry_run", "true") => true,
             ("dry_run", "false") => false,
             ("dry_run", _) => {

@@ -357,29 +357,23 @@ async fn with_session(
 /// `clusterdb version`.
 async fn version(globals: &Globals) -> Result<(), CliError> {
     let client_version = env!("CARGO_PKG_VERSION");
-    let server = match session::Loaded::read(globals)
-        .and_then(|loaded| session::target(globals, &loaded))
-    {
-        Ok(session::Target::Embedded { .. }) => Some(Ok(format!("{client_version} (embedded)"))),
-        Ok(target) => match session::Session::open(target).await {
-            Ok(session) => Some(
-                session
+    let server: Result<String, CliError> =
+        match session::Loaded::read(globals).and_then(|loaded| session::target(globals, &loaded)) {
+            Ok(session::Target::Embedded { .. }) => Ok(format!("{client_version} (embedded)")),
+            Ok(target) => match session::Session::open(target).await {
+                Ok(session) => session
                     .client
                     .server_version()
                     .await
                     .map_err(CliError::from),
-            ),
-            Err(err) => Some(Err(err)),
-        },
-        Err(err) => Some(Err(err)),
-    };
-    let server_text = match &server {
-        Some(Ok(version)) => Some(version.clone()),
-        _ => None,
-    };
+                Err(err) => Err(err),
+            },
+            Err(err) => Err(err),
+        };
     match globals.output {
         Format::Json | Format::Yaml => {
-            let value = serde_json::json!({"client": client_version, "server": server_text});
+            let value =
+                serde_json::json!({"client": client_version, "server": server.as_ref().ok()});
             let json =
                 serde_json::value::to_raw_value(&value).map_err(|e| CliError::Failed(e.into()))?;
             output::raw(globals.output, &json)?;
@@ -387,9 +381,8 @@ async fn version(globals: &Globals) -> Result<(), CliError> {
         Format::Table | Format::Wide => {
             println!("client: {client_version}");
             match &server {
-                Some(Ok(version)) => println!("server: {version}"),
-                Some(Err(err)) => println!("server: unreachable ({})", err.line()),
-                None => {}
+                Ok(version) => println!("server: {version}"),
+                Err(err) => println!("server: unreachable ({})", err.line()),
             }
         }
     }

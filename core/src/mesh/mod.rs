@@ -44,6 +44,9 @@ const BUILD_ATTEMPTS: usize = 8;
 #[derive(Default)]
 pub(crate) struct IndexCache {
     current: Mutex<Option<(u64, Arc<MeshIndex>)>>,
+    /// Held while the index is rebuilt, so that requests arriving after a
+    /// mesh write wait for one rebuild instead of each reading the mesh.
+    rebuilding: tokio::sync::Mutex<()>,
 }
 
 /// The mesh: `db.mesh()`.
@@ -91,6 +94,14 @@ impl Mesh {
     /// and security policy read at one marker revision.
     pub async fn index(&self) -> Result<Arc<MeshIndex>> {
         let mut generation = self.generation().await?;
+        if let Some((at, index)) = self.cached()
+            && at == generation
+        {
+            return Ok(index);
+        }
+        let _rebuilding = self.store.mesh.rebuilding.lock().await;
+        // Another request may have rebuilt it while this one waited.
+        generation = self.generation().await?;
         if let Some((at, index)) = self.cached()
             && at == generation
         {
