@@ -15,6 +15,7 @@ pub mod overload;
 pub mod rate_limit;
 pub mod request_id;
 pub mod rest;
+pub mod webhooks;
 
 use axum::Router;
 use axum::extract::Request;

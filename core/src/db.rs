@@ -307,6 +307,11 @@ impl ClusterDb {
         crate::mesh::Mesh::new(std::sync::Arc::clone(&self.store))
     }
 
+    /// Webhook endpoints and their delivery records.
+    pub fn webhooks(&self) -> crate::webhooks::Webhooks {
+        crate::webhooks::Webhooks::new(Arc::clone(&self.store), Arc::clone(&self.actor))
+    }
+
     /// Authentication, API keys and bootstrap.
     pub fn identity(&self) -> Identity {
         Identity::new(Arc::clone(&self.store), Arc::clone(&self.actor))

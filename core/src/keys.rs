@@ -8,6 +8,8 @@
 //! - `u/{kind}/{field}\0{value}`: unique-value claim, value is the id;
 //! - `s/{name}`: system records such as reconciler cursors;
 //! - `x/api/idempotency/{digest}`: idempotency records of the API.
+//! - `x/webhook/{endpoint}/d/{revision}-{index}`: a webhook delivery's record
+//!   (its cursor is the system record `s/cursor/webhook/{endpoint}`).
 //!
 //! Names, ids and tag keys never contain `/` or NUL in positions that could
 //! make two keys collide: ids and names are validated, and the NUL
@@ -71,6 +73,17 @@ pub fn marker(name: &str) -> Vec<u8> {
 /// Key of a system record.
 pub fn system(name: &str) -> Vec<u8> {
     format!("s/{name}").into_bytes()
+}
+
+/// Prefix of every record of a webhook endpoint's deliveries.
+pub fn webhook_deliveries(endpoint: &str) -> Vec<u8> {
+    format!("x/webhook/{endpoint}/d/").into_bytes()
+}
+
+/// Key of the delivery of the event at (`revision`, `index`) to `endpoint`
+/// (sorting in log order).
+pub fn webhook_delivery(endpoint: &str, revision: u64, index: u32) -> Vec<u8> {
+    format!("x/webhook/{endpoint}/d/{revision:020}-{index:010}").into_bytes()
 }
 
 /// Prefix of every idempotency record.

@@ -42,6 +42,7 @@ impl KindRegistry {
         registry.register::<OAuthClientKind>();
         registry.register::<crate::mesh::VirtualServiceKind>();
         registry.register::<crate::mesh::SecurityPolicyKind>();
+        registry.register::<crate::webhooks::WebhookKind>();
         registry
     }
 

@@ -51,6 +51,7 @@ mod store;
 mod timestamp;
 mod txn;
 mod validation;
+pub mod webhooks;
 
 pub use clusterdb_storage as storage;
 pub use compute::{

@@ -79,6 +79,12 @@ pub trait Kind: Send + Sync + Sized + 'static {
         Ok(())
     }
 
+    /// Completes a client's replacement `next` of `current` before it is
+    /// compared and stored: fills in write-only fields the client left out
+    /// and records in the status what the change implies (a webhook's
+    /// rotated secret). Nothing by default.
+    fn prepare_update(_current: &Object<Self>, _next: &mut Object<Self>, _now: Timestamp) {}
+
     /// Prepares a delete. Returns `false` to remove the object now, or
     /// `true` after marking it as being deleted (a reconciler finishes the
     /// delete later).

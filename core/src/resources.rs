@@ -20,7 +20,7 @@ use crate::timestamp::Timestamp;
 use crate::txn::{Txn, TxnError, has_index_value};
 
 /// Attempts a write makes before giving up under contention.
-const MAX_ATTEMPTS: usize = 64;
+pub(crate) const MAX_ATTEMPTS: usize = 64;
 /// Index entries one filtered list reads at most before returning a
 /// (possibly short) page with a token to continue.
 const MAX_SCAN: usize = 10_000;
@@ -326,17 +326,18 @@ impl<K: Kind> Resources<K> {
             return Err(self.conflict(current.id(), expected, current.resource_version()));
         }
         K::check_update(&current, &draft.spec)?;
-        if current.meta.tags == draft.tags && current.spec == draft.spec {
+        let mut next = current.clone();
+        next.meta.tags = draft.tags;
+        next.spec = draft.spec;
+        K::prepare_update(&current, &mut next, now);
+        if next == current {
             return Ok(Applied {
                 object: current,
                 outcome: ApplyOutcome::Unchanged,
             });
         }
-        let mut next = current;
-        next.meta.tags = draft.tags;
         next.meta.updated_at = now;
         next.meta.updated_by = self.actor.to_string();
-        next.spec = draft.spec;
         Ok(Applied {
             object: next,
             outcome: ApplyOutcome::Configured,
@@ -565,17 +566,15 @@ impl<K: Kind> Resources<K> {
                 ));
             }
             K::check_update(current, &draft.spec)?;
-            if current.meta.name == draft.name
-                && current.meta.tags == draft.tags
-                && current.spec == draft.spec
-            {
-                return Ok(Change::Keep);
-            }
             let mut next = current.clone();
             next.meta.name = draft.name.clone();
             next.meta.tags = draft.tags.clone();
-            next.meta.updated_at = now;
             next.spec = draft.spec.clone();
+            K::prepare_update(current, &mut next, now);
+            if next == *current {
+                return Ok(Change::Keep);
+            }
+            next.meta.updated_at = now;
             Ok(Change::Replace(next, &["updated"]))
         })
         .await

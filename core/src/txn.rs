@@ -89,6 +89,11 @@ impl Txn {
         self.expect(precondition, Expectation::System);
     }
 
+    /// Requires a leader's fencing token to still hold.
+    pub fn expect_fence(&mut self, fence: Precondition) {
+        self.expect(fence, Expectation::System);
+    }
+
     pub fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
         self.commit.ops.push(Op::Put(key, value));
     }

@@ -1,0 +1,322 @@
+//! Webhook delivery: events from the log `POST`ed to endpoints, signed the
+//! Standard Webhooks way, retried on a schedule, recorded per attempt.
+//! [`Sender`] makes one attempt; [`dispatch::run`] is the dispatcher that
+//! follows the log; [`redeliver`] is a person's retry.
+
+pub mod dispatch;
+pub mod outbound;
+pub mod signing;
+
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use axum::http::header;
+use clusterdb::webhooks::{Attempt, Delivery, DeliveryState, Webhook};
+use clusterdb::{ClusterDb, Error, Event, Timestamp};
+use ring::rand::{SecureRandom, SystemRandom};
+
+pub use dispatch::run;
+
+/// How long a receiver has to answer (default).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// The delay before each scheduled attempt: immediately, then 5 s, 5 min,
+/// 30 min, 2 h, 5 h, 10 h and 10 h — about 28 hours of retries over eight
+/// attempts (each delay stretched by up to 10 % of jitter).
+pub const DEFAULT_SCHEDULE: [Duration; 8] = [
+    Duration::ZERO,
+    Duration::from_secs(5),
+    Duration::from_secs(5 * 60),
+    Duration::from_secs(30 * 60),
+    Duration::from_secs(2 * 3600),
+    Duration::from_secs(5 * 3600),
+    Duration::from_secs(10 * 3600),
+    Duration::from_secs(10 * 3600),
+];
+
+/// How deliveries are made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryOptions {
+    /// How long a receiver has to answer an attempt.
+    pub timeout: Duration,
+    /// Whether receivers at loopback, private, link-local or other
+    /// non-public addresses are allowed (off by default).
+    pub allow_private: bool,
+    /// The delay before each scheduled attempt; its length is the number
+    /// of attempts before the endpoint is disabled.
+    pub schedule: Vec<Duration>,
+}
+
+impl Default for DeliveryOptions {
+    fn default() -> Self {
+        DeliveryOptions {
+            timeout: DEFAULT_TIMEOUT,
+            allow_private: false,
+            schedule: DEFAULT_SCHEDULE.to_vec(),
+        }
+    }
+}
+
+/// What an attempt's answer means for the delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// A 2xx: delivered.
+    Delivered,
+    /// `410 Gone`: the receiver wants no more; the endpoint is disabled.
+    Gone,
+    /// Anything else (another status, a timeout, a refused or failed
+    /// connection): try again later, no sooner than `retry_after` if the
+    /// receiver said so.
+    Failed {
+        /// The receiver's `Retry-After`.
+        retry_after: Option<Duration>,
+    },
+}
+
+/// Makes attempts: one HTTP client (no redirects, no proxies, the address
+/// policy) for every delivery.
+pub struct Sender {
+    options: DeliveryOptions,
+    client: OnceLock<Result<reqwest::Client, String>>,
+}
+
+impl Sender {
+    /// A sender with these options.
+    pub fn new(options: DeliveryOptions) -> Self {
+        Sender {
+            options,
+            client: OnceLock::new(),
+        }
+    }
+
+    /// Its options.
+    pub fn options(&self) -> &DeliveryOptions {
+        &self.options
+    }
+
+    fn client(&self) -> Result<&reqwest::Client, String> {
+        self.client
+            .get_or_init(|| {
+                outbound::client(self.options.timeout, self.options.allow_private)
+                    .map_err(|e| format!("cannot make the HTTP client: {e}"))
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// One attempt to deliver `body` (message `event_id`) to `endpoint`,
+    /// signed with its current secrets; never fails, it reports.
+    pub async fn attempt(
+        &self,
+        endpoint: &Webhook,
+        event_id: &str,
+        body: &[u8],
+        number: u32,
+        manual: bool,
+    ) -> (Attempt, Outcome) {
+        let at = Timestamp::now();
+        let started = Instant::now();
+        let result = self.post(endpoint, event_id, body, at).await;
+        let duration_ms = started.elapsed().as_millis() as u64;
+        let (response_code, outcome, error) = match result {
+            Ok(response) => {
+                let status = response.status();
+                let outcome = if status.is_success() {
+                    Outcome::Delivered
+                } else if status == reqwest::StatusCode::GONE {
+                    Outcome::Gone
+                } else {
+                    Outcome::Failed {
+                        retry_after: retry_after(response.headers()),
+                    }
+                };
+                let error = if status.is_success() {
+                    String::new()
+                } else {
+                    format!("the receiver answered {status}")
+                };
+                (Some(status.as_u16()), outcome, error)
+            }
+            Err(error) => (None, Outcome::Failed { retry_after: None }, error),
+        };
+        let attempt = Attempt {
+            number,
+            at,
+            response_code,
+            duration_ms,
+            error,
+            manual,
+        };
+        (attempt, outcome)
+    }
+
+    async fn post(
+        &self,
+        endpoint: &Webhook,
+        event_id: &str,
+        body: &[u8],
+        now: Timestamp,
+    ) -> Result<reqwest::Response, String> {
+        let url = outbound::check_url(&endpoint.spec.url, self.options.allow_private)
+            .map_err(|e| e.to_string())?;
+        let timestamp = now.unix_millis().div_euclid(1000);
+        let signature =
+            signing::signature_header(&endpoint.signing_secrets(now), event_id, timestamp, body);
+        self.client()?
+            .post(url)
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("webhook-id", event_id)
+            .header("webhook-timestamp", timestamp.to_string())
+            .header("webhook-signature", signature)
+            .body(body.to_vec())
+            .send()
+            .await
+            .map_err(|e| outbound::describe(&e))
+    }
+}
+
+/// A `Retry-After` in seconds or as an HTTP date.
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(
+        at.duration_since(std::time::SystemTime::now())
+            .unwrap_or_default(),
+    )
+}
+
+/// The delay before the next attempt: the schedule's, stretched by up to
+/// 10 % at random (so many endpoints failing together do not retry in
+/// step), and no sooner than the receiver's `Retry-After`.
+pub fn retry_delay(scheduled: Duration, retry_after: Option<Duration>) -> Duration {
+    let mut random = [0u8; 2];
+    let fraction = match SystemRandom::new().fill(&mut random) {
+        Ok(()) => f64::from(u16::from_le_bytes(random)) / f64::from(u16::MAX),
+        Err(_) => 0.5,
+    };
+    let jittered = scheduled.mul_f64(1.0 + 0.1 * fraction);
+    jittered.max(retry_after.unwrap_or_default())
+}
+
+/// The body of an event's delivery: the spec's payload (`id`, `type`,
+/// `data`, `timestamp`).
+pub fn body(event: &Event) -> Vec<u8> {
+    let mut payload = crate::events::payload(event);
+    if let Some(map) = payload.as_object_mut() {
+        map.remove("revision");
+    }
+    serde_json::to_vec(&payload).unwrap_or_default()
+}
+
+/// The event type of a test delivery.
+pub const TEST_EVENT: &str = "webhook.test";
+
+/// Whether `event` goes to `endpoint`: the types it subscribes to, except
+/// that a test event goes to its own endpoint only.
+pub fn routes_to(endpoint: &Webhook, event: &Event) -> bool {
+    if event.event_type == TEST_EVENT {
+        return event.meta.id == endpoint.meta.id;
+    }
+    endpoint.spec.subscribes_to(&event.event_type)
+}
+
+/// Sends a recorded delivery's event again, now, once (a person's retry,
+/// whatever its state): the attempt is added to the record, and a success
+/// settles it. The event must still be in the log.
+pub async fn redeliver(
+    db: &ClusterDb,
+    sender: &Sender,
+    endpoint_id: &str,
+    delivery_id: &str,
+) -> Result<Delivery, Error> {
+    let hooks = db.webhooks();
+    let endpoint = hooks.endpoints().get(endpoint_id).await?;
+    let delivery = hooks.delivery_by_id(endpoint_id, delivery_id).await?;
+    let event = find_event(db, delivery.revision, delivery.index)
+        .await?
+        .ok_or_else(|| Error::NotFound {
+            kind: "event",
+            id: delivery.event_id.clone(),
+        })?;
+    let (attempt, outcome) = sender
+        .attempt(
+            &endpoint,
+            &event.id,
+            &body(&event),
+            delivery.next_number(),
+            true,
+        )
+        .await;
+    // Record on the freshest copy (the dispatcher may have written since).
+    let mut delivery = hooks.delivery_by_id(endpoint_id, delivery_id).await?;
+    delivery.record(attempt);
+    if outcome == Outcome::Delivered {
+        delivery.state = DeliveryState::Succeeded;
+        delivery.next_attempt_at = None;
+    }
+    hooks.save_delivery(&delivery).await?;
+    Ok(delivery)
+}
+
+/// The event at (`revision`, `index`), if the log still has it
+/// (`EventsCompacted` if retention removed it).
+async fn find_event(db: &ClusterDb, revision: u64, index: u32) -> Result<Option<Event>, Error> {
+    let events = db
+        .events()
+        .list(revision.saturating_sub(1), clusterdb::MAX_EVENT_PAGE)
+        .await?;
+    Ok(events
+        .into_iter()
+        .find(|e| e.revision == revision && e.index == index))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_delay_jitters_up_to_a_tenth_and_honours_retry_after() {
+        for _ in 0..100 {
+            let d = retry_delay(Duration::from_secs(100), None);
+            assert!(
+                d >= Duration::from_secs(100) && d <= Duration::from_secs(110),
+                "{d:?}"
+            );
+        }
+        assert_eq!(retry_delay(Duration::ZERO, None), Duration::ZERO);
+        let d = retry_delay(Duration::from_secs(5), Some(Duration::from_secs(60)));
+        assert_eq!(d, Duration::from_secs(60));
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(header::RETRY_AFTER, "120".parse().unwrap());
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(120)));
+        let later = std::time::SystemTime::now() + Duration::from_secs(3600);
+        headers.insert(
+            header::RETRY_AFTER,
+            httpdate::fmt_http_date(later).parse().unwrap(),
+        );
+        let got = retry_after(&headers).unwrap();
+        assert!(
+            got > Duration::from_secs(3500) && got <= Duration::from_secs(3600),
+            "{got:?}"
+        );
+        headers.insert(header::RETRY_AFTER, "soon".parse().unwrap());
+        assert_eq!(retry_after(&headers), None);
+    }
+
+    #[test]
+    fn the_default_schedule_is_eight_attempts_over_about_a_day() {
+        assert_eq!(DEFAULT_SCHEDULE.len(), 8);
+        let total: Duration = DEFAULT_SCHEDULE.iter().sum();
+        assert_eq!(
+            total.as_secs(),
+            5 + 300 + 1800 + 7200 + 18000 + 36000 + 36000
+        );
+    }
+}
