@@ -79,7 +79,7 @@ fn parse(argv: Vec<OsString>) -> Result<Cli, ExitCode> {
     let Command::Serve(_) = &cli.command else {
         return Ok(cli);
     };
-    let with_file = (|| -> Result<Option<Vec<OsString>>, CliError> {
+    let with_file = (|| -> Result<Option<(Vec<OsString>, Vec<_>)>, CliError> {
         let explicit = cli.globals.config.is_some();
         let loaded = cli::session::Loaded::read(&cli.globals)?;
         let Some(file) = loaded.file else {
@@ -91,7 +91,7 @@ fn parse(argv: Vec<OsString>) -> Result<Cli, ExitCode> {
                 false => Ok(None),
             };
         };
-        cli::serve_config::check_webhooks(&file, &loaded.path)?;
+        let webhooks = cli::serve_config::webhook_drafts(&file, &loaded.path)?;
         let serve = command
             .find_subcommand("serve")
             .expect("serve is a command");
@@ -99,12 +99,21 @@ fn parse(argv: Vec<OsString>) -> Result<Cli, ExitCode> {
             .subcommand_matches("serve")
             .expect("serve was parsed");
         let extra = cli::serve_config::server_args(&file, &loaded.path, serve, serve_matches)?;
-        Ok((!extra.is_empty()).then_some(extra))
+        Ok(Some((extra, webhooks)))
     })();
     match with_file {
         Ok(None) => Ok(cli),
-        Ok(Some(extra)) => <Cli as clap::Parser>::try_parse_from(argv.into_iter().chain(extra))
-            .map_err(|e| exit_with(&e)),
+        Ok(Some((extra, webhooks))) => {
+            let mut cli = match extra.is_empty() {
+                true => cli,
+                false => <Cli as clap::Parser>::try_parse_from(argv.into_iter().chain(extra))
+                    .map_err(|e| exit_with(&e))?,
+            };
+            if let Command::Serve(args) = &mut cli.command {
+                args.webhooks = webhooks;
+            }
+            Ok(cli)
+        }
         Err(err) => {
             err.report(cli.globals.output);
             Err(ExitCode::from(err.exit_code()))

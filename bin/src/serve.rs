@@ -112,6 +112,65 @@ pub struct ServeArgs {
     /// highest of its roles', else `--rate-limit`.
     #[arg(long, value_parser = parse_role_limit)]
     rate_limit_role: Vec<(Role, u32)>,
+    /// Deliver webhooks to loopback, private, link-local and other
+    /// non-public addresses too (checked on the resolved address when
+    /// connecting). Off by default: a webhook URL must not reach into the
+    /// server's own network.
+    #[arg(long, env = "CLUSTERDB_WEBHOOK_ALLOW_PRIVATE")]
+    webhook_allow_private: bool,
+    /// Seconds a webhook receiver has to answer an attempt.
+    #[arg(long, default_value_t = 15, env = "CLUSTERDB_WEBHOOK_TIMEOUT")]
+    webhook_timeout: u64,
+    /// The delay before each webhook delivery attempt, comma-separated
+    /// (`ms`, `s`, `m`, `h`); after the last attempt fails the endpoint is
+    /// disabled.
+    #[arg(
+        long,
+        default_value = "0s,5s,5m,30m,2h,5h,10h,10h",
+        value_parser = parse_schedule,
+        env = "CLUSTERDB_WEBHOOK_RETRY_SCHEDULE"
+    )]
+    webhook_retry_schedule: Schedule,
+    /// The configuration file's `webhooks:` block, applied at start.
+    #[arg(skip)]
+    pub webhooks: Vec<clusterdb::Draft<clusterdb::webhooks::WebhookSpec>>,
+}
+
+/// `--webhook-retry-schedule`: the delays before each attempt.
+#[derive(Debug, Clone)]
+pub struct Schedule(Vec<Duration>);
+
+fn parse_schedule(text: &str) -> Result<Schedule, String> {
+    let delays = text
+        .split(',')
+        .map(|item| parse_delay(item.trim()))
+        .collect::<Result<Vec<_>, _>>()?;
+    if delays.is_empty() || delays.len() > 32 {
+        return Err("expected 1 to 32 delays".into());
+    }
+    Ok(Schedule(delays))
+}
+
+/// `250ms`, `5s`, `5m`, `2h`.
+fn parse_delay(text: &str) -> Result<Duration, String> {
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .ok_or_else(|| format!("{text:?} needs a unit: ms, s, m or h"))?;
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number with a unit"))?;
+    let millis = match unit {
+        "ms" => Some(number),
+        "s" => number.checked_mul(1000),
+        "m" => number.checked_mul(60_000),
+        "h" => number.checked_mul(3_600_000),
+        _ => return Err(format!("{text:?}: the unit must be ms, s, m or h")),
+    };
+    millis
+        .filter(|ms| *ms <= 7 * 24 * 3_600_000)
+        .map(Duration::from_millis)
+        .ok_or_else(|| format!("{text:?} is longer than a week"))
 }
 
 /// `--rate-limit`: a number per minute, or `off`.
@@ -149,6 +208,15 @@ fn parse_role_limit(text: &str) -> Result<(Role, u32), String> {
 }
 
 impl ServeArgs {
+    /// How webhooks are delivered.
+    fn delivery(&self) -> clusterdb_api::webhooks::DeliveryOptions {
+        clusterdb_api::webhooks::DeliveryOptions {
+            timeout: Duration::from_secs(self.webhook_timeout.max(1)),
+            allow_private: self.webhook_allow_private,
+            schedule: self.webhook_retry_schedule.0.clone(),
+        }
+    }
+
     /// The rate limits the flags ask for (`None`: off).
     fn rate_limits(&self) -> Option<RateLimits> {
         let per_principal = self.rate_limit.0?;
@@ -355,6 +423,60 @@ async fn sweep_idempotency_keys(db: ClusterDb) {
     }
 }
 
+/// Creates or updates (by URL) the configuration file's webhook endpoints.
+async fn apply_configured_webhooks(
+    db: &ClusterDb,
+    webhooks: &[clusterdb::Draft<clusterdb::webhooks::WebhookSpec>],
+) -> anyhow::Result<()> {
+    for (i, draft) in webhooks.iter().enumerate() {
+        let applied = db
+            .webhooks()
+            .apply_by_url(draft.clone())
+            .await
+            .with_context(|| {
+                format!(
+                    "the configuration file's webhooks[{i}] ({})",
+                    draft.spec.url
+                )
+            })?;
+        tracing::info!(
+            url = %draft.spec.url,
+            id = %applied.object.id(),
+            outcome = ?applied.outcome,
+            "webhook endpoint from the configuration file"
+        );
+    }
+    Ok(())
+}
+
+/// Longest the webhook dispatcher gets to finish an attempt at shutdown
+/// (an unfinished one is made again after the restart).
+const DISPATCHER_STOP: Duration = Duration::from_secs(5);
+
+/// Runs the webhook dispatcher until the server stops, restarting it after
+/// a failure (say, the store briefly unavailable).
+async fn deliver_webhooks(
+    db: ClusterDb,
+    options: clusterdb_api::webhooks::DeliveryOptions,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+) {
+    let sender = Arc::new(clusterdb_api::webhooks::Sender::new(options));
+    loop {
+        match clusterdb_api::webhooks::run(db.clone(), Arc::clone(&sender), None, stopped.clone())
+            .await
+        {
+            Ok(()) => return,
+            Err(err) => {
+                tracing::warn!(error = %err, "the webhook dispatcher failed; restarting it in 1 s");
+            }
+        }
+        tokio::select! {
+            _ = stopped.wait_for(|s| *s) => return,
+            () = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+    }
+}
+
 /// Runs the server until a shutdown signal.
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let listener = TcpListener::bind(args.listen)
@@ -376,6 +498,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let db = open_store(&args).await?;
     let address = listener.local_addr().context("no local address")?;
     bootstrap(&db, &args.store.data).await?;
+    apply_configured_webhooks(&db, &args.webhooks).await?;
     // Turns true when the server stops: live streams end, the drain ends.
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let config = RestConfig {
@@ -387,6 +510,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             .issuer
             .clone()
             .unwrap_or_else(|| format!("{scheme}://{address}")),
+        webhooks: args.delivery(),
         ..RestConfig::default()
     };
     // The token signing key is made on the first start.
@@ -407,6 +531,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         tokio::spawn(Arc::clone(tls).reload_on_sighup());
     }
     let sweeper = tokio::spawn(sweep_idempotency_keys(db.clone()));
+    let dispatcher = tokio::spawn(deliver_webhooks(
+        db.clone(),
+        args.delivery(),
+        stopped.clone(),
+    ));
     let grpc_server = match grpc_listener {
         Some(grpc_listener) => {
             let grpc_address = grpc_listener.local_addr().context("no local address")?;
@@ -451,6 +580,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         grpc_server.await.context("the gRPC server task failed")?;
     }
     sweeper.abort();
+    let dispatcher_abort = dispatcher.abort_handle();
+    if tokio::time::timeout(DISPATCHER_STOP, dispatcher)
+        .await
+        .is_err()
+    {
+        dispatcher_abort.abort();
+    }
     if let Ok(reason) = failed_rx.await {
         // No clean close: a failed store refuses it, and a panicked one
         // may not survive it. The process exit releases the file.

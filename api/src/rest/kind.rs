@@ -116,6 +116,14 @@ pub enum FieldRule {
         /// Most characters.
         max: usize,
     },
+    /// A non-empty list of at most `max_items` distinct strings, each
+    /// matching `pattern`.
+    Strings {
+        /// ECMA-262 regular expression every item matches.
+        pattern: String,
+        /// Most entries.
+        max_items: usize,
+    },
     /// A list of at most `max_items` ids of one kind (`{prefix}…`).
     Ids {
         /// The id prefix, e.g. `user-`.
@@ -195,6 +203,8 @@ pub struct Action {
     pub body: ActionBody,
     /// Whether it takes `If-Match`.
     pub if_match: bool,
+    /// Whether it answers a page of a list (`page_size`, `page_token`).
+    pub paged: bool,
     /// What a success answers with: this schema (200), or nothing (204).
     pub response: Option<SchemaOf>,
     /// Who may call it.
@@ -220,6 +230,7 @@ impl Action {
             summary,
             body: ActionBody::None,
             if_match: false,
+            paged: false,
             response: Some(response),
             access: Access::Kind(Verb::Write),
             route,
@@ -252,5 +263,6 @@ impl KindSet for ServedKinds {
         visitor.kind::<OAuthClientKind>();
         visitor.kind::<clusterdb::mesh::VirtualServiceKind>();
         visitor.kind::<clusterdb::mesh::SecurityPolicyKind>();
+        visitor.kind::<clusterdb::webhooks::WebhookKind>();
     }
 }

@@ -34,6 +34,8 @@ pub struct AppState {
     pub openapi: axum::body::Bytes,
     /// Turns true when the server stops: live streams end.
     pub shutdown: Option<tokio::sync::watch::Receiver<bool>>,
+    /// Sends redeliveries.
+    pub webhooks: std::sync::Arc<crate::webhooks::Sender>,
 }
 
 /// Settings of the API adapters.
@@ -57,6 +59,8 @@ pub struct RestConfig {
     /// Turns true when the server stops, ending live streams (event
     /// watches) so that the drain is not held up by them.
     pub shutdown: Option<tokio::sync::watch::Receiver<bool>>,
+    /// How webhook deliveries (here: redeliveries) are made.
+    pub webhooks: crate::webhooks::DeliveryOptions,
 }
 
 impl Default for RestConfig {
@@ -68,6 +72,7 @@ impl Default for RestConfig {
             rate_limits: Some(crate::rate_limit::RateLimits::default()),
             issuer: "http://127.0.0.1:7070".to_string(),
             shutdown: None,
+            webhooks: crate::webhooks::DeliveryOptions::default(),
         }
     }
 }
@@ -295,6 +300,7 @@ pub fn router_of<S: KindSet>(db: ClusterDb, config: &RestConfig) -> Router {
         openapi: serde_json::to_vec(&document).unwrap_or_default().into(),
         db,
         shutdown: config.shutdown.clone(),
+        webhooks: std::sync::Arc::new(crate::webhooks::Sender::new(config.webhooks.clone())),
     };
     all_routes::<S>()
         .router

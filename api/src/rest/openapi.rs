@@ -125,6 +125,13 @@ fn rule_schema(rule: &FieldRule) -> Value {
         FieldRule::Pattern { pattern, max } => {
             json!({"type": "string", "maxLength": max, "pattern": pattern})
         }
+        FieldRule::Strings { pattern, max_items } => json!({
+            "type": "array",
+            "minItems": 1,
+            "maxItems": max_items,
+            "uniqueItems": true,
+            "items": {"type": "string", "pattern": pattern},
+        }),
         FieldRule::Ids { prefix, max_items } => json!({
             "type": "array",
             "maxItems": max_items,
@@ -292,17 +299,8 @@ impl Builder<'_> {
         let output = self.schema(SchemaOf::of::<K::Output>());
         let id = || path_parameter("id", json!({"type": "string"}));
 
-        let mut list_parameters = vec![
-            query_parameter(
-                "page_size",
-                "Items per page (default 100)",
-                json!({"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE}),
-            ),
-            query_parameter(
-                "page_token",
-                "next_page_token of the previous page",
-                json!({"type": "string"}),
-            ),
+        let mut list_parameters = page_parameters();
+        list_parameters.extend([
             json!({
                 "name": "tag", "in": "query", "required": false, "style": "form", "explode": true,
                 "description": "key:value; repeat to require several tags (at most 16 filters in all: tags, fields and namespace together)",
@@ -312,7 +310,7 @@ impl Builder<'_> {
                     MAX_TAG_KEY_LEN - 1
                 )}},
             }),
-        ];
+        ]);
         list_parameters.push(query_parameter(
             "name",
             "Only the resource with this name (a page of at most one)",
@@ -519,6 +517,9 @@ impl Builder<'_> {
         }
         if action.if_match {
             parameters.push(if_match());
+        }
+        if action.paged {
+            parameters.extend(page_parameters());
         }
         let request_body = match action.body {
             ActionBody::None => None,
@@ -800,4 +801,20 @@ pub async fn serve(State(state): State<AppState>) -> impl IntoResponse {
         [(header::CONTENT_TYPE, "application/json")],
         state.openapi.clone(),
     )
+}
+
+/// `page_size` and `page_token`, as every list takes them.
+fn page_parameters() -> Vec<Value> {
+    vec![
+        query_parameter(
+            "page_size",
+            "Items per page (default 100)",
+            json!({"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE}),
+        ),
+        query_parameter(
+            "page_token",
+            "next_page_token of the previous page",
+            json!({"type": "string"}),
+        ),
+    ]
 }

@@ -63,4 +63,36 @@ mod tests {
         assert_ne!(signature_header(&[&a], "evt_1_1", 1, b"{}"), parts[0]);
         assert_ne!(signature_header(&[&a], "evt_1_0", 1, b"{ }"), parts[0]);
     }
+
+    /// The Standard Webhooks reference library accepts what we sign, with
+    /// either secret during a rotation, and rejects a changed body.
+    #[test]
+    fn the_reference_library_verifies_our_signatures() {
+        let (new, old) = (
+            clusterdb::webhooks::new_secret().unwrap(),
+            clusterdb::webhooks::new_secret().unwrap(),
+        );
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        let body = br#"{"id":"evt_9_0","type":"fleet.created"}"#;
+        let mut headers = axum::http::HeaderMap::new();
+        headers.insert("webhook-id", "evt_9_0".parse().unwrap());
+        headers.insert("webhook-timestamp", now.to_string().parse().unwrap());
+        let signature = signature_header(&[&new, &old], "evt_9_0", now, body);
+        headers.insert("webhook-signature", signature.parse().unwrap());
+        for secret in [&new, &old] {
+            let verifier = standardwebhooks::Webhook::new(secret).unwrap();
+            verifier.verify(body, &headers).unwrap();
+            assert!(verifier.verify(b"{}", &headers).is_err());
+        }
+        let stranger = clusterdb::webhooks::new_secret().unwrap();
+        assert!(
+            standardwebhooks::Webhook::new(&stranger)
+                .unwrap()
+                .verify(body, &headers)
+                .is_err()
+        );
+    }
 }

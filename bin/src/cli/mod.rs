@@ -19,6 +19,7 @@ pub mod resource;
 pub mod serve_config;
 pub mod session;
 mod token_cache;
+pub mod webhook;
 
 use std::path::PathBuf;
 
@@ -106,6 +107,9 @@ pub enum Command {
     /// what a request would do.
     #[command(subcommand)]
     Mesh(mesh::MeshCommand),
+    /// Webhook endpoints, their deliveries, redeliveries and tests.
+    #[command(subcommand)]
+    Webhook(webhook::WebhookCommand),
     /// The event log: list it, or follow it live.
     #[command(subcommand)]
     Events(events::EventsCommand),
@@ -325,6 +329,12 @@ pub async fn run_client(command: Command, globals: &Globals) -> Result<(), CliEr
         Command::Mesh(command) => {
             with_session(globals, async |session| {
                 mesh::run(command, &session.client, format).await
+            })
+            .await
+        }
+        Command::Webhook(command) => {
+            with_session(globals, async |session| {
+                webhook::run(command, &session.client, format).await
             })
             .await
         }

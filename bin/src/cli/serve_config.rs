@@ -9,6 +9,9 @@ use clap::ArgMatches;
 use clap::parser::ValueSource;
 use serde_json::Value;
 
+use clusterdb::Draft;
+use clusterdb::webhooks::WebhookSpec;
+
 use super::CliError;
 use super::config::{ConfigFile, expand_env};
 
@@ -74,27 +77,40 @@ fn scalar(value: &Value, what: &str) -> Result<String, CliError> {
     }
 }
 
-/// Checks the `webhooks:` block: every `${VAR}` it names must be set.
-/// Delivery itself is not in this build, so a file that configures
-/// webhooks is refused rather than silently not delivered.
-pub fn check_webhooks(file: &ConfigFile, path: &Path) -> Result<(), CliError> {
-    for (i, webhook) in file.webhooks.iter().enumerate() {
-        let what = format!("{}: webhooks[{i}]", path.display());
-        expand_env(&webhook.url, &format!("{what}.url"))
-            .map_err(|e| CliError::Usage(e.to_string()))?;
-        if let Some(secret) = &webhook.secret {
-            expand_env(secret, &format!("{what}.secret"))
-                .map_err(|e| CliError::Usage(e.to_string()))?;
-        }
-    }
-    if !file.webhooks.is_empty() {
-        return Err(CliError::Usage(format!(
-            "{}: webhook delivery is not available in this version of clusterdb; remove the \
-             `webhooks:` block (nothing would be delivered)",
-            path.display()
-        )));
-    }
-    Ok(())
+/// The `webhooks:` block as endpoint drafts, `${VAR}`s expanded (a missing
+/// variable is an error naming it). Each endpoint is named after its URL;
+/// one without `events` gets every event.
+pub fn webhook_drafts(file: &ConfigFile, path: &Path) -> Result<Vec<Draft<WebhookSpec>>, CliError> {
+    file.webhooks
+        .iter()
+        .enumerate()
+        .map(|(i, webhook)| {
+            let what = format!("{}: webhooks[{i}]", path.display());
+            let expand = |text: &str, field: &str| {
+                expand_env(text, &format!("{what}.{field}"))
+                    .map_err(|e| CliError::Usage(e.to_string()))
+            };
+            let url = expand(&webhook.url, "url")?;
+            let secret = match &webhook.secret {
+                Some(secret) => expand(secret, "secret")?,
+                None => String::new(),
+            };
+            let events = match webhook.events.is_empty() {
+                true => vec![clusterdb::webhooks::ALL_EVENTS.to_string()],
+                false => webhook.events.clone(),
+            };
+            Ok(Draft::new(
+                clusterdb::webhooks::default_name(&url),
+                WebhookSpec {
+                    url,
+                    events,
+                    enabled: webhook.enabled.unwrap_or(true),
+                    description: webhook.description.clone().unwrap_or_default(),
+                    secret,
+                },
+            ))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -179,19 +195,38 @@ mod tests {
     }
 
     #[test]
-    fn a_webhooks_block_is_checked_then_refused_until_delivery_exists() {
+    fn the_webhooks_block_becomes_endpoint_drafts() {
         let config = file(
             "webhooks:\n  - url: https://example.com/h\n    events: [fleet.created]\n    secret: ${CLUSTERDB_TEST_SURELY_UNSET}\n",
         );
-        let err = check_webhooks(&config, Path::new("c.yaml")).unwrap_err();
+        let err = webhook_drafts(&config, Path::new("c.yaml")).unwrap_err();
+        assert!(err.to_string().contains("webhooks[0].secret"), "{err}");
         assert!(
             err.to_string().contains("CLUSTERDB_TEST_SURELY_UNSET"),
             "{err}"
         );
-        let config =
-            file("webhooks:\n  - url: https://example.com/h\n    events: [fleet.created]\n");
-        let err = check_webhooks(&config, Path::new("c.yaml")).unwrap_err();
-        assert!(err.to_string().contains("not available"), "{err}");
-        assert!(check_webhooks(&ConfigFile::default(), Path::new("c.yaml")).is_ok());
+        let config = file(
+            "webhooks:\n  - url: https://example.com/h\n    events: [fleet.created, fleet.updated]\n  - url: https://example.com/all\n    enabled: false\n",
+        );
+        let drafts = webhook_drafts(&config, Path::new("c.yaml")).unwrap();
+        assert_eq!(drafts.len(), 2);
+        assert_eq!(drafts[0].spec.url, "https://example.com/h");
+        assert_eq!(drafts[0].spec.events, ["fleet.created", "fleet.updated"]);
+        assert_eq!(
+            drafts[0].spec.secret, "",
+            "no secret: generated on create, kept on update"
+        );
+        assert!(drafts[0].spec.enabled);
+        assert_eq!(
+            drafts[0].name,
+            clusterdb::webhooks::default_name("https://example.com/h")
+        );
+        assert_eq!(drafts[1].spec.events, ["*"]);
+        assert!(!drafts[1].spec.enabled);
+        assert!(
+            webhook_drafts(&ConfigFile::default(), Path::new("c.yaml"))
+                .unwrap()
+                .is_empty()
+        );
     }
 }

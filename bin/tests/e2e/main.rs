@@ -12,3 +12,4 @@ mod mesh;
 mod rest;
 mod server;
 mod tls;
+mod webhooks;

@@ -53,6 +53,13 @@ impl Server {
         Self::spawn(command, &[], data)
     }
 
+    /// Starts `command` (a `clusterdb serve` with `--listen 127.0.0.1:0`)
+    /// and waits until it listens.
+    pub fn spawn_command(mut command: Command, data: &Path) -> Server {
+        command.stderr(Stdio::null());
+        Self::spawn(command, &[], data)
+    }
+
     fn spawn(mut command: Command, extra: &[&str], data: &Path) -> Server {
         let mut child = command
             .stdout(Stdio::piped())

@@ -229,6 +229,17 @@ fn validate_events(events: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// The name an endpoint gets when none is given: `webhook-` and 12 hex
+/// digits of the URL's SHA-256 (so the same URL gets the same name).
+pub fn default_name(url: &str) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, url.as_bytes());
+    let hex: String = digest.as_ref()[..6]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("webhook-{hex}")
+}
+
 /// A fresh secret: `whsec_` + base64 of 32 random bytes.
 pub fn new_secret() -> Result<String> {
     let mut bytes = [0u8; GENERATED_SECRET_BYTES];

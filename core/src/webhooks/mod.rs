@@ -16,7 +16,7 @@ pub use deliveries::{Attempt, Delivery, DeliveryPage, DeliveryState, MAX_DELIVER
 pub use endpoint::{
     ALL_EVENTS, MAX_EVENT_TYPE_LEN, MAX_EVENT_TYPES, MAX_SECRET_BYTES, MAX_URL_LEN,
     MIN_SECRET_BYTES, RetiredSecret, SECRET_OVERLAP_MILLIS, SECRET_PREFIX, Webhook, WebhookKind,
-    WebhookSpec, WebhookStatus, new_secret, secret_key,
+    WebhookSpec, WebhookStatus, default_name, new_secret, secret_key,
 };
 
 use crate::error::{Error, Result};

@@ -109,6 +109,7 @@ impl RestKind for GroupKind {
                 summary: "Remove a user from a group",
                 body: ActionBody::None,
                 if_match: false,
+                paged: false,
                 response: Some(SchemaOf::of::<GroupOutput>()),
                 access: Access::Kind(Verb::Write),
                 route: delete(remove_member),

@@ -78,6 +78,7 @@ impl RestKind for InstanceKind {
     fn actions() -> Vec<Action> {
         let action = |name, operation_id, summary, route| Action {
             if_match: true,
+            paged: false,
             ..Action::post(
                 name,
                 operation_id,

@@ -10,6 +10,7 @@ mod oauth_client;
 mod security_policy;
 mod user;
 mod virtual_service;
+mod webhook;
 
 use clusterdb::identity::Role;
 use clusterdb::{Context, MAX_DESCRIPTION_LEN, Timestamp};
@@ -32,6 +33,10 @@ pub use virtual_service::{
     AbortJson, DelayJson, DestinationJson, FaultJson, HttpMatchJson, HttpRouteJson, PercentJson,
     PortJson, RedirectJson, RetriesJson, RewriteJson, RouteDestinationJson, StringMatchJson,
     VirtualServiceInput, VirtualServiceOutput,
+};
+pub use webhook::{
+    AttemptOutput, DeliveryOutput, DeliveryPage, SecretInput, TestOutput, WebhookInput,
+    WebhookOutput,
 };
 
 pub use super::kind::RestKind;

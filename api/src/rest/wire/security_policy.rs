@@ -495,6 +495,7 @@ pub(super) fn check_query() -> crate::rest::kind::Action {
         summary: "Whether the security policies allow a request, and which one decides",
         body: ActionBody::Json(SchemaOf::of::<CheckRequestJson>(), Vec::new),
         if_match: false,
+        paged: false,
         response: Some(SchemaOf::of::<DecisionJson>()),
         access: Access::Kind(clusterdb::identity::Verb::Read),
         route: axum::routing::post(check),

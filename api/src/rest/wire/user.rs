@@ -111,6 +111,7 @@ impl RestKind for UserKind {
                 summary: "List a user's API keys (admins, or the user)",
                 body: ActionBody::None,
                 if_match: false,
+                paged: false,
                 response: Some(SchemaOf::of::<ApiKeyPage>()),
                 access: Access::Handler,
                 route: get(list_keys),
@@ -127,6 +128,7 @@ impl RestKind for UserKind {
                     ]
                 }),
                 if_match: false,
+                paged: false,
                 response: Some(SchemaOf::of::<NewApiKeyOutput>()),
                 access: Access::Handler,
                 route: post(create_key),
@@ -138,6 +140,7 @@ impl RestKind for UserKind {
                 summary: "Revoke an API key (admins, or its user)",
                 body: ActionBody::None,
                 if_match: false,
+                paged: false,
                 response: None,
                 access: Access::Handler,
                 route: delete(revoke_key),

@@ -627,6 +627,7 @@ pub(super) fn resolve_query() -> crate::rest::kind::Action {
         summary: "Which virtual service, rule and destinations a request would get",
         body: ActionBody::Json(SchemaOf::of::<RouteRequestJson>(), Vec::new),
         if_match: false,
+        paged: false,
         response: Some(SchemaOf::of::<ResolutionJson>()),
         access: Access::Kind(clusterdb::identity::Verb::Read),
         route: axum::routing::post(resolve),

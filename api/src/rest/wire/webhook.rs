@@ -1,0 +1,456 @@
+//! The webhook endpoint kind on the REST API (`/webhooks`, admins only):
+//! its JSON types; a create (and `POST /webhooks/{id}/secret`, a rotation)
+//! answers with the signing secret, which cannot be read again; the
+//! deliveries (`GET /webhooks/{id}/deliveries[/{delivery_id}]`), a
+//! redelivery and a test event.
+
+use std::collections::BTreeMap;
+
+use axum::body::Bytes;
+use axum::extract::{OriginalUri, Path, RawQuery, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get, post};
+use clusterdb::identity::Verb;
+use clusterdb::webhooks::{
+    Delivery, MAX_EVENT_TYPES, MAX_URL_LEN, WebhookKind, WebhookSpec, default_name,
+};
+use clusterdb::{Context, Draft, MAX_PAGE_SIZE, Object};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{MetaOutput, description_default, description_rule};
+use crate::auth::Caller;
+use crate::rest::AppState;
+use crate::rest::error::ApiError;
+use crate::rest::extract::{JsonBody, parse_json, serde_urlencoded_pairs};
+use crate::rest::handlers::{located, with_etag};
+use crate::rest::kind::{Access, Action, ActionBody, FieldRule, RestKind, SchemaOf};
+
+/// Create or replace a webhook endpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookInput {
+    /// Unique name (default: `webhook-` and a digest of the URL).
+    #[serde(default)]
+    pub name: String,
+    /// `http://` or `https://` URL events are `POST`ed to.
+    pub url: String,
+    /// Event types to deliver, e.g. `fleet.created`; `*` for all.
+    pub events: Vec<String>,
+    /// Whether delivery is on (default true).
+    #[serde(default = "enabled_default")]
+    pub enabled: bool,
+    /// Free text.
+    #[serde(default = "description_default")]
+    pub description: String,
+    /// The signing secret, `whsec_` + base64 of 24 to 64 bytes; generated
+    /// when a create leaves it out. Write-only: on a replace, a different
+    /// one rotates it (the old one still signs for 24 hours) and none
+    /// keeps it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    /// Labels.
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+fn enabled_default() -> bool {
+    true
+}
+
+/// A webhook endpoint as the API shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct WebhookOutput {
+    /// `webhook-…`.
+    pub id: String,
+    /// Unique name.
+    pub name: String,
+    /// Where events are `POST`ed.
+    pub url: String,
+    /// Event types delivered (`*`: all).
+    pub events: Vec<String>,
+    /// Whether delivery is on.
+    pub enabled: bool,
+    /// Free text.
+    pub description: String,
+    /// Why the server turned delivery off, if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disabled_reason: Option<String>,
+    /// Timestamps, actors, version and tags.
+    #[serde(flatten)]
+    pub meta: MetaOutput,
+    /// Only in the answer to a create or a rotation: the signing secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+}
+
+/// The body of `POST /webhooks/{id}/secret` (optional).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecretInput {
+    /// The new secret; generated if left out.
+    #[serde(default)]
+    pub secret: Option<String>,
+}
+
+/// The answer to `POST /webhooks/{id}/test`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TestOutput {
+    /// The `webhook.test` event written to the log.
+    pub event_id: String,
+    /// Its delivery to this endpoint (see its deliveries).
+    pub delivery_id: String,
+}
+
+/// One attempt to deliver.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct AttemptOutput {
+    /// 1 for the first.
+    pub attempt: u32,
+    /// When it started (RFC 3339).
+    pub at: String,
+    /// The receiver's status code, if it answered.
+    pub response_code: Option<u16>,
+    /// How long it took.
+    pub duration_ms: u64,
+    /// What went wrong (absent on success).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// A redelivery someone asked for, rather than the schedule.
+    pub manual: bool,
+}
+
+/// One event's delivery to one endpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DeliveryOutput {
+    /// `dlv_{revision}_{index}`.
+    pub id: String,
+    /// The endpoint.
+    pub webhook_id: String,
+    /// The event (`evt_…`), the `webhook-id` header of every attempt.
+    pub event_id: String,
+    /// The event's type.
+    pub event_type: String,
+    /// The event's revision.
+    pub revision: u64,
+    /// `pending` (retrying), `succeeded` or `failed` (gave up).
+    pub status: String,
+    /// Attempts, oldest first (the latest 32).
+    pub attempts: Vec<AttemptOutput>,
+    /// When the next scheduled attempt is due (pending only).
+    pub next_attempt_at: Option<String>,
+}
+
+/// A page of an endpoint's deliveries, oldest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DeliveryPage {
+    /// The deliveries.
+    pub deliveries: Vec<DeliveryOutput>,
+    /// Pass as `page_token` for the next page.
+    pub next_page_token: Option<String>,
+}
+
+impl From<&Delivery> for DeliveryOutput {
+    fn from(delivery: &Delivery) -> Self {
+        DeliveryOutput {
+            id: delivery.id(),
+            webhook_id: delivery.endpoint_id.clone(),
+            event_id: delivery.event_id.clone(),
+            event_type: delivery.event_type.clone(),
+            revision: delivery.revision,
+            status: delivery.state.as_str().to_string(),
+            attempts: delivery
+                .attempts
+                .iter()
+                .map(|a| AttemptOutput {
+                    attempt: a.number,
+                    at: a.at.to_string(),
+                    response_code: a.response_code,
+                    duration_ms: a.duration_ms,
+                    error: (!a.error.is_empty()).then(|| a.error.clone()),
+                    manual: a.manual,
+                })
+                .collect(),
+            next_attempt_at: delivery.next_attempt_at.map(|t| t.to_string()),
+        }
+    }
+}
+
+impl RestKind for WebhookKind {
+    const SINGULAR: &'static str = "webhook endpoint";
+    const TITLE: &'static str = "Webhook";
+    const COLLECTION: &'static str = "webhooks";
+    const FILTERS: &'static [&'static str] = &["url"];
+    type Input = WebhookInput;
+    type Output = WebhookOutput;
+
+    fn field_rules(_context: &Context) -> Vec<(&'static str, FieldRule)> {
+        vec![
+            description_rule(),
+            (
+                "url",
+                FieldRule::Pattern {
+                    pattern: "^[Hh][Tt][Tt][Pp][Ss]?://".into(),
+                    max: MAX_URL_LEN,
+                },
+            ),
+            (
+                "events",
+                FieldRule::Strings {
+                    pattern: r"^(\*|[a-z0-9_]+\.[a-z0-9_]+)$".into(),
+                    max_items: MAX_EVENT_TYPES,
+                },
+            ),
+            (
+                "secret",
+                FieldRule::Pattern {
+                    pattern: "^whsec_[A-Za-z0-9+/]+={0,2}$".into(),
+                    max: 6 + 88,
+                },
+            ),
+        ]
+    }
+
+    fn create_route() -> Option<MethodRouter<AppState>> {
+        Some(post(create))
+    }
+
+    fn actions() -> Vec<Action> {
+        let read = |path, operation_id, summary, response, paged, route| Action {
+            path,
+            method: Method::GET,
+            operation_id,
+            summary,
+            body: ActionBody::None,
+            if_match: false,
+            paged,
+            response: Some(response),
+            access: Access::Kind(Verb::Read),
+            route,
+        };
+        vec![
+            Action {
+                body: ActionBody::AnyJson,
+                ..Action::post(
+                    "secret",
+                    "rotateWebhookSecret",
+                    "Give a webhook endpoint a new signing secret (the old one still signs for 24 hours)",
+                    SchemaOf::of::<WebhookOutput>(),
+                    post(rotate_secret),
+                )
+            },
+            Action::post(
+                "test",
+                "testWebhook",
+                "Send a webhook.test event to the endpoint",
+                SchemaOf::of::<TestOutput>(),
+                post(send_test),
+            ),
+            read(
+                "deliveries",
+                "listWebhookDeliveries",
+                "List an endpoint's deliveries and their attempts",
+                SchemaOf::of::<DeliveryPage>(),
+                true,
+                get(list_deliveries),
+            ),
+            read(
+                "deliveries/{delivery_id}",
+                "getWebhookDelivery",
+                "Get one delivery and its attempts",
+                SchemaOf::of::<DeliveryOutput>(),
+                false,
+                get(get_delivery),
+            ),
+            Action::post(
+                "deliveries/{delivery_id}/redeliver",
+                "redeliverWebhook",
+                "Send a delivery's event again now (one attempt)",
+                SchemaOf::of::<DeliveryOutput>(),
+                post(redeliver),
+            ),
+        ]
+    }
+
+    fn draft(input: WebhookInput) -> Draft<WebhookSpec> {
+        let name = if input.name.is_empty() {
+            default_name(&input.url)
+        } else {
+            input.name
+        };
+        Draft {
+            name,
+            namespace: String::new(),
+            tags: input.tags,
+            spec: WebhookSpec {
+                url: input.url,
+                events: input.events,
+                enabled: input.enabled,
+                description: input.description,
+                secret: input.secret.unwrap_or_default(),
+            },
+        }
+    }
+
+    fn input(endpoint: &Object<Self>) -> WebhookInput {
+        WebhookInput {
+            name: endpoint.meta.name.clone(),
+            url: endpoint.spec.url.clone(),
+            events: endpoint.spec.events.clone(),
+            enabled: endpoint.spec.enabled,
+            description: endpoint.spec.description.clone(),
+            secret: None,
+            tags: endpoint.meta.tags.clone(),
+        }
+    }
+
+    fn output(endpoint: &Object<Self>) -> WebhookOutput {
+        let reason = &endpoint.status.disabled_reason;
+        WebhookOutput {
+            id: endpoint.meta.id.clone(),
+            name: endpoint.meta.name.clone(),
+            url: endpoint.spec.url.clone(),
+            events: endpoint.spec.events.clone(),
+            enabled: endpoint.spec.enabled,
+            description: endpoint.spec.description.clone(),
+            disabled_reason: (!reason.is_empty()).then(|| reason.clone()),
+            meta: MetaOutput::of(&endpoint.meta),
+            secret: None,
+        }
+    }
+}
+
+/// An endpoint with its secret, not to be cached.
+fn with_secret(endpoint: &Object<WebhookKind>, secret: String) -> Response {
+    let mut output = WebhookKind::output(endpoint);
+    output.secret = Some(secret);
+    let mut response = with_etag(StatusCode::OK, &output, endpoint.resource_version());
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// `POST /webhooks`: answers with the secret (generated if not given).
+async fn create(
+    caller: Caller,
+    OriginalUri(uri): OriginalUri,
+    JsonBody(input): JsonBody<WebhookInput>,
+) -> Result<Response, ApiError> {
+    let endpoint = caller
+        .db
+        .webhooks()
+        .create(WebhookKind::draft(input))
+        .await?;
+    let secret = endpoint.spec.secret.clone();
+    let id = endpoint.id().to_string();
+    Ok(located(with_secret(&endpoint, secret), &uri, &id))
+}
+
+/// `POST /webhooks/{id}/secret`.
+async fn rotate_secret(
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    // No body, `null` or an object.
+    let input: SecretInput = if body.iter().all(u8::is_ascii_whitespace) {
+        SecretInput::default()
+    } else {
+        parse_json::<Option<SecretInput>>(&body)?.unwrap_or_default()
+    };
+    let (endpoint, secret) = caller
+        .db
+        .webhooks()
+        .rotate_secret(&id, input.secret)
+        .await?;
+    Ok(with_secret(&endpoint, secret))
+}
+
+/// `POST /webhooks/{id}/test`.
+async fn send_test(caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let delivery_id = caller.db.webhooks().send_test(&id).await?;
+    let event_id = delivery_id.replacen("dlv_", "evt_", 1);
+    Ok((
+        StatusCode::OK,
+        axum::Json(TestOutput {
+            event_id,
+            delivery_id,
+        }),
+    )
+        .into_response())
+}
+
+/// `GET /webhooks/{id}/deliveries`.
+async fn list_deliveries(
+    caller: Caller,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let mut page_size = 100usize;
+    let mut page_token: Option<String> = None;
+    for (key, value) in serde_urlencoded_pairs(query.as_deref().unwrap_or(""))? {
+        match key.as_str() {
+            "page_size" => {
+                page_size = value
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=MAX_PAGE_SIZE as usize).contains(n))
+                    .ok_or_else(|| {
+                        ApiError::invalid(
+                            "Invalid list request",
+                            "page_size",
+                            format!("must be between 1 and {MAX_PAGE_SIZE}"),
+                        )
+                    })?;
+            }
+            "page_token" if value.is_empty() => {}
+            "page_token" => page_token = Some(value),
+            other => {
+                return Err(ApiError::invalid(
+                    "Invalid list request",
+                    other,
+                    "is not a known query parameter",
+                ));
+            }
+        }
+    }
+    let hooks = caller.db.webhooks();
+    hooks.endpoints().get(&id).await?;
+    let page = hooks
+        .deliveries(&id, page_token.as_deref(), page_size)
+        .await?;
+    let next_page_token = if page.more {
+        page.items.last().map(Delivery::id)
+    } else {
+        None
+    };
+    Ok(axum::Json(DeliveryPage {
+        deliveries: page.items.iter().map(DeliveryOutput::from).collect(),
+        next_page_token,
+    })
+    .into_response())
+}
+
+/// `GET /webhooks/{id}/deliveries/{delivery_id}`.
+async fn get_delivery(
+    caller: Caller,
+    Path((id, delivery_id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let hooks = caller.db.webhooks();
+    hooks.endpoints().get(&id).await?;
+    let delivery = hooks.delivery_by_id(&id, &delivery_id).await?;
+    Ok(axum::Json(DeliveryOutput::from(&delivery)).into_response())
+}
+
+/// `POST /webhooks/{id}/deliveries/{delivery_id}/redeliver`.
+async fn redeliver(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path((id, delivery_id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let delivery =
+        crate::webhooks::redeliver(&caller.db, &state.webhooks, &id, &delivery_id).await?;
+    Ok(axum::Json(DeliveryOutput::from(&delivery)).into_response())
+}
