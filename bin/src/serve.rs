@@ -453,28 +453,27 @@ async fn apply_configured_webhooks(
 /// (an unfinished one is made again after the restart).
 const DISPATCHER_STOP: Duration = Duration::from_secs(5);
 
-/// Runs the webhook dispatcher until the server stops, restarting it after
-/// a failure (say, the store briefly unavailable).
+/// Runs the webhook dispatcher while this server leads the store's
+/// background work (with its fencing token), until the server stops; a
+/// failed dispatcher is restarted after a second.
 async fn deliver_webhooks(
     db: ClusterDb,
     options: clusterdb_api::webhooks::DeliveryOptions,
-    mut stopped: tokio::sync::watch::Receiver<bool>,
+    stopped: tokio::sync::watch::Receiver<bool>,
 ) {
     let sender = Arc::new(clusterdb_api::webhooks::Sender::new(options));
-    loop {
-        match clusterdb_api::webhooks::run(db.clone(), Arc::clone(&sender), None, stopped.clone())
-            .await
-        {
-            Ok(()) => return,
-            Err(err) => {
-                tracing::warn!(error = %err, "the webhook dispatcher failed; restarting it in 1 s");
+    db.while_leader(stopped, |leader, ended| {
+        let (db, sender) = (db.clone(), Arc::clone(&sender));
+        async move {
+            tracing::info!(term = leader.term, "delivering webhooks");
+            if let Err(err) =
+                clusterdb_api::webhooks::run(db, sender, Some(leader.fence), ended).await
+            {
+                tracing::warn!(error = %err, "the webhook dispatcher failed; restarting it");
             }
         }
-        tokio::select! {
-            _ = stopped.wait_for(|s| *s) => return,
-            () = tokio::time::sleep(Duration::from_secs(1)) => {}
-        }
-    }
+    })
+    .await;
 }
 
 /// Runs the server until a shutdown signal.

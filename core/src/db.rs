@@ -1,5 +1,6 @@
 //! [`ClusterDb`]: the handle an application opens, and its options.
 
+use std::future::Future;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -85,6 +86,15 @@ fn supervise(
     Task {
         handle: watcher,
         also_abort: Some(inner),
+    }
+}
+
+/// Runs `work` until `ended` turns true (work that runs forever, stopped
+/// at the end of a leadership term).
+async fn until(mut ended: watch::Receiver<bool>, work: impl Future<Output = ()>) {
+    tokio::select! {
+        () = work => {}
+        _ = ended.wait_for(|ended| *ended) => {}
     }
 }
 
@@ -198,14 +208,30 @@ impl Builder {
             principals: Default::default(),
             mesh: Default::default(),
             failure: watch::channel(None).0,
+            leadership: watch::channel(None).0,
         });
         let mut tasks = vec![Task::plain(tokio::spawn(forward_engine_failure(
             Arc::clone(&store),
         )))];
         if self.reconcile {
-            let reconciler = reconciler::run(Arc::clone(&store));
+            // The background work runs on the elected process only.
+            let campaign = crate::leader::campaign(Arc::clone(&store));
+            tasks.push(supervise("leader election", campaign, &store));
+            let never = watch::channel(false).1;
+            let elected = Arc::clone(&store);
+            let reconciler = crate::leader::while_leader(
+                store.leadership.subscribe(),
+                never.clone(),
+                move |_, ended| until(ended, reconciler::run(Arc::clone(&elected))),
+            );
             tasks.push(supervise("fleet reconciler", reconciler, &store));
-            let retention = retention::run(Arc::clone(&store), self.retention);
+            let elected = Arc::clone(&store);
+            let policy = self.retention;
+            let retention = crate::leader::while_leader(
+                store.leadership.subscribe(),
+                never,
+                move |_, ended| until(ended, retention::run(Arc::clone(&elected), policy.clone())),
+            );
             tasks.push(supervise("retention worker", retention, &store));
         }
         Ok(ClusterDb {
@@ -305,6 +331,27 @@ impl ClusterDb {
     /// The mesh's evaluation: route resolution and policy checks.
     pub fn mesh(&self) -> crate::mesh::Mesh {
         crate::mesh::Mesh::new(std::sync::Arc::clone(&self.store))
+    }
+
+    /// This process's current term as leader of the background work
+    /// (`None` while another process leads, or when background work is
+    /// off).
+    pub fn leadership(&self) -> watch::Receiver<Option<crate::Leader>> {
+        self.store.leadership.subscribe()
+    }
+
+    /// Runs `work` for every term this process leads the store's
+    /// background work (see [`ClusterDb::leadership`]), with the term (its
+    /// fencing token) and a signal that turns true when the term ends.
+    /// Returns once `shutdown` turns true and the current work has
+    /// stopped. Without background work ([`Builder::reconcile`] off) there
+    /// are no terms, so `work` never runs.
+    pub async fn while_leader<F, Fut>(&self, shutdown: watch::Receiver<bool>, work: F)
+    where
+        F: FnMut(crate::Leader, watch::Receiver<bool>) -> Fut,
+        Fut: std::future::Future<Output = ()>,
+    {
+        crate::leader::while_leader(self.store.leadership.subscribe(), shutdown, work).await;
     }
 
     /// Webhook endpoints and their delivery records.

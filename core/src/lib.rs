@@ -39,6 +39,7 @@ mod idempotency;
 pub mod identity;
 mod keys;
 mod kinds;
+mod leader;
 mod list;
 pub mod mesh;
 mod meta;
@@ -63,6 +64,7 @@ pub use db::{Builder, ClusterDb};
 pub use error::{Error, ErrorCode, Result};
 pub use event::{Event, Events, MAX_EVENT_PAGE, Subscription};
 pub use idempotency::{IdempotencyPage, IdempotencyRecord, IdempotencyRecords};
+pub use leader::{LEASE_TTL, Leader};
 pub use list::{
     DEFAULT_PAGE_SIZE, Filter, ListOptions, ListPage, MAX_FILTERS, MAX_PAGE_BYTES, MAX_PAGE_SIZE,
 };

@@ -29,6 +29,9 @@ pub(crate) struct Store {
     /// `Some(reason)` once the database has failed for good: its engine
     /// failed, or a background task panicked.
     pub failure: watch::Sender<Option<String>>,
+    /// This process's current term as leader of the background work, if
+    /// it leads.
+    pub leadership: watch::Sender<Option<crate::leader::Leader>>,
 }
 
 impl Store {

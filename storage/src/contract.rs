@@ -157,6 +157,21 @@ pub struct EventRecord {
     pub payload: Vec<u8>,
 }
 
+/// A claim to lead the work only one process sharing a store may do (see
+/// [`Engine::campaign`]).
+#[derive(Debug, Clone)]
+pub struct Leadership {
+    /// The fencing token: the leader key at the revision the claim wrote
+    /// it. A commit carrying it as a precondition fails once the claim has
+    /// passed to another process, so a deposed leader that has not yet
+    /// noticed cannot overwrite its successor's work.
+    pub fence: Precondition,
+    /// Turns true when the claim is lost (its lease expired or could not
+    /// be renewed). A closed channel means the claim lasts as long as the
+    /// engine.
+    pub lost: watch::Receiver<bool>,
+}
+
 /// A revisioned key-value store with an ordered event log.
 ///
 /// Every engine must behave identically under this contract; the
@@ -208,6 +223,30 @@ pub trait Engine: Send + Sync + 'static {
     /// Engines that never fail-stop keep the default, which stays `None`.
     fn failure(&self) -> watch::Receiver<Option<String>> {
         watch::channel(None).1
+    }
+
+    /// Waits until this process leads under `key` (a data key no commit
+    /// writes otherwise), claimed with a lease of `ttl` that the engine
+    /// keeps renewing: if the process dies, another campaigner takes over
+    /// within about `ttl`. The default — for engines whose store one process
+    /// holds, such as a redb file — leads at once and for good, writing the
+    /// key once for its fencing revision.
+    async fn campaign(&self, key: &[u8], _ttl: std::time::Duration) -> Result<Leadership, Error> {
+        let commit = Commit {
+            preconditions: Vec::new(),
+            ops: vec![Op::Put(key.to_vec(), b"leader".to_vec())],
+            events: Vec::new(),
+        };
+        let revision = self.commit(commit).await.map_err(|err| match err {
+            CommitError::Storage(err) => err,
+            CommitError::PreconditionFailed(_) => {
+                Error::Backend("an unconditional commit failed a precondition".into())
+            }
+        })?;
+        Ok(Leadership {
+            fence: Precondition::AtRevision(key.to_vec(), revision),
+            lost: watch::channel(false).1,
+        })
     }
 
     /// Finishes pending commits and releases the store (file locks,

@@ -22,8 +22,8 @@ mod etcd_engine;
 mod redb_engine;
 
 pub use contract::{
-    Commit, Engine, Entry, EventRecord, MAX_EVENTS, MAX_KEY_LEN, MAX_VALUE_LEN, Op, Page,
-    Precondition, Revision,
+    Commit, Engine, Entry, EventRecord, Leadership, MAX_EVENTS, MAX_KEY_LEN, MAX_VALUE_LEN, Op,
+    Page, Precondition, Revision,
 };
 pub use error::{CommitError, Error, FailedPrecondition};
 #[cfg(feature = "etcd")]

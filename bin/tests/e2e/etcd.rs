@@ -86,3 +86,117 @@ async fn two_servers_share_one_etcd_store() {
     assert_eq!(a.terminate().code(), Some(0));
     assert_eq!(b.terminate().code(), Some(0));
 }
+
+/// Two servers on one etcd: exactly one delivers webhooks; when the
+/// leader is killed, the other takes over within the lease's TTL and no
+/// event is lost (a delivery in flight may repeat, with the same
+/// webhook-id).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_elected_server_delivers_webhooks_and_a_successor_takes_over() {
+    let receiver = crate::webhooks::Receiver::start().await;
+    let cluster = tokio::task::spawn_blocking(|| EtcdCluster::start(1))
+        .await
+        .unwrap();
+    let store = format!(
+        "etcd://{}",
+        cluster.endpoints()[0].trim_start_matches("http://")
+    );
+    let args = [
+        "--store",
+        store.as_str(),
+        "--etcd-prefix",
+        "/leader/",
+        "--webhook-allow-private",
+    ];
+    let (_dir_a, data_a) = data_file();
+    let (_dir_b, data_b) = data_file();
+    let a = Server::start_with(&data_a, &args);
+    let b = Server::start_with(&data_b, &args);
+    let key = a.key.clone();
+    let http = |server: &Server| server.client_with(&key);
+    let fleet = |name: &str| FleetInput {
+        name: name.into(),
+        description: String::new(),
+        capacity: 1,
+        instance_type: "t3.medium".into(),
+        tags: Default::default(),
+    };
+    let created: serde_json::Value = a
+        .http()
+        .post(format!("{}/v1/webhooks", a.base))
+        .json(&serde_json::json!({"url": receiver.url, "events": ["fleet.created"]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(created["id"].is_string(), "{created}");
+    let mut names = Vec::new();
+    for i in 0..5 {
+        names.push(format!("before-{i}"));
+        let server = if i % 2 == 0 { &a } else { &b };
+        http(server)
+            .fleets()
+            .create(&fleet(&names[i]))
+            .await
+            .unwrap();
+    }
+    for name in &names {
+        receiver.event("fleet.created", name).await;
+    }
+    // Exactly one server delivers: no event arrives twice.
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(
+        receiver.received().len(),
+        names.len(),
+        "one delivery per event"
+    );
+
+    // Kill a: b is then the only server, so it leads (if it did not
+    // already) and delivers what is written meanwhile.
+    a.kill();
+    for i in 0..3 {
+        names.push(format!("after-a-{i}"));
+        http(&b)
+            .fleets()
+            .create(&fleet(names.last().unwrap()))
+            .await
+            .unwrap();
+    }
+    for name in &names {
+        receiver.event("fleet.created", name).await;
+    }
+    // a comes back as a follower; killing b now kills the leader.
+    let a = Server::start_with(&data_a, &args);
+    b.kill();
+    let killed = std::time::Instant::now();
+    names.push("after-b".into());
+    http(&a).fleets().create(&fleet("after-b")).await.unwrap();
+    receiver.event("fleet.created", "after-b").await;
+    let takeover = killed.elapsed();
+    eprintln!("webhook delivery resumed {takeover:?} after the leader was killed");
+    // The lease's TTL (4 s), the next campaign, the first poll, the delivery.
+    assert!(
+        takeover < std::time::Duration::from_secs(10),
+        "took over after {takeover:?}"
+    );
+    // Nothing lost; a repeat carries the same webhook-id and body.
+    let received = receiver.received();
+    for name in &names {
+        assert!(
+            received
+                .iter()
+                .any(|r| r.json()["data"]["name"] == name.as_str()),
+            "{name} was never delivered"
+        );
+    }
+    for r in &received {
+        for other in &received {
+            if other.headers["webhook-id"] == r.headers["webhook-id"] {
+                assert_eq!(other.body, r.body);
+            }
+        }
+    }
+    assert_eq!(a.terminate().code(), Some(0));
+}

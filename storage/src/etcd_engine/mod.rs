@@ -15,6 +15,7 @@
 //!   [`Error::OutcomeUnknown`] and is never retried by the engine.
 
 mod keys;
+mod leader;
 mod log;
 
 use std::sync::Arc;
@@ -29,7 +30,9 @@ use etcd_client::{
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
-use crate::contract::{Commit, Engine, Entry, EventRecord, Page, Precondition, Revision};
+use crate::contract::{
+    Commit, Engine, Entry, EventRecord, Leadership, Page, Precondition, Revision,
+};
 use crate::error::{CommitError, Error, FailedPrecondition};
 use keys::{Keys, prefix_end};
 
@@ -67,6 +70,8 @@ pub struct EtcdEngine {
     revision: watch::Receiver<Revision>,
     mover: Arc<Notify>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
+    /// Leases of the leaderships this engine holds, revoked on close.
+    leases: Mutex<Vec<i64>>,
 }
 
 /// Whether a gRPC status says the request was refused as such (so nothing
@@ -131,7 +136,7 @@ fn to_i64(revision: Revision) -> i64 {
     i64::try_from(revision).unwrap_or(i64::MAX)
 }
 
-fn to_revision(revision: i64) -> Revision {
+pub(super) fn to_revision(revision: i64) -> Revision {
     u64::try_from(revision).unwrap_or(0)
 }
 
@@ -175,6 +180,7 @@ impl EtcdEngine {
             revision: revision_rx,
             mover,
             tasks: Mutex::new(tasks),
+            leases: Mutex::new(Vec::new()),
         })
     }
 
@@ -406,8 +412,28 @@ impl Engine for EtcdEngine {
         self.revision.clone()
     }
 
+    async fn campaign(&self, key: &[u8], ttl: Duration) -> Result<Leadership, Error> {
+        self.check_open()?;
+        let (leadership, keeper, lease) =
+            leader::campaign(&self.client, key, self.keys.data(key), ttl).await?;
+        self.tasks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(keeper);
+        self.leases
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(lease);
+        Ok(leadership)
+    }
+
     async fn close(&self) -> Result<(), Error> {
         self.closed.store(true, Ordering::Release);
+        // Hand leadership over at once rather than after the lease's TTL.
+        let leases = std::mem::take(&mut *self.leases.lock().unwrap_or_else(|p| p.into_inner()));
+        for lease in leases {
+            leader::resign(&self.client, lease).await;
+        }
         let tasks = std::mem::take(&mut *self.tasks.lock().unwrap_or_else(|p| p.into_inner()));
         for task in tasks {
             task.abort();

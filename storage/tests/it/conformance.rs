@@ -364,7 +364,41 @@ async fn closed_engine_refuses_work(h: impl Harness) {
     );
 }
 
+/// A lone campaigner leads at once; its fence lets its commits through
+/// and fails once the leader key has moved on.
+async fn a_lone_campaigner_leads_and_its_fence_guards_commits(harness: impl Harness) {
+    let engine = harness.engine();
+    let key = b"s/leader/test".to_vec();
+    let leadership = engine
+        .campaign(&key, std::time::Duration::from_secs(2))
+        .await
+        .unwrap();
+    assert_eq!(leadership.fence.key(), key.as_slice());
+    assert!(!*leadership.lost.borrow());
+    let fenced = |name: &str| Commit {
+        preconditions: vec![leadership.fence.clone()],
+        ops: vec![Op::Put(name.as_bytes().to_vec(), b"v".to_vec())],
+        events: Vec::new(),
+    };
+    engine.commit(fenced("a")).await.unwrap();
+    engine.commit(fenced("b")).await.unwrap();
+    // Another claim (as after a takeover) moves the key: the old fence fails.
+    engine
+        .commit(Commit {
+            preconditions: Vec::new(),
+            ops: vec![Op::Put(key.clone(), b"someone else".to_vec())],
+            events: Vec::new(),
+        })
+        .await
+        .unwrap();
+    assert!(matches!(
+        engine.commit(fenced("c")).await,
+        Err(CommitError::PreconditionFailed(_))
+    ));
+}
+
 crate::for_each_engine!(
+    a_lone_campaigner_leads_and_its_fence_guards_commits,
     conditional_commits,
     range_pages_through_a_prefix,
     concurrent_read_modify_write_loses_no_update,

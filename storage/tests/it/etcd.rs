@@ -295,3 +295,62 @@ async fn killing_a_member_mid_run_loses_no_acknowledged_commit() {
         unknown.iter().filter(|k| logged.contains_key(*k)).count()
     );
 }
+
+/// Leader election: one node leads; its fence refuses commits once another
+/// has taken over; a clean close hands over at once, a dead node after the
+/// lease's TTL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_node_leads_and_a_successor_takes_over_with_a_new_fence() {
+    let cluster = cluster(1).await;
+    let key = b"s/leader/workers";
+    let ttl = Duration::from_secs(2);
+    let a = connect(&cluster.endpoints(), "/lead/").await;
+    let b = Arc::new(connect(&cluster.endpoints(), "/lead/").await);
+    let c = Arc::new(connect(&cluster.endpoints(), "/lead/").await);
+    let first = a.campaign(key, ttl).await.unwrap();
+    let fenced = |fence: &Precondition, name: &str| Commit {
+        preconditions: vec![fence.clone()],
+        ops: vec![Op::Put(name.as_bytes().to_vec(), b"v".to_vec())],
+        events: Vec::new(),
+    };
+    a.commit(fenced(&first.fence, "by-a")).await.unwrap();
+    // b waits while a leads (a renews its lease past the TTL).
+    let waiting = {
+        let b = Arc::clone(&b);
+        tokio::spawn(async move { b.campaign(key, ttl).await.unwrap() })
+    };
+    tokio::time::sleep(ttl * 2).await;
+    assert!(!waiting.is_finished(), "a still leads");
+    assert!(!*first.lost.borrow());
+    // a closes: b leads at once.
+    let closed = std::time::Instant::now();
+    a.close().await.unwrap();
+    let second = tokio::time::timeout(Duration::from_secs(5), waiting)
+        .await
+        .expect("b takes over")
+        .unwrap();
+    assert!(closed.elapsed() < ttl, "a clean close hands over at once");
+    assert_ne!(second.fence, first.fence);
+    // a's fence no longer holds (b could commit through any node).
+    match b.commit(fenced(&first.fence, "late-a")).await {
+        Err(CommitError::PreconditionFailed(_)) => {}
+        other => panic!("a deposed leader's commit landed: {other:?}"),
+    }
+    b.commit(fenced(&second.fence, "by-b")).await.unwrap();
+    // b dies without closing (its renewals stop): c takes over after the TTL.
+    let waiting = {
+        let c = Arc::clone(&c);
+        tokio::spawn(async move { c.campaign(key, ttl).await.unwrap() })
+    };
+    let died = std::time::Instant::now();
+    drop(b);
+    let third = tokio::time::timeout(Duration::from_secs(10), waiting)
+        .await
+        .expect("c takes over")
+        .unwrap();
+    assert!(
+        died.elapsed() >= ttl / 2,
+        "not before the lease could expire"
+    );
+    assert_ne!(third.fence, second.fence);
+}
