@@ -10,6 +10,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "proto/clusterdb/identity/v1/identity.proto",
         "proto/clusterdb/mesh/v1/mesh.proto",
         "proto/clusterdb/events/v1/events.proto",
+        "proto/clusterdb/webhooks/v1/webhooks.proto",
     ];
     for proto in protos {
         println!("cargo:rerun-if-changed={proto}");

@@ -121,7 +121,8 @@ async fn grpc_with_layers(db: ClusterDb, config: &RestConfig, guard: auth::Guard
         body_limit: config.body_limit,
         lease: config.idempotency_lease,
     };
-    grpc::router(db, config.shutdown.clone())
+    let sender = std::sync::Arc::new(webhooks::Sender::new(config.webhooks.clone()));
+    grpc::router(db, config.shutdown.clone(), sender)
         .await
         .layer(axum::middleware::from_fn_with_state(
             idem,

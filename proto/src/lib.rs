@@ -49,6 +49,18 @@ pub mod events {
     }
 }
 
+/// `clusterdb.webhooks.v1`.
+pub mod webhooks {
+    /// Version 1 of the webhook API.
+    pub mod v1 {
+        #![allow(missing_docs, clippy::large_enum_variant)]
+        tonic::include_proto!("clusterdb.webhooks.v1");
+
+        pub use webhook_service_client::WebhookServiceClient;
+        pub use webhook_service_server::{WebhookService, WebhookServiceServer};
+    }
+}
+
 /// The encoded `FileDescriptorSet` of every ClusterDB service, for gRPC
 /// reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] =

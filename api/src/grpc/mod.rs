@@ -16,6 +16,7 @@ pub mod kind;
 mod mesh;
 pub mod status;
 mod user;
+mod webhook;
 
 use std::convert::Infallible;
 
@@ -24,6 +25,7 @@ use clusterdb_proto::compute::v1::ComputeServiceServer;
 use clusterdb_proto::events::v1::EventServiceServer;
 use clusterdb_proto::identity::v1::IdentityServiceServer;
 use clusterdb_proto::mesh::v1::MeshServiceServer;
+use clusterdb_proto::webhooks::v1::WebhookServiceServer;
 use tonic::body::Body;
 use tonic::server::NamedService;
 use tonic::service::Routes;
@@ -36,6 +38,7 @@ pub use events::EventApi;
 pub use identity::IdentityApi;
 pub use kind::{GrpcApply, GrpcKind};
 pub use mesh::MeshApi;
+pub use webhook::WebhookApi;
 
 /// Adds a service and reports it `SERVING` on the health service.
 async fn serve<S>(
@@ -77,6 +80,7 @@ async fn not_serving_on_failure(db: ClusterDb, health: HealthReporter, names: Ve
 pub async fn router(
     db: ClusterDb,
     shutdown: Option<tokio::sync::watch::Receiver<bool>>,
+    webhooks: std::sync::Arc<crate::webhooks::Sender>,
 ) -> axum::Router {
     let (health, health_service) = tonic_health::server::health_reporter();
     let mut names = Vec::new();
@@ -97,6 +101,8 @@ pub async fn router(
     let routes = serve(routes, &health, &mut names, MeshServiceServer::new(MeshApi)).await;
     let events = EventServiceServer::new(EventApi { shutdown });
     let routes = serve(routes, &health, &mut names, events).await;
+    let webhooks = WebhookServiceServer::new(WebhookApi { sender: webhooks });
+    let routes = serve(routes, &health, &mut names, webhooks).await;
     tokio::spawn(not_serving_on_failure(db, health, names));
     let reflection = || {
         tonic_reflection::server::Builder::configure()

@@ -214,6 +214,46 @@ const REST: &[(&str, &str, Need)] = &[
 const GRPC: &[(&str, Need)] = &[
     ("/clusterdb.events.v1.EventService/Watch", Authenticated),
     (
+        "/clusterdb.webhooks.v1.WebhookService/CreateWebhook",
+        Write("webhook"),
+    ),
+    (
+        "/clusterdb.webhooks.v1.WebhookService/GetWebhook",
+        Read("webhook"),
+    ),
+    (
+        "/clusterdb.webhooks.v1.WebhookService/UpdateWebhook",
+        Write("webhook"),
+    ),
+    (
+        "/clusterdb.webhooks.v1.WebhookService/DeleteWebhook",
+        Write("webhook"),
+    ),
+    (
+        "/clusterdb.webhooks.v1.WebhookService/ListWebhooks",
+        Read("webhook"),
+    ),
+    (
+        "/clusterdb.webhooks.v1.WebhookService/RotateWebhookSecret",
+        Write("webhook"),
+    ),
+    (
+        "/clusterdb.webhooks.v1.WebhookService/TestWebhook",
+        Write("webhook"),
+    ),
+    (
+        "/clusterdb.webhooks.v1.WebhookService/ListWebhookDeliveries",
+        Read("webhook"),
+    ),
+    (
+        "/clusterdb.webhooks.v1.WebhookService/GetWebhookDelivery",
+        Read("webhook"),
+    ),
+    (
+        "/clusterdb.webhooks.v1.WebhookService/RedeliverWebhook",
+        Write("webhook"),
+    ),
+    (
         "/clusterdb.compute.v1.ComputeService/CreateFleet",
         Write("fleet"),
     ),

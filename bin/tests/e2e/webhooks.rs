@@ -691,3 +691,128 @@ async fn the_config_files_webhooks_are_applied_at_start() {
     let got = receiver.event("fleet.created", "another").await;
     assert!(verified_by_library(&got, &rotated) && verified_by_library(&got, &secret));
 }
+
+#[tokio::test]
+async fn the_webhook_service_on_grpc() {
+    use clusterdb_proto::webhooks::v1 as pb;
+    let receiver = Receiver::start().await;
+    let (_dir, data) = data_file();
+    let server = Server::start_with(&data, &["--webhook-allow-private"]);
+    let (channel, auth) = server.grpc().await;
+    let mut client = pb::WebhookServiceClient::with_interceptor(channel, auth);
+    let err = client
+        .create_webhook(pb::CreateWebhookRequest {
+            url: "gopher://example.com/".into(),
+            events: vec!["*".into()],
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), tonic::Code::InvalidArgument);
+    let created = client
+        .create_webhook(pb::CreateWebhookRequest {
+            url: receiver.url.clone(),
+            events: vec!["fleet.created".into()],
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(created.secret.starts_with("whsec_") && created.enabled);
+    let got = client
+        .get_webhook(pb::GetWebhookRequest {
+            id: created.id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(got.secret.is_empty(), "write-only");
+    assert_eq!(got.url, receiver.url);
+    let listed = client
+        .list_webhooks(pb::ListWebhooksRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(listed.webhooks.len(), 1);
+
+    create_fleet(&server, "grpc-fleet", 1).await;
+    let delivered = receiver.event("fleet.created", "grpc-fleet").await;
+    assert!(verified_by_library(&delivered, &created.secret));
+    let test = client
+        .test_webhook(pb::TestWebhookRequest {
+            id: created.id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    receiver
+        .wait_until(|r| r.json()["id"] == test.event_id.as_str())
+        .await;
+    let deliveries = client
+        .list_webhook_deliveries(pb::ListWebhookDeliveriesRequest {
+            id: created.id.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let first = &deliveries.deliveries[0];
+    assert_eq!(first.status, "succeeded");
+    assert_eq!(first.attempts[0].response_code, Some(200));
+    let one = client
+        .get_webhook_delivery(pb::GetWebhookDeliveryRequest {
+            id: created.id.clone(),
+            delivery_id: first.id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(&one, first);
+    let again = client
+        .redeliver_webhook(pb::RedeliverWebhookRequest {
+            id: created.id.clone(),
+            delivery_id: first.id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(again.attempts[1].manual);
+    let rotated = client
+        .rotate_webhook_secret(pb::RotateWebhookSecretRequest {
+            id: created.id.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_ne!(rotated.secret, created.secret);
+    // An update without a secret keeps it; disabling works.
+    let updated = client
+        .update_webhook(pb::UpdateWebhookRequest {
+            id: created.id.clone(),
+            name: created.name.clone(),
+            url: receiver.url.clone(),
+            events: vec!["*".into()],
+            enabled: false,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!updated.enabled);
+    let err = client
+        .get_webhook_delivery(pb::GetWebhookDeliveryRequest {
+            id: created.id.clone(),
+            delivery_id: "dlv_nope".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), tonic::Code::NotFound);
+    client
+        .delete_webhook(pb::DeleteWebhookRequest {
+            id: created.id.clone(),
+            expected_version: None,
+        })
+        .await
+        .unwrap();
+}
