@@ -22,6 +22,17 @@ pub(crate) fn resource<K: RestKind>(status: StatusCode, object: &Object<K>) -> R
     with_etag(status, &K::output(object), object.resource_version())
 }
 
+/// An answer carrying a secret shown only once: JSON with the ETag of
+/// `version`, never to be cached.
+pub(crate) fn uncached(body: &impl serde::Serialize, version: u64) -> Response {
+    let mut response = with_etag(StatusCode::OK, body, version);
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    response
+}
+
 /// `body` as JSON with the ETag of `version`.
 pub(crate) fn with_etag(
     status: StatusCode,

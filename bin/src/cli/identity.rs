@@ -572,7 +572,7 @@ async fn oauth_client(
             let created = resource::calls::<K>(client)
                 .create(&Value::Object(body))
                 .await?;
-            secret_answer(format, &created)
+            Ok(output::secret_answer(format, &created, "client secret")?)
         }
         OAuthClientCommand::List(list) => {
             resource::list::<K>(
@@ -593,18 +593,9 @@ async fn oauth_client(
                 .action(Method::POST, &id, "secret", &[], None)
                 .await?
                 .ok_or_else(|| CliError::Failed(anyhow::anyhow!("no secret was returned")))?;
-            secret_answer(format, &json)
+            Ok(output::secret_answer(format, &json, "client secret")?)
         }
     }
-}
-
-/// Prints an answer that carries a secret shown only once.
-fn secret_answer(format: Format, json: &Json) -> Result<(), CliError> {
-    output::raw(format, json)?;
-    if matches!(format, Format::Table | Format::Wide) {
-        eprintln!("Store the client secret now: it cannot be shown again.");
-    }
-    Ok(())
 }
 
 /// `clusterdb identity token`.

@@ -188,6 +188,16 @@ pub fn list(
     }
 }
 
+/// Prints an answer that carries a secret shown only once (a person is
+/// told to store `what` now).
+pub fn secret_answer(format: Format, json: &Json, what: &str) -> anyhow::Result<()> {
+    raw(format, json)?;
+    if matches!(format, Format::Table | Format::Wide) {
+        eprintln!("Store the {what} now: it cannot be shown again.");
+    }
+    Ok(())
+}
+
 /// Prints any JSON answer as it is (JSON or YAML), or as `key  value`
 /// lines for a person, in the server's order.
 pub fn raw(format: Format, item: &Json) -> anyhow::Result<()> {

@@ -169,11 +169,7 @@ pub async fn run(command: WebhookCommand, client: &Client, format: Format) -> Re
             let created = resource::calls::<K>(client)
                 .create(&Value::Object(body))
                 .await?;
-            output::raw(format, &created)?;
-            if matches!(format, Format::Table | Format::Wide) {
-                eprintln!("Store the signing secret now: it cannot be shown again.");
-            }
-            Ok(())
+            Ok(output::secret_answer(format, &created, "signing secret")?)
         }
         WebhookCommand::List(list) => {
             resource::list::<K>(

@@ -461,6 +461,63 @@ async fn a_failing_receiver_gets_every_event_in_order_once_it_recovers() {
 }
 
 #[tokio::test]
+async fn a_receiver_that_is_down_gets_everything_once_it_listens() {
+    // A port nobody listens on (yet): attempts are refused connections.
+    let address = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap()
+    };
+    let (_dir, data) = data_file();
+    let server = Server::start_with(
+        &data,
+        &["--webhook-allow-private", "--webhook-retry-schedule", FAST],
+    );
+    let url = format!("http://{address}/hook");
+    let (_, endpoint) = post(
+        &server,
+        "webhooks",
+        json!({"url": url, "events": ["fleet.created"]}),
+    )
+    .await;
+    let id = endpoint["id"].as_str().unwrap().to_string();
+    for i in 0..3 {
+        create_fleet(&server, &format!("f{i}"), 1).await;
+    }
+    // Failed attempts are recorded with the connection error.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let page = get(&server, &format!("webhooks/{id}/deliveries")).await;
+        let attempts = page["deliveries"][0]["attempts"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        if attempts.len() >= 2 {
+            assert!(attempts[0]["response_code"].is_null(), "{page}");
+            assert!(!attempts[0]["error"].as_str().unwrap().is_empty());
+            assert_eq!(page["deliveries"][0]["status"], "pending");
+            assert!(page["deliveries"][0]["next_attempt_at"].is_string());
+            break;
+        }
+        assert!(Instant::now() < deadline, "{page}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let receiver = Receiver::start_on(&address.to_string()).await;
+    for i in 0..3 {
+        receiver.event("fleet.created", &format!("f{i}")).await;
+    }
+    let names: Vec<Value> = receiver
+        .received()
+        .iter()
+        .map(|r| r.json()["data"]["name"].clone())
+        .collect();
+    assert_eq!(
+        names,
+        [json!("f0"), json!("f1"), json!("f2")],
+        "each once, in order"
+    );
+}
+
+#[tokio::test]
 async fn gone_and_an_exhausted_schedule_disable_the_endpoint() {
     let receiver = Receiver::start().await;
     receiver.script(&[(410, None)]);

@@ -314,21 +314,7 @@ impl Webhooks {
     /// Removes the endpoint's oldest delivery records beyond `keep`.
     /// Returns how many it removed.
     pub async fn prune_deliveries(&self, endpoint: &str, keep: usize) -> Result<usize> {
-        let prefix = keys::webhook_deliveries(endpoint);
-        let mut keys_seen = Vec::new();
-        let mut start: Option<Vec<u8>> = None;
-        loop {
-            let page = self
-                .store
-                .engine
-                .range(&prefix, start.as_deref(), 1000)
-                .await?;
-            start = page.entries.last().map(|(k, _)| k.clone());
-            keys_seen.extend(page.entries.into_iter().map(|(k, _)| k));
-            if !page.more {
-                break;
-            }
-        }
+        let keys_seen = self.keys_under(&keys::webhook_deliveries(endpoint)).await?;
         let excess = keys_seen.len().saturating_sub(keep);
         for chunk in keys_seen[..excess].chunks(256) {
             self.write_all(chunk.iter().cloned().map(Op::Delete).collect())
@@ -347,22 +333,27 @@ impl Webhooks {
     /// The endpoints that have a cursor (started delivering), by id.
     pub async fn endpoints_with_cursors(&self) -> Result<Vec<String>> {
         let prefix = keys::system("cursor/webhook/");
-        let mut ids = Vec::new();
+        let keys = self.keys_under(&prefix).await?;
+        Ok(keys
+            .iter()
+            .map(|k| String::from_utf8_lossy(&k[prefix.len()..]).into_owned())
+            .collect())
+    }
+
+    /// Every key starting with `prefix`, in order, a page at a time.
+    async fn keys_under(&self, prefix: &[u8]) -> Result<Vec<Vec<u8>>> {
+        let mut keys = Vec::new();
         let mut start: Option<Vec<u8>> = None;
         loop {
             let page = self
                 .store
                 .engine
-                .range(&prefix, start.as_deref(), 1000)
+                .range(prefix, start.as_deref(), 1000)
                 .await?;
             start = page.entries.last().map(|(k, _)| k.clone());
-            ids.extend(
-                page.entries
-                    .iter()
-                    .map(|(k, _)| String::from_utf8_lossy(&k[prefix.len()..]).into_owned()),
-            );
+            keys.extend(page.entries.into_iter().map(|(k, _)| k));
             if !page.more {
-                return Ok(ids);
+                return Ok(keys);
             }
         }
     }

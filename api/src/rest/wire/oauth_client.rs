@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 
 use axum::extract::{OriginalUri, Path};
-use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::routing::{MethodRouter, post};
 use clusterdb::identity::{NewOAuthClient, OAuthClientKind, OAuthClientSpec, known_scopes};
@@ -19,7 +18,7 @@ use crate::auth::Caller;
 use crate::rest::AppState;
 use crate::rest::error::ApiError;
 use crate::rest::extract::JsonBody;
-use crate::rest::handlers::{located, with_etag};
+use crate::rest::handlers::{located, uncached};
 use crate::rest::kind::{Action, FieldRule, RestKind, SchemaOf};
 
 /// Create or replace an OAuth client.
@@ -134,11 +133,7 @@ impl RestKind for OAuthClientKind {
 fn with_secret(made: NewOAuthClient) -> Response {
     let mut output = OAuthClientKind::output(&made.client);
     output.client_secret = Some(made.secret);
-    let mut response = with_etag(StatusCode::OK, &output, made.client.resource_version());
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+    uncached(&output, made.client.resource_version())
 }
 
 /// `POST /oauth-clients`: the generic create, answering with the secret.

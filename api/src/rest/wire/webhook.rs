@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use axum::body::Bytes;
 use axum::extract::{OriginalUri, Path, RawQuery, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 use clusterdb::identity::Verb;
@@ -24,7 +24,7 @@ use crate::auth::Caller;
 use crate::rest::AppState;
 use crate::rest::error::ApiError;
 use crate::rest::extract::{JsonBody, parse_json, serde_urlencoded_pairs};
-use crate::rest::handlers::{located, with_etag};
+use crate::rest::handlers::{located, uncached};
 use crate::rest::kind::{Access, Action, ActionBody, FieldRule, RestKind, SchemaOf};
 
 /// Create or replace a webhook endpoint.
@@ -325,11 +325,7 @@ impl RestKind for WebhookKind {
 fn with_secret(endpoint: &Object<WebhookKind>, secret: String) -> Response {
     let mut output = WebhookKind::output(endpoint);
     output.secret = Some(secret);
-    let mut response = with_etag(StatusCode::OK, &output, endpoint.resource_version());
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+    uncached(&output, endpoint.resource_version())
 }
 
 /// `POST /webhooks`: answers with the secret (generated if not given).
