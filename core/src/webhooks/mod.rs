@@ -75,8 +75,9 @@ impl Webhooks {
     }
 
     /// Creates the endpoint for `draft.spec.url`, or updates the one that
-    /// has it (idempotent: an unchanged endpoint writes nothing). For the
-    /// server's configuration file.
+    /// has it (keeping its name and tags; idempotent: an unchanged endpoint
+    /// writes nothing). For the server's configuration file, which several
+    /// servers of one store may apply at once.
     pub async fn apply_by_url(&self, draft: Draft<WebhookSpec>) -> Result<Applied<WebhookKind>> {
         let options = ListOptions {
             filters: vec![Filter {
@@ -86,33 +87,45 @@ impl Webhooks {
             ..ListOptions::default()
         }
         .page_size(1);
-        let found = self
-            .endpoints()
-            .list(&options)
-            .await?
-            .items
-            .into_iter()
-            .next();
-        match found {
-            None => Ok(Applied {
-                object: self.create(draft).await?,
-                outcome: crate::ApplyOutcome::Created,
-            }),
-            Some(current) => {
-                let version = current.resource_version();
-                let draft = Draft {
-                    name: current.meta.name.clone(),
-                    ..draft
-                };
-                let object = self.endpoints().update(current.id(), draft, None).await?;
-                let outcome = if object.resource_version() == version {
-                    crate::ApplyOutcome::Unchanged
-                } else {
-                    crate::ApplyOutcome::Configured
-                };
-                Ok(Applied { object, outcome })
-            }
+        for _ in 0..crate::resources::MAX_ATTEMPTS {
+            let found = self
+                .endpoints()
+                .list(&options)
+                .await?
+                .items
+                .into_iter()
+                .next();
+            let Some(current) = found else {
+                match self.create(draft.clone()).await {
+                    Ok(object) => {
+                        return Ok(Applied {
+                            object,
+                            outcome: crate::ApplyOutcome::Created,
+                        });
+                    }
+                    // Another server created it meanwhile: update that one.
+                    Err(Error::AlreadyExists { .. }) => continue,
+                    Err(err) => return Err(err),
+                }
+            };
+            let version = current.resource_version();
+            let draft = Draft {
+                name: current.meta.name.clone(),
+                tags: current.meta.tags.clone(),
+                ..draft
+            };
+            let object = self.endpoints().update(current.id(), draft, None).await?;
+            let outcome = if object.resource_version() == version {
+                crate::ApplyOutcome::Unchanged
+            } else {
+                crate::ApplyOutcome::Configured
+            };
+            return Ok(Applied { object, outcome });
         }
+        Err(Error::Unavailable(format!(
+            "the webhook endpoint for {} is changing too fast",
+            draft.spec.url
+        )))
     }
 
     /// Replaces the endpoint's secret (`None`: a generated one); the old

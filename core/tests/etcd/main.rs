@@ -23,3 +23,5 @@ mod reconciler;
 mod shared_store;
 #[path = "../it/support.rs"]
 mod support;
+#[path = "../it/webhooks.rs"]
+mod webhooks;

@@ -18,3 +18,4 @@ mod persistence;
 mod reconciler;
 mod retention;
 mod support;
+mod webhooks;
