@@ -383,5 +383,81 @@ fn mesh(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, creates, reads, authentication, mesh);
+/// Webhooks: signing a 1 KiB body, and one event's way from its commit to
+/// a receiver on loopback (the dispatcher following the log, the signed
+/// POST, the record of the attempt).
+fn webhooks(c: &mut Criterion) {
+    use clusterdb_api::webhooks::{DeliveryOptions, Sender, signing::signature_header};
+    let secret = clusterdb::webhooks::new_secret().unwrap();
+    let body = vec![b'x'; 1024];
+    let mut group = c.benchmark_group("webhooks");
+    group.throughput(Throughput::Bytes(body.len() as u64));
+    group.bench_function("sign_1kib", |b| {
+        b.iter(|| signature_header(&[&secret], "evt_123_0", 1_700_000_000, &body))
+    });
+    group.throughput(Throughput::Elements(1));
+
+    let rt = runtime();
+    let bench = Bench::open(&rt);
+    let delivered = Arc::new(AtomicU64::new(0));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    rt.block_on(async {
+        let count = Arc::clone(&delivered);
+        let app = axum::Router::new().route(
+            "/hook",
+            axum::routing::post(move || {
+                let count = Arc::clone(&count);
+                async move {
+                    count.fetch_add(1, Ordering::SeqCst);
+                    "ok"
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let endpoint = clusterdb::webhooks::WebhookSpec {
+            url: url.clone(),
+            events: vec!["fleet.created".into()],
+            enabled: true,
+            description: String::new(),
+            secret: String::new(),
+        };
+        bench
+            .db
+            .webhooks()
+            .create(Draft::new("bench", endpoint))
+            .await
+            .unwrap();
+        let sender = Arc::new(Sender::new(DeliveryOptions {
+            allow_private: true,
+            ..DeliveryOptions::default()
+        }));
+        tokio::spawn(clusterdb_api::webhooks::run(
+            bench.db.clone(),
+            sender,
+            None,
+            stopped,
+        ));
+    });
+    group.bench_function("commit_to_receiver", |b| {
+        b.iter_custom(|iters| {
+            rt.block_on(async {
+                let started = Instant::now();
+                for _ in 0..iters {
+                    let before = delivered.load(Ordering::SeqCst);
+                    create_one(&bench.db, &bench.names).await;
+                    while delivered.load(Ordering::SeqCst) == before {
+                        tokio::time::sleep(Duration::from_micros(50)).await;
+                    }
+                }
+                started.elapsed()
+            })
+        })
+    });
+    group.finish();
+    let _ = stop.send(true);
+}
+
+criterion_group!(benches, creates, reads, authentication, mesh, webhooks);
 criterion_main!(benches);
