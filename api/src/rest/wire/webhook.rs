@@ -27,6 +27,15 @@ use crate::rest::extract::{JsonBody, parse_json, serde_urlencoded_pairs};
 use crate::rest::handlers::{located, uncached};
 use crate::rest::kind::{Access, Action, ActionBody, FieldRule, RestKind, SchemaOf};
 
+/// `whsec_` and canonical standard base64 of 24 to 64 bytes (a final
+/// partial group's unused bits are zero).
+const SECRET_PATTERN: &str = concat!(
+    "^whsec_(",
+    "([A-Za-z0-9+/]{4}){8,20}([A-Za-z0-9+/][AQgw]==|[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=)?",
+    "|([A-Za-z0-9+/]{4}){21}([A-Za-z0-9+/][AQgw]==)?",
+    ")$",
+);
+
 /// Create or replace a webhook endpoint.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -205,7 +214,7 @@ impl RestKind for WebhookKind {
             (
                 "secret",
                 FieldRule::Pattern {
-                    pattern: "^whsec_[A-Za-z0-9+/]+={0,2}$".into(),
+                    pattern: SECRET_PATTERN.into(),
                     max: 6 + 88,
                 },
             ),
@@ -449,4 +458,44 @@ async fn redeliver(
     let delivery =
         crate::webhooks::redeliver(&caller.db, &state.webhooks, &id, &delivery_id).await?;
     Ok(axum::Json(DeliveryOutput::from(&delivery)).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+    use clusterdb::webhooks::secret_key;
+
+    use super::SECRET_PATTERN;
+
+    /// The document's secret pattern states exactly what core accepts:
+    /// canonical base64 of 24 to 64 bytes.
+    #[test]
+    fn the_secret_pattern_is_the_rule_core_enforces() {
+        let pattern = regex::Regex::new(SECRET_PATTERN).unwrap();
+        for n in 20..=70usize {
+            let bytes: Vec<u8> = (0..n).map(|i| (i * 37 + n) as u8).collect();
+            let secret = format!("whsec_{}", STANDARD.encode(&bytes));
+            assert_eq!(
+                pattern.is_match(&secret),
+                secret_key(&secret).is_ok(),
+                "{n} bytes: {secret}"
+            );
+            assert_eq!(pattern.is_match(&secret), (24..=64).contains(&n));
+            // A last symbol with unused bits set is not canonical: both refuse it.
+            if secret.ends_with('=') {
+                let padding = secret.len() - secret.trim_end_matches('=').len();
+                let at = secret.len() - padding - 1;
+                let mut bent = secret.clone().into_bytes();
+                bent[at] = if bent[at] == b'/' { b'+' } else { b'/' };
+                let bent = String::from_utf8(bent).unwrap();
+                assert!(
+                    !pattern.is_match(&bent) && secret_key(&bent).is_err(),
+                    "{bent}"
+                );
+            }
+        }
+        assert!(!pattern.is_match("whsec_"));
+        assert!(!pattern.is_match(&format!("sk_{}", STANDARD.encode([1u8; 32]))));
+    }
 }
