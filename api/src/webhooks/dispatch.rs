@@ -232,7 +232,7 @@ impl Worker {
         let body = super::body(event);
         loop {
             // Read afresh each time: a redelivery may have settled it.
-            let mut delivery = self
+            let delivery = self
                 .hooks
                 .delivery(&self.id, event.revision, event.index)
                 .await?
@@ -249,13 +249,13 @@ impl Worker {
                 return Ok(Step::Next);
             }
             if let Some(due) = delivery.next_attempt_at {
-                let wait = due.unix_millis() - Timestamp::now().unix_millis();
+                let wait = due.unix_millis() - self.sender.clock().now().unix_millis();
                 if wait > 0 {
                     let wait = Duration::from_millis(wait as u64);
                     let mut stop = self.stop.clone();
                     tokio::select! {
                         _ = stop.wait_for(|stopping| *stopping) => return Ok(Step::End(Exit::Stopped)),
-                        () = tokio::time::sleep(wait.min(POLL_INTERVAL * 30)) => continue,
+                        () = self.sender.clock().sleep(wait.min(POLL_INTERVAL * 30)) => continue,
                     }
                 }
             }
@@ -269,45 +269,61 @@ impl Worker {
                 .sender
                 .attempt(&endpoint, &event.id, &body, delivery.next_number(), false)
                 .await;
-            delivery.record(attempt);
-            match outcome {
-                Outcome::Delivered => {
-                    delivery.state = DeliveryState::Succeeded;
-                    delivery.next_attempt_at = None;
-                    self.hooks.save_delivery(&delivery).await?;
-                    return Ok(Step::Next);
-                }
-                Outcome::Gone => {
-                    delivery.state = DeliveryState::Failed;
-                    delivery.next_attempt_at = None;
-                    self.hooks.save_delivery(&delivery).await?;
+            let schedule = &self.sender.options().schedule;
+            let now = self.sender.clock().now();
+            // Recorded on the freshest copy: a redelivery may have added an
+            // attempt (or settled it) meanwhile.
+            let saved = self
+                .hooks
+                .update_delivery(
+                    &self.id,
+                    event.revision,
+                    event.index,
+                    Some(delivery),
+                    |delivery| {
+                        delivery.record(attempt.clone());
+                        if delivery.state != DeliveryState::Pending {
+                            return;
+                        }
+                        delivery.next_attempt_at = None;
+                        match outcome {
+                            Outcome::Delivered => delivery.state = DeliveryState::Succeeded,
+                            Outcome::Gone => delivery.state = DeliveryState::Failed,
+                            Outcome::Failed { .. }
+                                if delivery.scheduled_attempts as usize >= schedule.len() =>
+                            {
+                                delivery.state = DeliveryState::Failed;
+                            }
+                            Outcome::Failed { retry_after } => {
+                                let made = delivery.scheduled_attempts as usize;
+                                let delay = super::retry_delay(
+                                    schedule[made],
+                                    retry_after.map(|d| d.min(MAX_RETRY_AFTER)),
+                                );
+                                delivery.next_attempt_at = Some(Timestamp::from_unix_millis(
+                                    now.unix_millis() + delay.as_millis() as i64,
+                                ));
+                            }
+                        }
+                    },
+                )
+                .await?;
+            match (saved.state, outcome) {
+                (DeliveryState::Pending, _) => {}
+                (DeliveryState::Succeeded, _) => return Ok(Step::Next),
+                (DeliveryState::Failed, Outcome::Gone) => {
                     self.hooks
                         .disable(&self.id, "the receiver answered 410 Gone")
                         .await?;
                     return Ok(Step::End(Exit::Disabled));
                 }
-                Outcome::Failed { retry_after } => {
-                    let made = delivery.scheduled_attempts as usize;
-                    let schedule = &self.sender.options().schedule;
-                    if made >= schedule.len() {
-                        delivery.state = DeliveryState::Failed;
-                        delivery.next_attempt_at = None;
-                        self.hooks.save_delivery(&delivery).await?;
-                        let reason = format!(
-                            "event {} failed {made} delivery attempts; delivery is off until the endpoint is enabled again",
-                            event.id
-                        );
-                        self.hooks.disable(&self.id, &reason).await?;
-                        return Ok(Step::End(Exit::Disabled));
-                    }
-                    let delay = super::retry_delay(
-                        schedule[made],
-                        retry_after.map(|d| d.min(MAX_RETRY_AFTER)),
+                (DeliveryState::Failed, _) => {
+                    let reason = format!(
+                        "event {} failed {} delivery attempts; delivery is off until the endpoint is enabled again",
+                        event.id, saved.scheduled_attempts
                     );
-                    delivery.next_attempt_at = Some(Timestamp::from_unix_millis(
-                        Timestamp::now().unix_millis() + delay.as_millis() as i64,
-                    ));
-                    self.hooks.save_delivery(&delivery).await?;
+                    self.hooks.disable(&self.id, &reason).await?;
+                    return Ok(Step::End(Exit::Disabled));
                 }
             }
         }

@@ -7,7 +7,7 @@ pub mod dispatch;
 pub mod outbound;
 pub mod signing;
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use axum::http::header;
@@ -73,25 +73,63 @@ pub enum Outcome {
     },
 }
 
+/// Where delivery reads the time and waits for it: the wall clock, or a
+/// test's own (so a retry schedule of hours runs in milliseconds).
+pub trait Clock: Send + Sync + 'static {
+    /// Now.
+    fn now(&self) -> Timestamp;
+    /// Waits `duration` by this clock.
+    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()>;
+}
+
+/// A boxed future.
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
+/// The wall clock and tokio's timers.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::now()
+    }
+
+    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
+        Box::pin(tokio::time::sleep(duration))
+    }
+}
+
 /// Makes attempts: one HTTP client (no redirects, no proxies, the address
-/// policy) for every delivery.
+/// policy) for every delivery, and the clock delivery goes by.
 pub struct Sender {
     options: DeliveryOptions,
     client: OnceLock<Result<reqwest::Client, String>>,
+    clock: Arc<dyn Clock>,
 }
 
 impl Sender {
-    /// A sender with these options.
+    /// A sender with these options, on the wall clock.
     pub fn new(options: DeliveryOptions) -> Self {
+        Self::with_clock(options, Arc::new(SystemClock))
+    }
+
+    /// A sender that reads the time from `clock` (tests).
+    pub fn with_clock(options: DeliveryOptions, clock: Arc<dyn Clock>) -> Self {
         Sender {
             options,
             client: OnceLock::new(),
+            clock,
         }
     }
 
     /// Its options.
     pub fn options(&self) -> &DeliveryOptions {
         &self.options
+    }
+
+    /// Its clock.
+    pub fn clock(&self) -> &dyn Clock {
+        &*self.clock
     }
 
     fn client(&self) -> Result<&reqwest::Client, String> {
@@ -114,7 +152,7 @@ impl Sender {
         number: u32,
         manual: bool,
     ) -> (Attempt, Outcome) {
-        let at = Timestamp::now();
+        let at = self.clock.now();
         let started = Instant::now();
         let result = self.post(endpoint, event_id, body, at).await;
         let duration_ms = started.elapsed().as_millis() as u64;
@@ -250,14 +288,22 @@ pub async fn redeliver(
             true,
         )
         .await;
-    // Record on the freshest copy (the dispatcher may have written since).
-    let mut delivery = hooks.delivery_by_id(endpoint_id, delivery_id).await?;
-    delivery.record(attempt);
-    if outcome == Outcome::Delivered {
-        delivery.state = DeliveryState::Succeeded;
-        delivery.next_attempt_at = None;
-    }
-    hooks.save_delivery(&delivery).await?;
+    // Recorded on the freshest copy (the dispatcher may have written since).
+    let delivery = hooks
+        .update_delivery(
+            endpoint_id,
+            delivery.revision,
+            delivery.index,
+            None,
+            |delivery| {
+                delivery.record(attempt.clone());
+                if outcome == Outcome::Delivered {
+                    delivery.state = DeliveryState::Succeeded;
+                    delivery.next_attempt_at = None;
+                }
+            },
+        )
+        .await?;
     Ok(delivery)
 }
 

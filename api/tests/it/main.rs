@@ -1,6 +1,7 @@
 //! Router tests: the REST app driven with `oneshot`, no socket.
 
 mod authz;
+mod delivery;
 mod events;
 mod fuzz_bodies;
 mod idempotency;

@@ -280,10 +280,63 @@ impl Webhooks {
             .ok_or_else(not_found)
     }
 
-    /// Stores a delivery's record.
+    /// Stores a delivery's record, whatever is there.
     pub async fn save_delivery(&self, delivery: &Delivery) -> Result<()> {
         let key = keys::webhook_delivery(&delivery.endpoint_id, delivery.revision, delivery.index);
         self.write(Op::Put(key, delivery.encode())).await
+    }
+
+    /// Changes the record of the delivery of the event at (`revision`,
+    /// `index`) by `change`, read-modify-write on the condition that
+    /// nobody wrote it meanwhile (the dispatcher and a person's redelivery
+    /// may both add an attempt): a lost race reads it again. A record that
+    /// does not exist yet starts as `new` (`None`: `NOT_FOUND`).
+    pub async fn update_delivery(
+        &self,
+        endpoint: &str,
+        revision: u64,
+        index: u32,
+        new: Option<Delivery>,
+        mut change: impl FnMut(&mut Delivery),
+    ) -> Result<Delivery> {
+        let key = keys::webhook_delivery(endpoint, revision, index);
+        for _ in 0..crate::resources::MAX_ATTEMPTS {
+            let (mut delivery, precondition) = match self.store.engine.get(&key).await? {
+                Some(entry) => (
+                    Delivery::decode(&entry.value)?,
+                    Precondition::AtRevision(key.clone(), entry.mod_revision),
+                ),
+                None => match &new {
+                    Some(new) => (new.clone(), Precondition::Absent(key.clone())),
+                    None => {
+                        return Err(Error::NotFound {
+                            kind: "webhook delivery",
+                            id: Delivery::id_of(revision, index),
+                        });
+                    }
+                },
+            };
+            change(&mut delivery);
+            let commit = Commit {
+                preconditions: self.fence.iter().cloned().chain([precondition]).collect(),
+                ops: vec![Op::Put(key.clone(), delivery.encode())],
+                events: Vec::new(),
+            };
+            match self.store.engine.commit(commit).await {
+                Ok(_) => return Ok(delivery),
+                Err(CommitError::PreconditionFailed(failed))
+                    if self.fence.is_some() && failed.index == 0 =>
+                {
+                    return Err(Error::Unavailable("no longer the leader".into()));
+                }
+                Err(CommitError::PreconditionFailed(_)) => {}
+                Err(CommitError::Storage(err)) => return Err(err.into()),
+            }
+        }
+        Err(Error::Unavailable(format!(
+            "webhook delivery {} is changing too fast",
+            Delivery::id_of(revision, index)
+        )))
     }
 
     /// Up to `limit` deliveries of the endpoint after `after` (a delivery

@@ -241,3 +241,46 @@ async fn record_writes_under_a_stale_fence_are_refused() {
             .enabled
     );
 }
+
+/// A redelivery and the dispatcher both add attempts to one record: each
+/// read-modify-write is conditional, so racing writers lose no attempt.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_record_updates_lose_no_attempt() {
+    let db = quiet_db().await;
+    let hooks = db.webhooks();
+    let missing = hooks
+        .update_delivery("webhook-x", 5, 0, None, |_| {})
+        .await
+        .unwrap_err();
+    assert!(matches!(missing, Error::NotFound { .. }), "{missing}");
+    let new = Delivery::new("webhook-x", 5, 0, "evt_5_0", "fleet.created");
+    let attempt = |number: u32| Attempt {
+        number,
+        at: Timestamp::now(),
+        response_code: None,
+        duration_ms: 0,
+        error: "refused".into(),
+        manual: number % 2 == 0,
+    };
+    let writers: Vec<_> = (1..=16u32)
+        .map(|n| {
+            let hooks = hooks.clone();
+            let new = new.clone();
+            tokio::spawn(async move {
+                hooks
+                    .update_delivery("webhook-x", 5, 0, Some(new), |d| d.record(attempt(n)))
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    let record = hooks.delivery("webhook-x", 5, 0).await.unwrap().unwrap();
+    assert_eq!(record.attempts.len(), 16);
+    assert_eq!(
+        record.scheduled_attempts, 8,
+        "manual attempts are not scheduled ones"
+    );
+}
