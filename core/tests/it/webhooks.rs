@@ -260,7 +260,7 @@ async fn racing_record_updates_lose_no_attempt() {
         response_code: None,
         duration_ms: 0,
         error: "refused".into(),
-        manual: number % 2 == 0,
+        manual: number.is_multiple_of(2),
     };
     let writers: Vec<_> = (1..=16u32)
         .map(|n| {
