@@ -300,7 +300,23 @@ impl Identity {
         if !oauth_client::client_secret_matches(&client, secret) {
             return Err(invalid());
         }
+        self.require_active_owner(&client).await?;
         Ok(client)
+    }
+
+    /// A client acts for its owner: while the owner is disabled, neither
+    /// its secret nor its tokens work.
+    async fn require_active_owner(&self, client: &OAuthClient) -> Result<()> {
+        match self.of::<UserKind>().get(&client.spec.owner).await {
+            Ok(owner) if owner.spec.state == UserState::Disabled => Err(Error::Unauthenticated(
+                format!("the client's owner {} is disabled", owner.name()),
+            )),
+            Ok(_) => Ok(()),
+            Err(Error::NotFound { .. }) => Err(Error::Unauthenticated(
+                "the client's owner no longer exists".into(),
+            )),
+            Err(err) => Err(err),
+        }
     }
 
     /// The principal of a verified access token: its client (which must
@@ -315,6 +331,7 @@ impl Identity {
             }
             Err(err) => return Err(err),
         };
+        self.require_active_owner(&client).await?;
         let scopes = claims
             .scopes
             .iter()

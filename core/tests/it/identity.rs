@@ -550,3 +550,66 @@ async fn cached_authentications_see_every_identity_change() {
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Unauthenticated);
 }
+
+/// A client acts for its owner: disabling the owner stops the client's
+/// secret and the tokens already issued; enabling them again restores both.
+#[tokio::test]
+async fn a_disabled_owners_clients_are_refused() {
+    let db = db().await;
+    let owner = db
+        .users()
+        .create(user("olga", "olga@example.com"))
+        .await
+        .unwrap();
+    let made = db
+        .identity()
+        .create_oauth_client(Draft::new(
+            "deployer",
+            clusterdb::identity::OAuthClientSpec {
+                description: String::new(),
+                owner: owner.id().to_string(),
+                scopes: ["compute:read".to_string()].into(),
+            },
+        ))
+        .await
+        .unwrap();
+    let identity = db.identity();
+    let tokens = db.tokens("https://cdb.test").await.unwrap();
+    identity
+        .authenticate_client(made.client.id(), &made.secret)
+        .await
+        .unwrap();
+    let token = tokens
+        .issue(made.client.id(), &["compute:read".to_string()].into())
+        .await
+        .unwrap()
+        .access_token;
+    identity.authenticate_token(&tokens, &token).await.unwrap();
+    let mut spec = owner.spec.clone();
+    spec.state = UserState::Disabled;
+    db.users()
+        .update(owner.id(), Draft::new("olga", spec.clone()), None)
+        .await
+        .unwrap();
+    let err = identity
+        .authenticate_client(made.client.id(), &made.secret)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Unauthenticated);
+    assert!(err.to_string().contains("disabled"), "{err}");
+    let err = identity
+        .authenticate_token(&tokens, &token)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.code(),
+        ErrorCode::Unauthenticated,
+        "a cached token is refused too"
+    );
+    spec.state = UserState::Active;
+    db.users()
+        .update(owner.id(), Draft::new("olga", spec), None)
+        .await
+        .unwrap();
+    identity.authenticate_token(&tokens, &token).await.unwrap();
+}
