@@ -253,7 +253,11 @@ pub fn new_secret() -> Result<String> {
 pub fn secret_key(secret: &str) -> std::result::Result<Vec<u8>, String> {
     let encoded = secret
         .strip_prefix(SECRET_PREFIX)
-        .ok_or_else(|| format!("must start with {SECRET_PREFIX:?}"))?;
+        .ok_or_else(|| {
+            format!(
+                "must start with {SECRET_PREFIX:?} and go on in base64 (make one with: echo {SECRET_PREFIX}$(openssl rand -base64 32))"
+            )
+        })?;
     let key = STANDARD
         .decode(encoded)
         .map_err(|_| format!("must be {SECRET_PREFIX:?} followed by standard base64"))?;
