@@ -316,15 +316,7 @@ async fn fleet(command: FleetCommand, client: &Client, format: Format) -> Result
         FleetCommand::Create { fields, tags } => {
             resource::create::<K>(client, format, fields.changes().into_body(&tags)).await
         }
-        FleetCommand::List(list) => {
-            resource::list::<K>(
-                client,
-                format,
-                resource::tag_filters(&list.tags),
-                &list.paging,
-            )
-            .await
-        }
+        FleetCommand::List(list) => resource::list_by::<K>(client, format, &list).await,
         FleetCommand::Get(target) => resource::get::<K>(client, format, &target.what).await,
         FleetCommand::Update {
             target,
@@ -396,15 +388,7 @@ async fn function(
             }
             resource::create::<K>(client, format, body).await
         }
-        FunctionCommand::List(list) => {
-            resource::list::<K>(
-                client,
-                format,
-                resource::tag_filters(&list.tags),
-                &list.paging,
-            )
-            .await
-        }
+        FunctionCommand::List(list) => resource::list_by::<K>(client, format, &list).await,
         FunctionCommand::Get(target) => resource::get::<K>(client, format, &target.what).await,
         FunctionCommand::Update {
             target,

@@ -347,15 +347,7 @@ async fn user(command: UserCommand, client: &Client, format: Format) -> Result<(
         UserCommand::Create { fields, tags } => {
             resource::create::<K>(client, format, fields.changes().into_body(&tags)).await
         }
-        UserCommand::List(list) => {
-            resource::list::<K>(
-                client,
-                format,
-                resource::tag_filters(&list.tags),
-                &list.paging,
-            )
-            .await
-        }
+        UserCommand::List(list) => resource::list_by::<K>(client, format, &list).await,
         UserCommand::Get(target) => resource::get::<K>(client, format, &target.what).await,
         UserCommand::Update {
             target,
@@ -390,15 +382,7 @@ async fn group(command: GroupCommand, client: &Client, format: Format) -> Result
             }
             resource::create::<K>(client, format, body).await
         }
-        GroupCommand::List(list) => {
-            resource::list::<K>(
-                client,
-                format,
-                resource::tag_filters(&list.tags),
-                &list.paging,
-            )
-            .await
-        }
+        GroupCommand::List(list) => resource::list_by::<K>(client, format, &list).await,
         GroupCommand::Get(target) => resource::get::<K>(client, format, &target.what).await,
         GroupCommand::Update {
             target,
@@ -569,20 +553,9 @@ async fn oauth_client(
             }
             changes.set("scopes", strings(&fields.scopes));
             let body = changes.into_body(&tags);
-            let created = resource::calls::<K>(client)
-                .create(&Value::Object(body))
-                .await?;
-            Ok(output::secret_answer(format, &created, "client secret")?)
+            resource::create_with_secret::<K>(client, format, body, "client secret").await
         }
-        OAuthClientCommand::List(list) => {
-            resource::list::<K>(
-                client,
-                format,
-                resource::tag_filters(&list.tags),
-                &list.paging,
-            )
-            .await
-        }
+        OAuthClientCommand::List(list) => resource::list_by::<K>(client, format, &list).await,
         OAuthClientCommand::Get(target) => resource::get::<K>(client, format, &target.what).await,
         OAuthClientCommand::Delete(target) => {
             resource::delete::<K>(client, format, &target.what).await

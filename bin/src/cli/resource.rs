@@ -183,6 +183,27 @@ pub async fn list<K: CliKind>(
     Ok(output::list(format, K::COLUMNS, &items, K::LIST_FIELD)?)
 }
 
+/// `… list` with the shared list flags (`--tag`, paging).
+pub async fn list_by<K: CliKind>(
+    client: &Client,
+    format: Format,
+    args: &super::args::ListArgs,
+) -> Result<(), CliError> {
+    list::<K>(client, format, tag_filters(&args.tags), &args.paging).await
+}
+
+/// `… create` of a kind whose answer carries a secret shown only once
+/// (`what` names it for a person).
+pub async fn create_with_secret<K: RestKind>(
+    client: &Client,
+    format: Format,
+    body: Map<String, Value>,
+    what: &str,
+) -> Result<(), CliError> {
+    let created = calls::<K>(client).create(&Value::Object(body)).await?;
+    Ok(output::secret_answer(format, &created, what)?)
+}
+
 /// `--tag` filters as list query pairs.
 pub fn tag_filters(tags: &[(String, String)]) -> Vec<(String, String)> {
     tags.iter()

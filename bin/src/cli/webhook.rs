@@ -166,20 +166,9 @@ pub async fn run(command: WebhookCommand, client: &Client, format: Format) -> Re
                 changes.set("enabled", Some(Value::Bool(false)));
             }
             let body = changes.into_body(&tags);
-            let created = resource::calls::<K>(client)
-                .create(&Value::Object(body))
-                .await?;
-            Ok(output::secret_answer(format, &created, "signing secret")?)
+            resource::create_with_secret::<K>(client, format, body, "signing secret").await
         }
-        WebhookCommand::List(list) => {
-            resource::list::<K>(
-                client,
-                format,
-                resource::tag_filters(&list.tags),
-                &list.paging,
-            )
-            .await
-        }
+        WebhookCommand::List(list) => resource::list_by::<K>(client, format, &list).await,
         WebhookCommand::Get(target) => resource::get::<K>(client, format, &target.what).await,
         WebhookCommand::Update {
             target,
