@@ -13,7 +13,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clusterdb::storage::Precondition;
-use clusterdb::webhooks::{Delivery, DeliveryState, MAX_DELIVERIES_KEPT, Webhook, Webhooks};
+use clusterdb::webhooks::{
+    Delivery, DeliveryState, MAX_DELIVERIES_KEPT, Webhook, WebhookKind, Webhooks,
+};
 use clusterdb::{ClusterDb, Error, Event, ListOptions, Timestamp};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -52,6 +54,9 @@ struct Worker {
     sender: Arc<Sender>,
     stop: watch::Receiver<bool>,
     id: String,
+    /// The endpoint as last seen: read at the start, then kept current
+    /// from its own events in the log (so routing an event costs no read).
+    endpoint: Option<Webhook>,
 }
 
 /// Delivers webhooks until `stop` turns true (or the store fails).
@@ -91,6 +96,7 @@ pub async fn run(
                     sender: Arc::clone(&sender),
                     stop: stop.clone(),
                     id: endpoint.id().to_string(),
+                    endpoint: None,
                 };
                 let id = endpoint.id().to_string();
                 workers.insert(
@@ -174,6 +180,7 @@ impl Worker {
                 start
             }
         };
+        self.endpoint = Some(endpoint);
         let mut subscription = self.db.events().subscribe(start);
         let (mut saved, mut saved_at) = (start, Instant::now());
         loop {
@@ -219,14 +226,38 @@ impl Worker {
         }
     }
 
+    /// Keeps the cached endpoint current from its own events; says when
+    /// the worker must end (the endpoint deleted or turned off).
+    fn follow(&mut self, event: &Event) -> Option<Exit> {
+        if !event.is::<WebhookKind>() || event.meta.id != self.id {
+            return None;
+        }
+        if event.event_type == "webhook.deleted" {
+            return Some(Exit::Gone);
+        }
+        let seen = self.endpoint.as_ref().map_or(0, Webhook::resource_version);
+        match event.object::<WebhookKind>() {
+            // Older than what was read at the start: history.
+            Ok(Some(endpoint)) if endpoint.resource_version() > seen => {
+                let enabled = endpoint.spec.enabled;
+                self.endpoint = Some(endpoint);
+                (!enabled).then_some(Exit::Disabled)
+            }
+            _ => None,
+        }
+    }
+
     /// Delivers `event` if the endpoint wants it: attempts on schedule
     /// until one succeeds or the schedule runs out.
     async fn handle(&mut self, event: &Event) -> Result<Step, Error> {
-        let endpoint = match self.endpoint().await? {
-            Ok(endpoint) => endpoint,
-            Err(exit) => return Ok(Step::End(exit)),
-        };
-        if !super::routes_to(&endpoint, event) {
+        if let Some(exit) = self.follow(event) {
+            return Ok(Step::End(exit));
+        }
+        let routed = self
+            .endpoint
+            .as_ref()
+            .is_some_and(|endpoint| super::routes_to(endpoint, event));
+        if !routed {
             return Ok(Step::Next);
         }
         let body = super::body(event);
@@ -265,6 +296,7 @@ impl Worker {
                 Ok(endpoint) => endpoint,
                 Err(exit) => return Ok(Step::End(exit)),
             };
+            self.endpoint = Some(endpoint.clone());
             let (attempt, outcome) = self
                 .sender
                 .attempt(&endpoint, &event.id, &body, delivery.next_number(), false)

@@ -155,3 +155,117 @@ async fn retry_after_postpones_the_next_attempt() {
     // 5 min scheduled; 7 s asked: the schedule's delay wins.
     assert!(gaps[1] >= Duration::from_secs(300), "{gaps:?}");
 }
+
+/// An endpoint's changes reach its running worker through the log: a new
+/// list of event types applies to the events after the change, and
+/// turning delivery off stops the worker there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_worker_follows_its_endpoints_changes() {
+    let db = ClusterDb::builder()
+        .reconcile(false)
+        .open_in_memory()
+        .await
+        .unwrap();
+    let bodies = Arc::new(Mutex::new(Vec::<serde_json::Value>::new()));
+    let seen = Arc::clone(&bodies);
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |body: axum::body::Bytes| {
+            let seen = Arc::clone(&seen);
+            async move {
+                seen.lock()
+                    .unwrap()
+                    .push(serde_json::from_slice(&body).unwrap());
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let spec = |events: &[&str], enabled: bool| WebhookSpec {
+        url: url.clone(),
+        events: events.iter().map(|e| e.to_string()).collect(),
+        enabled,
+        description: String::new(),
+        secret: String::new(),
+    };
+    let endpoint = db
+        .webhooks()
+        .create(Draft::new("hook", spec(&["fleet.created"], true)))
+        .await
+        .unwrap();
+    let options = DeliveryOptions {
+        allow_private: true,
+        ..DeliveryOptions::default()
+    };
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let dispatcher = tokio::spawn(run(
+        db.clone(),
+        Arc::new(Sender::new(options)),
+        None,
+        stopped,
+    ));
+    let fleet = |name: &str| {
+        Draft::new(
+            name,
+            FleetSpec {
+                description: String::new(),
+                capacity: 1,
+                instance_type: "t3.medium".into(),
+            },
+        )
+    };
+    let wait_for = |n: usize| {
+        let bodies = Arc::clone(&bodies);
+        async move {
+            let deadline = std::time::Instant::now() + Duration::from_secs(20);
+            while bodies.lock().unwrap().len() < n {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "{:?}",
+                    bodies.lock().unwrap()
+                );
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+    };
+    let a = db.fleets().create(fleet("a")).await.unwrap();
+    wait_for(1).await;
+    db.webhooks()
+        .endpoints()
+        .update(
+            endpoint.id(),
+            Draft::new("hook", spec(&["fleet.updated"], true)),
+            None,
+        )
+        .await
+        .unwrap();
+    db.fleets().create(fleet("b")).await.unwrap();
+    let mut bigger = fleet("a");
+    bigger.spec.capacity = 2;
+    db.fleets().update(a.id(), bigger, None).await.unwrap();
+    wait_for(2).await;
+    db.webhooks()
+        .endpoints()
+        .update(endpoint.id(), Draft::new("hook", spec(&["*"], false)), None)
+        .await
+        .unwrap();
+    db.fleets().create(fleet("c")).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let types: Vec<String> = bodies
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            format!(
+                "{} {}",
+                b["type"].as_str().unwrap(),
+                b["data"]["name"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(types, ["fleet.created a", "fleet.updated a"]);
+    stop.send(true).unwrap();
+    dispatcher.await.unwrap().unwrap();
+}
