@@ -192,14 +192,14 @@ impl WebhookService for WebhookApi {
         r: Request<pb::TestWebhookRequest>,
     ) -> Reply<pb::TestWebhookResponse> {
         let db = caller(&r, WebhookKind::NAME, Verb::Write)?;
-        let delivery_id = db
+        let test = db
             .webhooks()
             .send_test(&r.into_inner().id)
             .await
             .map_err(status)?;
         Ok(Response::new(pb::TestWebhookResponse {
-            event_id: delivery_id.replacen("dlv_", "evt_", 1),
-            delivery_id,
+            event_id: test.event_id,
+            delivery_id: test.delivery_id,
         }))
     }
 
@@ -226,13 +226,9 @@ impl WebhookService for WebhookApi {
             .deliveries(&r.id, after, page_size)
             .await
             .map_err(status)?;
-        let next_page_token = match page.more {
-            true => page.items.last().map(Delivery::id).unwrap_or_default(),
-            false => String::new(),
-        };
         Ok(Response::new(pb::ListWebhookDeliveriesResponse {
             deliveries: page.items.iter().map(delivery_message).collect(),
-            next_page_token,
+            next_page_token: page.next_page_token().unwrap_or_default(),
         }))
     }
 

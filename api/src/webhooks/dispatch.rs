@@ -8,7 +8,7 @@
 //! `webhook-id`. Delivery is at least once; receivers deduplicate on
 //! `webhook-id`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -112,15 +112,16 @@ pub async fn run(
             }
         }
         // A deleted endpoint's worker stops now, not at its next event.
+        let ids: HashSet<&str> = endpoints.iter().map(Webhook::id).collect();
         workers.retain(|id, worker| {
-            let exists = endpoints.iter().any(|e| e.id() == id);
+            let exists = ids.contains(id.as_str());
             if !exists {
                 worker.abort();
             }
             exists
         });
         if polls.is_multiple_of(SWEEP_EVERY)
-            && let Err(err) = sweep(&hooks, &endpoints).await
+            && let Err(err) = sweep(&hooks, &endpoints, &ids).await
         {
             tracing::warn!(error = %err, "sweeping webhook delivery records failed");
         }
@@ -151,14 +152,14 @@ async fn all_endpoints(hooks: &Webhooks) -> Result<Vec<Webhook>, Error> {
 
 /// Keeps the newest delivery records per endpoint, and removes what a
 /// deleted endpoint left (its cursor would hold back retention).
-async fn sweep(hooks: &Webhooks, endpoints: &[Webhook]) -> Result<(), Error> {
+async fn sweep(hooks: &Webhooks, endpoints: &[Webhook], ids: &HashSet<&str>) -> Result<(), Error> {
     for endpoint in endpoints {
         hooks
             .prune_deliveries(endpoint.id(), MAX_DELIVERIES_KEPT)
             .await?;
     }
     for id in hooks.endpoints_with_cursors().await? {
-        if !endpoints.iter().any(|e| e.id() == id) {
+        if !ids.contains(id.as_str()) {
             tracing::info!(webhook = %id, "removing a deleted endpoint's delivery records");
             hooks.forget(&id).await?;
         }
@@ -168,7 +169,7 @@ async fn sweep(hooks: &Webhooks, endpoints: &[Webhook]) -> Result<(), Error> {
 
 impl Worker {
     async fn run(mut self) -> Result<Exit, Error> {
-        let endpoint = match self.endpoint().await? {
+        let endpoint = match self.fetch_endpoint().await? {
             Ok(endpoint) => endpoint,
             Err(exit) => return Ok(exit),
         };
@@ -217,7 +218,7 @@ impl Worker {
     }
 
     /// The endpoint, or why the worker ends.
-    async fn endpoint(&self) -> Result<Result<Webhook, Exit>, Error> {
+    async fn fetch_endpoint(&self) -> Result<Result<Webhook, Exit>, Error> {
         match self.hooks.endpoints().get(&self.id).await {
             Ok(endpoint) if endpoint.spec.enabled => Ok(Ok(endpoint)),
             Ok(_) => Ok(Err(Exit::Disabled)),
@@ -292,7 +293,7 @@ impl Worker {
             }
             // The endpoint as it is now: a new URL or secret applies to
             // the next attempt.
-            let endpoint = match self.endpoint().await? {
+            let endpoint = match self.fetch_endpoint().await? {
                 Ok(endpoint) => endpoint,
                 Err(exit) => return Ok(Step::End(exit)),
             };

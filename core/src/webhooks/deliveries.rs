@@ -88,6 +88,25 @@ pub struct DeliveryPage {
     pub more: bool,
 }
 
+impl DeliveryPage {
+    /// The `page_token` of the next page (the last delivery's id), if
+    /// more follow.
+    pub fn next_page_token(&self) -> Option<String> {
+        self.more
+            .then(|| self.items.last().map(Delivery::id))
+            .flatten()
+    }
+}
+
+/// What `Webhooks::send_test` wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestEvent {
+    /// The `webhook.test` event (`evt_…`).
+    pub event_id: String,
+    /// Its delivery to the endpoint (`dlv_…`).
+    pub delivery_id: String,
+}
+
 impl Delivery {
     /// A delivery of the event at (`revision`, `index`) not yet attempted.
     pub fn new(

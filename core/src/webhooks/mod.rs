@@ -12,7 +12,9 @@ use std::sync::Arc;
 
 use clusterdb_storage::{Commit, CommitError, Op, Precondition};
 
-pub use deliveries::{Attempt, Delivery, DeliveryPage, DeliveryState, MAX_DELIVERIES_KEPT};
+pub use deliveries::{
+    Attempt, Delivery, DeliveryPage, DeliveryState, MAX_DELIVERIES_KEPT, TestEvent,
+};
 pub use endpoint::{
     ALL_EVENTS, MAX_EVENT_TYPE_LEN, MAX_EVENT_TYPES, MAX_SECRET_BYTES, MAX_URL_LEN,
     MIN_SECRET_BYTES, RetiredSecret, SECRET_OVERLAP_MILLIS, SECRET_PREFIX, Webhook, WebhookKind,
@@ -26,6 +28,9 @@ use crate::resource::{Draft, Kind};
 use crate::resources::{Applied, Change, Resources};
 use crate::store::Store;
 use crate::txn::{Txn, TxnError};
+
+/// Most webhook endpoints in one store (each has a delivery worker).
+pub const MAX_ENDPOINTS: usize = 1000;
 
 /// The indexed field config-file endpoints are found by.
 pub const URL_FIELD: &str = "url";
@@ -63,6 +68,15 @@ impl Webhooks {
     /// Creates an endpoint. An empty secret is generated. Delivery starts
     /// with the events after the log's head.
     pub async fn create(&self, mut draft: Draft<WebhookSpec>) -> Result<Webhook> {
+        // Each endpoint has a delivery worker of its own: bound them.
+        if self.count_reaches(MAX_ENDPOINTS).await? {
+            return Err(Error::FailedPrecondition {
+                kind: WebhookKind::NAME,
+                id: "endpoints".into(),
+                state: format!("at {MAX_ENDPOINTS}, the most a store holds"),
+                reason: "delete one first".into(),
+            });
+        }
         if draft.spec.secret.is_empty() {
             draft.spec.secret = new_secret()?;
         }
@@ -72,6 +86,20 @@ impl Webhooks {
             ..WebhookStatus::default()
         };
         self.endpoints().create_with_status(draft, status).await
+    }
+
+    /// Whether the store holds at least `limit` endpoints.
+    async fn count_reaches(&self, limit: usize) -> Result<bool> {
+        let mut options = ListOptions::default().page_size(crate::MAX_PAGE_SIZE);
+        let mut count = 0;
+        loop {
+            let page = self.endpoints().list(&options).await?;
+            count += page.items.len();
+            match page.next_page_token {
+                Some(token) if count < limit => options = options.page_token(token),
+                _ => return Ok(count >= limit),
+            }
+        }
     }
 
     /// Creates the endpoint for `draft.spec.url`, or updates the one that
@@ -200,8 +228,8 @@ impl Webhooks {
 
     /// Writes the event `webhook.test` for the endpoint: delivery sends it
     /// to this endpoint only, like any other event (signed, retried,
-    /// recorded). Returns its delivery's id. The endpoint must be enabled.
-    pub async fn send_test(&self, id: &str) -> Result<String> {
+    /// recorded). The endpoint must be enabled.
+    pub async fn send_test(&self, id: &str) -> Result<TestEvent> {
         let endpoints = self.endpoints();
         for _ in 0..crate::resources::MAX_ATTEMPTS {
             let current = endpoints.get(id).await?;
@@ -218,7 +246,12 @@ impl Webhooks {
             txn.event("test", &current);
             match txn.commit(&*self.store.engine).await {
                 // The event is the commit's only one: index 0.
-                Ok(revision) => return Ok(Delivery::id_of(revision, 0)),
+                Ok(revision) => {
+                    return Ok(TestEvent {
+                        event_id: format!("evt_{revision}_0"),
+                        delivery_id: Delivery::id_of(revision, 0),
+                    });
+                }
                 Err(TxnError::Fatal(err)) => return Err(err),
                 Err(TxnError::Changed { .. }) => {}
             }
@@ -278,12 +311,6 @@ impl Webhooks {
         self.delivery(endpoint, revision, index)
             .await?
             .ok_or_else(not_found)
-    }
-
-    /// Stores a delivery's record, whatever is there.
-    pub async fn save_delivery(&self, delivery: &Delivery) -> Result<()> {
-        let key = keys::webhook_delivery(&delivery.endpoint_id, delivery.revision, delivery.index);
-        self.write(Op::Put(key, delivery.encode())).await
     }
 
     /// Changes the record of the delivery of the event at (`revision`,

@@ -111,8 +111,9 @@ async fn test_events_disabling_and_delivery_records() {
         .create(Draft::new("hook", spec("https://example.com/h")))
         .await
         .unwrap();
-    let delivery_id = hooks.send_test(endpoint.id()).await.unwrap();
-    let (revision, index) = Delivery::parse_id(&delivery_id).unwrap();
+    let test = hooks.send_test(endpoint.id()).await.unwrap();
+    let (revision, index) = Delivery::parse_id(&test.delivery_id).unwrap();
+    assert_eq!(test.event_id, format!("evt_{revision}_{index}"));
     let events = db.events().list(revision - 1, 10).await.unwrap();
     assert_eq!(events[0].event_type, "webhook.test");
     assert_eq!((events[0].revision, events[0].index), (revision, index));
@@ -134,7 +135,11 @@ async fn test_events_disabling_and_delivery_records() {
             error: "the receiver answered 500".into(),
             manual: false,
         });
-        hooks.save_delivery(&delivery).await.unwrap();
+        let (revision, index) = (delivery.revision, delivery.index);
+        hooks
+            .update_delivery(endpoint.id(), revision, index, Some(delivery), |_| {})
+            .await
+            .unwrap();
     }
     let one = hooks
         .delivery_by_id(endpoint.id(), "dlv_102_0")
@@ -147,6 +152,7 @@ async fn test_events_disabling_and_delivery_records() {
     ));
     let page = hooks.deliveries(endpoint.id(), None, 2).await.unwrap();
     assert!(page.more);
+    assert_eq!(page.next_page_token().as_deref(), Some("dlv_101_0"));
     assert_eq!(
         page.items.iter().map(Delivery::id).collect::<Vec<_>>(),
         ["dlv_100_0", "dlv_101_0"]
@@ -283,4 +289,35 @@ async fn racing_record_updates_lose_no_attempt() {
         record.scheduled_attempts, 8,
         "manual attempts are not scheduled ones"
     );
+}
+
+/// Every endpoint has a delivery worker, so a store holds a bounded
+/// number of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn endpoints_are_bounded() {
+    // Engine-independent, and a thousand creates are slow on etcd.
+    if crate::ENGINE == crate::support::EngineKind::Etcd {
+        return;
+    }
+    let db = quiet_db().await;
+    let hooks = db.webhooks();
+    for i in 0..clusterdb::webhooks::MAX_ENDPOINTS {
+        hooks
+            .create(Draft::new(
+                format!("h{i}"),
+                spec(&format!("https://example.com/{i}")),
+            ))
+            .await
+            .unwrap();
+    }
+    let err = hooks
+        .create(Draft::new("one-more", spec("https://example.com/more")))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.code(),
+        clusterdb::ErrorCode::FailedPrecondition,
+        "{err}"
+    );
+    assert!(err.to_string().contains("1000"), "{err}");
 }

@@ -70,8 +70,10 @@ pub struct EtcdEngine {
     revision: watch::Receiver<Revision>,
     mover: Arc<Notify>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
-    /// Leases of the leaderships this engine holds, revoked on close.
-    leases: Mutex<Vec<i64>>,
+    /// The leaderships this engine holds: each lease and the task
+    /// renewing it (ended ones are dropped at the next campaign); revoked
+    /// on close.
+    leases: Mutex<Vec<(i64, JoinHandle<()>)>>,
 }
 
 /// Whether a gRPC status says the request was refused as such (so nothing
@@ -416,14 +418,9 @@ impl Engine for EtcdEngine {
         self.check_open()?;
         let (leadership, keeper, lease) =
             leader::campaign(&self.client, key, self.keys.data(key), ttl).await?;
-        self.tasks
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(keeper);
-        self.leases
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(lease);
+        let mut leases = self.leases.lock().unwrap_or_else(|p| p.into_inner());
+        leases.retain(|(_, keeper)| !keeper.is_finished());
+        leases.push((lease, keeper));
         Ok(leadership)
     }
 
@@ -431,7 +428,8 @@ impl Engine for EtcdEngine {
         self.closed.store(true, Ordering::Release);
         // Hand leadership over at once rather than after the lease's TTL.
         let leases = std::mem::take(&mut *self.leases.lock().unwrap_or_else(|p| p.into_inner()));
-        for lease in leases {
+        for (lease, keeper) in leases {
+            keeper.abort();
             leader::resign(&self.client, lease).await;
         }
         let tasks = std::mem::take(&mut *self.tasks.lock().unwrap_or_else(|p| p.into_inner()));
@@ -447,6 +445,9 @@ impl Drop for EtcdEngine {
     fn drop(&mut self) {
         for task in self.tasks.lock().unwrap_or_else(|p| p.into_inner()).iter() {
             task.abort();
+        }
+        for (_, keeper) in self.leases.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+            keeper.abort();
         }
     }
 }

@@ -375,13 +375,12 @@ async fn rotate_secret(
 
 /// `POST /webhooks/{id}/test`.
 async fn send_test(caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let delivery_id = caller.db.webhooks().send_test(&id).await?;
-    let event_id = delivery_id.replacen("dlv_", "evt_", 1);
+    let test = caller.db.webhooks().send_test(&id).await?;
     Ok((
         StatusCode::OK,
         axum::Json(TestOutput {
-            event_id,
-            delivery_id,
+            event_id: test.event_id,
+            delivery_id: test.delivery_id,
         }),
     )
         .into_response())
@@ -426,14 +425,9 @@ async fn list_deliveries(
     let page = hooks
         .deliveries(&id, page_token.as_deref(), page_size)
         .await?;
-    let next_page_token = if page.more {
-        page.items.last().map(Delivery::id)
-    } else {
-        None
-    };
     Ok(axum::Json(DeliveryPage {
         deliveries: page.items.iter().map(DeliveryOutput::from).collect(),
-        next_page_token,
+        next_page_token: page.next_page_token(),
     })
     .into_response())
 }
