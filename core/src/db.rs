@@ -130,6 +130,7 @@ pub struct ClusterDb {
 pub struct Builder {
     instance_types: InstanceTypeCatalog,
     runtimes: Vec<Arc<dyn FunctionRuntime>>,
+    function_limits: crate::compute::FunctionLimits,
     reconcile: bool,
     redb: RedbOptions,
     kinds: KindRegistry,
@@ -148,6 +149,19 @@ impl Builder {
     pub fn runtime(mut self, runtime: Arc<dyn FunctionRuntime>) -> Self {
         self.runtimes.retain(|r| r.name() != runtime.name());
         self.runtimes.push(runtime);
+        self
+    }
+
+    /// Removes the runtime called `name` (a server offers only `wasm`: it
+    /// has no native handlers to run).
+    pub fn without_runtime(mut self, name: &str) -> Self {
+        self.runtimes.retain(|r| r.name() != name);
+        self
+    }
+
+    /// Server-wide function limits: invocations at once, module size.
+    pub fn function_limits(mut self, limits: crate::compute::FunctionLimits) -> Self {
+        self.function_limits = limits;
         self
     }
 
@@ -205,6 +219,7 @@ impl Builder {
             },
             kinds: Arc::new(self.kinds),
             invocations: Default::default(),
+            function_limits: self.function_limits,
             principals: Default::default(),
             mesh: Default::default(),
             failure: watch::channel(None).0,
@@ -242,12 +257,22 @@ impl Builder {
     }
 }
 
+/// The runtimes a library build offers: `native` (handlers the
+/// application registers) and, with the `wasm` feature, `wasm`.
+fn default_runtimes() -> Vec<Arc<dyn FunctionRuntime>> {
+    let mut runtimes: Vec<Arc<dyn FunctionRuntime>> = vec![Arc::new(NativeRuntime::new())];
+    #[cfg(feature = "wasm")]
+    runtimes.push(Arc::new(crate::compute::WasmRuntime::new()));
+    runtimes
+}
+
 impl ClusterDb {
     /// Options for opening a database.
     pub fn builder() -> Builder {
         Builder {
             instance_types: InstanceTypeCatalog::default(),
-            runtimes: vec![Arc::new(NativeRuntime::new())],
+            runtimes: default_runtimes(),
+            function_limits: Default::default(),
             reconcile: true,
             redb: RedbOptions::default(),
             kinds: KindRegistry::builtin(),

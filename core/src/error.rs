@@ -30,6 +30,8 @@ pub enum ErrorCode {
     Unavailable,
     /// A position in the event log older than the history kept.
     OutOfRange,
+    /// A stored quota (module size, metric series) would be exceeded.
+    QuotaExceeded,
     /// A fault inside ClusterDB.
     Internal,
 }
@@ -49,6 +51,7 @@ impl ErrorCode {
             ErrorCode::FunctionError => "FUNCTION_ERROR",
             ErrorCode::DeadlineExceeded => "DEADLINE_EXCEEDED",
             ErrorCode::OutOfRange => "OUT_OF_RANGE",
+            ErrorCode::QuotaExceeded => "QUOTA_EXCEEDED",
             ErrorCode::Unavailable => "UNAVAILABLE",
             ErrorCode::Internal => "INTERNAL",
         }
@@ -172,6 +175,25 @@ pub enum Error {
     /// The operation could not finish now; retrying may help (`UNAVAILABLE`).
     #[error("unavailable: {0}")]
     Unavailable(String),
+    /// The server is at a capacity limit (such as function concurrency);
+    /// retry after the given time (`UNAVAILABLE`, with `Retry-After`).
+    #[error("{message}")]
+    Overloaded {
+        /// What is full, and its limit.
+        message: String,
+        /// When a retry may succeed.
+        retry_after_secs: u32,
+    },
+    /// A stored quota would be exceeded (`QUOTA_EXCEEDED`).
+    #[error("{message}")]
+    QuotaExceeded {
+        /// The quota's name, e.g. `function_module_bytes`.
+        quota: &'static str,
+        /// Its limit.
+        limit: u64,
+        /// What was refused and why.
+        message: String,
+    },
     /// An internal fault (`INTERNAL`): storage failure, corrupt record.
     #[error("internal error: {0}")]
     Internal(String),
@@ -200,7 +222,9 @@ impl Error {
                 | clusterdb_storage::Error::OutcomeUnknown(_)
                 | clusterdb_storage::Error::Failed(_),
             )
-            | Error::Unavailable(_) => ErrorCode::Unavailable,
+            | Error::Unavailable(_)
+            | Error::Overloaded { .. } => ErrorCode::Unavailable,
+            Error::QuotaExceeded { .. } => ErrorCode::QuotaExceeded,
             Error::Storage(_) | Error::Internal(_) => ErrorCode::Internal,
         }
     }

@@ -51,6 +51,10 @@ pub struct RetentionPolicy {
     pub consumer_max_lag: u64,
     /// Terminated instances are removed after this long (default 24 h).
     pub terminated_instance_ttl: Duration,
+    /// A function module no function refers to is removed once its last
+    /// upload is this old (default 15 min: an upload and the function
+    /// write naming it never straddle a collection).
+    pub unreferenced_module_grace: Duration,
     /// Time between steps when there is nothing to catch up (default 60 s).
     pub interval: Duration,
 }
@@ -62,6 +66,7 @@ impl Default for RetentionPolicy {
             event_max_revisions: 1_000_000,
             consumer_max_lag: 5_000_000,
             terminated_instance_ttl: Duration::from_secs(24 * 3600),
+            unreferenced_module_grace: Duration::from_secs(15 * 60),
             interval: Duration::from_secs(60),
         }
     }
@@ -78,6 +83,8 @@ pub struct RetentionReport {
     pub lagging_consumers: Vec<String>,
     /// Terminated instances removed.
     pub instances_removed: usize,
+    /// Function modules removed (no function referred to them).
+    pub modules_removed: usize,
     /// Whether a limit per step was reached (more to do).
     pub more: bool,
 }
@@ -167,9 +174,12 @@ async fn compact_events(
     Ok(())
 }
 
-/// Where the instance sweep continues (`None`: from the start).
+/// Where the instance and module sweeps continue (`None`: from the start).
 #[derive(Debug, Default)]
-pub(crate) struct SweepPosition(Option<String>);
+pub(crate) struct SweepPosition {
+    instances: Option<String>,
+    modules: Option<Vec<u8>>,
+}
 
 /// One step of the terminated-instance sweep.
 async fn collect_instances(
@@ -182,7 +192,7 @@ async fn collect_instances(
     let mut options = ListOptions::default()
         .field(TERMINATED_FIELD, "true")
         .page_size(INSTANCES_PER_STEP);
-    if let Some(token) = position.0.take() {
+    if let Some(token) = position.instances.take() {
         options = options.page_token(token);
     }
     let page = instances.list(&options).await?;
@@ -214,7 +224,29 @@ async fn collect_instances(
         );
     }
     report.more |= page.next_page_token.is_some();
-    position.0 = page.next_page_token;
+    position.instances = page.next_page_token;
+    Ok(())
+}
+
+/// One step of the function module collection.
+async fn collect_modules(
+    store: &Store,
+    policy: &RetentionPolicy,
+    position: &mut SweepPosition,
+    report: &mut RetentionReport,
+) -> Result<()> {
+    let (removed, next) = crate::compute::module::collect(
+        store,
+        policy.unreferenced_module_grace,
+        position.modules.take(),
+    )
+    .await?;
+    if removed > 0 {
+        tracing::info!(removed, "unreferenced function modules removed");
+    }
+    report.modules_removed += removed;
+    report.more |= next.is_some();
+    position.modules = next;
     Ok(())
 }
 
@@ -227,6 +259,7 @@ pub(crate) async fn step(
     let mut report = RetentionReport::default();
     compact_events(store, policy, &mut report).await?;
     collect_instances(store, policy, position, &mut report).await?;
+    collect_modules(store, policy, position, &mut report).await?;
     Ok(report)
 }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use clusterdb_storage::Engine;
 use tokio::sync::watch;
 
-use crate::compute::InvocationStats;
+use crate::compute::{FunctionLimits, InvocationStats};
 use crate::kinds::KindRegistry;
 use crate::validation::Context;
 
@@ -20,8 +20,11 @@ pub(crate) struct Store {
     pub context: Context,
     /// The kinds this database reads and writes.
     pub kinds: Arc<KindRegistry>,
-    /// Function invocation counters (in memory, per process).
+    /// Function invocation counters and running invocations (in memory,
+    /// per process).
     pub invocations: InvocationStats,
+    /// Server-wide function limits.
+    pub function_limits: FunctionLimits,
     /// Recently authenticated credentials.
     pub principals: crate::identity::PrincipalCache,
     /// The mesh index last built.

@@ -1,16 +1,19 @@
-//! Functions: code registered by name with a runtime, invoked on demand.
+//! Functions: code registered with a runtime, invoked on demand.
 //! Invocations are not resources and write no events; they are counted in
-//! [`FunctionStats`].
+//! [`FunctionStats`]. Code a runtime takes (a WebAssembly module) is
+//! stored apart from the record ([`super::module`]); the record keeps its
+//! digest and size.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use super::runtime::{InvocationRequest, RuntimeError};
+use super::module::{self, MODULE, ModuleRef, ModuleSource};
+use super::runtime::{CancelFlag, InvocationRequest, RuntimeError, RuntimeOutput};
 use crate::error::{Error, Result};
-use crate::resource::{Kind, Object};
+use crate::resource::{Kind, Object, OnDelete, Reference};
 use crate::resources::Resources;
 use crate::timestamp::Timestamp;
 use crate::validation::{Context, MAX_DESCRIPTION_LEN, in_range, max_len};
@@ -29,6 +32,31 @@ pub const MEMORY_MB: std::ops::RangeInclusive<u32> = 64..=10240;
 pub const TIMEOUT_MS: std::ops::RangeInclusive<u32> = 1..=900_000;
 /// Largest invocation payload, and largest output, in bytes.
 pub const MAX_PAYLOAD: usize = 6 << 20;
+/// Allowed `max_concurrency`.
+pub const CONCURRENCY: std::ops::RangeInclusive<u32> = 1..=1000;
+/// Default `max_concurrency`.
+pub const DEFAULT_CONCURRENCY: u32 = 64;
+/// The index field (and reference) naming a function's module.
+const CODE_FIELD: &str = "code";
+
+/// Server-wide limits on functions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FunctionLimits {
+    /// Invocations running at once across all functions; past it an
+    /// invocation is refused (`UNAVAILABLE`, retry later).
+    pub max_concurrent: usize,
+    /// Largest module a function may upload, in bytes (`QUOTA_EXCEEDED`).
+    pub max_module_bytes: usize,
+}
+
+impl Default for FunctionLimits {
+    fn default() -> Self {
+        FunctionLimits {
+            max_concurrent: 256,
+            max_module_bytes: module::DEFAULT_MAX_MODULE_BYTES,
+        }
+    }
+}
 
 /// The function kind.
 pub struct FunctionKind;
@@ -51,10 +79,18 @@ pub struct FunctionSpec {
     pub timeout_ms: u32,
     /// Environment passed to every invocation.
     pub env: BTreeMap<String, String>,
+    /// The stored code, for a runtime that takes code (see
+    /// [`Resources::upload_code`]). A replace without code keeps the
+    /// current code when the runtime stays the same.
+    pub code: Option<ModuleRef>,
+    /// Invocations of this function running at once, 1..=1000; past it
+    /// an invocation is refused (`UNAVAILABLE`, retry later).
+    pub max_concurrency: u32,
 }
 
 impl FunctionSpec {
-    /// A spec with 128 MiB, a 3 s time limit and no environment.
+    /// A spec with 128 MiB, a 3 s time limit, no environment, no code and
+    /// 64 concurrent invocations.
     pub fn new(runtime: impl Into<String>, handler: impl Into<String>) -> Self {
         FunctionSpec {
             description: String::new(),
@@ -63,8 +99,21 @@ impl FunctionSpec {
             memory_mb: 128,
             timeout_ms: 3000,
             env: BTreeMap::new(),
+            code: None,
+            max_concurrency: DEFAULT_CONCURRENCY,
         }
     }
+}
+
+/// The spec as schema 1 stored it (no code, no concurrency limit).
+#[derive(Deserialize)]
+struct FunctionSpecV1 {
+    description: String,
+    runtime: String,
+    handler: String,
+    memory_mb: u32,
+    timeout_ms: u32,
+    env: BTreeMap<String, String>,
 }
 
 /// Functions have no server-managed state yet.
@@ -99,42 +148,143 @@ pub struct Invocation {
     pub status: InvocationStatus,
     /// Wall-clock time of the call.
     pub duration: Duration,
+    /// Interpreter fuel used, where the runtime meters it.
+    pub fuel_used: Option<u64>,
+    /// What the function logged (its stderr, bounded).
+    pub logs: String,
 }
+
+/// Upper bounds, in milliseconds, of the invocation duration histogram's
+/// buckets; a last bucket holds the longer ones.
+pub const DURATION_BUCKETS_MS: [u64; 13] =
+    [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000];
 
 /// Invocation counters of one function since this process started.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FunctionStats {
-    /// Every invocation.
+    /// Every invocation that ran (refused ones are not counted).
     pub invocations: u64,
-    /// Invocations that failed (handler error or missing handler).
+    /// Invocations that failed (handler error, trap, missing handler).
     pub errors: u64,
     /// Invocations stopped by the time limit.
     pub timeouts: u64,
+    /// Invocations refused at a concurrency limit.
+    pub throttled: u64,
     /// Sum of the invocations' durations.
     pub total_duration: Duration,
+    /// How many invocations took at most each of [`DURATION_BUCKETS_MS`]
+    /// (and, last, longer): not cumulative.
+    pub duration_buckets: [u64; DURATION_BUCKETS_MS.len() + 1],
 }
 
-/// Aborts a task when dropped.
-struct AbortOnDrop(tokio::task::AbortHandle);
+impl FunctionStats {
+    /// The duration below which `q` (0..=1) of the invocations ended, as
+    /// the upper bound of its histogram bucket; `None` before any.
+    pub fn duration_quantile_ms(&self, q: f64) -> Option<u64> {
+        let total: u64 = self.duration_buckets.iter().sum();
+        if total == 0 {
+            return None;
+        }
+        let rank = ((q.clamp(0.0, 1.0) * total as f64).ceil() as u64).max(1);
+        let mut seen = 0;
+        for (i, count) in self.duration_buckets.iter().enumerate() {
+            seen += count;
+            if seen >= rank {
+                return Some(DURATION_BUCKETS_MS.get(i).copied().unwrap_or(u64::MAX));
+            }
+        }
+        None
+    }
+}
 
-impl Drop for AbortOnDrop {
+/// Cancels an invocation when dropped: aborts its task and raises its
+/// flag (for a runtime working on a thread of its own).
+struct CancelOnDrop(tokio::task::AbortHandle, CancelFlag);
+
+impl Drop for CancelOnDrop {
     fn drop(&mut self) {
+        self.1.cancel();
         self.0.abort();
     }
 }
 
-/// The invocation counters of every function, in this process.
+/// The invocation counters and running invocations of every function, in
+/// this process.
 #[derive(Debug, Default)]
 pub(crate) struct InvocationStats {
     by_function: Mutex<HashMap<String, FunctionStats>>,
+    running: Mutex<Running>,
+}
+
+#[derive(Debug, Default)]
+struct Running {
+    total: usize,
+    by_function: HashMap<String, usize>,
+}
+
+/// One running invocation's place; given back when dropped.
+struct Slot<'a> {
+    stats: &'a InvocationStats,
+    id: String,
+}
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        let mut running = self.stats.running.lock().unwrap_or_else(|p| p.into_inner());
+        running.total -= 1;
+        if let Some(n) = running.by_function.get_mut(&self.id) {
+            *n -= 1;
+            if *n == 0 {
+                running.by_function.remove(&self.id);
+            }
+        }
+    }
 }
 
 impl InvocationStats {
+    /// A place for one more invocation of `id`, or the limit it would pass.
+    fn acquire(&self, id: &str, per_function: u32, global: usize) -> Result<Slot<'_>> {
+        let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+        let of_function = running.by_function.get(id).copied().unwrap_or(0);
+        let refusal = if running.total >= global {
+            Some(format!(
+                "the server runs at most {global} function invocations at once; retry later"
+            ))
+        } else if of_function >= per_function as usize {
+            Some(format!(
+                "function {id} runs at most {per_function} invocations at once (max_concurrency); retry later"
+            ))
+        } else {
+            None
+        };
+        if let Some(message) = refusal {
+            drop(running);
+            let mut stats = self.by_function.lock().unwrap_or_else(|p| p.into_inner());
+            stats.entry(id.to_string()).or_default().throttled += 1;
+            return Err(Error::Overloaded {
+                message,
+                retry_after_secs: 1,
+            });
+        }
+        running.total += 1;
+        *running.by_function.entry(id.to_string()).or_default() += 1;
+        Ok(Slot {
+            stats: self,
+            id: id.to_string(),
+        })
+    }
+
     fn record(&self, id: &str, result: &Result<Invocation>, duration: Duration) {
         let mut stats = self.by_function.lock().unwrap_or_else(|p| p.into_inner());
         let entry = stats.entry(id.to_string()).or_default();
         entry.invocations += 1;
         entry.total_duration += duration;
+        let ms = u64::try_from(duration.as_millis()).unwrap_or(u64::MAX);
+        let bucket = DURATION_BUCKETS_MS
+            .iter()
+            .position(|bound| ms <= *bound)
+            .unwrap_or(DURATION_BUCKETS_MS.len());
+        entry.duration_buckets[bucket] += 1;
         match result {
             Ok(_) => {}
             Err(Error::FunctionTimedOut { .. }) => entry.timeouts += 1,
@@ -146,6 +296,19 @@ impl InvocationStats {
         let stats = self.by_function.lock().unwrap_or_else(|p| p.into_inner());
         stats.get(id).copied().unwrap_or_default()
     }
+}
+
+/// The refusal of a runtime that is not registered, naming those that are.
+fn unknown_runtime(ctx: &Context) -> Error {
+    let known: Vec<&str> = ctx.runtimes.iter().map(|r| r.name()).collect();
+    Error::invalid(
+        FunctionKind::SUBJECT,
+        "runtime",
+        format!(
+            "must be one of the registered runtimes: {}",
+            known.join(", ")
+        ),
+    )
 }
 
 fn is_env_name(name: &str) -> bool {
@@ -162,6 +325,52 @@ impl Kind for FunctionKind {
     type Status = FunctionStatus;
     const NAME: &'static str = "function";
     const SUBJECT: &'static str = "function configuration";
+    const SCHEMA: u16 = 2;
+    const INDEXED_FIELDS: &'static [&'static str] = &[CODE_FIELD];
+    const REFERENCES: &'static [Reference] = &[Reference {
+        field: CODE_FIELD,
+        target: MODULE,
+        // Modules are never deleted while referred to (see `module`).
+        on_delete: OnDelete::Detach,
+    }];
+
+    fn indexed_values(function: &Function) -> Vec<(&'static str, String)> {
+        match &function.spec.code {
+            Some(code) => vec![(CODE_FIELD, code.sha256.clone())],
+            None => Vec::new(),
+        }
+    }
+
+    fn detach(function: &mut Function, _field: &str, _id: &str) {
+        function.spec.code = None;
+    }
+
+    fn prepare_update(current: &Function, next: &mut Function, _now: Timestamp) {
+        if next.spec.code.is_none() && next.spec.runtime == current.spec.runtime {
+            next.spec.code = current.spec.code.clone();
+        }
+    }
+
+    fn migrate(version: u16, payload: &[u8]) -> Result<(FunctionSpec, FunctionStatus)> {
+        if version != 1 {
+            return Err(Error::Internal(format!(
+                "function record has unknown schema version {version}"
+            )));
+        }
+        let (v1, status): (FunctionSpecV1, FunctionStatus) = postcard::from_bytes(payload)
+            .map_err(|e| Error::Internal(format!("corrupt function record: {e}")))?;
+        let spec = FunctionSpec {
+            description: v1.description,
+            runtime: v1.runtime,
+            handler: v1.handler,
+            memory_mb: v1.memory_mb,
+            timeout_ms: v1.timeout_ms,
+            env: v1.env,
+            code: None,
+            max_concurrency: DEFAULT_CONCURRENCY,
+        };
+        Ok((spec, status))
+    }
 
     fn validate(spec: &FunctionSpec, ctx: &Context) -> Result<()> {
         let subject = Self::SUBJECT;
@@ -171,16 +380,27 @@ impl Kind for FunctionKind {
             &spec.description,
             MAX_DESCRIPTION_LEN,
         )?;
-        if ctx.runtime(&spec.runtime).is_none() {
-            let known: Vec<&str> = ctx.runtimes.iter().map(|r| r.name()).collect();
-            return Err(Error::invalid(
-                subject,
-                "runtime",
-                format!(
-                    "must be one of the registered runtimes: {}",
-                    known.join(", ")
-                ),
-            ));
+        let Some(runtime) = ctx.runtime(&spec.runtime) else {
+            return Err(unknown_runtime(ctx));
+        };
+        if let Some(code) = &spec.code {
+            if !runtime.takes_code() {
+                return Err(Error::invalid(
+                    subject,
+                    "code",
+                    format!(
+                        "is not accepted: the {} runtime takes no code",
+                        spec.runtime
+                    ),
+                ));
+            }
+            if !module::is_digest(&code.sha256) {
+                return Err(Error::invalid(
+                    subject,
+                    "code",
+                    "must name a module by its SHA-256 (64 lowercase hex digits)",
+                ));
+            }
         }
         if spec.handler.is_empty() {
             return Err(Error::invalid(subject, "handler", "must not be empty"));
@@ -192,6 +412,14 @@ impl Kind for FunctionKind {
         in_range(subject, "memory_mb", spec.memory_mb.into(), min, max)?;
         let (min, max) = range(&TIMEOUT_MS);
         in_range(subject, "timeout_ms", spec.timeout_ms.into(), min, max)?;
+        let (min, max) = range(&CONCURRENCY);
+        in_range(
+            subject,
+            "max_concurrency",
+            spec.max_concurrency.into(),
+            min,
+            max,
+        )?;
         if spec.env.len() > MAX_ENV_VARS {
             return Err(Error::invalid(
                 subject,
@@ -220,7 +448,61 @@ impl Kind for FunctionKind {
 }
 
 impl Resources<FunctionKind> {
-    /// Runs the function with `payload` within its time limit.
+    /// Checks `code` with `runtime` (for `handler`) and stores it, once
+    /// per content; the reference goes into [`FunctionSpec::code`]. Code
+    /// larger than the server's limit is refused with `QUOTA_EXCEEDED`.
+    pub async fn upload_code(
+        &self,
+        runtime: &str,
+        handler: &str,
+        code: &[u8],
+    ) -> Result<ModuleRef> {
+        let subject = FunctionKind::SUBJECT;
+        let limit = self.store.function_limits.max_module_bytes;
+        if code.len() > limit {
+            return Err(Error::QuotaExceeded {
+                quota: "function_module_bytes",
+                limit: limit as u64,
+                message: format!(
+                    "the code is {} bytes; a function module may be at most {limit} bytes",
+                    code.len()
+                ),
+            });
+        }
+        let Some(runtime) = self.store.context.runtime(runtime).cloned() else {
+            return Err(unknown_runtime(&self.store.context));
+        };
+        if !runtime.takes_code() {
+            return Err(Error::invalid(
+                subject,
+                "code",
+                format!(
+                    "is not accepted: the {} runtime takes no code",
+                    runtime.name()
+                ),
+            ));
+        }
+        let code = code.to_vec();
+        let handler = handler.to_string();
+        let bytes = tokio::task::spawn_blocking(move || runtime.prepare_code(&code, &handler))
+            .await
+            .map_err(|e| Error::Internal(format!("checking code: {e}")))?
+            .map_err(|e| Error::invalid(subject, e.field, e.reason))?;
+        if bytes.len() > limit {
+            return Err(Error::QuotaExceeded {
+                quota: "function_module_bytes",
+                limit: limit as u64,
+                message: format!(
+                    "the module is {} bytes; a function module may be at most {limit} bytes",
+                    bytes.len()
+                ),
+            });
+        }
+        module::put(&self.store, &bytes).await
+    }
+
+    /// Runs the function with `payload` within its time and concurrency
+    /// limits.
     pub async fn invoke(&self, id: &str, payload: Vec<u8>) -> Result<Invocation> {
         if payload.len() > MAX_PAYLOAD {
             return Err(Error::invalid(
@@ -230,17 +512,38 @@ impl Resources<FunctionKind> {
             ));
         }
         let function = self.get(id).await?;
+        let id = function.meta.id.as_str();
+        let unrunnable = |reason: String| Error::FailedPrecondition {
+            kind: FunctionKind::NAME,
+            id: id.to_string(),
+            state: "unrunnable".into(),
+            reason,
+        };
         let runtime = self
             .store
             .context
             .runtime(&function.spec.runtime)
             .cloned()
-            .ok_or_else(|| Error::FailedPrecondition {
-                kind: FunctionKind::NAME,
-                id: id.to_string(),
-                state: "unrunnable".into(),
-                reason: format!("runtime {:?} is not registered", function.spec.runtime),
+            .ok_or_else(|| {
+                unrunnable(format!(
+                    "runtime {:?} is not registered",
+                    function.spec.runtime
+                ))
             })?;
+        if runtime.takes_code() && function.spec.code.is_none() {
+            return Err(unrunnable(format!(
+                "it has no code; upload a module with `code` (the {} runtime runs code)",
+                runtime.name()
+            )));
+        }
+        let _slot = self.store.invocations.acquire(
+            id,
+            function.spec.max_concurrency,
+            self.store.function_limits.max_concurrent,
+        )?;
+        let limit = Duration::from_millis(function.spec.timeout_ms.into());
+        let started = Instant::now();
+        let cancel = CancelFlag::default();
         let request = InvocationRequest {
             function_id: function.meta.id.clone(),
             function_name: function.meta.name.clone(),
@@ -248,51 +551,59 @@ impl Resources<FunctionKind> {
             env: function.spec.env.clone(),
             memory_mb: function.spec.memory_mb,
             payload,
+            code: function
+                .spec
+                .code
+                .clone()
+                .map(|code| ModuleSource::new(Arc::clone(&self.store), code)),
+            deadline: started + limit,
+            cancel: cancel.clone(),
         };
-        let limit = Duration::from_millis(function.spec.timeout_ms.into());
-        let started = Instant::now();
         // A task of its own: a panicking handler cannot take the caller
         // down; a timed-out one is cancelled, and so is one whose caller
         // went away (this future dropped), so no invocation runs unbounded.
         let mut task = tokio::spawn(async move { runtime.invoke(request).await });
-        let _cancel_if_dropped = AbortOnDrop(task.abort_handle());
+        let _cancel_if_dropped = CancelOnDrop(task.abort_handle(), cancel);
         let outcome = tokio::time::timeout(limit, &mut task).await;
         let duration = started.elapsed();
+        let timed_out = || Error::FunctionTimedOut {
+            function: id.to_string(),
+            timeout_ms: function.spec.timeout_ms,
+        };
+        let failed = |message: String| Error::FunctionFailed {
+            function: id.to_string(),
+            message,
+        };
         let result = match outcome {
-            Err(_elapsed) => {
-                task.abort();
-                Err(Error::FunctionTimedOut {
-                    function: id.to_string(),
-                    timeout_ms: function.spec.timeout_ms,
-                })
-            }
-            Ok(Err(join_error)) => Err(Error::FunctionFailed {
-                function: id.to_string(),
-                message: if join_error.is_panic() {
-                    "the handler panicked".into()
-                } else {
-                    "the handler was cancelled".into()
-                },
-            }),
+            Err(_elapsed) => Err(timed_out()),
+            Ok(Err(join_error)) => Err(failed(if join_error.is_panic() {
+                "the handler panicked".into()
+            } else {
+                "the handler was cancelled".into()
+            })),
             Ok(Ok(Err(RuntimeError::HandlerNotFound(handler)))) => Err(Error::HandlerNotFound {
                 runtime: function.spec.runtime.clone(),
                 handler,
             }),
-            Ok(Ok(Err(RuntimeError::Failed(message)))) => Err(Error::FunctionFailed {
-                function: id.to_string(),
-                message,
-            }),
-            Ok(Ok(Ok(output))) if output.len() > MAX_PAYLOAD => Err(Error::FunctionFailed {
-                function: id.to_string(),
-                message: format!(
+            Ok(Ok(Err(RuntimeError::Failed(message)))) => Err(failed(message)),
+            Ok(Ok(Err(RuntimeError::TimedOut))) => Err(timed_out()),
+            Ok(Ok(Err(RuntimeError::Unrunnable(reason)))) => Err(unrunnable(reason)),
+            Ok(Ok(Ok(RuntimeOutput { output, .. }))) if output.len() > MAX_PAYLOAD => {
+                Err(failed(format!(
                     "its output of {} bytes is larger than the limit of {MAX_PAYLOAD}",
                     output.len()
-                ),
-            }),
-            Ok(Ok(Ok(output))) => Ok(Invocation {
+                )))
+            }
+            Ok(Ok(Ok(RuntimeOutput {
+                output,
+                fuel_used,
+                logs,
+            }))) => Ok(Invocation {
                 output,
                 status: InvocationStatus::Succeeded,
                 duration,
+                fuel_used,
+                logs,
             }),
         };
         self.store.invocations.record(id, &result, duration);
@@ -327,6 +638,49 @@ mod tests {
     }
 
     #[test]
+    fn schema_1_records_migrate_without_code() {
+        #[derive(Serialize)]
+        struct V1<'a> {
+            description: &'a str,
+            runtime: &'a str,
+            handler: &'a str,
+            memory_mb: u32,
+            timeout_ms: u32,
+            env: BTreeMap<String, String>,
+        }
+        let env = BTreeMap::from([("A".to_string(), "1".to_string())]);
+        let v1 = V1 {
+            description: "d",
+            runtime: "native",
+            handler: "resize",
+            memory_mb: 256,
+            timeout_ms: 500,
+            env: env.clone(),
+        };
+        let payload = postcard::to_stdvec(&(v1, FunctionStatus {})).unwrap();
+        let (spec, _) = FunctionKind::migrate(1, &payload).unwrap();
+        let mut want = FunctionSpec::new("native", "resize");
+        want.description = "d".into();
+        want.memory_mb = 256;
+        want.timeout_ms = 500;
+        want.env = env;
+        assert_eq!(spec, want);
+        assert!(FunctionKind::migrate(7, &payload).is_err());
+    }
+
+    #[test]
+    fn quantiles_come_from_the_histogram() {
+        let mut stats = FunctionStats::default();
+        assert_eq!(stats.duration_quantile_ms(0.5), None);
+        stats.duration_buckets[0] = 98; // <= 1 ms
+        stats.duration_buckets[4] = 2; // <= 25 ms
+        assert_eq!(stats.duration_quantile_ms(0.5), Some(1));
+        assert_eq!(stats.duration_quantile_ms(0.99), Some(25));
+        stats.duration_buckets[DURATION_BUCKETS_MS.len()] = 100;
+        assert_eq!(stats.duration_quantile_ms(1.0), Some(u64::MAX));
+    }
+
+    #[test]
     fn validation_rules() {
         check(|_| {}, None);
         check(
@@ -356,6 +710,14 @@ mod tests {
         check(
             |s| s.timeout_ms = 900_001,
             Some(("timeout_ms", "must be at most 900000")),
+        );
+        check(
+            |s| s.max_concurrency = 0,
+            Some(("max_concurrency", "must be greater than 0")),
+        );
+        check(
+            |s| s.max_concurrency = 1001,
+            Some(("max_concurrency", "must be at most 1000")),
         );
         check(
             |s| s.description = "d".repeat(1025),

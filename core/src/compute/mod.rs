@@ -4,24 +4,33 @@ mod catalog;
 mod fleet;
 mod function;
 pub(crate) mod instance;
+pub(crate) mod module;
 mod runtime;
+#[cfg(feature = "wasm")]
+mod wasm;
 
 pub use catalog::{InstanceType, InstanceTypeCatalog};
 pub use fleet::{Fleet, FleetKind, FleetSpec, FleetState, FleetStatus, MAX_CAPACITY};
 pub(crate) use function::InvocationStats;
 pub use function::{
-    Function, FunctionKind, FunctionSpec, FunctionStats, FunctionStatus, Invocation,
-    InvocationStatus,
+    CONCURRENCY, DEFAULT_CONCURRENCY, DURATION_BUCKETS_MS, MAX_ENV_NAME_LEN, MAX_ENV_VALUE_LEN,
+    MAX_ENV_VARS, MAX_HANDLER_LEN, MAX_PAYLOAD, MEMORY_MB, TIMEOUT_MS,
 };
 pub use function::{
-    MAX_ENV_NAME_LEN, MAX_ENV_VALUE_LEN, MAX_ENV_VARS, MAX_HANDLER_LEN, MAX_PAYLOAD, MEMORY_MB,
-    TIMEOUT_MS,
+    Function, FunctionKind, FunctionLimits, FunctionSpec, FunctionStats, FunctionStatus,
+    Invocation, InvocationStatus,
 };
 pub use instance::{
     Instance, InstanceKind, InstanceSpec, InstanceState, InstanceStatus,
     TRANSITIONS as INSTANCE_TRANSITIONS,
 };
-pub use runtime::{FunctionRuntime, HandlerFuture, InvocationRequest, NativeRuntime, RuntimeError};
+pub use module::{DEFAULT_MAX_MODULE_BYTES, ModuleRef, ModuleSource};
+pub use runtime::{
+    CancelFlag, CodeError, FunctionRuntime, HandlerFuture, InvocationRequest, NativeRuntime,
+    RuntimeError, RuntimeOutput,
+};
+#[cfg(feature = "wasm")]
+pub use wasm::{WASI_IMPORTS, WasmRuntime};
 
 /// The generated gRPC client and messages of `clusterdb.compute.v1`
 /// (feature `grpc-client`): `use clusterdb::compute::v1::{ComputeServiceClient,

@@ -23,5 +23,7 @@ mod reconciler;
 mod shared_store;
 #[path = "../it/support.rs"]
 mod support;
+#[path = "../it/wasm.rs"]
+mod wasm;
 #[path = "../it/webhooks.rs"]
 mod webhooks;

@@ -140,12 +140,31 @@ async fn unknown_runtimes_are_refused() {
     let db = db_with_handlers().await;
     let err = db
         .functions()
-        .create(Draft::new("w", FunctionSpec::new("wasm", "main")))
+        .create(Draft::new("w", FunctionSpec::new("python", "main")))
         .await
         .unwrap_err();
     assert_eq!(
         err.field_violation(),
-        Some(("runtime", "must be one of the registered runtimes: native"))
+        Some((
+            "runtime",
+            "must be one of the registered runtimes: native, wasm"
+        ))
+    );
+    // A server offers only the runtimes it keeps.
+    let wasm_only = db_with(
+        ClusterDb::builder()
+            .without_runtime("native")
+            .reconcile(false),
+    )
+    .await;
+    let err = wasm_only
+        .functions()
+        .create(Draft::new("n", FunctionSpec::new("native", "resize")))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.field_violation(),
+        Some(("runtime", "must be one of the registered runtimes: wasm"))
     );
 }
 

@@ -18,4 +18,5 @@ mod persistence;
 mod reconciler;
 mod retention;
 mod support;
+mod wasm;
 mod webhooks;
