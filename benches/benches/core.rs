@@ -459,5 +459,111 @@ fn webhooks(c: &mut Criterion) {
     let _ = stop.send(true);
 }
 
-criterion_group!(benches, creates, reads, authentication, mesh, webhooks);
+/// WebAssembly functions: the echo module (`testkit/fixtures/wasm`) with a
+/// 64-byte payload — warm (its compiled module cached), cold (the first
+/// invocation in a process: the module read from the store and compiled),
+/// and 64 callers at once.
+fn functions(c: &mut Criterion) {
+    use clusterdb::FunctionSpec;
+    let rt = runtime();
+    let bench = Bench::open(&rt);
+    let echo = rt.block_on(async {
+        let functions = bench.db.functions();
+        let mut spec = FunctionSpec::new("wasm", "_start");
+        spec.code = Some(
+            functions
+                .upload_code("wasm", "_start", clusterdb_testkit::wasm::ECHO.as_bytes())
+                .await
+                .unwrap(),
+        );
+        spec.max_concurrency = 1000;
+        functions
+            .create(Draft::new("echo", spec))
+            .await
+            .unwrap()
+            .meta
+            .id
+    });
+    let payload = vec![b'x'; 64];
+    let mut group = c.benchmark_group("functions");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("invoke_echo_warm", |b| {
+        b.iter(|| {
+            rt.block_on(bench.db.functions().invoke(&echo, payload.clone()))
+                .unwrap()
+        })
+    });
+    // Cold: the first call in a process that has not compiled the module
+    // (another database handle on the same store has its own runtime).
+    let engine: Arc<dyn clusterdb::storage::Engine> =
+        Arc::new(clusterdb::storage::RedbEngine::in_memory());
+    let cold = rt.block_on(async {
+        let db = ClusterDb::builder()
+            .reconcile(false)
+            .open_with(Arc::clone(&engine))
+            .await
+            .unwrap();
+        let functions = db.functions();
+        let mut spec = FunctionSpec::new("wasm", "_start");
+        spec.code = Some(
+            functions
+                .upload_code("wasm", "_start", clusterdb_testkit::wasm::ECHO.as_bytes())
+                .await
+                .unwrap(),
+        );
+        functions
+            .create(Draft::new("echo", spec))
+            .await
+            .unwrap()
+            .meta
+            .id
+    });
+    group.bench_function("invoke_echo_cold", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let fresh = rt.block_on(
+                    ClusterDb::builder()
+                        .reconcile(false)
+                        .open_with(Arc::clone(&engine)),
+                );
+                let fresh = fresh.unwrap();
+                let started = Instant::now();
+                rt.block_on(fresh.functions().invoke(&cold, payload.clone()))
+                    .unwrap();
+                total += started.elapsed();
+            }
+            total
+        })
+    });
+    group.throughput(Throughput::Elements(64));
+    group.bench_function("invoke_echo_64_concurrent", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let calls: Vec<_> = (0..64)
+                    .map(|_| {
+                        let db = bench.db.clone();
+                        let echo = echo.clone();
+                        let payload = payload.clone();
+                        tokio::spawn(async move { db.functions().invoke(&echo, payload).await })
+                    })
+                    .collect();
+                for call in calls {
+                    call.await.unwrap().unwrap();
+                }
+            })
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    creates,
+    reads,
+    authentication,
+    mesh,
+    webhooks,
+    functions
+);
 criterion_main!(benches);

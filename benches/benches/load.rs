@@ -1,6 +1,7 @@
 //! Load harness: drives a server over loopback with N concurrent keep-alive
 //! connections and reports requests/s, p50 and p99 per scenario: REST
-//! create, REST get, gRPC create, gRPC get, for N = 1 and 64.
+//! create, REST get, gRPC create, gRPC get, REST invoke of a WebAssembly
+//! echo function (64-byte payload), for N = 1 and 64.
 //!
 //! Run: `cargo bench -p clusterdb-benches --bench load`
 //!
@@ -272,6 +273,26 @@ fn main() {
             ids.push(body["id"].as_str().unwrap().to_string());
         }
         let ids = Arc::new(ids);
+        // A WebAssembly echo function to invoke.
+        let echo: serde_json::Value = http
+            .post(format!("{url}/v1/functions"))
+            .json(&serde_json::json!({
+                "name": format!("echo-{run}"),
+                "runtime": "wasm",
+                "handler": "_start",
+                "max_concurrency": 1000,
+                "code": clusterdb_testkit::wasm::ECHO,
+            }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let echo = Arc::new(format!(
+            "{url}/v1/functions/{}/invoke",
+            echo["id"].as_str().unwrap()
+        ));
         println!(
             "{:<14} {:>5} {:>10} {:>10} {:>10} {:>8}",
             "scenario", "conns", "req/s", "p50 µs", "p99 µs", "errors"
@@ -339,6 +360,16 @@ fn main() {
             })
             .await;
             print("grpc_get", r);
+            let (client, invoke) = (http.clone(), Arc::clone(&echo));
+            let r = drive(connections, duration, move |_, _| {
+                let request = client
+                    .post(invoke.as_str())
+                    .header("content-type", "application/octet-stream")
+                    .body(vec![b'x'; 64]);
+                async move { matches!(request.send().await, Ok(r) if r.status().is_success()) }
+            })
+            .await;
+            print("rest_invoke", r);
         }
     });
     // The in-process server ends with the process.

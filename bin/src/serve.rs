@@ -131,6 +131,18 @@ pub struct ServeArgs {
         env = "CLUSTERDB_WEBHOOK_RETRY_SCHEDULE"
     )]
     webhook_retry_schedule: Schedule,
+    /// Function invocations the server runs at once, across all
+    /// functions; past it an invocation gets 503 with `Retry-After`.
+    #[arg(long, default_value_t = 256, env = "CLUSTERDB_FUNCTION_CONCURRENCY")]
+    function_concurrency: usize,
+    /// Largest WebAssembly module (or WebAssembly text) a function may
+    /// upload, in bytes; past it the upload gets 429 `QUOTA_EXCEEDED`.
+    #[arg(
+        long,
+        default_value_t = clusterdb::compute::DEFAULT_MAX_MODULE_BYTES,
+        env = "CLUSTERDB_FUNCTION_MAX_MODULE_BYTES"
+    )]
+    function_max_module_bytes: usize,
     /// The configuration file's `webhooks:` block, applied at start.
     #[arg(skip)]
     pub webhooks: Vec<clusterdb::Draft<clusterdb::webhooks::WebhookSpec>>,
@@ -336,13 +348,20 @@ impl ShutdownSignal {
 /// The database options the flags set.
 fn builder(args: &ServeArgs) -> clusterdb::Builder {
     let hours = |h: u64| Duration::from_secs(h.saturating_mul(3600));
-    ClusterDb::builder().retention(clusterdb::RetentionPolicy {
-        event_max_age: hours(args.event_retention_hours),
-        event_max_revisions: args.event_retention_revisions,
-        consumer_max_lag: args.consumer_max_lag,
-        terminated_instance_ttl: hours(args.terminated_instance_ttl_hours),
-        ..clusterdb::RetentionPolicy::default()
-    })
+    ClusterDb::builder()
+        .retention(clusterdb::RetentionPolicy {
+            event_max_age: hours(args.event_retention_hours),
+            event_max_revisions: args.event_retention_revisions,
+            consumer_max_lag: args.consumer_max_lag,
+            terminated_instance_ttl: hours(args.terminated_instance_ttl_hours),
+            ..clusterdb::RetentionPolicy::default()
+        })
+        // A server has no native handlers: it runs WebAssembly.
+        .without_runtime(clusterdb::NativeRuntime::NAME)
+        .function_limits(clusterdb::compute::FunctionLimits {
+            max_concurrent: args.function_concurrency.max(1),
+            max_module_bytes: args.function_max_module_bytes,
+        })
 }
 
 /// Opens the store `--store` names.

@@ -260,10 +260,11 @@ impl Builder {
 /// The runtimes a library build offers: `native` (handlers the
 /// application registers) and, with the `wasm` feature, `wasm`.
 fn default_runtimes() -> Vec<Arc<dyn FunctionRuntime>> {
-    let mut runtimes: Vec<Arc<dyn FunctionRuntime>> = vec![Arc::new(NativeRuntime::new())];
-    #[cfg(feature = "wasm")]
-    runtimes.push(Arc::new(crate::compute::WasmRuntime::new()));
-    runtimes
+    vec![
+        Arc::new(NativeRuntime::new()),
+        #[cfg(feature = "wasm")]
+        Arc::new(crate::compute::WasmRuntime::new()),
+    ]
 }
 
 impl ClusterDb {
@@ -431,6 +432,11 @@ impl ClusterDb {
             // The store is gone with this handle; nothing will fail now.
             Err(_) => std::future::pending().await,
         }
+    }
+
+    /// The server-wide function limits this database was opened with.
+    pub fn function_limits(&self) -> crate::compute::FunctionLimits {
+        self.store.function_limits
     }
 
     /// Runs one retention step with `policy` now (the worker does this on

@@ -2,8 +2,10 @@
 
 use std::collections::HashMap;
 
-use clusterdb::{Draft, Function, FunctionKind, FunctionSpec, Invocation, ListOptions};
+use clusterdb::compute::{DEFAULT_CONCURRENCY, DURATION_BUCKETS_MS, FunctionStats};
+use clusterdb::{ClusterDb, Draft, Function, FunctionKind, FunctionSpec, Invocation, ListOptions};
 use clusterdb_proto::compute::v1 as pb;
+use tonic::Status;
 
 use super::convert::{count, int, list_options, map, tags, timestamp};
 use super::kind::{GrpcKind, Update};
@@ -20,6 +22,7 @@ macro_rules! fields {
             timeout_ms: $r.timeout_ms,
             env: $r.env,
             tags: $r.tags,
+            max_concurrency: $r.max_concurrency,
         }
     };
 }
@@ -49,6 +52,15 @@ impl GrpcKind for FunctionKind {
             created_by: function.meta.created_by.clone(),
             updated_by: function.meta.updated_by.clone(),
             tags: map(&function.meta.tags),
+            code_sha256: function
+                .spec
+                .code
+                .as_ref()
+                .map(|c| c.sha256.clone())
+                .unwrap_or_default(),
+            code_size: function.spec.code.as_ref().map_or(0, |c| c.size),
+            max_concurrency: int(function.spec.max_concurrency),
+            stats: None,
         }
     }
 
@@ -94,6 +106,7 @@ struct Fields {
     timeout_ms: i32,
     env: HashMap<String, String>,
     tags: HashMap<String, String>,
+    max_concurrency: i32,
 }
 
 impl Fields {
@@ -108,6 +121,8 @@ impl Fields {
             memory_mb: or_default(self.memory_mb, defaults.memory_mb),
             timeout_ms: or_default(self.timeout_ms, defaults.timeout_ms),
             env: self.env.into_iter().collect(),
+            code: None,
+            max_concurrency: or_default(self.max_concurrency, DEFAULT_CONCURRENCY),
         };
         Draft {
             tags: tags(self.tags),
@@ -116,11 +131,53 @@ impl Fields {
     }
 }
 
+/// Stores the code a create or update request uploads (none: empty) and
+/// puts the reference into the draft.
+pub async fn upload(
+    db: &ClusterDb,
+    draft: &mut Draft<FunctionSpec>,
+    code: &[u8],
+) -> Result<(), Status> {
+    if !code.is_empty() {
+        let module = db
+            .functions()
+            .upload_code(&draft.spec.runtime, &draft.spec.handler, code)
+            .await
+            .map_err(super::status::status)?;
+        draft.spec.code = Some(module);
+    }
+    Ok(())
+}
+
+/// The statistics message.
+pub fn stats(stats: FunctionStats) -> pb::FunctionStats {
+    pb::FunctionStats {
+        invocations: stats.invocations,
+        errors: stats.errors,
+        timeouts: stats.timeouts,
+        throttled: stats.throttled,
+        p50_duration_ms: stats.duration_quantile_ms(0.5),
+        p99_duration_ms: stats.duration_quantile_ms(0.99),
+        total_duration_ms: u64::try_from(stats.total_duration.as_millis()).unwrap_or(u64::MAX),
+        duration_histogram: stats
+            .duration_buckets
+            .iter()
+            .enumerate()
+            .map(|(i, count)| pb::DurationBucket {
+                le_ms: DURATION_BUCKETS_MS.get(i).copied(),
+                count: *count,
+            })
+            .collect(),
+    }
+}
+
 /// The message of a successful invocation.
-pub fn invocation(invocation: &Invocation) -> pb::InvokeFunctionResponse {
+pub fn invocation(invocation: Invocation) -> pb::InvokeFunctionResponse {
     pb::InvokeFunctionResponse {
-        output: invocation.output.clone(),
         status: invocation.status.as_str().to_string(),
         duration: prost_types::Duration::try_from(invocation.duration).ok(),
+        fuel_used: invocation.fuel_used,
+        logs: invocation.logs,
+        output: invocation.output,
     }
 }

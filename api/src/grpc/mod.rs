@@ -88,7 +88,9 @@ pub async fn router(
         Routes::default(),
         &health,
         &mut names,
-        ComputeServiceServer::new(ComputeApi),
+        // Function code is uploaded through it.
+        ComputeServiceServer::new(ComputeApi)
+            .max_decoding_message_size(crate::rest::upload_limit(&db)),
     )
     .await;
     let routes = serve(

@@ -22,7 +22,7 @@ pub fn code_of(code: ErrorCode) -> Code {
         ErrorCode::FailedPrecondition => Code::FailedPrecondition,
         ErrorCode::Unauthenticated => Code::Unauthenticated,
         ErrorCode::PermissionDenied => Code::PermissionDenied,
-        ErrorCode::RateLimitExceeded => Code::ResourceExhausted,
+        ErrorCode::RateLimitExceeded | ErrorCode::QuotaExceeded => Code::ResourceExhausted,
         ErrorCode::DeadlineExceeded => Code::DeadlineExceeded,
         ErrorCode::Unavailable => Code::Unavailable,
         ErrorCode::FunctionError => Code::Unknown,
@@ -69,6 +69,17 @@ fn status_of(err: Error) -> Status {
         } => {
             metadata.insert("expected_version".to_string(), expected.to_string());
             metadata.insert("current_version".to_string(), actual.to_string());
+        }
+        Error::Overloaded {
+            retry_after_secs, ..
+        } => {
+            details.set_retry_info(Some(std::time::Duration::from_secs(
+                (*retry_after_secs).into(),
+            )));
+        }
+        Error::QuotaExceeded { quota, limit, .. } => {
+            metadata.insert("quota".to_string(), quota.to_string());
+            metadata.insert("limit".to_string(), limit.to_string());
         }
         _ => {}
     }

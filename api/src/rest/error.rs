@@ -57,6 +57,8 @@ pub struct ApiError {
     pub details: Map<String, Value>,
     /// For a server-side failure: whether its write may have happened.
     pub outcome: Option<WriteOutcome>,
+    /// `Retry-After`, in seconds, for a refusal at a capacity limit.
+    pub retry_after: Option<u32>,
 }
 
 /// The HTTP status of each core error code.
@@ -69,7 +71,7 @@ fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::AlreadyExists | ErrorCode::Conflict | ErrorCode::FailedPrecondition => {
             StatusCode::CONFLICT
         }
-        ErrorCode::RateLimitExceeded => StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::RateLimitExceeded | ErrorCode::QuotaExceeded => StatusCode::TOO_MANY_REQUESTS,
         ErrorCode::FunctionError => StatusCode::BAD_GATEWAY,
         ErrorCode::DeadlineExceeded => StatusCode::GATEWAY_TIMEOUT,
         ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -87,6 +89,7 @@ impl ApiError {
             message: message.into(),
             details: Map::new(),
             outcome: None,
+            retry_after: None,
         }
     }
 
@@ -166,6 +169,15 @@ impl From<Error> for ApiError {
                     .detail("current_version", *actual);
             }
             Error::FailedPrecondition { state, .. } => api = api.detail("state", state.as_str()),
+            Error::Overloaded {
+                retry_after_secs, ..
+            } => {
+                api = api.detail("retry_after_seconds", *retry_after_secs);
+                api.retry_after = Some(*retry_after_secs);
+            }
+            Error::QuotaExceeded { quota, limit, .. } => {
+                api = api.detail("quota", *quota).detail("limit", *limit);
+            }
             Error::EventsCompacted {
                 requested,
                 available_after,
@@ -198,6 +210,11 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         if let Some(outcome) = self.outcome {
             response
                 .headers_mut()

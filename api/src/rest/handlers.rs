@@ -74,6 +74,7 @@ pub async fn create<K: RestKind>(
     OriginalUri(uri): OriginalUri,
     JsonBody(input): JsonBody<K::Input>,
 ) -> Result<Response, ApiError> {
+    let input = K::upload(&caller.db, input).await?;
     let object = K::service(&caller.db).create(K::draft(input)).await?;
     Ok(located(
         resource(StatusCode::OK, &object),
@@ -88,7 +89,12 @@ pub async fn get_one<K: RestKind>(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let object = K::service(&caller.db).get(&id).await?;
-    Ok(resource(StatusCode::OK, &object))
+    let output = K::output_live(&caller.db, &object);
+    Ok(with_etag(
+        StatusCode::OK,
+        &output,
+        object.resource_version(),
+    ))
 }
 
 /// A list page as JSON: `{"<collection>": [...], "next_page_token": ...}`,
@@ -131,6 +137,7 @@ pub async fn replace<K: RestKind>(
     IfMatch(if_match): IfMatch,
     JsonBody(input): JsonBody<K::Input>,
 ) -> Result<Response, ApiError> {
+    let input = K::upload(&caller.db, input).await?;
     let object = K::service(&caller.db)
         .update(&id, K::draft(input), if_match)
         .await
@@ -179,6 +186,7 @@ pub async fn patch<K: RestKind>(
         let mut merged = base;
         json_patch::merge(&mut merged, &patch);
         let input: K::Input = parse_json(merged.to_string().as_bytes())?;
+        let input = K::upload(&caller.db, input).await?;
         match service
             .update(&id, K::draft(input), Some(current.resource_version()))
             .await
@@ -276,6 +284,7 @@ pub async fn apply<K: RestKind>(
     JsonBody(input): JsonBody<K::Input>,
 ) -> Result<Response, ApiError> {
     let dry_run = dry_run(query.as_deref())?;
+    let input = K::upload(&caller.db, input).await?;
     let draft = named_draft::<K>(namespace, &name, input)?;
     let service = K::service(&caller.db);
     let applied = if dry_run {

@@ -17,6 +17,7 @@ use utoipa::ToSchema;
 use utoipa::openapi::{RefOr, schema::Schema};
 
 use super::AppState;
+use super::error::ApiError;
 
 /// A resource kind as the REST API exposes it.
 pub trait RestKind: Kind {
@@ -50,6 +51,22 @@ pub trait RestKind: Kind {
     /// answers with `Output`.
     fn create_route() -> Option<MethodRouter<AppState>> {
         None
+    }
+
+    /// Turns what an input uploads (a function's code) into stored
+    /// references, before [`RestKind::draft`]; called for every create,
+    /// replace, patch and apply.
+    fn upload(
+        _db: &ClusterDb,
+        input: Self::Input,
+    ) -> impl std::future::Future<Output = Result<Self::Input, ApiError>> + Send {
+        async move { Ok(input) }
+    }
+
+    /// The answer to `GET /{collection}/{id}`: [`RestKind::output`] plus
+    /// what only this process knows (a function's invocation statistics).
+    fn output_live(_db: &ClusterDb, object: &Object<Self>) -> Self::Output {
+        Self::output(object)
     }
 
     /// Routes beside CRUD, below the item path (`/{collection}/{id}/…`).
@@ -171,6 +188,8 @@ pub enum ActionBody {
     None,
     /// Any JSON value, optional (an empty body is `null`).
     AnyJson,
+    /// Any bytes of any content type, optional, taken as they are.
+    Raw,
     /// A required JSON body of this schema, with the rules core enforces
     /// on its fields.
     Json(SchemaOf, fn() -> Vec<(&'static str, FieldRule)>),

@@ -291,9 +291,13 @@ pub fn router(db: ClusterDb, config: &RestConfig) -> Router {
 /// [`router`] for another set of kinds (an application's own, or a test's).
 pub fn router_of<S: KindSet>(db: ClusterDb, config: &RestConfig) -> Router {
     let document = openapi::document_of::<S>(db.context());
+    let body_limits = BodyLimits {
+        default: config.body_limit,
+        functions: config.body_limit.max(upload_limit(&db)),
+    };
     let idempotency = crate::idempotency::Idempotency {
         db: db.clone(),
-        body_limit: config.body_limit,
+        body_limit: body_limits.functions,
         lease: config.idempotency_lease,
     };
     let state = AppState {
@@ -310,8 +314,50 @@ pub fn router_of<S: KindSet>(db: ClusterDb, config: &RestConfig) -> Router {
             crate::idempotency::idempotency,
         ))
         .layer(axum::middleware::map_response(normalize_errors))
-        .layer(DefaultBodyLimit::max(config.body_limit))
+        .layer(axum::middleware::from_fn_with_state(
+            body_limits,
+            limit_body,
+        ))
+        .layer(DefaultBodyLimit::disable())
         .with_state(state)
+}
+
+/// The largest request bodies: `--body-limit` for most routes; for the
+/// function routes (code uploads, invocation payloads) enough for the
+/// largest module in base64 or the largest payload.
+#[derive(Debug, Clone, Copy)]
+struct BodyLimits {
+    default: usize,
+    functions: usize,
+}
+
+/// The body a function route may need to carry: the largest module as
+/// base64 in JSON, or the largest payload, with room for the rest.
+pub fn upload_limit(db: &ClusterDb) -> usize {
+    let module = db.function_limits().max_module_bytes;
+    (module.div_ceil(3) * 4).max(clusterdb::compute::MAX_PAYLOAD) + (1 << 20)
+}
+
+/// Applies the body limit of the request's route.
+async fn limit_body(
+    axum::extract::State(limits): axum::extract::State<BodyLimits>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let is_function_route = request
+        .uri()
+        .path()
+        .split('/')
+        .nth(2)
+        .is_some_and(|collection| collection == "functions");
+    let limit = if is_function_route {
+        limits.functions
+    } else {
+        limits.default
+    };
+    let request =
+        request.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, limit)));
+    next.run(request).await
 }
 
 pub(crate) use version::route_unversioned;

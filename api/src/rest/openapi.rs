@@ -526,6 +526,14 @@ impl Builder<'_> {
             ActionBody::AnyJson => {
                 Some(json!({"required": false, "content": json_content(json!({}))}))
             }
+            ActionBody::Raw => Some(json!({
+                "required": false,
+                "content": {
+                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+                    "application/json": {"schema": {}},
+                    "text/plain": {"schema": {"type": "string"}},
+                }
+            })),
             ActionBody::Json(schema, rules) => {
                 let name = (schema.name)().into_owned();
                 let mut body = serde_json::to_value((schema.schema)()).unwrap_or(Value::Null);

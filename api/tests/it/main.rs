@@ -3,6 +3,7 @@
 mod authz;
 mod delivery;
 mod events;
+mod functions;
 mod fuzz_bodies;
 mod idempotency;
 mod in_process;

@@ -397,7 +397,7 @@ async fn functions_invoke_with_distinct_errors() {
         Method::POST,
         "/v1/functions",
         &[],
-        Some(r#"{"name":"w","runtime":"wasm","handler":"main"}"#),
+        Some(r#"{"name":"w","runtime":"python","handler":"main"}"#),
     )
     .await;
     assert_eq!(

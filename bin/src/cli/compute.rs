@@ -209,25 +209,33 @@ pub struct FunctionFields {
     /// Free text.
     #[arg(long)]
     pub description: Option<String>,
-    /// A runtime the server has, e.g. native.
+    /// A runtime the server has: wasm.
     #[arg(long)]
     pub runtime: Option<String>,
-    /// The handler within the runtime.
+    /// The handler within the runtime: for wasm, the exported function
+    /// to run (default on create: _start).
     #[arg(long)]
     pub handler: Option<String>,
+    /// The code: @FILE (a .wasm module or WebAssembly text), or
+    /// WebAssembly text inline.
+    #[arg(long, value_name = "@FILE|WAT")]
+    pub code: Option<String>,
     /// Memory limit in MiB.
     #[arg(long, value_name = "MIB")]
     pub memory_mb: Option<String>,
     /// Time limit per invocation in milliseconds.
     #[arg(long, value_name = "MS")]
     pub timeout_ms: Option<String>,
+    /// Invocations running at once (1-1000).
+    #[arg(long, value_name = "N")]
+    pub max_concurrency: Option<String>,
     /// An environment variable, NAME=VALUE (repeatable).
     #[arg(long = "env", value_name = "NAME=VALUE", value_parser = key_value)]
     pub env: Vec<(String, String)>,
 }
 
 impl FunctionFields {
-    fn changes(&self) -> Changes {
+    fn changes(&self) -> Result<Changes, CliError> {
         let mut changes = Changes::default();
         changes.set("name", self.name.clone().map(Value::String));
         changes.set("description", self.description.clone().map(Value::String));
@@ -235,7 +243,19 @@ impl FunctionFields {
         changes.set("handler", self.handler.clone().map(Value::String));
         changes.set("memory_mb", self.memory_mb.as_deref().map(number));
         changes.set("timeout_ms", self.timeout_ms.as_deref().map(number));
-        changes
+        changes.set(
+            "max_concurrency",
+            self.max_concurrency.as_deref().map(number),
+        );
+        changes.set(
+            "code",
+            self.code
+                .as_deref()
+                .map(code)
+                .transpose()?
+                .map(Value::String),
+        );
+        Ok(changes)
     }
 
     fn env(&self) -> Map<String, Value> {
@@ -246,12 +266,32 @@ impl FunctionFields {
     }
 }
 
+/// The `code` field for `--code`: a file's `.wasm` bytes as base64, its
+/// WebAssembly text as it is; inline text as it is.
+fn code(arg: &str) -> Result<String, CliError> {
+    let Some(path) = arg.strip_prefix('@') else {
+        return Ok(arg.to_string());
+    };
+    let bytes = std::fs::read(path)
+        .map_err(|e| CliError::Usage(format!("cannot read --code @{path}: {e}")))?;
+    if bytes.starts_with(b"\0asm") {
+        use base64::Engine as _;
+        return Ok(base64::engine::general_purpose::STANDARD.encode(bytes));
+    }
+    String::from_utf8(bytes).map_err(|_| {
+        CliError::Usage(format!(
+            "--code @{path} is neither a WebAssembly module (\\0asm) nor UTF-8 WebAssembly text"
+        ))
+    })
+}
+
 /// `clusterdb compute function`.
 #[derive(Subcommand)]
 pub enum FunctionCommand {
-    /// Create a function (--name, --runtime and --handler are required).
+    /// Create a function (--name and --runtime are required; wasm needs
+    /// --code).
     #[command(
-        after_help = "Example:\n  clusterdb compute function create --name resize --runtime native --handler resize \\\n    --env QUALITY=80"
+        after_help = "The wasm runtime runs WASI preview 1 commands: the payload is stdin, stdout the\noutput, stderr the logs, --env the environment.\n\nExample:\n  clusterdb compute function create --name hello --runtime wasm --code @hello.wasm \\\n    --env GREETING=hi"
     )]
     Create {
         #[command(flatten)]
@@ -289,7 +329,7 @@ pub enum FunctionCommand {
     /// Invoke a function and print its output as it is.
     #[command(
         after_help = "The payload is --data TEXT (sent as is), --data @FILE, or stdin when\n\
---data is absent and stdin is not a terminal; the server takes JSON.\n\n\
+--data is absent and stdin is not a terminal; it reaches the function as it is.\n\n\
 Example:\n  clusterdb compute function invoke resize --data '{\"width\": 100}'"
     )]
     Invoke {
@@ -382,7 +422,10 @@ async fn function(
     type K = FunctionKind;
     match command {
         FunctionCommand::Create { fields, tags } => {
-            let mut body = fields.changes().into_body(&tags);
+            let mut body = fields.changes()?.into_body(&tags);
+            if fields.handler.is_none() && fields.runtime.as_deref() == Some("wasm") {
+                body.insert("handler".into(), Value::String("_start".into()));
+            }
             if !fields.env.is_empty() {
                 body.insert("env".into(), Value::Object(fields.env()));
             }
@@ -397,7 +440,7 @@ async fn function(
             tags,
             untag,
         } => {
-            let mut changes = fields.changes().with_tags(tags, untag);
+            let mut changes = fields.changes()?.with_tags(tags, untag);
             if !fields.env.is_empty() || !unset_env.is_empty() {
                 // The environment is replaced whole: read it first.
                 let current = resource::find::<K>(client, &target.what).await?;
@@ -455,16 +498,24 @@ fn invocation(format: Format, json: &Json) -> Result<(), CliError> {
         return Ok(output::raw(format, json)?);
     }
     let answer: Value = serde_json::from_str(json.get()).map_err(|e| CliError::Failed(e.into()))?;
-    let text = match &answer["output"] {
-        Value::String(text) => text.clone(),
-        other => other.to_string(),
+    // Bytes that are not text come as base64: print them as they are.
+    let bytes = match (&answer["output"], answer["output_encoding"].as_str()) {
+        (Value::String(encoded), Some("base64")) => {
+            use base64::Engine as _;
+            base64::engine::general_purpose::STANDARD
+                .decode(encoded)
+                .map_err(|e| CliError::Failed(anyhow::anyhow!("the output is not base64: {e}")))?
+        }
+        (Value::String(text), _) => text.clone().into_bytes(),
+        (other, _) => other.to_string().into_bytes(),
     };
+    let is_text = answer["output_encoding"].is_null();
     use std::io::Write as _;
     let mut out = std::io::stdout().lock();
     let written = out
-        .write_all(text.as_bytes())
+        .write_all(&bytes)
         .and_then(|()| {
-            if text.ends_with('\n') {
+            if !is_text || bytes.ends_with(b"\n") {
                 Ok(())
             } else {
                 out.write_all(b"\n")

@@ -308,7 +308,11 @@ impl Session {
 /// Opens a data file for one command: no background work (reconcilers,
 /// retention), which `clusterdb serve` on the file does.
 async fn open_embedded(data: &Path) -> Result<ClusterDb, CliError> {
-    match ClusterDb::builder().reconcile(false).open(data).await {
+    let builder = ClusterDb::builder()
+        .reconcile(false)
+        // As a server: no native handlers, WebAssembly only.
+        .without_runtime(clusterdb::NativeRuntime::NAME);
+    match builder.open(data).await {
         Ok(db) => Ok(db),
         Err(clusterdb::Error::Storage(clusterdb::storage::Error::Locked)) => {
             Err(CliError::Unavailable(format!(

@@ -129,7 +129,7 @@ fn yaml(run: &Run) -> Value {
 
 #[tokio::test]
 async fn the_specs_example_and_every_compute_command_in_every_format() {
-    let (_dir, data) = data_file();
+    let (dir, data) = data_file();
     let server = Server::start(&data);
     let user = User::of(&server);
 
@@ -253,11 +253,19 @@ async fn the_specs_example_and_every_compute_command_in_every_format() {
     assert!(deleted.ok().contains("deleted"), "{deleted:#?}");
     user.cli("compute instance get vm-1").failed(1);
 
-    // Functions: create, update, list, get, invoke, delete.
+    // Functions: create (code from a file), update, list, get, invoke,
+    // delete.
+    let wat = dir.path().join("upper.wat");
+    std::fs::write(&wat, clusterdb_testkit::wasm::UPPERCASE).unwrap();
     let function = user
-        .cli("compute function create --name resize --runtime native --handler resize --env QUALITY=80 -o json")
+        .cli(&format!(
+            "compute function create --name resize --runtime wasm --code @{} --env QUALITY=80 -o json",
+            wat.display()
+        ))
         .json();
     assert_eq!(function["env"]["QUALITY"], "80");
+    assert_eq!(function["handler"], "_start");
+    assert_eq!(function["code_sha256"].as_str().unwrap().len(), 64);
     let function = user
         .cli("compute function update resize --timeout-ms 5000 --env MODE=fast --unset-env QUALITY -o json")
         .json();
@@ -265,23 +273,36 @@ async fn the_specs_example_and_every_compute_command_in_every_format() {
     assert_eq!(function["env"], serde_json::json!({"MODE": "fast"}));
     let functions = user.cli("compute function list");
     assert!(functions.ok().contains("resize"), "{functions:#?}");
-    // The server runs no native handlers: the API's refusal, exit 1.
     let invoked = user.run(&[
         "compute",
         "function",
         "invoke",
         "resize",
         "--data",
-        "{\"w\": 1}",
+        "hello, cli",
     ]);
+    assert_eq!(invoked.ok(), "HELLO, CLI\n", "{invoked:#?}");
+    let piped = user.run_with_stdin(&["compute", "function", "invoke", "resize"], Some(b"piped"));
+    assert_eq!(piped.ok(), "PIPED\n", "{piped:#?}");
+    let answer = user
+        .run(&[
+            "compute", "function", "invoke", "resize", "--data", "x", "-o", "json",
+        ])
+        .json();
+    assert_eq!(answer["output"], "X");
+    assert!(answer["fuel_used"].as_u64().unwrap() > 0);
+    // A failing function: the API's error, exit 1.
+    let wat = dir.path().join("exit3.wat");
+    std::fs::write(&wat, clusterdb_testkit::wasm::EXIT3).unwrap();
+    user.cli(&format!(
+        "compute function create --name exit3 --runtime wasm --code @{}",
+        wat.display()
+    ))
+    .ok();
+    let failed = user.run(&["compute", "function", "invoke", "exit3"]);
     assert!(
-        invoked.failed(1).contains("FAILED_PRECONDITION"),
-        "{invoked:#?}"
-    );
-    let piped = user.run_with_stdin(&["compute", "function", "invoke", "resize"], Some(b"{}"));
-    assert!(
-        piped.failed(1).contains("FAILED_PRECONDITION"),
-        "{piped:#?}"
+        failed.failed(1).contains("exited with code 3"),
+        "{failed:#?}"
     );
     user.cli("compute function delete resize").ok();
 
@@ -301,8 +322,18 @@ async fn every_read_command_agrees_across_the_three_formats() {
         .ok();
     user.cli("compute instance create --name vm --instance-type t3.micro")
         .ok();
-    user.cli("compute function create --name fn --runtime native --handler h")
-        .ok();
+    user.run(&[
+        "compute",
+        "function",
+        "create",
+        "--name",
+        "fn",
+        "--runtime",
+        "wasm",
+        "--code",
+        r#"(module (func (export "_start")))"#,
+    ])
+    .ok();
     user.cli("identity user create --username alice").ok();
     user.cli("identity group create --name ops --member alice")
         .ok();
@@ -992,6 +1023,7 @@ fn help_texts_match_their_snapshots() {
         &["compute", "fleet", "list"],
         &["compute", "instance"],
         &["compute", "function"],
+        &["compute", "function", "create"],
         &["compute", "function", "invoke"],
         &["identity"],
         &["identity", "user"],

@@ -277,12 +277,13 @@ async fn every_rpc_and_its_errors() {
         .unwrap_err();
     assert_eq!(err.code(), Code::NotFound);
 
-    // Functions.
+    // Functions: WebAssembly text as the code bytes.
     let function = c
         .create_function(pb::CreateFunctionRequest {
-            name: "resize".into(),
-            runtime: "native".into(),
-            handler: "resize".into(),
+            name: "upper".into(),
+            runtime: "wasm".into(),
+            handler: "_start".into(),
+            code: clusterdb_testkit::wasm::UPPERCASE.as_bytes().to_vec(),
             ..Default::default()
         })
         .await
@@ -290,21 +291,15 @@ async fn every_rpc_and_its_errors() {
         .into_inner();
     assert_eq!((function.memory_mb, function.timeout_ms), (128, 3000));
     assert_eq!(
-        c.get_function(pb::GetFunctionRequest {
-            id: function.id.clone()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .handler,
-        "resize"
+        (function.code_sha256.len(), function.max_concurrency),
+        (64, 64)
     );
     let updated = c
         .update_function(pb::UpdateFunctionRequest {
             id: function.id.clone(),
-            name: "resize".into(),
-            runtime: "native".into(),
-            handler: "resize".into(),
+            name: "upper".into(),
+            runtime: "wasm".into(),
+            handler: "_start".into(),
             memory_mb: 512,
             ..Default::default()
         })
@@ -312,6 +307,10 @@ async fn every_rpc_and_its_errors() {
         .unwrap()
         .into_inner();
     assert_eq!(updated.memory_mb, 512);
+    assert_eq!(
+        updated.code_sha256, function.code_sha256,
+        "no code keeps it"
+    );
     assert_eq!(
         c.list_functions(pb::ListFunctionsRequest::default())
             .await
@@ -321,22 +320,73 @@ async fn every_rpc_and_its_errors() {
             .len(),
         1
     );
-    let err = c
+    let answer = c
         .invoke_function(pb::InvokeFunctionRequest {
             id: function.id.clone(),
-            payload: b"{}".to_vec(),
+            payload: b"grpc".to_vec(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(answer.output, b"GRPC");
+    assert_eq!(answer.status, "succeeded");
+    assert!(answer.fuel_used.unwrap() > 0);
+    let stats = c
+        .get_function(pb::GetFunctionRequest {
+            id: function.id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .stats
+        .unwrap();
+    assert_eq!((stats.invocations, stats.errors), (1, 0));
+    assert_eq!(
+        stats
+            .duration_histogram
+            .iter()
+            .map(|b| b.count)
+            .sum::<u64>(),
+        1
+    );
+    // A module the function may not have: the field at fault.
+    let err = c
+        .create_function(pb::CreateFunctionRequest {
+            name: "s".into(),
+            runtime: "wasm".into(),
+            handler: "_start".into(),
+            code: clusterdb_testkit::wasm::SOCKET.as_bytes().to_vec(),
+            ..Default::default()
         })
         .await
         .unwrap_err();
-    assert_eq!(
-        err.code(),
-        Code::FailedPrecondition,
-        "no native handler is registered in the server"
-    );
+    assert_eq!(bad_request(&err).0, "code");
+    // A failing function: UNKNOWN with FUNCTION_ERROR.
+    let exit = c
+        .create_function(pb::CreateFunctionRequest {
+            name: "exit3".into(),
+            runtime: "wasm".into(),
+            handler: "_start".into(),
+            code: clusterdb_testkit::wasm::EXIT3.as_bytes().to_vec(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let err = c
+        .invoke_function(pb::InvokeFunctionRequest {
+            id: exit.id,
+            payload: Vec::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::Unknown);
+    assert!(err.message().contains("exited with code 3"), "{err:?}");
+    // The server offers no native runtime.
     let err = c
         .create_function(pb::CreateFunctionRequest {
-            name: "w".into(),
-            runtime: "wasm".into(),
+            name: "n".into(),
+            runtime: "native".into(),
             handler: "main".into(),
             ..Default::default()
         })

@@ -141,19 +141,23 @@ async fn every_compute_endpoint_through_the_sdk() {
         "NOT_FOUND"
     );
 
-    // Functions: create, get, replace, invoke (the server registers no
-    // native handler, so the invocation names the missing handler), delete.
+    // Functions: create (with WebAssembly text), get, replace (keeping
+    // the code), invoke, delete.
     let input = FunctionInput {
-        name: "resize".into(),
+        name: "echo".into(),
         description: String::new(),
-        runtime: "native".into(),
-        handler: "resize".into(),
+        runtime: "wasm".into(),
+        handler: "_start".into(),
         memory_mb: 256,
         timeout_ms: 1000,
         env: Default::default(),
+        code: Some(clusterdb_testkit::wasm::ECHO.into()),
+        max_concurrency: 8,
         tags: Default::default(),
+        module: None,
     };
     let function = client.functions().create(&input).await.unwrap();
+    let digest = function.code_sha256.clone().unwrap();
     assert_eq!(
         client
             .functions()
@@ -169,23 +173,38 @@ async fn every_compute_endpoint_through_the_sdk() {
             &function.id,
             &FunctionInput {
                 timeout_ms: 2000,
-                ..input
+                code: None,
+                ..input.clone()
             },
             None,
         )
         .await
         .unwrap();
     assert_eq!(replaced.timeout_ms, 2000);
-    let err = client
+    assert_eq!(replaced.code_sha256, Some(digest));
+    let answer = client
         .functions()
         .invoke(&function.id, &json!({"w": 10}))
         .await
-        .unwrap_err();
-    match err {
-        ClientError::Api { status, code, .. } => assert_eq!(
-            (status.as_u16(), code.as_str()),
-            (409, "FAILED_PRECONDITION")
-        ),
+        .unwrap();
+    assert_eq!(answer.output, json!({"w": 10}));
+    assert!(answer.fuel_used.unwrap() > 0);
+    // The server offers no native runtime: it has no handlers to run.
+    let native = FunctionInput {
+        name: "resize".into(),
+        runtime: "native".into(),
+        code: None,
+        ..input.clone()
+    };
+    match client.functions().create(&native).await.unwrap_err() {
+        ClientError::Api {
+            status, details, ..
+        } => {
+            assert_eq!(
+                (status.as_u16(), &details["field"]),
+                (400, &json!("runtime"))
+            )
+        }
         other => panic!("{other}"),
     }
     client.functions().delete(&function.id, None).await.unwrap();

@@ -7,20 +7,21 @@ use axum::Json;
 use axum::extract::{Path, Request};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use clusterdb::compute::Invocation;
+use base64::Engine as _;
 use clusterdb::compute::{
-    MAX_ENV_NAME_LEN, MAX_ENV_VALUE_LEN, MAX_ENV_VARS, MAX_HANDLER_LEN, MEMORY_MB, TIMEOUT_MS,
+    CONCURRENCY, DEFAULT_CONCURRENCY, DURATION_BUCKETS_MS, MAX_ENV_NAME_LEN, MAX_ENV_VALUE_LEN,
+    MAX_ENV_VARS, MAX_HANDLER_LEN, MEMORY_MB, TIMEOUT_MS,
 };
-use clusterdb::{Context, Draft, Error, FunctionKind, FunctionSpec, Object};
+use clusterdb::compute::{FunctionStats, Invocation, ModuleRef};
+use clusterdb::{ClusterDb, Context, Draft, FunctionKind, FunctionSpec, Object};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::description_rule;
 use super::{description_default, time};
 use crate::auth::Caller;
 use crate::rest::error::ApiError;
-use crate::rest::extract::{body_bytes, parse_json, require_json};
+use crate::rest::extract::body_bytes;
 use crate::rest::kind::{Action, ActionBody, FieldRule, RestKind, SchemaOf};
 
 fn default_memory() -> u32 {
@@ -29,6 +30,20 @@ fn default_memory() -> u32 {
 
 fn default_timeout() -> u32 {
     FunctionSpec::new("", "").timeout_ms
+}
+
+fn default_concurrency() -> u32 {
+    DEFAULT_CONCURRENCY
+}
+
+/// The bytes of a `code` field: base64 of a `.wasm` module, or else
+/// WebAssembly text as it is.
+pub fn code_bytes(code: &str) -> Vec<u8> {
+    let trimmed = code.trim();
+    base64::engine::general_purpose::STANDARD
+        .decode(trimmed)
+        .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(trimmed))
+        .unwrap_or_else(|_| code.as_bytes().to_vec())
 }
 
 /// Create or replace a function.
@@ -56,9 +71,77 @@ pub struct FunctionInput {
     /// Environment.
     #[serde(default)]
     pub env: BTreeMap<String, String>,
+    /// The code, for the `wasm` runtime: base64 of a `.wasm` module or
+    /// WebAssembly text (WAT). Write-only: stored once by SHA-256 and
+    /// shown as `code_sha256` and `code_size`; a replace without it keeps
+    /// the current code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// Invocations running at once, 1..=1000 (default 64).
+    #[serde(default = "default_concurrency")]
+    #[serde(deserialize_with = "super::integer")]
+    pub max_concurrency: u32,
     /// Labels.
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
+    /// The stored module `code` became (set by the upload).
+    #[serde(skip)]
+    pub module: Option<ModuleRef>,
+}
+
+/// Invocation statistics of a function in the answering server process
+/// (since it started).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct FunctionStatsOutput {
+    /// Invocations that ran.
+    pub invocations: u64,
+    /// Those that failed.
+    pub errors: u64,
+    /// Those stopped at `timeout_ms`.
+    pub timeouts: u64,
+    /// Invocations refused at a concurrency limit.
+    pub throttled: u64,
+    /// Median duration (upper bound of its histogram bucket), ms.
+    pub p50_duration_ms: Option<u64>,
+    /// 99th percentile duration (upper bound of its bucket), ms.
+    pub p99_duration_ms: Option<u64>,
+    /// Sum of all durations, ms.
+    pub total_duration_ms: u64,
+    /// Invocations per duration bucket: `le_ms` is the bucket's upper
+    /// bound (`null`: longer), `count` not cumulative.
+    pub duration_histogram: Vec<DurationBucket>,
+}
+
+/// One bucket of [`FunctionStatsOutput::duration_histogram`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DurationBucket {
+    /// Upper bound in ms; `null` for the last, unbounded bucket.
+    pub le_ms: Option<u64>,
+    /// Invocations in the bucket.
+    pub count: u64,
+}
+
+impl From<FunctionStats> for FunctionStatsOutput {
+    fn from(stats: FunctionStats) -> Self {
+        FunctionStatsOutput {
+            invocations: stats.invocations,
+            errors: stats.errors,
+            timeouts: stats.timeouts,
+            throttled: stats.throttled,
+            p50_duration_ms: stats.duration_quantile_ms(0.5),
+            p99_duration_ms: stats.duration_quantile_ms(0.99),
+            total_duration_ms: u64::try_from(stats.total_duration.as_millis()).unwrap_or(u64::MAX),
+            duration_histogram: stats
+                .duration_buckets
+                .iter()
+                .enumerate()
+                .map(|(i, count)| DurationBucket {
+                    le_ms: DURATION_BUCKETS_MS.get(i).copied(),
+                    count: *count,
+                })
+                .collect(),
+        }
+    }
 }
 
 /// A function as the API shows it.
@@ -80,6 +163,16 @@ pub struct FunctionOutput {
     pub timeout_ms: u32,
     /// Environment.
     pub env: BTreeMap<String, String>,
+    /// Hex SHA-256 of the stored module (`null`: no code).
+    pub code_sha256: Option<String>,
+    /// Size of the stored module in bytes (`null`: no code).
+    pub code_size: Option<u64>,
+    /// Invocations running at once.
+    pub max_concurrency: u32,
+    /// Invocation statistics of the answering process (`GET` of one
+    /// function only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stats: Option<FunctionStatsOutput>,
     /// RFC 3339.
     pub created_at: String,
     /// RFC 3339.
@@ -127,6 +220,7 @@ impl RestKind for FunctionKind {
             ),
             ("memory_mb", range(MEMORY_MB)),
             ("timeout_ms", range(TIMEOUT_MS)),
+            ("max_concurrency", range(CONCURRENCY)),
             (
                 "env",
                 FieldRule::Map {
@@ -140,15 +234,33 @@ impl RestKind for FunctionKind {
 
     fn actions() -> Vec<Action> {
         vec![Action {
-            body: ActionBody::AnyJson,
+            body: ActionBody::Raw,
             ..Action::post(
                 "invoke",
                 "invokeFunction",
-                "Invoke a function with a JSON payload",
+                "Invoke a function: the raw body (any content type, or none) is its payload",
                 SchemaOf::of::<InvocationOutput>(),
                 post(invoke),
             )
         }]
+    }
+
+    async fn upload(db: &ClusterDb, mut input: FunctionInput) -> Result<FunctionInput, ApiError> {
+        if let Some(code) = input.code.take() {
+            let module = db
+                .functions()
+                .upload_code(&input.runtime, &input.handler, &code_bytes(&code))
+                .await?;
+            input.module = Some(module);
+        }
+        Ok(input)
+    }
+
+    fn output_live(db: &ClusterDb, function: &Object<Self>) -> FunctionOutput {
+        FunctionOutput {
+            stats: Some(db.functions().stats(&function.meta.id).into()),
+            ..Self::output(function)
+        }
     }
 
     fn draft(input: FunctionInput) -> Draft<FunctionSpec> {
@@ -163,6 +275,8 @@ impl RestKind for FunctionKind {
                 memory_mb: input.memory_mb,
                 timeout_ms: input.timeout_ms,
                 env: input.env,
+                code: input.module,
+                max_concurrency: input.max_concurrency,
             },
         }
     }
@@ -176,7 +290,10 @@ impl RestKind for FunctionKind {
             memory_mb: function.spec.memory_mb,
             timeout_ms: function.spec.timeout_ms,
             env: function.spec.env.clone(),
+            code: None,
+            max_concurrency: function.spec.max_concurrency,
             tags: function.meta.tags.clone(),
+            module: None,
         }
     }
 
@@ -190,6 +307,10 @@ impl RestKind for FunctionKind {
             memory_mb: function.spec.memory_mb,
             timeout_ms: function.spec.timeout_ms,
             env: function.spec.env.clone(),
+            code_sha256: function.spec.code.as_ref().map(|c| c.sha256.clone()),
+            code_size: function.spec.code.as_ref().map(|c| c.size),
+            max_concurrency: function.spec.max_concurrency,
+            stats: None,
             created_at: time(function.meta.created_at),
             updated_at: time(function.meta.updated_at),
             created_by: function.meta.created_by.clone(),
@@ -205,42 +326,53 @@ impl RestKind for FunctionKind {
 pub struct InvocationOutput {
     /// `succeeded`.
     pub status: String,
-    /// What the handler returned: its JSON, or else its text as a string.
+    /// What the function wrote: its JSON when it parses as JSON, else its
+    /// text as a string when it is UTF-8, else base64 (and
+    /// `output_encoding` says so).
     pub output: serde_json::Value,
+    /// `base64` when `output` is base64 of bytes that are not text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_encoding: Option<String>,
     /// Wall-clock duration in milliseconds.
     pub duration_ms: u64,
+    /// Interpreter fuel used (`null` for a runtime that does not meter).
+    pub fuel_used: Option<u64>,
+    /// What the function wrote to stderr (its last 64 KiB).
+    pub logs: String,
 }
 
 impl From<Invocation> for InvocationOutput {
     fn from(invocation: Invocation) -> Self {
-        let output = serde_json::from_slice(&invocation.output).unwrap_or_else(|_| {
-            serde_json::Value::String(String::from_utf8_lossy(&invocation.output).into_owned())
-        });
+        let (output, output_encoding) = match serde_json::from_slice(&invocation.output) {
+            Ok(json) => (json, None),
+            Err(_) => match String::from_utf8(invocation.output) {
+                Ok(text) => (serde_json::Value::String(text), None),
+                Err(bytes) => (
+                    serde_json::Value::String(
+                        base64::engine::general_purpose::STANDARD.encode(bytes.as_bytes()),
+                    ),
+                    Some("base64".to_string()),
+                ),
+            },
+        };
         InvocationOutput {
             status: invocation.status.as_str().to_string(),
             output,
+            output_encoding,
             duration_ms: u64::try_from(invocation.duration.as_millis()).unwrap_or(u64::MAX),
+            fuel_used: invocation.fuel_used,
+            logs: invocation.logs,
         }
     }
 }
 
-/// `POST /functions/{id}/invoke`: the JSON body is the payload; an empty
-/// body is the payload `null`.
+/// `POST /functions/{id}/invoke`: the body, as it is, is the payload.
 async fn invoke(
     caller: Caller,
     Path(id): Path<String>,
     request: Request,
 ) -> Result<Response, ApiError> {
-    let headers = request.headers().clone();
     let body = body_bytes(request, &()).await?;
-    let payload = if body.iter().all(u8::is_ascii_whitespace) {
-        Value::Null
-    } else {
-        require_json(&headers)?;
-        parse_json::<Value>(&body)?
-    };
-    let bytes =
-        serde_json::to_vec(&payload).map_err(|e| ApiError::from(Error::Internal(e.to_string())))?;
-    let invocation = caller.db.functions().invoke(&id, bytes).await?;
+    let invocation = caller.db.functions().invoke(&id, body.to_vec()).await?;
     Ok(Json(InvocationOutput::from(invocation)).into_response())
 }
