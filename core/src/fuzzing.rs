@@ -38,6 +38,17 @@ pub fn stored_event(data: &[u8]) {
     let _ = crate::event::decode_event(&record);
 }
 
+/// Function code as a client uploads it (a WebAssembly module or text):
+/// parsed, validated and checked by the wasm runtime.
+#[cfg(feature = "wasm")]
+pub fn function_code(data: &[u8]) {
+    use crate::compute::FunctionRuntime as _;
+    static RUNTIME: std::sync::OnceLock<crate::compute::WasmRuntime> = std::sync::OnceLock::new();
+    let _ = RUNTIME
+        .get_or_init(crate::compute::WasmRuntime::new)
+        .prepare_code(data, "_start");
+}
+
 /// A page token as a client sends it.
 pub fn page_token(data: &[u8]) {
     let token = String::from_utf8_lossy(data);

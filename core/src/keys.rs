@@ -86,6 +86,12 @@ pub fn webhook_delivery(endpoint: &str, revision: u64, index: u32) -> Vec<u8> {
     format!("x/webhook/{endpoint}/d/{revision:020}-{index:010}").into_bytes()
 }
 
+/// Chunk `n` of the function module with this SHA-256 (its manifest is
+/// `object("module", sha256)`).
+pub fn module_chunk(sha256: &str, n: u32) -> Vec<u8> {
+    format!("b/module/{sha256}/{n:05}").into_bytes()
+}
+
 /// Prefix of every idempotency record.
 pub fn idempotency_records() -> Vec<u8> {
     b"x/api/idempotency/".to_vec()

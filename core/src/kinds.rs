@@ -46,8 +46,14 @@ impl KindRegistry {
         registry
     }
 
-    /// Adds a kind (again: no change).
+    /// Adds a kind (again: no change). Panics on the reserved name
+    /// `module` (function modules are stored under it).
     pub fn register<K: Kind>(&mut self) {
+        assert_ne!(
+            K::NAME,
+            crate::compute::module::MODULE,
+            "the kind name `module` is reserved for function modules"
+        );
         if self
             .kinds
             .insert(K::NAME, KindInfo { schema: K::SCHEMA })

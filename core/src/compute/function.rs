@@ -296,6 +296,13 @@ impl InvocationStats {
         let stats = self.by_function.lock().unwrap_or_else(|p| p.into_inner());
         stats.get(id).copied().unwrap_or_default()
     }
+
+    fn all(&self) -> Vec<(String, FunctionStats)> {
+        let stats = self.by_function.lock().unwrap_or_else(|p| p.into_inner());
+        let mut all: Vec<_> = stats.iter().map(|(id, s)| (id.clone(), *s)).collect();
+        all.sort_by(|a, b| a.0.cmp(&b.0));
+        all
+    }
 }
 
 /// The refusal of a runtime that is not registered, naming those that are.
@@ -613,6 +620,12 @@ impl Resources<FunctionKind> {
     /// Invocation counters of the function since this process started.
     pub fn stats(&self, id: &str) -> FunctionStats {
         self.store.invocations.get(id)
+    }
+
+    /// The counters of every function invoked since this process started,
+    /// by function id (for metrics export; no store read).
+    pub fn all_stats(&self) -> Vec<(String, FunctionStats)> {
+        self.store.invocations.all()
     }
 }
 

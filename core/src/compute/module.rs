@@ -66,7 +66,7 @@ pub fn is_digest(text: &str) -> bool {
 }
 
 fn chunk_key(sha256: &str, n: u32) -> Vec<u8> {
-    format!("b/{MODULE}/{sha256}/{n:05}").into_bytes()
+    keys::module_chunk(sha256, n)
 }
 
 fn manifest_key(sha256: &str) -> Vec<u8> {
@@ -87,9 +87,19 @@ pub(crate) async fn put(store: &Store, bytes: &[u8]) -> Result<ModuleRef> {
         uploaded_at: Timestamp::now().unix_millis(),
         complete: false,
     };
-    // An incomplete manifest first: chunks a crash strands are found (and
-    // collected) through it.
-    write_manifest(store, &sha256, &manifest).await?;
+    // An incomplete manifest first, unless one exists (a concurrent upload
+    // of the same bytes): chunks a crash strands are found (and collected)
+    // through it, and a complete manifest is never made incomplete.
+    let value = postcard::to_stdvec(&manifest).map_err(|e| Error::Internal(e.to_string()))?;
+    let claim = Commit {
+        preconditions: vec![Precondition::Absent(manifest_key(&sha256))],
+        ops: vec![Op::Put(manifest_key(&sha256), value)],
+        ..Commit::default()
+    };
+    match store.engine.commit(claim).await {
+        Ok(_) | Err(CommitError::PreconditionFailed(_)) => {}
+        Err(CommitError::Storage(err)) => return Err(err.into()),
+    }
     for (n, chunk) in chunks.iter().enumerate() {
         let commit = Commit {
             ops: vec![Op::Put(chunk_key(&sha256, n as u32), chunk.to_vec())],
@@ -222,6 +232,9 @@ impl std::fmt::Debug for ModuleSource {
     }
 }
 
+/// Most deletes in one collection commit (etcd takes 128 operations).
+const MAX_DELETES_PER_COMMIT: usize = 100;
+
 /// Most manifests one collection step reads.
 pub(crate) const MODULES_PER_STEP: usize = 100;
 
@@ -256,9 +269,20 @@ pub(crate) async fn collect(
         if !referrers.entries.is_empty() {
             continue;
         }
+        // Manifest and chunks in one commit, conditioned on the manifest
+        // read (an upload since then refreshed it): a concurrent upload
+        // never finds its chunks deleted under a manifest it completed.
+        let mut ops = vec![Op::Delete(key.clone())];
+        ops.extend((0..manifest.chunks).map(|n| Op::Delete(chunk_key(sha256, n))));
+        if ops.len() > MAX_DELETES_PER_COMMIT {
+            // Larger than the store takes in one commit (modules over
+            // 50 MiB): the manifest first, then the chunks.
+            ops.truncate(1);
+        }
+        let whole = ops.len() > 1;
         let commit = Commit {
             preconditions: vec![Precondition::AtRevision(key.clone(), entry.mod_revision)],
-            ops: vec![Op::Delete(key.clone())],
+            ops,
             ..Commit::default()
         };
         match store.engine.commit(commit).await {
@@ -266,16 +290,17 @@ pub(crate) async fn collect(
             Err(CommitError::PreconditionFailed(_)) => continue,
             Err(CommitError::Storage(err)) => return Err(err.into()),
         }
-        // The manifest is gone, so no one reads these any more.
-        let chunks = (0..manifest.chunks)
-            .map(|n| Op::Delete(chunk_key(sha256, n)))
-            .collect::<Vec<_>>();
-        for ops in chunks.chunks(64) {
-            let commit = Commit {
-                ops: ops.to_vec(),
-                ..Commit::default()
-            };
-            commit_plain(store, commit).await?;
+        if !whole {
+            let chunks = (0..manifest.chunks)
+                .map(|n| Op::Delete(chunk_key(sha256, n)))
+                .collect::<Vec<_>>();
+            for ops in chunks.chunks(MAX_DELETES_PER_COMMIT) {
+                let commit = Commit {
+                    ops: ops.to_vec(),
+                    ..Commit::default()
+                };
+                commit_plain(store, commit).await?;
+            }
         }
         removed += 1;
     }

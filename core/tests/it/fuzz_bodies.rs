@@ -45,6 +45,22 @@ async fn corpus() -> Vec<Vec<u8>> {
         .unwrap();
     corpus.push(issued.access_token.into_bytes());
     corpus.push(Vec::new());
+    // Function code: WebAssembly text and a binary module.
+    corpus.push(clusterdb_testkit::wasm::ECHO.as_bytes().to_vec());
+    corpus.push(clusterdb_testkit::wasm::ENV.as_bytes().to_vec());
+    corpus.push(
+        db.functions()
+            .upload_code("wasm", "_start", clusterdb_testkit::wasm::ECHO.as_bytes())
+            .await
+            .map(|module| module.sha256.into_bytes())
+            .unwrap(),
+    );
+    corpus.push({
+        use clusterdb::FunctionRuntime as _;
+        clusterdb::compute::WasmRuntime::new()
+            .prepare_code(clusterdb_testkit::wasm::UPPERCASE.as_bytes(), "_start")
+            .unwrap()
+    });
     corpus
 }
 
@@ -53,6 +69,7 @@ fn run_all(data: &[u8]) {
     fuzzing::stored_event(data);
     fuzzing::page_token(data);
     fuzzing::credential(data);
+    fuzzing::function_code(data);
 }
 
 #[tokio::test]

@@ -76,6 +76,9 @@ async fn echo_and_uppercase_read_stdin_and_write_stdout() {
     assert_eq!(result.output, b"HELLO, WORLD");
     let stats = db.functions().stats(&echo);
     assert_eq!((stats.invocations, stats.errors, stats.timeouts), (3, 0, 0));
+    let all = db.functions().all_stats();
+    assert_eq!(all.len(), 2);
+    assert!(all.contains(&(echo.clone(), stats)));
     assert_eq!(stats.duration_buckets.iter().sum::<u64>(), 3);
     assert!(stats.duration_quantile_ms(0.5).is_some());
 }
