@@ -273,6 +273,23 @@ async fn the_specs_example_and_every_compute_command_in_every_format() {
     assert_eq!(function["env"], serde_json::json!({"MODE": "fast"}));
     let functions = user.cli("compute function list");
     assert!(functions.ok().contains("resize"), "{functions:#?}");
+    // A binary module file is sent as base64: the same module, so the
+    // same digest.
+    let binary = {
+        use clusterdb::FunctionRuntime as _;
+        clusterdb::compute::WasmRuntime::new()
+            .prepare_code(clusterdb_testkit::wasm::UPPERCASE.as_bytes(), "_start")
+            .unwrap()
+    };
+    let wasm_file = dir.path().join("upper.wasm");
+    std::fs::write(&wasm_file, binary).unwrap();
+    let same = user
+        .cli(&format!(
+            "compute function update resize --code @{} -o json",
+            wasm_file.display()
+        ))
+        .json();
+    assert_eq!(same["code_sha256"], function["code_sha256"]);
     let invoked = user.run(&[
         "compute",
         "function",
