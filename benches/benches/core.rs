@@ -459,31 +459,29 @@ fn webhooks(c: &mut Criterion) {
     let _ = stop.send(true);
 }
 
+/// Creates the echo function (up to 1,000 invocations at once); its id.
+async fn create_echo(db: &ClusterDb) -> String {
+    let functions = db.functions();
+    let mut spec = clusterdb::FunctionSpec::new("wasm", "_start");
+    spec.code = Some(
+        functions
+            .upload_code("wasm", "_start", clusterdb_testkit::wasm::ECHO.as_bytes())
+            .await
+            .unwrap(),
+    );
+    spec.max_concurrency = 1000;
+    let function = functions.create(Draft::new("echo", spec)).await.unwrap();
+    function.meta.id
+}
+
 /// WebAssembly functions: the echo module (`testkit/fixtures/wasm`) with a
 /// 64-byte payload — warm (its compiled module cached), cold (the first
 /// invocation in a process: the module read from the store and compiled),
 /// and 64 callers at once.
 fn functions(c: &mut Criterion) {
-    use clusterdb::FunctionSpec;
     let rt = runtime();
     let bench = Bench::open(&rt);
-    let echo = rt.block_on(async {
-        let functions = bench.db.functions();
-        let mut spec = FunctionSpec::new("wasm", "_start");
-        spec.code = Some(
-            functions
-                .upload_code("wasm", "_start", clusterdb_testkit::wasm::ECHO.as_bytes())
-                .await
-                .unwrap(),
-        );
-        spec.max_concurrency = 1000;
-        functions
-            .create(Draft::new("echo", spec))
-            .await
-            .unwrap()
-            .meta
-            .id
-    });
+    let echo = rt.block_on(create_echo(&bench.db));
     let payload = vec![b'x'; 64];
     let mut group = c.benchmark_group("functions");
     group.throughput(Throughput::Elements(1));
@@ -503,20 +501,7 @@ fn functions(c: &mut Criterion) {
             .open_with(Arc::clone(&engine))
             .await
             .unwrap();
-        let functions = db.functions();
-        let mut spec = FunctionSpec::new("wasm", "_start");
-        spec.code = Some(
-            functions
-                .upload_code("wasm", "_start", clusterdb_testkit::wasm::ECHO.as_bytes())
-                .await
-                .unwrap(),
-        );
-        functions
-            .create(Draft::new("echo", spec))
-            .await
-            .unwrap()
-            .meta
-            .id
+        create_echo(&db).await
     });
     group.bench_function("invoke_echo_cold", |b| {
         b.iter_custom(|iters| {

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use clusterdb::compute::{DEFAULT_CONCURRENCY, DURATION_BUCKETS_MS, FunctionStats};
+use clusterdb::compute::{DEFAULT_CONCURRENCY, FunctionStats};
 use clusterdb::{ClusterDb, Draft, Function, FunctionKind, FunctionSpec, Invocation, ListOptions};
 use clusterdb_proto::compute::v1 as pb;
 use tonic::Status;
@@ -158,15 +158,10 @@ pub fn stats(stats: FunctionStats) -> pb::FunctionStats {
         throttled: stats.throttled,
         p50_duration_ms: stats.duration_quantile_ms(0.5),
         p99_duration_ms: stats.duration_quantile_ms(0.99),
-        total_duration_ms: u64::try_from(stats.total_duration.as_millis()).unwrap_or(u64::MAX),
+        total_duration_ms: stats.total_duration_ms(),
         duration_histogram: stats
-            .duration_buckets
-            .iter()
-            .enumerate()
-            .map(|(i, count)| pb::DurationBucket {
-                le_ms: DURATION_BUCKETS_MS.get(i).copied(),
-                count: *count,
-            })
+            .duration_histogram()
+            .map(|(le_ms, count)| pb::DurationBucket { le_ms, count })
             .collect(),
     }
 }

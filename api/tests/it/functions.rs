@@ -211,43 +211,31 @@ async fn failures_answer_in_the_error_format() {
         (StatusCode::GATEWAY_TIMEOUT, Some("DEADLINE_EXCEEDED"))
     );
 
-    let bad = json!({"name": "s", "runtime": "wasm", "handler": "_start", "code": wasm::SOCKET});
-    let reply = call(
-        &app,
-        Method::POST,
-        "/v1/functions",
-        &[],
-        Some(&bad.to_string()),
-    )
-    .await;
-    let details = reply.error(StatusCode::BAD_REQUEST, "INVALID_REQUEST");
-    assert_eq!(details["field"], "code");
-    let bad = json!({"name": "s", "runtime": "wasm", "handler": "main", "code": wasm::ECHO});
-    let reply = call(
-        &app,
-        Method::POST,
-        "/v1/functions",
-        &[],
-        Some(&bad.to_string()),
-    )
-    .await;
-    assert_eq!(
-        reply.error(StatusCode::BAD_REQUEST, "INVALID_REQUEST")["field"],
-        "handler"
-    );
-    let bad = json!({"name": "s", "runtime": "wasm", "handler": "_start", "max_concurrency": 0, "code": wasm::ECHO});
-    let reply = call(
-        &app,
-        Method::POST,
-        "/v1/functions",
-        &[],
-        Some(&bad.to_string()),
-    )
-    .await;
-    assert_eq!(
-        reply.error(StatusCode::BAD_REQUEST, "INVALID_REQUEST")["field"],
-        "max_concurrency"
-    );
+    // Each refusal names the field at fault.
+    let cases = [
+        (json!({"handler": "_start", "code": wasm::SOCKET}), "code"),
+        (json!({"handler": "main", "code": wasm::ECHO}), "handler"),
+        (
+            json!({"handler": "_start", "max_concurrency": 0, "code": wasm::ECHO}),
+            "max_concurrency",
+        ),
+    ];
+    for (fields, field) in cases {
+        let mut bad = json!({"name": "s", "runtime": "wasm"});
+        bad.as_object_mut()
+            .unwrap()
+            .extend(fields.as_object().cloned().unwrap());
+        let reply = call(
+            &app,
+            Method::POST,
+            "/v1/functions",
+            &[],
+            Some(&bad.to_string()),
+        )
+        .await;
+        let details = reply.error(StatusCode::BAD_REQUEST, "INVALID_REQUEST");
+        assert_eq!(details["field"], field, "{bad}");
+    }
     // A wasm function without code exists but cannot run.
     let empty = json!({"name": "empty", "runtime": "wasm", "handler": "_start"});
     let reply = call(

@@ -178,6 +178,20 @@ pub struct FunctionStats {
 }
 
 impl FunctionStats {
+    /// The histogram: each bucket's upper bound in ms (`None` for the
+    /// last, unbounded one) and its count (not cumulative).
+    pub fn duration_histogram(&self) -> impl Iterator<Item = (Option<u64>, u64)> + '_ {
+        self.duration_buckets
+            .iter()
+            .enumerate()
+            .map(|(i, count)| (DURATION_BUCKETS_MS.get(i).copied(), *count))
+    }
+
+    /// The sum of all durations in whole milliseconds.
+    pub fn total_duration_ms(&self) -> u64 {
+        u64::try_from(self.total_duration.as_millis()).unwrap_or(u64::MAX)
+    }
+
     /// The duration below which `q` (0..=1) of the invocations ended, as
     /// the upper bound of its histogram bucket; `None` before any.
     pub fn duration_quantile_ms(&self, q: f64) -> Option<u64> {

@@ -9,8 +9,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use base64::Engine as _;
 use clusterdb::compute::{
-    CONCURRENCY, DEFAULT_CONCURRENCY, DURATION_BUCKETS_MS, MAX_ENV_NAME_LEN, MAX_ENV_VALUE_LEN,
-    MAX_ENV_VARS, MAX_HANDLER_LEN, MEMORY_MB, TIMEOUT_MS,
+    CONCURRENCY, DEFAULT_CONCURRENCY, MAX_ENV_NAME_LEN, MAX_ENV_VALUE_LEN, MAX_ENV_VARS,
+    MAX_HANDLER_LEN, MEMORY_MB, TIMEOUT_MS,
 };
 use clusterdb::compute::{FunctionStats, Invocation, ModuleRef};
 use clusterdb::{ClusterDb, Context, Draft, FunctionKind, FunctionSpec, Object};
@@ -130,15 +130,10 @@ impl From<FunctionStats> for FunctionStatsOutput {
             throttled: stats.throttled,
             p50_duration_ms: stats.duration_quantile_ms(0.5),
             p99_duration_ms: stats.duration_quantile_ms(0.99),
-            total_duration_ms: u64::try_from(stats.total_duration.as_millis()).unwrap_or(u64::MAX),
+            total_duration_ms: stats.total_duration_ms(),
             duration_histogram: stats
-                .duration_buckets
-                .iter()
-                .enumerate()
-                .map(|(i, count)| DurationBucket {
-                    le_ms: DURATION_BUCKETS_MS.get(i).copied(),
-                    count: *count,
-                })
+                .duration_histogram()
+                .map(|(le_ms, count)| DurationBucket { le_ms, count })
                 .collect(),
         }
     }
