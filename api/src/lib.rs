@@ -118,7 +118,8 @@ pub fn embedded_app(db: ClusterDb) -> Router {
 async fn grpc_with_layers(db: ClusterDb, config: &RestConfig, guard: auth::Guard) -> Router {
     let idem = idempotency::Idempotency {
         db: db.clone(),
-        body_limit: config.body_limit,
+        // gRPC carries function code too.
+        body_limit: config.body_limit.max(rest::upload_limit(&db)),
         lease: config.idempotency_lease,
     };
     let sender = std::sync::Arc::new(webhooks::Sender::new(config.webhooks.clone()));

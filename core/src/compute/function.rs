@@ -321,7 +321,8 @@ impl InvocationStats {
 
 /// The refusal of a runtime that is not registered, naming those that are.
 fn unknown_runtime(ctx: &Context) -> Error {
-    let known: Vec<&str> = ctx.runtimes.iter().map(|r| r.name()).collect();
+    let mut known: Vec<&str> = ctx.runtimes.iter().map(|r| r.name()).collect();
+    known.sort_unstable();
     Error::invalid(
         FunctionKind::SUBJECT,
         "runtime",
