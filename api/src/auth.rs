@@ -91,6 +91,8 @@ pub struct Guard {
     pub authenticator: Authenticator,
     /// The rate limiter; `None` is off.
     pub limiters: Option<Arc<RateLimiters>>,
+    /// `GET /metrics` is served without credentials.
+    pub public_metrics: bool,
 }
 
 /// Whether `path` is served without credentials.
@@ -157,8 +159,10 @@ fn unauthenticated(message: &str, grpc: bool, token_given: bool) -> Response {
     response
 }
 
-/// The refusal of a request over its rate.
-fn rate_limited(decision: &Decision, grpc: bool) -> Response {
+/// The refusal of a request over its rate (counted by what was limited:
+/// `principal` or `ip`).
+fn rate_limited(decision: &Decision, grpc: bool, by: &str) -> Response {
+    crate::metrics::counters().rate_limited(by);
     let message = "Rate limit exceeded";
     let mut response = if grpc {
         tonic::Status::resource_exhausted(message).into_http()
@@ -181,7 +185,9 @@ pub async fn guard(State(guard): State<Guard>, mut request: Request, next: Next)
     let grpc = crate::is_grpc(&request);
     let ip = peer_ip(&request);
     let check_ip = |guard: &Guard| guard.limiters.as_ref().map(|l| l.check_ip(ip));
-    let decision = if is_public(request.uri().path(), grpc) {
+    let path = request.uri().path();
+    let public = is_public(path, grpc) || (guard.public_metrics && !grpc && path == "/metrics");
+    let decision = if public {
         check_ip(&guard)
     } else {
         let token = match bearer(&request) {
@@ -216,9 +222,10 @@ pub async fn guard(State(guard): State<Guard>, mut request: Request, next: Next)
             }
             Err((message, given)) => {
                 // Failed authentications draw from the client IP's bucket.
+                crate::metrics::counters().authentication_failed();
                 let decision = check_ip(&guard);
                 if let Some(decision) = decision.filter(|d| !d.allowed) {
-                    return rate_limited(&decision, grpc);
+                    return rate_limited(&decision, grpc, "ip");
                 }
                 let mut response = unauthenticated(&message, grpc, given);
                 if let Some(decision) = decision {
@@ -229,7 +236,8 @@ pub async fn guard(State(guard): State<Guard>, mut request: Request, next: Next)
         }
     };
     if let Some(decision) = decision.filter(|d| !d.allowed) {
-        return rate_limited(&decision, grpc);
+        let by = if public { "ip" } else { "principal" };
+        return rate_limited(&decision, grpc, by);
     }
     let mut response = next.run(request).await;
     if let Some(decision) = decision {

@@ -10,6 +10,7 @@ pub mod events;
 pub mod fuzzing;
 pub mod grpc;
 pub mod idempotency;
+pub mod metrics;
 pub mod oauth;
 pub mod overload;
 pub mod rate_limit;
@@ -46,6 +47,7 @@ fn guard_of(db: &ClusterDb, config: &RestConfig) -> auth::Guard {
             .rate_limits
             .clone()
             .map(rate_limit::RateLimiters::new),
+        public_metrics: config.metrics_public,
     }
 }
 
@@ -69,14 +71,24 @@ fn rest_with_guard<S: rest::kind::KindSet>(
     config: &RestConfig,
     guard: auth::Guard,
 ) -> Router {
+    let metrics = metrics::MetricsRoute {
+        db: db.clone(),
+        public: config.metrics_public,
+    };
     let versioned = rest::router_of::<S>(db, config);
     let service = axum::middleware::from_fn(rest::route_unversioned).layer(versioned);
     guard
         .authenticator
         .issuer()
         .routes()
+        .merge(
+            Router::new()
+                .route("/metrics", axum::routing::get(metrics::serve))
+                .with_state(metrics),
+        )
         .fallback_service(service)
         .layer(axum::middleware::from_fn_with_state(guard, auth::guard))
+        .layer(axum::middleware::from_fn(metrics::track))
         .layer(axum::middleware::from_fn(request_id::request_id))
 }
 
@@ -130,6 +142,7 @@ async fn grpc_with_layers(db: ClusterDb, config: &RestConfig, guard: auth::Guard
             idempotency::idempotency,
         ))
         .layer(axum::middleware::from_fn_with_state(guard, auth::guard))
+        .layer(axum::middleware::from_fn(metrics::track))
         .layer(axum::middleware::from_fn(request_id::request_id))
 }
 

@@ -131,6 +131,10 @@ pub struct ServeArgs {
         env = "CLUSTERDB_WEBHOOK_RETRY_SCHEDULE"
     )]
     webhook_retry_schedule: Schedule,
+    /// Serve `GET /metrics` without credentials (for a scraper on a trusted
+    /// network); by default it needs a viewer or a `metrics:read` client.
+    #[arg(long, env = "CLUSTERDB_METRICS_PUBLIC")]
+    metrics_public: bool,
     /// Function invocations the server runs at once, across all
     /// functions; past it an invocation gets 503 with `Retry-After`.
     #[arg(long, default_value_t = 256, env = "CLUSTERDB_FUNCTION_CONCURRENCY")]
@@ -529,6 +533,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             .clone()
             .unwrap_or_else(|| format!("{scheme}://{address}")),
         webhooks: args.delivery(),
+        metrics_public: args.metrics_public,
         ..RestConfig::default()
     };
     // The token signing key is made on the first start.

@@ -191,6 +191,13 @@ impl Events {
         Ok(self.engine.current_revision().await?)
     }
 
+    /// The latest revision this process has seen committed, from memory
+    /// (no store read; on a shared store it may trail other servers'
+    /// commits by the watch delay).
+    pub fn head_revision(&self) -> Revision {
+        *self.engine.watch_revision().borrow()
+    }
+
     /// Follows the log from after revision `since`: every later event,
     /// exactly once, in order — first the stored ones, then new ones as
     /// they are committed.

@@ -61,6 +61,9 @@ pub struct RestConfig {
     pub shutdown: Option<tokio::sync::watch::Receiver<bool>>,
     /// How webhook deliveries (here: redeliveries) are made.
     pub webhooks: crate::webhooks::DeliveryOptions,
+    /// Serve `GET /metrics` without credentials (default: viewers and
+    /// clients with `metrics:read`).
+    pub metrics_public: bool,
 }
 
 impl Default for RestConfig {
@@ -73,6 +76,7 @@ impl Default for RestConfig {
             issuer: "http://127.0.0.1:7070".to_string(),
             shutdown: None,
             webhooks: crate::webhooks::DeliveryOptions::default(),
+            metrics_public: false,
         }
     }
 }
@@ -308,6 +312,7 @@ pub fn router_of<S: KindSet>(db: ClusterDb, config: &RestConfig) -> Router {
     };
     all_routes::<S>()
         .router
+        .route_layer(axum::middleware::from_fn(crate::metrics::label_route))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             idempotency,

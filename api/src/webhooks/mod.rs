@@ -177,6 +177,10 @@ impl Sender {
             }
             Err(error) => (None, Outcome::Failed { retry_after: None }, error),
         };
+        crate::metrics::counters().webhook_attempt(
+            matches!(outcome, Outcome::Delivered),
+            started.elapsed().as_secs_f64(),
+        );
         let attempt = Attempt {
             number,
             at,

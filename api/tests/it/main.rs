@@ -8,6 +8,7 @@ mod fuzz_bodies;
 mod idempotency;
 mod in_process;
 mod mesh;
+mod metrics;
 mod namespaced;
 mod openapi;
 mod rest;

@@ -9,6 +9,7 @@ mod events;
 mod grpc;
 mod limits;
 mod mesh;
+mod metrics;
 mod rest;
 mod server;
 mod tls;

@@ -22,7 +22,7 @@ pub use oauth_client::{
     OWNER_FIELD,
 };
 pub use policy::{
-    Area, Principal, Role, Rule, Verb, authorize, authorize_own_keys, known_scopes, rule,
+    Area, METRICS, Principal, Role, Rule, Verb, authorize, authorize_own_keys, known_scopes, rule,
 };
 #[doc(hidden)]
 pub use token::fuzz_parse as fuzz_access_token;

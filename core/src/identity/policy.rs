@@ -92,16 +92,22 @@ pub enum Area {
     Webhooks,
     /// Users, groups, API keys, OAuth clients.
     Identity,
+    /// The server's own metrics (`GET /metrics`).
+    Metrics,
 }
+
+/// The pseudo-kind the policy names for the server's metrics exposition.
+pub const METRICS: &str = "metrics";
 
 impl Area {
     /// Every area.
-    pub const ALL: [Area; 5] = [
+    pub const ALL: [Area; 6] = [
         Area::Compute,
         Area::Mesh,
         Area::Monitoring,
         Area::Webhooks,
         Area::Identity,
+        Area::Metrics,
     ];
 
     /// The scope prefix, e.g. `compute`.
@@ -112,6 +118,7 @@ impl Area {
             Area::Monitoring => "monitoring",
             Area::Webhooks => "webhooks",
             Area::Identity => "identity",
+            Area::Metrics => "metrics",
         }
     }
 }
@@ -143,6 +150,7 @@ pub fn rule(kind: &str) -> Rule {
         "user" | "group" => row(Area::Identity, Role::Viewer, Role::Admin),
         "apikey" | "oauthclient" => row(Area::Identity, Role::Admin, Role::Admin),
         "webhook" => row(Area::Webhooks, Role::Admin, Role::Admin),
+        METRICS => row(Area::Metrics, Role::Viewer, Role::Admin),
         _ => Rule {
             area: None,
             read: Role::Admin,
@@ -272,6 +280,7 @@ mod tests {
             ("group", Verb::Write, [false, false, false, true]),
             ("apikey", Verb::Read, [false, false, false, true]),
             ("webhook", Verb::Read, [false, false, false, true]),
+            (METRICS, Verb::Read, [false, true, true, true]),
             ("something-new", Verb::Read, [false, false, false, true]),
         ];
         for (kind, verb, expected) in cases {

@@ -1,0 +1,575 @@
+//! `GET /metrics`: the server's metrics in the OpenMetrics text format
+//! (`prometheus-client`), or the Prometheus text format 0.0.4 for a
+//! scraper that does not ask for OpenMetrics. Names start `clusterdb_`.
+//!
+//! Request counters live in one process-wide set ([`counters`]), fed by
+//! the [`track`] middleware and the guard; everything else is read at
+//! scrape time from memory — function statistics, the event log head,
+//! process figures — never from the store.
+
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use clusterdb::ClusterDb;
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
+use prometheus_client::metrics::MetricType;
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::ConstGauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+
+/// The OpenMetrics content type.
+pub const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+/// The Prometheus text format's content type.
+pub const PROMETHEUS_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// Request latency buckets, in seconds.
+const LATENCY_BUCKETS: [f64; 14] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// Labels of a REST request.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+pub struct HttpLabels {
+    /// The route template, e.g. `/v1/fleets/{id}` (empty when the request
+    /// was answered before routing: authentication, rate limit, overload).
+    pub route: String,
+    /// The HTTP method.
+    pub method: String,
+    /// The status code.
+    pub status: String,
+}
+
+/// Labels of a REST request's latency.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+pub struct RouteLabels {
+    /// As in [`HttpLabels`].
+    pub route: String,
+    /// As in [`HttpLabels`].
+    pub method: String,
+}
+
+/// Labels of a gRPC call.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+pub struct GrpcLabels {
+    /// `/package.Service/Method`, or `unknown` for a method not served.
+    pub method: String,
+    /// The gRPC status code (`0` is OK).
+    pub code: String,
+}
+
+/// Labels of a gRPC call's latency.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+pub struct GrpcMethodLabels {
+    /// As in [`GrpcLabels`].
+    pub method: String,
+}
+
+/// What a refusal or a delivery was about.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+pub struct OutcomeLabels {
+    /// E.g. `principal`/`ip` (rate limits), `succeeded`/`failed`
+    /// (webhook attempts).
+    pub outcome: String,
+}
+
+/// The process-wide request counters.
+#[derive(Debug)]
+pub struct Counters {
+    http_requests: Family<HttpLabels, Counter>,
+    http_duration: Family<RouteLabels, Histogram>,
+    grpc_requests: Family<GrpcLabels, Counter>,
+    grpc_duration: Family<GrpcMethodLabels, Histogram>,
+    rate_limited: Family<OutcomeLabels, Counter>,
+    authentication_failures: Counter,
+    webhook_attempts: Family<OutcomeLabels, Counter>,
+    webhook_duration: Histogram,
+    started: std::time::SystemTime,
+}
+
+fn latency_histogram() -> Histogram {
+    Histogram::new(LATENCY_BUCKETS)
+}
+
+/// The process-wide counters.
+pub fn counters() -> &'static Counters {
+    static COUNTERS: OnceLock<Counters> = OnceLock::new();
+    COUNTERS.get_or_init(|| Counters {
+        http_requests: Family::default(),
+        http_duration: Family::new_with_constructor(latency_histogram),
+        grpc_requests: Family::default(),
+        grpc_duration: Family::new_with_constructor(latency_histogram),
+        rate_limited: Family::default(),
+        authentication_failures: Counter::default(),
+        webhook_attempts: Family::default(),
+        webhook_duration: latency_histogram(),
+        started: std::time::SystemTime::now(),
+    })
+}
+
+impl Counters {
+    /// Counts a request refused for its rate (`principal` or `ip`).
+    pub fn rate_limited(&self, by: &str) {
+        self.rate_limited
+            .get_or_create(&OutcomeLabels {
+                outcome: by.to_string(),
+            })
+            .inc();
+    }
+
+    /// Counts a failed authentication.
+    pub fn authentication_failed(&self) {
+        self.authentication_failures.inc();
+    }
+
+    /// Counts a webhook delivery attempt and its duration.
+    pub fn webhook_attempt(&self, succeeded: bool, seconds: f64) {
+        let outcome = if succeeded { "succeeded" } else { "failed" };
+        self.webhook_attempts
+            .get_or_create(&OutcomeLabels {
+                outcome: outcome.to_string(),
+            })
+            .inc();
+        self.webhook_duration.observe(seconds);
+    }
+}
+
+/// The route a REST request matched, carried on its response from inside
+/// the router to [`track`].
+#[derive(Debug, Clone)]
+pub struct RouteLabel(pub String);
+
+/// Inside the versioned router: records the matched route on the response.
+pub async fn label_route(matched: Option<MatchedPath>, request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    if let Some(matched) = matched {
+        response
+            .extensions_mut()
+            .insert(RouteLabel(matched.as_str().to_string()));
+    }
+    response
+}
+
+/// Every gRPC method this server serves, for a bounded `method` label.
+fn grpc_methods() -> &'static std::collections::HashSet<String> {
+    static METHODS: OnceLock<std::collections::HashSet<String>> = OnceLock::new();
+    METHODS.get_or_init(|| {
+        use prost::Message as _;
+        let mut methods = std::collections::HashSet::new();
+        for set in [
+            clusterdb_proto::FILE_DESCRIPTOR_SET,
+            tonic_health::pb::FILE_DESCRIPTOR_SET,
+        ] {
+            let Ok(set) = prost_types::FileDescriptorSet::decode(set) else {
+                continue;
+            };
+            for file in &set.file {
+                for service in &file.service {
+                    for method in &service.method {
+                        methods.insert(format!(
+                            "/{}.{}/{}",
+                            file.package(),
+                            service.name(),
+                            method.name()
+                        ));
+                    }
+                }
+            }
+        }
+        methods
+    })
+}
+
+/// The middleware counting every request (REST or gRPC) and its latency.
+pub async fn track(request: Request, next: Next) -> Response {
+    let grpc = crate::is_grpc(&request);
+    let method = request.method().as_str().to_string();
+    let path = request.uri().path().to_string();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let seconds = started.elapsed().as_secs_f64();
+    let counters = counters();
+    if grpc {
+        let method = if grpc_methods().contains(&path) {
+            path
+        } else {
+            "unknown".to_string()
+        };
+        // Errors come as trailers-only responses (the status in the
+        // headers); a success's status is in the trailers.
+        let code = response
+            .headers()
+            .get("grpc-status")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("0")
+            .to_string();
+        counters
+            .grpc_requests
+            .get_or_create(&GrpcLabels {
+                method: method.clone(),
+                code,
+            })
+            .inc();
+        counters
+            .grpc_duration
+            .get_or_create(&GrpcMethodLabels { method })
+            .observe(seconds);
+    } else {
+        let route = response
+            .extensions()
+            .get::<RouteLabel>()
+            .map(|r| r.0.clone())
+            .unwrap_or_default();
+        let method = match method.as_str() {
+            "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS" => method,
+            _ => "OTHER".to_string(),
+        };
+        counters
+            .http_requests
+            .get_or_create(&HttpLabels {
+                route: route.clone(),
+                method: method.clone(),
+                status: response.status().as_u16().to_string(),
+            })
+            .inc();
+        counters
+            .http_duration
+            .get_or_create(&RouteLabels { route, method })
+            .observe(seconds);
+    }
+    response
+}
+
+/// What is read at scrape time: the database's in-memory state and the
+/// process.
+struct Live {
+    db: ClusterDb,
+}
+
+impl std::fmt::Debug for Live {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Live")
+    }
+}
+
+fn describe<'a>(
+    encoder: &'a mut DescriptorEncoder,
+    name: &'a str,
+    help: &'a str,
+    metric_type: MetricType,
+) -> Result<prometheus_client::encoding::MetricEncoder<'a>, std::fmt::Error> {
+    encoder.encode_descriptor(name, help, None, metric_type)
+}
+
+/// Reads one counter of a function's statistics.
+type StatOf = fn(&clusterdb::compute::FunctionStats) -> u64;
+
+/// The labels of no exemplar.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct NoLabels {}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct FunctionLabels {
+    function: String,
+}
+
+impl Collector for Live {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let stats = self.db.functions().all_stats();
+        let function_counters: [(&str, &str, StatOf); 4] = [
+            (
+                "function_invocations",
+                "Function invocations that ran",
+                |s| s.invocations,
+            ),
+            ("function_errors", "Function invocations that failed", |s| {
+                s.errors
+            }),
+            (
+                "function_timeouts",
+                "Function invocations stopped at their time limit",
+                |s| s.timeouts,
+            ),
+            (
+                "function_throttled",
+                "Function invocations refused at a concurrency limit",
+                |s| s.throttled,
+            ),
+        ];
+        for (name, help, value) in function_counters {
+            let mut family = describe(&mut encoder, name, help, MetricType::Counter)?;
+            for (id, s) in &stats {
+                let labels = FunctionLabels {
+                    function: id.clone(),
+                };
+                ConstCounter::new(value(s)).encode(family.encode_family(&labels)?)?;
+            }
+        }
+        let mut family = describe(
+            &mut encoder,
+            "function_duration_seconds",
+            "Function invocation durations",
+            MetricType::Histogram,
+        )?;
+        for (id, s) in &stats {
+            let labels = FunctionLabels {
+                function: id.clone(),
+            };
+            let mut cumulative = 0;
+            let buckets: Vec<(f64, u64)> = s
+                .duration_histogram()
+                .map(|(le_ms, count)| {
+                    cumulative += count;
+                    (
+                        le_ms.map_or(f64::INFINITY, |ms| ms as f64 / 1000.0),
+                        cumulative,
+                    )
+                })
+                .collect();
+            family
+                .encode_family(&labels)?
+                .encode_histogram::<NoLabels>(
+                    s.total_duration.as_secs_f64(),
+                    cumulative,
+                    &buckets,
+                    None,
+                )?;
+        }
+        let head = self.db.events().head_revision();
+        ConstGauge::new(head as i64).encode(describe(
+            &mut encoder,
+            "event_log_head_revision",
+            "The newest revision of the event log",
+            MetricType::Gauge,
+        )?)?;
+        let leader = i64::from(self.db.leadership().borrow().is_some());
+        ConstGauge::new(leader).encode(describe(
+            &mut encoder,
+            "leader",
+            "1 while this process leads the background work",
+            MetricType::Gauge,
+        )?)?;
+        let process = process_figures();
+        let started = counters()
+            .started
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64());
+        ConstGauge::new(started).encode(describe(
+            &mut encoder,
+            "process_start_time_seconds",
+            "Start time of the process since the Unix epoch",
+            MetricType::Gauge,
+        )?)?;
+        if let Some(process) = process {
+            ConstCounter::new(process.cpu_seconds).encode(describe(
+                &mut encoder,
+                "process_cpu_seconds",
+                "User and system CPU time spent",
+                MetricType::Counter,
+            )?)?;
+            ConstGauge::new(process.resident_bytes as i64).encode(describe(
+                &mut encoder,
+                "process_resident_memory_bytes",
+                "Resident memory size",
+                MetricType::Gauge,
+            )?)?;
+            ConstGauge::new(process.open_fds as i64).encode(describe(
+                &mut encoder,
+                "process_open_fds",
+                "Open file descriptors",
+                MetricType::Gauge,
+            )?)?;
+            ConstGauge::new(process.threads as i64).encode(describe(
+                &mut encoder,
+                "process_threads",
+                "Threads of the process",
+                MetricType::Gauge,
+            )?)?;
+        }
+        Ok(())
+    }
+}
+
+/// The process figures Linux's `/proc/self` gives.
+struct ProcessFigures {
+    cpu_seconds: f64,
+    resident_bytes: u64,
+    open_fds: usize,
+    threads: u64,
+}
+
+fn process_figures() -> Option<ProcessFigures> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command (which may hold spaces) in parentheses.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let field = |n: usize| fields.get(n - 3).and_then(|v| v.parse::<u64>().ok());
+    // utime (14), stime (15), num_threads (20), rss in pages (24); USER_HZ
+    // is 100 and pages 4 KiB on Linux's supported targets.
+    let ticks = field(14)? + field(15)?;
+    let open_fds = std::fs::read_dir("/proc/self/fd").map_or(0, |dir| dir.count());
+    Some(ProcessFigures {
+        cpu_seconds: ticks as f64 / 100.0,
+        resident_bytes: field(24)? * 4096,
+        open_fds,
+        threads: field(20)?,
+    })
+}
+
+/// The exposition of everything, in OpenMetrics text.
+pub fn exposition(db: &ClusterDb) -> String {
+    let counters = counters();
+    let mut registry = Registry::with_prefix("clusterdb");
+    registry.register(
+        "http_requests",
+        "REST requests by route, method and status",
+        counters.http_requests.clone(),
+    );
+    registry.register(
+        "http_request_duration_seconds",
+        "REST request latency by route and method",
+        counters.http_duration.clone(),
+    );
+    registry.register(
+        "grpc_requests",
+        "gRPC calls by method and status code",
+        counters.grpc_requests.clone(),
+    );
+    registry.register(
+        "grpc_request_duration_seconds",
+        "gRPC call latency by method",
+        counters.grpc_duration.clone(),
+    );
+    registry.register(
+        "rate_limited_requests",
+        "Requests refused for their rate, by what was limited",
+        counters.rate_limited.clone(),
+    );
+    registry.register(
+        "authentication_failures",
+        "Requests whose credentials were missing or invalid",
+        counters.authentication_failures.clone(),
+    );
+    registry.register(
+        "webhook_delivery_attempts",
+        "Webhook delivery attempts by outcome",
+        counters.webhook_attempts.clone(),
+    );
+    registry.register(
+        "webhook_delivery_duration_seconds",
+        "Webhook delivery attempt latency",
+        counters.webhook_duration.clone(),
+    );
+    registry.register_collector(Box::new(Live { db: db.clone() }));
+    let mut text = String::new();
+    // Writing to a String cannot fail.
+    let _ = prometheus_client::encoding::text::encode(&mut text, &registry);
+    text
+}
+
+/// OpenMetrics text as the Prometheus text format 0.0.4: no `# EOF` or
+/// `# UNIT`, and a counter's `# TYPE`/`# HELP` name its `_total` samples.
+pub fn to_prometheus_text(openmetrics: &str) -> String {
+    let mut counters = std::collections::HashSet::new();
+    for line in openmetrics.lines() {
+        if let Some(name) = line
+            .strip_prefix("# TYPE ")
+            .and_then(|rest| rest.strip_suffix(" counter"))
+        {
+            counters.insert(name.to_string());
+        }
+    }
+    let mut out = String::with_capacity(openmetrics.len());
+    for line in openmetrics.lines() {
+        if line == "# EOF" || line.starts_with("# UNIT ") {
+            continue;
+        }
+        let renamed = ["# TYPE ", "# HELP "].iter().find_map(|prefix| {
+            let rest = line.strip_prefix(prefix)?;
+            let (name, tail) = rest.split_once(' ')?;
+            counters
+                .contains(name)
+                .then(|| format!("{prefix}{name}_total {tail}"))
+        });
+        out.push_str(renamed.as_deref().unwrap_or(line));
+        out.push('\n');
+    }
+    out
+}
+
+/// Whether the request asks for OpenMetrics.
+fn wants_openmetrics(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains("application/openmetrics-text"))
+}
+
+/// The state of `GET /metrics`.
+#[derive(Clone)]
+pub struct MetricsRoute {
+    /// The database whose state is shown.
+    pub db: ClusterDb,
+    /// Served without credentials (`serve --metrics-public`).
+    pub public: bool,
+}
+
+/// `GET /metrics`: viewers (or clients with `metrics:read`) unless public.
+pub async fn serve(
+    State(route): State<MetricsRoute>,
+    caller: Option<axum::Extension<crate::auth::Caller>>,
+    headers: HeaderMap,
+) -> Response {
+    if !route.public {
+        let allowed = caller.as_ref().map(|c| {
+            clusterdb::identity::authorize(
+                &c.principal,
+                clusterdb::identity::METRICS,
+                clusterdb::identity::Verb::Read,
+            )
+        });
+        match allowed {
+            Some(Ok(())) => {}
+            Some(Err(err)) => return crate::ApiError::from(err).into_response(),
+            None => {
+                return crate::ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "UNAUTHENTICATED",
+                    "authentication required: send `Authorization: Bearer <API key or token>`",
+                )
+                .into_response();
+            }
+        }
+    }
+    let text = exposition(&route.db);
+    let (body, content_type) = if wants_openmetrics(&headers) {
+        (text, OPENMETRICS)
+    } else {
+        (to_prometheus_text(&text), PROMETHEUS_TEXT)
+    };
+    let mut response = body.into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prometheus_text_names_counters_by_their_samples() {
+        let open = "# HELP x_requests Requests.\n# TYPE x_requests counter\nx_requests_total 3\n# HELP g A gauge.\n# TYPE g gauge\n# UNIT g seconds\ng 1\n# EOF\n";
+        assert_eq!(
+            to_prometheus_text(open),
+            "# HELP x_requests_total Requests.\n# TYPE x_requests_total counter\nx_requests_total 3\n# HELP g A gauge.\n# TYPE g gauge\ng 1\n"
+        );
+    }
+}
