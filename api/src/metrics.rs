@@ -348,6 +348,52 @@ impl Collector for Live {
             "The newest revision of the event log",
             MetricType::Gauge,
         )?)?;
+        if let Some(cursor) = self.db.reconciler_cursor() {
+            ConstGauge::new(head.saturating_sub(cursor) as i64).encode(describe(
+                &mut encoder,
+                "reconciler_lag_revisions",
+                "Revisions between the event log head and the fleet reconciler's saved cursor",
+                MetricType::Gauge,
+            )?)?;
+        }
+        if let Some(store) = self.db.write_stats() {
+            ConstCounter::new(store.commits).encode(describe(
+                &mut encoder,
+                "store_commits",
+                "Commits the storage engine answered",
+                MetricType::Counter,
+            )?)?;
+            describe(
+                &mut encoder,
+                "store_commit_duration_seconds",
+                "Store commit latency, from the call to its durable answer",
+                MetricType::Histogram,
+            )?
+            .encode_histogram::<NoLabels>(
+                store.commit_seconds_sum,
+                store.commits,
+                &store.commit_seconds,
+                None,
+            )?;
+            describe(
+                &mut encoder,
+                "store_batch_size",
+                "Commits per durable write batch",
+                MetricType::Histogram,
+            )?
+            .encode_histogram::<NoLabels>(
+                store.batch_size_sum as f64,
+                store.batches,
+                &store.batch_size,
+                None,
+            )?;
+            ConstGauge::new(store.queue_depth as i64).encode(describe(
+                &mut encoder,
+                "store_writer_queue_depth",
+                "Commits waiting for the storage engine's answer",
+                MetricType::Gauge,
+            )?)?;
+        }
         let leader = i64::from(self.db.leadership().borrow().is_some());
         ConstGauge::new(leader).encode(describe(
             &mut encoder,

@@ -224,6 +224,7 @@ impl Builder {
             mesh: Default::default(),
             failure: watch::channel(None).0,
             leadership: watch::channel(None).0,
+            reconciler_cursor: Default::default(),
         });
         let mut tasks = vec![Task::plain(tokio::spawn(forward_engine_failure(
             Arc::clone(&store),
@@ -432,6 +433,19 @@ impl ClusterDb {
             // The store is gone with this handle; nothing will fail now.
             Err(_) => std::future::pending().await,
         }
+    }
+
+    /// The storage engine's write figures (commits, latency, batch sizes,
+    /// queue) since it opened; from memory.
+    pub fn write_stats(&self) -> Option<clusterdb_storage::WriteStats> {
+        self.store.engine.write_stats()
+    }
+
+    /// The fleet reconciler's cursor as this process last saved or read
+    /// it — `None` where the reconciler has not run (not the leader, or
+    /// reconcile off). The head revision minus it is the reconciler's lag.
+    pub fn reconciler_cursor(&self) -> Option<u64> {
+        self.store.reconciler_cursor.get()
     }
 
     /// The server-wide function limits this database was opened with.

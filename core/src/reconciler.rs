@@ -142,17 +142,19 @@ async fn follow(store: &Arc<Store>) -> Result<()> {
 }
 
 async fn load_cursor(store: &Store) -> Result<(Revision, Option<Revision>)> {
-    match store.engine.get(&keys::system(CURSOR)).await? {
-        None => Ok((0, None)),
+    let (cursor, version) = match store.engine.get(&keys::system(CURSOR)).await? {
+        None => (0, None),
         Some(entry) => {
             let bytes: [u8; 8] = entry
                 .value
                 .as_slice()
                 .try_into()
                 .map_err(|_| Error::Internal("corrupt reconciler cursor".into()))?;
-            Ok((u64::from_le_bytes(bytes), Some(entry.mod_revision)))
+            (u64::from_le_bytes(bytes), Some(entry.mod_revision))
         }
-    }
+    };
+    store.reconciler_cursor.publish(cursor);
+    Ok((cursor, version))
 }
 
 /// Stores the cursor, on the condition that nobody else moved it, and
@@ -170,7 +172,10 @@ async fn save_cursor(
     txn.expect_system(key.clone(), version);
     txn.put(key, cursor.to_le_bytes().to_vec());
     match txn.commit(&*store.engine).await {
-        Ok(revision) => Ok((cursor, Some(revision))),
+        Ok(revision) => {
+            store.reconciler_cursor.publish(cursor);
+            Ok((cursor, Some(revision)))
+        }
         Err(TxnError::Fatal(err)) => Err(err),
         Err(TxnError::Changed { .. }) => {
             let (theirs, their_version) = load_cursor(store).await?;

@@ -32,9 +32,35 @@ pub(crate) struct Store {
     /// `Some(reason)` once the database has failed for good: its engine
     /// failed, or a background task panicked.
     pub failure: watch::Sender<Option<String>>,
+    /// The fleet reconciler's saved cursor, as this process last read or
+    /// wrote it (unknown until its reconciler runs here).
+    pub reconciler_cursor: KnownRevision,
     /// This process's current term as leader of the background work, if
     /// it leads.
     pub leadership: watch::Sender<Option<crate::leader::Leader>>,
+}
+
+/// A revision known in memory, or not yet known.
+#[derive(Debug)]
+pub(crate) struct KnownRevision(std::sync::atomic::AtomicU64);
+
+impl Default for KnownRevision {
+    fn default() -> Self {
+        KnownRevision(std::sync::atomic::AtomicU64::new(u64::MAX))
+    }
+}
+
+impl KnownRevision {
+    /// Records the revision.
+    pub fn publish(&self, revision: u64) {
+        self.0.store(revision, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The revision, if recorded.
+    pub fn get(&self) -> Option<u64> {
+        let revision = self.0.load(std::sync::atomic::Ordering::Relaxed);
+        (revision != u64::MAX).then_some(revision)
+    }
 }
 
 impl Store {

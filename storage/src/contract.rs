@@ -218,6 +218,13 @@ pub trait Engine: Send + Sync + 'static {
     /// on every commit; the basis of event subscriptions.
     fn watch_revision(&self) -> watch::Receiver<Revision>;
 
+    /// The write path's figures since the engine opened (commits, their
+    /// latency, batch sizes, the queue), for metrics; `None` for an engine
+    /// that does not record them.
+    fn write_stats(&self) -> Option<crate::WriteStats> {
+        None
+    }
+
     /// Holds `Some(reason)` once the engine has failed for good
     /// ([`Error::Failed`]); a supervisor waits on it to stop the process.
     /// Engines that never fail-stop keep the default, which stays `None`.

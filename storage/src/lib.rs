@@ -20,6 +20,7 @@ mod error;
 #[cfg(feature = "etcd")]
 mod etcd_engine;
 mod redb_engine;
+mod stats;
 
 pub use contract::{
     Commit, Engine, Entry, EventRecord, Leadership, MAX_EVENTS, MAX_KEY_LEN, MAX_VALUE_LEN, Op,
@@ -29,3 +30,4 @@ pub use error::{CommitError, Error, FailedPrecondition};
 #[cfg(feature = "etcd")]
 pub use etcd_engine::{EtcdEngine, EtcdOptions};
 pub use redb_engine::{RedbEngine, RedbOptions};
+pub use stats::{BATCH_SIZE_BOUNDS, COMMIT_SECONDS_BOUNDS, WriteRecorder, WriteStats};

@@ -139,6 +139,10 @@ async fn the_exposition_parses_and_names_what_the_server_does() {
         "clusterdb_process_start_time_seconds",
         "clusterdb_process_resident_memory_bytes",
         "clusterdb_process_cpu_seconds_total",
+        "clusterdb_store_commits_total",
+        "clusterdb_store_commit_duration_seconds",
+        "clusterdb_store_batch_size",
+        "clusterdb_store_writer_queue_depth",
     ] {
         assert!(names.contains(name), "{name} missing from {names:?}");
     }
@@ -170,6 +174,12 @@ async fn the_exposition_parses_and_names_what_the_server_does() {
         .find(|s| s.metric == "clusterdb_event_log_head_revision")
         .unwrap();
     assert!(matches!(head.value, prometheus_parse::Value::Gauge(n) if n >= 2.0));
+    let commits = scrape_result
+        .samples
+        .iter()
+        .find(|s| s.metric == "clusterdb_store_commits_total")
+        .unwrap();
+    assert!(matches!(commits.value, prometheus_parse::Value::Counter(n) if n >= 3.0));
     // Item routes are counted by template, not by id.
     assert!(!text.contains(&id) || !text.contains(&format!("route=\"/v1/functions/{id}")));
 

@@ -84,5 +84,26 @@ async fn metrics_count_rest_and_grpc_and_can_be_public() {
         "{text}"
     );
     assert!(text.contains("clusterdb_process_open_fds"));
+    assert!(text.contains("clusterdb_store_commit_duration_seconds_bucket"));
+    // The server leads (one process on its file), so its reconciler runs
+    // and its lag is shown once it has read its cursor.
+    let mut lag = None;
+    for _ in 0..50 {
+        let text = reqwest::get(format!("{}/metrics", server.base))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        lag = text
+            .lines()
+            .find_map(|l| l.strip_prefix("clusterdb_reconciler_lag_revisions "))
+            .map(str::to_string);
+        if lag.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(lag.unwrap().parse::<u64>().is_ok());
     assert_eq!(server.terminate().code(), Some(0));
 }

@@ -74,6 +74,8 @@ pub struct EtcdEngine {
     /// renewing it (ended ones are dropped at the next campaign); revoked
     /// on close.
     leases: Mutex<Vec<(i64, JoinHandle<()>)>>,
+    /// Commit figures (each commit is its own transaction: a batch of 1).
+    stats: crate::WriteRecorder,
 }
 
 /// Whether a gRPC status says the request was refused as such (so nothing
@@ -183,6 +185,7 @@ impl EtcdEngine {
             mover,
             tasks: Mutex::new(tasks),
             leases: Mutex::new(Vec::new()),
+            stats: crate::WriteRecorder::default(),
         })
     }
 
@@ -252,71 +255,9 @@ fn precondition_compare(keys: &Keys, precondition: &Precondition) -> Compare {
     }
 }
 
-#[async_trait]
-impl Engine for EtcdEngine {
-    async fn get(&self, key: &[u8]) -> Result<Option<Entry>, Error> {
-        self.check_open()?;
-        let response = self
-            .client
-            .kv_client()
-            .get(self.keys.data(key), None)
-            .await
-            .map_err(read_error)?;
-        Ok(response.kvs().first().map(|kv| Entry {
-            value: kv.value().to_vec(),
-            mod_revision: to_revision(kv.mod_revision()),
-        }))
-    }
-
-    async fn range(
-        &self,
-        prefix: &[u8],
-        start_after: Option<&[u8]>,
-        limit: usize,
-    ) -> Result<Page, Error> {
-        self.check_open()?;
-        let start = match start_after {
-            Some(after) if after >= prefix => [self.keys.data(after).as_slice(), &[0]].concat(),
-            _ => self.keys.data(prefix),
-        };
-        // etcd reads "limit 0" as "no limit".
-        let options = GetOptions::new()
-            .with_range(prefix_end(&self.keys.data(prefix)))
-            .with_limit(to_i64(limit.max(1) as u64));
-        let response = self
-            .client
-            .kv_client()
-            .get(start, Some(options))
-            .await
-            .map_err(read_error)?;
-        let revision = to_revision(response.header().map_or(0, |h| h.revision()));
-        let strip = self.keys.data_len();
-        let mut entries: Vec<(Vec<u8>, Entry)> = response
-            .kvs()
-            .iter()
-            .map(|kv| {
-                (
-                    kv.key()[strip..].to_vec(),
-                    Entry {
-                        value: kv.value().to_vec(),
-                        mod_revision: to_revision(kv.mod_revision()),
-                    },
-                )
-            })
-            .collect();
-        let mut more = response.more();
-        if limit == 0 {
-            more = !entries.is_empty();
-            entries.clear();
-        }
-        Ok(Page {
-            entries,
-            more,
-            revision,
-        })
-    }
-
-    async fn commit(&self, commit: Commit) -> Result<Revision, CommitError> {
+impl EtcdEngine {
+    /// One commit as one etcd transaction.
+    async fn transact(&self, commit: Commit) -> Result<Revision, CommitError> {
         self.check_open()?;
         commit.check_size()?;
         let compares: Vec<Compare> = commit
@@ -384,6 +325,84 @@ impl Engine for EtcdEngine {
             }
         }
         Err(Error::Backend("etcd refused a commit whose preconditions all hold".into()).into())
+    }
+}
+
+#[async_trait]
+impl Engine for EtcdEngine {
+    async fn get(&self, key: &[u8]) -> Result<Option<Entry>, Error> {
+        self.check_open()?;
+        let response = self
+            .client
+            .kv_client()
+            .get(self.keys.data(key), None)
+            .await
+            .map_err(read_error)?;
+        Ok(response.kvs().first().map(|kv| Entry {
+            value: kv.value().to_vec(),
+            mod_revision: to_revision(kv.mod_revision()),
+        }))
+    }
+
+    async fn range(
+        &self,
+        prefix: &[u8],
+        start_after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Page, Error> {
+        self.check_open()?;
+        let start = match start_after {
+            Some(after) if after >= prefix => [self.keys.data(after).as_slice(), &[0]].concat(),
+            _ => self.keys.data(prefix),
+        };
+        // etcd reads "limit 0" as "no limit".
+        let options = GetOptions::new()
+            .with_range(prefix_end(&self.keys.data(prefix)))
+            .with_limit(to_i64(limit.max(1) as u64));
+        let response = self
+            .client
+            .kv_client()
+            .get(start, Some(options))
+            .await
+            .map_err(read_error)?;
+        let revision = to_revision(response.header().map_or(0, |h| h.revision()));
+        let strip = self.keys.data_len();
+        let mut entries: Vec<(Vec<u8>, Entry)> = response
+            .kvs()
+            .iter()
+            .map(|kv| {
+                (
+                    kv.key()[strip..].to_vec(),
+                    Entry {
+                        value: kv.value().to_vec(),
+                        mod_revision: to_revision(kv.mod_revision()),
+                    },
+                )
+            })
+            .collect();
+        let mut more = response.more();
+        if limit == 0 {
+            more = !entries.is_empty();
+            entries.clear();
+        }
+        Ok(Page {
+            entries,
+            more,
+            revision,
+        })
+    }
+
+    async fn commit(&self, commit: Commit) -> Result<Revision, CommitError> {
+        let started = std::time::Instant::now();
+        let _waiting = self.stats.waiting();
+        let answered = self.transact(commit).await;
+        self.stats.batch(1);
+        self.stats.committed(started.elapsed());
+        answered
+    }
+
+    fn write_stats(&self) -> Option<crate::WriteStats> {
+        Some(self.stats.snapshot())
     }
 
     async fn events_since(&self, after: Revision, limit: usize) -> Result<Vec<EventRecord>, Error> {

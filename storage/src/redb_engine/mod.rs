@@ -79,6 +79,8 @@ pub struct RedbEngine {
     failure: watch::Receiver<Option<String>>,
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
     revision: watch::Receiver<Revision>,
+    /// Commit and batch figures (shared with the writer thread).
+    stats: Arc<crate::WriteRecorder>,
 }
 
 impl RedbEngine {
@@ -135,9 +137,11 @@ impl RedbEngine {
             .unwrap_or(u32::MAX)
             .clamp(1, Semaphore::MAX_PERMITS as u32);
         let (failure_tx, failure) = watch::channel(None);
+        let stats = Arc::new(crate::WriteRecorder::default());
         let channels = writer::Channels {
             revision: revision_tx,
             failure: Arc::new(failure_tx),
+            stats: Arc::clone(&stats),
         };
         let writer = writer::spawn(Arc::clone(&db), rx, channels, revision, options)?;
         Ok(RedbEngine {
@@ -148,6 +152,7 @@ impl RedbEngine {
             queue_bytes,
             writer: Mutex::new(Some(writer)),
             revision: revision_rx,
+            stats,
         })
     }
 
@@ -279,6 +284,8 @@ impl Engine for RedbEngine {
             return Err(Error::Failed(reason).into());
         }
         commit.check_size()?;
+        let started = std::time::Instant::now();
+        let _waiting = self.stats.waiting();
         let prepared = writer::Prepared::from(commit);
         let claim = u32::try_from(prepared.size())
             .unwrap_or(u32::MAX)
@@ -291,9 +298,15 @@ impl Engine for RedbEngine {
         let (reply, answer) = oneshot::channel();
         self.send(Request::Commit(prepared, reply)).await?;
         // The writer answers every request it took, unless its thread died.
-        answer
+        let answered = answer
             .await
-            .map_err(|_| Error::OutcomeUnknown("the writer stopped before answering".into()))?
+            .map_err(|_| Error::OutcomeUnknown("the writer stopped before answering".into()))?;
+        self.stats.committed(started.elapsed());
+        answered
+    }
+
+    fn write_stats(&self) -> Option<crate::WriteStats> {
+        Some(self.stats.snapshot())
     }
 
     async fn events_since(&self, after: Revision, limit: usize) -> Result<Vec<EventRecord>, Error> {

@@ -81,6 +81,8 @@ pub(super) struct Channels {
     pub revision: watch::Sender<Revision>,
     /// `Some(reason)` once the writer has failed for good.
     pub failure: Arc<watch::Sender<Option<String>>>,
+    /// Where batch sizes are recorded.
+    pub stats: Arc<crate::WriteRecorder>,
 }
 
 pub(super) fn spawn(
@@ -122,6 +124,7 @@ fn run(
                 Err(_) => break,
             }
         }
+        channels.stats.batch(batch.len());
         let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             apply(db, &batch, revision, options.durable)
         }))
