@@ -90,7 +90,30 @@ pub struct Counters {
     authentication_failures: Counter,
     webhook_attempts: Family<OutcomeLabels, Counter>,
     webhook_duration: Histogram,
+    /// Each running delivery worker's position in the event log.
+    webhook_positions: std::sync::Mutex<std::collections::BTreeMap<String, u64>>,
     started: std::time::SystemTime,
+}
+
+/// A delivery worker's place in [`Counters`]' positions; removed when
+/// the worker ends.
+pub struct WebhookPosition {
+    endpoint: String,
+}
+
+impl WebhookPosition {
+    /// The worker has handled the log through `revision`.
+    pub fn at(&self, revision: u64) {
+        counters()
+            .positions()
+            .insert(self.endpoint.clone(), revision);
+    }
+}
+
+impl Drop for WebhookPosition {
+    fn drop(&mut self) {
+        counters().positions().remove(&self.endpoint);
+    }
 }
 
 fn latency_histogram() -> Histogram {
@@ -109,6 +132,7 @@ pub fn counters() -> &'static Counters {
         authentication_failures: Counter::default(),
         webhook_attempts: Family::default(),
         webhook_duration: latency_histogram(),
+        webhook_positions: Default::default(),
         started: std::time::SystemTime::now(),
     })
 }
@@ -126,6 +150,20 @@ impl Counters {
     /// Counts a failed authentication.
     pub fn authentication_failed(&self) {
         self.authentication_failures.inc();
+    }
+
+    fn positions(&self) -> std::sync::MutexGuard<'_, std::collections::BTreeMap<String, u64>> {
+        self.webhook_positions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Registers a delivery worker of `endpoint`; its backlog is shown
+    /// while the returned position lives.
+    pub fn webhook_position(&self, endpoint: &str) -> WebhookPosition {
+        WebhookPosition {
+            endpoint: endpoint.to_string(),
+        }
     }
 
     /// Counts a webhook delivery attempt and its duration.
@@ -275,6 +313,11 @@ type StatOf = fn(&clusterdb::compute::FunctionStats) -> u64;
 struct NoLabels {}
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct WebhookLabels {
+    webhook: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 struct FunctionLabels {
     function: String,
 }
@@ -348,6 +391,26 @@ impl Collector for Live {
             "The newest revision of the event log",
             MetricType::Gauge,
         )?)?;
+        if let Some(oldest) = self.db.oldest_retained_revision() {
+            ConstGauge::new(oldest as i64).encode(describe(
+                &mut encoder,
+                "event_log_oldest_revision",
+                "The oldest revision the event log retains (as of the last retention step here)",
+                MetricType::Gauge,
+            )?)?;
+        }
+        let positions = counters().positions().clone();
+        let mut family = describe(
+            &mut encoder,
+            "webhook_backlog_events",
+            "Revisions between the event log head and each delivery worker's position",
+            MetricType::Gauge,
+        )?;
+        for (endpoint, position) in positions {
+            let labels = WebhookLabels { webhook: endpoint };
+            ConstGauge::new(head.saturating_sub(position) as i64)
+                .encode(family.encode_family(&labels)?)?;
+        }
         if let Some(cursor) = self.db.reconciler_cursor() {
             ConstGauge::new(head.saturating_sub(cursor) as i64).encode(describe(
                 &mut encoder,

@@ -225,6 +225,7 @@ impl Builder {
             failure: watch::channel(None).0,
             leadership: watch::channel(None).0,
             reconciler_cursor: Default::default(),
+            oldest_event: Default::default(),
         });
         let mut tasks = vec![Task::plain(tokio::spawn(forward_engine_failure(
             Arc::clone(&store),
@@ -446,6 +447,13 @@ impl ClusterDb {
     /// reconcile off). The head revision minus it is the reconciler's lag.
     pub fn reconciler_cursor(&self) -> Option<u64> {
         self.store.reconciler_cursor.get()
+    }
+
+    /// The oldest revision the event log keeps, as the last retention
+    /// step in this process found it (`None` where retention has not run:
+    /// not the leader, or reconcile off).
+    pub fn oldest_retained_revision(&self) -> Option<u64> {
+        self.store.oldest_event.get()
     }
 
     /// The server-wide function limits this database was opened with.

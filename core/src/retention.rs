@@ -163,9 +163,12 @@ async fn compact_events(
         cut = cut.min(floor);
     }
     if cut <= first.revision {
+        store.oldest_event.publish(first.revision);
         return Ok(());
     }
     store.engine.compact_events(cut).await?;
+    // The first event at or after the cut is the oldest kept.
+    store.oldest_event.publish(cut);
     let removed = oldest.iter().filter(|r| r.revision < cut).count();
     tracing::info!(removed, before = cut, "events compacted");
     report.events_removed = removed;

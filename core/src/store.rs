@@ -35,6 +35,9 @@ pub(crate) struct Store {
     /// The fleet reconciler's saved cursor, as this process last read or
     /// wrote it (unknown until its reconciler runs here).
     pub reconciler_cursor: KnownRevision,
+    /// The oldest revision the event log keeps, as the last retention step
+    /// here found it.
+    pub oldest_event: KnownRevision,
     /// This process's current term as leader of the background work, if
     /// it leads.
     pub leadership: watch::Sender<Option<crate::leader::Leader>>,

@@ -184,6 +184,9 @@ impl Worker {
         self.endpoint = Some(endpoint);
         let mut subscription = self.db.events().subscribe(start);
         let (mut saved, mut saved_at) = (start, Instant::now());
+        // Where this worker is, for the backlog metric, while it runs.
+        let position = crate::metrics::counters().webhook_position(&self.id);
+        position.at(start);
         loop {
             let mut stop = self.stop.clone();
             let next = tokio::select! {
@@ -210,6 +213,7 @@ impl Worker {
                 Ok(Err(err)) => return Err(err),
             }
             let cursor = subscription.cursor();
+            position.at(cursor);
             if cursor > saved && saved_at.elapsed() >= CURSOR_SAVE_INTERVAL {
                 self.hooks.save_cursor(&self.id, cursor).await?;
                 (saved, saved_at) = (cursor, Instant::now());

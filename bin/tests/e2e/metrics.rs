@@ -85,25 +85,48 @@ async fn metrics_count_rest_and_grpc_and_can_be_public() {
     );
     assert!(text.contains("clusterdb_process_open_fds"));
     assert!(text.contains("clusterdb_store_commit_duration_seconds_bucket"));
-    // The server leads (one process on its file), so its reconciler runs
-    // and its lag is shown once it has read its cursor.
-    let mut lag = None;
-    for _ in 0..50 {
+    // A delivery worker: its backlog is shown while it runs.
+    let webhook: serde_json::Value = server
+        .http()
+        .post(format!("{}/v1/webhooks", server.base))
+        .json(&serde_json::json!({"url": "https://example.invalid/hook", "events": ["*"]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let backlog = format!(
+        "clusterdb_webhook_backlog_events{{webhook=\"{}\"}} ",
+        webhook["id"].as_str().unwrap()
+    );
+    // The server leads (one process on its file), so its reconciler,
+    // retention and delivery run here: the reconciler's lag, the log's
+    // oldest revision and the worker's backlog appear once they started.
+    let wanted = [
+        "clusterdb_reconciler_lag_revisions ",
+        "clusterdb_event_log_oldest_revision ",
+        backlog.as_str(),
+    ];
+    let mut missing = wanted.to_vec();
+    for _ in 0..100 {
         let text = reqwest::get(format!("{}/metrics", server.base))
             .await
             .unwrap()
             .text()
             .await
             .unwrap();
-        lag = text
-            .lines()
-            .find_map(|l| l.strip_prefix("clusterdb_reconciler_lag_revisions "))
-            .map(str::to_string);
-        if lag.is_some() {
+        missing.retain(|prefix| {
+            !text.lines().any(|l| {
+                l.strip_prefix(prefix)
+                    .is_some_and(|v| v.parse::<u64>().is_ok())
+            })
+        });
+        if missing.is_empty() {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert!(lag.unwrap().parse::<u64>().is_ok());
+    assert!(missing.is_empty(), "never shown: {missing:?}");
     assert_eq!(server.terminate().code(), Some(0));
 }
