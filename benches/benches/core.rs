@@ -542,6 +542,43 @@ fn functions(c: &mut Criterion) {
     group.finish();
 }
 
+/// One scrape of `GET /metrics` (its text, without HTTP) after some
+/// traffic: 100 functions with statistics, request counters.
+fn metrics(c: &mut Criterion) {
+    let rt = runtime();
+    let bench = Bench::open(&rt);
+    rt.block_on(async {
+        for i in 0..100 {
+            let mut spec = clusterdb::FunctionSpec::new("wasm", "_start");
+            spec.code = Some(
+                bench
+                    .db
+                    .functions()
+                    .upload_code("wasm", "_start", clusterdb_testkit::wasm::ECHO.as_bytes())
+                    .await
+                    .unwrap(),
+            );
+            let f = bench
+                .db
+                .functions()
+                .create(Draft::new(format!("f{i}"), spec))
+                .await
+                .unwrap();
+            bench
+                .db
+                .functions()
+                .invoke(f.id(), b"x".to_vec())
+                .await
+                .unwrap();
+        }
+    });
+    let mut group = c.benchmark_group("metrics");
+    group.bench_function("exposition_100_functions", |b| {
+        b.iter(|| clusterdb_api::metrics::exposition(&bench.db).len())
+    });
+    group.finish();
+}
+
 criterion_group!(
     benches,
     creates,
@@ -549,6 +586,7 @@ criterion_group!(
     authentication,
     mesh,
     webhooks,
-    functions
+    functions,
+    metrics
 );
 criterion_main!(benches);
