@@ -128,6 +128,9 @@ async fn compact_events(
 ) -> Result<()> {
     let oldest = oldest_events(store).await?;
     let (Some(first), Some(last)) = (oldest.first(), oldest.last()) else {
+        // An empty log: the next revision will be the oldest kept.
+        let head = store.engine.current_revision().await?;
+        store.oldest_event.publish(head + 1);
         return Ok(());
     };
     let head = store.engine.current_revision().await?;

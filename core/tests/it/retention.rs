@@ -158,3 +158,26 @@ async fn terminated_instances_go_after_their_ttl() {
     );
     db.instances().get(live.id()).await.unwrap();
 }
+
+#[tokio::test]
+async fn each_step_publishes_the_oldest_revision_kept() {
+    let db = quiet_db().await;
+    assert_eq!(db.oldest_retained_revision(), None, "no step ran yet");
+    db.apply_retention(&RetentionPolicy::default())
+        .await
+        .unwrap();
+    let head = db.events().current_revision().await.unwrap();
+    assert_eq!(
+        db.oldest_retained_revision(),
+        Some(head + 1),
+        "an empty log"
+    );
+    let revisions = revisions_of(&db, 3).await;
+    db.apply_retention(&RetentionPolicy::default())
+        .await
+        .unwrap();
+    assert_eq!(db.oldest_retained_revision(), Some(revisions[0]));
+    // Age 0 removes every event: the next revision is the oldest kept.
+    db.apply_retention(&eager()).await.unwrap();
+    assert_eq!(db.oldest_retained_revision(), Some(revisions[2] + 1));
+}
