@@ -90,8 +90,11 @@ pub struct Counters {
     authentication_failures: Counter,
     webhook_attempts: Family<OutcomeLabels, Counter>,
     webhook_duration: Histogram,
-    /// Each running delivery worker's position in the event log.
-    webhook_positions: std::sync::Mutex<std::collections::BTreeMap<String, u64>>,
+    /// Each running delivery worker's position in the event log, by
+    /// endpoint: (the worker's token, revision).
+    webhook_positions: std::sync::Mutex<std::collections::BTreeMap<String, (u64, u64)>>,
+    /// Tokens of delivery workers.
+    workers: std::sync::atomic::AtomicU64,
     started: std::time::SystemTime,
 }
 
@@ -99,6 +102,8 @@ pub struct Counters {
 /// the worker ends.
 pub struct WebhookPosition {
     endpoint: String,
+    /// Tells this worker's entry from a successor's for the same endpoint.
+    token: u64,
 }
 
 impl WebhookPosition {
@@ -106,13 +111,16 @@ impl WebhookPosition {
     pub fn at(&self, revision: u64) {
         counters()
             .positions()
-            .insert(self.endpoint.clone(), revision);
+            .insert(self.endpoint.clone(), (self.token, revision));
     }
 }
 
 impl Drop for WebhookPosition {
     fn drop(&mut self) {
-        counters().positions().remove(&self.endpoint);
+        let mut positions = counters().positions();
+        if positions.get(&self.endpoint).map(|(token, _)| *token) == Some(self.token) {
+            positions.remove(&self.endpoint);
+        }
     }
 }
 
@@ -133,6 +141,7 @@ pub fn counters() -> &'static Counters {
         webhook_attempts: Family::default(),
         webhook_duration: latency_histogram(),
         webhook_positions: Default::default(),
+        workers: Default::default(),
         started: std::time::SystemTime::now(),
     })
 }
@@ -152,7 +161,9 @@ impl Counters {
         self.authentication_failures.inc();
     }
 
-    fn positions(&self) -> std::sync::MutexGuard<'_, std::collections::BTreeMap<String, u64>> {
+    fn positions(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::BTreeMap<String, (u64, u64)>> {
         self.webhook_positions
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -163,6 +174,9 @@ impl Counters {
     pub fn webhook_position(&self, endpoint: &str) -> WebhookPosition {
         WebhookPosition {
             endpoint: endpoint.to_string(),
+            token: self
+                .workers
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         }
     }
 
@@ -406,7 +420,7 @@ impl Collector for Live {
             "Revisions between the event log head and each delivery worker's position",
             MetricType::Gauge,
         )?;
-        for (endpoint, position) in positions {
+        for (endpoint, (_, position)) in positions {
             let labels = WebhookLabels { webhook: endpoint };
             ConstGauge::new(head.saturating_sub(position) as i64)
                 .encode(family.encode_family(&labels)?)?;
@@ -672,6 +686,21 @@ pub async fn serve(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_workers_end_leaves_its_successors_position() {
+        let first = counters().webhook_position("webhook-t");
+        first.at(3);
+        let second = counters().webhook_position("webhook-t");
+        second.at(5);
+        drop(first);
+        assert_eq!(
+            counters().positions().get("webhook-t").map(|p| p.1),
+            Some(5)
+        );
+        drop(second);
+        assert!(!counters().positions().contains_key("webhook-t"));
+    }
 
     #[test]
     fn prometheus_text_names_counters_by_their_samples() {

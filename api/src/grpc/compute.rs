@@ -9,7 +9,7 @@ use pb::ComputeService;
 use tonic::{Request, Response};
 
 use super::auth::caller;
-use super::function::{invocation, stats, upload};
+use super::function::invocation;
 use super::kind::{self, GrpcKind, Reply};
 use super::status::status;
 
@@ -85,37 +85,15 @@ impl ComputeService for ComputeApi {
     }
 
     async fn create_function(&self, r: Request<pb::CreateFunctionRequest>) -> Reply<pb::Function> {
-        let db = caller(&r, FunctionKind::NAME, Verb::Write)?;
-        let mut r = r.into_inner();
-        let code = std::mem::take(&mut r.code);
-        let mut draft = FunctionKind::create(r);
-        upload(&db, &mut draft, &code).await?;
-        let function = db.functions().create(draft).await.map_err(status)?;
-        Ok(Response::new(FunctionKind::message(&function)))
+        kind::create::<FunctionKind>(r).await
     }
 
     async fn get_function(&self, r: Request<pb::GetFunctionRequest>) -> Reply<pb::Function> {
-        let db = caller(&r, FunctionKind::NAME, Verb::Read)?;
-        let function = db.functions().get(&r.into_inner().id).await;
-        let function = function.map_err(status)?;
-        Ok(Response::new(pb::Function {
-            stats: Some(stats(db.functions().stats(&function.meta.id))),
-            ..FunctionKind::message(&function)
-        }))
+        kind::get::<FunctionKind>(r).await
     }
 
     async fn update_function(&self, r: Request<pb::UpdateFunctionRequest>) -> Reply<pb::Function> {
-        let db = caller(&r, FunctionKind::NAME, Verb::Write)?;
-        let mut r = r.into_inner();
-        let code = std::mem::take(&mut r.code);
-        let mut update = FunctionKind::update(r);
-        upload(&db, &mut update.draft, &code).await?;
-        let function = db
-            .functions()
-            .update(&update.id, update.draft, update.expected_version)
-            .await
-            .map_err(status)?;
-        Ok(Response::new(FunctionKind::message(&function)))
+        kind::update::<FunctionKind>(r).await
     }
 
     async fn delete_function(&self, r: Request<pb::DeleteFunctionRequest>) -> Reply<()> {

@@ -94,6 +94,33 @@ impl GrpcKind for FunctionKind {
             next_page_token,
         }
     }
+
+    async fn upload_create(
+        db: &ClusterDb,
+        mut r: pb::CreateFunctionRequest,
+    ) -> Result<Draft<FunctionSpec>, Status> {
+        let code = std::mem::take(&mut r.code);
+        let mut draft = Self::create(r);
+        upload(db, &mut draft, &code).await?;
+        Ok(draft)
+    }
+
+    async fn upload_update(
+        db: &ClusterDb,
+        mut r: pb::UpdateFunctionRequest,
+    ) -> Result<Update<FunctionSpec>, Status> {
+        let code = std::mem::take(&mut r.code);
+        let mut update = Self::update(r);
+        upload(db, &mut update.draft, &code).await?;
+        Ok(update)
+    }
+
+    fn message_live(db: &ClusterDb, function: &Function) -> pb::Function {
+        pb::Function {
+            stats: Some(stats(db.functions().stats(&function.meta.id))),
+            ..Self::message(function)
+        }
+    }
 }
 
 /// The fields create and update requests share.
@@ -133,7 +160,7 @@ impl Fields {
 
 /// Stores the code a create or update request uploads (none: empty) and
 /// puts the reference into the draft.
-pub async fn upload(
+async fn upload(
     db: &ClusterDb,
     draft: &mut Draft<FunctionSpec>,
     code: &[u8],
@@ -150,7 +177,7 @@ pub async fn upload(
 }
 
 /// The statistics message.
-pub fn stats(stats: FunctionStats) -> pb::FunctionStats {
+fn stats(stats: FunctionStats) -> pb::FunctionStats {
     pb::FunctionStats {
         invocations: stats.invocations,
         errors: stats.errors,

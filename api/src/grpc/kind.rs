@@ -3,7 +3,9 @@
 //! implementation of those RPCs. A service's CRUD methods delegate here.
 
 use clusterdb::identity::Verb;
-use clusterdb::{Draft, Kind, ListOptions, Object};
+use std::future::Future;
+
+use clusterdb::{ClusterDb, Draft, Kind, ListOptions, Object};
 use tonic::metadata::MetadataValue;
 use tonic::{Request, Response, Status};
 
@@ -55,6 +57,29 @@ pub trait GrpcKind: Kind {
     fn list(request: Self::List) -> ListOptions;
     /// A list response; `next_page_token` is empty on the last page.
     fn page(items: Vec<Self::Message>, next_page_token: String) -> Self::Page;
+
+    /// The draft of a create request after storing what it uploads (a
+    /// function's code); by default [`GrpcKind::create`].
+    fn upload_create(
+        _db: &ClusterDb,
+        request: Self::Create,
+    ) -> impl Future<Output = Result<Draft<Self::Spec>, Status>> + Send {
+        async move { Ok(Self::create(request)) }
+    }
+
+    /// [`GrpcKind::upload_create`] for an update request.
+    fn upload_update(
+        _db: &ClusterDb,
+        request: Self::Update,
+    ) -> impl Future<Output = Result<Update<Self::Spec>, Status>> + Send {
+        async move { Ok(Self::update(request)) }
+    }
+
+    /// The answer to `Get…`: [`GrpcKind::message`] plus what only this
+    /// process knows (a function's invocation statistics).
+    fn message_live(_db: &ClusterDb, object: &Object<Self>) -> Self::Message {
+        Self::message(object)
+    }
 }
 
 /// A namespaced kind's `Apply…` RPC: create or update by (namespace,
@@ -98,7 +123,7 @@ pub fn applied_response<M>(message: M, outcome: clusterdb::ApplyOutcome) -> Resp
 /// `Create…`.
 pub async fn create<K: GrpcKind>(request: Request<K::Create>) -> Reply<K::Message> {
     let db = caller(&request, K::NAME, Verb::Write)?;
-    let draft = K::create(request.into_inner());
+    let draft = K::upload_create(&db, request.into_inner()).await?;
     let object = db.resources::<K>().create(draft).await.map_err(status)?;
     Ok(Response::new(K::message(&object)))
 }
@@ -108,13 +133,13 @@ pub async fn get<K: GrpcKind>(request: Request<K::Get>) -> Reply<K::Message> {
     let db = caller(&request, K::NAME, Verb::Read)?;
     let id = K::get(request.into_inner());
     let object = db.resources::<K>().get(&id).await.map_err(status)?;
-    Ok(Response::new(K::message(&object)))
+    Ok(Response::new(K::message_live(&db, &object)))
 }
 
 /// `Update…`.
 pub async fn update<K: GrpcKind>(request: Request<K::Update>) -> Reply<K::Message> {
     let db = caller(&request, K::NAME, Verb::Write)?;
-    let update = K::update(request.into_inner());
+    let update = K::upload_update(&db, request.into_inner()).await?;
     let object = db
         .resources::<K>()
         .update(&update.id, update.draft, update.expected_version)

@@ -224,10 +224,42 @@ impl Drop for CancelOnDrop {
 
 /// The invocation counters and running invocations of every function, in
 /// this process.
+/// Functions whose statistics a process keeps; past it, the least
+/// recently invoked one's are dropped (deleted functions' go that way).
+pub const MAX_FUNCTION_STATS: usize = 10_000;
+
 #[derive(Debug, Default)]
 pub(crate) struct InvocationStats {
-    by_function: Mutex<HashMap<String, FunctionStats>>,
+    by_function: Mutex<StatsById>,
     running: Mutex<Running>,
+}
+
+/// Each function's statistics and when (in invocations) it was last used.
+#[derive(Debug, Default)]
+struct StatsById {
+    stats: HashMap<String, (FunctionStats, u64)>,
+    clock: u64,
+}
+
+impl StatsById {
+    /// The entry of `id`, made (dropping the least recently used past
+    /// [`MAX_FUNCTION_STATS`]) if absent, marked as used now.
+    fn entry(&mut self, id: &str) -> &mut FunctionStats {
+        self.clock += 1;
+        if !self.stats.contains_key(id) && self.stats.len() >= MAX_FUNCTION_STATS {
+            let oldest = self
+                .stats
+                .iter()
+                .min_by_key(|(_, (_, used))| *used)
+                .map(|(id, _)| id.clone());
+            if let Some(oldest) = oldest {
+                self.stats.remove(&oldest);
+            }
+        }
+        let (stats, used) = self.stats.entry(id.to_string()).or_default();
+        *used = self.clock;
+        stats
+    }
 }
 
 #[derive(Debug, Default)]
@@ -273,8 +305,7 @@ impl InvocationStats {
         };
         if let Some(message) = refusal {
             drop(running);
-            let mut stats = self.by_function.lock().unwrap_or_else(|p| p.into_inner());
-            stats.entry(id.to_string()).or_default().throttled += 1;
+            self.lock_stats().entry(id).throttled += 1;
             return Err(Error::Overloaded {
                 message,
                 retry_after_secs: 1,
@@ -289,8 +320,8 @@ impl InvocationStats {
     }
 
     fn record(&self, id: &str, result: &Result<Invocation>, duration: Duration) {
-        let mut stats = self.by_function.lock().unwrap_or_else(|p| p.into_inner());
-        let entry = stats.entry(id.to_string()).or_default();
+        let mut stats = self.lock_stats();
+        let entry = stats.entry(id);
         entry.invocations += 1;
         entry.total_duration += duration;
         let ms = u64::try_from(duration.as_millis()).unwrap_or(u64::MAX);
@@ -306,17 +337,34 @@ impl InvocationStats {
         }
     }
 
+    fn lock_stats(&self) -> std::sync::MutexGuard<'_, StatsById> {
+        self.by_function.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     fn get(&self, id: &str) -> FunctionStats {
-        let stats = self.by_function.lock().unwrap_or_else(|p| p.into_inner());
-        stats.get(id).copied().unwrap_or_default()
+        let stats = self.lock_stats();
+        stats.stats.get(id).map(|(s, _)| *s).unwrap_or_default()
     }
 
     fn all(&self) -> Vec<(String, FunctionStats)> {
-        let stats = self.by_function.lock().unwrap_or_else(|p| p.into_inner());
-        let mut all: Vec<_> = stats.iter().map(|(id, s)| (id.clone(), *s)).collect();
+        let stats = self.lock_stats();
+        let mut all: Vec<_> = stats
+            .stats
+            .iter()
+            .map(|(id, (s, _))| (id.clone(), *s))
+            .collect();
         all.sort_by(|a, b| a.0.cmp(&b.0));
         all
     }
+}
+
+/// The refusal of code for a runtime that runs none.
+fn takes_no_code(runtime: &str) -> Error {
+    Error::invalid(
+        FunctionKind::SUBJECT,
+        "code",
+        format!("is not accepted: the {runtime} runtime takes no code"),
+    )
 }
 
 /// The refusal of a runtime that is not registered, naming those that are.
@@ -407,14 +455,7 @@ impl Kind for FunctionKind {
         };
         if let Some(code) = &spec.code {
             if !runtime.takes_code() {
-                return Err(Error::invalid(
-                    subject,
-                    "code",
-                    format!(
-                        "is not accepted: the {} runtime takes no code",
-                        spec.runtime
-                    ),
-                ));
+                return Err(takes_no_code(&spec.runtime));
             }
             if !module::is_digest(&code.sha256) {
                 return Err(Error::invalid(
@@ -481,28 +522,21 @@ impl Resources<FunctionKind> {
     ) -> Result<ModuleRef> {
         let subject = FunctionKind::SUBJECT;
         let limit = self.store.function_limits.max_module_bytes;
+        let over_quota = |what: &str, len: usize| Error::QuotaExceeded {
+            quota: "function_module_bytes",
+            limit: limit as u64,
+            message: format!(
+                "the {what} is {len} bytes; a function module may be at most {limit} bytes"
+            ),
+        };
         if code.len() > limit {
-            return Err(Error::QuotaExceeded {
-                quota: "function_module_bytes",
-                limit: limit as u64,
-                message: format!(
-                    "the code is {} bytes; a function module may be at most {limit} bytes",
-                    code.len()
-                ),
-            });
+            return Err(over_quota("code", code.len()));
         }
         let Some(runtime) = self.store.context.runtime(runtime).cloned() else {
             return Err(unknown_runtime(&self.store.context));
         };
         if !runtime.takes_code() {
-            return Err(Error::invalid(
-                subject,
-                "code",
-                format!(
-                    "is not accepted: the {} runtime takes no code",
-                    runtime.name()
-                ),
-            ));
+            return Err(takes_no_code(runtime.name()));
         }
         let code = code.to_vec();
         let handler = handler.to_string();
@@ -511,14 +545,7 @@ impl Resources<FunctionKind> {
             .map_err(|e| Error::Internal(format!("checking code: {e}")))?
             .map_err(|e| Error::invalid(subject, e.field, e.reason))?;
         if bytes.len() > limit {
-            return Err(Error::QuotaExceeded {
-                quota: "function_module_bytes",
-                limit: limit as u64,
-                message: format!(
-                    "the module is {} bytes; a function module may be at most {limit} bytes",
-                    bytes.len()
-                ),
-            });
+            return Err(over_quota("module", bytes.len()));
         }
         module::put(&self.store, &bytes).await
     }
@@ -694,6 +721,22 @@ mod tests {
         want.env = env;
         assert_eq!(spec, want);
         assert!(FunctionKind::migrate(7, &payload).is_err());
+    }
+
+    #[test]
+    fn statistics_are_kept_for_a_bounded_number_of_functions() {
+        let stats = InvocationStats::default();
+        let ok: Result<Invocation> = Err(Error::Unavailable("x".into()));
+        for i in 0..MAX_FUNCTION_STATS {
+            stats.record(&format!("f{i}"), &ok, Duration::ZERO);
+        }
+        // f0 used again: f1 is now the least recently used.
+        stats.record("f0", &ok, Duration::ZERO);
+        stats.record("new", &ok, Duration::ZERO);
+        assert_eq!(stats.all().len(), MAX_FUNCTION_STATS);
+        assert_eq!(stats.get("f0").invocations, 2);
+        assert_eq!(stats.get("f1").invocations, 0);
+        assert_eq!(stats.get("new").invocations, 1);
     }
 
     #[test]

@@ -14,7 +14,7 @@ pub use fleet::{Fleet, FleetKind, FleetSpec, FleetState, FleetStatus, MAX_CAPACI
 pub(crate) use function::InvocationStats;
 pub use function::{
     CONCURRENCY, DEFAULT_CONCURRENCY, DURATION_BUCKETS_MS, MAX_ENV_NAME_LEN, MAX_ENV_VALUE_LEN,
-    MAX_ENV_VARS, MAX_HANDLER_LEN, MAX_PAYLOAD, MEMORY_MB, TIMEOUT_MS,
+    MAX_ENV_VARS, MAX_FUNCTION_STATS, MAX_HANDLER_LEN, MAX_PAYLOAD, MEMORY_MB, TIMEOUT_MS,
 };
 pub use function::{
     Function, FunctionKind, FunctionLimits, FunctionSpec, FunctionStats, FunctionStatus,

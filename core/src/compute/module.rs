@@ -90,10 +90,9 @@ pub(crate) async fn put(store: &Store, bytes: &[u8]) -> Result<ModuleRef> {
     // An incomplete manifest first, unless one exists (a concurrent upload
     // of the same bytes): chunks a crash strands are found (and collected)
     // through it, and a complete manifest is never made incomplete.
-    let value = postcard::to_stdvec(&manifest).map_err(|e| Error::Internal(e.to_string()))?;
     let claim = Commit {
         preconditions: vec![Precondition::Absent(manifest_key(&sha256))],
-        ops: vec![Op::Put(manifest_key(&sha256), value)],
+        ops: vec![put_manifest(&sha256, &manifest)?],
         ..Commit::default()
     };
     match store.engine.commit(claim).await {
@@ -108,21 +107,21 @@ pub(crate) async fn put(store: &Store, bytes: &[u8]) -> Result<ModuleRef> {
         commit_plain(store, commit).await?;
     }
     manifest.complete = true;
-    write_manifest(store, &sha256, &manifest).await?;
+    let complete = Commit {
+        ops: vec![put_manifest(&sha256, &manifest)?],
+        ..Commit::default()
+    };
+    commit_plain(store, complete).await?;
     Ok(ModuleRef {
         sha256,
         size: bytes.len() as u64,
     })
 }
 
-async fn write_manifest(store: &Store, sha256: &str, manifest: &Manifest) -> Result<()> {
+/// The write of a module's manifest.
+fn put_manifest(sha256: &str, manifest: &Manifest) -> Result<Op> {
     let value = postcard::to_stdvec(manifest).map_err(|e| Error::Internal(e.to_string()))?;
-    let commit = Commit {
-        ops: vec![Op::Put(manifest_key(sha256), value)],
-        ..Commit::default()
-    };
-    commit_plain(store, commit).await?;
-    Ok(())
+    Ok(Op::Put(manifest_key(sha256), value))
 }
 
 /// The reference to a completely stored module, refreshing its manifest
@@ -136,13 +135,12 @@ pub(crate) async fn touch(store: &Store, sha256: &str) -> Result<Option<ModuleRe
         return Ok(None);
     }
     manifest.uploaded_at = Timestamp::now().unix_millis();
-    let value = postcard::to_stdvec(&manifest).map_err(|e| Error::Internal(e.to_string()))?;
     let commit = Commit {
         preconditions: vec![Precondition::AtRevision(
             manifest_key(sha256),
             entry.mod_revision,
         )],
-        ops: vec![Op::Put(manifest_key(sha256), value)],
+        ops: vec![put_manifest(sha256, &manifest)?],
         ..Commit::default()
     };
     match store.engine.commit(commit).await {
@@ -238,6 +236,24 @@ const MAX_DELETES_PER_COMMIT: usize = 100;
 /// Most manifests one collection step reads.
 pub(crate) const MODULES_PER_STEP: usize = 100;
 
+/// Whether an object of any kind refers to the module (through the
+/// index of its [`crate::Kind::REFERENCES`] field).
+async fn is_referred_to(store: &Store, sha256: &str) -> Result<bool> {
+    for referrer in store.kinds.referrers_of(MODULE) {
+        let prefix = keys::index_prefix(referrer.kind, referrer.reference.field, sha256);
+        if !store
+            .engine
+            .range(&prefix, None, 1)
+            .await?
+            .entries
+            .is_empty()
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 /// One step of module collection, from `position`: removes unreferenced
 /// modules last uploaded more than `grace` ago. Returns how many it removed
 /// and where the next step starts (`None`: from the beginning).
@@ -262,11 +278,7 @@ pub(crate) async fn collect(
         if manifest.uploaded_at > cutoff {
             continue;
         }
-        let referrers = store
-            .engine
-            .range(&keys::index_prefix("function", "code", sha256), None, 1)
-            .await?;
-        if !referrers.entries.is_empty() {
+        if is_referred_to(store, sha256).await? {
             continue;
         }
         // Manifest and chunks in one commit, conditioned on the manifest

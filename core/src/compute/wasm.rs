@@ -85,8 +85,11 @@ const FUEL_SLICE: u64 = 2_000_000;
 pub const MAX_LOG_BYTES: usize = 64 << 10;
 /// Stderr lines quoted in a failure's message.
 const FAILURE_LOG_LINES: usize = 5;
-/// Compiled modules kept in memory.
+/// Compiled modules kept in memory: at most this many…
 const CACHED_MODULES: usize = 128;
+/// …and modules of at most this many bytes in all (least recently
+/// compiled dropped first).
+const CACHED_MODULE_BYTES: usize = 256 << 20;
 
 /// The `wasm` runtime. Cheap to share; compiled modules are cached per
 /// digest.
@@ -102,28 +105,39 @@ struct Host {
     limits: Limits,
 }
 
+/// Compiled modules by digest, bounded in count and bytes.
 #[derive(Default)]
 struct ModuleCache {
-    modules: HashMap<String, Module>,
+    modules: HashMap<String, (Module, usize)>,
     order: VecDeque<String>,
+    bytes: usize,
 }
 
 impl ModuleCache {
     fn get(&self, sha256: &str) -> Option<Module> {
-        self.modules.get(sha256).cloned()
+        self.modules.get(sha256).map(|(module, _)| module.clone())
     }
 
-    fn insert(&mut self, sha256: String, module: Module) {
+    /// Keeps `module`, compiled from `size` bytes, dropping the oldest
+    /// entries past the bounds.
+    fn insert(&mut self, sha256: String, module: Module, size: usize) {
         if self.modules.contains_key(&sha256) {
             return;
         }
-        while self.order.len() >= CACHED_MODULES {
-            if let Some(oldest) = self.order.pop_front() {
-                self.modules.remove(&oldest);
+        while self.order.len() >= CACHED_MODULES
+            || (!self.order.is_empty() && self.bytes + size > CACHED_MODULE_BYTES)
+        {
+            if let Some((_, dropped)) = self
+                .order
+                .pop_front()
+                .and_then(|oldest| self.modules.remove(&oldest))
+            {
+                self.bytes -= dropped;
             }
         }
+        self.bytes += size;
         self.order.push_back(sha256.clone());
-        self.modules.insert(sha256, module);
+        self.modules.insert(sha256, (module, size));
     }
 }
 
@@ -239,7 +253,7 @@ impl WasmRuntime {
     /// Parses (binary or text), validates and checks a module: imports
     /// only from [`WASI_IMPORTS`], and `handler` an exported function
     /// taking and returning nothing.
-    fn check(&self, code: &[u8], handler: &str) -> Result<(Vec<u8>, Module), CodeError> {
+    fn check(&self, code: &[u8], handler: &str) -> Result<Vec<u8>, CodeError> {
         let bytes = if code.starts_with(b"\0asm") {
             code.to_vec()
         } else {
@@ -267,7 +281,7 @@ impl WasmRuntime {
         }
         match module.get_export(handler) {
             Some(ExternType::Func(ty)) if ty.params().is_empty() && ty.results().is_empty() => {
-                Ok((bytes, module))
+                Ok(bytes)
             }
             Some(ExternType::Func(_)) => Err(CodeError {
                 field: "handler",
@@ -311,11 +325,12 @@ impl WasmRuntime {
             .await
             .map_err(|e| RuntimeError::Unrunnable(e.to_string()))?;
         let engine = self.engine.clone();
+        let size = bytes.len();
         let module = tokio::task::spawn_blocking(move || Module::new(&engine, &bytes))
             .await
             .map_err(|e| RuntimeError::Failed(format!("compiling the module: {e}")))?
             .map_err(|e| RuntimeError::Unrunnable(format!("its module does not compile: {e}")))?;
-        self.lock_cache().insert(sha256, module.clone());
+        self.lock_cache().insert(sha256, module.clone(), size);
         Ok(module)
     }
 
@@ -335,11 +350,7 @@ impl FunctionRuntime for WasmRuntime {
     }
 
     fn prepare_code(&self, code: &[u8], handler: &str) -> Result<Vec<u8>, CodeError> {
-        let (bytes, module) = self.check(code, handler)?;
-        // A later invocation needs no compile.
-        self.lock_cache()
-            .insert(super::module::digest(&bytes), module);
-        Ok(bytes)
+        self.check(code, handler)
     }
 
     async fn invoke(&self, request: InvocationRequest) -> Result<RuntimeOutput, RuntimeError> {
@@ -520,4 +531,30 @@ fn last_lines(logs: &str) -> String {
     }
     let tail = &lines[lines.len().saturating_sub(FAILURE_LOG_LINES)..];
     format!("; stderr: {}", tail.join(" | "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_module_cache_is_bounded_in_count_and_bytes() {
+        let engine = Engine::default();
+        let module = Module::new(&engine, wat::parse_str("(module)").unwrap()).unwrap();
+        let mut cache = ModuleCache::default();
+        for i in 0..CACHED_MODULES + 5 {
+            cache.insert(format!("m{i}"), module.clone(), 1);
+        }
+        assert_eq!(cache.modules.len(), CACHED_MODULES);
+        assert!(cache.get("m0").is_none() && cache.get("m5").is_some());
+        // A large module pushes out as many as its bytes need.
+        cache.insert("big".into(), module.clone(), CACHED_MODULE_BYTES - 10);
+        assert!(cache.bytes <= CACHED_MODULE_BYTES);
+        assert_eq!(cache.modules.len(), 11);
+        assert!(cache.get("big").is_some());
+        // One larger than the budget is still kept alone.
+        cache.insert("huge".into(), module, CACHED_MODULE_BYTES + 1);
+        assert_eq!(cache.modules.len(), 1);
+        assert_eq!(cache.bytes, CACHED_MODULE_BYTES + 1);
+    }
 }
