@@ -135,6 +135,7 @@ pub struct Builder {
     redb: RedbOptions,
     kinds: KindRegistry,
     retention: RetentionPolicy,
+    monitoring: crate::monitoring::MonitoringConfig,
 }
 
 impl Builder {
@@ -180,6 +181,13 @@ impl Builder {
         self
     }
 
+    /// How the metrics history is kept and bounded, and how often alert
+    /// rules are evaluated.
+    pub fn monitoring(mut self, config: crate::monitoring::MonitoringConfig) -> Self {
+        self.monitoring = config;
+        self
+    }
+
     /// Whether this process runs the background workers — the reconcilers
     /// and retention (default `true`). Turn it off where another process
     /// runs them on the same store.
@@ -222,14 +230,20 @@ impl Builder {
             function_limits: self.function_limits,
             principals: Default::default(),
             mesh: Default::default(),
+            history: crate::monitoring::History::new(self.monitoring),
             failure: watch::channel(None).0,
             leadership: watch::channel(None).0,
             reconciler_cursor: Default::default(),
             oldest_event: Default::default(),
         });
-        let mut tasks = vec![Task::plain(tokio::spawn(forward_engine_failure(
-            Arc::clone(&store),
-        )))];
+        let mut tasks = vec![
+            Task::plain(tokio::spawn(forward_engine_failure(Arc::clone(&store)))),
+            supervise(
+                "metrics history flush",
+                crate::monitoring::run_flush(Arc::clone(&store)),
+                &store,
+            ),
+        ];
         if self.reconcile {
             // The background work runs on the elected process only.
             let campaign = crate::leader::campaign(Arc::clone(&store));
@@ -250,6 +264,18 @@ impl Builder {
                 move |_, ended| until(ended, retention::run(Arc::clone(&elected), policy.clone())),
             );
             tasks.push(supervise("retention worker", retention, &store));
+            let elected = Arc::clone(&store);
+            let monitoring = crate::leader::while_leader(
+                store.leadership.subscribe(),
+                watch::channel(false).1,
+                move |leader, ended| {
+                    until(
+                        ended,
+                        crate::monitoring::run_elected(Arc::clone(&elected), Some(leader.fence)),
+                    )
+                },
+            );
+            tasks.push(supervise("alert evaluator", monitoring, &store));
         }
         Ok(ClusterDb {
             store,
@@ -280,6 +306,7 @@ impl ClusterDb {
             redb: RedbOptions::default(),
             kinds: KindRegistry::builtin(),
             retention: RetentionPolicy::default(),
+            monitoring: Default::default(),
         }
     }
 
@@ -380,6 +407,11 @@ impl ClusterDb {
         Fut: std::future::Future<Output = ()>,
     {
         crate::leader::while_leader(self.store.leadership.subscribe(), shutdown, work).await;
+    }
+
+    /// The metrics history, alert rules, silences and alerts.
+    pub fn monitoring(&self) -> crate::monitoring::Monitoring {
+        crate::monitoring::Monitoring::new(Arc::clone(&self.store), Arc::clone(&self.actor))
     }
 
     /// Webhook endpoints and their delivery records.
@@ -486,6 +518,10 @@ impl ClusterDb {
     /// store (for a file: its lock). Every clone of this handle stops
     /// working.
     pub async fn close(self) -> Result<()> {
+        // Pushed samples not yet written go now.
+        if let Err(err) = self.monitoring().flush().await {
+            tracing::warn!(error = %err, "writing the metrics history at close failed");
+        }
         for task in self.tasks.take() {
             task.abort();
             // A cancelled task reports a JoinError; that is the point.

@@ -10,6 +10,9 @@
 //! - `x/api/idempotency/{digest}`: idempotency records of the API.
 //! - `x/webhook/{endpoint}/d/{revision}-{index}`: a webhook delivery's record
 //!   (its cursor is the system record `s/cursor/webhook/{endpoint}`).
+//! - `m/…`: the metrics history — blocks `m/d/{tier}/{service}\0{segment}\0…`,
+//!   segments to compact `m/dirty/…`, the segment index `m/seg/…` and
+//!   series records `m/series/{service}\0{id}`.
 //!
 //! Names, ids and tag keys never contain `/` or NUL in positions that could
 //! make two keys collide: ids and names are validated, and the NUL
@@ -100,4 +103,65 @@ pub fn idempotency_records() -> Vec<u8> {
 /// Key of the idempotency record with this key digest.
 pub fn idempotency(digest: &str) -> Vec<u8> {
     [idempotency_records().as_slice(), digest.as_bytes()].concat()
+}
+
+/// Prefix of the metrics history's blocks of one tier, service and
+/// segment: `m/d/{tier}/{service}\0{segment}\0` (segment start in Unix
+/// milliseconds, 13 digits, so segments sort in time order).
+pub fn metric_blocks(tier: &str, service: &str, segment: i64) -> Vec<u8> {
+    let mut key = format!("m/d/{tier}/{service}").into_bytes();
+    key.push(0);
+    key.extend_from_slice(format!("{segment:013}").as_bytes());
+    key.push(0);
+    key
+}
+
+/// Prefix of the segments of one tier that need compaction:
+/// `m/dirty/{tier}/`, each key `…{service}\0{segment}`.
+pub fn metric_dirty_segments(tier: &str) -> Vec<u8> {
+    format!("m/dirty/{tier}/").into_bytes()
+}
+
+/// Key marking a segment as needing compaction.
+pub fn metric_dirty_segment(tier: &str, service: &str, segment: i64) -> Vec<u8> {
+    let mut key = metric_dirty_segments(tier);
+    key.extend_from_slice(service.as_bytes());
+    key.push(0);
+    key.extend_from_slice(format!("{segment:013}").as_bytes());
+    key
+}
+
+/// Prefix of one tier's segment index (oldest first, for retention):
+/// `m/seg/{tier}/`, each key `…{segment}\0{service}`.
+pub fn metric_segments(tier: &str) -> Vec<u8> {
+    format!("m/seg/{tier}/").into_bytes()
+}
+
+/// Key of a segment's entry in its tier's index.
+pub fn metric_segment(tier: &str, segment: i64, service: &str) -> Vec<u8> {
+    let mut key = metric_segments(tier);
+    key.extend_from_slice(format!("{segment:013}").as_bytes());
+    key.push(0);
+    key.extend_from_slice(service.as_bytes());
+    key
+}
+
+/// Prefix of every series record: `m/series/`.
+pub fn metric_series_all() -> Vec<u8> {
+    b"m/series/".to_vec()
+}
+
+/// Prefix of one service's series records.
+pub fn metric_series_of(service: &str) -> Vec<u8> {
+    let mut key = metric_series_all();
+    key.extend_from_slice(service.as_bytes());
+    key.push(0);
+    key
+}
+
+/// Key of one series record (by its 64-bit id).
+pub fn metric_series(service: &str, id: u64) -> Vec<u8> {
+    let mut key = metric_series_of(service);
+    key.extend_from_slice(format!("{id:016x}").as_bytes());
+    key
 }

@@ -43,6 +43,9 @@ impl KindRegistry {
         registry.register::<crate::mesh::VirtualServiceKind>();
         registry.register::<crate::mesh::SecurityPolicyKind>();
         registry.register::<crate::webhooks::WebhookKind>();
+        registry.register::<crate::monitoring::AlertRuleKind>();
+        registry.register::<crate::monitoring::SilenceKind>();
+        registry.register::<crate::monitoring::AlertKind>();
         registry
     }
 

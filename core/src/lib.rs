@@ -43,6 +43,7 @@ mod leader;
 mod list;
 pub mod mesh;
 mod meta;
+pub mod monitoring;
 mod reconciler;
 mod references;
 mod resource;

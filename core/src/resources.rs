@@ -207,18 +207,31 @@ impl<K: Kind> Resources<K> {
         status: K::Status,
     ) -> Result<Object<K>> {
         let draft = self.validate_new(draft)?;
-        self.insert_with(draft, Some(status)).await
+        self.insert_with(draft, Some(status), "created").await
+    }
+
+    /// [`Resources::create_with_status`] whose event says `action` in
+    /// place of `created` (an alert created `pending`).
+    pub(crate) async fn create_as(
+        &self,
+        draft: Draft<K::Spec>,
+        status: K::Status,
+        action: &'static str,
+    ) -> Result<Object<K>> {
+        let draft = self.validate_new(draft)?;
+        self.insert_with(draft, Some(status), action).await
     }
 
     /// Stores a validated draft as a new resource.
     async fn insert(&self, draft: Draft<K::Spec>) -> Result<Object<K>> {
-        self.insert_with(draft, None).await
+        self.insert_with(draft, None, "created").await
     }
 
     async fn insert_with(
         &self,
         draft: Draft<K::Spec>,
         status: Option<K::Status>,
+        action: &'static str,
     ) -> Result<Object<K>> {
         for _ in 0..MAX_ATTEMPTS {
             let mut txn = self.txn();
@@ -230,7 +243,7 @@ impl<K: Kind> Resources<K> {
             references::check_new(&self.store, None, &object, &mut txn).await?;
             txn.insert(&object);
             txn.touch::<K>();
-            txn.event("created", &object);
+            txn.event(action, &object);
             match txn.commit(&*self.store.engine).await {
                 Ok(revision) => {
                     object.meta.stamp(revision);

@@ -29,6 +29,8 @@ pub(crate) struct Store {
     pub principals: crate::identity::PrincipalCache,
     /// The mesh index last built.
     pub mesh: crate::mesh::IndexCache,
+    /// The metrics history's series and unflushed samples.
+    pub history: crate::monitoring::History,
     /// `Some(reason)` once the database has failed for good: its engine
     /// failed, or a background task panicked.
     pub failure: watch::Sender<Option<String>>,

@@ -18,6 +18,8 @@ mod identity;
 mod instances;
 #[path = "../it/kinds.rs"]
 mod kinds;
+#[path = "../it/monitoring.rs"]
+mod monitoring;
 #[path = "../it/reconciler.rs"]
 mod reconciler;
 mod shared_store;

@@ -14,6 +14,7 @@ mod identity;
 mod instances;
 mod kinds;
 mod mesh;
+mod monitoring;
 mod persistence;
 mod reconciler;
 mod retention;
