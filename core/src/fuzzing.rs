@@ -49,6 +49,14 @@ pub fn function_code(data: &[u8]) {
         .prepare_code(data, "_start");
 }
 
+/// A Prometheus text exposition as a service pushes it, and a stored
+/// metrics block.
+pub fn metrics_text(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let _ = crate::monitoring::parse_exposition(&text, "fuzz");
+    let _ = crate::monitoring::decode_block(data);
+}
+
 /// A page token as a client sends it.
 pub fn page_token(data: &[u8]) {
     let token = String::from_utf8_lossy(data);

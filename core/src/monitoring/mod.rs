@@ -14,11 +14,14 @@ mod query;
 mod rule;
 mod sample;
 mod silence;
+mod text;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 pub use alert::{Alert, AlertKind, AlertSpec, AlertState, AlertStatus, Observation, Step, step};
+#[doc(hidden)]
+pub use block::decode as decode_block;
 pub use block::{Rollup, Tier};
 pub use evaluate::EvaluationReport;
 pub(crate) use history::History;
@@ -32,6 +35,7 @@ pub use sample::{
     MAX_LABEL_NAME_LEN, MAX_LABEL_VALUE_LEN, MAX_LABELS, MAX_METRIC_LEN, Point, Sample, SeriesKey,
 };
 pub use silence::{MAX_MATCHERS, Matcher, Silence, SilenceKind, SilenceSpec, SilenceState};
+pub use text::{MAX_PUSH_SAMPLES, parse_exposition};
 
 use crate::compute::{FleetKind, FunctionKind};
 use crate::error::{Error, Result};

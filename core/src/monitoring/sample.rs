@@ -119,8 +119,7 @@ pub fn validate_metric_name(subject: &'static str, field: &str, metric: &str) ->
 }
 
 /// Checks labels: at most 32; names of `[a-zA-Z_][a-zA-Z0-9_]*` (not
-/// starting `__`, reserved), values up to 1,024 bytes without control
-/// characters.
+/// starting `__`, reserved), values up to 1,024 bytes without NUL.
 pub fn validate_labels(
     subject: &'static str,
     field: &str,
@@ -152,11 +151,11 @@ pub fn validate_labels(
                 ),
             ));
         }
-        if value.len() > MAX_LABEL_VALUE_LEN || value.chars().any(char::is_control) {
+        if value.len() > MAX_LABEL_VALUE_LEN || value.contains('\0') {
             return Err(Error::invalid(
                 subject,
                 at,
-                format!("must be at most {MAX_LABEL_VALUE_LEN} bytes without control characters"),
+                format!("must be at most {MAX_LABEL_VALUE_LEN} bytes without NUL"),
             ));
         }
     }
@@ -241,7 +240,7 @@ mod tests {
             Some("samples[2].labels.a-b".into())
         );
         assert_eq!(
-            bad(SeriesKey::new("web", "m").label("a", "x\ny")),
+            bad(SeriesKey::new("web", "m").label("a", "x\0y")),
             Some("samples[2].labels.a".into())
         );
         assert!(

@@ -45,6 +45,22 @@ async fn corpus() -> Vec<Vec<u8>> {
         .unwrap();
     corpus.push(issued.access_token.into_bytes());
     corpus.push(Vec::new());
+    // A pushed exposition, and a stored metrics block.
+    corpus.push(
+        b"# TYPE http_requests_total counter\nhttp_requests_total{code=\"200\",path=\"a\\\"b\"} 1027 1764000000000\nup 1\n"
+            .to_vec(),
+    );
+    db.monitoring()
+        .push(vec![clusterdb::monitoring::Sample::new(
+            clusterdb::monitoring::SeriesKey::new("web", "up").label("code", "200"),
+            1.0,
+        )])
+        .await
+        .unwrap();
+    db.monitoring().flush().await.unwrap();
+    let blocks = db.engine().range(b"m/d/", None, 10).await.unwrap();
+    assert!(!blocks.entries.is_empty());
+    corpus.extend(blocks.entries.into_iter().map(|(_, entry)| entry.value));
     // Function code: WebAssembly text and a binary module.
     corpus.push(clusterdb_testkit::wasm::ECHO.as_bytes().to_vec());
     corpus.push(clusterdb_testkit::wasm::ENV.as_bytes().to_vec());
@@ -70,6 +86,7 @@ fn run_all(data: &[u8]) {
     fuzzing::page_token(data);
     fuzzing::credential(data);
     fuzzing::function_code(data);
+    fuzzing::metrics_text(data);
 }
 
 #[tokio::test]
