@@ -224,6 +224,8 @@ pub struct Action {
     pub if_match: bool,
     /// Whether it answers a page of a list (`page_size`, `page_token`).
     pub paged: bool,
+    /// The query parameters it takes besides those.
+    pub query: &'static [QueryParam],
     /// What a success answers with: this schema (200), or nothing (204).
     pub response: Option<SchemaOf>,
     /// Who may call it.
@@ -250,11 +252,23 @@ impl Action {
             body: ActionBody::None,
             if_match: false,
             paged: false,
+            query: &[],
             response: Some(response),
             access: Access::Kind(Verb::Write),
             route,
         }
     }
+}
+
+/// A string query parameter of an [`Action`], for the document.
+#[derive(Debug, Clone, Copy)]
+pub struct QueryParam {
+    /// Its name.
+    pub name: &'static str,
+    /// What it does.
+    pub description: &'static str,
+    /// Whether a request must carry it.
+    pub required: bool,
 }
 
 /// Something done once per served kind, with the kind's type in hand.
@@ -283,5 +297,7 @@ impl KindSet for ServedKinds {
         visitor.kind::<clusterdb::mesh::VirtualServiceKind>();
         visitor.kind::<clusterdb::mesh::SecurityPolicyKind>();
         visitor.kind::<clusterdb::webhooks::WebhookKind>();
+        visitor.kind::<clusterdb::monitoring::AlertRuleKind>();
+        visitor.kind::<clusterdb::monitoring::SilenceKind>();
     }
 }

@@ -521,6 +521,12 @@ impl Builder<'_> {
         if action.paged {
             parameters.extend(page_parameters());
         }
+        parameters.extend(action.query.iter().map(|param| {
+            json!({
+                "name": param.name, "in": "query", "required": param.required,
+                "description": param.description, "schema": {"type": "string", "maxLength": 1024},
+            })
+        }));
         let request_body = match action.body {
             ActionBody::None => None,
             ActionBody::AnyJson => {

@@ -120,6 +120,34 @@ const REST: &[(&str, &str, Need)] = &[
         "POST",
         Write("webhook"),
     ),
+    ("/v1/monitoring/alert-rules", "GET", Read("alertrule")),
+    ("/v1/monitoring/alert-rules", "POST", Write("alertrule")),
+    ("/v1/monitoring/alert-rules/{id}", "GET", Read("alertrule")),
+    ("/v1/monitoring/alert-rules/{id}", "PUT", Write("alertrule")),
+    (
+        "/v1/monitoring/alert-rules/{id}",
+        "PATCH",
+        Write("alertrule"),
+    ),
+    (
+        "/v1/monitoring/alert-rules/{id}",
+        "DELETE",
+        Write("alertrule"),
+    ),
+    ("/v1/monitoring/silences", "GET", Read("silence")),
+    ("/v1/monitoring/silences", "POST", Write("silence")),
+    ("/v1/monitoring/silences/{id}", "GET", Read("silence")),
+    ("/v1/monitoring/silences/{id}", "PUT", Write("silence")),
+    ("/v1/monitoring/silences/{id}", "PATCH", Write("silence")),
+    ("/v1/monitoring/silences/{id}", "DELETE", Write("silence")),
+    (
+        "/v1/monitoring/silences/{id}/expire",
+        "POST",
+        Write("silence"),
+    ),
+    ("/v1/monitoring/samples", "POST", Write("metric")),
+    ("/v1/monitoring/metrics", "GET", Read("metric")),
+    ("/v1/monitoring/alerts", "GET", Read("alert")),
     ("/v1/mesh/virtual-services", "GET", Read("virtual_service")),
     (
         "/v1/mesh/virtual-services",
@@ -435,11 +463,12 @@ fn role_may(role: Role, need: Need) -> bool {
         Public | TokenEndpoint | OwnKeys | Authenticated => true,
         Read(
             "fleet" | "instance" | "function" | "user" | "group" | "virtual_service"
-            | "security_policy",
+            | "security_policy" | "metric" | "alertrule" | "alert" | "silence",
         ) => at_least(Role::Viewer),
-        Write("fleet" | "instance" | "function" | "virtual_service" | "security_policy") => {
-            at_least(Role::Editor)
-        }
+        Write(
+            "fleet" | "instance" | "function" | "virtual_service" | "security_policy" | "metric"
+            | "alertrule" | "silence",
+        ) => at_least(Role::Editor),
         Read(_) | Write(_) => at_least(Role::Admin),
     }
 }

@@ -9,6 +9,7 @@ mod idempotency;
 mod in_process;
 mod mesh;
 mod metrics;
+mod monitoring;
 mod namespaced;
 mod openapi;
 mod rest;

@@ -110,6 +110,7 @@ impl RestKind for GroupKind {
                 body: ActionBody::None,
                 if_match: false,
                 paged: false,
+                query: &[],
                 response: Some(SchemaOf::of::<GroupOutput>()),
                 access: Access::Kind(Verb::Write),
                 route: delete(remove_member),

@@ -79,6 +79,7 @@ impl RestKind for InstanceKind {
         let action = |name, operation_id, summary, route| Action {
             if_match: true,
             paged: false,
+            query: &[],
             ..Action::post(
                 name,
                 operation_id,

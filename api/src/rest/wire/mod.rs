@@ -6,6 +6,7 @@ mod fleet;
 mod function;
 mod group;
 mod instance;
+mod monitoring;
 mod oauth_client;
 mod security_policy;
 mod user;
@@ -21,6 +22,11 @@ pub use fleet::{FleetInput, FleetOutput};
 pub use function::{FunctionInput, FunctionOutput, InvocationOutput};
 pub use group::{GroupInput, GroupOutput, MemberInput};
 pub use instance::{InstanceInput, InstanceOutput};
+pub use monitoring::{
+    AggregationName, AlertList, AlertOutput, AlertRuleInput, AlertRuleOutput, DroppedSample,
+    MatcherJson, MetricsOutput, OpName, PointOutput, PushOutput, SampleJson, SampleTime,
+    SeriesOutput, SeverityName, SilenceInput, SilenceOutput, SummaryOutput,
+};
 pub use oauth_client::{OAuthClientInput, OAuthClientOutput};
 pub use security_policy::{
     ConditionJson, FromJson, OperationJson, PolicyActionName, RuleJson, SecurityPolicyInput,

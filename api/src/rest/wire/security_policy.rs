@@ -496,6 +496,7 @@ pub(super) fn check_query() -> crate::rest::kind::Action {
         body: ActionBody::Json(SchemaOf::of::<CheckRequestJson>(), Vec::new),
         if_match: false,
         paged: false,
+        query: &[],
         response: Some(SchemaOf::of::<DecisionJson>()),
         access: Access::Kind(clusterdb::identity::Verb::Read),
         route: axum::routing::post(check),

@@ -628,6 +628,7 @@ pub(super) fn resolve_query() -> crate::rest::kind::Action {
         body: ActionBody::Json(SchemaOf::of::<RouteRequestJson>(), Vec::new),
         if_match: false,
         paged: false,
+        query: &[],
         response: Some(SchemaOf::of::<ResolutionJson>()),
         access: Access::Kind(clusterdb::identity::Verb::Read),
         route: axum::routing::post(resolve),

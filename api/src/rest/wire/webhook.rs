@@ -234,6 +234,7 @@ impl RestKind for WebhookKind {
             body: ActionBody::None,
             if_match: false,
             paged,
+            query: &[],
             response: Some(response),
             access: Access::Kind(Verb::Read),
             route,
