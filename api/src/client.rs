@@ -417,6 +417,35 @@ impl Client {
         self.send(request).await
     }
 
+    /// `GET` a kind-level route below the version root, such as
+    /// `monitoring/metrics`, with query parameters.
+    pub async fn get_query<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<T, ClientError> {
+        let request = self.request(Method::GET, &format!("/{path}")).query(query);
+        self.send(request).await
+    }
+
+    /// `POST` a body of any content type to a kind-level route below the
+    /// version root, such as `monitoring/samples` with the Prometheus text
+    /// format.
+    pub async fn post_body<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Result<T, ClientError> {
+        let request = self
+            .request(Method::POST, &format!("/{path}"))
+            .query(query)
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(body);
+        self.send(request).await
+    }
+
     /// One page of the event log after revision `after` (`GET /events`):
     /// the events as the server wrote them, and the revision to continue
     /// after.

@@ -92,6 +92,20 @@ fn render<K: RestKind>(event: &Event) -> Option<Map<String, Value>> {
     }
 }
 
+/// An alert's event data: the alert as `GET /monitoring/alerts` shows it
+/// (alerts are written by the evaluator, not served as a collection).
+fn render_alert(event: &Event) -> Option<Map<String, Value>> {
+    use clusterdb::monitoring::AlertKind;
+    let object = event.object::<AlertKind>().ok().flatten()?;
+    match serde_json::to_value(crate::rest::wire::AlertOutput::of(&object)).ok()? {
+        Value::Object(mut map) => {
+            map.insert("alert_id".into(), Value::String(object.meta.id.clone()));
+            Some(map)
+        }
+        _ => None,
+    }
+}
+
 fn renderers() -> &'static HashMap<&'static str, Render> {
     static RENDERERS: OnceLock<HashMap<&'static str, Render>> = OnceLock::new();
     RENDERERS.get_or_init(|| {
@@ -103,6 +117,10 @@ fn renderers() -> &'static HashMap<&'static str, Render> {
         }
         let mut collect = Collect(HashMap::new());
         ServedKinds::visit(&mut collect);
+        collect.0.insert(
+            <clusterdb::monitoring::AlertKind as clusterdb::Kind>::NAME,
+            render_alert,
+        );
         collect.0
     })
 }

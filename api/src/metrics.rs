@@ -683,6 +683,54 @@ pub async fn serve(
     response
 }
 
+/// The server's own metrics as samples of the history (service
+/// `clusterdb`, label `instance`): the exposition, less the histograms'
+/// buckets (their `_sum` and `_count` stay), so a dashboard or an alert
+/// rule can read them like any pushed service.
+pub fn own_samples(db: &ClusterDb, instance: &str) -> Vec<clusterdb::monitoring::Sample> {
+    let text = exposition(db);
+    let now = clusterdb::Timestamp::now().unix_millis();
+    let mut samples =
+        match clusterdb::monitoring::parse_exposition(&text, clusterdb::monitoring::SELF_SERVICE) {
+            Ok(samples) => samples,
+            Err(err) => {
+                tracing::warn!(error = %err, "the exposition did not parse for the history");
+                return Vec::new();
+            }
+        };
+    samples.retain(|s| !s.series.metric.ends_with("_bucket") && s.value.is_finite());
+    for sample in &mut samples {
+        sample
+            .series
+            .labels
+            .insert("instance".to_string(), instance.to_string());
+        sample.timestamp = Some(now);
+    }
+    samples
+}
+
+/// Pushes [`own_samples`] into the history every `every`, until
+/// `stopped` turns true.
+pub async fn sample_own_metrics(
+    db: ClusterDb,
+    instance: String,
+    every: std::time::Duration,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stopped.wait_for(|stop| *stop) => return,
+        }
+        let samples = own_samples(&db, &instance);
+        if let Err(err) = db.monitoring().push(samples).await {
+            tracing::warn!(error = %err, "sampling the server's own metrics failed");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

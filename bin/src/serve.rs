@@ -147,6 +147,32 @@ pub struct ServeArgs {
         env = "CLUSTERDB_FUNCTION_MAX_MODULE_BYTES"
     )]
     function_max_module_bytes: usize,
+    /// Metric series one service may have in the history; a push past it
+    /// gets 429 `QUOTA_EXCEEDED`.
+    #[arg(
+        long,
+        default_value_t = 2_000,
+        env = "CLUSTERDB_METRICS_MAX_SERIES_PER_SERVICE"
+    )]
+    metrics_max_series_per_service: usize,
+    /// Metric series the history may have in all.
+    #[arg(long, default_value_t = 50_000, env = "CLUSTERDB_METRICS_MAX_SERIES")]
+    metrics_max_series: usize,
+    /// Hours raw metric points are kept (1-minute rollups: 7 days, 1-hour
+    /// rollups: 90 days).
+    #[arg(
+        long,
+        default_value_t = 6,
+        env = "CLUSTERDB_METRICS_RAW_RETENTION_HOURS"
+    )]
+    metrics_raw_retention_hours: u64,
+    /// Seconds between alert rule evaluations (on the elected server).
+    #[arg(
+        long,
+        default_value_t = 15,
+        env = "CLUSTERDB_ALERT_EVALUATION_INTERVAL"
+    )]
+    alert_evaluation_interval: u64,
     /// The configuration file's `webhooks:` block, applied at start.
     #[arg(skip)]
     pub webhooks: Vec<clusterdb::Draft<clusterdb::webhooks::WebhookSpec>>,
@@ -366,6 +392,14 @@ fn builder(args: &ServeArgs) -> clusterdb::Builder {
             max_concurrent: args.function_concurrency.max(1),
             max_module_bytes: args.function_max_module_bytes,
         })
+        .monitoring(clusterdb::monitoring::MonitoringConfig {
+            max_series_per_service: args.metrics_max_series_per_service,
+            max_series: args.metrics_max_series,
+            raw_retention: hours(args.metrics_raw_retention_hours.clamp(1, 24 * 7)),
+            evaluation_interval: Duration::from_secs(args.alert_evaluation_interval.max(1)),
+            instance: args.listen.to_string(),
+            ..Default::default()
+        })
 }
 
 /// Opens the store `--store` names.
@@ -554,6 +588,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         tokio::spawn(Arc::clone(tls).reload_on_sighup());
     }
     let sweeper = tokio::spawn(sweep_idempotency_keys(db.clone()));
+    let own_metrics = tokio::spawn(clusterdb_api::metrics::sample_own_metrics(
+        db.clone(),
+        address.to_string(),
+        db.monitoring().config().sample_interval,
+        stopped.clone(),
+    ));
     let dispatcher = tokio::spawn(deliver_webhooks(
         db.clone(),
         args.delivery(),
@@ -603,6 +643,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         grpc_server.await.context("the gRPC server task failed")?;
     }
     sweeper.abort();
+    own_metrics.abort();
     let dispatcher_abort = dispatcher.abort_handle();
     if tokio::time::timeout(DISPATCHER_STOP, dispatcher)
         .await

@@ -379,3 +379,30 @@ async fn alert_rules_silences_and_alerts() {
     let reply = call(&app, Method::GET, "/v1/monitoring/alerts", &[], None).await;
     assert_eq!(reply.body["alerts"], json!([]));
 }
+
+#[tokio::test]
+async fn the_servers_own_metrics_become_samples_of_the_clusterdb_service() {
+    let (db, _app) = monitoring_app(MonitoringConfig::default()).await;
+    let samples = clusterdb_api::metrics::own_samples(&db, "node-1");
+    assert!(!samples.is_empty());
+    assert!(samples.iter().all(|s| s.series.service == "clusterdb"
+        && s.series.labels["instance"] == "node-1"
+        && !s.series.metric.ends_with("_bucket")));
+    assert!(
+        samples
+            .iter()
+            .any(|s| s.series.metric == "clusterdb_event_log_head_revision")
+    );
+    let report = db.monitoring().push(samples.clone()).await.unwrap();
+    assert_eq!(report.accepted, samples.len());
+    let answer = db
+        .monitoring()
+        .query(&clusterdb::monitoring::MetricsQuery {
+            service: "clusterdb".into(),
+            window_ms: 60_000,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(answer.series.len(), samples.len());
+}

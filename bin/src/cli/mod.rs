@@ -14,6 +14,7 @@ pub mod events;
 pub mod identity;
 pub mod manifest;
 pub mod mesh;
+pub mod monitor;
 pub mod output;
 pub mod resource;
 pub mod serve_config;
@@ -110,6 +111,9 @@ pub enum Command {
     /// Webhook endpoints, their deliveries, redeliveries and tests.
     #[command(subcommand)]
     Webhook(webhook::WebhookCommand),
+    /// Metrics history, alerts, alert rules and silences.
+    #[command(subcommand)]
+    Monitor(monitor::MonitorCommand),
     /// The event log: list it, or follow it live.
     #[command(subcommand)]
     Events(events::EventsCommand),
@@ -335,6 +339,12 @@ pub async fn run_client(command: Command, globals: &Globals) -> Result<(), CliEr
         Command::Webhook(command) => {
             with_session(globals, async |session| {
                 webhook::run(command, &session.client, format).await
+            })
+            .await
+        }
+        Command::Monitor(command) => {
+            with_session(globals, async |session| {
+                monitor::run(command, &session.client, format).await
             })
             .await
         }

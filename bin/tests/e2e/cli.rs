@@ -1052,6 +1052,9 @@ fn help_texts_match_their_snapshots() {
         &["mesh", "check"],
         &["webhook"],
         &["webhook", "create"],
+        &["monitor"],
+        &["monitor", "metrics"],
+        &["monitor", "alert-rule", "create"],
         &["webhook", "update"],
         &["config"],
         &["admin"],
@@ -1079,5 +1082,179 @@ fn help_texts_match_their_snapshots() {
     assert!(
         stale.is_empty(),
         "help changed (UPDATE_HELP=1 to accept): {stale:?}"
+    );
+}
+
+/// The spec's two monitoring commands against a server that has pushed
+/// samples, and the rest of the `monitor` group.
+#[tokio::test]
+async fn the_specs_monitor_commands_against_pushed_samples() {
+    let (_dir, data) = data_file();
+    let server = Server::start_with(&data, &["--alert-evaluation-interval", "1"]);
+    let user = User::of(&server);
+    let now = clusterdb::Timestamp::now().unix_millis() / 1000;
+    let samples: Vec<Value> = (0..30)
+        .flat_map(|i| {
+            [
+                serde_json::json!({"service": "web-service", "metric": "http_requests_total",
+                    "labels": {"code": "200"}, "value": i * 50, "timestamp": now - 290 + i * 10}),
+                serde_json::json!({"service": "web-service", "metric": "http_requests_total",
+                    "labels": {"code": "500"}, "value": i * 150, "timestamp": now - 290 + i * 10}),
+            ]
+        })
+        .collect();
+    let pushed = user.run_with_stdin(
+        &["monitor", "push", "-o", "json"],
+        Some(Value::Array(samples).to_string().as_bytes()),
+    );
+    assert_eq!(pushed.json()["accepted"], 60);
+    let text = "# TYPE queue_depth gauge\nqueue_depth 4\n";
+    let file = _dir.path().join("samples.prom");
+    std::fs::write(&file, text).unwrap();
+    let pushed = user.run(&[
+        "monitor",
+        "push",
+        "-f",
+        file.to_str().unwrap(),
+        "--service",
+        "web-service",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(pushed.json()["accepted"], 1);
+
+    // The spec's example, verbatim.
+    let run = user.cli("monitor metrics --service web-service --window 1h");
+    let table = run.ok();
+    let mut lines = table.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("web-service  window 1h  step 10s"),
+        "{table}"
+    );
+    let header = lines.next().unwrap();
+    for column in [
+        "METRIC", "LABELS", "MIN", "MAX", "AVG", "LAST", "RATE/S", "TREND",
+    ] {
+        assert!(header.contains(column), "{header}");
+    }
+    let ok_row = table.lines().find(|l| l.contains("code=200")).unwrap();
+    assert!(
+        ok_row.contains("1450") && ok_row.contains(" 5 "),
+        "{ok_row}"
+    );
+    assert!(
+        ok_row.contains('▁') && ok_row.contains('█'),
+        "a sparkline: {ok_row}"
+    );
+    assert!(
+        table.lines().any(|l| l.starts_with("queue_depth")),
+        "{table}"
+    );
+    let json = user
+        .cli("monitor metrics --service web-service --window 1h -o json")
+        .json();
+    let series = json["series"].as_array().unwrap();
+    assert_eq!(series.len(), 3);
+    assert_eq!(series[0]["points"].as_array().unwrap().len(), 30);
+    assert_eq!(series[1]["summary"]["rate"], 15.0);
+    let yaml = yaml(&user.cli("monitor metrics --service web-service --window 1h -o yaml"));
+    assert_eq!(yaml["series"], json["series"]);
+    user.cli("monitor metrics --service web-service --window soon")
+        .failed(1);
+
+    // A rule that holds at once fires within an evaluation or two.
+    let created = user.run(&[
+        "monitor",
+        "alert-rule",
+        "create",
+        "--name",
+        "high-error-rate",
+        "--service",
+        "web-service",
+        "--metric",
+        "http_requests_total",
+        "--label",
+        "code=500",
+        "--aggregation",
+        "rate",
+        "--window",
+        "5m",
+        "--op",
+        ">",
+        "--threshold",
+        "10",
+        "--for",
+        "0s",
+        "--severity",
+        "critical",
+        "--summary",
+        "5xx rate above 10/s",
+        "-o",
+        "json",
+    ]);
+    let rule = created.json();
+    assert_eq!(rule["for"], "0s");
+    assert_eq!(rule["labels"]["code"], "500");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let alerts = loop {
+        let run = user.cli("monitor alerts");
+        if run.ok().contains("firing") {
+            break run.ok().to_string();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never fired: {run:#?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    let header = alerts.lines().next().unwrap();
+    for column in ["STATE", "SEVERITY", "NAME", "SINCE", "VALUE", "SUMMARY"] {
+        assert!(header.contains(column), "{header}");
+    }
+    let row = alerts.lines().nth(1).unwrap();
+    for cell in [
+        "firing",
+        "critical",
+        "high-error-rate",
+        "15",
+        "5xx rate above 10/s",
+    ] {
+        assert!(row.contains(cell), "{row}");
+    }
+    let listed = user.cli("monitor alerts --state firing -o json").json();
+    assert_eq!(listed[0]["name"], "high-error-rate");
+    assert!(
+        user.cli("monitor alert-rule list")
+            .ok()
+            .contains("high-error-rate")
+    );
+    assert_eq!(
+        user.cli("monitor alert-rule get high-error-rate -o json")
+            .json()["id"],
+        rule["id"]
+    );
+
+    // Silences: create, list, expire.
+    let silence = user
+        .cli("monitor silence create --matcher alertname=high-error-rate --duration 2h --comment deploy -o json")
+        .json();
+    assert_eq!(silence["state"], "active");
+    assert_eq!(silence["matchers"][0]["name"], "alertname");
+    let id = silence["id"].as_str().unwrap();
+    assert!(user.cli("monitor silence list").ok().contains("active"));
+    let expired = user
+        .run(&["monitor", "silence", "expire", id, "-o", "json"])
+        .json();
+    assert_eq!(expired["state"], "expired");
+    user.cli("monitor silence create --matcher nothing --duration 1h")
+        .failed(2);
+
+    user.cli("monitor alert-rule delete high-error-rate").ok();
+    assert_eq!(
+        user.cli("monitor alerts -o json").json(),
+        serde_json::json!([])
     );
 }

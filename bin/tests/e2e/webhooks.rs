@@ -873,3 +873,57 @@ async fn the_webhook_service_on_grpc() {
         .await
         .unwrap();
 }
+
+/// An alert rule's firing reaches a webhook receiver as `alert.firing`,
+/// with the alert as `data`; its resolution as `alert.resolved`.
+#[tokio::test]
+async fn alert_firing_and_resolved_reach_a_receiver() {
+    let receiver = Receiver::start().await;
+    let (_dir, data) = data_file();
+    let server = Server::start_with(
+        &data,
+        &[
+            "--webhook-allow-private",
+            "--alert-evaluation-interval",
+            "1",
+        ],
+    );
+    let (status, endpoint) = post(
+        &server,
+        "webhooks",
+        json!({"url": receiver.url, "events": ["alert.firing", "alert.resolved"]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{endpoint}");
+    let (status, _) = post(
+        &server,
+        "monitoring/samples",
+        json!([{"service": "web-service", "metric": "queue_depth", "value": 99}]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, rule) = post(
+        &server,
+        "monitoring/alert-rules",
+        json!({"name": "deep-queue", "service": "web-service", "metric": "queue_depth",
+               "aggregation": "max", "window": "2s", "op": ">", "threshold": 50,
+               "severity": "warning", "summary": "the queue is deep"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{rule}");
+    let firing = receiver.event("alert.firing", "deep-queue").await.json();
+    assert_eq!(firing["data"]["state"], "firing");
+    assert_eq!(firing["data"]["severity"], "warning");
+    assert_eq!(firing["data"]["summary"], "the queue is deep");
+    assert_eq!(firing["data"]["value"], 99.0);
+    assert_eq!(firing["data"]["rule_id"], rule["id"]);
+    assert!(
+        firing["data"]["alert_id"]
+            .as_str()
+            .unwrap()
+            .starts_with("alert-")
+    );
+    // The 2 s window empties: resolved.
+    let resolved = receiver.event("alert.resolved", "deep-queue").await.json();
+    assert_eq!(resolved["data"]["state"], "resolved");
+}
