@@ -11,6 +11,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "proto/clusterdb/mesh/v1/mesh.proto",
         "proto/clusterdb/events/v1/events.proto",
         "proto/clusterdb/webhooks/v1/webhooks.proto",
+        "proto/clusterdb/monitoring/v1/monitoring.proto",
     ];
     for proto in protos {
         println!("cargo:rerun-if-changed={proto}");

@@ -49,6 +49,18 @@ pub mod events {
     }
 }
 
+/// `clusterdb.monitoring.v1`.
+pub mod monitoring {
+    /// Version 1 of the monitoring API.
+    pub mod v1 {
+        #![allow(missing_docs, clippy::large_enum_variant)]
+        tonic::include_proto!("clusterdb.monitoring.v1");
+
+        pub use monitoring_service_client::MonitoringServiceClient;
+        pub use monitoring_service_server::{MonitoringService, MonitoringServiceServer};
+    }
+}
+
 /// `clusterdb.webhooks.v1`.
 pub mod webhooks {
     /// Version 1 of the webhook API.

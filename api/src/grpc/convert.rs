@@ -16,6 +16,16 @@ pub fn timestamp(t: Timestamp) -> prost_types::Timestamp {
     }
 }
 
+/// A core timestamp from a message (nanoseconds past the millisecond
+/// dropped).
+pub fn from_timestamp(t: prost_types::Timestamp) -> Timestamp {
+    Timestamp::from_unix_millis(
+        t.seconds
+            .saturating_mul(1000)
+            .saturating_add(i64::from(t.nanos.clamp(0, 999_999_999) / 1_000_000)),
+    )
+}
+
 /// Tags (or any string map) from a message's map.
 pub fn tags(map: HashMap<String, String>) -> Tags {
     map.into_iter().collect()

@@ -3,7 +3,7 @@
 //! keys convert and call the core.
 
 use clusterdb::identity::{ApiKey, GroupKind, UserKind, Verb, authorize_own_keys};
-use clusterdb::{Kind, ListOptions, Timestamp};
+use clusterdb::{Kind, ListOptions};
 use clusterdb_proto::identity::v1 as pb;
 use pb::IdentityService;
 use tonic::{Request, Response};
@@ -29,12 +29,6 @@ fn key_message(key: &ApiKey) -> pb::ApiKey {
         last_used_at: key.status.last_used_at.map(timestamp),
         expires_at: key.spec.expires_at.map(timestamp),
     }
-}
-
-fn from_message(t: prost_types::Timestamp) -> Timestamp {
-    Timestamp::from_unix_millis(
-        t.seconds.saturating_mul(1000) + i64::from(t.nanos.clamp(0, 999_999_999) / 1_000_000),
-    )
 }
 
 #[tonic::async_trait]
@@ -113,7 +107,11 @@ impl IdentityService for IdentityApi {
         let r = r.into_inner();
         let made = db
             .identity()
-            .create_api_key(&r.user_id, &r.name, r.expires_at.map(from_message))
+            .create_api_key(
+                &r.user_id,
+                &r.name,
+                r.expires_at.map(super::convert::from_timestamp),
+            )
             .await
             .map_err(status)?;
         Ok(Response::new(pb::CreateApiKeyResponse {

@@ -14,6 +14,7 @@ mod identity;
 mod instance;
 pub mod kind;
 mod mesh;
+mod monitoring;
 pub mod status;
 mod user;
 mod webhook;
@@ -25,6 +26,7 @@ use clusterdb_proto::compute::v1::ComputeServiceServer;
 use clusterdb_proto::events::v1::EventServiceServer;
 use clusterdb_proto::identity::v1::IdentityServiceServer;
 use clusterdb_proto::mesh::v1::MeshServiceServer;
+use clusterdb_proto::monitoring::v1::MonitoringServiceServer;
 use clusterdb_proto::webhooks::v1::WebhookServiceServer;
 use tonic::body::Body;
 use tonic::server::NamedService;
@@ -38,6 +40,7 @@ pub use events::EventApi;
 pub use identity::IdentityApi;
 pub use kind::{GrpcApply, GrpcKind};
 pub use mesh::MeshApi;
+pub use monitoring::MonitoringApi;
 pub use webhook::WebhookApi;
 
 /// Adds a service and reports it `SERVING` on the health service.
@@ -105,6 +108,9 @@ pub async fn router(
     let routes = serve(routes, &health, &mut names, events).await;
     let webhooks = WebhookServiceServer::new(WebhookApi { sender: webhooks });
     let routes = serve(routes, &health, &mut names, webhooks).await;
+    let monitoring = MonitoringServiceServer::new(MonitoringApi)
+        .max_decoding_message_size(crate::rest::upload_limit(&db));
+    let routes = serve(routes, &health, &mut names, monitoring).await;
     tokio::spawn(not_serving_on_failure(db, health, names));
     let reflection = || {
         tonic_reflection::server::Builder::configure()

@@ -282,6 +282,62 @@ const GRPC: &[(&str, Need)] = &[
         Write("webhook"),
     ),
     (
+        "/clusterdb.monitoring.v1.MonitoringService/PushSamples",
+        Write("metric"),
+    ),
+    (
+        "/clusterdb.monitoring.v1.MonitoringService/QueryMetrics",
+        Read("metric"),
+    ),
+    (
+        "/clusterdb.monitoring.v1.MonitoringService/ListAlerts",
+        Read("alert"),
+    ),
+    (
+        "/clusterdb.monitoring.v1.MonitoringService/CreateAlertRule",
+        Write("alertrule"),
+    ),
+    (
+        "/clusterdb.monitoring.v1.MonitoringService/GetAlertRule",
+        Read("alertrule"),
+    ),
+    (
+        "/clusterdb.monitoring.v1.MonitoringService/UpdateAlertRule",
+        Write("alertrule"),
+    ),
+    (
+        "/clusterdb.monitoring.v1.MonitoringService/DeleteAlertRule",
+        Write("alertrule"),
+    ),
+    (
+        "/clusterdb.monitoring.v1.MonitoringService/ListAlertRules",
+        Read("alertrule"),
+    ),
+    (
+        "/clusterdb.monitoring.v1.MonitoringService/CreateSilence",
+        Write("silence"),
+    ),
+    (
+        "/clusterdb.monitoring.v1.MonitoringService/GetSilence",
+        Read("silence"),
+    ),
+    (
+        "/clusterdb.monitoring.v1.MonitoringService/UpdateSilence",
+        Write("silence"),
+    ),
+    (
+        "/clusterdb.monitoring.v1.MonitoringService/DeleteSilence",
+        Write("silence"),
+    ),
+    (
+        "/clusterdb.monitoring.v1.MonitoringService/ListSilences",
+        Read("silence"),
+    ),
+    (
+        "/clusterdb.monitoring.v1.MonitoringService/ExpireSilence",
+        Write("silence"),
+    ),
+    (
         "/clusterdb.compute.v1.ComputeService/CreateFleet",
         Write("fleet"),
     ),

@@ -684,3 +684,189 @@ async fn the_identity_service_end_to_end() {
     assert!(group.members.is_empty());
     assert_eq!(server.terminate().code(), Some(0));
 }
+
+/// The monitoring service over gRPC: push (samples and text), query with
+/// summaries, alert rules with their field errors, the alert list and
+/// silences.
+#[tokio::test]
+async fn the_monitoring_service_end_to_end() {
+    use clusterdb_proto::monitoring::v1 as mpb;
+    let (_dir, data) = data_file();
+    let server = Server::start_with(&data, &["--alert-evaluation-interval", "1"]);
+    let (channel, auth) = server.grpc().await;
+    let mut client = mpb::MonitoringServiceClient::with_interceptor(channel, auth);
+    let now = clusterdb::Timestamp::now().unix_millis() / 1000;
+    let samples = (0..6)
+        .map(|i| mpb::Sample {
+            metric: "http_requests_total".into(),
+            labels: HashMap::from([("code".to_string(), "500".to_string())]),
+            value: (i * 120) as f64,
+            timestamp: Some(prost_types::Timestamp {
+                seconds: now - 50 + i * 10,
+                nanos: 0,
+            }),
+            ..Default::default()
+        })
+        .collect();
+    let pushed = client
+        .push_samples(mpb::PushSamplesRequest {
+            samples,
+            service: "web-service".into(),
+            text: "# TYPE queue_depth gauge\nqueue_depth 3\n".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((pushed.accepted, pushed.dropped), (7, 0));
+    let err = client
+        .push_samples(mpb::PushSamplesRequest {
+            samples: vec![mpb::Sample {
+                metric: "m".into(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument);
+    assert_eq!(
+        err.get_error_details()
+            .bad_request()
+            .unwrap()
+            .field_violations[0]
+            .field,
+        "samples[0].service"
+    );
+
+    let answer = client
+        .query_metrics(mpb::QueryMetricsRequest {
+            service: "web-service".into(),
+            window: "1h".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (answer.window.as_str(), answer.step.as_str()),
+        ("1h", "10s")
+    );
+    assert_eq!(answer.resolution, "raw");
+    assert_eq!(answer.series.len(), 2);
+    let errors = &answer.series[0];
+    assert_eq!(errors.r#type, "counter");
+    assert_eq!(errors.points.len(), 6);
+    assert_eq!(errors.summary.unwrap().rate, Some(12.0));
+    let err = client
+        .query_metrics(mpb::QueryMetricsRequest {
+            service: "web-service".into(),
+            window: "soon".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.get_error_details()
+            .bad_request()
+            .unwrap()
+            .field_violations[0]
+            .field,
+        "window"
+    );
+
+    let rule = |op: &str| mpb::CreateAlertRuleRequest {
+        name: "high-error-rate".into(),
+        service: "web-service".into(),
+        metric: "http_requests_total".into(),
+        labels: HashMap::from([("code".to_string(), "500".to_string())]),
+        aggregation: "rate".into(),
+        window: "5m".into(),
+        op: op.into(),
+        threshold: 10.0,
+        severity: "critical".into(),
+        summary: "5xx rate above 10/s".into(),
+        ..Default::default()
+    };
+    let err = client.create_alert_rule(rule("=>")).await.unwrap_err();
+    assert_eq!(
+        err.get_error_details()
+            .bad_request()
+            .unwrap()
+            .field_violations[0]
+            .field,
+        "op"
+    );
+    let created = client
+        .create_alert_rule(rule(">"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(created.r#for, "0s");
+    assert_eq!(created.window, "5m");
+    let listed = client
+        .list_alert_rules(mpb::ListAlertRulesRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(listed.alert_rules.len(), 1);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let alert = loop {
+        let alerts = client
+            .list_alerts(mpb::ListAlertsRequest {
+                state: "firing".into(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .alerts;
+        if let Some(alert) = alerts.into_iter().next() {
+            break alert;
+        }
+        assert!(std::time::Instant::now() < deadline, "never fired");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert_eq!(alert.name, "high-error-rate");
+    assert_eq!(alert.rule_id, created.id);
+    assert_eq!(alert.value, Some(12.0));
+
+    let ends = prost_types::Timestamp {
+        seconds: now + 3600,
+        nanos: 0,
+    };
+    let silence = client
+        .create_silence(mpb::CreateSilenceRequest {
+            matchers: vec![mpb::Matcher {
+                name: "alertname".into(),
+                value: "high-.*".into(),
+                is_regex: true,
+                is_equal: None,
+            }],
+            ends_at: Some(ends),
+            comment: "deploy".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(silence.state, "active");
+    assert_eq!(silence.matchers[0].is_equal, Some(true));
+    let expired = client
+        .expire_silence(mpb::ExpireSilenceRequest { id: silence.id })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(expired.state, "expired");
+    client
+        .delete_alert_rule(mpb::DeleteAlertRuleRequest {
+            id: created.id,
+            expected_version: None,
+        })
+        .await
+        .unwrap();
+    let alerts = client
+        .list_alerts(mpb::ListAlertsRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(alerts.alerts.is_empty());
+}
