@@ -576,6 +576,94 @@ fn metrics(c: &mut Criterion) {
     group.bench_function("exposition_100_functions", |b| {
         b.iter(|| clusterdb_api::metrics::exposition(&bench.db).len())
     });
+    // What the server does every 10 s for its own history: the exposition
+    // parsed into samples and pushed (its share of a core is this / 10 s;
+    // the flush, amortized here, writes them).
+    group.bench_function("self_sample_and_push", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let m = bench.db.monitoring();
+                let samples = clusterdb_api::metrics::own_samples(&bench.db, "bench");
+                let accepted = m.push(samples).await.unwrap().accepted;
+                if m.buffer_stats().0 > 200_000 {
+                    m.flush().await.unwrap();
+                }
+                accepted
+            })
+        })
+    });
+    group.finish();
+}
+
+/// `n` samples of `series` series of `web-service` at `t` (Unix ms).
+fn samples(series: usize, n: usize, t: i64) -> Vec<clusterdb::monitoring::Sample> {
+    use clusterdb::monitoring::{Sample, SeriesKey};
+    (0..n)
+        .map(|i| {
+            let key = SeriesKey::new("web-service", "http_requests_total")
+                .label("series", (i % series).to_string());
+            Sample::new(key, i as f64).at(t)
+        })
+        .collect()
+}
+
+/// The metrics history: a push of 1,000 samples, a flush, and a 1 h query
+/// over 100 series of 10 s points (360 each, flushed every 10 s as the
+/// server does, so the hour is 360 blocks).
+fn monitoring(c: &mut Criterion) {
+    let rt = runtime();
+    let bench = Bench::open(&rt);
+    let m = bench.db.monitoring();
+    let now = clusterdb::Timestamp::now().unix_millis();
+    rt.block_on(async {
+        for step in 0..360i64 {
+            let t = now - 3_600_000 + step * 10_000;
+            m.push(samples(100, 100, t)).await.unwrap();
+            m.flush().await.unwrap();
+        }
+    });
+    let mut group = c.benchmark_group("monitoring");
+    let query = clusterdb::monitoring::MetricsQuery {
+        service: "web-service".into(),
+        window_ms: 3_600_000,
+        ..Default::default()
+    };
+    group.bench_function("query_1h_100_series_uncompacted", |b| {
+        b.iter(|| rt.block_on(m.query(&query)).unwrap().series.len())
+    });
+    rt.block_on(async {
+        while m
+            .maintain(clusterdb::Timestamp::now())
+            .await
+            .unwrap()
+            .blocks_compacted
+            > 0
+        {}
+    });
+    group.bench_function("query_1h_100_series_compacted", |b| {
+        b.iter(|| rt.block_on(m.query(&query)).unwrap().series.len())
+    });
+    group.throughput(Throughput::Elements(1000));
+    // The flush runs whenever 200,000 samples wait: its cost is amortized.
+    group.bench_function("push_1000_samples", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let accepted = m.push(samples(100, 1000, now)).await.unwrap().accepted;
+                if m.buffer_stats().0 > 200_000 {
+                    m.flush().await.unwrap();
+                }
+                accepted
+            })
+        })
+    });
+    group.bench_function("push_and_flush_1000_samples", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                m.push(samples(100, 1000, now)).await.unwrap();
+                m.flush().await.unwrap()
+            })
+        })
+    });
     group.finish();
 }
 
@@ -587,6 +675,7 @@ criterion_group!(
     mesh,
     webhooks,
     functions,
-    metrics
+    metrics,
+    monitoring
 );
 criterion_main!(benches);

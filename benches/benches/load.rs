@@ -20,6 +20,13 @@
 //! resources per create), and every 10 s it prints the window's creates/s,
 //! p50, p99, the resources so far and the reconciler's lag (head revision
 //! minus its saved cursor); at the end, the last window against the first.
+//!
+//! Metrics mode, `LOAD_MODE=metrics` (in-process server only): 64
+//! connections push batches of 1,000 samples (JSON, no timestamps) over
+//! 10,000 series (10 services of 1,000) for `LOAD_SECONDS` (default here
+//! 60); every 10 s it prints the window's samples/s, the process's
+//! resident memory, the samples waiting for the flush and the series
+//! known — the memory should stay flat once every series exists.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -160,6 +167,88 @@ fn start_server(dir: &std::path::Path, reconcile: bool) -> (String, ClusterDb, S
     rx.recv().unwrap()
 }
 
+/// A push of 1,000 samples without timestamps: 1,000 series of service
+/// `push-{tag}-{part}` (metric `load_total`, label `series`).
+fn push_body(tag: &str, part: usize) -> axum::body::Bytes {
+    let samples: Vec<serde_json::Value> = (0..1000)
+        .map(|i| {
+            serde_json::json!({"service": format!("push-{tag}-{part}"), "metric": "load_total",
+                "labels": {"series": i.to_string()}, "value": i})
+        })
+        .collect();
+    axum::body::Bytes::from(serde_json::to_vec(&samples).unwrap())
+}
+
+/// This process's resident memory, in MiB (Linux).
+fn resident_mib() -> f64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: f64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0.0);
+    pages * 4096.0 / (1024.0 * 1024.0)
+}
+
+/// Metrics mode: pushes over 10,000 series for `duration`, reported per
+/// 10 s window with the process's memory.
+fn metrics(duration: Duration, dir: &std::path::Path) {
+    let (url, db, key) = start_server(dir, true);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async move {
+        let http = authenticated_http(&key);
+        let bodies: Arc<Vec<axum::body::Bytes>> =
+            Arc::new((0..10).map(|p| push_body("mem", p)).collect());
+        let window = Duration::from_secs(10);
+        let windows = (duration.as_secs() / window.as_secs()).max(1);
+        println!(
+            "{:>6} {:>12} {:>10} {:>10} {:>12} {:>10} {:>8}",
+            "t s", "samples/s", "p50 µs", "p99 µs", "RSS MiB", "buffered", "series"
+        );
+        let mut first_rss = None;
+        let mut last_rss = 0.0;
+        for w in 0..windows {
+            let (client, base, bodies) = (http.clone(), url.clone(), Arc::clone(&bodies));
+            let r = drive(64, window, move |task, i| {
+                let body = bodies[(task + i as usize) % bodies.len()].clone();
+                let request = client
+                    .post(format!("{base}/v1/monitoring/samples"))
+                    .header("content-type", "application/json")
+                    .body(body);
+                async move { matches!(request.send().await, Ok(r) if r.status().is_success()) }
+            })
+            .await;
+            let (buffered, series) = db.monitoring().buffer_stats();
+            let rss = resident_mib();
+            println!(
+                "{:>6} {:>12.0} {:>10} {:>10} {:>12.1} {:>10} {:>8}",
+                (w + 1) * window.as_secs(),
+                r.requests as f64 * 1000.0 / r.elapsed.as_secs_f64(),
+                r.p50,
+                r.p99,
+                rss,
+                buffered,
+                series
+            );
+            // The first window creates the series; memory from the second on.
+            if w == 1 {
+                first_rss = Some(rss);
+            }
+            last_rss = rss;
+        }
+        if let Some(first) = first_rss {
+            println!(
+                "resident memory, last window / second: {:.2}x",
+                last_rss / first
+            );
+        }
+    });
+}
+
 /// Scale mode: creates for `duration`, reported per 10 s window.
 fn scale(duration: Duration, dir: &std::path::Path) {
     let (url, db, key) = start_server(dir, true);
@@ -230,6 +319,14 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(5);
     let dir = tempfile::tempdir_in(".").unwrap();
+    if std::env::var("LOAD_MODE").as_deref() == Ok("metrics") {
+        let seconds = std::env::var("LOAD_SECONDS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(60);
+        metrics(Duration::from_secs(seconds), dir.path());
+        std::process::exit(0);
+    }
     if std::env::var("LOAD_MODE").as_deref() == Ok("scale") {
         let seconds = std::env::var("LOAD_SECONDS")
             .ok()
@@ -370,6 +467,22 @@ fn main() {
             })
             .await;
             print("rest_invoke", r);
+            let (client, body) = (http.clone(), push_body(&format!("{run}-{connections}"), 0));
+            let push = Arc::new(format!("{url}/v1/monitoring/samples"));
+            let r = drive(connections, duration, move |_, _| {
+                let request = client
+                    .post(push.as_str())
+                    .header("content-type", "application/json")
+                    .body(body.clone());
+                async move { matches!(request.send().await, Ok(r) if r.status().is_success()) }
+            })
+            .await;
+            let samples_per_s = r.requests as f64 * 1000.0 / r.elapsed.as_secs_f64();
+            print("rest_push_1000", r);
+            println!(
+                "{:<14} {connections:>5} {samples_per_s:>10.0} samples/s",
+                ""
+            );
         }
     });
     // The in-process server ends with the process.

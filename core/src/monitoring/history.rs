@@ -411,22 +411,31 @@ impl History {
                 }
             }
         }
+        // A segment's index entry and compaction marker go before its
+        // blocks: should a large flush be cut into several commits and the
+        // process stop between them, no block is left that retention
+        // cannot find.
         let mut ops = Vec::new();
         for ((tier, service, segment), mut data) in segments {
             data.normalize();
-            let prefix = keys::metric_blocks(tier.as_str(), service, segment);
-            for value in data.into_blocks() {
-                let key = [prefix.as_slice(), self.block_suffix('f', now).as_bytes()].concat();
-                ops.push(Op::Put(key, value));
-            }
-            ops.push(Op::Put(
-                keys::metric_dirty_segment(tier.as_str(), service, segment),
-                Vec::new(),
-            ));
             ops.push(Op::Put(
                 keys::metric_segment(tier.as_str(), segment, service),
                 Vec::new(),
             ));
+            ops.push(Op::Put(
+                keys::metric_dirty_segment(tier.as_str(), service, segment),
+                Vec::new(),
+            ));
+            let prefix = keys::metric_blocks(tier.as_str(), service, segment);
+            for value in data.into_blocks() {
+                let kind = if value.len() >= SEAL_BYTES {
+                    SEALED as char
+                } else {
+                    'f'
+                };
+                let key = [prefix.as_slice(), self.block_suffix(kind, now).as_bytes()].concat();
+                ops.push(Op::Put(key, value));
+            }
         }
         for record in records {
             ops.push(Op::Put(
@@ -603,6 +612,12 @@ pub struct MaintenanceReport {
     pub series_forgotten: usize,
 }
 
+/// The first byte of a sealed block's key suffix (sorting after `f`lushed
+/// and `m`erged ones): a block of at least [`SEAL_BYTES`] is never merged
+/// again.
+const SEALED: u8 = b'z';
+/// Blocks this large are sealed.
+const SEAL_BYTES: usize = 128 * 1024;
 /// Blocks one compaction commit merges at most.
 const MAX_MERGE_BLOCKS: usize = 48;
 /// Bytes of blocks one compaction commit merges at most.
@@ -654,9 +669,17 @@ impl History {
                 .engine
                 .range(&blocks_prefix, None, MAX_MERGE_BLOCKS)
                 .await?;
+            // Sealed blocks sort last and are never merged again, so
+            // every merge leaves fewer small blocks than it took.
+            let small: Vec<_> = blocks
+                .entries
+                .iter()
+                .take_while(|(key, _)| key.get(blocks_prefix.len()) != Some(&SEALED))
+                .collect();
+            let more_small = blocks.more && small.len() == blocks.entries.len();
             let mut chosen = Vec::new();
             let mut bytes = 0;
-            for (key, entry) in &blocks.entries {
+            for &(key, entry) in &small {
                 if chosen.len() >= 2 && bytes + entry.value.len() > MAX_MERGE_BYTES {
                     break;
                 }
@@ -677,22 +700,19 @@ impl History {
                     ops.push(Op::Delete(key.clone()));
                 }
                 for value in data.into_blocks() {
+                    let kind = if value.len() >= SEAL_BYTES {
+                        SEALED as char
+                    } else {
+                        'm'
+                    };
                     let key = [
                         blocks_prefix.as_slice(),
-                        self.block_suffix('c', now).as_bytes(),
+                        self.block_suffix(kind, now).as_bytes(),
                     ]
                     .concat();
                     ops.push(Op::Put(key, value));
                 }
                 let merged = chosen.len();
-                let done = closed && !blocks.more && merged == blocks.entries.len();
-                if done {
-                    preconditions.push(Precondition::AtRevision(
-                        marker_key.clone(),
-                        marker.mod_revision,
-                    ));
-                    ops.push(Op::Delete(marker_key));
-                }
                 match store
                     .engine
                     .commit(Commit {
@@ -708,8 +728,8 @@ impl History {
                     Err(CommitError::PreconditionFailed(_)) => {}
                     Err(CommitError::Storage(err)) => return Err(err.into()),
                 }
-            } else if closed {
-                // One block (or none): nothing left to merge.
+            } else if closed && !more_small {
+                // At most one small block: nothing left to merge.
                 let mut preconditions = fence.to_vec();
                 preconditions.push(Precondition::AtRevision(
                     marker_key.clone(),

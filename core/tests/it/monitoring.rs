@@ -205,12 +205,13 @@ async fn compaction_merges_blocks_without_changing_answers() {
         m.query(&window(86_400_000)).await.unwrap().series,
         before_day.series
     );
-    // The closed segment's compaction marker is gone; nothing left to do.
-    assert!(block_keys(&db, b"m/dirty/raw/").await.is_empty());
+    // Nothing left to merge: the next step drops the closed segment's
+    // compaction marker.
     assert_eq!(
         m.maintain(Timestamp::now()).await.unwrap().blocks_compacted,
         0
     );
+    assert!(block_keys(&db, b"m/dirty/raw/").await.is_empty());
     db.close().await.unwrap();
 }
 
@@ -416,5 +417,47 @@ async fn the_flush_task_writes_on_its_interval() {
     })
     .await;
     assert!(!block_keys(&db, b"m/d/raw/web-service").await.is_empty());
+    db.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn compaction_of_a_segment_larger_than_a_block_ends() {
+    let db = monitored(MonitoringConfig::default()).await;
+    let m = db.monitoring();
+    let now = now_ms();
+    // Two hours ago's raw segment: 200 series, 360 points each, 36 flushes.
+    let segment = Tier::Raw.segment_of(now - 2 * 3_600_000);
+    for flush in 0..36 {
+        let mut samples = Vec::new();
+        for step in 0..10 {
+            let t = segment + (flush * 10 + step) * 10_000;
+            for series in 0..200 {
+                samples.push(
+                    Sample::new(
+                        SeriesKey::new("web-service", "load").label("s", series.to_string()),
+                        (flush * 10 + step) as f64,
+                    )
+                    .at(t),
+                );
+            }
+        }
+        m.push(samples).await.unwrap();
+        m.flush().await.unwrap();
+    }
+    let before = m.query(&window(3 * 3_600_000)).await.unwrap();
+    assert_eq!(before.series.len(), 200);
+    let mut steps = 0;
+    while m.maintain(Timestamp::now()).await.unwrap().blocks_compacted > 0 {
+        steps += 1;
+        assert!(steps < 20, "compaction does not end");
+    }
+    let mut prefix = b"m/d/raw/web-service\0".to_vec();
+    prefix.extend_from_slice(format!("{segment:013}").as_bytes());
+    let blocks = block_keys(&db, &prefix).await.len();
+    assert!((2..=4).contains(&blocks), "{blocks} blocks");
+    assert_eq!(
+        m.query(&window(3 * 3_600_000)).await.unwrap().series,
+        before.series
+    );
     db.close().await.unwrap();
 }
