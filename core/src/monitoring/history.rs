@@ -45,7 +45,8 @@ pub struct MonitoringConfig {
     /// Samples waiting for the flush at most; a push beyond is refused
     /// with `UNAVAILABLE` (retry after the next flush).
     pub max_buffered_samples: usize,
-    /// How often the buffer is written to the store.
+    /// How often the buffer is written to the store (sooner when a
+    /// quarter of `max_buffered_samples` waits).
     pub flush_interval: Duration,
     /// How often the server samples its own metrics and its fleets and
     /// functions.
@@ -155,6 +156,8 @@ pub(crate) struct History {
     sequence: std::sync::atomic::AtomicU32,
     /// Where the sweep of series records stopped.
     sweep: Mutex<Option<Vec<u8>>>,
+    /// Wakes the flush early when a quarter of the buffer's bound waits.
+    pub(crate) flush_soon: tokio::sync::Notify,
 }
 
 impl History {
@@ -167,6 +170,7 @@ impl History {
             nonce,
             sequence: Default::default(),
             sweep: Mutex::new(None),
+            flush_soon: tokio::sync::Notify::new(),
         }
     }
 
@@ -312,6 +316,9 @@ impl History {
         }
         report.accepted = taken.len();
         state.buffered += taken.len();
+        if state.buffered >= self.config.max_buffered_samples / 4 {
+            self.flush_soon.notify_one();
+        }
         for (sample, t) in taken {
             let id = sample.series.id();
             let point = Point { t, v: sample.value };

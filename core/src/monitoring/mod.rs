@@ -231,13 +231,21 @@ pub(crate) async fn run_flush(store: Arc<Store>) {
     let instance = store.history.config().instance.clone();
     let monitoring = Monitoring::new(Arc::clone(&store), Arc::from(crate::meta::SYSTEM_ACTOR));
     let config = store.history.config().clone();
-    let mut flush = tokio::time::interval(config.flush_interval);
-    let mut sample = tokio::time::interval(config.sample_interval);
+    // The first ticks one period from now, not at once.
+    let every =
+        |period: Duration| tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    let mut flush = every(config.flush_interval);
+    let mut sample = every(config.sample_interval);
     flush.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     sample.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
-            _ = flush.tick() => {
+            _ = async {
+                tokio::select! {
+                    _ = flush.tick() => {}
+                    () = store.history.flush_soon.notified() => flush.reset(),
+                }
+            } => {
                 if let Err(err) = monitoring.flush().await {
                     tracing::error!(error = %err, "writing the metrics history failed");
                 }

@@ -461,3 +461,35 @@ async fn compaction_of_a_segment_larger_than_a_block_ends() {
     );
     db.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_filling_buffer_is_flushed_before_its_interval() {
+    let db = monitored(MonitoringConfig {
+        flush_interval: Duration::from_secs(3600),
+        max_buffered_samples: 100,
+        ..MonitoringConfig::default()
+    })
+    .await;
+    let m = db.monitoring();
+    // Below a quarter of the bound: it waits for the interval.
+    m.push(requests("200", now_ms(), 10, 1.0)).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(m.buffer_stats().0, 10);
+    // A quarter: flushed now.
+    m.push(requests("500", now_ms(), 20, 1.0)).await.unwrap();
+    crate::support::eventually("the early flush", || async {
+        (m.buffer_stats().0 == 0).then_some(())
+    })
+    .await;
+    // Past the bound a push is refused as overload, with a retry time.
+    let err = m
+        .push(requests("404", now_ms(), 101, 1.0))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, clusterdb::Error::Overloaded { .. }),
+        "{err:?}"
+    );
+    assert_eq!(err.code(), ErrorCode::Unavailable);
+    db.close().await.unwrap();
+}
