@@ -143,6 +143,21 @@ pub enum Step {
     Remove(&'static str),
 }
 
+/// Records a change of the silences muting an alert (`alert.updated`),
+/// or nothing.
+fn resilenced(current: &AlertStatus, seen: &Observation) -> Step {
+    if current.silenced_by == seen.silenced_by {
+        return Step::Keep;
+    }
+    Step::Set(
+        AlertStatus {
+            silenced_by: seen.silenced_by.clone(),
+            ..current.clone()
+        },
+        "updated",
+    )
+}
+
 /// The state machine: the next step for an alert (`current`, `None` when
 /// inactive) given an observation at `now`, the rule's `for` and how long
 /// resolved alerts stay.
@@ -186,16 +201,8 @@ pub fn step(
                     },
                     firing_action,
                 )
-            } else if current.silenced_by != seen.silenced_by {
-                Step::Set(
-                    AlertStatus {
-                        silenced_by: seen.silenced_by.clone(),
-                        ..current.clone()
-                    },
-                    "updated",
-                )
             } else {
-                Step::Keep
+                resilenced(current, seen)
             }
         }
         (AlertState::Firing, true) => {
@@ -210,16 +217,8 @@ pub fn step(
                     },
                     "firing",
                 )
-            } else if current.silenced_by != seen.silenced_by {
-                Step::Set(
-                    AlertStatus {
-                        silenced_by: seen.silenced_by.clone(),
-                        ..current.clone()
-                    },
-                    "updated",
-                )
             } else {
-                Step::Keep
+                resilenced(current, seen)
             }
         }
         (AlertState::Firing, false) => Step::Set(

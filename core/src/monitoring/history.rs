@@ -196,23 +196,16 @@ impl History {
             return Ok(());
         }
         let mut records = Vec::new();
-        let prefix = keys::metric_series_all();
-        let mut after: Option<Vec<u8>> = None;
-        loop {
-            let page = store.engine.range(&prefix, after.as_deref(), 1000).await?;
-            for (key, entry) in &page.entries {
-                match SeriesRecord::decode(&entry.value) {
-                    Ok(record) => records.push(record),
-                    Err(err) => {
-                        tracing::warn!(key = %String::from_utf8_lossy(key), %err, "skipping a series record")
-                    }
+        scan(store, &keys::metric_series_all(), 1000, |key, value| {
+            match SeriesRecord::decode(value) {
+                Ok(record) => records.push(record),
+                Err(err) => {
+                    tracing::warn!(key = %String::from_utf8_lossy(key), %err, "skipping a series record")
                 }
             }
-            if !page.more {
-                break;
-            }
-            after = page.entries.last().map(|(key, _)| key.clone());
-        }
+            Ok(())
+        })
+        .await?;
         let mut state = self.lock();
         if state.loaded {
             return Ok(());
@@ -467,21 +460,19 @@ impl History {
     ) -> Result<(Vec<SeriesRecord>, SeriesData)> {
         let _gate = self.gate.read().await;
         let mut series: BTreeMap<u64, SeriesRecord> = BTreeMap::new();
-        let prefix = keys::metric_series_of(selector.service);
-        let mut after: Option<Vec<u8>> = None;
-        loop {
-            let page = store.engine.range(&prefix, after.as_deref(), 1000).await?;
-            for (_, entry) in &page.entries {
-                let record = SeriesRecord::decode(&entry.value)?;
+        scan(
+            store,
+            &keys::metric_series_of(selector.service),
+            1000,
+            |_, value| {
+                let record = SeriesRecord::decode(value)?;
                 if selector.selects(&record.key) {
                     series.insert(record.key.id(), record);
                 }
-            }
-            if !page.more {
-                break;
-            }
-            after = page.entries.last().map(|(key, _)| key.clone());
-        }
+                Ok(())
+            },
+        )
+        .await?;
         // Series only this process has seen so far.
         let unflushed: Vec<(u64, SeriesRecord)> = {
             let state = self.lock();
@@ -512,17 +503,11 @@ impl History {
             let mut segment = tier.segment_of(start);
             while segment <= end {
                 let prefix = keys::metric_blocks(tier.as_str(), selector.service, segment);
-                let mut after: Option<Vec<u8>> = None;
-                loop {
-                    let page = store.engine.range(&prefix, after.as_deref(), 256).await?;
-                    for (_, entry) in &page.entries {
-                        data.add(block::decode(&entry.value)?, Some(&wanted));
-                    }
-                    if !page.more {
-                        break;
-                    }
-                    after = page.entries.last().map(|(key, _)| key.clone());
-                }
+                scan(store, &prefix, 256, |_, value| {
+                    data.add(block::decode(value)?, Some(&wanted));
+                    Ok(())
+                })
+                .await?;
                 segment += tier.segment_ms();
             }
             // What the buffer holds, at this tier.
@@ -562,6 +547,27 @@ impl Selector<'_> {
         key.service == self.service
             && self.metric.is_none_or(|m| m == key.metric)
             && key.matches(self.labels)
+    }
+}
+
+/// Calls `visit` with every key and value under `prefix`, reading `page`
+/// entries at a time (each page from one snapshot).
+async fn scan(
+    store: &Store,
+    prefix: &[u8],
+    page: usize,
+    mut visit: impl FnMut(&[u8], &[u8]) -> Result<()>,
+) -> Result<()> {
+    let mut after: Option<Vec<u8>> = None;
+    loop {
+        let entries = store.engine.range(prefix, after.as_deref(), page).await?;
+        for (key, entry) in &entries.entries {
+            visit(key, &entry.value)?;
+        }
+        if !entries.more {
+            return Ok(());
+        }
+        after = entries.entries.last().map(|(key, _)| key.clone());
     }
 }
 
