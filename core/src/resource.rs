@@ -45,6 +45,10 @@ pub trait Kind: Send + Sync + Sized + 'static {
     /// requires them unchanged); deleting one deletes or detaches the
     /// objects that refer to it in the same commit.
     const REFERENCES: &'static [Reference] = &[];
+    /// The most objects of this kind one store holds (a create past it is
+    /// `FAILED_PRECONDITION`), for kinds a background worker walks in full
+    /// each round (webhook endpoints, alert rules); `None`: unbounded.
+    const MAX_OBJECTS: Option<usize> = None;
     /// A change marker: a system record every client write of an object
     /// of this kind touches in the same commit, so its revision says when
     /// any of them last changed (the identity kinds share `identity`;

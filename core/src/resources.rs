@@ -222,6 +222,21 @@ impl<K: Kind> Resources<K> {
         self.insert_with(draft, Some(status), action).await
     }
 
+    /// Whether the store holds at least `limit` objects of the kind (reads
+    /// at most `limit` of them).
+    async fn count_reaches(&self, limit: usize) -> Result<bool> {
+        let mut options = ListOptions::default().page_size(crate::MAX_PAGE_SIZE);
+        let mut count = 0;
+        loop {
+            let page = self.list(&options).await?;
+            count += page.items.len();
+            match page.next_page_token {
+                Some(token) if count < limit => options = options.page_token(token),
+                _ => return Ok(count >= limit),
+            }
+        }
+    }
+
     /// Stores a validated draft as a new resource.
     async fn insert(&self, draft: Draft<K::Spec>) -> Result<Object<K>> {
         self.insert_with(draft, None, "created").await
@@ -233,6 +248,16 @@ impl<K: Kind> Resources<K> {
         status: Option<K::Status>,
         action: &'static str,
     ) -> Result<Object<K>> {
+        if let Some(max) = K::MAX_OBJECTS
+            && self.count_reaches(max).await?
+        {
+            return Err(Error::FailedPrecondition {
+                kind: K::NAME,
+                id: format!("{} objects", K::NAME),
+                state: format!("at {max}, the most a store holds"),
+                reason: "delete one first".into(),
+            });
+        }
         for _ in 0..MAX_ATTEMPTS {
             let mut txn = self.txn();
             let status = match &status {

@@ -515,10 +515,7 @@ impl MonitoringService for MonitoringApi {
         &self,
         r: Request<pb::CreateAlertRuleRequest>,
     ) -> Reply<pb::AlertRule> {
-        let db = caller(&r, AlertRuleKind::NAME, Verb::Write)?;
-        let draft = RuleFields::of_create(r.into_inner()).draft()?;
-        let rule = db.monitoring().create_rule(draft).await.map_err(status)?;
-        Ok(Response::new(AlertRuleKind::message(&rule)))
+        kind::create::<AlertRuleKind>(r).await
     }
 
     async fn get_alert_rule(&self, r: Request<pb::GetAlertRuleRequest>) -> Reply<pb::AlertRule> {

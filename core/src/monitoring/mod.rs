@@ -38,9 +38,9 @@ pub use silence::{MAX_MATCHERS, Matcher, Silence, SilenceKind, SilenceSpec, Sile
 pub use text::{MAX_PUSH_SAMPLES, parse_exposition};
 
 use crate::compute::{FleetKind, FunctionKind};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::list::ListOptions;
-use crate::resource::{Draft, Kind};
+use crate::resource::Kind;
 use crate::resources::Resources;
 use crate::store::Store;
 use crate::timestamp::Timestamp;
@@ -127,24 +127,10 @@ impl Monitoring {
         Ok(query::answer(query, tier, step, start, end, series, &data))
     }
 
-    /// Alert rules (create, get, list, update, delete).
+    /// Alert rules (create, get, list, update, delete; at most
+    /// [`MAX_ALERT_RULES`]).
     pub fn rules(&self) -> Resources<AlertRuleKind> {
         Resources::new(Arc::clone(&self.store), Arc::clone(&self.actor))
-    }
-
-    /// Creates an alert rule, up to [`MAX_ALERT_RULES`].
-    pub async fn create_rule(&self, draft: Draft<AlertRuleSpec>) -> Result<AlertRule> {
-        let rules = self.rules();
-        let page = rules.list(&ListOptions::default().page_size(1000)).await?;
-        if page.items.len() >= MAX_ALERT_RULES {
-            return Err(Error::FailedPrecondition {
-                kind: AlertRuleKind::NAME,
-                id: "rules".into(),
-                state: format!("at {MAX_ALERT_RULES}, the most a store evaluates"),
-                reason: "delete one first".into(),
-            });
-        }
-        rules.create(draft).await
     }
 
     /// Silences (create, get, list, update, delete, expire).

@@ -209,6 +209,8 @@ impl Kind for AlertRuleKind {
     type Status = AlertRuleStatus;
     const NAME: &'static str = "alertrule";
     const SUBJECT: &'static str = "alert rule";
+    // The evaluator reads every rule each round.
+    const MAX_OBJECTS: Option<usize> = Some(MAX_ALERT_RULES);
 
     fn validate(spec: &AlertRuleSpec, _ctx: &Context) -> Result<()> {
         validate_name(Self::SUBJECT, "service", &spec.service)?;

@@ -82,6 +82,8 @@ impl Kind for WebhookKind {
     const NAME: &'static str = "webhook";
     const SUBJECT: &'static str = "webhook";
     const INDEXED_FIELDS: &'static [&'static str] = &[super::URL_FIELD];
+    // Each endpoint has a delivery worker of its own.
+    const MAX_OBJECTS: Option<usize> = Some(super::MAX_ENDPOINTS);
 
     fn validate(spec: &WebhookSpec, _ctx: &Context) -> Result<()> {
         validate_url(&spec.url)?;

@@ -68,15 +68,6 @@ impl Webhooks {
     /// Creates an endpoint. An empty secret is generated. Delivery starts
     /// with the events after the log's head.
     pub async fn create(&self, mut draft: Draft<WebhookSpec>) -> Result<Webhook> {
-        // Each endpoint has a delivery worker of its own: bound them.
-        if self.count_reaches(MAX_ENDPOINTS).await? {
-            return Err(Error::FailedPrecondition {
-                kind: WebhookKind::NAME,
-                id: "endpoints".into(),
-                state: format!("at {MAX_ENDPOINTS}, the most a store holds"),
-                reason: "delete one first".into(),
-            });
-        }
         if draft.spec.secret.is_empty() {
             draft.spec.secret = new_secret()?;
         }
@@ -86,20 +77,6 @@ impl Webhooks {
             ..WebhookStatus::default()
         };
         self.endpoints().create_with_status(draft, status).await
-    }
-
-    /// Whether the store holds at least `limit` endpoints.
-    async fn count_reaches(&self, limit: usize) -> Result<bool> {
-        let mut options = ListOptions::default().page_size(crate::MAX_PAGE_SIZE);
-        let mut count = 0;
-        loop {
-            let page = self.endpoints().list(&options).await?;
-            count += page.items.len();
-            match page.next_page_token {
-                Some(token) if count < limit => options = options.page_token(token),
-                _ => return Ok(count >= limit),
-            }
-        }
     }
 
     /// Creates the endpoint for `draft.spec.url`, or updates the one that

@@ -311,7 +311,7 @@ async fn alert_events(db: &TestDb) -> Vec<String> {
 async fn alerts_go_pending_firing_resolved_as_events() {
     let db = monitored(MonitoringConfig::default()).await;
     let m = db.monitoring();
-    let rule = m.create_rule(rule(60_000)).await.unwrap();
+    let rule = m.rules().create(rule(60_000)).await.unwrap();
     let t0 = now_ms();
     // 200 per 10 s = 20/s of 500s over the last two minutes.
     m.push(requests("500", t0, 13, 200.0)).await.unwrap();
@@ -360,7 +360,7 @@ async fn alerts_go_pending_firing_resolved_as_events() {
 async fn a_silence_mutes_the_notification_and_deleting_the_rule_deletes_its_alert() {
     let db = monitored(MonitoringConfig::default()).await;
     let m = db.monitoring();
-    let rule = m.create_rule(rule(0)).await.unwrap();
+    let rule = m.rules().create(rule(0)).await.unwrap();
     let t0 = now_ms();
     m.push(requests("500", t0, 13, 200.0)).await.unwrap();
     let silence = m

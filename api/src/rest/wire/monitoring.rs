@@ -10,7 +10,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, RawQuery};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, get, post};
+use axum::routing::{get, post};
 use clusterdb::identity::Verb;
 use clusterdb::monitoring::{
     Aggregation, AlertKind, AlertRuleKind, AlertRuleSpec, AlertState, Comparison, Matcher,
@@ -24,8 +24,8 @@ use utoipa::ToSchema;
 use super::MetaOutput;
 use crate::auth::Caller;
 use crate::rest::error::ApiError;
-use crate::rest::extract::{JsonBody, parse_json, serde_urlencoded_pairs};
-use crate::rest::handlers::{located, resource};
+use crate::rest::extract::{parse_json, serde_urlencoded_pairs};
+use crate::rest::handlers::resource;
 use crate::rest::kind::{Access, Action, ActionBody, FieldRule, QueryParam, RestKind, SchemaOf};
 
 /// The policy's name for the history (samples and queries).
@@ -251,10 +251,6 @@ impl RestKind for AlertRuleKind {
     type Input = AlertRuleInput;
     type Output = AlertRuleOutput;
 
-    fn create_route() -> Option<MethodRouter<crate::rest::AppState>> {
-        Some(post(create_rule))
-    }
-
     fn queries() -> Vec<Action> {
         let route = |path, method, operation_id, summary, body, response, query, route| Action {
             path,
@@ -419,21 +415,6 @@ impl RestKind for AlertRuleKind {
             meta: MetaOutput::of(&rule.meta),
         }
     }
-}
-
-/// `POST /monitoring/alert-rules`: at most `MAX_ALERT_RULES`.
-async fn create_rule(
-    caller: Caller,
-    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
-    JsonBody(input): JsonBody<AlertRuleInput>,
-) -> Result<Response, ApiError> {
-    let rule = caller
-        .db
-        .monitoring()
-        .create_rule(AlertRuleKind::draft(input))
-        .await?;
-    let id = rule.meta.id.clone();
-    Ok(located(resource(StatusCode::OK, &rule), &uri, &id))
 }
 
 /// One silence matcher.
