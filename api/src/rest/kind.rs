@@ -190,6 +190,9 @@ pub enum ActionBody {
     AnyJson,
     /// Any bytes of any content type, optional, taken as they are.
     Raw,
+    /// A JSON array of this schema's items, or plain text (a format of
+    /// the handler's own, such as the Prometheus text format).
+    ArrayOrText(SchemaOf),
     /// A required JSON body of this schema, with the rules core enforces
     /// on its fields.
     Json(SchemaOf, fn() -> Vec<(&'static str, FieldRule)>),

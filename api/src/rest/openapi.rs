@@ -540,6 +540,16 @@ impl Builder<'_> {
                     "text/plain": {"schema": {"type": "string"}},
                 }
             })),
+            ActionBody::ArrayOrText(item) => {
+                let item = self.schema(item);
+                Some(json!({
+                    "required": true,
+                    "content": {
+                        "application/json": {"schema": {"type": "array", "items": item}},
+                        "text/plain": {"schema": {"type": "string"}},
+                    }
+                }))
+            }
             ActionBody::Json(schema, rules) => {
                 let name = (schema.name)().into_owned();
                 let mut body = serde_json::to_value((schema.schema)()).unwrap_or(Value::Null);

@@ -271,7 +271,7 @@ impl RestKind for AlertRuleKind {
                 Method::POST,
                 "pushSamples",
                 "Push samples: a JSON array, or the Prometheus text format with ?service=",
-                ActionBody::Raw,
+                ActionBody::ArrayOrText(SchemaOf::of::<SampleJson>()),
                 SchemaOf::of::<PushOutput>(),
                 &[QueryParam {
                     name: "service",
