@@ -383,9 +383,6 @@ impl MonitoringService for MonitoringApi {
             samples =
                 clusterdb::monitoring::parse_exposition(&r.text, &r.service).map_err(status)?;
         }
-        if r.samples.len() > clusterdb::monitoring::MAX_PUSH_SAMPLES {
-            return Err(invalid("samples", "holds too many samples for one push"));
-        }
         for (i, sample) in r.samples.into_iter().enumerate() {
             let service = if sample.service.is_empty() {
                 if r.service.is_empty() {
@@ -431,22 +428,10 @@ impl MonitoringService for MonitoringApi {
     ) -> Reply<pb::QueryMetricsResponse> {
         let db = caller(&r, "metric", Verb::Read)?;
         let r = r.into_inner();
-        let window = if r.window.is_empty() { "1h" } else { &r.window };
-        let window_ms = duration::parse_ms(window)
-            .ok_or_else(|| invalid("window", "must be a duration such as 1h"))?;
-        let step_ms = match r.step.as_str() {
-            "" => None,
-            step => Some(
-                duration::parse_ms(step)
-                    .ok_or_else(|| invalid("step", "must be a duration such as 5m"))?,
-            ),
-        };
         let query = MetricsQuery {
-            service: r.service,
             metric: (!r.metric.is_empty()).then_some(r.metric),
             labels: tags(r.labels),
-            window_ms,
-            step_ms,
+            ..MetricsQuery::over(r.service, &r.window, &r.step).map_err(status)?
         };
         let answer = db.monitoring().query(&query).await.map_err(status)?;
         let time = |ms: i64| Some(timestamp(Timestamp::from_unix_millis(ms)));
@@ -494,18 +479,11 @@ impl MonitoringService for MonitoringApi {
         let state = match r.state.as_str() {
             "" => None,
             name => Some(
-                [
-                    AlertState::Pending,
-                    AlertState::Firing,
-                    AlertState::Resolved,
-                ]
-                .into_iter()
-                .find(|s| s.as_str() == name)
-                .ok_or_else(|| invalid("state", "must be pending, firing or resolved"))?,
+                AlertState::parse(name)
+                    .ok_or_else(|| invalid("state", "must be pending, firing or resolved"))?,
             ),
         };
-        let mut alerts = db.monitoring().alerts().await.map_err(status)?;
-        alerts.retain(|a| state.is_none_or(|s| a.status.state == s));
+        let alerts = db.monitoring().alerts(state).await.map_err(status)?;
         Ok(Response::new(pb::ListAlertsResponse {
             alerts: alerts.iter().map(alert_message).collect(),
         }))

@@ -40,6 +40,18 @@ pub enum AlertState {
 }
 
 impl AlertState {
+    /// Every state, in the order lists show them: firing first.
+    pub const ALL: [AlertState; 3] = [
+        AlertState::Firing,
+        AlertState::Pending,
+        AlertState::Resolved,
+    ];
+
+    /// The state called `name`.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+
     /// The API's name.
     pub fn as_str(self) -> &'static str {
         match self {

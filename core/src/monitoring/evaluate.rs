@@ -10,7 +10,7 @@ use super::block::SeriesData;
 use super::history::Selector;
 use super::query::{MetricsQuery, Window, plan};
 use super::rule::{Aggregation, AlertRule};
-use super::silence::Silence;
+use super::silence::{EXPIRED_SILENCE_RETENTION_MS, Silence};
 use crate::error::Result;
 use crate::list::ListOptions;
 use crate::resource::{Draft, Kind, Object};
@@ -26,7 +26,12 @@ pub struct EvaluationReport {
     pub transitions: usize,
     /// Rules whose evaluation failed (logged).
     pub failures: usize,
+    /// Silences removed, expired for longer than they stay listed.
+    pub silences_removed: usize,
 }
+
+/// Expired silences one round removes at most.
+const SILENCES_REMOVED_PER_ROUND: usize = 100;
 
 /// The value of `aggregation` over the windows of every matching series
 /// (`counter`, window); `None` without samples (or, for `rate`, without a
@@ -117,6 +122,23 @@ impl Monitoring {
             .collect();
         let retention = self.store.history.config().resolved_retention.as_millis() as i64;
         let mut report = EvaluationReport::default();
+        let forgotten_before = now.unix_millis() - EXPIRED_SILENCE_RETENTION_MS;
+        for silence in silences
+            .iter()
+            .filter(|s| s.spec.ends_at.unix_millis() < forgotten_before)
+            .take(SILENCES_REMOVED_PER_ROUND)
+        {
+            match self
+                .silences()
+                .delete(&silence.meta.id, Some(silence.meta.resource_version))
+                .await
+            {
+                Ok(_) => report.silences_removed += 1,
+                Err(err) => {
+                    tracing::warn!(silence = %silence.meta.id, error = %err, "removing an expired silence failed")
+                }
+            }
+        }
         for rule in &rules {
             report.rules += 1;
             let value = match self.rule_value(rule, now).await {

@@ -238,8 +238,15 @@ impl History {
     /// outside the kept time range or not finite are left out and
     /// reported.
     pub async fn push(&self, store: &Store, samples: Vec<Sample>, now: i64) -> Result<PushReport> {
+        if samples.len() > super::MAX_PUSH_SAMPLES {
+            return Err(Error::invalid(
+                super::sample::SUBJECT,
+                "samples",
+                format!("must hold at most {} samples", super::MAX_PUSH_SAMPLES),
+            ));
+        }
         for (i, sample) in samples.iter().enumerate() {
-            sample.series.validate(&format!("samples[{i}]"))?;
+            sample.series.validate(|| format!("samples[{i}]"))?;
         }
         self.load(store).await?;
         let oldest = now - self.config.retention_ms(Tier::Hour);

@@ -34,7 +34,10 @@ pub use rule::{
 pub use sample::{
     MAX_LABEL_NAME_LEN, MAX_LABEL_VALUE_LEN, MAX_LABELS, MAX_METRIC_LEN, Point, Sample, SeriesKey,
 };
-pub use silence::{MAX_MATCHERS, Matcher, Silence, SilenceKind, SilenceSpec, SilenceState};
+pub use silence::{
+    EXPIRED_SILENCE_RETENTION_MS, MAX_MATCHERS, MAX_SILENCES, Matcher, Silence, SilenceKind,
+    SilenceSpec, SilenceState,
+};
 pub use text::{MAX_PUSH_SAMPLES, parse_exposition};
 
 use crate::compute::{FleetKind, FunctionKind};
@@ -146,9 +149,14 @@ impl Monitoring {
         )
     }
 
-    /// Pending, firing and recently resolved alerts, oldest first.
-    pub async fn alerts(&self) -> Result<Vec<Alert>> {
-        evaluate::list_all(&self.alerts_service()).await
+    /// Firing, then pending, then recently resolved alerts (only those in
+    /// `state`, if given), oldest first within each.
+    pub async fn alerts(&self, state: Option<AlertState>) -> Result<Vec<Alert>> {
+        let mut alerts = evaluate::list_all(&self.alerts_service()).await?;
+        alerts.retain(|a| state.is_none_or(|s| a.status.state == s));
+        let rank = |s: AlertState| AlertState::ALL.iter().position(|x| *x == s);
+        alerts.sort_by_key(|a| (rank(a.status.state), a.status.active_at));
+        Ok(alerts)
     }
 
     /// The gauges ClusterDB keeps of its resources, as samples at `now`:
@@ -274,7 +282,7 @@ pub(crate) async fn run_elected(store: Arc<Store>, fence: Option<clusterdb_stora
             }
             _ = evaluate.tick() => {
                 match monitoring.evaluate(Timestamp::now()).await {
-                    Ok(report) if report.transitions > 0 => {
+                    Ok(report) if report.transitions > 0 || report.silences_removed > 0 => {
                         tracing::info!(?report, "alert rules evaluated");
                     }
                     Ok(_) => {}

@@ -32,6 +32,35 @@ pub struct MetricsQuery {
     pub step_ms: Option<i64>,
 }
 
+impl MetricsQuery {
+    /// A query of every series of `service` over `window` (Prometheus
+    /// notation, e.g. `1h`; empty: 1 h) with points `step` apart (empty:
+    /// the finest the window's tier keeps), as the transports receive it;
+    /// errors name `window` or `step`.
+    pub fn over(service: impl Into<String>, window: &str, step: &str) -> Result<Self> {
+        let window_ms = match window {
+            "" => 3_600_000,
+            text => super::duration::parse_ms(text).ok_or_else(|| {
+                Error::invalid(SUBJECT, "window", "must be a duration such as 1h")
+            })?,
+        };
+        let step_ms =
+            match step {
+                "" => None,
+                text => Some(super::duration::parse_ms(text).ok_or_else(|| {
+                    Error::invalid(SUBJECT, "step", "must be a duration such as 5m")
+                })?),
+            };
+        Ok(MetricsQuery {
+            service: service.into(),
+            metric: None,
+            labels: BTreeMap::new(),
+            window_ms,
+            step_ms,
+        })
+    }
+}
+
 /// One series of an answer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SeriesAnswer {

@@ -90,11 +90,24 @@ impl SeriesKey {
             .all(|(name, value)| self.labels.get(name) == Some(value))
     }
 
-    /// Checks the key; errors name fields below `field` (`samples[3]`).
-    pub fn validate(&self, field: &str) -> Result<()> {
-        validate_name(SUBJECT, &format!("{field}.service"), &self.service)?;
-        validate_metric_name(SUBJECT, &format!("{field}.metric"), &self.metric)?;
-        validate_labels(SUBJECT, &format!("{field}.labels"), &self.labels)
+    /// Checks the key; errors name fields below `field` (`samples[3]`),
+    /// which is made only for an error (pushes check every sample).
+    pub fn validate(&self, field: impl FnOnce() -> String) -> Result<()> {
+        validate_name(SUBJECT, "service", &self.service)
+            .and_then(|()| validate_metric_name(SUBJECT, "metric", &self.metric))
+            .and_then(|()| validate_labels(SUBJECT, "labels", &self.labels))
+            .map_err(|err| match err {
+                Error::Invalid {
+                    subject,
+                    field: inner,
+                    reason,
+                } => Error::Invalid {
+                    subject,
+                    field: format!("{}.{inner}", field()),
+                    reason,
+                },
+                other => other,
+            })
     }
 }
 
@@ -133,7 +146,7 @@ pub fn validate_labels(
         ));
     }
     for (name, value) in labels {
-        let at = format!("{field}.{name}");
+        let at = || format!("{field}.{name}");
         let name_ok = !name.is_empty()
             && name.len() <= MAX_LABEL_NAME_LEN
             && !name.starts_with("__")
@@ -145,7 +158,7 @@ pub fn validate_labels(
         if !name_ok {
             return Err(Error::invalid(
                 subject,
-                at,
+                at(),
                 format!(
                     "is not a label name: 1 to {MAX_LABEL_NAME_LEN} characters of [a-zA-Z_][a-zA-Z0-9_]*, not starting with __"
                 ),
@@ -154,7 +167,7 @@ pub fn validate_labels(
         if value.len() > MAX_LABEL_VALUE_LEN || value.contains('\0') {
             return Err(Error::invalid(
                 subject,
-                at,
+                at(),
                 format!("must be at most {MAX_LABEL_VALUE_LEN} bytes without NUL"),
             ));
         }
@@ -218,7 +231,7 @@ mod tests {
     #[test]
     fn validation_names_the_field() {
         let bad = |key: SeriesKey| {
-            key.validate("samples[2]")
+            key.validate(|| "samples[2]".into())
                 .unwrap_err()
                 .field_violation()
                 .map(|(f, _)| f.to_string())
@@ -246,12 +259,12 @@ mod tests {
         assert!(
             SeriesKey::new("web-service", "http_requests_total")
                 .label("code", "200")
-                .validate("s")
+                .validate(|| "s".into())
                 .is_ok()
         );
         assert!(
             SeriesKey::new("web", "node:cpu_seconds:rate5m")
-                .validate("s")
+                .validate(|| "s".into())
                 .is_ok()
         );
     }

@@ -15,6 +15,11 @@ use crate::resources::{Change, Resources};
 use crate::timestamp::Timestamp;
 use crate::validation::{Context, MAX_DESCRIPTION_LEN, max_len};
 
+/// Most silences one store holds (the evaluator reads them all each
+/// round; expired ones are removed after [`EXPIRED_SILENCE_RETENTION_MS`]).
+pub const MAX_SILENCES: usize = 10_000;
+/// How long an expired silence stays listed.
+pub const EXPIRED_SILENCE_RETENTION_MS: i64 = 5 * 86_400_000;
 /// Most matchers on one silence.
 pub const MAX_MATCHERS: usize = 16;
 /// Longest matcher value (and regular expression), in bytes.
@@ -124,6 +129,7 @@ impl Kind for SilenceKind {
     type Status = SilenceStatus;
     const NAME: &'static str = "silence";
     const SUBJECT: &'static str = "silence";
+    const MAX_OBJECTS: Option<usize> = Some(MAX_SILENCES);
 
     fn validate(spec: &SilenceSpec, _ctx: &Context) -> Result<()> {
         if spec.matchers.is_empty() || spec.matchers.len() > MAX_MATCHERS {

@@ -65,7 +65,7 @@ pub fn parse_exposition(text: &str, service: &str) -> Result<Vec<Sample>> {
             labels,
         };
         series
-            .validate(&format!("line {}", index + 1))
+            .validate(|| format!("line {}", index + 1))
             .map_err(|err| match err.field_violation() {
                 Some((field, reason)) => {
                     Error::invalid(SUBJECT, "body", format!("{field} {reason}"))

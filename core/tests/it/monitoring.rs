@@ -110,6 +110,9 @@ async fn pushes_are_validated_and_out_of_range_samples_reported() {
     let err = m.push(bad).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidRequest);
     assert_eq!(err.field_violation().unwrap().0, "samples[1].metric");
+    let too_many = vec![Sample::new(SeriesKey::new("web", "ok"), 1.0); 100_001];
+    let err = m.push(too_many).await.unwrap_err();
+    assert_eq!(err.field_violation().unwrap().0, "samples");
     let report = m
         .push(vec![
             Sample::new(SeriesKey::new("web", "a"), 1.0),
@@ -319,31 +322,31 @@ async fn alerts_go_pending_firing_resolved_as_events() {
     assert_eq!(m.rule_value(&rule, at(0)).await.unwrap(), Some(20.0));
 
     m.evaluate(at(0)).await.unwrap();
-    let alerts = m.alerts().await.unwrap();
+    let alerts = m.alerts(None).await.unwrap();
     assert_eq!(alerts.len(), 1);
     assert_eq!(alerts[0].status.state, AlertState::Pending);
     assert_eq!(alerts[0].meta.name, "high-error-rate");
     assert_eq!(alerts[0].spec.labels["alertname"], "high-error-rate");
     m.evaluate(at(30_000)).await.unwrap();
     assert_eq!(
-        m.alerts().await.unwrap()[0].status.state,
+        m.alerts(None).await.unwrap()[0].status.state,
         AlertState::Pending
     );
     m.evaluate(at(60_000)).await.unwrap();
-    let firing = m.alerts().await.unwrap();
+    let firing = m.alerts(None).await.unwrap();
     assert_eq!(firing[0].status.state, AlertState::Firing);
     assert_eq!(firing[0].status.value, Some(20.0));
     // Five minutes later the window holds no samples: resolved.
     m.evaluate(at(6 * 60_000)).await.unwrap();
     assert_eq!(
-        m.alerts().await.unwrap()[0].status.state,
+        m.alerts(None).await.unwrap()[0].status.state,
         AlertState::Resolved
     );
     // Listed for 15 minutes, then gone.
     m.evaluate(at(6 * 60_000 + 899_000)).await.unwrap();
-    assert_eq!(m.alerts().await.unwrap().len(), 1);
+    assert_eq!(m.alerts(None).await.unwrap().len(), 1);
     m.evaluate(at(6 * 60_000 + 900_000)).await.unwrap();
-    assert!(m.alerts().await.unwrap().is_empty());
+    assert!(m.alerts(None).await.unwrap().is_empty());
     assert_eq!(
         alert_events(&db).await,
         vec![
@@ -382,7 +385,7 @@ async fn a_silence_mutes_the_notification_and_deleting_the_rule_deletes_its_aler
         .await
         .unwrap();
     m.evaluate(Timestamp::from_unix_millis(t0)).await.unwrap();
-    let alerts = m.alerts().await.unwrap();
+    let alerts = m.alerts(None).await.unwrap();
     assert_eq!(alerts[0].status.state, AlertState::Firing);
     assert_eq!(alerts[0].status.silenced_by, vec![silence.meta.id.clone()]);
     assert_eq!(alert_events(&db).await, vec!["alert.updated"], "muted");
@@ -395,7 +398,7 @@ async fn a_silence_mutes_the_notification_and_deleting_the_rule_deletes_its_aler
         vec!["alert.updated", "alert.firing"]
     );
     m.rules().delete(&rule.meta.id, None).await.unwrap();
-    assert!(m.alerts().await.unwrap().is_empty());
+    assert!(m.alerts(None).await.unwrap().is_empty());
     let listed = m.rules().list(&ListOptions::default()).await.unwrap();
     assert!(listed.items.is_empty());
     db.close().await.unwrap();
@@ -491,5 +494,45 @@ async fn a_filling_buffer_is_flushed_before_its_interval() {
         "{err:?}"
     );
     assert_eq!(err.code(), ErrorCode::Unavailable);
+    db.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn silences_expired_past_their_retention_are_removed() {
+    let db = monitored(MonitoringConfig::default()).await;
+    let m = db.monitoring();
+    let day = 86_400_000;
+    let silence = |name: &str, ended_days_ago: i64| {
+        Draft::new(
+            name,
+            SilenceSpec {
+                matchers: vec![Matcher {
+                    name: "alertname".into(),
+                    value: "x".into(),
+                    is_regex: false,
+                    is_equal: true,
+                }],
+                starts_at: Timestamp::from_unix_millis(now_ms() - (ended_days_ago + 1) * day),
+                ends_at: Timestamp::from_unix_millis(now_ms() - ended_days_ago * day),
+                comment: String::new(),
+            },
+        )
+    };
+    m.silences().create(silence("old", 6)).await.unwrap();
+    m.silences().create(silence("recent", 1)).await.unwrap();
+    let report = m.evaluate(Timestamp::now()).await.unwrap();
+    assert_eq!(report.silences_removed, 1);
+    let left = m
+        .silences()
+        .list(&ListOptions::default())
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(
+        left.iter()
+            .map(|s| s.meta.name.as_str())
+            .collect::<Vec<_>>(),
+        ["recent"]
+    );
     db.close().await.unwrap();
 }

@@ -709,16 +709,6 @@ fn is_text(headers: &HeaderMap) -> bool {
 /// JSON samples in core's form; a missing service is `default_service`.
 fn samples_from_json(body: &[u8], default_service: Option<&str>) -> Result<Vec<Sample>, ApiError> {
     let samples: Vec<SampleJson> = parse_json(body)?;
-    if samples.len() > clusterdb::monitoring::MAX_PUSH_SAMPLES {
-        return Err(ApiError::invalid(
-            "Invalid metric samples",
-            "body",
-            format!(
-                "must hold at most {} samples",
-                clusterdb::monitoring::MAX_PUSH_SAMPLES
-            ),
-        ));
-    }
     samples
         .into_iter()
         .enumerate()
@@ -918,36 +908,29 @@ fn bad_query(field: &str, reason: impl Into<String>) -> ApiError {
 
 /// The query a request's parameters ask for.
 fn metrics_query(pairs: &[(String, String)]) -> Result<MetricsQuery, ApiError> {
-    let mut query = MetricsQuery {
-        window_ms: 3_600_000,
-        ..MetricsQuery::default()
-    };
-    let mut service = None;
+    let (mut service, mut window, mut step) = (None, "", "");
+    let (mut metric, mut labels) = (None, BTreeMap::new());
     for (key, value) in pairs {
         match key.as_str() {
-            "service" => service = Some(value.clone()),
-            "metric" => query.metric = Some(value.clone()),
-            "window" => {
-                query.window_ms = duration::parse_ms(value)
-                    .ok_or_else(|| bad_query("window", "must be a duration such as 1h"))?;
-            }
-            "step" => {
-                query.step_ms = Some(
-                    duration::parse_ms(value)
-                        .ok_or_else(|| bad_query("step", "must be a duration such as 5m"))?,
-                );
-            }
+            "service" => service = Some(value.as_str()),
+            "metric" => metric = Some(value.clone()),
+            "window" => window = value,
+            "step" => step = value,
             "label" => {
                 let (name, value) = value
                     .split_once(':')
                     .ok_or_else(|| bad_query("label", "must be name:value"))?;
-                query.labels.insert(name.to_string(), value.to_string());
+                labels.insert(name.to_string(), value.to_string());
             }
             other => return Err(bad_query(other, "is not a parameter of this query")),
         }
     }
-    query.service = service.ok_or_else(|| bad_query("service", "is required"))?;
-    Ok(query)
+    let service = service.ok_or_else(|| bad_query("service", "is required"))?;
+    Ok(MetricsQuery {
+        metric,
+        labels,
+        ..MetricsQuery::over(service, window, step)?
+    })
 }
 
 /// `GET /monitoring/metrics`.
@@ -1024,22 +1007,13 @@ async fn list_alerts(caller: Caller, RawQuery(query): RawQuery) -> Result<Respon
     for (key, value) in query_pairs(query.as_deref())? {
         match key.as_str() {
             "state" => {
-                state = Some(
-                    [
-                        AlertState::Pending,
-                        AlertState::Firing,
-                        AlertState::Resolved,
-                    ]
-                    .into_iter()
-                    .find(|s| s.as_str() == value)
-                    .ok_or_else(|| {
-                        ApiError::invalid(
-                            "Invalid alert query",
-                            "state",
-                            "must be pending, firing or resolved",
-                        )
-                    })?,
-                );
+                state = Some(AlertState::parse(&value).ok_or_else(|| {
+                    ApiError::invalid(
+                        "Invalid alert query",
+                        "state",
+                        "must be pending, firing or resolved",
+                    )
+                })?);
             }
             other => {
                 return Err(ApiError::invalid(
@@ -1050,14 +1024,7 @@ async fn list_alerts(caller: Caller, RawQuery(query): RawQuery) -> Result<Respon
             }
         }
     }
-    let mut alerts = caller.db.monitoring().alerts().await?;
-    alerts.retain(|a| state.is_none_or(|s| a.status.state == s));
-    let rank = |s: AlertState| match s {
-        AlertState::Firing => 0,
-        AlertState::Pending => 1,
-        AlertState::Resolved => 2,
-    };
-    alerts.sort_by_key(|a| (rank(a.status.state), a.status.active_at));
+    let alerts = caller.db.monitoring().alerts(state).await?;
     Ok(axum::Json(AlertList {
         alerts: alerts.iter().map(AlertOutput::of).collect(),
     })
