@@ -367,11 +367,15 @@ impl History {
             let buffer = std::mem::take(&mut state.buffer);
             let count = std::mem::take(&mut state.buffered);
             let mut records = Vec::new();
-            for (id, known) in state.series.iter_mut() {
+            // Only series with buffered points can be new or newly seen.
+            for id in buffer.keys() {
+                let Some(known) = state.series.get_mut(id) else {
+                    continue;
+                };
                 let stale = known
                     .stored_seen
                     .is_none_or(|seen| known.last_seen - seen >= LAST_SEEN_REFRESH_MS);
-                if stale && buffer.contains_key(id) {
+                if stale {
                     known.stored_seen = Some(known.last_seen);
                     records.push(SeriesRecord {
                         key: (*known.key).clone(),
@@ -480,12 +484,14 @@ impl History {
             },
         )
         .await?;
-        // Series only this process has seen so far.
+        // Series only this process has seen so far (not yet stored, so
+        // with points in the buffer).
         let unflushed: Vec<(u64, SeriesRecord)> = {
             let state = self.lock();
             state
-                .series
-                .iter()
+                .buffer
+                .keys()
+                .filter_map(|id| Some((id, state.series.get(id)?)))
                 .filter(|(id, known)| {
                     known.stored_seen.is_none()
                         && !series.contains_key(id)
