@@ -1,7 +1,7 @@
 -- wrk: POST /v1/fleets with a unique name per request (durable creates of a
 -- 1-capacity fleet). Each wrk thread numbers its own requests.
 local counter = 0
-local thread_id = 0
+thread_id = 0 -- global: setup() sets it per thread
 local threads = {}
 
 function setup(thread)
