@@ -230,6 +230,7 @@ impl Builder {
             function_limits: self.function_limits,
             principals: Default::default(),
             mesh: Default::default(),
+            markers: Default::default(),
             history: crate::monitoring::History::new(self.monitoring),
             failure: watch::channel(None).0,
             leadership: watch::channel(None).0,

@@ -269,7 +269,7 @@ impl<K: Kind> Resources<K> {
             txn.insert(&object);
             txn.touch::<K>();
             txn.event(action, &object);
-            match txn.commit(&*self.store.engine).await {
+            match txn.commit(&self.store).await {
                 Ok(revision) => {
                     object.meta.stamp(revision);
                     return Ok(object);
@@ -675,7 +675,7 @@ impl<K: Kind> Resources<K> {
                     for action in actions {
                         txn.event(action, &next);
                     }
-                    txn.commit(&*self.store.engine).await.map(|revision| {
+                    txn.commit(&self.store).await.map(|revision| {
                         next.meta.stamp(revision);
                         next
                     })
@@ -687,7 +687,7 @@ impl<K: Kind> Resources<K> {
                         txn.event(action, &current);
                     }
                     references::stage_cascade(&self.store, K::NAME, id, &mut txn).await?;
-                    txn.commit(&*self.store.engine).await.map(|_| current)
+                    txn.commit(&self.store).await.map(|_| current)
                 }
             };
             match result {

@@ -9,6 +9,7 @@ use clusterdb_storage::Engine;
 use tokio::sync::watch;
 
 use crate::compute::{FunctionLimits, InvocationStats};
+use crate::error::Result;
 use crate::kinds::KindRegistry;
 use crate::validation::Context;
 
@@ -29,6 +30,9 @@ pub(crate) struct Store {
     pub principals: crate::identity::PrincipalCache,
     /// The mesh index last built.
     pub mesh: crate::mesh::IndexCache,
+    /// The change markers' revisions as this process last wrote or read
+    /// them.
+    pub markers: Markers,
     /// The metrics history's series and unflushed samples.
     pub history: crate::monitoring::History,
     /// `Some(reason)` once the database has failed for good: its engine
@@ -68,7 +72,47 @@ impl KnownRevision {
     }
 }
 
+/// The revisions of the change markers ([`crate::Kind::CHANGE_MARKER`])
+/// this process wrote or read. They stand in for the store only when this
+/// process is its sole writer ([`Engine::sole_writer`]): then every marker
+/// write is a commit made here, noted before its caller is answered.
+#[derive(Default)]
+pub(crate) struct Markers(std::sync::Mutex<std::collections::HashMap<&'static str, u64>>);
+
+impl Markers {
+    /// Notes that `marker` is at `revision` (or later).
+    pub fn note(&self, marker: &'static str, revision: u64) {
+        let mut known = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let entry = known.entry(marker).or_insert(revision);
+        *entry = (*entry).max(revision);
+    }
+
+    fn get(&self, marker: &'static str) -> Option<u64> {
+        let known = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        known.get(marker).copied()
+    }
+}
+
 impl Store {
+    /// The revision of the change marker `marker` (0 before its first
+    /// write): from memory when this process is the store's sole writer
+    /// and has seen it, else read from the store.
+    pub async fn marker_revision(&self, marker: &'static str) -> Result<u64> {
+        let sole_writer = self.engine.sole_writer();
+        if sole_writer && let Some(revision) = self.markers.get(marker) {
+            return Ok(revision);
+        }
+        let revision = self
+            .engine
+            .get(&crate::keys::marker(marker))
+            .await?
+            .map_or(0, |entry| entry.mod_revision);
+        if sole_writer {
+            self.markers.note(marker, revision);
+        }
+        Ok(revision)
+    }
+
     /// Records a failure for good (the first reason wins) and logs it.
     pub fn fail(&self, reason: String) {
         self.failure.send_if_modified(|current| {
@@ -79,5 +123,24 @@ impl Store {
             *current = Some(reason);
             true
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Notes may arrive out of order (a read noting what it saw, a commit
+    /// noting its revision): the marker never moves back.
+    #[test]
+    fn a_marker_only_moves_forward() {
+        let markers = Markers::default();
+        assert_eq!(markers.get("identity"), None);
+        markers.note("identity", 7);
+        markers.note("identity", 5);
+        assert_eq!(markers.get("identity"), Some(7));
+        markers.note("identity", 9);
+        assert_eq!(markers.get("identity"), Some(9));
+        assert_eq!(markers.get("mesh"), None);
     }
 }

@@ -1,13 +1,14 @@
 //! Builds one atomic storage commit out of object writes and their events,
 //! and turns a failed precondition back into a meaningful error.
 
-use clusterdb_storage::{Commit, CommitError, Engine, Op, Precondition, Revision, envelope};
+use clusterdb_storage::{Commit, CommitError, Op, Precondition, Revision, envelope};
 
 use crate::codec::encode_object;
 use crate::error::{Error, Result};
 use crate::event::{EVENT_SCHEMA, StoredEvent};
 use crate::keys;
 use crate::resource::{Kind, Object};
+use crate::store::Store;
 use crate::timestamp::Timestamp;
 
 /// What a failed precondition means.
@@ -53,6 +54,8 @@ pub(crate) struct Txn {
     /// The last object encoded for a put, by id, so the event that follows
     /// (a snapshot of the same object) reuses the bytes.
     last_encoded: Option<(String, Vec<u8>)>,
+    /// The change markers this transaction touches.
+    touched: Vec<&'static str>,
     /// The time stamped on everything this transaction writes.
     pub now: Timestamp,
     /// Who makes the change; recorded on every event.
@@ -66,6 +69,7 @@ impl Txn {
             commit: Commit::default(),
             expectations: Vec::new(),
             last_encoded: None,
+            touched: Vec::new(),
             now: Timestamp::now(),
             actor: actor.to_string(),
         }
@@ -124,6 +128,7 @@ impl Txn {
     pub fn touch<K: Kind>(&mut self) {
         if let Some(marker) = K::CHANGE_MARKER {
             self.put(keys::marker(marker), Vec::new());
+            self.touched.push(marker);
         }
     }
 
@@ -249,9 +254,16 @@ impl Txn {
     }
 
     /// Commits; returns the new revision.
-    pub async fn commit(self, engine: &dyn Engine) -> Result<Revision, TxnError> {
-        match engine.commit(self.commit).await {
-            Ok(revision) => Ok(revision),
+    /// Commits to `store`'s engine; the change markers touched are noted
+    /// at the new revision before the caller hears of it.
+    pub async fn commit(self, store: &Store) -> Result<Revision, TxnError> {
+        match store.engine.commit(self.commit).await {
+            Ok(revision) => {
+                for marker in self.touched {
+                    store.markers.note(marker, revision);
+                }
+                Ok(revision)
+            }
             Err(CommitError::Storage(err)) => Err(TxnError::Fatal(err.into())),
             Err(CommitError::PreconditionFailed(failed)) => {
                 Err(match self.expectations.get(failed.index).cloned() {

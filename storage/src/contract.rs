@@ -218,6 +218,15 @@ pub trait Engine: Send + Sync + 'static {
     /// on every commit; the basis of event subscriptions.
     fn watch_revision(&self) -> watch::Receiver<Revision>;
 
+    /// Whether this process is the store's only writer (a redb file is
+    /// locked by the process that opened it): then every change to the
+    /// store is a commit through this engine, and what this process last
+    /// committed to a key is what the store holds. `false` (the default)
+    /// for a store shared by processes, such as etcd.
+    fn sole_writer(&self) -> bool {
+        false
+    }
+
     /// The write path's figures since the engine opened (commits, their
     /// latency, batch sizes, the queue), for metrics; `None` for an engine
     /// that does not record them.

@@ -5,14 +5,15 @@
 //! was computed at. One read of the marker then replaces the reads of a
 //! full authentication, and a revocation, a disabled user or a changed
 //! group is seen by the very next request — on every server of a shared
-//! store, since the marker lives in the store.
+//! store, since the marker lives in the store. (A process that is its
+//! store's sole writer knows the marker without reading it:
+//! [`Store::marker_revision`].)
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
 use super::policy::Principal;
 use crate::error::Result;
-use crate::keys;
 use crate::store::Store;
 use crate::timestamp::Timestamp;
 
@@ -40,13 +41,7 @@ pub(crate) struct PrincipalCache {
 impl PrincipalCache {
     /// The identity marker's revision now (0 before any identity write).
     pub async fn generation(store: &Store) -> Result<u64> {
-        let marker = keys::marker(super::IDENTITY_MARKER);
-        Ok(store
-            .engine
-            .get(&marker)
-            .await?
-            .map(|entry| entry.mod_revision)
-            .unwrap_or(0))
+        store.marker_revision(super::IDENTITY_MARKER).await
     }
 
     /// The entry for `credential` if it is still valid at `generation`

@@ -464,7 +464,7 @@ async fn record_use(store: &Store, id: &str, now: Timestamp) -> Result<()> {
     next.status.last_used_at = Some(now);
     let mut txn = Txn::new(SYSTEM_ACTOR);
     txn.replace(&key, &next);
-    match txn.commit(&*store.engine).await {
+    match txn.commit(store).await {
         Ok(_) | Err(TxnError::Changed { .. }) => Ok(()),
         Err(TxnError::Fatal(err)) => Err(err),
     }

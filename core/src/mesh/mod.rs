@@ -27,7 +27,6 @@ pub use virtual_service::{
 };
 
 use crate::error::{Error, Result};
-use crate::keys;
 use crate::list::{ListOptions, MAX_PAGE_SIZE};
 use crate::resource::{Kind, Object};
 use crate::resources::Resources;
@@ -62,13 +61,7 @@ impl Mesh {
 
     /// The mesh marker's revision (0 before any mesh write).
     async fn generation(&self) -> Result<u64> {
-        Ok(self
-            .store
-            .engine
-            .get(&keys::marker(MESH_MARKER))
-            .await?
-            .map(|entry| entry.mod_revision)
-            .unwrap_or(0))
+        self.store.marker_revision(MESH_MARKER).await
     }
 
     /// Every object of `K`, in creation order.

@@ -186,7 +186,7 @@ impl Webhooks {
             txn.replace(&current, &next);
             txn.event("updated", &next);
             txn.event("disabled", &next);
-            match txn.commit(&*self.store.engine).await {
+            match txn.commit(&self.store).await {
                 Ok(revision) => {
                     next.meta.stamp(revision);
                     return Ok(next);
@@ -221,7 +221,7 @@ impl Webhooks {
             let mut txn = Txn::new(&self.actor);
             txn.expect_unchanged(&current);
             txn.event("test", &current);
-            match txn.commit(&*self.store.engine).await {
+            match txn.commit(&self.store).await {
                 // The event is the commit's only one: index 0.
                 Ok(revision) => {
                     return Ok(TestEvent {

@@ -225,6 +225,10 @@ fn meta_value(txn: &ReadTransaction, key: &str) -> Result<u64, Error> {
 
 #[async_trait]
 impl Engine for RedbEngine {
+    fn sole_writer(&self) -> bool {
+        true // redb locks the file for the process that opened it
+    }
+
     async fn get(&self, key: &[u8]) -> Result<Option<Entry>, Error> {
         let txn = self.read_txn()?;
         let kv = txn.open_table(KV)?;
