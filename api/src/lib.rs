@@ -5,6 +5,7 @@
 pub mod auth;
 #[cfg(feature = "client")]
 pub mod client;
+mod edge;
 pub mod events;
 #[doc(hidden)]
 pub mod fuzzing;
@@ -63,7 +64,7 @@ pub fn rest_app(db: ClusterDb, config: &RestConfig) -> Router {
 /// test's).
 pub fn rest_app_of<S: rest::kind::KindSet>(db: ClusterDb, config: &RestConfig) -> Router {
     let guard = guard_of(&db, config);
-    rest_with_guard::<S>(db, config, guard)
+    edge::layer(rest_with_guard::<S>(db, config, guard), None)
 }
 
 fn rest_with_guard<S: rest::kind::KindSet>(
@@ -88,8 +89,6 @@ fn rest_with_guard<S: rest::kind::KindSet>(
         )
         .fallback_service(service)
         .layer(axum::middleware::from_fn_with_state(guard, auth::guard))
-        .layer(axum::middleware::from_fn(metrics::track))
-        .layer(axum::middleware::from_fn(request_id::request_id))
 }
 
 /// The actor an embedded caller's writes record.
@@ -114,19 +113,18 @@ pub fn embedded_app(db: ClusterDb) -> Router {
     };
     let versioned = rest::router_of::<rest::kind::ServedKinds>(db, &config);
     let service = axum::middleware::from_fn(rest::route_unversioned).layer(versioned);
-    Router::new()
+    let app = Router::new()
         .fallback_service(service)
         .layer(axum::middleware::from_fn(
             move |mut request: Request, next: axum::middleware::Next| {
                 request.extensions_mut().insert(caller.clone());
                 next.run(request)
             },
-        ))
-        .layer(axum::middleware::from_fn(request_id::request_id))
+        ));
+    edge::layer(app, None)
 }
 
-/// The gRPC services behind the guard, with idempotency keys and request
-/// ids.
+/// The gRPC services behind the guard, with idempotency keys.
 async fn grpc_with_layers(db: ClusterDb, config: &RestConfig, guard: auth::Guard) -> Router {
     let idem = idempotency::Idempotency {
         db: db.clone(),
@@ -142,8 +140,6 @@ async fn grpc_with_layers(db: ClusterDb, config: &RestConfig, guard: auth::Guard
             idempotency::idempotency,
         ))
         .layer(axum::middleware::from_fn_with_state(guard, auth::guard))
-        .layer(axum::middleware::from_fn(metrics::track))
-        .layer(axum::middleware::from_fn(request_id::request_id))
 }
 
 /// gRPC alone (for a gRPC-only port), behind the guard, with idempotency
@@ -151,12 +147,7 @@ async fn grpc_with_layers(db: ClusterDb, config: &RestConfig, guard: auth::Guard
 pub async fn grpc_app(db: ClusterDb, config: &RestConfig) -> Router {
     let in_flight = overload::InFlight::new(config.max_in_flight);
     let guard = guard_of(&db, config);
-    grpc_with_layers(db, config, guard)
-        .await
-        .layer(axum::middleware::from_fn_with_state(
-            in_flight,
-            overload::limit_in_flight,
-        ))
+    edge::layer(grpc_with_layers(db, config, guard).await, Some(in_flight))
 }
 
 /// REST and gRPC on one port: gRPC requests go to the gRPC services,
@@ -175,10 +166,5 @@ pub async fn app(db: ClusterDb, config: &RestConfig) -> Router {
         };
         target.oneshot(request)
     });
-    Router::new()
-        .fallback_service(dispatch)
-        .layer(axum::middleware::from_fn_with_state(
-            in_flight,
-            overload::limit_in_flight,
-        ))
+    edge::layer(Router::new().fallback_service(dispatch), Some(in_flight))
 }

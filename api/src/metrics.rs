@@ -12,7 +12,6 @@ use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use clusterdb::ClusterDb;
 use prometheus_client::collector::Collector;
@@ -197,15 +196,11 @@ impl Counters {
 #[derive(Debug, Clone)]
 pub struct RouteLabel(pub String);
 
-/// Inside the versioned router: records the matched route on the response.
-pub async fn label_route(matched: Option<MatchedPath>, request: Request, next: Next) -> Response {
-    let mut response = next.run(request).await;
-    if let Some(matched) = matched {
-        response
-            .extensions_mut()
-            .insert(RouteLabel(matched.as_str().to_string()));
-    }
+/// Records the matched route on `response`, for [`Observation::finish`].
+pub(crate) fn label_route(response: &mut Response, matched: &MatchedPath) {
     response
+        .extensions_mut()
+        .insert(RouteLabel(matched.as_str().to_string()));
 }
 
 /// Every gRPC method this server serves, for a bounded `method` label.
@@ -238,64 +233,85 @@ fn grpc_methods() -> &'static std::collections::HashSet<String> {
     })
 }
 
-/// The middleware counting every request (REST or gRPC) and its latency.
-pub async fn track(request: Request, next: Next) -> Response {
-    let grpc = crate::is_grpc(&request);
-    let method = request.method().as_str().to_string();
-    let path = request.uri().path().to_string();
-    let started = Instant::now();
-    let response = next.run(request).await;
-    let seconds = started.elapsed().as_secs_f64();
-    let counters = counters();
-    if grpc {
-        let method = if grpc_methods().contains(&path) {
-            path
-        } else {
-            "unknown".to_string()
-        };
-        // Errors come as trailers-only responses (the status in the
-        // headers); a success's status is in the trailers.
-        let code = response
-            .headers()
-            .get("grpc-status")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("0")
-            .to_string();
-        counters
-            .grpc_requests
-            .get_or_create(&GrpcLabels {
-                method: method.clone(),
-                code,
-            })
-            .inc();
-        counters
-            .grpc_duration
-            .get_or_create(&GrpcMethodLabels { method })
-            .observe(seconds);
-    } else {
-        let route = response
-            .extensions()
-            .get::<RouteLabel>()
-            .map(|r| r.0.clone())
-            .unwrap_or_default();
-        let method = match method.as_str() {
-            "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS" => method,
-            _ => "OTHER".to_string(),
-        };
-        counters
-            .http_requests
-            .get_or_create(&HttpLabels {
-                route: route.clone(),
-                method: method.clone(),
-                status: response.status().as_u16().to_string(),
-            })
-            .inc();
-        counters
-            .http_duration
-            .get_or_create(&RouteLabels { route, method })
-            .observe(seconds);
+/// One request being counted (REST or gRPC): started before it is
+/// handled, finished with its response.
+pub(crate) struct Observation {
+    grpc: bool,
+    method: axum::http::Method,
+    /// The gRPC method's path (REST takes its route from the response).
+    grpc_path: Option<String>,
+    started: Instant,
+}
+
+impl Observation {
+    /// Starts counting `request`.
+    pub fn start(request: &Request) -> Self {
+        let grpc = crate::is_grpc(request);
+        Observation {
+            grpc,
+            method: request.method().clone(),
+            grpc_path: grpc.then(|| request.uri().path().to_string()),
+            started: Instant::now(),
+        }
     }
-    response
+
+    /// Counts the request and its latency by its `response`.
+    pub fn finish(self, response: &Response) {
+        let seconds = self.started.elapsed().as_secs_f64();
+        let counters = counters();
+        if self.grpc {
+            let method = match self.grpc_path {
+                Some(path) if grpc_methods().contains(&path) => path,
+                _ => "unknown".to_string(),
+            };
+            // Errors come as trailers-only responses (the status in the
+            // headers); a success's status is in the trailers.
+            let code = response
+                .headers()
+                .get("grpc-status")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("0")
+                .to_string();
+            counters
+                .grpc_requests
+                .get_or_create(&GrpcLabels {
+                    method: method.clone(),
+                    code,
+                })
+                .inc();
+            counters
+                .grpc_duration
+                .get_or_create(&GrpcMethodLabels { method })
+                .observe(seconds);
+        } else {
+            let route = response
+                .extensions()
+                .get::<RouteLabel>()
+                .map(|r| r.0.clone())
+                .unwrap_or_default();
+            let method = match self.method.as_str() {
+                method @ ("GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS") => {
+                    method
+                }
+                _ => "OTHER",
+            };
+            counters
+                .http_requests
+                .get_or_create(&HttpLabels {
+                    route: route.clone(),
+                    method: method.to_string(),
+                    status: response.status().as_u16().to_string(),
+                })
+                .inc();
+            counters
+                .http_duration
+                .get_or_create(&RouteLabels {
+                    route,
+                    method: method.to_string(),
+                })
+                .observe(seconds);
+        }
+    }
 }
 
 /// What is read at scrape time: the database's in-memory state and the

@@ -4,11 +4,9 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::rest::ApiError;
 
@@ -24,21 +22,16 @@ impl InFlight {
     pub fn new(limit: usize) -> Self {
         InFlight(Arc::new(Semaphore::new(limit.max(1))))
     }
+
+    /// A permit for one more request, held while it runs; `None` at the
+    /// cap.
+    pub(crate) fn admit(&self) -> Option<OwnedSemaphorePermit> {
+        Arc::clone(&self.0).try_acquire_owned().ok()
+    }
 }
 
-/// The middleware.
-pub async fn limit_in_flight(
-    State(in_flight): State<InFlight>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let Ok(_permit) = Arc::clone(&in_flight.0).try_acquire_owned() else {
-        return refuse(crate::is_grpc(&request));
-    };
-    next.run(request).await
-}
-
-fn refuse(grpc: bool) -> Response {
+/// The answer to a request over the cap.
+pub(crate) fn refuse(grpc: bool) -> Response {
     let message = "the server is at its limit of requests in flight; retry shortly";
     let mut response = if grpc {
         tonic::Status::unavailable(message).into_http()

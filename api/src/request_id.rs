@@ -9,7 +9,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue};
-use axum::middleware::Next;
 use axum::response::Response;
 use tracing::Instrument;
 
@@ -49,20 +48,23 @@ fn fresh() -> String {
     format!("{prefix}-{n:x}")
 }
 
-/// The middleware: picks the id, handles the request within its span and
-/// task-local scope, and sets the response header.
-pub async fn request_id(request: Request, next: Next) -> Response {
-    let id = request
+/// The id of `request`: the client's `X-Request-Id` when it is valid,
+/// else a fresh one.
+pub(crate) fn of(request: &Request) -> String {
+    request
         .headers()
         .get(&REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .filter(|id| is_valid(id))
         .map(str::to_string)
-        .unwrap_or_else(fresh);
+        .unwrap_or_else(fresh)
+}
+
+/// Runs `handling` with `id` as the current request id (for logs and
+/// error bodies) and stamps the id on its response.
+pub(crate) async fn within(id: String, handling: impl Future<Output = Response>) -> Response {
     let span = tracing::info_span!("request", request_id = %id);
-    let mut response = CURRENT
-        .scope(id.clone(), next.run(request).instrument(span))
-        .await;
+    let mut response = CURRENT.scope(id.clone(), handling.instrument(span)).await;
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID, value);
     }

@@ -310,21 +310,43 @@ pub fn router_of<S: KindSet>(db: ClusterDb, config: &RestConfig) -> Router {
         shutdown: config.shutdown.clone(),
         webhooks: std::sync::Arc::new(crate::webhooks::Sender::new(config.webhooks.clone())),
     };
+    let edge = RouteEdge {
+        limits: body_limits,
+        idempotency,
+    };
     all_routes::<S>()
         .router
-        .route_layer(axum::middleware::from_fn(crate::metrics::label_route))
         .fallback(not_found)
-        .layer(axum::middleware::from_fn_with_state(
-            idempotency,
-            crate::idempotency::idempotency,
-        ))
-        .layer(axum::middleware::map_response(normalize_errors))
-        .layer(axum::middleware::from_fn_with_state(
-            body_limits,
-            limit_body,
-        ))
+        .layer(axum::middleware::from_fn_with_state(edge, route_edge))
         .layer(DefaultBodyLimit::disable())
         .with_state(state)
+}
+
+/// What the versioned router runs around every route (and the fallback),
+/// as one layer: the route's body limit, idempotency keys, the spec's
+/// error format for axum's own errors, and the matched route as the
+/// metrics' label.
+#[derive(Clone)]
+struct RouteEdge {
+    limits: BodyLimits,
+    idempotency: crate::idempotency::Idempotency,
+}
+
+async fn route_edge(
+    axum::extract::State(edge): axum::extract::State<RouteEdge>,
+    matched: Option<axum::extract::MatchedPath>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let request = edge.limits.apply(request);
+    let response =
+        crate::idempotency::idempotency(axum::extract::State(edge.idempotency), request, next)
+            .await;
+    let mut response = normalize_errors(response).await;
+    if let Some(matched) = &matched {
+        crate::metrics::label_route(&mut response, matched);
+    }
+    response
 }
 
 /// The largest request bodies: `--body-limit` for most routes; for the
@@ -343,26 +365,22 @@ pub fn upload_limit(db: &ClusterDb) -> usize {
     (module.div_ceil(3) * 4).max(clusterdb::compute::MAX_PAYLOAD) + (1 << 20)
 }
 
-/// Applies the body limit of the request's route.
-async fn limit_body(
-    axum::extract::State(limits): axum::extract::State<BodyLimits>,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
-    let is_function_route = request
-        .uri()
-        .path()
-        .split('/')
-        .nth(2)
-        .is_some_and(|collection| collection == "functions");
-    let limit = if is_function_route {
-        limits.functions
-    } else {
-        limits.default
-    };
-    let request =
-        request.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, limit)));
-    next.run(request).await
+impl BodyLimits {
+    /// Limits `request`'s body to its route's limit.
+    fn apply(&self, request: axum::extract::Request) -> axum::extract::Request {
+        let is_function_route = request
+            .uri()
+            .path()
+            .split('/')
+            .nth(2)
+            .is_some_and(|collection| collection == "functions");
+        let limit = if is_function_route {
+            self.functions
+        } else {
+            self.default
+        };
+        request.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, limit)))
+    }
 }
 
 pub(crate) use version::route_unversioned;

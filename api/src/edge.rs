@@ -1,0 +1,49 @@
+//! The first thing every request (REST or gRPC) passes, as one layer: it
+//! gets its request id, is counted in the metrics with its latency, and
+//! is admitted under the in-flight cap — in that order, so a refusal
+//! carries the id and is counted too. One layer instead of three: each
+//! layer costs every request a clone of the service below and a boxed
+//! future.
+
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+
+use crate::metrics::Observation;
+use crate::overload::{self, InFlight};
+use crate::request_id;
+
+/// The state of the edge of one app.
+#[derive(Clone)]
+pub(crate) struct Edge {
+    /// The in-flight cap; `None` for an app that is not served on its own
+    /// (the cap is the outer app's).
+    pub in_flight: Option<InFlight>,
+}
+
+/// The middleware.
+pub(crate) async fn edge(State(edge): State<Edge>, request: Request, next: Next) -> Response {
+    let id = request_id::of(&request);
+    let observation = Observation::start(&request);
+    let response = request_id::within(id, async move {
+        let _permit = match &edge.in_flight {
+            Some(in_flight) => match in_flight.admit() {
+                Some(permit) => Some(permit),
+                None => return overload::refuse(crate::is_grpc(&request)),
+            },
+            None => None,
+        };
+        next.run(request).await
+    })
+    .await;
+    observation.finish(&response);
+    response
+}
+
+/// `router` behind the edge.
+pub(crate) fn layer(router: axum::Router, in_flight: Option<InFlight>) -> axum::Router {
+    router.layer(axum::middleware::from_fn_with_state(
+        Edge { in_flight },
+        edge,
+    ))
+}
