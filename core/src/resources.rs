@@ -515,7 +515,7 @@ impl<K: Kind> Resources<K> {
             .after_id
             .as_deref()
             .map(|id| [prefix, id.as_bytes()].concat());
-        let mut items = Vec::with_capacity(query.limit);
+        let mut items = Vec::new(); // most pages are far below the limit
         let mut scanned = 0;
         let mut bytes = 0;
         loop {

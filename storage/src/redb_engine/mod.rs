@@ -255,7 +255,9 @@ impl Engine for RedbEngine {
             Some(after) if after >= prefix => Bound::Excluded(after),
             _ => Bound::Included(prefix),
         };
-        let mut entries = Vec::with_capacity(limit.min(1024));
+        // Grown as needed: most ranges are far below their limit (a
+        // capacity of `limit` cost every small read a fresh, zeroed block).
+        let mut entries = Vec::new();
         let mut more = false;
         for item in kv.range::<&[u8]>((lower, Bound::Unbounded))? {
             let (key, value) = item?;
@@ -326,7 +328,7 @@ impl Engine for RedbEngine {
         let Some(start) = after.checked_add(1) else {
             return Ok(Vec::new());
         };
-        let mut out = Vec::with_capacity(limit.min(1024));
+        let mut out = Vec::new(); // grown as needed, as in `range`
         for item in events.range((start, 0u32)..)? {
             let (key, payload) = item?;
             let (revision, index) = key.value();
