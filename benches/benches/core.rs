@@ -128,11 +128,21 @@ fn creates(c: &mut Criterion) {
     group.sample_size(20);
     group.measurement_time(Duration::from_secs(8));
     for tasks in [1u64, 64] {
+        let before = bench.db.write_stats();
         group.bench_function(format!("{tasks}_tasks"), |b| {
             b.iter_custom(|iters| {
                 rt.block_on(create_concurrently(&bench.db, &bench.names, tasks, iters))
             })
         });
+        // The group commit's batches: what the writer thread amortizes.
+        if let (Some(before), Some(after)) = (before, bench.db.write_stats()) {
+            let batches = after.batches - before.batches;
+            let commits = after.batch_size_sum - before.batch_size_sum;
+            eprintln!(
+                "{tasks}_tasks: {commits} commits in {batches} batches ({:.1} a batch)",
+                commits as f64 / batches.max(1) as f64
+            );
+        }
     }
     #[cfg(feature = "etcd")]
     {

@@ -137,6 +137,11 @@ fn requests_beyond_the_in_flight_cap_get_503_with_retry_after() {
         "{refused}"
     );
     assert!(refused.contains(r#""code":"UNAVAILABLE""#), "{refused}");
+    // Like every response, the refusal carries its request id.
+    assert!(
+        refused.to_ascii_lowercase().contains("x-request-id: "),
+        "{refused}"
+    );
     // Once it is gone, requests are served again.
     drop(slow);
     let deadline = Instant::now() + Duration::from_secs(10);
