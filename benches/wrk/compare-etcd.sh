@@ -3,6 +3,7 @@
 # one run: wrk (Debian `wrk`) with 64 connections, `clusterdb serve` on its
 # default durable data file (reconciler on: every fleet also gets its
 # instance) against etcd's JSON gateway (Debian `etcd-server`, one member).
+# Prints the rates, their ratio and the server's CPU time per create.
 # Usage: benches/wrk/compare-etcd.sh [CLUSTERDB_BINARY] [SECONDS]
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -39,7 +40,13 @@ for _ in $(seq 100); do grep -q '^listening on' "$work/out" && break; sleep 0.1;
 url=$(sed -n 's/^listening on //p' "$work/out")
 CLUSTERDB_API_KEY=$(cat "$work/clusterdb.redb.admin-key")
 export CLUSTERDB_API_KEY
+# The server's CPU time (user + system) over the load, in clock ticks: a
+# figure less at the mercy of a shared machine than the rate.
+server=${pids[0]}
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
+ticks_before=$(cpu_ticks)
 cdb_rate=$(wrk -t2 -c64 -d"${seconds}s" -s "$here/fleet.lua" "$url" | rate)
+ticks=$(( $(cpu_ticks) - ticks_before ))
 # The reconciler's backlog: seconds after the load until every fleet runs
 # its instance.
 catch_up=$(python3 - "$url" <<'PY'
@@ -65,4 +72,5 @@ PY
 
 echo "etcd puts/s:          $etcd_rate"
 echo "clusterdb creates/s:  $cdb_rate (reconciler caught up $catch_up s after the load)"
+python3 -c "print(f'clusterdb server CPU:  {$ticks / $(getconf CLK_TCK) / ($cdb_rate * $seconds) * 1e6:.1f} µs per create (during the load)')"
 python3 -c "print(f'ratio clusterdb/etcd: {float(\"$cdb_rate\")/float(\"$etcd_rate\"):.2f}')"
