@@ -5,6 +5,7 @@ use clusterdb_proto::compute::v1 as pb;
 
 use super::convert::{count, int, list_options, map, tags, timestamp};
 use super::kind::{GrpcKind, Update};
+use tonic::Status;
 
 impl GrpcKind for FleetKind {
     type Message = pb::Fleet;
@@ -38,26 +39,26 @@ impl GrpcKind for FleetKind {
         }
     }
 
-    fn create(r: pb::CreateFleetRequest) -> Draft<FleetSpec> {
-        Draft {
+    fn create(r: pb::CreateFleetRequest) -> Result<Draft<FleetSpec>, Status> {
+        Ok(Draft {
             tags: tags(r.tags),
             ..Draft::new(r.name, spec(r.description, r.capacity, r.instance_type))
-        }
+        })
     }
 
     fn get(r: pb::GetFleetRequest) -> String {
         r.id
     }
 
-    fn update(r: pb::UpdateFleetRequest) -> Update<FleetSpec> {
-        Update {
+    fn update(r: pb::UpdateFleetRequest) -> Result<Update<FleetSpec>, Status> {
+        Ok(Update {
             id: r.id,
             draft: Draft {
                 tags: tags(r.tags),
                 ..Draft::new(r.name, spec(r.description, r.capacity, r.instance_type))
             },
             expected_version: r.expected_version,
-        }
+        })
     }
 
     fn delete(r: pb::DeleteFleetRequest) -> (String, Option<u64>) {

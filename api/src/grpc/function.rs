@@ -64,20 +64,20 @@ impl GrpcKind for FunctionKind {
         }
     }
 
-    fn create(r: pb::CreateFunctionRequest) -> Draft<FunctionSpec> {
-        fields!(r).draft()
+    fn create(r: pb::CreateFunctionRequest) -> Result<Draft<FunctionSpec>, Status> {
+        Ok(fields!(r).draft())
     }
 
     fn get(r: pb::GetFunctionRequest) -> String {
         r.id
     }
 
-    fn update(r: pb::UpdateFunctionRequest) -> Update<FunctionSpec> {
-        Update {
+    fn update(r: pb::UpdateFunctionRequest) -> Result<Update<FunctionSpec>, Status> {
+        Ok(Update {
             draft: fields!(r).draft(),
             id: r.id,
             expected_version: r.expected_version,
-        }
+        })
     }
 
     fn delete(r: pb::DeleteFunctionRequest) -> (String, Option<u64>) {
@@ -100,7 +100,7 @@ impl GrpcKind for FunctionKind {
         mut r: pb::CreateFunctionRequest,
     ) -> Result<Draft<FunctionSpec>, Status> {
         let code = std::mem::take(&mut r.code);
-        let mut draft = Self::create(r);
+        let mut draft = Self::create(r)?;
         upload(db, &mut draft, &code).await?;
         Ok(draft)
     }
@@ -110,7 +110,7 @@ impl GrpcKind for FunctionKind {
         mut r: pb::UpdateFunctionRequest,
     ) -> Result<Update<FunctionSpec>, Status> {
         let code = std::mem::take(&mut r.code);
-        let mut update = Self::update(r);
+        let mut update = Self::update(r)?;
         upload(db, &mut update.draft, &code).await?;
         Ok(update)
     }

@@ -7,6 +7,7 @@ use clusterdb_proto::identity::v1 as pb;
 use super::convert::{list_options, map, tags, timestamp};
 use super::kind::{GrpcKind, Update};
 use super::user::{role_names, roles};
+use tonic::Status;
 
 impl GrpcKind for GroupKind {
     type Message = pb::Group;
@@ -33,8 +34,8 @@ impl GrpcKind for GroupKind {
         }
     }
 
-    fn create(r: pb::CreateGroupRequest) -> Draft<GroupSpec> {
-        Draft {
+    fn create(r: pb::CreateGroupRequest) -> Result<Draft<GroupSpec>, Status> {
+        Ok(Draft {
             name: r.name,
             namespace: String::new(),
             tags: tags(r.tags),
@@ -43,15 +44,15 @@ impl GrpcKind for GroupKind {
                 members: r.members.into_iter().collect(),
                 roles: roles(r.roles),
             },
-        }
+        })
     }
 
     fn get(r: pb::GetGroupRequest) -> String {
         r.id
     }
 
-    fn update(r: pb::UpdateGroupRequest) -> Update<GroupSpec> {
-        Update {
+    fn update(r: pb::UpdateGroupRequest) -> Result<Update<GroupSpec>, Status> {
+        Ok(Update {
             id: r.id,
             expected_version: r.expected_version,
             draft: Draft {
@@ -64,7 +65,7 @@ impl GrpcKind for GroupKind {
                     roles: roles(r.roles),
                 },
             },
-        }
+        })
     }
 
     fn delete(r: pb::DeleteGroupRequest) -> (String, Option<u64>) {

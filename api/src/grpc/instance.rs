@@ -5,6 +5,7 @@ use clusterdb_proto::compute::v1 as pb;
 
 use super::convert::{list_options, map, tags, timestamp};
 use super::kind::{GrpcKind, Update};
+use tonic::Status;
 
 impl GrpcKind for InstanceKind {
     type Message = pb::Instance;
@@ -40,26 +41,26 @@ impl GrpcKind for InstanceKind {
         }
     }
 
-    fn create(r: pb::CreateInstanceRequest) -> Draft<InstanceSpec> {
-        Draft {
+    fn create(r: pb::CreateInstanceRequest) -> Result<Draft<InstanceSpec>, Status> {
+        Ok(Draft {
             tags: tags(r.tags),
             ..Draft::new(r.name, spec(r.instance_type))
-        }
+        })
     }
 
     fn get(r: pb::GetInstanceRequest) -> String {
         r.id
     }
 
-    fn update(r: pb::UpdateInstanceRequest) -> Update<InstanceSpec> {
-        Update {
+    fn update(r: pb::UpdateInstanceRequest) -> Result<Update<InstanceSpec>, Status> {
+        Ok(Update {
             id: r.id,
             draft: Draft {
                 tags: tags(r.tags),
                 ..Draft::new(r.name, spec(r.instance_type))
             },
             expected_version: r.expected_version,
-        }
+        })
     }
 
     fn delete(r: pb::DeleteInstanceRequest) -> (String, Option<u64>) {

@@ -45,12 +45,12 @@ pub trait GrpcKind: Kind {
 
     /// The message of an object.
     fn message(object: &Object<Self>) -> Self::Message;
-    /// The draft a create request asks for.
-    fn create(request: Self::Create) -> Draft<Self::Spec>;
+    /// The draft a create request asks for, or the field it gets wrong.
+    fn create(request: Self::Create) -> Result<Draft<Self::Spec>, Status>;
     /// The id a get request names.
     fn get(request: Self::Get) -> String;
-    /// What an update request asks for.
-    fn update(request: Self::Update) -> Update<Self::Spec>;
+    /// What an update request asks for, or the field it gets wrong.
+    fn update(request: Self::Update) -> Result<Update<Self::Spec>, Status>;
     /// The id and expected version of a delete request.
     fn delete(request: Self::Delete) -> (String, Option<u64>);
     /// The options of a list request.
@@ -64,7 +64,7 @@ pub trait GrpcKind: Kind {
         _db: &ClusterDb,
         request: Self::Create,
     ) -> impl Future<Output = Result<Draft<Self::Spec>, Status>> + Send {
-        async move { Ok(Self::create(request)) }
+        async move { Self::create(request) }
     }
 
     /// [`GrpcKind::upload_create`] for an update request.
@@ -72,7 +72,7 @@ pub trait GrpcKind: Kind {
         _db: &ClusterDb,
         request: Self::Update,
     ) -> impl Future<Output = Result<Update<Self::Spec>, Status>> + Send {
-        async move { Ok(Self::update(request)) }
+        async move { Self::update(request) }
     }
 
     /// The answer to `Get…`: [`GrpcKind::message`] plus what only this

@@ -8,7 +8,7 @@ use clusterdb::monitoring::{
     Aggregation, Alert, AlertRule, AlertRuleKind, AlertRuleSpec, AlertState, Comparison, Matcher,
     MetricsQuery, Sample, SeriesKey, Severity, Silence, SilenceKind, SilenceSpec, duration,
 };
-use clusterdb::{ClusterDb, Draft, Kind, Timestamp};
+use clusterdb::{Draft, Kind, Timestamp};
 use clusterdb_proto::monitoring::v1 as pb;
 use pb::MonitoringService;
 use tonic::{Request, Response, Status};
@@ -116,26 +116,6 @@ impl RuleFields {
     }
 }
 
-/// A draft that core refuses (for the conversions the generic RPCs never
-/// reach: [`GrpcKind::upload_create`] checks the names first).
-fn refused_rule(name: String) -> Draft<AlertRuleSpec> {
-    Draft::new(
-        name,
-        AlertRuleSpec {
-            service: String::new(),
-            metric: String::new(),
-            labels: Default::default(),
-            aggregation: Aggregation::Avg,
-            window_ms: -1,
-            op: Comparison::Greater,
-            threshold: 0.0,
-            for_ms: -1,
-            severity: Severity::Warning,
-            summary: String::new(),
-        },
-    )
-}
-
 impl GrpcKind for AlertRuleKind {
     type Message = pb::AlertRule;
     type Create = pb::CreateAlertRuleRequest;
@@ -168,17 +148,7 @@ impl GrpcKind for AlertRuleKind {
         }
     }
 
-    fn create(r: pb::CreateAlertRuleRequest) -> Draft<AlertRuleSpec> {
-        let name = r.name.clone();
-        RuleFields::of_create(r)
-            .draft()
-            .unwrap_or_else(|_| refused_rule(name))
-    }
-
-    async fn upload_create(
-        _db: &ClusterDb,
-        r: pb::CreateAlertRuleRequest,
-    ) -> Result<Draft<AlertRuleSpec>, Status> {
+    fn create(r: pb::CreateAlertRuleRequest) -> Result<Draft<AlertRuleSpec>, Status> {
         RuleFields::of_create(r).draft()
     }
 
@@ -186,20 +156,7 @@ impl GrpcKind for AlertRuleKind {
         r.id
     }
 
-    fn update(r: pb::UpdateAlertRuleRequest) -> Update<AlertRuleSpec> {
-        let (id, expected_version, fields) = RuleFields::of_update(r);
-        let name = fields.name.clone();
-        Update {
-            id,
-            expected_version,
-            draft: fields.draft().unwrap_or_else(|_| refused_rule(name)),
-        }
-    }
-
-    async fn upload_update(
-        _db: &ClusterDb,
-        r: pb::UpdateAlertRuleRequest,
-    ) -> Result<Update<AlertRuleSpec>, Status> {
+    fn update(r: pb::UpdateAlertRuleRequest) -> Result<Update<AlertRuleSpec>, Status> {
         let (id, expected_version, fields) = RuleFields::of_update(r);
         Ok(Update {
             id,
@@ -301,21 +258,28 @@ impl GrpcKind for SilenceKind {
         }
     }
 
-    fn create(r: pb::CreateSilenceRequest) -> Draft<SilenceSpec> {
+    fn create(r: pb::CreateSilenceRequest) -> Result<Draft<SilenceSpec>, Status> {
         let name = if r.name.is_empty() {
             format!("silence-{}", Timestamp::now().unix_millis())
         } else {
             r.name
         };
-        silence_draft(name, r.matchers, r.starts_at, r.ends_at, r.comment, r.tags)
+        Ok(silence_draft(
+            name,
+            r.matchers,
+            r.starts_at,
+            r.ends_at,
+            r.comment,
+            r.tags,
+        ))
     }
 
     fn get(r: pb::GetSilenceRequest) -> String {
         r.id
     }
 
-    fn update(r: pb::UpdateSilenceRequest) -> Update<SilenceSpec> {
-        Update {
+    fn update(r: pb::UpdateSilenceRequest) -> Result<Update<SilenceSpec>, Status> {
+        Ok(Update {
             id: r.id,
             expected_version: r.expected_version,
             draft: silence_draft(
@@ -326,7 +290,7 @@ impl GrpcKind for SilenceKind {
                 r.comment,
                 r.tags,
             ),
-        }
+        })
     }
 
     fn delete(r: pb::DeleteSilenceRequest) -> (String, Option<u64>) {

@@ -67,8 +67,8 @@ impl GrpcKind for UserKind {
         }
     }
 
-    fn create(r: pb::CreateUserRequest) -> Draft<UserSpec> {
-        Draft {
+    fn create(r: pb::CreateUserRequest) -> Result<Draft<UserSpec>, Status> {
+        Ok(Draft {
             name: r.username,
             namespace: String::new(),
             tags: tags(r.tags),
@@ -78,15 +78,15 @@ impl GrpcKind for UserKind {
                 state: state(r.status),
                 roles: roles(r.roles),
             },
-        }
+        })
     }
 
     fn get(r: pb::GetUserRequest) -> String {
         r.id
     }
 
-    fn update(r: pb::UpdateUserRequest) -> Update<UserSpec> {
-        Update {
+    fn update(r: pb::UpdateUserRequest) -> Result<Update<UserSpec>, Status> {
+        Ok(Update {
             id: r.id,
             expected_version: r.expected_version,
             draft: Draft {
@@ -100,7 +100,7 @@ impl GrpcKind for UserKind {
                     roles: roles(r.roles),
                 },
             },
-        }
+        })
     }
 
     fn delete(r: pb::DeleteUserRequest) -> (String, Option<u64>) {

@@ -10,7 +10,7 @@ use clusterdb::webhooks::{Delivery, Webhook, WebhookKind, WebhookSpec, default_n
 use clusterdb::{Draft, Kind, ListOptions, MAX_PAGE_SIZE};
 use clusterdb_proto::webhooks::v1 as pb;
 use pb::WebhookService;
-use tonic::{Request, Response};
+use tonic::{Request, Response, Status};
 
 use super::auth::caller;
 use super::convert::{list_options, map, tags, timestamp};
@@ -46,13 +46,13 @@ impl GrpcKind for WebhookKind {
         }
     }
 
-    fn create(r: pb::CreateWebhookRequest) -> Draft<WebhookSpec> {
+    fn create(r: pb::CreateWebhookRequest) -> Result<Draft<WebhookSpec>, Status> {
         let name = if r.name.is_empty() {
             default_name(&r.url)
         } else {
             r.name
         };
-        Draft {
+        Ok(Draft {
             name,
             namespace: String::new(),
             tags: tags(r.tags),
@@ -63,15 +63,15 @@ impl GrpcKind for WebhookKind {
                 description: r.description,
                 secret: r.secret,
             },
-        }
+        })
     }
 
     fn get(r: pb::GetWebhookRequest) -> String {
         r.id
     }
 
-    fn update(r: pb::UpdateWebhookRequest) -> Update<WebhookSpec> {
-        Update {
+    fn update(r: pb::UpdateWebhookRequest) -> Result<Update<WebhookSpec>, Status> {
+        Ok(Update {
             id: r.id,
             expected_version: r.expected_version,
             draft: Draft {
@@ -86,7 +86,7 @@ impl GrpcKind for WebhookKind {
                     secret: r.secret,
                 },
             },
-        }
+        })
     }
 
     fn delete(r: pb::DeleteWebhookRequest) -> (String, Option<u64>) {
@@ -147,7 +147,7 @@ pub struct WebhookApi {
 impl WebhookService for WebhookApi {
     async fn create_webhook(&self, r: Request<pb::CreateWebhookRequest>) -> Reply<pb::Webhook> {
         let db = caller(&r, WebhookKind::NAME, Verb::Write)?;
-        let draft = WebhookKind::create(r.into_inner());
+        let draft = WebhookKind::create(r.into_inner())?;
         let endpoint = db.webhooks().create(draft).await.map_err(status)?;
         let secret = endpoint.spec.secret.clone();
         Ok(Response::new(with_secret(&endpoint, secret)))

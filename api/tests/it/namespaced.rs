@@ -106,18 +106,20 @@ impl GrpcKind for GadgetKind {
     fn message(object: &Object<Self>) -> GadgetOutput {
         <Self as RestKind>::output(object)
     }
-    fn create(input: GadgetInput) -> Draft<GadgetSpec> {
-        <Self as RestKind>::draft(input)
+    fn create(input: GadgetInput) -> Result<Draft<GadgetSpec>, tonic::Status> {
+        Ok(<Self as RestKind>::draft(input))
     }
     fn get(id: String) -> String {
         id
     }
-    fn update((id, input, expected_version): Self::Update) -> Update<GadgetSpec> {
-        Update {
+    fn update(
+        (id, input, expected_version): Self::Update,
+    ) -> Result<Update<GadgetSpec>, tonic::Status> {
+        Ok(Update {
             id,
             draft: <Self as RestKind>::draft(input),
             expected_version,
-        }
+        })
     }
     fn delete(request: (String, Option<u64>)) -> (String, Option<u64>) {
         request
