@@ -139,11 +139,7 @@ fn start_server(dir: &std::path::Path, reconcile: bool) -> (String, ClusterDb, S
     let path = dir.join("load.redb");
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
+        let runtime = two_thread_runtime();
         runtime.block_on(async move {
             // Reconcilers off unless asked for: fleet creates would also
             // start instances, and this measures the API's write path.
@@ -179,6 +175,16 @@ fn push_body(tag: &str, part: usize) -> axum::body::Bytes {
     axum::body::Bytes::from(serde_json::to_vec(&samples).unwrap())
 }
 
+/// A Tokio runtime with two worker threads (the server and the load
+/// generator each get their own).
+fn two_thread_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
 /// This process's resident memory, in MiB (Linux).
 fn resident_mib() -> f64 {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
@@ -194,11 +200,7 @@ fn resident_mib() -> f64 {
 /// 10 s window with the process's memory.
 fn metrics(duration: Duration, dir: &std::path::Path) {
     let (url, db, key) = start_server(dir, true);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = two_thread_runtime();
     runtime.block_on(async move {
         let http = authenticated_http(&key);
         let bodies: Arc<Vec<axum::body::Bytes>> =
@@ -252,11 +254,7 @@ fn metrics(duration: Duration, dir: &std::path::Path) {
 /// Scale mode: creates for `duration`, reported per 10 s window.
 fn scale(duration: Duration, dir: &std::path::Path) {
     let (url, db, key) = start_server(dir, true);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = two_thread_runtime();
     runtime.block_on(async move {
         let http = authenticated_http(&key);
         let window = Duration::from_secs(10);
@@ -343,11 +341,7 @@ fn main() {
             (url, key)
         }
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = two_thread_runtime();
     let run = format!(
         "{:x}",
         std::time::SystemTime::now()

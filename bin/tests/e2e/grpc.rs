@@ -729,14 +729,7 @@ async fn the_monitoring_service_end_to_end() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::InvalidArgument);
-    assert_eq!(
-        err.get_error_details()
-            .bad_request()
-            .unwrap()
-            .field_violations[0]
-            .field,
-        "samples[0].service"
-    );
+    assert_eq!(bad_request(&err).0, "samples[0].service");
 
     let answer = client
         .query_metrics(mpb::QueryMetricsRequest {
@@ -765,14 +758,7 @@ async fn the_monitoring_service_end_to_end() {
         })
         .await
         .unwrap_err();
-    assert_eq!(
-        err.get_error_details()
-            .bad_request()
-            .unwrap()
-            .field_violations[0]
-            .field,
-        "window"
-    );
+    assert_eq!(bad_request(&err).0, "window");
 
     let rule = |op: &str| mpb::CreateAlertRuleRequest {
         name: "high-error-rate".into(),
@@ -788,14 +774,7 @@ async fn the_monitoring_service_end_to_end() {
         ..Default::default()
     };
     let err = client.create_alert_rule(rule("=>")).await.unwrap_err();
-    assert_eq!(
-        err.get_error_details()
-            .bad_request()
-            .unwrap()
-            .field_violations[0]
-            .field,
-        "op"
-    );
+    assert_eq!(bad_request(&err).0, "op");
     let created = client
         .create_alert_rule(rule(">"))
         .await
