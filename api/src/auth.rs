@@ -215,7 +215,7 @@ pub async fn guard(State(guard): State<Guard>, mut request: Request, next: Next)
                     .as_ref()
                     .map(|l| l.check_principal(&principal));
                 request.extensions_mut().insert(Caller {
-                    db: guard.authenticator.db.acting_as(principal.id.as_str()),
+                    db: guard.authenticator.db.acting_for(principal.clone()),
                     principal,
                 });
                 decision

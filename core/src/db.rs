@@ -123,7 +123,7 @@ pub struct ClusterDb {
     store: Arc<Store>,
     tasks: Arc<Tasks>,
     /// Who writes through this handle.
-    actor: Arc<str>,
+    actor: crate::actor::Actor,
 }
 
 /// Options for opening a [`ClusterDb`]; start with [`ClusterDb::builder`].
@@ -228,6 +228,7 @@ impl Builder {
             kinds: Arc::new(self.kinds),
             invocations: Default::default(),
             function_limits: self.function_limits,
+            grants: crate::identity::check_grant,
             principals: Default::default(),
             mesh: Default::default(),
             markers: Default::default(),
@@ -281,7 +282,7 @@ impl Builder {
         Ok(ClusterDb {
             store,
             tasks: Arc::new(Tasks(Mutex::new(tasks))),
-            actor: Arc::from(crate::meta::SYSTEM_ACTOR),
+            actor: crate::actor::Actor::system(),
         })
     }
 }
@@ -329,17 +330,30 @@ impl ClusterDb {
     /// The service of one resource kind (it must be registered: see
     /// [`Builder::kind`]).
     pub fn resources<K: Kind>(&self) -> Resources<K> {
-        Resources::new(Arc::clone(&self.store), Arc::clone(&self.actor))
+        Resources::new(Arc::clone(&self.store), self.actor.clone())
     }
 
     /// This database, writing as `actor` (a user id, an OAuth client id):
     /// resources record it as `created_by` / `updated_by`, events as their
-    /// actor. A handle from `open` writes as [`crate::SYSTEM_ACTOR`]. The
-    /// servers use it per request; it grants nothing (see
-    /// [`crate::identity::authorize`]).
+    /// actor. A handle from `open` writes as [`crate::SYSTEM_ACTOR`]. It is
+    /// trusted: it checks nothing (see [`ClusterDb::acting_for`]).
     pub fn acting_as(&self, actor: impl Into<Arc<str>>) -> ClusterDb {
         ClusterDb {
-            actor: actor.into(),
+            actor: crate::actor::Actor::named(actor),
+            ..self.clone()
+        }
+    }
+
+    /// This database, writing as the authenticated `principal` (its id is
+    /// the actor), on its authority: an identity write that would give a
+    /// credential a permission the principal does not hold is refused
+    /// with `PERMISSION_DENIED` ([`crate::identity::authorize_grant`]).
+    /// The servers use it per request. Which kinds and verbs the principal
+    /// may use at all is still the caller's to check
+    /// ([`crate::identity::authorize`]).
+    pub fn acting_for(&self, principal: crate::identity::Principal) -> ClusterDb {
+        ClusterDb {
+            actor: crate::actor::Actor::principal(principal),
             ..self.clone()
         }
     }
@@ -412,17 +426,17 @@ impl ClusterDb {
 
     /// The metrics history, alert rules, silences and alerts.
     pub fn monitoring(&self) -> crate::monitoring::Monitoring {
-        crate::monitoring::Monitoring::new(Arc::clone(&self.store), Arc::clone(&self.actor))
+        crate::monitoring::Monitoring::new(Arc::clone(&self.store), self.actor.clone())
     }
 
     /// Webhook endpoints and their delivery records.
     pub fn webhooks(&self) -> crate::webhooks::Webhooks {
-        crate::webhooks::Webhooks::new(Arc::clone(&self.store), Arc::clone(&self.actor))
+        crate::webhooks::Webhooks::new(Arc::clone(&self.store), self.actor.clone())
     }
 
     /// Authentication, API keys and bootstrap.
     pub fn identity(&self) -> Identity {
-        Identity::new(Arc::clone(&self.store), Arc::clone(&self.actor))
+        Identity::new(Arc::clone(&self.store), self.actor.clone())
     }
 
     /// Access tokens of `issuer` (the server's public URL): issues and

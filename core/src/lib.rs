@@ -28,6 +28,7 @@
 //! # Ok(()) }
 //! ```
 
+mod actor;
 mod codec;
 pub mod compute;
 mod db;

@@ -6,6 +6,7 @@ use std::fmt::Debug;
 use serde::{Serialize, de::DeserializeOwned};
 
 use crate::error::Result;
+use crate::identity::policy::Confers;
 use crate::meta::{Meta, Tags};
 use crate::timestamp::Timestamp;
 use crate::validation::Context;
@@ -88,6 +89,16 @@ pub trait Kind: Send + Sync + Sized + 'static {
     /// and records in the status what the change implies (a webhook's
     /// rotated secret). Nothing by default.
     fn prepare_update(_current: &Object<Self>, _next: &mut Object<Self>, _now: Timestamp) {}
+
+    /// What holding an object of this kind lets a principal do (identity
+    /// kinds: a user, a group's roles, an API key, an OAuth client's
+    /// scopes). A write by an authenticated principal must not make or
+    /// change an object that confers more than the principal holds, before
+    /// or after the write ([`crate::identity::authorize_grant`]). Nothing
+    /// by default.
+    fn confers(_object: &Object<Self>) -> Confers {
+        Confers::Nothing
+    }
 
     /// Prepares a delete. Returns `false` to remove the object now, or
     /// `true` after marking it as being deleted (a reconciler finishes the

@@ -94,13 +94,13 @@ impl<K: Kind> std::fmt::Debug for Applied<K> {
 pub struct Resources<K: Kind> {
     pub(crate) store: Arc<Store>,
     /// Who this service writes as (see `ClusterDb::acting_as`).
-    pub(crate) actor: Arc<str>,
+    pub(crate) actor: crate::actor::Actor,
     kind: PhantomData<fn() -> K>,
 }
 
 impl<K: Kind> Clone for Resources<K> {
     fn clone(&self) -> Self {
-        Resources::new(Arc::clone(&self.store), Arc::clone(&self.actor))
+        Resources::new(Arc::clone(&self.store), self.actor.clone())
     }
 }
 
@@ -144,7 +144,7 @@ pub(crate) fn new_object<K: Kind>(
 }
 
 impl<K: Kind> Resources<K> {
-    pub(crate) fn new(store: Arc<Store>, actor: Arc<str>) -> Self {
+    pub(crate) fn new(store: Arc<Store>, actor: crate::actor::Actor) -> Self {
         Resources {
             store,
             actor,
@@ -154,7 +154,7 @@ impl<K: Kind> Resources<K> {
 
     /// A service for ClusterDB's own writes (reconcilers, bootstrap).
     pub(crate) fn system(store: &Arc<Store>) -> Self {
-        Resources::new(Arc::clone(store), Arc::from(crate::meta::SYSTEM_ACTOR))
+        Resources::new(Arc::clone(store), crate::actor::Actor::system())
     }
 
     /// A transaction written by this service's actor.
@@ -265,6 +265,7 @@ impl<K: Kind> Resources<K> {
                 None => K::initial_status(&draft.spec, txn.now),
             };
             let mut object = new_object::<K>(draft.clone(), status, txn.now, &self.actor);
+            self.check_grant(&object).await?;
             references::check_new(&self.store, None, &object, &mut txn).await?;
             txn.insert(&object);
             txn.touch::<K>();
@@ -667,6 +668,10 @@ impl<K: Kind> Resources<K> {
             let result = match change(&current, txn.now)? {
                 Change::Keep => return Ok((current, false)),
                 Change::Replace(mut next, actions) => {
+                    self.check_grant(&current).await?;
+                    if K::confers(&next) != K::confers(&current) {
+                        self.check_grant(&next).await?;
+                    }
                     next.meta.spec_version = 0; // changed by this write
                     next.meta.updated_by = self.actor.to_string();
                     references::check_new(&self.store, Some(&current), &next, &mut txn).await?;
@@ -681,6 +686,7 @@ impl<K: Kind> Resources<K> {
                     })
                 }
                 Change::Remove(actions) => {
+                    self.check_grant(&current).await?;
                     txn.remove(&current);
                     txn.touch::<K>();
                     for action in actions {
@@ -709,6 +715,21 @@ impl<K: Kind> Resources<K> {
             "{} {id} is changing too fast; gave up after {MAX_ATTEMPTS} attempts",
             K::NAME
         )))
+    }
+
+    /// Refuses a write by a principal that would make, change or remove
+    /// `object` if the object confers more than the principal holds (see
+    /// [`Kind::confers`]); trusted handles pass.
+    async fn check_grant(&self, object: &Object<K>) -> Result<()> {
+        let Some(authority) = self.actor.authority() else {
+            return Ok(());
+        };
+        let confers = K::confers(object);
+        if confers == crate::identity::Confers::Nothing {
+            return Ok(());
+        }
+        let what = format!("{} {:?}", K::SUBJECT, object.meta.name);
+        (self.store.grants)(&self.store, authority, confers, what).await
     }
 
     fn conflict(&self, id: &str, expected: u64, actual: u64) -> Error {

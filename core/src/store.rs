@@ -10,8 +10,19 @@ use tokio::sync::watch;
 
 use crate::compute::{FunctionLimits, InvocationStats};
 use crate::error::Result;
+use crate::identity::policy::{Confers, Principal};
 use crate::kinds::KindRegistry;
 use crate::validation::Context;
+
+/// The future of a [`GrantCheck`].
+pub(crate) type GrantFuture<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send + 'a>>;
+
+/// Checks that a principal holds all that an object confers (identity's
+/// grant rule), naming the object; kept here so the generic write path
+/// calls it without importing the identity domain.
+pub(crate) type GrantCheck =
+    for<'a> fn(&'a Arc<Store>, &'a Principal, Confers, String) -> GrantFuture<'a>;
 
 /// State shared by every service of one open database.
 pub(crate) struct Store {
@@ -26,6 +37,8 @@ pub(crate) struct Store {
     pub invocations: InvocationStats,
     /// Server-wide function limits.
     pub function_limits: FunctionLimits,
+    /// Identity's grant rule (`identity::check_grant`).
+    pub grants: GrantCheck,
     /// Recently authenticated credentials.
     pub principals: crate::identity::PrincipalCache,
     /// The mesh index last built.

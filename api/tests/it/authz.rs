@@ -1,7 +1,8 @@
 //! Every REST route and every gRPC method against every kind of caller:
 //! no credentials, a malformed header, an unknown, a revoked API key, an
 //! expired, a tampered, an `alg: none` and an `HS256` token, then a viewer,
-//! an editor, an admin and an OAuth client with `compute:read`. The
+//! an editor, an admin and OAuth clients with `compute:read` and with
+//! `identity:read`. The
 //! expected answer comes from the tables below (what each route needs) and
 //! the role oracle (what each role may do) — written out here, apart from
 //! the code under test. A route or method without a row fails the test.
@@ -537,6 +538,15 @@ fn client_may(need: Need) -> bool {
     )
 }
 
+/// A client with `identity:read` reads what a viewer reads of identity:
+/// users and groups, not API keys or OAuth clients.
+fn identity_reader_may(need: Need) -> bool {
+    matches!(
+        need,
+        Public | TokenEndpoint | Authenticated | Read("user" | "group")
+    )
+}
+
 /// One caller of the matrix.
 struct Caller {
     name: &'static str,
@@ -604,6 +614,25 @@ async fn callers(db: &ClusterDb) -> Vec<Caller> {
         .await
         .unwrap()
         .access_token;
+    let identity_reader = identity
+        .create_oauth_client(Draft::new(
+            "identity-reader",
+            OAuthClientSpec {
+                description: String::new(),
+                owner: users[2].0.id().to_string(),
+                scopes: ["identity:read".to_string()].into(),
+            },
+        ))
+        .await
+        .unwrap();
+    let identity_token = tokens
+        .issue(
+            identity_reader.client.id(),
+            &["identity:read".to_string()].into(),
+        )
+        .await
+        .unwrap()
+        .access_token;
     let mut tampered = token.clone().into_bytes();
     let middle = token.find('.').unwrap() + 3;
     tampered[middle] = if tampered[middle] == b'A' { b'B' } else { b'A' };
@@ -658,6 +687,12 @@ async fn callers(db: &ClusterDb) -> Vec<Caller> {
         authorization: bearer(&token),
         own_id: users[0].0.id().to_string(),
         may: Some(|n| client_may(n) && n != OwnKeys),
+    });
+    all.push(Caller {
+        name: "OAuth client (identity:read)",
+        authorization: bearer(&identity_token),
+        own_id: users[0].0.id().to_string(),
+        may: Some(identity_reader_may),
     });
     all
 }

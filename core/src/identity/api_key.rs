@@ -13,6 +13,7 @@ use ring::hmac;
 use ring::rand::{SecureRandom, SystemRandom};
 use serde::{Deserialize, Serialize};
 
+use super::policy::Confers;
 use super::user::UserKind;
 use crate::error::{Error, Result};
 use crate::resource::{Kind, Object, OnDelete, Reference};
@@ -77,6 +78,11 @@ impl Kind for ApiKeyKind {
 
     fn initial_status(_spec: &ApiKeySpec, _now: Timestamp) -> ApiKeyStatus {
         ApiKeyStatus::default()
+    }
+
+    /// Everything its user may do.
+    fn confers(key: &ApiKey) -> Confers {
+        Confers::CredentialOf(key.meta.namespace.clone())
     }
 }
 

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use super::policy::Role;
+use super::policy::{Confers, Role};
 use super::user::UserKind;
 use crate::error::{Error, Result};
 use crate::resource::{Kind, Object, OnDelete, Reference};
@@ -101,6 +101,11 @@ impl Kind for GroupKind {
         if field == MEMBERS_FIELD {
             object.spec.members.remove(id);
         }
+    }
+
+    /// Its roles, to every member (adding one grants them).
+    fn confers(group: &Group) -> Confers {
+        Confers::Roles(group.spec.roles.clone())
     }
 }
 

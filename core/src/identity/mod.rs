@@ -3,9 +3,10 @@
 
 mod api_key;
 mod cache;
+mod grant;
 mod group;
 mod oauth_client;
-mod policy;
+pub(crate) mod policy;
 mod token;
 mod user;
 
@@ -22,7 +23,8 @@ pub use oauth_client::{
     OWNER_FIELD,
 };
 pub use policy::{
-    Area, METRICS, Principal, Role, Rule, Verb, authorize, authorize_own_keys, known_scopes, rule,
+    Area, Confers, METRICS, Principal, Role, Rule, Verb, authorize, authorize_grant,
+    authorize_own_keys, known_scopes, rule,
 };
 #[doc(hidden)]
 pub use token::fuzz_parse as fuzz_access_token;
@@ -55,6 +57,7 @@ use crate::txn::{Txn, TxnError};
 pub(crate) const IDENTITY_MARKER: &str = "identity";
 
 pub(crate) use cache::PrincipalCache;
+pub(crate) use grant::check as check_grant;
 
 /// The name of the user `clusterdb serve` creates on an empty store.
 pub const BOOTSTRAP_USER: &str = "admin";
@@ -84,17 +87,17 @@ pub struct NewOAuthClient {
 #[derive(Clone)]
 pub struct Identity {
     store: Arc<Store>,
-    actor: Arc<str>,
+    actor: crate::actor::Actor,
 }
 
 impl Identity {
-    pub(crate) fn new(store: Arc<Store>, actor: Arc<str>) -> Self {
+    pub(crate) fn new(store: Arc<Store>, actor: crate::actor::Actor) -> Self {
         Identity { store, actor }
     }
 
     /// The service of one identity kind, writing as this handle's actor.
     fn of<K: Kind>(&self) -> Resources<K> {
-        Resources::new(Arc::clone(&self.store), Arc::clone(&self.actor))
+        Resources::new(Arc::clone(&self.store), self.actor.clone())
     }
 
     /// Makes an API key named `name` for user `owner` (which must exist).
@@ -349,19 +352,7 @@ impl Identity {
             )));
         }
         let mut roles: BTreeSet<Role> = user.spec.roles.clone();
-        let mut options = ListOptions::default()
-            .field(MEMBERS_FIELD, user.id())
-            .page_size(MAX_PAGE_SIZE);
-        loop {
-            let page = self.of::<GroupKind>().list(&options).await?;
-            for group in &page.items {
-                roles.extend(group.spec.roles.iter().copied());
-            }
-            match page.next_page_token {
-                Some(token) => options = options.page_token(token),
-                None => break,
-            }
-        }
+        roles.extend(grant::group_roles(&self.store, user.id()).await?);
         Ok(Principal::user(user.id(), roles))
     }
 

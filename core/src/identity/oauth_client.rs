@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use super::api_key;
-use super::policy::known_scopes;
+use super::policy::{Confers, known_scopes};
 use super::user::UserKind;
 use crate::error::{Error, Result};
 use crate::resource::{Kind, Object, OnDelete, Reference};
@@ -89,6 +89,11 @@ impl Kind for OAuthClientKind {
 
     fn indexed_values(object: &Object<Self>) -> Vec<(&'static str, String)> {
         vec![(OWNER_FIELD, object.spec.owner.clone())]
+    }
+
+    /// Its scopes (its secret is the credential that carries them).
+    fn confers(client: &OAuthClient) -> Confers {
+        Confers::Scopes(client.spec.scopes.clone())
     }
 }
 

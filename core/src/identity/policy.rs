@@ -7,16 +7,26 @@
 //! | `virtual_service`, `security_policy` | `mesh` | viewer | editor |
 //! | `metric`, `alertrule`, `alert`, `silence` | `monitoring` | viewer | editor |
 //! | `user`, `group` | `identity` | viewer | admin |
-//! | `apikey`, `oauthclient` (secrets) | `identity` | admin | admin |
+//! | `apikey`, `oauthclient` (credentials) | `identity` | admin (scope `identity:write`) | admin |
 //! | `webhook` (secrets) | `webhooks` | admin | admin |
 //! | anything else | — | admin | admin |
 //!
 //! Roles nest: `admin` ⊇ `editor` ⊇ `viewer`. A user holds the roles bound
 //! to it and to its groups. An OAuth client holds scopes instead:
 //! `<area>:read` or `<area>:write` (write includes read; `identity:admin`
-//! is `identity:write`). A user may always list, create and revoke their own
-//! API keys ([`authorize_own_keys`]).
-
+//! is `identity:write`). `identity:read` reads what a viewer reads of
+//! identity — users and groups, not API keys or OAuth clients;
+//! `identity:write` also reads those and writes every identity kind. A user
+//! may always list, create and revoke their own API keys
+//! ([`authorize_own_keys`]).
+//!
+//! **No principal grants what it does not hold** ([`authorize_grant`]):
+//! a write that makes or changes a credential — a user's roles or state,
+//! a group's roles or members, an API key, an OAuth client's scopes or
+//! secret — is allowed only if the caller holds every permission the
+//! credential carries, before and after the write (Kubernetes' `escalate`
+//! and `bind` checks). An admin holds all; an `identity:write` client can
+//! manage only principals no stronger than its own scopes.
 use std::collections::BTreeSet;
 use std::fmt;
 
@@ -132,31 +142,90 @@ pub struct Rule {
     pub read: Role,
     /// The least role that writes it.
     pub write: Role,
+    /// The scope verb that reads it: `Read`, or `Write` for credentials a
+    /// viewer may not see (API keys, OAuth clients).
+    pub read_scope: Verb,
+}
+
+/// The policy table: the kinds of each row and the row (see the module
+/// documentation). A kind in no row is admin-only ([`OTHER`]).
+const TABLE: &[(&[&str], Rule)] = &[
+    (
+        &["fleet", "instance", "function"],
+        Rule::of(Area::Compute, Role::Viewer, Role::Editor),
+    ),
+    (
+        &["virtual_service", "security_policy"],
+        Rule::of(Area::Mesh, Role::Viewer, Role::Editor),
+    ),
+    (
+        &["metric", "alertrule", "alert", "silence"],
+        Rule::of(Area::Monitoring, Role::Viewer, Role::Editor),
+    ),
+    (
+        &["user", "group"],
+        Rule::of(Area::Identity, Role::Viewer, Role::Admin),
+    ),
+    (
+        &["apikey", "oauthclient"],
+        Rule {
+            read_scope: Verb::Write,
+            ..Rule::of(Area::Identity, Role::Admin, Role::Admin)
+        },
+    ),
+    (
+        &["webhook"],
+        Rule::of(Area::Webhooks, Role::Admin, Role::Admin),
+    ),
+    (
+        &[METRICS],
+        Rule::of(Area::Metrics, Role::Viewer, Role::Admin),
+    ),
+];
+
+/// The row of every kind the table does not name: admins only.
+const OTHER: Rule = Rule {
+    area: None,
+    read: Role::Admin,
+    write: Role::Admin,
+    read_scope: Verb::Read,
+};
+
+impl Rule {
+    const fn of(area: Area, read: Role, write: Role) -> Rule {
+        Rule {
+            area: Some(area),
+            read,
+            write,
+            read_scope: Verb::Read,
+        }
+    }
+
+    /// Whether a principal holding `principal`'s roles or scopes passes
+    /// this row for `verb`.
+    fn allows(&self, principal: &Principal, verb: Verb) -> bool {
+        match &principal.scopes {
+            Some(_) => self.area.is_some_and(|area| {
+                let needed = match verb {
+                    Verb::Read => self.read_scope,
+                    Verb::Write => Verb::Write,
+                };
+                principal.has_scope(area, needed)
+            }),
+            None => principal.has_role(match verb {
+                Verb::Read => self.read,
+                Verb::Write => self.write,
+            }),
+        }
+    }
 }
 
 /// The policy's row for `kind` (see the module documentation).
 pub fn rule(kind: &str) -> Rule {
-    let row = |area, read, write| Rule {
-        area: Some(area),
-        read,
-        write,
-    };
-    match kind {
-        "fleet" | "instance" | "function" => row(Area::Compute, Role::Viewer, Role::Editor),
-        "virtual_service" | "security_policy" => row(Area::Mesh, Role::Viewer, Role::Editor),
-        "metric" | "alertrule" | "alert" | "silence" => {
-            row(Area::Monitoring, Role::Viewer, Role::Editor)
-        }
-        "user" | "group" => row(Area::Identity, Role::Viewer, Role::Admin),
-        "apikey" | "oauthclient" => row(Area::Identity, Role::Admin, Role::Admin),
-        "webhook" => row(Area::Webhooks, Role::Admin, Role::Admin),
-        METRICS => row(Area::Metrics, Role::Viewer, Role::Admin),
-        _ => Rule {
-            area: None,
-            read: Role::Admin,
-            write: Role::Admin,
-        },
-    }
+    TABLE
+        .iter()
+        .find(|(kinds, _)| kinds.contains(&kind))
+        .map_or(OTHER, |(_, rule)| *rule)
 }
 
 /// Who is calling.
@@ -211,20 +280,17 @@ impl Principal {
 /// naming what is missing if not.
 pub fn authorize(principal: &Principal, kind: &str, verb: Verb) -> Result<()> {
     let rule = rule(kind);
-    let allowed = match &principal.scopes {
-        Some(_) => rule
-            .area
-            .is_some_and(|area| principal.has_scope(area, verb)),
-        None => principal.has_role(match verb {
-            Verb::Read => rule.read,
-            Verb::Write => rule.write,
-        }),
-    };
-    if allowed {
+    if rule.allows(principal, verb) {
         return Ok(());
     }
     let needs = match (&principal.scopes, rule.area) {
-        (Some(_), Some(area)) => format!("the scope {}:{}", area.as_str(), verb.as_str()),
+        (Some(_), Some(area)) => {
+            let scope_verb = match verb {
+                Verb::Read => rule.read_scope,
+                Verb::Write => Verb::Write,
+            };
+            format!("the scope {}:{}", area.as_str(), scope_verb.as_str())
+        }
         (Some(_), None) => "a user with the admin role".to_string(),
         (None, _) => format!(
             "the {} role",
@@ -248,6 +314,59 @@ pub fn authorize_own_keys(principal: &Principal, owner: &str, verb: Verb) -> Res
         return Ok(());
     }
     authorize(principal, "apikey", verb)
+}
+
+/// Every permission the policy distinguishes: one (row, verb) pair per
+/// row of the table and per verb, the admin-only row included.
+fn permissions() -> impl Iterator<Item = (Rule, &'static str, Verb)> {
+    TABLE
+        .iter()
+        .map(|(kinds, rule)| (*rule, kinds[0]))
+        .chain(std::iter::once((OTHER, "any other")))
+        .flat_map(|(rule, kind)| [Verb::Read, Verb::Write].map(|verb| (rule, kind, verb)))
+}
+
+/// Whether `caller` holds every permission `granted` carries: the rule
+/// that no principal grants what it does not hold. `granted` stands for
+/// the credential a write makes or changes — a user with its roles, the
+/// members of a group with its roles, an API key with its user's roles,
+/// an OAuth client with its scopes. `PERMISSION_DENIED` naming the first
+/// permission the caller lacks.
+pub fn authorize_grant(caller: &Principal, granted: &Principal, what: &str) -> Result<()> {
+    for (rule, kind, verb) in permissions() {
+        if rule.allows(granted, verb) && !rule.allows(caller, verb) {
+            return Err(Error::PermissionDenied(format!(
+                "{} may not grant {what}: it carries the permission to {} {kind} resources, \
+                 which {} does not hold itself",
+                caller.id,
+                verb.as_str(),
+                caller.id
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// What an identity object gives whoever holds it, for
+/// [`authorize_grant`] ([`crate::Kind::confers`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Confers {
+    /// Nothing (every kind but the identity kinds).
+    Nothing,
+    /// A user's authority: its own roles and its groups', whether or not
+    /// it is active now (it may be enabled later).
+    User {
+        /// The user id.
+        id: String,
+        /// Roles bound to it directly.
+        roles: BTreeSet<Role>,
+    },
+    /// Roles every member of a group holds.
+    Roles(BTreeSet<Role>),
+    /// The whole authority of the user with this id (its API key).
+    CredentialOf(String),
+    /// An OAuth client's scopes.
+    Scopes(BTreeSet<String>),
 }
 
 /// Every scope a client may be granted.
@@ -304,6 +423,56 @@ mod tests {
         let reader = Principal::client("dash", ["compute:read".to_string()]);
         let err = authorize(&reader, "fleet", Verb::Write).unwrap_err();
         assert!(err.to_string().contains("compute:write"), "{err}");
+    }
+
+    #[test]
+    fn identity_read_reads_what_a_viewer_reads() {
+        let reader = Principal::client("dash", ["identity:read".to_string()]);
+        let viewer = Principal::user("user-v", [Role::Viewer]);
+        for kind in ["user", "group", "apikey", "oauthclient"] {
+            assert_eq!(
+                authorize(&reader, kind, Verb::Read).is_ok(),
+                authorize(&viewer, kind, Verb::Read).is_ok(),
+                "{kind}"
+            );
+        }
+        let err = authorize(&reader, "apikey", Verb::Read).unwrap_err();
+        assert!(err.to_string().contains("identity:write"), "{err}");
+        let writer = Principal::client("ops", ["identity:write".to_string()]);
+        assert!(authorize(&writer, "oauthclient", Verb::Read).is_ok());
+    }
+
+    #[test]
+    fn nobody_grants_what_it_lacks() {
+        let admin = Principal::user("user-a", [Role::Admin]);
+        let editor = Principal::user("user-e", [Role::Editor]);
+        let viewer = Principal::user("user-v", [Role::Viewer]);
+        let client = |scopes: &[&str]| Principal::client("c", scopes.iter().map(|s| s.to_string()));
+        let ops = client(&["identity:write"]);
+        let ops_compute = client(&["identity:write", "compute:write"]);
+        let cases: [(&Principal, &Principal, bool); 11] = [
+            (&admin, &admin, true),
+            (&admin, &ops, true),
+            (&editor, &viewer, true),
+            (&viewer, &editor, false),
+            (&ops, &admin, false),
+            (&ops, &viewer, false),
+            (&ops, &Principal::user("user-n", []), true),
+            (&ops, &ops, true),
+            (&ops, &ops_compute, false),
+            (&ops_compute, &client(&["compute:read"]), true),
+            (&ops_compute, &client(&["webhooks:write"]), false),
+        ];
+        for (caller, granted, allowed) in cases {
+            assert_eq!(
+                authorize_grant(caller, granted, "it").is_ok(),
+                allowed,
+                "{caller:?} granting {granted:?}"
+            );
+        }
+        let err = authorize_grant(&ops, &admin, "an API key of user-a").unwrap_err();
+        assert_eq!(err.code(), crate::ErrorCode::PermissionDenied);
+        assert!(err.to_string().contains("an API key of user-a"), "{err}");
     }
 
     #[test]

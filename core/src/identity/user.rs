@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use super::policy::Role;
+use super::policy::{Confers, Role};
 use crate::error::{Error, Result};
 use crate::resource::{Kind, Object};
 use crate::timestamp::Timestamp;
@@ -137,6 +137,13 @@ impl Kind for UserKind {
             return Vec::new();
         }
         vec![("email", object.spec.email.to_ascii_lowercase())]
+    }
+
+    fn confers(user: &User) -> Confers {
+        Confers::User {
+            id: user.meta.id.clone(),
+            roles: user.spec.roles.clone(),
+        }
     }
 }
 

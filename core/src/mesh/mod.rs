@@ -66,10 +66,7 @@ impl Mesh {
 
     /// Every object of `K`, in creation order.
     async fn all<K: Kind>(&self) -> Result<Vec<Object<K>>> {
-        let resources = Resources::<K>::new(
-            Arc::clone(&self.store),
-            Arc::from(crate::meta::SYSTEM_ACTOR),
-        );
+        let resources = Resources::<K>::new(Arc::clone(&self.store), crate::actor::Actor::system());
         let mut options = ListOptions::default().page_size(MAX_PAGE_SIZE);
         let mut all = Vec::new();
         loop {

@@ -58,11 +58,11 @@ pub const MAX_SAMPLED_FLEETS: usize = 1000;
 #[derive(Clone)]
 pub struct Monitoring {
     store: Arc<Store>,
-    actor: Arc<str>,
+    actor: crate::actor::Actor,
 }
 
 impl Monitoring {
-    pub(crate) fn new(store: Arc<Store>, actor: Arc<str>) -> Self {
+    pub(crate) fn new(store: Arc<Store>, actor: crate::actor::Actor) -> Self {
         Monitoring { store, actor }
     }
 
@@ -133,20 +133,17 @@ impl Monitoring {
     /// Alert rules (create, get, list, update, delete; at most
     /// [`MAX_ALERT_RULES`]).
     pub fn rules(&self) -> Resources<AlertRuleKind> {
-        Resources::new(Arc::clone(&self.store), Arc::clone(&self.actor))
+        Resources::new(Arc::clone(&self.store), self.actor.clone())
     }
 
     /// Silences (create, get, list, update, delete, expire).
     pub fn silences(&self) -> Resources<SilenceKind> {
-        Resources::new(Arc::clone(&self.store), Arc::clone(&self.actor))
+        Resources::new(Arc::clone(&self.store), self.actor.clone())
     }
 
     /// Alerts as stored (written by the evaluator).
     pub(crate) fn alerts_service(&self) -> Resources<AlertKind> {
-        Resources::new(
-            Arc::clone(&self.store),
-            Arc::from(crate::meta::SYSTEM_ACTOR),
-        )
+        Resources::new(Arc::clone(&self.store), crate::actor::Actor::system())
     }
 
     /// Firing, then pending, then recently resolved alerts (only those in
@@ -214,7 +211,7 @@ impl Monitoring {
     }
 
     fn store_resources<K: Kind>(&self) -> Resources<K> {
-        Resources::new(Arc::clone(&self.store), Arc::clone(&self.actor))
+        Resources::new(Arc::clone(&self.store), self.actor.clone())
     }
 }
 
@@ -223,7 +220,7 @@ impl Monitoring {
 /// its fleets).
 pub(crate) async fn run_flush(store: Arc<Store>) {
     let instance = store.history.config().instance.clone();
-    let monitoring = Monitoring::new(Arc::clone(&store), Arc::from(crate::meta::SYSTEM_ACTOR));
+    let monitoring = Monitoring::new(Arc::clone(&store), crate::actor::Actor::system());
     let config = store.history.config().clone();
     // The first ticks one period from now, not at once.
     let every =
@@ -262,7 +259,7 @@ pub(crate) async fn run_flush(store: Arc<Store>) {
 /// The elected process's monitoring work: compaction and retention every
 /// minute, alert evaluation every interval.
 pub(crate) async fn run_elected(store: Arc<Store>, fence: Option<clusterdb_storage::Precondition>) {
-    let monitoring = Monitoring::new(Arc::clone(&store), Arc::from(crate::meta::SYSTEM_ACTOR));
+    let monitoring = Monitoring::new(Arc::clone(&store), crate::actor::Actor::system());
     let config = store.history.config().clone();
     let mut maintain = tokio::time::interval(Duration::from_secs(60));
     let mut evaluate = tokio::time::interval(config.evaluation_interval);

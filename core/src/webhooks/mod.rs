@@ -39,12 +39,12 @@ pub const URL_FIELD: &str = "url";
 #[derive(Clone)]
 pub struct Webhooks {
     store: Arc<Store>,
-    actor: Arc<str>,
+    actor: crate::actor::Actor,
     fence: Option<Precondition>,
 }
 
 impl Webhooks {
-    pub(crate) fn new(store: Arc<Store>, actor: Arc<str>) -> Self {
+    pub(crate) fn new(store: Arc<Store>, actor: crate::actor::Actor) -> Self {
         Webhooks {
             store,
             actor,
@@ -62,7 +62,7 @@ impl Webhooks {
 
     /// The endpoints as resources (get, list, update, delete).
     pub fn endpoints(&self) -> Resources<WebhookKind> {
-        Resources::new(Arc::clone(&self.store), Arc::clone(&self.actor))
+        Resources::new(Arc::clone(&self.store), self.actor.clone())
     }
 
     /// Creates an endpoint. An empty secret is generated. Delivery starts

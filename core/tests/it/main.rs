@@ -10,6 +10,7 @@ mod crud;
 mod events;
 mod functions;
 mod fuzz_bodies;
+mod grants;
 mod identity;
 mod instances;
 mod kinds;
