@@ -341,7 +341,7 @@ mod property {
                     .to_string(),
             );
         }
-        let mut clients = vec![
+        let clients = vec![
             db.identity()
                 .create_oauth_client(client(
                     "wide",
