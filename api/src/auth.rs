@@ -93,6 +93,66 @@ pub struct Guard {
     pub limiters: Option<Arc<RateLimiters>>,
     /// `GET /metrics` is served without credentials.
     pub public_metrics: bool,
+    /// Peers whose `Forwarded` / `X-Forwarded-For` name the client.
+    pub trusted_proxies: crate::client_ip::TrustedProxies,
+}
+
+/// What the guard leaves for a public route that rate-limits on its own
+/// (the token endpoint): the client address and the limiter, if on.
+#[derive(Clone)]
+pub struct ClientLimits {
+    /// The client's address (see [`crate::client_ip`]).
+    pub ip: IpAddr,
+    /// The server's limiter; `None` is off.
+    pub limiters: Option<Arc<RateLimiters>>,
+}
+
+impl ClientLimits {
+    /// Charges `charge` and turns `response` into the spec's 429 if the
+    /// bucket is empty; adds the `X-RateLimit-*` headers either way.
+    pub fn apply(&self, charge: Charge, mut response: Response) -> Response {
+        let Some(limiters) = &self.limiters else {
+            return response;
+        };
+        let (decision, by) = match &charge {
+            Charge::Client(id) => (limiters.check_client(id), "principal"),
+            Charge::Failure(credential) => limiters.check_failure(self.ip, credential.as_deref()),
+        };
+        if !decision.allowed {
+            return rate_limited(&decision, false, by);
+        }
+        decision.write_headers(response.headers_mut());
+        response
+    }
+}
+
+/// What a request is charged to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Charge {
+    /// An authenticated OAuth client (its token request).
+    Client(String),
+    /// A failed authentication naming this credential id, if any.
+    Failure(Option<String>),
+}
+
+/// The credential id a bearer token names, unverified: an API key's id,
+/// or an access token's `client_id` — what failed authentications are
+/// charged to besides the address.
+fn named_credential(token: &str) -> Option<String> {
+    if token.starts_with(clusterdb::identity::API_KEY_PREFIX) {
+        return clusterdb::identity::parse_key(token).map(|(id, _)| id);
+    }
+    use base64::Engine as _;
+    if token.len() > clusterdb::identity::MAX_TOKEN_LEN {
+        return None;
+    }
+    let claims = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(claims)
+        .ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    let id = claims.get("client_id").or_else(|| claims.get("sub"))?;
+    id.as_str().filter(|id| id.len() <= 128).map(str::to_string)
 }
 
 /// Whether `path` is served without credentials.
@@ -160,7 +220,7 @@ fn unauthenticated(message: &str, grpc: bool, token_given: bool) -> Response {
 }
 
 /// The refusal of a request over its rate (counted by what was limited:
-/// `principal` or `ip`).
+/// `principal`, `ip` or `credential`).
 fn rate_limited(decision: &Decision, grpc: bool, by: &str) -> Response {
     crate::metrics::counters().rate_limited(by);
     let message = "Rate limit exceeded";
@@ -183,11 +243,24 @@ fn rate_limited(decision: &Decision, grpc: bool, by: &str) -> Response {
 /// The middleware: authenticates, rate-limits, and leaves a [`Caller`].
 pub async fn guard(State(guard): State<Guard>, mut request: Request, next: Next) -> Response {
     let grpc = crate::is_grpc(&request);
-    let ip = peer_ip(&request);
+    let ip = guard
+        .trusted_proxies
+        .client_ip(peer_ip(&request), request.headers());
     let check_ip = |guard: &Guard| guard.limiters.as_ref().map(|l| l.check_ip(ip));
     let path = request.uri().path();
     let public = is_public(path, grpc) || (guard.public_metrics && !grpc && path == "/metrics");
-    let decision = if public {
+    let decision = if public && !grpc && path == "/oauth/token" {
+        // Charged by the endpoint: to the client it authenticates, or to
+        // the address and the client id it named.
+        request.extensions_mut().insert(ClientLimits {
+            ip,
+            limiters: guard.limiters.clone(),
+        });
+        None
+    } else if public && !grpc && path != "/metrics" {
+        // Documents, served from memory, limited apart from logins.
+        guard.limiters.as_ref().map(|l| l.check_documents(ip))
+    } else if public {
         check_ip(&guard)
     } else {
         let token = match bearer(&request) {
@@ -198,6 +271,7 @@ pub async fn guard(State(guard): State<Guard>, mut request: Request, next: Next)
             )),
             Err(message) => Err((message, true)),
         };
+        let named = token.as_deref().ok().and_then(named_credential);
         let principal = match token {
             Ok(token) => match guard.authenticator.principal(&token).await {
                 Ok(principal) => Ok(principal),
@@ -221,12 +295,17 @@ pub async fn guard(State(guard): State<Guard>, mut request: Request, next: Next)
                 decision
             }
             Err((message, given)) => {
-                // Failed authentications draw from the client IP's bucket.
+                // Failed authentications draw from the client IP's bucket
+                // and the named credential's.
                 crate::metrics::counters().authentication_failed();
-                let decision = check_ip(&guard);
-                if let Some(decision) = decision.filter(|d| !d.allowed) {
-                    return rate_limited(&decision, grpc, "ip");
+                let checked = guard
+                    .limiters
+                    .as_ref()
+                    .map(|l| l.check_failure(ip, named.as_deref()));
+                if let Some((decision, by)) = checked.filter(|(d, _)| !d.allowed) {
+                    return rate_limited(&decision, grpc, by);
                 }
+                let decision = checked.map(|(d, _)| d);
                 let mut response = unauthenticated(&message, grpc, given);
                 if let Some(decision) = decision {
                     decision.write_headers(response.headers_mut());

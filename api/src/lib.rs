@@ -5,6 +5,7 @@
 pub mod auth;
 #[cfg(feature = "client")]
 pub mod client;
+pub mod client_ip;
 mod edge;
 pub mod events;
 #[doc(hidden)]
@@ -49,6 +50,7 @@ fn guard_of(db: &ClusterDb, config: &RestConfig) -> auth::Guard {
             .clone()
             .map(rate_limit::RateLimiters::new),
         public_metrics: config.metrics_public,
+        trusted_proxies: client_ip::TrustedProxies::new(config.trusted_proxies.clone()),
     }
 }
 

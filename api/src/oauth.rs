@@ -26,6 +26,7 @@ use clusterdb::identity::{AccessTokens, known_scopes};
 use serde_json::json;
 use tokio::sync::OnceCell;
 
+use crate::auth::{Charge, ClientLimits};
 use crate::rest::ApiError;
 
 /// The routes of [`Issuer::routes`], for the OpenAPI document's check.
@@ -137,24 +138,42 @@ fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, ()
 
 /// `POST /oauth/token`.
 async fn token(State(issuer): State<Issuer>, request: Request) -> Response {
+    let limits = request.extensions().get::<ClientLimits>().cloned();
+    let (response, charge) = issue(issuer, request).await;
+    match limits {
+        Some(limits) => limits.apply(charge, response),
+        None => response,
+    }
+}
+
+/// The token endpoint's answer, and what the request is charged to: the
+/// client it authenticated, else a failure naming the client id (if any).
+async fn issue(issuer: Issuer, request: Request) -> (Response, Charge) {
+    let failed = |response: Response, client: Option<&str>| {
+        (response, Charge::Failure(client.map(str::to_string)))
+    };
     let invalid_request =
         |description: &str| oauth_error(StatusCode::BAD_REQUEST, "invalid_request", description);
     let basic = match basic_credentials(request.headers()) {
         Ok(basic) => basic,
-        Err(()) => return invalid_client(true),
+        Err(()) => return failed(invalid_client(true), None),
     };
     let form = match axum::Form::<Vec<(String, String)>>::from_request(request, &()).await {
         Ok(axum::Form(pairs)) => pairs,
         Err(_) => {
-            return invalid_request(
-                "the body must be application/x-www-form-urlencoded parameters",
+            return failed(
+                invalid_request("the body must be application/x-www-form-urlencoded parameters"),
+                None,
             );
         }
     };
     let mut seen = BTreeSet::new();
     for (name, _) in &form {
         if !seen.insert(name.as_str()) {
-            return invalid_request(&format!("the parameter {name} is repeated"));
+            return failed(
+                invalid_request(&format!("the parameter {name} is repeated")),
+                None,
+            );
         }
     }
     let param = |name: &str| {
@@ -163,34 +182,41 @@ async fn token(State(issuer): State<Issuer>, request: Request) -> Response {
             .map(|(_, v)| v.as_str())
     };
     let Some(grant_type) = param("grant_type") else {
-        return invalid_request("grant_type is required");
+        return failed(invalid_request("grant_type is required"), None);
     };
     if grant_type != "client_credentials" {
-        return oauth_error(
+        let refusal = oauth_error(
             StatusCode::BAD_REQUEST,
             "unsupported_grant_type",
             "only client_credentials is supported",
         );
+        return failed(refusal, None);
     }
     let form_credentials = match (param("client_id"), param("client_secret")) {
         (Some(id), Some(secret)) => Some((id.to_string(), secret.to_string())),
         (None, None) => None,
         (Some(_), None) if basic.is_some() => None,
-        _ => return invalid_request("send both client_id and client_secret, or HTTP Basic"),
+        _ => {
+            let refusal = invalid_request("send both client_id and client_secret, or HTTP Basic");
+            return failed(refusal, param("client_id"));
+        }
     };
     let used_basic = basic.is_some();
     let (client_id, secret) = match (basic, form_credentials) {
         (Some(_), Some(_)) => {
-            return invalid_request("authenticate with one method: HTTP Basic or form fields");
+            let refusal =
+                invalid_request("authenticate with one method: HTTP Basic or form fields");
+            return failed(refusal, param("client_id"));
         }
         (Some(credentials), None) | (None, Some(credentials)) => credentials,
-        (None, None) => return invalid_client(false),
+        (None, None) => return failed(invalid_client(false), None),
     };
     if let Some(form_id) = param("client_id")
         && used_basic
         && form_id != client_id
     {
-        return invalid_request("client_id does not match the authenticated client");
+        let refusal = invalid_request("client_id does not match the authenticated client");
+        return failed(refusal, Some(&client_id));
     }
     let client = match issuer
         .db
@@ -200,10 +226,11 @@ async fn token(State(issuer): State<Issuer>, request: Request) -> Response {
     {
         Ok(client) => client,
         Err(err) if err.code() == clusterdb::ErrorCode::Unauthenticated => {
-            return invalid_client(used_basic);
+            return failed(invalid_client(used_basic), Some(&client_id));
         }
-        Err(err) => return ApiError::from(err).into_response(),
+        Err(err) => return (ApiError::from(err).into_response(), Charge::Failure(None)),
     };
+    let charge = Charge::Client(client.id().to_string());
     let scopes: BTreeSet<String> = match param("scope") {
         None => client.spec.scopes.clone(),
         Some(requested) => {
@@ -213,22 +240,23 @@ async fn token(State(issuer): State<Issuer>, request: Request) -> Response {
                 .map(str::to_string)
                 .collect();
             if let Some(bad) = requested.iter().find(|s| !client.spec.scopes.contains(*s)) {
-                return oauth_error(
+                let refusal = oauth_error(
                     StatusCode::BAD_REQUEST,
                     "invalid_scope",
                     &format!("the client may not be granted {bad:?}"),
                 );
+                return (refusal, charge);
             }
             requested
         }
     };
     let tokens = match issuer.tokens().await {
         Ok(tokens) => tokens,
-        Err(err) => return ApiError::from(err).into_response(),
+        Err(err) => return (ApiError::from(err).into_response(), charge),
     };
     let issued = match tokens.issue(client.id(), &scopes).await {
         Ok(issued) => issued,
-        Err(err) => return ApiError::from(err).into_response(),
+        Err(err) => return (ApiError::from(err).into_response(), charge),
     };
     let mut response = axum::Json(json!({
         "access_token": issued.access_token,
@@ -238,7 +266,7 @@ async fn token(State(issuer): State<Issuer>, request: Request) -> Response {
     }))
     .into_response();
     no_store(response.headers_mut());
-    response
+    (response, charge)
 }
 
 /// `GET /.well-known/jwks.json`.

@@ -1,8 +1,12 @@
 //! Rate limiting (the spec's section): a token bucket (GCRA, governor) per
-//! principal for authenticated requests, and per client IP for
-//! unauthenticated ones and failed authentications, so guessing
-//! credentials is limited without throttling legitimate callers behind the
-//! same address. Every response carries `X-RateLimit-Limit`,
+//! principal for authenticated requests (an OAuth client's token requests
+//! included), per client IP for unauthenticated ones, and for failed
+//! authentications per client IP *and* per credential id they named — so
+//! guessing is limited from one address and against one credential, while
+//! a valid credential is never refused for what others did from its
+//! address. Public documents (discovery, JWKS, OpenAPI) have buckets of
+//! their own per client IP. The client IP is the peer's, or the one a
+//! trusted proxy names ([`crate::client_ip`]). Every response carries `X-RateLimit-Limit`,
 //! `X-RateLimit-Remaining` and `X-RateLimit-Reset` (Unix seconds); a
 //! refusal is `429 RATE_LIMIT_EXCEEDED` with `details.limit`,
 //! `details.reset` and `Retry-After` (gRPC: `RESOURCE_EXHAUSTED` with the
@@ -80,6 +84,11 @@ pub enum Bucket {
     Principal(String),
     /// An unauthenticated client, or one whose authentication failed.
     Ip(IpAddr),
+    /// Failed authentications naming this credential (an API key id or an
+    /// OAuth client id), from any address.
+    Credential(String),
+    /// Requests for public documents from a client IP.
+    Documents(IpAddr),
 }
 
 type Limiter =
@@ -204,9 +213,44 @@ impl RateLimiters {
         )
     }
 
+    /// Takes one request of the OAuth client `client_id` (its token
+    /// requests) from the client's bucket.
+    pub fn check_client(&self, client_id: &str) -> Decision {
+        self.check(
+            &Bucket::Principal(client_id.to_string()),
+            self.limits.per_principal,
+        )
+    }
+
     /// Takes one unauthenticated request from `ip`'s bucket.
     pub fn check_ip(&self, ip: IpAddr) -> Decision {
         self.check(&Bucket::Ip(ip), self.limits.per_anonymous_ip)
+    }
+
+    /// Takes one request for a public document from `ip`'s documents
+    /// bucket.
+    pub fn check_documents(&self, ip: IpAddr) -> Decision {
+        self.check(&Bucket::Documents(ip), self.limits.per_anonymous_ip)
+    }
+
+    /// Charges a failed authentication from `ip` naming `credential` to
+    /// both buckets: refused if either is empty. Also says which refused
+    /// (`ip` or `credential`).
+    pub fn check_failure(&self, ip: IpAddr, credential: Option<&str>) -> (Decision, &'static str) {
+        let by_ip = self.check_ip(ip);
+        if !by_ip.allowed {
+            return (by_ip, "ip");
+        }
+        if let Some(id) = credential {
+            let by_credential = self.check(
+                &Bucket::Credential(id.to_string()),
+                self.limits.per_anonymous_ip,
+            );
+            if !by_credential.allowed {
+                return (by_credential, "credential");
+            }
+        }
+        (by_ip, "ip")
     }
 
     /// Buckets held now (all limiters).
@@ -287,6 +331,30 @@ mod tests {
             1,
             "the refilled bucket went, the drained one stays"
         );
+    }
+
+    #[tokio::test]
+    async fn failures_drain_the_address_and_the_credential_not_the_valid() {
+        let limiters = RateLimiters::new(RateLimits {
+            per_anonymous_ip: 3,
+            ..RateLimits::uniform(100)
+        });
+        let attacker: IpAddr = "192.0.2.1".parse().unwrap();
+        let elsewhere: IpAddr = "192.0.2.2".parse().unwrap();
+        for _ in 0..3 {
+            assert!(limiters.check_failure(attacker, Some("apikey-a")).0.allowed);
+        }
+        let (refused, by) = limiters.check_failure(attacker, None);
+        assert!(!refused.allowed);
+        assert_eq!(by, "ip");
+        // The credential is drained from any address.
+        let (refused, by) = limiters.check_failure(elsewhere, Some("apikey-a"));
+        assert!(!refused.allowed);
+        assert_eq!(by, "credential");
+        // A valid client at the attacker's address has its own bucket, and
+        // so do the public documents.
+        assert!(limiters.check_client("oauthclient-x").allowed);
+        assert!(limiters.check_documents(attacker).allowed);
     }
 
     #[tokio::test]

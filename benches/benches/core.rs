@@ -505,9 +505,11 @@ fn functions(c: &mut Criterion) {
     // (another database handle on the same store has its own runtime).
     let engine: Arc<dyn clusterdb::storage::Engine> =
         Arc::new(clusterdb::storage::RedbEngine::in_memory());
+    let key = clusterdb::MasterKey::generate().unwrap();
     let cold = rt.block_on(async {
         let db = ClusterDb::builder()
             .reconcile(false)
+            .master_key(key.clone())
             .open_with(Arc::clone(&engine))
             .await
             .unwrap();
@@ -520,6 +522,7 @@ fn functions(c: &mut Criterion) {
                 let fresh = rt.block_on(
                     ClusterDb::builder()
                         .reconcile(false)
+                        .master_key(key.clone())
                         .open_with(Arc::clone(&engine)),
                 );
                 let fresh = fresh.unwrap();

@@ -31,6 +31,40 @@ pub enum AdminCommand {
     /// signed with the old key keep working until they expire. Running
     /// servers pick the new key up within a minute.
     RotateSigningKey(serve::StoreArgs),
+    /// Seal the store's secrets under a new master key. The key file gets
+    /// a new key, which seals from now on; the old key stays in the file
+    /// to open what it sealed before (events written before the rotation)
+    /// and may be deleted from it once those have aged out of the event
+    /// log. Run it with every server stopped, then give every server of a
+    /// shared store the new file.
+    RotateMasterKey(serve::StoreArgs),
+}
+
+/// `clusterdb admin rotate-master-key`.
+async fn rotate_master_key(args: serve::StoreArgs) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    let path = args.master_key_path();
+    let old = clusterdb::MasterKey::from_file(&path, args.allow_insecure_permissions)?;
+    // The store must open with the key as it is before anything changes.
+    serve::open_store_for_admin(&args)
+        .await?
+        .close()
+        .await
+        .context("closing the store")?;
+    let new = old.rotated()?;
+    new.write_file(&path)?;
+    // Opening with the new key reseals everything under it.
+    let db = serve::open_store_for_admin(&args)
+        .await
+        .context("sealing the store's secrets under the new key")?;
+    db.close().await.context("closing the store")?;
+    println!(
+        "the store's secrets are sealed with the new master key {} (the old key {} stays in {} to read what it sealed)",
+        new.id(),
+        old.id(),
+        path.display()
+    );
+    Ok(())
 }
 
 /// `clusterdb admin rotate-signing-key`.
@@ -163,6 +197,9 @@ fn main() -> ExitCode {
             Command::Serve(args) => serve::run(*args).await.map_err(CliError::Failed),
             Command::Admin(AdminCommand::ResetBootstrap(args)) => {
                 reset_bootstrap(args).await.map_err(CliError::Failed)
+            }
+            Command::Admin(AdminCommand::RotateMasterKey(args)) => {
+                rotate_master_key(args).await.map_err(CliError::Failed)
             }
             Command::Admin(AdminCommand::RotateSigningKey(args)) => {
                 rotate_signing_key(args).await.map_err(CliError::Failed)

@@ -31,6 +31,25 @@ pub struct StoreArgs {
     /// Key prefix in etcd.
     #[arg(long, default_value = "/clusterdb/", env = "CLUSTERDB_ETCD_PREFIX")]
     pub etcd_prefix: String,
+    /// The master key file, which opens the secrets the store keeps sealed
+    /// (token signing keys, webhook secrets, idempotency records); created
+    /// (mode 0600) with a new store. Default `<data>.master-key`. Every
+    /// server of a shared (etcd) store needs the same file.
+    #[arg(long, env = "CLUSTERDB_MASTER_KEY_FILE")]
+    pub master_key_file: Option<PathBuf>,
+    /// Use a data file or key file that other users can read or write
+    /// (refused by default).
+    #[arg(long)]
+    pub allow_insecure_permissions: bool,
+}
+
+impl StoreArgs {
+    /// The master key file: `--master-key-file`, else `<data>.master-key`.
+    pub fn master_key_path(&self) -> PathBuf {
+        self.master_key_file
+            .clone()
+            .unwrap_or_else(|| clusterdb::default_key_file(&self.data))
+    }
 }
 
 /// Options of `clusterdb serve`.
@@ -92,7 +111,9 @@ pub struct ServeArgs {
     #[arg(long, default_value = "6000", env = "CLUSTERDB_RATE_LIMIT")]
     rate_limit: RateLimitFlag,
     /// Requests per minute per client IP for unauthenticated requests and
-    /// failed authentications.
+    /// failed authentications (which also count against the credential id
+    /// they named, from any address); public documents (discovery, JWKS,
+    /// OpenAPI) have a bucket of the same size of their own.
     #[arg(long, default_value_t = clusterdb_api::rate_limit::DEFAULT_PER_ANONYMOUS_IP, env = "CLUSTERDB_RATE_LIMIT_ANONYMOUS")]
     rate_limit_anonymous: u32,
     /// The server's public URL: the `iss` of its access tokens and the base
@@ -135,6 +156,12 @@ pub struct ServeArgs {
     /// network); by default it needs a viewer or a `metrics:read` client.
     #[arg(long, env = "CLUSTERDB_METRICS_PUBLIC")]
     metrics_public: bool,
+    /// A reverse proxy (CIDR, e.g. `10.0.0.0/8` or `127.0.0.1/32`) whose
+    /// `Forwarded` / `X-Forwarded-For` headers name the client address rate
+    /// limits see; from any other peer those headers are ignored.
+    /// Repeatable.
+    #[arg(long = "trusted-proxy", value_name = "CIDR", env = "CLUSTERDB_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_cidr)]
+    trusted_proxy: Vec<ipnet::IpNet>,
     /// Function invocations the server runs at once, across all
     /// functions; past it an invocation gets 503 with `Retry-After`.
     #[arg(long, default_value_t = 256, env = "CLUSTERDB_FUNCTION_CONCURRENCY")]
@@ -268,6 +295,16 @@ impl ServeArgs {
             per_anonymous_ip: self.rate_limit_anonymous.max(1),
         })
     }
+}
+
+/// A `--trusted-proxy` value: a CIDR, or one address (a /32 or /128).
+fn parse_cidr(text: &str) -> Result<ipnet::IpNet, String> {
+    if let Ok(net) = text.parse::<ipnet::IpNet>() {
+        return Ok(net);
+    }
+    text.parse::<std::net::IpAddr>()
+        .map(ipnet::IpNet::from)
+        .map_err(|_| format!("{text:?} is not a CIDR (such as 10.0.0.0/8) or an IP address"))
 }
 
 /// Where the bootstrap admin key of the store at `data` is written:
@@ -414,6 +451,16 @@ async fn open_store(args: &ServeArgs) -> anyhow::Result<ClusterDb> {
 }
 
 async fn open_with(args: &StoreArgs, builder: clusterdb::Builder) -> anyhow::Result<ClusterDb> {
+    let builder = builder
+        .master_key_file(args.master_key_path())
+        .allow_insecure_permissions(args.allow_insecure_permissions);
+    if !args.allow_insecure_permissions {
+        // A bootstrap admin key left where others can read it is a live
+        // admin credential.
+        let admin_key = admin_key_path(&args.data);
+        clusterdb::storage::private_file::check_private(&admin_key)
+            .map_err(|err| anyhow::anyhow!("{err} (or pass --allow-insecure-permissions)"))?;
+    }
     if let Some(hosts) = args.store.strip_prefix("etcd://") {
         return open_etcd(hosts, &args.etcd_prefix, builder).await;
     }
@@ -429,6 +476,11 @@ async fn open_with(args: &StoreArgs, builder: clusterdb::Builder) -> anyhow::Res
             "the data file {} is in use by another process",
             args.data.display()
         ),
+        Err(clusterdb::Error::Storage(
+            err @ clusterdb::storage::Error::InsecurePermissions { .. },
+        )) => {
+            bail!("{err} (or pass --allow-insecure-permissions)")
+        }
         Err(err) => Err(err).with_context(|| format!("cannot open {}", args.data.display())),
     }
 }
@@ -568,6 +620,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             .unwrap_or_else(|| format!("{scheme}://{address}")),
         webhooks: args.delivery(),
         metrics_public: args.metrics_public,
+        trusted_proxies: args.trusted_proxy.clone(),
         ..RestConfig::default()
     };
     // The token signing key is made on the first start.

@@ -1,7 +1,7 @@
 //! [`ClusterDb`]: the handle an application opens, and its options.
 
 use std::future::Future;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use clusterdb_storage::{Engine, RedbEngine, RedbOptions};
@@ -136,9 +136,40 @@ pub struct Builder {
     kinds: KindRegistry,
     retention: RetentionPolicy,
     monitoring: crate::monitoring::MonitoringConfig,
+    master_key: Option<crate::MasterKey>,
+    master_key_file: Option<PathBuf>,
+    allow_insecure_permissions: bool,
 }
 
 impl Builder {
+    /// The master key the store's secrets are sealed under (token signing
+    /// keys, webhook secrets, idempotency records). Without one,
+    /// [`Builder::open`] uses the key file beside the data file
+    /// ([`crate::default_key_file`], created with the store), and the other
+    /// ways of opening use [`Builder::master_key_file`] if given, else a
+    /// key that lives as long as this process (fine for a store that does
+    /// too, such as one in memory). A store sealed under another key is
+    /// refused.
+    pub fn master_key(mut self, key: crate::MasterKey) -> Self {
+        self.master_key = Some(key);
+        self
+    }
+
+    /// The master key file (mode 0600): read if it exists; created with a
+    /// fresh key if it does not and the store has no secrets sealed yet.
+    /// Every process of a shared store needs the same file.
+    pub fn master_key_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.master_key_file = Some(path.into());
+        self
+    }
+
+    /// Open a data file and key file that other users may read or write
+    /// (refused by default).
+    pub fn allow_insecure_permissions(mut self, allow: bool) -> Self {
+        self.allow_insecure_permissions = allow;
+        self
+    }
+
     /// Replaces the built-in instance-type catalog.
     pub fn instance_types(mut self, catalog: InstanceTypeCatalog) -> Self {
         self.instance_types = catalog;
@@ -202,14 +233,20 @@ impl Builder {
         self
     }
 
-    /// Opens (creating if absent) the data file at `path`.
-    pub async fn open(self, path: impl AsRef<Path>) -> Result<ClusterDb> {
+    /// Opens (creating if absent, mode 0600) the data file at `path`; its
+    /// master key is in `<path>.master-key` unless given otherwise.
+    pub async fn open(mut self, path: impl AsRef<Path>) -> Result<ClusterDb> {
         let path = path.as_ref().to_path_buf();
-        let options = self.redb.clone();
+        if self.master_key.is_none() && self.master_key_file.is_none() {
+            self.master_key_file = Some(crate::default_key_file(&path));
+        }
+        let (key, origin) = self.resolve_master_key()?;
+        let mut options = self.redb.clone();
+        options.allow_insecure_permissions |= self.allow_insecure_permissions;
         let engine = tokio::task::spawn_blocking(move || RedbEngine::open(path, options))
             .await
             .map_err(|err| Error::Internal(err.to_string()))??;
-        self.open_with(Arc::new(engine)).await
+        self.start(Arc::new(engine), key, origin).await
     }
 
     /// Opens a fresh database that lives in memory only.
@@ -218,8 +255,28 @@ impl Builder {
     }
 
     /// Opens a database on any storage engine.
-    pub async fn open_with(self, engine: Arc<dyn Engine>) -> Result<ClusterDb> {
+    pub async fn open_with(mut self, engine: Arc<dyn Engine>) -> Result<ClusterDb> {
+        let (key, origin) = self.resolve_master_key()?;
+        self.start(engine, key, origin).await
+    }
+
+    /// The master key this builder opens with, and where it came from.
+    fn resolve_master_key(&mut self) -> Result<(crate::MasterKey, crate::sealing::KeyOrigin)> {
+        crate::sealing::resolve(
+            self.master_key.take(),
+            self.master_key_file.take(),
+            self.allow_insecure_permissions,
+        )
+    }
+
+    async fn start(
+        self,
+        engine: Arc<dyn Engine>,
+        master_key: crate::MasterKey,
+        origin: crate::sealing::KeyOrigin,
+    ) -> Result<ClusterDb> {
         let store = Arc::new(Store {
+            master_key,
             engine,
             context: Context {
                 instance_types: self.instance_types,
@@ -238,6 +295,13 @@ impl Builder {
             reconciler_cursor: Default::default(),
             oldest_event: Default::default(),
         });
+        if let Err(err) = crate::sealing::establish(&store, origin).await {
+            // Let go of the store (a redb file's lock) before saying no.
+            if let Err(close) = store.engine.close().await {
+                tracing::warn!(error = %close, "closing the store after a refused open failed");
+            }
+            return Err(err);
+        }
         let mut tasks = vec![
             Task::plain(tokio::spawn(forward_engine_failure(Arc::clone(&store)))),
             supervise(
@@ -309,6 +373,9 @@ impl ClusterDb {
             kinds: KindRegistry::builtin(),
             retention: RetentionPolicy::default(),
             monitoring: Default::default(),
+            master_key: None,
+            master_key_file: None,
+            allow_insecure_permissions: false,
         }
     }
 

@@ -2,6 +2,9 @@
 //! API decides what a record holds (a request fingerprint, a stored
 //! response) and hands core opaque bytes; core owns the key layout and the
 //! conditional writes. Records are system records: they emit no events.
+//! They are sealed under the master key ([`crate::seal`]): a stored answer
+//! may hold a secret shown once (a new API key), and a replay must show it
+//! again without it ever lying in the store in the clear.
 
 use std::sync::Arc;
 
@@ -9,6 +12,7 @@ use clusterdb_storage::{Commit, CommitError, Op, Precondition};
 
 use crate::error::{Error, Result};
 use crate::keys;
+use crate::seal::{Purpose, SEALED_MAGIC};
 use crate::store::Store;
 
 /// Longest record key (a hex digest of the client's key).
@@ -62,10 +66,12 @@ impl IdempotencyRecords {
     /// The record for `digest`, if any.
     pub async fn get(&self, digest: &str) -> Result<Option<IdempotencyRecord>> {
         check_digest(digest)?;
-        let entry = self.store.engine.get(&keys::idempotency(digest)).await?;
-        Ok(entry.map(|e| IdempotencyRecord {
-            value: e.value,
-            version: e.mod_revision,
+        let Some(entry) = self.store.engine.get(&keys::idempotency(digest)).await? else {
+            return Ok(None);
+        };
+        Ok(Some(IdempotencyRecord {
+            value: self.open(&entry.value)?,
+            version: entry.mod_revision,
         }))
     }
 
@@ -84,7 +90,22 @@ impl IdempotencyRecords {
             Some(version) => Precondition::AtRevision(key.clone(), version),
             None => Precondition::Absent(key.clone()),
         };
-        self.commit(precondition, Op::Put(key, value)).await
+        let sealed = self
+            .store
+            .master_key
+            .seal(Purpose::IdempotencyRecord, &value)?;
+        self.commit(precondition, Op::Put(key, sealed)).await
+    }
+
+    /// A stored value in the clear; one written before records were
+    /// sealed as it is.
+    fn open(&self, stored: &[u8]) -> Result<Vec<u8>> {
+        if stored.first() != Some(&SEALED_MAGIC) {
+            return Ok(stored.to_vec());
+        }
+        self.store
+            .master_key
+            .open(Purpose::IdempotencyRecord, stored)
     }
 
     /// Removes the record if it is still at `expected`; returns whether it
@@ -123,8 +144,14 @@ impl IdempotencyRecords {
             .into_iter()
             .map(|(key, entry)| {
                 let digest = String::from_utf8_lossy(&key[prefix.len()..]).into_owned();
+                // One that does not open reads as empty: unreadable, so the
+                // sweep removes it rather than stopping on it.
+                let value = self.open(&entry.value).unwrap_or_else(|err| {
+                    tracing::warn!(%digest, error = %err, "an idempotency record does not open");
+                    Vec::new()
+                });
                 let record = IdempotencyRecord {
-                    value: entry.value,
+                    value,
                     version: entry.mod_revision,
                 };
                 (digest, record)
@@ -134,5 +161,45 @@ impl IdempotencyRecords {
             records,
             more: page.more,
         })
+    }
+}
+
+/// Seals every record under the master key that seals now, where one is
+/// not (written before records were sealed, or before a rotation of the
+/// master key); a record that does not open is removed. Returns how many
+/// it rewrote.
+pub(crate) async fn reseal(store: &Arc<Store>) -> Result<usize> {
+    let prefix = keys::idempotency_records();
+    let mut start: Option<Vec<u8>> = None;
+    let mut rewritten = 0;
+    loop {
+        let page = store.engine.range(&prefix, start.as_deref(), 500).await?;
+        for (key, entry) in &page.entries {
+            if store.master_key.sealed_by_current(&entry.value) {
+                continue;
+            }
+            let op = match IdempotencyRecords::new(Arc::clone(store)).open(&entry.value) {
+                Ok(value) => Op::Put(
+                    key.clone(),
+                    store.master_key.seal(Purpose::IdempotencyRecord, &value)?,
+                ),
+                Err(_) => Op::Delete(key.clone()),
+            };
+            let commit = Commit {
+                preconditions: vec![Precondition::AtRevision(key.clone(), entry.mod_revision)],
+                ops: vec![op],
+                events: Vec::new(),
+            };
+            match store.engine.commit(commit).await {
+                Ok(_) => rewritten += 1,
+                // Rewritten meanwhile, sealed.
+                Err(CommitError::PreconditionFailed(_)) => {}
+                Err(CommitError::Storage(err)) => return Err(err.into()),
+            }
+        }
+        match page.entries.last() {
+            Some((key, _)) if page.more => start = Some(key.clone()),
+            _ => return Ok(rewritten),
+        }
     }
 }

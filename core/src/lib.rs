@@ -50,6 +50,8 @@ mod references;
 mod resource;
 mod resources;
 mod retention;
+mod seal;
+mod sealing;
 mod store;
 mod timestamp;
 mod txn;
@@ -78,6 +80,8 @@ pub use references::MAX_REFERRERS;
 pub use resource::{Draft, Kind, Object, OnDelete, Reference};
 pub use resources::{Applied, ApplyOutcome, Resources};
 pub use retention::{EVENTS_PER_STEP, INSTANCES_PER_STEP, RetentionPolicy, RetentionReport};
+pub use seal::MasterKey;
+pub use sealing::default_key_file;
 pub use timestamp::Timestamp;
 pub use validation::{Context, MAX_DESCRIPTION_LEN};
 

@@ -100,6 +100,19 @@ pub trait Kind: Send + Sync + Sized + 'static {
         Confers::Nothing
     }
 
+    /// Seals the object's write-only secrets for storage under the store's
+    /// master key: a secret in the clear in `next` is sealed, keeping
+    /// `current`'s sealed form where it holds the same secret (so an
+    /// unchanged write stays unchanged). Runs on every client write,
+    /// before [`Kind::prepare_update`]. Nothing by default.
+    fn seal(
+        _current: Option<&Object<Self>>,
+        _next: &mut Object<Self>,
+        _key: &crate::seal::MasterKey,
+    ) -> Result<()> {
+        Ok(())
+    }
+
     /// Prepares a delete. Returns `false` to remove the object now, or
     /// `true` after marking it as being deleted (a reconciler finishes the
     /// delete later).

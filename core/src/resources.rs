@@ -265,6 +265,7 @@ impl<K: Kind> Resources<K> {
                 None => K::initial_status(&draft.spec, txn.now),
             };
             let mut object = new_object::<K>(draft.clone(), status, txn.now, &self.actor);
+            K::seal(None, &mut object, &self.store.master_key)?;
             self.check_grant(&object).await?;
             references::check_new(&self.store, None, &object, &mut txn).await?;
             txn.insert(&object);
@@ -368,6 +369,7 @@ impl<K: Kind> Resources<K> {
         let mut next = current.clone();
         next.meta.tags = draft.tags;
         next.spec = draft.spec;
+        K::seal(Some(&current), &mut next, &self.store.master_key)?;
         K::prepare_update(&current, &mut next, now);
         if next == current {
             return Ok(Applied {
@@ -609,6 +611,7 @@ impl<K: Kind> Resources<K> {
             next.meta.name = draft.name.clone();
             next.meta.tags = draft.tags.clone();
             next.spec = draft.spec.clone();
+            K::seal(Some(current), &mut next, &self.store.master_key)?;
             K::prepare_update(current, &mut next, now);
             if next == *current {
                 return Ok(Change::Keep);

@@ -37,6 +37,9 @@ pub(crate) struct Store {
     pub invocations: InvocationStats,
     /// Server-wide function limits.
     pub function_limits: FunctionLimits,
+    /// The key the store's secrets are sealed under (held apart from the
+    /// store).
+    pub master_key: crate::seal::MasterKey,
     /// Identity's grant rule (`identity::check_grant`).
     pub grants: GrantCheck,
     /// Recently authenticated credentials.

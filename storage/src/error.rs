@@ -22,6 +22,17 @@ pub enum Error {
         /// Newest format version this release reads.
         supported: u64,
     },
+    /// A file that holds the store or its keys can be read or written by
+    /// users other than its owner.
+    #[error(
+        "{path} can be read or written by other users (mode {mode:04o}); make it private: chmod 600 {path}"
+    )]
+    InsecurePermissions {
+        /// The file.
+        path: String,
+        /// Its permission bits.
+        mode: u32,
+    },
     /// Another process (or handle) has the store open.
     #[error("the store is already open in another process or handle")]
     Locked,

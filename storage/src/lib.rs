@@ -19,6 +19,7 @@ pub mod envelope;
 mod error;
 #[cfg(feature = "etcd")]
 mod etcd_engine;
+pub mod private_file;
 mod redb_engine;
 mod stats;
 

@@ -148,8 +148,7 @@ impl WebhookService for WebhookApi {
     async fn create_webhook(&self, r: Request<pb::CreateWebhookRequest>) -> Reply<pb::Webhook> {
         let db = caller(&r, WebhookKind::NAME, Verb::Write)?;
         let draft = WebhookKind::create(r.into_inner())?;
-        let endpoint = db.webhooks().create(draft).await.map_err(status)?;
-        let secret = endpoint.spec.secret.clone();
+        let (endpoint, secret) = db.webhooks().create(draft).await.map_err(status)?;
         Ok(Response::new(with_secret(&endpoint, secret)))
     }
 

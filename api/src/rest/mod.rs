@@ -64,6 +64,9 @@ pub struct RestConfig {
     /// Serve `GET /metrics` without credentials (default: viewers and
     /// clients with `metrics:read`).
     pub metrics_public: bool,
+    /// Peers (reverse proxies) whose `Forwarded` / `X-Forwarded-For`
+    /// headers name the client address rate limits see.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Default for RestConfig {
@@ -77,6 +80,7 @@ impl Default for RestConfig {
             shutdown: None,
             webhooks: crate::webhooks::DeliveryOptions::default(),
             metrics_public: false,
+            trusted_proxies: Vec::new(),
         }
     }
 }

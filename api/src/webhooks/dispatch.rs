@@ -304,7 +304,14 @@ impl Worker {
             self.endpoint = Some(endpoint.clone());
             let (attempt, outcome) = self
                 .sender
-                .attempt(&endpoint, &event.id, &body, delivery.next_number(), false)
+                .attempt(
+                    &self.hooks,
+                    &endpoint,
+                    &event.id,
+                    &body,
+                    delivery.next_number(),
+                    false,
+                )
                 .await;
             let schedule = &self.sender.options().schedule;
             let now = self.sender.clock().now();

@@ -146,6 +146,7 @@ impl Sender {
     /// signed with its current secrets; never fails, it reports.
     pub async fn attempt(
         &self,
+        hooks: &clusterdb::webhooks::Webhooks,
         endpoint: &Webhook,
         event_id: &str,
         body: &[u8],
@@ -154,7 +155,7 @@ impl Sender {
     ) -> (Attempt, Outcome) {
         let at = self.clock.now();
         let started = Instant::now();
-        let result = self.post(endpoint, event_id, body, at).await;
+        let result = self.post(hooks, endpoint, event_id, body, at).await;
         let duration_ms = started.elapsed().as_millis() as u64;
         let (response_code, outcome, error) = match result {
             Ok(response) => {
@@ -194,6 +195,7 @@ impl Sender {
 
     async fn post(
         &self,
+        hooks: &clusterdb::webhooks::Webhooks,
         endpoint: &Webhook,
         event_id: &str,
         body: &[u8],
@@ -202,8 +204,11 @@ impl Sender {
         let url = outbound::check_url(&endpoint.spec.url, self.options.allow_private)
             .map_err(|e| e.to_string())?;
         let timestamp = now.unix_millis().div_euclid(1000);
-        let signature =
-            signing::signature_header(&endpoint.signing_secrets(now), event_id, timestamp, body);
+        let secrets = hooks
+            .signing_secrets(endpoint, now)
+            .map_err(|err| format!("the endpoint's secret cannot be read: {err}"))?;
+        let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+        let signature = signing::signature_header(&secrets, event_id, timestamp, body);
         self.client()?
             .post(url)
             .header(header::CONTENT_TYPE, "application/json")
@@ -285,6 +290,7 @@ pub async fn redeliver(
         })?;
     let (attempt, outcome) = sender
         .attempt(
+            &hooks,
             &endpoint,
             &event.id,
             &body(&event),

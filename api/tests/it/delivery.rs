@@ -65,7 +65,7 @@ async fn deliver_until_disabled(script: Vec<(u16, Option<&'static str>)>) -> Del
         .await
         .unwrap();
     let (url, _count) = failing_receiver(script).await;
-    let endpoint = db
+    let (endpoint, _) = db
         .webhooks()
         .create(Draft::new(
             "hook",
@@ -190,7 +190,7 @@ async fn a_running_worker_follows_its_endpoints_changes() {
         description: String::new(),
         secret: String::new(),
     };
-    let endpoint = db
+    let (endpoint, _) = db
         .webhooks()
         .create(Draft::new("hook", spec(&["fleet.created"], true)))
         .await

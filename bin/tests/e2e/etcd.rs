@@ -20,6 +20,8 @@ async fn two_servers_share_one_etcd_store() {
     let (_dir_a, data_a) = data_file();
     let (_dir_b, data_b) = data_file();
     let a = Server::start_with(&data_a, &args);
+    // Every server of a shared store needs the store's master key file.
+    share_master_key(&data_a, &data_b);
     let b = Server::start_with(&data_b, &args);
     let input = FleetInput {
         name: "shared".into(),
@@ -111,6 +113,8 @@ async fn one_elected_server_delivers_webhooks_and_a_successor_takes_over() {
     let (_dir_a, data_a) = data_file();
     let (_dir_b, data_b) = data_file();
     let a = Server::start_with(&data_a, &args);
+    // Every server of a shared store needs the store's master key file.
+    share_master_key(&data_a, &data_b);
     let b = Server::start_with(&data_b, &args);
     let key = a.key.clone();
     let http = |server: &Server| server.client_with(&key);
@@ -199,4 +203,14 @@ async fn one_elected_server_delivers_webhooks_and_a_successor_takes_over() {
         }
     }
     assert_eq!(a.terminate().code(), Some(0));
+}
+
+/// Copies the master key file the first server made to where the second
+/// looks for it (`<data>.master-key`), as an operator would.
+fn share_master_key(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::copy(
+        clusterdb::default_key_file(from),
+        clusterdb::default_key_file(to),
+    )
+    .unwrap();
 }

@@ -11,6 +11,7 @@ mod limits;
 mod mesh;
 mod metrics;
 mod rest;
+mod security;
 mod server;
 mod tls;
 mod webhooks;

@@ -58,6 +58,7 @@ pub(crate) const IDENTITY_MARKER: &str = "identity";
 
 pub(crate) use cache::PrincipalCache;
 pub(crate) use grant::check as check_grant;
+pub(crate) use token::reseal as reseal_signing_keys;
 
 /// The name of the user `clusterdb serve` creates on an empty store.
 pub const BOOTSTRAP_USER: &str = "admin";

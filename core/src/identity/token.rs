@@ -27,6 +27,7 @@ use serde_json::{Value, json};
 
 use crate::error::{Error, Result};
 use crate::keys;
+use crate::seal::Purpose;
 use crate::store::Store;
 use crate::timestamp::Timestamp;
 
@@ -42,15 +43,17 @@ pub const AUDIENCE: &str = "clusterdb";
 const RELOAD_EVERY: Duration = Duration::from_secs(60);
 /// The soonest a server re-reads the key set for an unknown `kid`.
 const RELOAD_AT_MOST_EVERY: Duration = Duration::from_secs(5);
-/// Schema of the stored key set.
-const KEY_SET_SCHEMA: u16 = 1;
+/// Schema of the stored key set: 2, each key's PKCS#8 sealed under the
+/// master key; 1 (before secrets were sealed), in the clear.
+const KEY_SET_SCHEMA: u16 = 2;
 const KEY_SET_RECORD: &str = "identity/signing-keys";
 
 /// One stored signing key.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct StoredKey {
     kid: String,
-    /// PKCS#8 document (private key).
+    /// PKCS#8 document (private key): in memory in the clear, stored
+    /// sealed ([`crate::seal`]).
     pkcs8: Vec<u8>,
     created_at: Timestamp,
     /// When a newer key took over (it verifies until its tokens expire).
@@ -335,27 +338,38 @@ fn check_claims(claims: &Value, issuer: &str, now: i64) -> Result<Claims> {
     })
 }
 
-async fn read_key_set(store: &Store) -> Result<(Vec<StoredKey>, Option<u64>)> {
-    match store.engine.get(&keys::system(KEY_SET_RECORD)).await? {
-        None => Ok((Vec::new(), None)),
-        Some(entry) => {
-            let (_, stored) = envelope::decode::<Vec<StoredKey>>(&entry.value, KEY_SET_SCHEMA)?;
-            Ok((stored, Some(entry.mod_revision)))
+/// The stored key set, its keys opened: (keys, version, whether every key
+/// is sealed under the master key that seals now).
+async fn read_key_set(store: &Store) -> Result<(Vec<StoredKey>, Option<u64>, bool)> {
+    let Some(entry) = store.engine.get(&keys::system(KEY_SET_RECORD)).await? else {
+        return Ok((Vec::new(), None, true));
+    };
+    let (schema, mut stored) = envelope::decode::<Vec<StoredKey>>(&entry.value, KEY_SET_SCHEMA)?;
+    let mut current = schema == KEY_SET_SCHEMA;
+    if schema == KEY_SET_SCHEMA {
+        for key in &mut stored {
+            current &= store.master_key.sealed_by_current(&key.pkcs8);
+            key.pkcs8 = store.master_key.open(Purpose::SigningKey, &key.pkcs8)?;
         }
     }
+    Ok((stored, Some(entry.mod_revision), current))
 }
 
-/// Writes the key set on the condition that it is still at `version`;
-/// `false` if another server changed it first.
+/// Writes the key set, sealed, on the condition that it is still at
+/// `version`; `false` if another server changed it first.
 async fn write_key_set(store: &Store, set: &[StoredKey], version: Option<u64>) -> Result<bool> {
     let key = keys::system(KEY_SET_RECORD);
     let precondition = match version {
         Some(v) => Precondition::AtRevision(key.clone(), v),
         None => Precondition::Absent(key.clone()),
     };
+    let mut sealed = set.to_vec();
+    for stored in &mut sealed {
+        stored.pkcs8 = store.master_key.seal(Purpose::SigningKey, &stored.pkcs8)?;
+    }
     let commit = Commit {
         preconditions: vec![precondition],
-        ops: vec![Op::Put(key, envelope::encode(KEY_SET_SCHEMA, &set))],
+        ops: vec![Op::Put(key, envelope::encode(KEY_SET_SCHEMA, &sealed))],
         events: Vec::new(),
     };
     match store.engine.commit(commit).await {
@@ -363,6 +377,24 @@ async fn write_key_set(store: &Store, set: &[StoredKey], version: Option<u64>) -
         Err(CommitError::PreconditionFailed(_)) => Ok(false),
         Err(CommitError::Storage(err)) => Err(err.into()),
     }
+}
+
+/// Seals the stored signing keys under the master key that seals now, if
+/// any is not (a store written before keys were sealed, or a rotation of
+/// the master key). Returns whether it wrote.
+pub(crate) async fn reseal(store: &Store) -> Result<bool> {
+    for _ in 0..16 {
+        let (set, version, current) = read_key_set(store).await?;
+        if current {
+            return Ok(false);
+        }
+        if write_key_set(store, &set, version).await? {
+            return Ok(true);
+        }
+    }
+    Err(Error::Unavailable(
+        "the signing keys are changing too fast".into(),
+    ))
 }
 
 fn new_key() -> Result<StoredKey> {
@@ -389,7 +421,7 @@ fn usable(stored: Vec<StoredKey>) -> Result<Vec<SigningKey>> {
 
 async fn load_or_create(store: &Store) -> Result<Vec<SigningKey>> {
     for _ in 0..16 {
-        let (set, version) = read_key_set(store).await?;
+        let (set, version, _) = read_key_set(store).await?;
         if !set.is_empty() {
             return usable(set);
         }
@@ -405,7 +437,7 @@ async fn load_or_create(store: &Store) -> Result<Vec<SigningKey>> {
 
 async fn rotate(store: &Store) -> Result<String> {
     for _ in 0..16 {
-        let (mut set, version) = read_key_set(store).await?;
+        let (mut set, version, _) = read_key_set(store).await?;
         let now = Timestamp::now();
         let horizon = now.unix_millis() - (ACCESS_TOKEN_TTL_S as i64 + LEEWAY_S) * 1000;
         set.retain(|k| k.retired_at.is_none_or(|at| at.unix_millis() > horizon));

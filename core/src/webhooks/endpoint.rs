@@ -50,15 +50,17 @@ pub struct WebhookSpec {
     pub enabled: bool,
     /// Free text.
     pub description: String,
-    /// The signing secret (`whsec_` + base64). Empty in a replacement
-    /// means "keep the current one"; a different one rotates it.
+    /// The signing secret (`whsec_` + base64), stored sealed under the
+    /// master key (`sealed:…`, see [`crate::Kind::seal`]). Empty in a
+    /// replacement means "keep the current one"; a different one rotates
+    /// it.
     pub secret: String,
 }
 
 /// A replaced secret that still signs until `expires_at`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RetiredSecret {
-    /// The secret.
+    /// The secret, sealed as the spec's.
     pub secret: String,
     /// When it stops signing.
     pub expires_at: Timestamp,
@@ -94,7 +96,7 @@ impl Kind for WebhookKind {
             &spec.description,
             MAX_DESCRIPTION_LEN,
         )?;
-        if !spec.secret.is_empty() {
+        if !spec.secret.is_empty() && !crate::seal::is_sealed_text(&spec.secret) {
             secret_key(&spec.secret)
                 .map_err(|reason| Error::invalid(Self::SUBJECT, "secret", reason))?;
         }
@@ -107,6 +109,28 @@ impl Kind for WebhookKind {
 
     fn indexed_values(object: &Webhook) -> Vec<(&'static str, String)> {
         vec![(super::URL_FIELD, object.spec.url.clone())]
+    }
+
+    /// The secret is stored sealed; the same secret again keeps the
+    /// stored form, so re-applying a configuration writes nothing.
+    fn seal(
+        current: Option<&Webhook>,
+        next: &mut Webhook,
+        key: &crate::seal::MasterKey,
+    ) -> Result<()> {
+        let secret = &next.spec.secret;
+        if secret.is_empty() || crate::seal::is_sealed_text(secret) {
+            return Ok(());
+        }
+        if let Some(current) = current
+            && key.secret_sealed_by_current(&current.spec.secret)
+            && key.open_secret(&current.spec.secret)? == *secret
+        {
+            next.spec.secret.clone_from(&current.spec.secret);
+            return Ok(());
+        }
+        next.spec.secret = key.seal_secret(secret)?;
+        Ok(())
     }
 
     fn prepare_update(current: &Webhook, next: &mut Webhook, now: Timestamp) {

@@ -27,6 +27,7 @@ use crate::list::{Filter, ListOptions};
 use crate::resource::{Draft, Kind};
 use crate::resources::{Applied, Change, Resources};
 use crate::store::Store;
+use crate::timestamp::Timestamp;
 use crate::txn::{Txn, TxnError};
 
 /// Most webhook endpoints in one store (each has a delivery worker).
@@ -66,17 +67,31 @@ impl Webhooks {
     }
 
     /// Creates an endpoint. An empty secret is generated. Delivery starts
-    /// with the events after the log's head.
-    pub async fn create(&self, mut draft: Draft<WebhookSpec>) -> Result<Webhook> {
+    /// with the events after the log's head. Returns the endpoint (its
+    /// secret stored sealed) and the secret, the one copy in the clear.
+    pub async fn create(&self, mut draft: Draft<WebhookSpec>) -> Result<(Webhook, String)> {
         if draft.spec.secret.is_empty() {
             draft.spec.secret = new_secret()?;
         }
+        let secret = draft.spec.secret.clone();
         let start_after = self.store.engine.current_revision().await?;
         let status = WebhookStatus {
             start_after,
             ..WebhookStatus::default()
         };
-        self.endpoints().create_with_status(draft, status).await
+        let endpoint = self.endpoints().create_with_status(draft, status).await?;
+        Ok((endpoint, secret))
+    }
+
+    /// The secrets deliveries to `endpoint` are signed with at `now`, in
+    /// the clear: the current one first, then those replaced less than 24
+    /// hours ago.
+    pub fn signing_secrets(&self, endpoint: &Webhook, now: Timestamp) -> Result<Vec<String>> {
+        endpoint
+            .signing_secrets(now)
+            .into_iter()
+            .map(|stored| self.store.master_key.open_secret(stored))
+            .collect()
     }
 
     /// Creates the endpoint for `draft.spec.url`, or updates the one that
@@ -102,7 +117,7 @@ impl Webhooks {
                 .next();
             let Some(current) = found else {
                 match self.create(draft.clone()).await {
-                    Ok(object) => {
+                    Ok((object, _)) => {
                         return Ok(Applied {
                             object,
                             outcome: crate::ApplyOutcome::Created,
@@ -152,11 +167,12 @@ impl Webhooks {
         let endpoint = self
             .endpoints()
             .modify(id, None, |current, now| {
-                if current.spec.secret == secret {
+                let key = &self.store.master_key;
+                if key.open_secret(&current.spec.secret)? == secret {
                     return Ok(Change::Keep);
                 }
                 let mut next = current.clone();
-                next.spec.secret.clone_from(&secret);
+                next.spec.secret = key.seal_secret(&secret)?;
                 WebhookKind::prepare_update(current, &mut next, now);
                 next.meta.updated_at = now;
                 Ok(Change::Replace(next, &["updated"]))
@@ -460,4 +476,70 @@ impl Webhooks {
 
 fn cursor_key(endpoint: &str) -> Vec<u8> {
     keys::system(&format!("cursor/webhook/{endpoint}"))
+}
+
+/// Seals every endpoint's secrets (current and retired) under the master
+/// key that seals now, where any is not: a store written before secrets
+/// were sealed, or a rotation of the master key. A system write of the
+/// same secrets in another form: no event, no client change. Returns how
+/// many endpoints it rewrote.
+pub(crate) async fn reseal(store: &Arc<Store>) -> Result<usize> {
+    let mut rewritten = 0;
+    for _ in 0..crate::resources::MAX_ATTEMPTS {
+        let (done, raced) = reseal_pass(store).await?;
+        rewritten += done;
+        if !raced {
+            return Ok(rewritten);
+        }
+    }
+    Err(Error::Unavailable(
+        "webhook endpoints are changing too fast to reseal their secrets".into(),
+    ))
+}
+
+/// One pass of [`reseal`]: (endpoints rewritten, whether a write raced).
+async fn reseal_pass(store: &Arc<Store>) -> Result<(usize, bool)> {
+    let key = &store.master_key;
+    let endpoints: Resources<WebhookKind> = Resources::system(store);
+    let mut options = ListOptions::default().page_size(crate::MAX_PAGE_SIZE);
+    let mut rewritten = 0;
+    let mut raced = false;
+    loop {
+        let page = endpoints.list(&options).await?;
+        for current in &page.items {
+            let stale =
+                |stored: &String| !stored.is_empty() && !key.secret_sealed_by_current(stored);
+            if !stale(&current.spec.secret)
+                && !current
+                    .status
+                    .retired_secrets
+                    .iter()
+                    .any(|r| stale(&r.secret))
+            {
+                continue;
+            }
+            let reseal = |stored: &mut String| -> Result<()> {
+                if stale(stored) {
+                    *stored = key.seal_secret(&key.open_secret(stored)?)?;
+                }
+                Ok(())
+            };
+            let mut next = current.clone();
+            reseal(&mut next.spec.secret)?;
+            for retired in &mut next.status.retired_secrets {
+                reseal(&mut retired.secret)?;
+            }
+            let mut txn = Txn::new(crate::meta::SYSTEM_ACTOR);
+            txn.replace(current, &next);
+            match txn.commit(store).await {
+                Ok(_) => rewritten += 1,
+                Err(TxnError::Changed { .. }) => raced = true,
+                Err(TxnError::Fatal(err)) => return Err(err),
+            }
+        }
+        match page.next_page_token {
+            Some(token) => options = options.page_token(token),
+            None => return Ok((rewritten, raced)),
+        }
+    }
 }

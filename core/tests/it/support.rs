@@ -21,9 +21,11 @@ pub enum EngineKind {
     Etcd,
 }
 
-/// Where a test's data lives; it can be opened again after a close.
+/// Where a test's data lives; it can be opened again after a close (with
+/// its master key).
 pub struct Store {
     dir: tempfile::TempDir,
+    master_key: clusterdb::MasterKey,
     #[cfg(feature = "etcd")]
     etcd: Option<clusterdb_testkit::EtcdCluster>,
 }
@@ -35,6 +37,7 @@ impl Store {
         match crate::ENGINE {
             EngineKind::Redb => Store {
                 dir,
+                master_key: clusterdb::MasterKey::generate().unwrap(),
                 #[cfg(feature = "etcd")]
                 etcd: None,
             },
@@ -46,6 +49,7 @@ impl Store {
                         .unwrap();
                 Store {
                     dir,
+                    master_key: clusterdb::MasterKey::generate().unwrap(),
                     etcd: Some(cluster),
                 }
             }
@@ -60,7 +64,11 @@ impl Store {
 
     /// Opens a database on this store.
     pub async fn open(&self, builder: Builder) -> ClusterDb {
-        builder.open_with(self.engine().await).await.unwrap()
+        builder
+            .master_key(self.master_key.clone())
+            .open_with(self.engine().await)
+            .await
+            .unwrap()
     }
 
     /// Opens this store's storage engine (the tests' way to write raw
@@ -111,6 +119,12 @@ impl TestDb {
         &self.engine
     }
 
+    /// The master key the store's secrets are sealed under (to open the
+    /// store again in another handle).
+    pub fn master_key(&self) -> &clusterdb::MasterKey {
+        &self._store.master_key
+    }
+
     /// Closes the database.
     pub async fn close(self) -> clusterdb::Result<()> {
         self.db.close().await
@@ -121,7 +135,11 @@ impl TestDb {
 pub async fn db_with(builder: Builder) -> TestDb {
     let store = Store::new().await;
     let engine = store.engine().await;
-    let db = builder.open_with(Arc::clone(&engine)).await.unwrap();
+    let db = builder
+        .master_key(store.master_key.clone())
+        .open_with(Arc::clone(&engine))
+        .await
+        .unwrap();
     TestDb {
         db,
         engine,

@@ -491,6 +491,7 @@ async fn a_module_larger_than_a_chunk_round_trips() {
     // Another process (a cold cache) loads the module from the store.
     let other = ClusterDb::builder()
         .reconcile(false)
+        .master_key(db.master_key().clone())
         .open_with(std::sync::Arc::clone(db.engine()))
         .await
         .unwrap();

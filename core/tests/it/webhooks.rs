@@ -21,11 +21,18 @@ async fn a_create_generates_a_secret_and_a_replacement_keeps_or_rotates_it() {
     let db = quiet_db().await;
     let hooks = db.webhooks();
     let head = db.events().current_revision().await.unwrap();
-    let created = hooks
+    let (created, first) = hooks
         .create(Draft::new("hook", spec("https://example.com/h")))
         .await
         .unwrap();
-    assert!(created.spec.secret.starts_with("whsec_"));
+    assert!(first.starts_with("whsec_"));
+    // Stored sealed: the endpoint (and its event) never holds it in the clear.
+    assert!(
+        created.spec.secret.starts_with("sealed:"),
+        "{}",
+        created.spec.secret
+    );
+    assert!(!created.spec.secret.contains(&first[6..]));
     assert_eq!(
         created.status.start_after, head,
         "delivery starts after the head"
@@ -48,10 +55,29 @@ async fn a_create_generates_a_secret_and_a_replacement_keeps_or_rotates_it() {
     assert_eq!(same.spec.secret, created.spec.secret);
     // A rotation keeps the old secret signing.
     let (rotated, secret) = hooks.rotate_secret(created.id(), None).await.unwrap();
-    assert_ne!(secret, created.spec.secret);
+    assert_ne!(secret, first);
     assert_eq!(
-        rotated.signing_secrets(Timestamp::now()),
-        [secret.as_str(), created.spec.secret.as_str()]
+        hooks.signing_secrets(&rotated, Timestamp::now()).unwrap(),
+        [secret.clone(), first.clone()]
+    );
+    // The same secret again is no change; giving the current one in the
+    // clear to an update keeps the stored form.
+    let (again, _) = hooks
+        .rotate_secret(created.id(), Some(secret.clone()))
+        .await
+        .unwrap();
+    assert_eq!(again.resource_version(), rotated.resource_version());
+    let mut with_secret = spec("https://example.com/h");
+    with_secret.secret = secret.clone();
+    let same = hooks
+        .endpoints()
+        .update(created.id(), Draft::new("hook", with_secret), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        same.resource_version(),
+        rotated.resource_version(),
+        "no write"
     );
     let err = hooks
         .rotate_secret(created.id(), Some("whsec_short".into()))
@@ -107,7 +133,7 @@ async fn apply_by_url_creates_once_then_updates_keeping_name_and_tags() {
 async fn test_events_disabling_and_delivery_records() {
     let db = quiet_db().await;
     let hooks = db.webhooks();
-    let endpoint = hooks
+    let (endpoint, _) = hooks
         .create(Draft::new("hook", spec("https://example.com/h")))
         .await
         .unwrap();
@@ -225,7 +251,7 @@ async fn record_writes_under_a_stale_fence_are_refused() {
         term: 1,
     };
     let hooks = db.webhooks().fenced(Some(leadership.fence));
-    let endpoint = db
+    let (endpoint, _) = db
         .webhooks()
         .create(Draft::new("hook", spec("https://example.com/h")))
         .await

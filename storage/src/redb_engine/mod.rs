@@ -52,6 +52,9 @@ pub struct RedbOptions {
     pub queue_bytes: usize,
     /// redb page cache size in bytes. Default 256 MiB.
     pub cache_bytes: usize,
+    /// Open a data file that other users may read or write. Default
+    /// `false`: such a file is refused ([`Error::InsecurePermissions`]).
+    pub allow_insecure_permissions: bool,
 }
 
 impl Default for RedbOptions {
@@ -62,6 +65,7 @@ impl Default for RedbOptions {
             queue_depth: 8192,
             queue_bytes: 256 << 20,
             cache_bytes: 256 << 20,
+            allow_insecure_permissions: false,
         }
     }
 }
@@ -84,10 +88,21 @@ pub struct RedbEngine {
 }
 
 impl RedbEngine {
-    /// Opens (creating if absent) the store in the file at `path`.
+    /// Opens (creating if absent, mode 0600, in directories made 0700)
+    /// the store in the file at `path`. A file others may read or write is
+    /// refused unless [`RedbOptions::allow_insecure_permissions`].
     pub fn open(path: impl AsRef<Path>, options: RedbOptions) -> Result<Self, Error> {
         let path = path.as_ref();
         let existed = path.exists();
+        if existed {
+            if !options.allow_insecure_permissions {
+                crate::private_file::check_private(path)?;
+            }
+        } else {
+            crate::private_file::create_private(path).map_err(|err| {
+                Error::Backend(format!("cannot create {}: {err}", path.display()))
+            })?;
+        }
         let db = redb::Builder::new()
             .set_cache_size(options.cache_bytes)
             .create(path)

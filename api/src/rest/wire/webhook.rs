@@ -344,12 +344,11 @@ async fn create(
     OriginalUri(uri): OriginalUri,
     JsonBody(input): JsonBody<WebhookInput>,
 ) -> Result<Response, ApiError> {
-    let endpoint = caller
+    let (endpoint, secret) = caller
         .db
         .webhooks()
         .create(WebhookKind::draft(input))
         .await?;
-    let secret = endpoint.spec.secret.clone();
     let id = endpoint.id().to_string();
     Ok(located(with_secret(&endpoint, secret), &uri, &id))
 }
