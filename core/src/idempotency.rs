@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use clusterdb_storage::{Commit, CommitError, Op, Precondition};
+use clusterdb_storage::Op;
 
 use crate::error::{Error, Result};
 use crate::keys;
@@ -86,15 +86,13 @@ impl IdempotencyRecords {
     ) -> Result<Option<u64>> {
         check_digest(digest)?;
         let key = keys::idempotency(digest);
-        let precondition = match expected {
-            Some(version) => Precondition::AtRevision(key.clone(), version),
-            None => Precondition::Absent(key.clone()),
-        };
         let sealed = self
             .store
             .master_key
             .seal(Purpose::IdempotencyRecord, &value)?;
-        self.commit(precondition, Op::Put(key, sealed)).await
+        self.store
+            .write_if(&key, expected, Op::Put(key.clone(), sealed))
+            .await
     }
 
     /// A stored value in the clear; one written before records were
@@ -113,21 +111,12 @@ impl IdempotencyRecords {
     pub async fn remove(&self, digest: &str, expected: u64) -> Result<bool> {
         check_digest(digest)?;
         let key = keys::idempotency(digest);
-        let precondition = Precondition::AtRevision(key.clone(), expected);
-        Ok(self.commit(precondition, Op::Delete(key)).await?.is_some())
-    }
-
-    async fn commit(&self, precondition: Precondition, op: Op) -> Result<Option<u64>> {
-        let commit = Commit {
-            preconditions: vec![precondition],
-            ops: vec![op],
-            events: Vec::new(),
-        };
-        match self.store.engine.commit(commit).await {
-            Ok(revision) => Ok(Some(revision)),
-            Err(CommitError::PreconditionFailed(_)) => Ok(None),
-            Err(CommitError::Storage(err)) => Err(err.into()),
-        }
+        let delete = Op::Delete(key.clone());
+        Ok(self
+            .store
+            .write_if(&key, Some(expected), delete)
+            .await?
+            .is_some())
     }
 
     /// Up to `limit` records after digest `after`, in digest order.
@@ -185,16 +174,13 @@ pub(crate) async fn reseal(store: &Arc<Store>) -> Result<usize> {
                 ),
                 Err(_) => Op::Delete(key.clone()),
             };
-            let commit = Commit {
-                preconditions: vec![Precondition::AtRevision(key.clone(), entry.mod_revision)],
-                ops: vec![op],
-                events: Vec::new(),
-            };
-            match store.engine.commit(commit).await {
-                Ok(_) => rewritten += 1,
-                // Rewritten meanwhile, sealed.
-                Err(CommitError::PreconditionFailed(_)) => {}
-                Err(CommitError::Storage(err)) => return Err(err.into()),
+            // `None`: rewritten meanwhile, sealed.
+            if store
+                .write_if(key, Some(entry.mod_revision), op)
+                .await?
+                .is_some()
+            {
+                rewritten += 1;
             }
         }
         match page.entries.last() {

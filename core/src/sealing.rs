@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use clusterdb_storage::{Commit, CommitError, Op, Precondition, envelope};
+use clusterdb_storage::{Op, envelope};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -64,20 +64,8 @@ async fn write_check(store: &Store, resealed: bool, version: Option<u64>) -> Res
         resealed,
     };
     let record = keys::system(CHECK_RECORD);
-    let precondition = match version {
-        Some(v) => Precondition::AtRevision(record.clone(), v),
-        None => Precondition::Absent(record.clone()),
-    };
-    let commit = Commit {
-        preconditions: vec![precondition],
-        ops: vec![Op::Put(record, envelope::encode(CHECK_SCHEMA, &check))],
-        events: Vec::new(),
-    };
-    match store.engine.commit(commit).await {
-        Ok(_) => Ok(true),
-        Err(CommitError::PreconditionFailed(_)) => Ok(false),
-        Err(CommitError::Storage(err)) => Err(err.into()),
-    }
+    let put = Op::Put(record.clone(), envelope::encode(CHECK_SCHEMA, &check));
+    Ok(store.write_if(&record, version, put).await?.is_some())
 }
 
 /// Makes sure the store's secrets are sealed under this process's master

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use clusterdb_storage::Engine;
+use clusterdb_storage::{Commit, CommitError, Engine, Op, Precondition};
 use tokio::sync::watch;
 
 use crate::compute::{FunctionLimits, InvocationStats};
@@ -127,6 +127,27 @@ impl Store {
             self.markers.note(marker, revision);
         }
         Ok(revision)
+    }
+
+    /// Applies `op` (a put or delete of `key`) on the condition that `key`
+    /// is at revision `version` (`None`: absent), with no event — the
+    /// conditional write of a system record. The new revision, or `None`
+    /// when another writer changed the key first.
+    pub async fn write_if(&self, key: &[u8], version: Option<u64>, op: Op) -> Result<Option<u64>> {
+        let precondition = match version {
+            Some(v) => Precondition::AtRevision(key.to_vec(), v),
+            None => Precondition::Absent(key.to_vec()),
+        };
+        let commit = Commit {
+            preconditions: vec![precondition],
+            ops: vec![op],
+            events: Vec::new(),
+        };
+        match self.engine.commit(commit).await {
+            Ok(revision) => Ok(Some(revision)),
+            Err(CommitError::PreconditionFailed(_)) => Ok(None),
+            Err(CommitError::Storage(err)) => Err(err.into()),
+        }
     }
 
     /// Records a failure for good (the first reason wins) and logs it.

@@ -9,35 +9,13 @@ use serde_json::{Value, json};
 
 use crate::server::{Server, data_file};
 
-/// The bootstrap admin's user id.
-async fn admin_id(server: &Server) -> String {
-    let users: Value = server
-        .http()
-        .get(format!("{}/v1/users", server.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    users["users"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["username"] == "admin")
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_oauth_client_credentials_flow_end_to_end() {
     let (_dir, data) = data_file();
     let server = Server::start(&data);
     let http = server.http();
     let anonymous = reqwest::Client::new();
-    let owner = admin_id(&server).await;
+    let owner = server.admin_id().await;
     let created: Value = http
         .post(format!("{}/v1/oauth-clients", server.base))
         .json(&json!({"name": "deployer", "owner": owner, "scopes": ["compute:write"]}))

@@ -13,33 +13,16 @@ use serde_json::{Value, json};
 
 use crate::server::{Server, data_file, isolate};
 
-/// The bootstrap admin's user id.
-async fn admin_id(server: &Server) -> String {
-    let users: Value = server
-        .http()
-        .get(format!("{}/v1/users?name=admin", server.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    users["users"][0]["id"].as_str().unwrap().to_string()
-}
-
 /// Makes an OAuth client with `scopes` as the admin: (id, secret).
 async fn oauth_client(server: &Server, name: &str, scopes: &[&str]) -> (String, String) {
-    let owner = admin_id(server).await;
-    let made: Value = server
-        .http()
-        .post(format!("{}/v1/oauth-clients", server.base))
-        .json(&json!({"name": name, "owner": owner, "scopes": scopes}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let owner = server.admin_id().await;
+    let made: Value = json(
+        server
+            .http()
+            .post(format!("{}/v1/oauth-clients", server.base))
+            .json(&json!({"name": name, "owner": owner, "scopes": scopes})),
+    )
+    .await;
     (
         made["id"].as_str().unwrap().to_string(),
         made["client_secret"].as_str().unwrap().to_string(),
@@ -97,7 +80,7 @@ async fn a_scoped_identity_writer_cannot_make_itself_admin() {
     use reqwest::Method;
     let (_dir, data) = data_file();
     let server = Server::start(&data);
-    let admin = admin_id(&server).await;
+    let admin = server.admin_id().await;
     let (ops_id, ops_secret) = oauth_client(&server, "ops", &["identity:write"]).await;
     let ops = token(&server, &ops_id, &ops_secret).await;
     let denied = |(status, body): (u16, Value)| {
@@ -180,15 +163,7 @@ async fn a_scoped_identity_writer_cannot_make_itself_admin() {
 
     // gRPC asks the same rule.
     use clusterdb::identity::v1 as id;
-    let channel = tonic::transport::Endpoint::from_shared(server.base.clone())
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
-    let mut grpc = id::IdentityServiceClient::with_interceptor(
-        channel,
-        clusterdb_api::client::BearerAuth::new(&ops).unwrap(),
-    );
+    let mut grpc = server.identity_grpc(&ops).await;
     let err = grpc
         .create_api_key(id::CreateApiKeyRequest {
             user_id: admin.clone(),
@@ -205,6 +180,11 @@ async fn a_scoped_identity_writer_cannot_make_itself_admin() {
 /// signing key stored in the clear carries these bytes.
 const ED25519_PKCS8_MARK: [u8; 9] = [0x06, 0x03, 0x2B, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20];
 
+/// The JSON answer to `request`.
+async fn json(request: reqwest::RequestBuilder) -> Value {
+    request.send().await.unwrap().json().await.unwrap()
+}
+
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
@@ -214,7 +194,7 @@ async fn no_secret_is_readable_in_the_data_file() {
     let (dir, data) = data_file();
     let server = Server::start(&data);
     let http = server.http();
-    let admin = admin_id(&server).await;
+    let admin = server.admin_id().await;
     let mut secrets = Vec::new();
     let keyed_post = |path: String, body: Value, key: &'static str| {
         http.post(format!("{}{path}", server.base))
@@ -224,13 +204,7 @@ async fn no_secret_is_readable_in_the_data_file() {
     // An API key made with an idempotency key: the replay shows the same
     // secret again, from a sealed record.
     let path = format!("/v1/users/{admin}/api-keys");
-    let first: Value = keyed_post(path.clone(), json!({"name": "ci"}), "k-1")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let first: Value = json(keyed_post(path.clone(), json!({"name": "ci"}), "k-1")).await;
     let replay = keyed_post(path, json!({"name": "ci"}), "k-1")
         .send()
         .await
@@ -248,30 +222,20 @@ async fn no_secret_is_readable_in_the_data_file() {
             .to_string(),
     );
     // A client secret at create and at reset, both with idempotency keys.
-    let client: Value = keyed_post(
+    let client: Value = json(keyed_post(
         "/v1/oauth-clients".into(),
         json!({"name": "c", "owner": admin, "scopes": ["compute:read"]}),
         "k-2",
-    )
-    .send()
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    ))
+    .await;
     secrets.push(client["client_secret"].as_str().unwrap().to_string());
     let client_id = client["id"].as_str().unwrap();
-    let reset: Value = keyed_post(
+    let reset: Value = json(keyed_post(
         format!("/v1/oauth-clients/{client_id}/secret"),
         json!(null),
         "k-3",
-    )
-    .send()
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    ))
+    .await;
     let new_secret = reset["client_secret"].as_str().unwrap().to_string();
     secrets.push(new_secret.clone());
     // Webhook secrets, given and generated; and a token, so the signing
@@ -287,17 +251,8 @@ async fn no_secret_is_readable_in_the_data_file() {
             json!({"url": "https://example.com/b", "events": ["*"]}),
         ),
     ] {
-        let made: Value = keyed_post(
-            "/v1/webhooks".into(),
-            body,
-            if name == "given" { "k-4" } else { "k-5" },
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        let key = if name == "given" { "k-4" } else { "k-5" };
+        let made: Value = json(keyed_post("/v1/webhooks".into(), body, key)).await;
         let secret = made["secret"].as_str().unwrap();
         secrets.push(secret.trim_start_matches("whsec_").to_string());
     }
@@ -305,15 +260,7 @@ async fn no_secret_is_readable_in_the_data_file() {
     // A gRPC create with idempotency-key metadata.
     {
         use clusterdb::identity::v1 as id;
-        let channel = tonic::transport::Endpoint::from_shared(server.base.clone())
-            .unwrap()
-            .connect()
-            .await
-            .unwrap();
-        let mut grpc = id::IdentityServiceClient::with_interceptor(
-            channel,
-            clusterdb_api::client::BearerAuth::new(&server.key).unwrap(),
-        );
+        let mut grpc = server.identity_grpc(&server.key).await;
         let mut request = tonic::Request::new(id::CreateApiKeyRequest {
             user_id: admin.clone(),
             name: "grpc".into(),

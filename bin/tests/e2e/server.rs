@@ -136,6 +136,41 @@ impl Server {
             .unwrap()
     }
 
+    /// The bootstrap admin's user id.
+    pub async fn admin_id(&self) -> String {
+        let users: serde_json::Value = self
+            .http()
+            .get(format!("{}/v1/users?name=admin", self.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        users["users"][0]["id"].as_str().unwrap().to_string()
+    }
+
+    /// A gRPC identity client sending `bearer`.
+    pub async fn identity_grpc(
+        &self,
+        bearer: &str,
+    ) -> clusterdb::identity::v1::IdentityServiceClient<
+        tonic::service::interceptor::InterceptedService<
+            tonic::transport::Channel,
+            clusterdb_api::client::BearerAuth,
+        >,
+    > {
+        let channel = tonic::transport::Endpoint::from_shared(self.base.clone())
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+        clusterdb::identity::v1::IdentityServiceClient::with_interceptor(
+            channel,
+            clusterdb_api::client::BearerAuth::new(bearer).unwrap(),
+        )
+    }
+
     /// The `Authorization` header value of the bootstrap admin.
     pub fn bearer(&self) -> String {
         format!("Bearer {}", self.key)

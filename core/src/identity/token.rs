@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use clusterdb_storage::{Commit, CommitError, Op, Precondition, envelope};
+use clusterdb_storage::{Op, envelope};
 use ring::rand::SystemRandom;
 use ring::signature::{ED25519, Ed25519KeyPair, KeyPair, UnparsedPublicKey};
 use serde::{Deserialize, Serialize};
@@ -359,24 +359,12 @@ async fn read_key_set(store: &Store) -> Result<(Vec<StoredKey>, Option<u64>, boo
 /// `version`; `false` if another server changed it first.
 async fn write_key_set(store: &Store, set: &[StoredKey], version: Option<u64>) -> Result<bool> {
     let key = keys::system(KEY_SET_RECORD);
-    let precondition = match version {
-        Some(v) => Precondition::AtRevision(key.clone(), v),
-        None => Precondition::Absent(key.clone()),
-    };
     let mut sealed = set.to_vec();
     for stored in &mut sealed {
         stored.pkcs8 = store.master_key.seal(Purpose::SigningKey, &stored.pkcs8)?;
     }
-    let commit = Commit {
-        preconditions: vec![precondition],
-        ops: vec![Op::Put(key, envelope::encode(KEY_SET_SCHEMA, &sealed))],
-        events: Vec::new(),
-    };
-    match store.engine.commit(commit).await {
-        Ok(_) => Ok(true),
-        Err(CommitError::PreconditionFailed(_)) => Ok(false),
-        Err(CommitError::Storage(err)) => Err(err.into()),
-    }
+    let put = Op::Put(key.clone(), envelope::encode(KEY_SET_SCHEMA, &sealed));
+    Ok(store.write_if(&key, version, put).await?.is_some())
 }
 
 /// Seals the stored signing keys under the master key that seals now, if

@@ -5,11 +5,19 @@ use std::sync::Arc;
 
 use clusterdb_storage::{Error, RedbEngine, RedbOptions};
 
+/// Made by someone else, so with the umask's mode: opened as the owner's
+/// own file (a file others can read is refused, as tested below).
+fn private(path: &std::path::Path) {
+    #[cfg(unix)]
+    std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+}
+
 #[test]
 fn a_file_that_is_not_a_store_is_a_typed_error() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("notes.txt");
     std::fs::write(&path, b"this is a text file, not a database ".repeat(200)).unwrap();
+    private(&path);
     match RedbEngine::open(&path, RedbOptions::default()) {
         Err(Error::NotAStore { path: p, .. }) => assert!(p.ends_with("notes.txt")),
         Err(other) => panic!("expected NotAStore, got {other}"),
@@ -34,6 +42,7 @@ fn a_redb_file_of_another_application_is_not_a_store() {
         txn.open_table(table).unwrap().insert(1, 2).unwrap();
         txn.commit().unwrap();
     }
+    private(&path);
     assert!(matches!(
         RedbEngine::open(&path, RedbOptions::default()),
         Err(Error::NotAStore { .. })
@@ -54,6 +63,7 @@ fn a_newer_format_is_refused() {
         drop(table);
         txn.commit().unwrap();
     }
+    private(&path);
     assert_eq!(
         RedbEngine::open(&path, RedbOptions::default()).err(),
         Some(Error::UnsupportedFormat {
@@ -61,6 +71,35 @@ fn a_newer_format_is_refused() {
             supported: 1
         })
     );
+}
+
+/// A data file others can read is refused, saying how to fix it, unless
+/// allowed; a new one is created 0600.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_file_others_can_read_is_refused() {
+    use clusterdb_storage::Engine as _;
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.redb");
+    let engine = RedbEngine::open(&path, RedbOptions::default()).unwrap();
+    engine.close().await.unwrap();
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o604)).unwrap();
+    match RedbEngine::open(&path, RedbOptions::default()) {
+        Err(err @ Error::InsecurePermissions { mode: 0o604, .. }) => {
+            assert!(err.to_string().contains("chmod 600"), "{err}")
+        }
+        Err(other) => panic!("expected InsecurePermissions, got {other}"),
+        Ok(_) => panic!("opened a file others can read"),
+    }
+    let allowed = RedbOptions {
+        allow_insecure_permissions: true,
+        ..RedbOptions::default()
+    };
+    let engine = RedbEngine::open(&path, allowed).unwrap();
+    engine.close().await.unwrap();
 }
 
 #[tokio::test]
