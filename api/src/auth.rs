@@ -14,46 +14,17 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
-use axum::http::request::Parts;
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use clusterdb::ClusterDb;
-use clusterdb::identity::{Principal, Verb, authorize};
+use clusterdb::identity::{Principal, Verb};
 
+pub use crate::caller::Caller;
 use crate::oauth::Issuer;
-use crate::rate_limit::{Decision, RateLimiters};
-use crate::rest::ApiError;
-
-/// The authenticated caller of a request: who, and the database acting as
-/// them (their writes record them as the actor).
-#[derive(Clone)]
-pub struct Caller {
-    /// Who is calling.
-    pub principal: Principal,
-    /// The database, acting as the principal.
-    pub db: ClusterDb,
-}
-
-impl Caller {
-    /// Whether the caller may `verb` resources of `kind` (core's policy).
-    pub fn authorize(&self, kind: &str, verb: Verb) -> clusterdb::Result<()> {
-        authorize(&self.principal, kind, verb)
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for Caller {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
-        parts
-            .extensions
-            .get::<Caller>()
-            .cloned()
-            .ok_or_else(|| unauthenticated_error("authentication required"))
-    }
-}
+use crate::rate_limit::{ClientLimits, RateLimiters, rate_limited};
+use crate::rest::error::ApiError;
 
 /// Turns a bearer token into a principal: API keys (`cdb_…`) and access
 /// tokens, both through core.
@@ -95,44 +66,6 @@ pub struct Guard {
     pub public_metrics: bool,
     /// Peers whose `Forwarded` / `X-Forwarded-For` name the client.
     pub trusted_proxies: crate::client_ip::TrustedProxies,
-}
-
-/// What the guard leaves for a public route that rate-limits on its own
-/// (the token endpoint): the client address and the limiter, if on.
-#[derive(Clone)]
-pub struct ClientLimits {
-    /// The client's address (see [`crate::client_ip`]).
-    pub ip: IpAddr,
-    /// The server's limiter; `None` is off.
-    pub limiters: Option<Arc<RateLimiters>>,
-}
-
-impl ClientLimits {
-    /// Charges `charge` and turns `response` into the spec's 429 if the
-    /// bucket is empty; adds the `X-RateLimit-*` headers either way.
-    pub fn apply(&self, charge: Charge, mut response: Response) -> Response {
-        let Some(limiters) = &self.limiters else {
-            return response;
-        };
-        let (decision, by) = match &charge {
-            Charge::Client(id) => (limiters.check_client(id), "principal"),
-            Charge::Failure(credential) => limiters.check_failure(self.ip, credential.as_deref()),
-        };
-        if !decision.allowed {
-            return rate_limited(&decision, false, by);
-        }
-        decision.write_headers(response.headers_mut());
-        response
-    }
-}
-
-/// What a request is charged to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Charge {
-    /// An authenticated OAuth client (its token request).
-    Client(String),
-    /// A failed authentication naming this credential id, if any.
-    Failure(Option<String>),
 }
 
 /// The credential id a bearer token names, unverified: an API key's id,
@@ -216,27 +149,6 @@ fn unauthenticated(message: &str, grpc: bool, token_given: bool) -> Response {
         header::WWW_AUTHENTICATE,
         HeaderValue::from_static(challenge),
     );
-    response
-}
-
-/// The refusal of a request over its rate (counted by what was limited:
-/// `principal`, `ip` or `credential`).
-fn rate_limited(decision: &Decision, grpc: bool, by: &str) -> Response {
-    crate::metrics::counters().rate_limited(by);
-    let message = "Rate limit exceeded";
-    let mut response = if grpc {
-        tonic::Status::resource_exhausted(message).into_http()
-    } else {
-        ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "RATE_LIMIT_EXCEEDED",
-            message,
-        )
-        .detail("limit", decision.limit)
-        .detail("reset", decision.reset)
-        .into_response()
-    };
-    decision.write_headers(response.headers_mut());
     response
 }
 

@@ -38,7 +38,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use serde::{Deserialize, Serialize};
 use tonic::Code;
 
-use crate::rest::{ApiError, OUTCOME_HEADER};
+use crate::rest::error::{ApiError, OUTCOME_HEADER};
 
 /// How long a key is remembered.
 pub const RETENTION_MS: i64 = 24 * 60 * 60 * 1000;
@@ -270,7 +270,7 @@ async fn guarded(
     let records = idem.db.idempotency();
     let caller = parts
         .extensions
-        .get::<crate::auth::Caller>()
+        .get::<crate::caller::Caller>()
         .map(|c| c.principal.id.as_str())
         .unwrap_or_default();
     let digest = digest(caller, key);

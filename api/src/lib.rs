@@ -3,6 +3,7 @@
 //! type. Handlers are thin: extract, call the core, convert at the edge.
 
 pub mod auth;
+pub mod caller;
 #[cfg(feature = "client")]
 pub mod client;
 pub mod client_ip;

@@ -662,7 +662,7 @@ pub struct MetricsRoute {
 /// `GET /metrics`: viewers (or clients with `metrics:read`) unless public.
 pub async fn serve(
     State(route): State<MetricsRoute>,
-    caller: Option<axum::Extension<crate::auth::Caller>>,
+    caller: Option<axum::Extension<crate::caller::Caller>>,
     headers: HeaderMap,
 ) -> Response {
     if !route.public {
@@ -675,9 +675,9 @@ pub async fn serve(
         });
         match allowed {
             Some(Ok(())) => {}
-            Some(Err(err)) => return crate::ApiError::from(err).into_response(),
+            Some(Err(err)) => return crate::rest::error::ApiError::from(err).into_response(),
             None => {
-                return crate::ApiError::new(
+                return crate::rest::error::ApiError::new(
                     StatusCode::UNAUTHORIZED,
                     "UNAUTHENTICATED",
                     "authentication required: send `Authorization: Bearer <API key or token>`",

@@ -26,8 +26,8 @@ use clusterdb::identity::{AccessTokens, known_scopes};
 use serde_json::json;
 use tokio::sync::OnceCell;
 
-use crate::auth::{Charge, ClientLimits};
-use crate::rest::ApiError;
+use crate::rate_limit::{Charge, ClientLimits};
+use crate::rest::error::ApiError;
 
 /// The routes of [`Issuer::routes`], for the OpenAPI document's check.
 pub const ROUTES: &[(&str, axum::http::Method)] = &[

@@ -8,7 +8,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::rest::ApiError;
+use crate::rest::error::ApiError;
 
 /// Seconds a refused client is asked to wait.
 const RETRY_AFTER_SECONDS: u32 = 1;

@@ -19,12 +19,15 @@ use std::num::NonZeroU32;
 use std::sync::{Arc, Weak};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use clusterdb::identity::{Principal, Role};
 use governor::clock::{Clock, DefaultClock};
 use governor::middleware::StateInformationMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
+
+use crate::rest::error::ApiError;
 
 /// Requests per minute per principal unless configured.
 pub const DEFAULT_PER_PRINCIPAL: u32 = 6000;
@@ -284,6 +287,65 @@ fn unix_now() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or_default()
+}
+
+/// What the guard leaves for a public route that rate-limits on its own
+/// (the token endpoint): the client address and the limiter, if on.
+#[derive(Clone)]
+pub struct ClientLimits {
+    /// The client's address (see [`crate::client_ip`]).
+    pub ip: IpAddr,
+    /// The server's limiter; `None` is off.
+    pub limiters: Option<Arc<RateLimiters>>,
+}
+
+impl ClientLimits {
+    /// Charges `charge` and turns `response` into the spec's 429 if the
+    /// bucket is empty; adds the `X-RateLimit-*` headers either way.
+    pub fn apply(&self, charge: Charge, mut response: Response) -> Response {
+        let Some(limiters) = &self.limiters else {
+            return response;
+        };
+        let (decision, by) = match &charge {
+            Charge::Client(id) => (limiters.check_client(id), "principal"),
+            Charge::Failure(credential) => limiters.check_failure(self.ip, credential.as_deref()),
+        };
+        if !decision.allowed {
+            return rate_limited(&decision, false, by);
+        }
+        decision.write_headers(response.headers_mut());
+        response
+    }
+}
+
+/// What a request is charged to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Charge {
+    /// An authenticated OAuth client (its token request).
+    Client(String),
+    /// A failed authentication naming this credential id, if any.
+    Failure(Option<String>),
+}
+
+/// The refusal of a request over its rate (counted by what was limited:
+/// `principal`, `ip` or `credential`).
+pub(crate) fn rate_limited(decision: &Decision, grpc: bool, by: &str) -> Response {
+    crate::metrics::counters().rate_limited(by);
+    let message = "Rate limit exceeded";
+    let mut response = if grpc {
+        tonic::Status::resource_exhausted(message).into_http()
+    } else {
+        ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "RATE_LIMIT_EXCEEDED",
+            message,
+        )
+        .detail("limit", decision.limit)
+        .detail("reset", decision.reset)
+        .into_response()
+    };
+    decision.write_headers(response.headers_mut());
+    response
 }
 
 #[cfg(test)]

@@ -4,10 +4,7 @@ use async_trait::async_trait;
 use tokio::sync::watch;
 
 use crate::error::{CommitError, Error};
-
-/// A store revision. Revision 0 is the empty store; every successful commit
-/// gets the next revision, so revisions strictly increase.
-pub type Revision = u64;
+pub use crate::revision::Revision;
 
 /// A stored value and the revision at which it was last written.
 #[derive(Debug, Clone, PartialEq, Eq)]

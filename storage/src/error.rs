@@ -1,6 +1,6 @@
 //! Storage errors.
 
-use crate::contract::Revision;
+use crate::revision::Revision;
 
 /// An error from a storage engine.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]

@@ -21,6 +21,7 @@ mod error;
 mod etcd_engine;
 pub mod private_file;
 mod redb_engine;
+mod revision;
 mod stats;
 
 pub use contract::{

@@ -7,7 +7,7 @@ use clusterdb::identity::Verb;
 use tonic::{Request, Status};
 
 use super::status::status;
-use crate::auth::Caller;
+use crate::caller::Caller;
 
 /// The database acting as the request's caller, if the caller may `verb`
 /// resources of `kind`: `UNAUTHENTICATED` without one (the guard did not

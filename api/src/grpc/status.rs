@@ -33,12 +33,12 @@ pub fn code_of(code: ErrorCode) -> Code {
 
 /// The status for a core error.
 pub fn status(err: Error) -> Status {
-    let outcome = crate::rest::WriteOutcome::of(&err);
+    let outcome = crate::rest::error::WriteOutcome::of(&err);
     let mut status = status_of(err);
     if let Some(outcome) = outcome {
         // Read (and removed) by the idempotency layer.
         status.metadata_mut().insert(
-            crate::rest::OUTCOME_HEADER,
+            crate::rest::error::OUTCOME_HEADER,
             tonic::metadata::MetadataValue::from_static(outcome.as_str()),
         );
     }
@@ -49,7 +49,7 @@ fn status_of(err: Error) -> Status {
     let code = err.code();
     let mut details = ErrorDetails::new();
     let mut metadata = HashMap::new();
-    if let Some(message) = crate::rest::server_failure_message(&err) {
+    if let Some(message) = crate::rest::error::server_failure_message(&err) {
         tracing::error!(error = %err, "{message}");
         if let Some(id) = crate::request_id::current() {
             metadata.insert("request_id".to_string(), id);

@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::AppState;
 use super::error::ApiError;
-use crate::auth::Caller;
+use super::state::AppState;
+use crate::caller::Caller;
 use crate::events::{self, Filter, Position, Start, WatchItem};
 
 /// Page size when none is given.

@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::error::ApiError;
 use super::extract::{IfMatch, JsonBody, ListQuery, etag, parse_json};
 use super::kind::RestKind;
-use crate::auth::Caller;
+use crate::caller::Caller;
 
 /// Attempts a PATCH without `If-Match` makes under contention.
 const MAX_PATCH_ATTEMPTS: usize = 16;

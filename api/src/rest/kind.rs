@@ -16,8 +16,8 @@ use serde::de::DeserializeOwned;
 use utoipa::ToSchema;
 use utoipa::openapi::{RefOr, schema::Schema};
 
-use super::AppState;
 use super::error::ApiError;
+use super::state::AppState;
 
 /// A resource kind as the REST API exposes it.
 pub trait RestKind: Kind {

@@ -1,12 +1,13 @@
 //! The REST adapter: axum routes over the core, one generic handler set for
 //! every resource kind.
 
-mod error;
+pub(crate) mod error;
 pub mod events;
 pub(crate) mod extract;
 pub(crate) mod handlers;
 pub mod kind;
 pub mod openapi;
+pub(crate) mod state;
 pub(crate) mod version;
 pub mod wire;
 
@@ -19,24 +20,11 @@ use axum::routing::{MethodRouter, get};
 use clusterdb::ClusterDb;
 
 use crate::auth::verb_of;
-pub(crate) use error::server_failure_message;
 pub use error::{ApiError, OUTCOME_HEADER, WriteOutcome};
 pub use handlers::APPLY_OUTCOME;
 use kind::{Access, KindSet, KindVisitor, RestKind, ServedKinds};
+pub use state::AppState;
 pub use version::VERSIONS;
-
-/// State every handler sees.
-#[derive(Clone)]
-pub struct AppState {
-    /// The database.
-    pub db: ClusterDb,
-    /// The OpenAPI document, serialized once.
-    pub openapi: axum::body::Bytes,
-    /// Turns true when the server stops: live streams end.
-    pub shutdown: Option<tokio::sync::watch::Receiver<bool>>,
-    /// Sends redeliveries.
-    pub webhooks: std::sync::Arc<crate::webhooks::Sender>,
-}
 
 /// Settings of the API adapters.
 #[derive(Debug, Clone)]

@@ -21,8 +21,8 @@ use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
 use utoipa::openapi::{RefOr, schema::Schema};
 
-use super::AppState;
 use super::kind::{Action, ActionBody, FieldRule, KindSet, KindVisitor, RestKind, SchemaOf};
+use super::state::AppState;
 
 /// The error format every failure uses.
 #[derive(Serialize, ToSchema)]

@@ -261,11 +261,11 @@ impl Worker {
         let routed = self
             .endpoint
             .as_ref()
-            .is_some_and(|endpoint| super::routes_to(endpoint, event));
+            .is_some_and(|endpoint| super::delivery::routes_to(endpoint, event));
         if !routed {
             return Ok(Step::Next);
         }
-        let body = super::body(event);
+        let body = super::delivery::body(event);
         loop {
             // Read afresh each time: a redelivery may have settled it.
             let delivery = self

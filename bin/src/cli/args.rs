@@ -4,7 +4,26 @@
 use clap::Args;
 use serde_json::Value;
 
-use super::resource::{Paging, key_value};
+/// `--page-size`, `--page-token`, `--all`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Paging {
+    /// Items per request (the server's default is 100, at most 1000).
+    #[arg(long, value_name = "N")]
+    pub page_size: Option<String>,
+    /// Continue from this `next_page_token`.
+    #[arg(long, value_name = "TOKEN", conflicts_with = "all")]
+    pub page_token: Option<String>,
+    /// Follow `next_page_token` to the end (with progress on a terminal).
+    #[arg(long)]
+    pub all: bool,
+}
+
+/// `--tag key=value`, parsed.
+pub fn key_value(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .ok_or_else(|| format!("expected key=value, not {text:?}"))
+}
 
 /// `--tag key=value` (repeatable).
 #[derive(Debug, Clone, Default, Args)]

@@ -9,9 +9,10 @@ use reqwest::Method;
 use serde_json::{Map, Value};
 
 use super::CliError;
+use super::args::key_value;
 use super::args::{ListArgs, TagArgs, Target, UntagArgs};
 use super::output::{self, Cell, Column, Format};
-use super::resource::{self, Changes, CliKind, key_value, number};
+use super::resource::{self, Changes, CliKind, number};
 
 impl CliKind for FleetKind {
     const COLUMNS: &'static [Column] = &[

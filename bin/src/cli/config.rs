@@ -29,6 +29,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::CliError;
+
 /// The whole file.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -285,6 +287,15 @@ pub fn resolve_path(path: &Path, config: &Path) -> PathBuf {
         Some(parent) => parent.join(path),
         None => path.to_path_buf(),
     }
+}
+
+/// The user's home directory.
+pub fn home() -> Result<PathBuf, CliError> {
+    std::env::home_dir()
+        .filter(|p| !p.as_os_str().is_empty())
+        .ok_or_else(|| {
+            CliError::Usage("no home directory (set HOME, or pass --config)".to_string())
+        })
 }
 
 #[cfg(test)]

@@ -7,9 +7,10 @@ use reqwest::Method;
 use serde_json::{Map, Value};
 
 use super::CliError;
+use super::args::Paging;
 use super::args::{ListArgs, TagArgs, Target, UntagArgs};
 use super::output::{self, Cell, Column, Format};
-use super::resource::{self, Changes, CliKind, Paging};
+use super::resource::{self, Changes, CliKind};
 use super::session::{Credentials, Session, Target as SessionTarget};
 
 impl CliKind for UserKind {

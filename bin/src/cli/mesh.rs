@@ -10,9 +10,10 @@ use serde_json::{Map, Value, json};
 
 use super::CliError;
 use super::args::ListArgs;
+use super::args::key_value;
 use super::manifest::{self, Manifest, MeshKind};
 use super::output::{self, Cell, Column, Format};
-use super::resource::{self, CliKind, key_value, number};
+use super::resource::{self, CliKind, number};
 
 impl CliKind for VirtualServiceKind {
     const COLUMNS: &'static [Column] = &[

@@ -11,9 +11,10 @@ use reqwest::Method;
 use serde_json::{Map, Value, json};
 
 use super::CliError;
+use super::args::key_value;
 use super::args::{ListArgs, TagArgs, Target};
 use super::output::{self, Cell, Column, Format};
-use super::resource::{self, CliKind, key_value};
+use super::resource::{self, CliKind};
 
 impl CliKind for AlertRuleKind {
     const COLUMNS: &'static [Column] = &[

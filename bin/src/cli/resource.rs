@@ -11,6 +11,7 @@ use reqwest::StatusCode;
 use serde_json::{Map, Value};
 
 use super::CliError;
+use super::args::Paging;
 use super::output::{self, Column, Format};
 
 /// A kind the CLI shows: its REST kind and its table columns.
@@ -22,27 +23,6 @@ pub trait CliKind: RestKind {
 /// The kind's calls with JSON in and answers passed on as written.
 pub fn calls<K: RestKind>(client: &Client) -> ResourceClient<K, Value, Json> {
     client.resources_as()
-}
-
-/// `--page-size`, `--page-token`, `--all`.
-#[derive(Debug, Clone, clap::Args)]
-pub struct Paging {
-    /// Items per request (the server's default is 100, at most 1000).
-    #[arg(long, value_name = "N")]
-    pub page_size: Option<String>,
-    /// Continue from this `next_page_token`.
-    #[arg(long, value_name = "TOKEN", conflicts_with = "all")]
-    pub page_token: Option<String>,
-    /// Follow `next_page_token` to the end (with progress on a terminal).
-    #[arg(long)]
-    pub all: bool,
-}
-
-/// `--tag key=value`, parsed.
-pub fn key_value(text: &str) -> Result<(String, String), String> {
-    text.split_once('=')
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .ok_or_else(|| format!("expected key=value, not {text:?}"))
 }
 
 /// A number if `text` is one, else the text: the API, not the CLI, says

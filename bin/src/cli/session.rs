@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use clusterdb::ClusterDb;
 use clusterdb_api::client::Client;
 
-use super::config::{ConfigFile, expand_env, resolve_path};
+use super::config::{ConfigFile, expand_env, home, resolve_path};
 use super::token_cache::TokenCache;
 use super::{CliError, Globals};
 
@@ -68,15 +68,6 @@ fn config_path(globals: &Globals) -> Result<PathBuf, CliError> {
         Some(path) => Ok(path.clone()),
         None => Ok(home()?.join(".clusterdb").join("config.yaml")),
     }
-}
-
-/// The user's home directory.
-pub fn home() -> Result<PathBuf, CliError> {
-    std::env::home_dir()
-        .filter(|p| !p.as_os_str().is_empty())
-        .ok_or_else(|| {
-            CliError::Usage("no home directory (set HOME, or pass --config)".to_string())
-        })
 }
 
 /// How requests authenticate.

@@ -42,7 +42,7 @@ impl TokenCache {
             .map(|b| format!("{b:02x}"))
             .collect();
         Ok(TokenCache {
-            path: super::session::home()?
+            path: super::config::home()?
                 .join(".clusterdb")
                 .join("tokens")
                 .join(format!("{name}.json")),

@@ -9,9 +9,10 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::CliError;
+use super::args::Paging;
 use super::args::{ListArgs, TagArgs, Target, UntagArgs};
 use super::output::{self, Cell, Column, Format};
-use super::resource::{self, Changes, CliKind, Paging};
+use super::resource::{self, Changes, CliKind};
 
 impl CliKind for WebhookKind {
     const COLUMNS: &'static [Column] = &[

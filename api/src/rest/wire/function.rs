@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 
 use super::description_rule;
 use super::{description_default, time};
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::rest::error::ApiError;
 use crate::rest::extract::body_bytes;
 use crate::rest::kind::{Action, ActionBody, FieldRule, RestKind, SchemaOf};

@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 
 use super::description_rule;
 use super::{MetaOutput, RoleName, description_default};
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::rest::error::ApiError;
 use crate::rest::extract::JsonBody;
 use crate::rest::handlers::resource;

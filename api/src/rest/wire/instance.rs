@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{instance_types, time};
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::rest::error::ApiError;
 use crate::rest::extract::IfMatch;
 use crate::rest::handlers::{if_match_error, resource};

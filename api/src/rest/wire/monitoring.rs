@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::MetaOutput;
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::rest::error::ApiError;
 use crate::rest::extract::{parse_json, serde_urlencoded_pairs};
 use crate::rest::handlers::resource;

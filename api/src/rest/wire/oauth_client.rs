@@ -14,12 +14,12 @@ use utoipa::ToSchema;
 
 use super::description_rule;
 use super::{MetaOutput, description_default};
-use crate::auth::Caller;
-use crate::rest::AppState;
+use crate::caller::Caller;
 use crate::rest::error::ApiError;
 use crate::rest::extract::JsonBody;
 use crate::rest::handlers::{located, uncached};
 use crate::rest::kind::{Action, FieldRule, RestKind, SchemaOf};
+use crate::rest::state::AppState;
 
 /// Create or replace an OAuth client.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

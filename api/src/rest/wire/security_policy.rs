@@ -454,7 +454,7 @@ impl From<clusterdb::mesh::Decision> for DecisionJson {
 
 /// `POST /mesh/security-policies:check`.
 async fn check(
-    caller: crate::auth::Caller,
+    caller: crate::caller::Caller,
     crate::rest::extract::JsonBody(request): crate::rest::extract::JsonBody<CheckRequestJson>,
 ) -> Result<axum::Json<DecisionJson>, crate::rest::error::ApiError> {
     let ip = match request.ip.as_deref() {

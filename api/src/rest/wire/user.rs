@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{MetaOutput, RoleName, time};
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::rest::error::ApiError;
 use crate::rest::extract::{JsonBody, ListQuery};
 use crate::rest::kind::{Access, Action, ActionBody, FieldRule, RestKind, SchemaOf};

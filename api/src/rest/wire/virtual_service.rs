@@ -602,7 +602,7 @@ impl From<Option<clusterdb::mesh::Resolution>> for ResolutionJson {
 
 /// `POST /mesh/routes:resolve`.
 async fn resolve(
-    caller: crate::auth::Caller,
+    caller: crate::caller::Caller,
     crate::rest::extract::JsonBody(request): crate::rest::extract::JsonBody<RouteRequestJson>,
 ) -> Result<axum::Json<ResolutionJson>, crate::rest::error::ApiError> {
     let request = clusterdb::mesh::RouteRequest {

@@ -20,12 +20,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{MetaOutput, description_default, description_rule};
-use crate::auth::Caller;
-use crate::rest::AppState;
+use crate::caller::Caller;
 use crate::rest::error::ApiError;
 use crate::rest::extract::{JsonBody, parse_json, serde_urlencoded_pairs};
 use crate::rest::handlers::{located, uncached};
 use crate::rest::kind::{Access, Action, ActionBody, FieldRule, RestKind, SchemaOf};
+use crate::rest::state::AppState;
 
 /// `whsec_` and canonical standard base64 of 24 to 64 bytes (a final
 /// partial group's unused bits are zero).
