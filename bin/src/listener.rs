@@ -55,25 +55,30 @@ fn builder(limits: &Limits) -> auto::Builder<TokioExecutor> {
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then stops
-/// accepting and waits for in-flight requests (up to the drain timeout).
+/// accepting and waits for in-flight requests for as long as `shutdown`
+/// said (the drain timeout; shorter when the database failed).
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     tls: Option<Arc<Tls>>,
     limits: &Limits,
-    shutdown: impl Future<Output = ()>,
+    shutdown: impl Future<Output = Duration>,
 ) {
     let connections = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let builder = builder(limits);
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
+    let mut drain = limits.drain_timeout;
     loop {
         let permit = tokio::select! {
             permit = Arc::clone(&connections).acquire_owned() => match permit {
                 Ok(permit) => permit,
                 Err(_) => break,
             },
-            () = &mut shutdown => break,
+            allowed = &mut shutdown => {
+                drain = allowed;
+                break;
+            }
         };
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -86,7 +91,10 @@ pub async fn serve(
                     continue;
                 }
             },
-            () = &mut shutdown => break,
+            allowed = &mut shutdown => {
+                drain = allowed;
+                break;
+            }
         };
         let _ = stream.set_nodelay(true);
         let builder = builder.clone();
@@ -135,12 +143,12 @@ pub async fn serve(
         });
     }
     drop(listener);
-    if tokio::time::timeout(limits.drain_timeout, graceful.shutdown())
+    if tokio::time::timeout(drain, graceful.shutdown())
         .await
         .is_err()
     {
         tracing::warn!(
-            timeout_s = limits.drain_timeout.as_secs(),
+            timeout_s = drain.as_secs(),
             "in-flight requests did not finish in time; closing their connections"
         );
     }

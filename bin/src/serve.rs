@@ -357,6 +357,16 @@ async fn bootstrap(db: &ClusterDb, data: &Path) -> anyhow::Result<()> {
 /// The longest drain after the database failed.
 const FAILED_DRAIN: Duration = Duration::from_secs(10);
 
+/// How long in-flight requests may finish when the server stops: the whole
+/// drain timeout after a signal; at most [`FAILED_DRAIN`] once the
+/// database failed (its supervisor should restart it soon).
+fn drain_after(failed: bool, drain_timeout: Duration) -> Duration {
+    match failed {
+        true => drain_timeout.min(FAILED_DRAIN),
+        false => drain_timeout,
+    }
+}
+
 /// Watches SIGINT and SIGTERM from the moment it is made, so a signal that
 /// arrives before the server first polls it still stops the server cleanly
 /// instead of killing it with the default action.
@@ -652,6 +662,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         args.delivery(),
         stopped.clone(),
     ));
+    // How long in-flight requests may finish once the server stops: the
+    // drain timeout after a signal, at most FAILED_DRAIN after a failure.
+    let drain = Arc::new(std::sync::Mutex::new(limits.drain_timeout));
+    let stop_drain = Arc::clone(&drain);
     let grpc_server = match grpc_listener {
         Some(grpc_listener) => {
             let grpc_address = grpc_listener.local_addr().context("no local address")?;
@@ -660,9 +674,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             let mut stopped = stopped.clone();
             let limits = limits.clone();
             let tls = tls.clone();
+            let drain = Arc::clone(&drain);
             Some(tokio::spawn(async move {
                 listener::serve(grpc_listener, router, tls, &limits, async move {
                     let _ = stopped.wait_for(|s| *s).await;
+                    *drain.lock().unwrap_or_else(|p| p.into_inner())
                 })
                 .await
             }))
@@ -674,22 +690,25 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     // for its supervisor to restart it; recovery is the store's on open.
     let (failed_tx, failed_rx) = tokio::sync::oneshot::channel();
     let watched = db.clone();
-    let mut drain_limits = limits.clone();
-    drain_limits.drain_timeout = limits.drain_timeout.min(FAILED_DRAIN);
-    let failure_limits = drain_limits.clone();
+    let full_drain = limits.drain_timeout;
     let stopping = async move {
-        tokio::select! {
-            () = shutdown.received() => {}
+        let allowed = tokio::select! {
+            () = shutdown.received() => drain_after(false, full_drain),
             reason = watched.failed() => {
+                let allowed = drain_after(true, full_drain);
                 tracing::error!(
                     %reason,
-                    drain_s = failure_limits.drain_timeout.as_secs(),
+                    drain_s = allowed.as_secs(),
                     "the database failed; finishing in-flight requests, then exiting for a restart"
                 );
                 let _ = failed_tx.send(reason);
+                allowed
             }
-        }
+        };
+        // Set before the stop is sent: the gRPC listener reads it then.
+        *stop_drain.lock().unwrap_or_else(|p| p.into_inner()) = allowed;
         let _ = stop.send(true);
+        allowed
     };
     listener::serve(listener, app, tls, &limits, stopping).await;
     if let Some(grpc_server) = grpc_server {
@@ -712,4 +731,21 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     db.close().await.context("closing the data file")?;
     tracing::info!("stopped");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A failed database drains for at most 10 s, a signal for the whole
+    /// `--drain-timeout` (the failure's shorter drain used to be computed
+    /// and then not used).
+    #[test]
+    fn a_failure_shortens_the_drain_and_a_signal_does_not() {
+        let long = Duration::from_secs(30);
+        assert_eq!(drain_after(false, long), long);
+        assert_eq!(drain_after(true, long), FAILED_DRAIN);
+        let short = Duration::from_secs(3);
+        assert_eq!(drain_after(true, short), short);
+    }
 }

@@ -205,6 +205,48 @@ pub fn decode_object<K: Kind>(bytes: &[u8], revision: u64) -> Result<Object<K>> 
     Ok(Object { meta, spec, status })
 }
 
+/// Schema version of stored events.
+/// Schema 2 added the actor; schema 1 events read with an empty one.
+pub(crate) const EVENT_SCHEMA: u16 = 2;
+/// An event as stored in the log.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct StoredEvent {
+    pub event_type: String,
+    pub kind: String,
+    pub timestamp: Timestamp,
+    /// The enveloped object snapshot.
+    pub object: Vec<u8>,
+    /// Who made the change.
+    pub actor: String,
+}
+
+/// An event as schema 1 stored it (no actor).
+#[derive(Debug, Serialize, Deserialize)]
+struct StoredEventV1 {
+    event_type: String,
+    kind: String,
+    timestamp: Timestamp,
+    object: Vec<u8>,
+}
+
+impl StoredEvent {
+    /// Reads a stored event of this or an older schema.
+    pub(crate) fn decode(bytes: &[u8]) -> Result<StoredEvent> {
+        let (version, _) = envelope::open(bytes)?;
+        if version == 1 {
+            let (_, old) = envelope::decode::<StoredEventV1>(bytes, 1)?;
+            return Ok(StoredEvent {
+                event_type: old.event_type,
+                kind: old.kind,
+                timestamp: old.timestamp,
+                object: old.object,
+                actor: String::new(),
+            });
+        }
+        Ok(envelope::decode::<StoredEvent>(bytes, EVENT_SCHEMA)?.1)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

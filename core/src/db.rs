@@ -351,6 +351,26 @@ impl Builder {
     }
 }
 
+/// The kinds ClusterDB itself defines — the one place a built-in kind is
+/// registered in core (the registry type, in `kinds.rs`, knows none).
+fn builtin_kinds() -> KindRegistry {
+    let mut registry = KindRegistry::default();
+    registry.register::<crate::compute::FleetKind>();
+    registry.register::<crate::compute::InstanceKind>();
+    registry.register::<crate::compute::FunctionKind>();
+    registry.register::<crate::identity::UserKind>();
+    registry.register::<crate::identity::GroupKind>();
+    registry.register::<crate::identity::ApiKeyKind>();
+    registry.register::<crate::identity::OAuthClientKind>();
+    registry.register::<crate::mesh::VirtualServiceKind>();
+    registry.register::<crate::mesh::SecurityPolicyKind>();
+    registry.register::<crate::webhooks::WebhookKind>();
+    registry.register::<crate::monitoring::AlertRuleKind>();
+    registry.register::<crate::monitoring::SilenceKind>();
+    registry.register::<crate::monitoring::AlertKind>();
+    registry
+}
+
 /// The runtimes a library build offers: `native` (handlers the
 /// application registers) and, with the `wasm` feature, `wasm`.
 fn default_runtimes() -> Vec<Arc<dyn FunctionRuntime>> {
@@ -370,7 +390,7 @@ impl ClusterDb {
             function_limits: Default::default(),
             reconcile: true,
             redb: RedbOptions::default(),
-            kinds: KindRegistry::builtin(),
+            kinds: builtin_kinds(),
             retention: RetentionPolicy::default(),
             monitoring: Default::default(),
             master_key: None,

@@ -8,63 +8,20 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use clusterdb_storage::{Engine, EventRecord, Revision, envelope};
-use serde::{Deserialize, Serialize};
+use clusterdb_storage::{Engine, EventRecord, Revision};
 use tokio::sync::watch;
 
-use crate::codec::{decode_meta, decode_object, kind_schema};
+use crate::codec::{StoredEvent, decode_meta, decode_object, kind_schema};
 use crate::error::{Error, Result};
 use crate::kinds::KindRegistry;
 use crate::meta::Meta;
 use crate::resource::{Kind, Object};
 use crate::timestamp::Timestamp;
 
-/// Schema version of stored events.
-/// Schema 2 added the actor; schema 1 events read with an empty one.
-pub(crate) const EVENT_SCHEMA: u16 = 2;
 /// Most events one `list` returns.
 pub const MAX_EVENT_PAGE: usize = 1000;
 /// Events a subscription reads from the store at a time.
 const SUBSCRIPTION_BATCH: usize = 256;
-
-/// An event as stored in the log.
-#[derive(Debug, Serialize, Deserialize)]
-pub(crate) struct StoredEvent {
-    pub event_type: String,
-    pub kind: String,
-    pub timestamp: Timestamp,
-    /// The enveloped object snapshot.
-    pub object: Vec<u8>,
-    /// Who made the change.
-    pub actor: String,
-}
-
-/// An event as schema 1 stored it (no actor).
-#[derive(Debug, Serialize, Deserialize)]
-struct StoredEventV1 {
-    event_type: String,
-    kind: String,
-    timestamp: Timestamp,
-    object: Vec<u8>,
-}
-
-impl StoredEvent {
-    /// Reads a stored event of this or an older schema.
-    fn decode(bytes: &[u8]) -> Result<StoredEvent> {
-        let (version, _) = envelope::open(bytes)?;
-        if version == 1 {
-            let (_, old) = envelope::decode::<StoredEventV1>(bytes, 1)?;
-            return Ok(StoredEvent {
-                event_type: old.event_type,
-                kind: old.kind,
-                timestamp: old.timestamp,
-                object: old.object,
-                actor: String::new(),
-            });
-        }
-        Ok(envelope::decode::<StoredEvent>(bytes, EVENT_SCHEMA)?.1)
-    }
-}
 
 /// One event of the log. Kind-neutral: every event carries its kind, the
 /// resource's metadata, and a snapshot that [`Event::object`] decodes as

@@ -18,6 +18,10 @@
 //! make two keys collide: ids and names are validated, and the NUL
 //! separator cannot appear in a validated field or tag value.
 
+/// The pseudo-kind function modules are stored under (their manifests);
+/// no resource kind may take the name.
+pub(crate) const MODULE: &str = "module";
+
 /// Prefix of all objects of a kind.
 pub fn objects(kind: &str) -> Vec<u8> {
     format!("o/{kind}/").into_bytes()

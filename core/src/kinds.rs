@@ -7,11 +7,12 @@
 
 use std::collections::BTreeMap;
 
-use crate::compute::{FleetKind, FunctionKind, InstanceKind};
+use clusterdb_storage::Revision;
+
+use crate::codec::decode_object;
 use crate::error::{Error, Result};
-use crate::identity::{ApiKeyKind, GroupKind, OAuthClientKind, UserKind};
-use crate::references::Referrer;
-use crate::resource::Kind;
+use crate::resource::{Kind, OnDelete, Reference};
+use crate::txn::Txn;
 
 /// What the registry knows of one kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,32 +30,12 @@ pub(crate) struct KindRegistry {
 }
 
 impl KindRegistry {
-    /// The kinds ClusterDB itself defines — the one place a built-in kind
-    /// is registered in core.
-    pub fn builtin() -> Self {
-        let mut registry = KindRegistry::default();
-        registry.register::<FleetKind>();
-        registry.register::<InstanceKind>();
-        registry.register::<FunctionKind>();
-        registry.register::<UserKind>();
-        registry.register::<GroupKind>();
-        registry.register::<ApiKeyKind>();
-        registry.register::<OAuthClientKind>();
-        registry.register::<crate::mesh::VirtualServiceKind>();
-        registry.register::<crate::mesh::SecurityPolicyKind>();
-        registry.register::<crate::webhooks::WebhookKind>();
-        registry.register::<crate::monitoring::AlertRuleKind>();
-        registry.register::<crate::monitoring::SilenceKind>();
-        registry.register::<crate::monitoring::AlertKind>();
-        registry
-    }
-
     /// Adds a kind (again: no change). Panics on the reserved name
     /// `module` (function modules are stored under it).
     pub fn register<K: Kind>(&mut self) {
         assert_ne!(
             K::NAME,
-            crate::compute::module::MODULE,
+            crate::keys::MODULE,
             "the kind name `module` is reserved for function modules"
         );
         if self
@@ -88,4 +69,56 @@ impl KindRegistry {
             K::NAME
         )))
     }
+}
+
+/// A kind that refers to another, as the registry keeps it.
+#[derive(Clone, Copy)]
+pub(crate) struct Referrer {
+    /// The referring kind.
+    pub kind: &'static str,
+    /// Its reference.
+    pub reference: Reference,
+    /// Stages the delete or detach of one referring object (its stored
+    /// record at `revision`) because `target_id` goes away.
+    pub stage: fn(&[u8], Revision, &Reference, &str, &mut Txn) -> Result<()>,
+}
+
+impl Referrer {
+    /// The referrers `K` declares.
+    pub fn of<K: Kind>() -> impl Iterator<Item = Referrer> {
+        K::REFERENCES.iter().map(|reference| Referrer {
+            kind: K::NAME,
+            reference: *reference,
+            stage: stage::<K>,
+        })
+    }
+}
+
+fn stage<R: Kind>(
+    bytes: &[u8],
+    revision: Revision,
+    reference: &Reference,
+    target_id: &str,
+    txn: &mut Txn,
+) -> Result<()> {
+    let object = decode_object::<R>(bytes, revision)?;
+    txn.touch::<R>();
+    match reference.on_delete {
+        OnDelete::Delete => {
+            txn.remove(&object);
+            for action in R::delete_actions(&object) {
+                txn.event(action, &object);
+            }
+        }
+        OnDelete::Detach => {
+            let mut next = object.clone();
+            R::detach(&mut next, reference.field, target_id);
+            next.meta.updated_at = txn.now;
+            next.meta.spec_version = 0;
+            next.meta.updated_by = txn.actor.clone();
+            txn.replace(&object, &next);
+            txn.event("updated", &next);
+        }
+    }
+    Ok(())
 }

@@ -12,10 +12,10 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use clusterdb_storage::Precondition;
 use tokio::sync::watch;
 
 use crate::keys;
+pub use crate::store::Leader;
 use crate::store::Store;
 
 /// The lease of a leadership: a dead leader is replaced within about this
@@ -23,16 +23,6 @@ use crate::store::Store;
 pub const LEASE_TTL: Duration = Duration::from_secs(4);
 /// How long a failed campaign waits before the next.
 const RETRY: Duration = Duration::from_secs(1);
-
-/// This process's term as leader.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Leader {
-    /// The fencing token: a commit carrying it as a precondition lands
-    /// only while this term lasts.
-    pub fence: Precondition,
-    /// Counts this process's terms (1 for the first).
-    pub term: u64,
-}
 
 /// Campaigns for as long as the store is open, publishing each term in
 /// `store.leadership` (and `None` between terms).

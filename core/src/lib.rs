@@ -42,6 +42,7 @@ mod keys;
 mod kinds;
 mod leader;
 mod list;
+mod markers;
 pub mod mesh;
 mod meta;
 pub mod monitoring;

@@ -171,7 +171,7 @@ async fn save_cursor(
     let mut txn = Txn::new(SYSTEM_ACTOR);
     txn.expect_system(key.clone(), version);
     txn.put(key, cursor.to_le_bytes().to_vec());
-    match txn.commit(store).await {
+    match store.commit(txn).await {
         Ok(revision) => {
             store.reconciler_cursor.publish(cursor);
             Ok((cursor, Some(revision)))
@@ -271,7 +271,7 @@ async fn reconcile(store: &Arc<Store>, fleet_id: &str, own: &OwnCommits) -> Resu
         let Some((txn, complete)) = plan(&fleet, &members) else {
             return Ok(());
         };
-        match txn.commit(store).await {
+        match store.commit(txn).await {
             // The commit was conditional on the fleet and members read, and
             // wrote the status they imply: nothing is left to check.
             Ok(revision) if complete => {

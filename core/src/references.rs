@@ -3,70 +3,15 @@
 //! same commit; deleting an object deletes or detaches the objects that
 //! refer to it, in the same commit.
 
-use clusterdb_storage::Revision;
-
-use crate::codec::decode_object;
 use crate::error::{Error, Result};
 use crate::keys;
-use crate::resource::{Kind, Object, OnDelete, Reference};
+use crate::resource::{Kind, Object};
 use crate::store::Store;
 use crate::txn::{Txn, index_values};
 
 /// Most objects one delete may delete or detach along with it; past it the
 /// delete is refused (remove the references first).
 pub const MAX_REFERRERS: usize = 1000;
-
-/// A kind that refers to another, as the registry keeps it.
-#[derive(Clone, Copy)]
-pub(crate) struct Referrer {
-    /// The referring kind.
-    pub kind: &'static str,
-    /// Its reference.
-    pub reference: Reference,
-    /// Stages the delete or detach of one referring object (its stored
-    /// record at `revision`) because `target_id` goes away.
-    pub stage: fn(&[u8], Revision, &Reference, &str, &mut Txn) -> Result<()>,
-}
-
-impl Referrer {
-    /// The referrers `K` declares.
-    pub fn of<K: Kind>() -> impl Iterator<Item = Referrer> {
-        K::REFERENCES.iter().map(|reference| Referrer {
-            kind: K::NAME,
-            reference: *reference,
-            stage: stage::<K>,
-        })
-    }
-}
-
-fn stage<R: Kind>(
-    bytes: &[u8],
-    revision: Revision,
-    reference: &Reference,
-    target_id: &str,
-    txn: &mut Txn,
-) -> Result<()> {
-    let object = decode_object::<R>(bytes, revision)?;
-    txn.touch::<R>();
-    match reference.on_delete {
-        OnDelete::Delete => {
-            txn.remove(&object);
-            for action in R::delete_actions(&object) {
-                txn.event(action, &object);
-            }
-        }
-        OnDelete::Detach => {
-            let mut next = object.clone();
-            R::detach(&mut next, reference.field, target_id);
-            next.meta.updated_at = txn.now;
-            next.meta.spec_version = 0;
-            next.meta.updated_by = txn.actor.clone();
-            txn.replace(&object, &next);
-            txn.event("updated", &next);
-        }
-    }
-    Ok(())
-}
 
 /// Requires every object `next` refers to and `current` did not to exist,
 /// unchanged until the commit.

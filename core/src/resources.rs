@@ -271,7 +271,7 @@ impl<K: Kind> Resources<K> {
             txn.insert(&object);
             txn.touch::<K>();
             txn.event(action, &object);
-            match txn.commit(&self.store).await {
+            match self.store.commit(txn).await {
                 Ok(revision) => {
                     object.meta.stamp(revision);
                     return Ok(object);
@@ -683,7 +683,7 @@ impl<K: Kind> Resources<K> {
                     for action in actions {
                         txn.event(action, &next);
                     }
-                    txn.commit(&self.store).await.map(|revision| {
+                    self.store.commit(txn).await.map(|revision| {
                         next.meta.stamp(revision);
                         next
                     })
@@ -696,7 +696,7 @@ impl<K: Kind> Resources<K> {
                         txn.event(action, &current);
                     }
                     references::stage_cascade(&self.store, K::NAME, id, &mut txn).await?;
-                    txn.commit(&self.store).await.map(|_| current)
+                    self.store.commit(txn).await.map(|_| current)
                 }
             };
             match result {
@@ -728,7 +728,7 @@ impl<K: Kind> Resources<K> {
             return Ok(());
         };
         let confers = K::confers(object);
-        if confers == crate::identity::Confers::Nothing {
+        if confers == crate::identity::policy::Confers::Nothing {
             return Ok(());
         }
         let what = format!("{} {:?}", K::SUBJECT, object.meta.name);

@@ -23,6 +23,7 @@ use std::time::Duration;
 use clusterdb_storage::Revision;
 
 use crate::compute::InstanceKind;
+use crate::compute::instance::TERMINATED_FIELD;
 use crate::error::{Error, Result};
 use crate::event::decode_event;
 use crate::keys;
@@ -35,8 +36,6 @@ use crate::timestamp::Timestamp;
 pub const EVENTS_PER_STEP: usize = 1000;
 /// Most terminated instances one step looks at.
 pub const INSTANCES_PER_STEP: u32 = 100;
-/// The index field terminated instances are listed under.
-pub(crate) const TERMINATED_FIELD: &str = "terminated";
 
 /// What the store keeps.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -241,8 +240,14 @@ async fn collect_modules(
     position: &mut SweepPosition,
     report: &mut RetentionReport,
 ) -> Result<()> {
+    let referrers: Vec<(&str, &str)> = store
+        .kinds
+        .referrers_of(crate::compute::module::MODULE)
+        .map(|r| (r.kind, r.reference.field))
+        .collect();
     let (removed, next) = crate::compute::module::collect(
-        store,
+        &*store.engine,
+        &referrers,
         policy.unreferenced_module_grace,
         position.modules.take(),
     )

@@ -8,10 +8,12 @@ use std::sync::Arc;
 use clusterdb_storage::{Commit, CommitError, Engine, Op, Precondition};
 use tokio::sync::watch;
 
-use crate::compute::{FunctionLimits, InvocationStats};
+use crate::compute::stats::{FunctionLimits, InvocationStats};
 use crate::error::Result;
 use crate::identity::policy::{Confers, Principal};
 use crate::kinds::KindRegistry;
+use crate::markers::Markers;
+use crate::txn::{Txn, TxnError};
 use crate::validation::Context;
 
 /// The future of a [`GrantCheck`].
@@ -43,14 +45,14 @@ pub(crate) struct Store {
     /// Identity's grant rule (`identity::check_grant`).
     pub grants: GrantCheck,
     /// Recently authenticated credentials.
-    pub principals: crate::identity::PrincipalCache,
+    pub principals: crate::identity::cache::PrincipalCache,
     /// The mesh index last built.
-    pub mesh: crate::mesh::IndexCache,
+    pub mesh: crate::mesh::evaluate::IndexCache,
     /// The change markers' revisions as this process last wrote or read
     /// them.
     pub markers: Markers,
     /// The metrics history's series and unflushed samples.
-    pub history: crate::monitoring::History,
+    pub history: crate::monitoring::history::History,
     /// `Some(reason)` once the database has failed for good: its engine
     /// failed, or a background task panicked.
     pub failure: watch::Sender<Option<String>>,
@@ -62,7 +64,17 @@ pub(crate) struct Store {
     pub oldest_event: KnownRevision,
     /// This process's current term as leader of the background work, if
     /// it leads.
-    pub leadership: watch::Sender<Option<crate::leader::Leader>>,
+    pub leadership: watch::Sender<Option<Leader>>,
+}
+
+/// This process's term as leader.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Leader {
+    /// The fencing token: a commit carrying it as a precondition lands
+    /// only while this term lasts.
+    pub fence: Precondition,
+    /// Counts this process's terms (1 for the first).
+    pub term: u64,
 }
 
 /// A revision known in memory, or not yet known.
@@ -85,27 +97,6 @@ impl KnownRevision {
     pub fn get(&self) -> Option<u64> {
         let revision = self.0.load(std::sync::atomic::Ordering::Relaxed);
         (revision != u64::MAX).then_some(revision)
-    }
-}
-
-/// The revisions of the change markers ([`crate::Kind::CHANGE_MARKER`])
-/// this process wrote or read. They stand in for the store only when this
-/// process is its sole writer ([`Engine::sole_writer`]): then every marker
-/// write is a commit made here, noted before its caller is answered.
-#[derive(Default)]
-pub(crate) struct Markers(std::sync::Mutex<std::collections::HashMap<&'static str, u64>>);
-
-impl Markers {
-    /// Notes that `marker` is at `revision` (or later).
-    pub fn note(&self, marker: &'static str, revision: u64) {
-        let mut known = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        let entry = known.entry(marker).or_insert(revision);
-        *entry = (*entry).max(revision);
-    }
-
-    fn get(&self, marker: &'static str) -> Option<u64> {
-        let known = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        known.get(marker).copied()
     }
 }
 
@@ -148,6 +139,15 @@ impl Store {
             Err(CommitError::PreconditionFailed(_)) => Ok(None),
             Err(CommitError::Storage(err)) => Err(err.into()),
         }
+    }
+
+    /// Commits `txn` to the engine; the change markers it touched are
+    /// noted at the new revision before the caller hears of it.
+    pub async fn commit(
+        &self,
+        txn: Txn,
+    ) -> std::result::Result<clusterdb_storage::Revision, TxnError> {
+        txn.commit(&*self.engine, &self.markers).await
     }
 
     /// Records a failure for good (the first reason wins) and logs it.

@@ -1,14 +1,14 @@
 //! Builds one atomic storage commit out of object writes and their events,
 //! and turns a failed precondition back into a meaningful error.
 
-use clusterdb_storage::{Commit, CommitError, Op, Precondition, Revision, envelope};
+use clusterdb_storage::{Commit, CommitError, Engine, Op, Precondition, Revision, envelope};
 
 use crate::codec::encode_object;
+use crate::codec::{EVENT_SCHEMA, StoredEvent};
 use crate::error::{Error, Result};
-use crate::event::{EVENT_SCHEMA, StoredEvent};
 use crate::keys;
+use crate::markers::Markers;
 use crate::resource::{Kind, Object};
-use crate::store::Store;
 use crate::timestamp::Timestamp;
 
 /// What a failed precondition means.
@@ -253,14 +253,18 @@ impl Txn {
         );
     }
 
-    /// Commits; returns the new revision.
-    /// Commits to `store`'s engine; the change markers touched are noted
-    /// at the new revision before the caller hears of it.
-    pub async fn commit(self, store: &Store) -> Result<Revision, TxnError> {
-        match store.engine.commit(self.commit).await {
+    /// Commits to `engine`; the change markers touched are noted in
+    /// `markers` at the new revision before the caller hears of it. Returns
+    /// the new revision. (Callers use `Store::commit`.)
+    pub async fn commit(
+        self,
+        engine: &dyn Engine,
+        markers: &Markers,
+    ) -> Result<Revision, TxnError> {
+        match engine.commit(self.commit).await {
             Ok(revision) => {
                 for marker in self.touched {
-                    store.markers.note(marker, revision);
+                    markers.note(marker, revision);
                 }
                 Ok(revision)
             }

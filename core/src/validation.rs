@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use crate::compute::{FunctionRuntime, InstanceTypeCatalog};
+use crate::compute::catalog::InstanceTypeCatalog;
+use crate::compute::runtime::FunctionRuntime;
 use crate::error::{Error, Result};
 
 /// Read-only facts that validation consults: the instance-type catalog and

@@ -1,12 +1,14 @@
 //! Test support: start real `etcd` members on loopback ports for tests and
 //! benchmarks, and stop them (SIGKILL) on demand or when dropped; a redb
 //! backend that fails on demand ([`FaultyBackend`]); corpus mutation for
-//! fuzz bodies; WebAssembly fixtures for the `wasm` runtime ([`wasm`]).
+//! fuzz bodies; WebAssembly fixtures for the `wasm` runtime ([`wasm`]);
+//! the repository's hygiene checks ([`tidy`]).
 //!
 //! The `etcd` binary is taken from `$ETCD_BIN` or `PATH` (Debian:
 //! `apt-get install etcd-server`).
 
 mod faults;
+pub mod tidy;
 pub mod wasm;
 pub use faults::{FaultSwitch, FaultyBackend};
 use std::io::{Read, Write};

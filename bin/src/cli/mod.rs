@@ -6,6 +6,7 @@
 //! through the same SDK and the same REST handlers
 //! ([`clusterdb_api::embedded_app`]).
 
+pub mod admin;
 pub mod args;
 pub mod compute;
 pub mod config;
@@ -122,7 +123,7 @@ pub enum Command {
     Config(config_cmd::ConfigCommand),
     /// Maintenance of a store, with the server stopped.
     #[command(subcommand)]
-    Admin(crate::AdminCommand),
+    Admin(admin::AdminCommand),
     /// Print a shell completion script.
     #[command(
         after_help = "Example:\n  clusterdb completion bash > /etc/bash_completion.d/clusterdb"
@@ -304,10 +305,12 @@ fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
-/// Runs a client command (not `serve` or `admin`).
-pub async fn run_client(command: Command, globals: &Globals) -> Result<(), CliError> {
+/// Runs a command: `serve`, `admin`, or a client command.
+pub async fn run(command: Command, globals: &Globals) -> Result<(), CliError> {
     let format = globals.output;
     match command {
+        Command::Serve(args) => crate::serve::run(*args).await.map_err(CliError::Failed),
+        Command::Admin(command) => admin::run(command).await,
         Command::Completion { shell } => {
             use clap::CommandFactory as _;
             let mut command = Cli::command();
@@ -353,9 +356,6 @@ pub async fn run_client(command: Command, globals: &Globals) -> Result<(), CliEr
                 events::run(command, &session.client, format).await
             })
             .await
-        }
-        Command::Serve(_) | Command::Admin(_) => {
-            Err(CliError::Failed(anyhow::anyhow!("not a client command")))
         }
     }
 }

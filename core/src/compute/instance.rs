@@ -10,9 +10,11 @@ use super::catalog::check_instance_type;
 use crate::error::{Error, Result};
 use crate::resource::{Kind, Object};
 use crate::resources::{Change, Resources};
-use crate::retention::TERMINATED_FIELD;
 use crate::timestamp::Timestamp;
 use crate::validation::Context;
+
+/// The index field terminated instances are listed under.
+pub(crate) const TERMINATED_FIELD: &str = "terminated";
 
 /// The instance kind.
 pub struct InstanceKind;

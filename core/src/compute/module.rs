@@ -19,20 +19,17 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use clusterdb_storage::{Commit, CommitError, Op, Precondition};
+use clusterdb_storage::{Commit, CommitError, Engine, Op, Precondition};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::keys;
-use crate::store::Store;
 use crate::timestamp::Timestamp;
 
 /// The pseudo-kind modules are stored under (their manifests).
-pub(crate) const MODULE: &str = "module";
+pub(crate) use crate::keys::MODULE;
 /// Bytes per stored chunk.
 pub const CHUNK_LEN: usize = 512 << 10;
-/// Default largest module, in bytes.
-pub const DEFAULT_MAX_MODULE_BYTES: usize = 10 << 20;
 
 /// A stored module, as a function refers to it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -75,9 +72,9 @@ fn manifest_key(sha256: &str) -> Vec<u8> {
 
 /// Stores `bytes` (or, if they are stored already, refreshes their
 /// manifest's upload time) and returns the reference.
-pub(crate) async fn put(store: &Store, bytes: &[u8]) -> Result<ModuleRef> {
+pub(crate) async fn put(engine: &dyn Engine, bytes: &[u8]) -> Result<ModuleRef> {
     let sha256 = digest(bytes);
-    if let Some(module) = touch(store, &sha256).await? {
+    if let Some(module) = touch(engine, &sha256).await? {
         return Ok(module);
     }
     let chunks = bytes.chunks(CHUNK_LEN).collect::<Vec<_>>();
@@ -95,7 +92,7 @@ pub(crate) async fn put(store: &Store, bytes: &[u8]) -> Result<ModuleRef> {
         ops: vec![put_manifest(&sha256, &manifest)?],
         ..Commit::default()
     };
-    match store.engine.commit(claim).await {
+    match engine.commit(claim).await {
         Ok(_) | Err(CommitError::PreconditionFailed(_)) => {}
         Err(CommitError::Storage(err)) => return Err(err.into()),
     }
@@ -104,14 +101,14 @@ pub(crate) async fn put(store: &Store, bytes: &[u8]) -> Result<ModuleRef> {
             ops: vec![Op::Put(chunk_key(&sha256, n as u32), chunk.to_vec())],
             ..Commit::default()
         };
-        commit_plain(store, commit).await?;
+        commit_plain(engine, commit).await?;
     }
     manifest.complete = true;
     let complete = Commit {
         ops: vec![put_manifest(&sha256, &manifest)?],
         ..Commit::default()
     };
-    commit_plain(store, complete).await?;
+    commit_plain(engine, complete).await?;
     Ok(ModuleRef {
         sha256,
         size: bytes.len() as u64,
@@ -126,8 +123,8 @@ fn put_manifest(sha256: &str, manifest: &Manifest) -> Result<Op> {
 
 /// The reference to a completely stored module, refreshing its manifest
 /// as an upload would; `None` if there is no such module.
-pub(crate) async fn touch(store: &Store, sha256: &str) -> Result<Option<ModuleRef>> {
-    let Some(entry) = store.engine.get(&manifest_key(sha256)).await? else {
+pub(crate) async fn touch(engine: &dyn Engine, sha256: &str) -> Result<Option<ModuleRef>> {
+    let Some(entry) = engine.get(&manifest_key(sha256)).await? else {
         return Ok(None);
     };
     let mut manifest = decode(&entry.value)?;
@@ -143,7 +140,7 @@ pub(crate) async fn touch(store: &Store, sha256: &str) -> Result<Option<ModuleRe
         ops: vec![put_manifest(sha256, &manifest)?],
         ..Commit::default()
     };
-    match store.engine.commit(commit).await {
+    match engine.commit(commit).await {
         Ok(_) => Ok(Some(ModuleRef {
             sha256: sha256.to_string(),
             size: manifest.size,
@@ -155,8 +152,8 @@ pub(crate) async fn touch(store: &Store, sha256: &str) -> Result<Option<ModuleRe
 }
 
 /// Commits writes that have no preconditions.
-async fn commit_plain(store: &Store, commit: Commit) -> Result<()> {
-    match store.engine.commit(commit).await {
+async fn commit_plain(engine: &dyn Engine, commit: Commit) -> Result<()> {
+    match engine.commit(commit).await {
         Ok(_) => Ok(()),
         Err(CommitError::Storage(err)) => Err(err.into()),
         Err(CommitError::PreconditionFailed(failed)) => Err(Error::Internal(format!(
@@ -171,14 +168,14 @@ fn decode(bytes: &[u8]) -> Result<Manifest> {
 }
 
 /// The bytes of a stored module, checked against its digest.
-pub(crate) async fn load(store: &Store, module: &ModuleRef) -> Result<Vec<u8>> {
+pub(crate) async fn load(engine: &dyn Engine, module: &ModuleRef) -> Result<Vec<u8>> {
     let missing = || Error::FailedPrecondition {
         kind: "module",
         id: module.sha256.clone(),
         state: "missing".into(),
-        reason: "the function's code is not in the store; upload it again".into(),
+        reason: "the function's code is not in the engine; upload it again".into(),
     };
-    let Some(entry) = store.engine.get(&manifest_key(&module.sha256)).await? else {
+    let Some(entry) = engine.get(&manifest_key(&module.sha256)).await? else {
         return Err(missing());
     };
     let manifest = decode(&entry.value)?;
@@ -187,7 +184,7 @@ pub(crate) async fn load(store: &Store, module: &ModuleRef) -> Result<Vec<u8>> {
     }
     let mut bytes = Vec::with_capacity(usize::try_from(manifest.size).unwrap_or(0));
     for n in 0..manifest.chunks {
-        match store.engine.get(&chunk_key(&module.sha256, n)).await? {
+        match engine.get(&chunk_key(&module.sha256, n)).await? {
             Some(chunk) => bytes.extend_from_slice(&chunk.value),
             None => return Err(missing()),
         }
@@ -204,13 +201,13 @@ pub(crate) async fn load(store: &Store, module: &ModuleRef) -> Result<Vec<u8>> {
 /// Loads a function's module on demand, for a runtime whose cache misses.
 #[derive(Clone)]
 pub struct ModuleSource {
-    store: Arc<Store>,
+    engine: Arc<dyn Engine>,
     module: ModuleRef,
 }
 
 impl ModuleSource {
-    pub(crate) fn new(store: Arc<Store>, module: ModuleRef) -> Self {
-        ModuleSource { store, module }
+    pub(crate) fn new(engine: Arc<dyn Engine>, module: ModuleRef) -> Self {
+        ModuleSource { engine, module }
     }
 
     /// The module this source loads.
@@ -220,7 +217,7 @@ impl ModuleSource {
 
     /// The module's bytes, read from the store and checked.
     pub async fn bytes(&self) -> Result<Vec<u8>> {
-        load(&self.store, &self.module).await
+        load(&*self.engine, &self.module).await
     }
 }
 
@@ -237,17 +234,16 @@ const MAX_DELETES_PER_COMMIT: usize = 100;
 pub(crate) const MODULES_PER_STEP: usize = 100;
 
 /// Whether an object of any kind refers to the module (through the
-/// index of its [`crate::Kind::REFERENCES`] field).
-async fn is_referred_to(store: &Store, sha256: &str) -> Result<bool> {
-    for referrer in store.kinds.referrers_of(MODULE) {
-        let prefix = keys::index_prefix(referrer.kind, referrer.reference.field, sha256);
-        if !store
-            .engine
-            .range(&prefix, None, 1)
-            .await?
-            .entries
-            .is_empty()
-        {
+/// index of its [`crate::Kind::REFERENCES`] field: `referrers` are the
+/// (kind, field) pairs that refer to modules).
+async fn is_referred_to(
+    engine: &dyn Engine,
+    referrers: &[(&str, &str)],
+    sha256: &str,
+) -> Result<bool> {
+    for (kind, field) in referrers {
+        let prefix = keys::index_prefix(kind, field, sha256);
+        if !engine.range(&prefix, None, 1).await?.entries.is_empty() {
             return Ok(true);
         }
     }
@@ -258,13 +254,13 @@ async fn is_referred_to(store: &Store, sha256: &str) -> Result<bool> {
 /// modules last uploaded more than `grace` ago. Returns how many it removed
 /// and where the next step starts (`None`: from the beginning).
 pub(crate) async fn collect(
-    store: &Store,
+    engine: &dyn Engine,
+    referrers: &[(&str, &str)],
     grace: Duration,
     position: Option<Vec<u8>>,
 ) -> Result<(usize, Option<Vec<u8>>)> {
     let prefix = keys::objects(MODULE);
-    let page = store
-        .engine
+    let page = engine
         .range(&prefix, position.as_deref(), MODULES_PER_STEP)
         .await?;
     let cutoff =
@@ -278,7 +274,7 @@ pub(crate) async fn collect(
         if manifest.uploaded_at > cutoff {
             continue;
         }
-        if is_referred_to(store, sha256).await? {
+        if is_referred_to(engine, referrers, sha256).await? {
             continue;
         }
         // Manifest and chunks in one commit, conditioned on the manifest
@@ -297,7 +293,7 @@ pub(crate) async fn collect(
             ops,
             ..Commit::default()
         };
-        match store.engine.commit(commit).await {
+        match engine.commit(commit).await {
             Ok(_) => {}
             Err(CommitError::PreconditionFailed(_)) => continue,
             Err(CommitError::Storage(err)) => return Err(err.into()),
@@ -311,7 +307,7 @@ pub(crate) async fn collect(
                     ops: ops.to_vec(),
                     ..Commit::default()
                 };
-                commit_plain(store, commit).await?;
+                commit_plain(engine, commit).await?;
             }
         }
         removed += 1;

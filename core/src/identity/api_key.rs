@@ -57,7 +57,7 @@ impl Kind for ApiKeyKind {
     type Status = ApiKeyStatus;
     const NAME: &'static str = "apikey";
     const SUBJECT: &'static str = "API key";
-    const CHANGE_MARKER: Option<&'static str> = Some(super::IDENTITY_MARKER);
+    const CHANGE_MARKER: Option<&'static str> = Some(super::cache::IDENTITY_MARKER);
     const NAMESPACED: bool = true;
     const REFERENCES: &'static [Reference] = &[Reference {
         field: NAMESPACE_FIELD,

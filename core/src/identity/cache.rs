@@ -7,15 +7,17 @@
 //! group is seen by the very next request — on every server of a shared
 //! store, since the marker lives in the store. (A process that is its
 //! store's sole writer knows the marker without reading it:
-//! [`Store::marker_revision`].)
+//! `Store::marker_revision`.)
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
 use super::policy::Principal;
-use crate::error::Result;
-use crate::store::Store;
 use crate::timestamp::Timestamp;
+
+/// The change marker every identity kind touches (see
+/// [`crate::Kind::CHANGE_MARKER`]); the cache is valid while it stands.
+pub(crate) const IDENTITY_MARKER: &str = "identity";
 
 /// Entries held at most; past it the cache starts over.
 const MAX_ENTRIES: usize = 10_000;
@@ -39,11 +41,6 @@ pub(crate) struct PrincipalCache {
 }
 
 impl PrincipalCache {
-    /// The identity marker's revision now (0 before any identity write).
-    pub async fn generation(store: &Store) -> Result<u64> {
-        store.marker_revision(super::IDENTITY_MARKER).await
-    }
-
     /// The entry for `credential` if it is still valid at `generation`
     /// and `now`.
     pub fn get(&self, credential: &str, generation: u64, now: Timestamp) -> Option<Cached> {

@@ -52,7 +52,7 @@ impl Kind for GroupKind {
     type Status = GroupStatus;
     const NAME: &'static str = "group";
     const SUBJECT: &'static str = "group";
-    const CHANGE_MARKER: Option<&'static str> = Some(super::IDENTITY_MARKER);
+    const CHANGE_MARKER: Option<&'static str> = Some(super::cache::IDENTITY_MARKER);
     const INDEXED_FIELDS: &'static [&'static str] = &[MEMBERS_FIELD];
     const REFERENCES: &'static [Reference] = &[Reference {
         field: MEMBERS_FIELD,

@@ -2,7 +2,7 @@
 //! policy ([`authorize`]).
 
 mod api_key;
-mod cache;
+pub(crate) mod cache;
 mod grant;
 mod group;
 mod oauth_client;
@@ -52,11 +52,7 @@ use crate::store::Store;
 use crate::timestamp::Timestamp;
 use crate::txn::{Txn, TxnError};
 
-/// The change marker every identity kind touches (see
-/// [`crate::Kind::CHANGE_MARKER`]); authentication caches on it.
-pub(crate) const IDENTITY_MARKER: &str = "identity";
-
-pub(crate) use cache::PrincipalCache;
+use cache::IDENTITY_MARKER;
 pub(crate) use grant::check as check_grant;
 pub(crate) use token::reseal as reseal_signing_keys;
 
@@ -180,7 +176,7 @@ impl Identity {
     /// before costs one read while no identity object has changed.
     pub async fn authenticate_api_key(&self, presented: &str) -> Result<Principal> {
         let now = Timestamp::now();
-        let generation = PrincipalCache::generation(&self.store).await?;
+        let generation = self.store.marker_revision(IDENTITY_MARKER).await?;
         if let Some(cached) = self.store.principals.get(presented, generation, now) {
             self.record_use_if_stale(presented, &cached, now);
             return Ok(cached.principal);
@@ -247,7 +243,7 @@ impl Identity {
     ) -> Result<Principal> {
         let now = Timestamp::now();
         let credential = format!("{}\n{token}", tokens.issuer());
-        let generation = PrincipalCache::generation(&self.store).await?;
+        let generation = self.store.marker_revision(IDENTITY_MARKER).await?;
         if let Some(cached) = self.store.principals.get(&credential, generation, now) {
             return Ok(cached.principal);
         }
@@ -456,7 +452,7 @@ async fn record_use(store: &Store, id: &str, now: Timestamp) -> Result<()> {
     next.status.last_used_at = Some(now);
     let mut txn = Txn::new(SYSTEM_ACTOR);
     txn.replace(&key, &next);
-    match txn.commit(store).await {
+    match store.commit(txn).await {
         Ok(_) | Err(TxnError::Changed { .. }) => Ok(()),
         Err(TxnError::Fatal(err)) => Err(err),
     }

@@ -50,7 +50,7 @@ impl Kind for OAuthClientKind {
     type Status = OAuthClientStatus;
     const NAME: &'static str = "oauthclient";
     const SUBJECT: &'static str = "OAuth client";
-    const CHANGE_MARKER: Option<&'static str> = Some(super::IDENTITY_MARKER);
+    const CHANGE_MARKER: Option<&'static str> = Some(super::cache::IDENTITY_MARKER);
     const INDEXED_FIELDS: &'static [&'static str] = &[OWNER_FIELD];
     const REFERENCES: &'static [Reference] = &[Reference {
         field: OWNER_FIELD,

@@ -112,7 +112,7 @@ impl Kind for UserKind {
     type Status = UserStatus;
     const NAME: &'static str = "user";
     const SUBJECT: &'static str = "user";
-    const CHANGE_MARKER: Option<&'static str> = Some(super::IDENTITY_MARKER);
+    const CHANGE_MARKER: Option<&'static str> = Some(super::cache::IDENTITY_MARKER);
     const NAME_FIELD: &'static str = "username";
     const UNIQUE_FIELDS: &'static [&'static str] = &["email"];
 

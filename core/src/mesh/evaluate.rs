@@ -556,3 +556,11 @@ fn rule_matches(rule: &Rule, a: &Attributes) -> bool {
         && (rule.to.is_empty() || rule.to.iter().any(|o| operation_matches(o, a)))
         && rule.when.iter().all(|c| condition_matches(c, a))
 }
+/// The index last built, at the marker revision it was built at.
+#[derive(Default)]
+pub(crate) struct IndexCache {
+    pub current: std::sync::Mutex<Option<(u64, std::sync::Arc<MeshIndex>)>>,
+    /// Held while the index is rebuilt, so that requests arriving after a
+    /// mesh write wait for one rebuild instead of each reading the mesh.
+    pub rebuilding: tokio::sync::Mutex<()>,
+}

@@ -5,12 +5,12 @@
 
 #[cfg(any(test, feature = "arbitrary"))]
 pub mod arbitrary;
-mod evaluate;
+pub(crate) mod evaluate;
 pub mod rules;
 mod security_policy;
 mod virtual_service;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 pub use evaluate::{
     CheckRequest, Decision, MAX_METHOD_LEN, MAX_PATH_LEN, MAX_PRINCIPAL_LEN, MeshIndex, Resolution,
@@ -31,22 +31,10 @@ use crate::list::{ListOptions, MAX_PAGE_SIZE};
 use crate::resource::{Kind, Object};
 use crate::resources::Resources;
 use crate::store::Store;
-
-/// The change marker every client write of a mesh kind touches: the
-/// index is rebuilt when it moves.
-pub(crate) const MESH_MARKER: &str = "mesh";
+use rules::MESH_MARKER;
 
 /// Times an index build reads the mesh again because it changed meanwhile.
 const BUILD_ATTEMPTS: usize = 8;
-
-/// The index last built, at the marker revision it was built at.
-#[derive(Default)]
-pub(crate) struct IndexCache {
-    current: Mutex<Option<(u64, Arc<MeshIndex>)>>,
-    /// Held while the index is rebuilt, so that requests arriving after a
-    /// mesh write wait for one rebuild instead of each reading the mesh.
-    rebuilding: tokio::sync::Mutex<()>,
-}
 
 /// The mesh: `db.mesh()`.
 #[derive(Clone)]

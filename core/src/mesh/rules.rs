@@ -5,6 +5,10 @@ use std::net::IpAddr;
 
 use crate::error::{Error, Result};
 
+/// The change marker every client write of a mesh kind touches: the
+/// index is rebuilt when it moves.
+pub(crate) const MESH_MARKER: &str = "mesh";
+
 /// Largest compiled size of a regex in a match (bytes).
 pub const MAX_REGEX_SIZE: usize = 64 * 1024;
 /// Longest regex source.

@@ -145,7 +145,7 @@ impl Kind for SecurityPolicyKind {
     const NAME: &'static str = "security_policy";
     const SUBJECT: &'static str = "security policy";
     const NAMESPACED: bool = true;
-    const CHANGE_MARKER: Option<&'static str> = Some(super::MESH_MARKER);
+    const CHANGE_MARKER: Option<&'static str> = Some(super::rules::MESH_MARKER);
 
     fn validate(spec: &SecurityPolicySpec, _ctx: &Context) -> Result<()> {
         validate(spec)

@@ -210,7 +210,7 @@ impl Kind for VirtualServiceKind {
     const NAME: &'static str = "virtual_service";
     const SUBJECT: &'static str = "virtual service";
     const NAMESPACED: bool = true;
-    const CHANGE_MARKER: Option<&'static str> = Some(super::MESH_MARKER);
+    const CHANGE_MARKER: Option<&'static str> = Some(super::rules::MESH_MARKER);
 
     fn validate(spec: &VirtualServiceSpec, _ctx: &Context) -> Result<()> {
         validate(spec)

@@ -97,7 +97,7 @@ impl Monitoring {
             labels: &rule.spec.labels,
         };
         let (series, data): (_, SeriesData) = history
-            .read(&self.store, &selector, tier, start, end)
+            .read(&*self.store.engine, &selector, tier, start, end)
             .await?;
         let windows: Vec<(bool, Window<'_>)> = series
             .iter()

@@ -7,14 +7,13 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use clusterdb_storage::{Commit, CommitError, Op, Precondition};
+use clusterdb_storage::{Commit, CommitError, Engine, Op, Precondition};
 use serde::{Deserialize, Serialize};
 
 use super::block::{self, SeriesData, Tier};
 use super::sample::{Point, Sample, SeriesKey};
 use crate::error::{Error, Result};
 use crate::keys;
-use crate::store::Store;
 
 const SERIES_SCHEMA: u16 = 1;
 /// Ops one history commit carries at most (etcd allows 128 per txn).
@@ -191,12 +190,12 @@ impl History {
     }
 
     /// Series (and their count per service) as stored, read once.
-    async fn load(&self, store: &Store) -> Result<()> {
+    async fn load(&self, engine: &dyn Engine) -> Result<()> {
         if self.lock().loaded {
             return Ok(());
         }
         let mut records = Vec::new();
-        scan(store, &keys::metric_series_all(), 1000, |key, value| {
+        scan(engine, &keys::metric_series_all(), 1000, |key, value| {
             match SeriesRecord::decode(value) {
                 Ok(record) => records.push(record),
                 Err(err) => {
@@ -237,7 +236,12 @@ impl History {
     /// or the buffer's bound) none. Invalid ones fail the push; those
     /// outside the kept time range or not finite are left out and
     /// reported.
-    pub async fn push(&self, store: &Store, samples: Vec<Sample>, now: i64) -> Result<PushReport> {
+    pub async fn push(
+        &self,
+        engine: &dyn Engine,
+        samples: Vec<Sample>,
+        now: i64,
+    ) -> Result<PushReport> {
         if samples.len() > super::MAX_PUSH_SAMPLES {
             return Err(Error::invalid(
                 super::sample::SUBJECT,
@@ -248,7 +252,7 @@ impl History {
         for (i, sample) in samples.iter().enumerate() {
             sample.series.validate(|| format!("samples[{i}]"))?;
         }
-        self.load(store).await?;
+        self.load(engine).await?;
         let oldest = now - self.config.retention_ms(Tier::Hour);
         let mut report = PushReport::default();
         let mut taken = Vec::with_capacity(samples.len());
@@ -360,7 +364,7 @@ impl History {
     /// segment) touched, the segments' index and compaction entries, and
     /// the records of new (or long unseen) series — in one commit unless
     /// it is too large for one. Returns the samples written.
-    pub async fn flush(&self, store: &Store, now: i64) -> Result<usize> {
+    pub async fn flush(&self, engine: &dyn Engine, now: i64) -> Result<usize> {
         let _gate = self.gate.write().await;
         let (buffer, records, count) = {
             let mut state = self.lock();
@@ -454,7 +458,7 @@ impl History {
                 record.encode(),
             ));
         }
-        commit_in_pieces(store, ops, Vec::new()).await?;
+        commit_in_pieces(engine, ops, Vec::new()).await?;
         Ok(count)
     }
 
@@ -463,7 +467,7 @@ impl History {
     /// label of `labels`, with the data of `tier` from `start` to `end`.
     pub async fn read(
         &self,
-        store: &Store,
+        engine: &dyn Engine,
         selector: &Selector<'_>,
         tier: Tier,
         start: i64,
@@ -472,7 +476,7 @@ impl History {
         let _gate = self.gate.read().await;
         let mut series: BTreeMap<u64, SeriesRecord> = BTreeMap::new();
         scan(
-            store,
+            engine,
             &keys::metric_series_of(selector.service),
             1000,
             |_, value| {
@@ -516,7 +520,7 @@ impl History {
             let mut segment = tier.segment_of(start);
             while segment <= end {
                 let prefix = keys::metric_blocks(tier.as_str(), selector.service, segment);
-                scan(store, &prefix, 256, |_, value| {
+                scan(engine, &prefix, 256, |_, value| {
                     data.add(block::decode(value)?, Some(&wanted));
                     Ok(())
                 })
@@ -566,14 +570,14 @@ impl Selector<'_> {
 /// Calls `visit` with every key and value under `prefix`, reading `page`
 /// entries at a time (each page from one snapshot).
 async fn scan(
-    store: &Store,
+    engine: &dyn Engine,
     prefix: &[u8],
     page: usize,
     mut visit: impl FnMut(&[u8], &[u8]) -> Result<()>,
 ) -> Result<()> {
     let mut after: Option<Vec<u8>> = None;
     loop {
-        let entries = store.engine.range(prefix, after.as_deref(), page).await?;
+        let entries = engine.range(prefix, after.as_deref(), page).await?;
         for (key, entry) in &entries.entries {
             visit(key, &entry.value)?;
         }
@@ -587,7 +591,7 @@ async fn scan(
 /// Commits `ops` in as few commits as the size bounds allow, each with
 /// `preconditions` (the leader's fence).
 async fn commit_in_pieces(
-    store: &Store,
+    engine: &dyn Engine,
     ops: Vec<Op>,
     preconditions: Vec<Precondition>,
 ) -> Result<()> {
@@ -600,25 +604,25 @@ async fn commit_in_pieces(
     for op in ops {
         let size = op_bytes(&op);
         if !piece.is_empty() && (piece.len() >= MAX_COMMIT_OPS || bytes + size > MAX_COMMIT_BYTES) {
-            commit(store, std::mem::take(&mut piece), preconditions.clone()).await?;
+            commit(engine, std::mem::take(&mut piece), preconditions.clone()).await?;
             bytes = 0;
         }
         bytes += size;
         piece.push(op);
     }
     if !piece.is_empty() {
-        commit(store, piece, preconditions).await?;
+        commit(engine, piece, preconditions).await?;
     }
     Ok(())
 }
 
-async fn commit(store: &Store, ops: Vec<Op>, preconditions: Vec<Precondition>) -> Result<()> {
+async fn commit(engine: &dyn Engine, ops: Vec<Op>, preconditions: Vec<Precondition>) -> Result<()> {
     let commit = Commit {
         preconditions,
         ops,
         events: Vec::new(),
     };
-    match store.engine.commit(commit).await {
+    match engine.commit(commit).await {
         Ok(_) => Ok(()),
         Err(CommitError::PreconditionFailed(_)) => Err(Error::Unavailable(
             "this process no longer leads the background work".into(),
@@ -660,41 +664,38 @@ impl History {
     /// one. Every write carries `fence`.
     pub async fn maintain(
         &self,
-        store: &Store,
+        engine: &dyn Engine,
         now: i64,
         fence: Option<Precondition>,
     ) -> Result<MaintenanceReport> {
         let mut report = MaintenanceReport::default();
         let fence: Vec<Precondition> = fence.into_iter().collect();
         for tier in Tier::ALL {
-            self.compact_tier(store, tier, now, &fence, &mut report)
+            self.compact_tier(engine, tier, now, &fence, &mut report)
                 .await?;
-            self.expire_tier(store, tier, now, &fence, &mut report)
+            self.expire_tier(engine, tier, now, &fence, &mut report)
                 .await?;
         }
-        self.forget_series(store, now, &fence, &mut report).await?;
+        self.forget_series(engine, now, &fence, &mut report).await?;
         Ok(report)
     }
 
     async fn compact_tier(
         &self,
-        store: &Store,
+        engine: &dyn Engine,
         tier: Tier,
         now: i64,
         fence: &[Precondition],
         report: &mut MaintenanceReport,
     ) -> Result<()> {
         let prefix = keys::metric_dirty_segments(tier.as_str());
-        let page = store.engine.range(&prefix, None, SEGMENTS_PER_STEP).await?;
+        let page = engine.range(&prefix, None, SEGMENTS_PER_STEP).await?;
         for (marker_key, marker) in page.entries {
             let Some((service, segment)) = parse_dirty(&marker_key[prefix.len()..]) else {
                 continue;
             };
             let blocks_prefix = keys::metric_blocks(tier.as_str(), &service, segment);
-            let blocks = store
-                .engine
-                .range(&blocks_prefix, None, MAX_MERGE_BLOCKS)
-                .await?;
+            let blocks = engine.range(&blocks_prefix, None, MAX_MERGE_BLOCKS).await?;
             // Sealed blocks sort last and are never merged again, so
             // every merge leaves fewer small blocks than it took.
             let small: Vec<_> = blocks
@@ -739,8 +740,7 @@ impl History {
                     ops.push(Op::Put(key, value));
                 }
                 let merged = chosen.len();
-                match store
-                    .engine
+                match engine
                     .commit(Commit {
                         preconditions,
                         ops,
@@ -766,7 +766,7 @@ impl History {
                     ops: vec![Op::Delete(marker_key)],
                     events: Vec::new(),
                 };
-                match store.engine.commit(commit).await {
+                match engine.commit(commit).await {
                     Ok(_) | Err(CommitError::PreconditionFailed(_)) => {}
                     Err(CommitError::Storage(err)) => return Err(err.into()),
                 }
@@ -777,7 +777,7 @@ impl History {
 
     async fn expire_tier(
         &self,
-        store: &Store,
+        engine: &dyn Engine,
         tier: Tier,
         now: i64,
         fence: &[Precondition],
@@ -785,7 +785,7 @@ impl History {
     ) -> Result<()> {
         let horizon = now - self.config.retention_ms(tier);
         let prefix = keys::metric_segments(tier.as_str());
-        let page = store.engine.range(&prefix, None, SEGMENTS_PER_STEP).await?;
+        let page = engine.range(&prefix, None, SEGMENTS_PER_STEP).await?;
         let mut budget = DELETES_PER_STEP;
         for (index_key, _) in page.entries {
             let Some((segment, service)) = parse_segment(&index_key[prefix.len()..]) else {
@@ -796,8 +796,7 @@ impl History {
                 break;
             }
             let blocks_prefix = keys::metric_blocks(tier.as_str(), &service, segment);
-            let blocks = store
-                .engine
+            let blocks = engine
                 .range(&blocks_prefix, None, budget.min(MAX_COMMIT_OPS))
                 .await?;
             let mut ops: Vec<Op> = blocks
@@ -814,7 +813,7 @@ impl History {
                     segment,
                 )));
             }
-            commit(store, ops, fence.to_vec()).await?;
+            commit(engine, ops, fence.to_vec()).await?;
             report.blocks_expired += removed;
             budget = budget.saturating_sub(removed.max(1));
         }
@@ -823,7 +822,7 @@ impl History {
 
     async fn forget_series(
         &self,
-        store: &Store,
+        engine: &dyn Engine,
         now: i64,
         fence: &[Precondition],
         report: &mut MaintenanceReport,
@@ -832,8 +831,7 @@ impl History {
         // Resume where the last step stopped.
         let start_after = self.sweep.lock().unwrap_or_else(|e| e.into_inner()).clone();
         let prefix = keys::metric_series_all();
-        let page = store
-            .engine
+        let page = engine
             .range(&prefix, start_after.as_deref(), DELETES_PER_STEP)
             .await?;
         let mut ops = Vec::new();
@@ -855,7 +853,7 @@ impl History {
             return Ok(());
         }
         report.series_forgotten += ops.len();
-        commit_in_pieces(store, ops, fence.to_vec()).await?;
+        commit_in_pieces(engine, ops, fence.to_vec()).await?;
         let mut state = self.lock();
         for key in forgotten {
             let id = key.id();

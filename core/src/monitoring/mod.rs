@@ -9,7 +9,7 @@ mod alert;
 mod block;
 pub mod duration;
 mod evaluate;
-mod history;
+pub(crate) mod history;
 mod query;
 mod rule;
 mod sample;
@@ -76,14 +76,17 @@ impl Monitoring {
     /// `QUOTA_EXCEEDED` and nothing is taken.
     pub async fn push(&self, samples: Vec<Sample>) -> Result<PushReport> {
         let now = Timestamp::now().unix_millis();
-        self.store.history.push(&self.store, samples, now).await
+        self.store
+            .history
+            .push(&*self.store.engine, samples, now)
+            .await
     }
 
     /// Writes the samples waiting in this process's buffer now (the flush
     /// task does this every interval); returns how many.
     pub async fn flush(&self) -> Result<usize> {
         let now = Timestamp::now().unix_millis();
-        self.store.history.flush(&self.store, now).await
+        self.store.history.flush(&*self.store.engine, now).await
     }
 
     /// Samples waiting for the flush, and series this process knows.
@@ -99,7 +102,7 @@ impl Monitoring {
     pub async fn maintain(&self, now: Timestamp) -> Result<MaintenanceReport> {
         self.store
             .history
-            .maintain(&self.store, now.unix_millis(), None)
+            .maintain(&*self.store.engine, now.unix_millis(), None)
             .await
     }
 
@@ -125,7 +128,7 @@ impl Monitoring {
             labels: &query.labels,
         };
         let (series, data) = history
-            .read(&self.store, &selector, tier, start, end)
+            .read(&*self.store.engine, &selector, tier, start, end)
             .await?;
         Ok(query::answer(query, tier, step, start, end, series, &data))
     }
@@ -269,7 +272,7 @@ pub(crate) async fn run_elected(store: Arc<Store>, fence: Option<clusterdb_stora
         tokio::select! {
             _ = maintain.tick() => {
                 let now = Timestamp::now().unix_millis();
-                match store.history.maintain(&store, now, fence.clone()).await {
+                match store.history.maintain(&*store.engine, now, fence.clone()).await {
                     Ok(report) if report != MaintenanceReport::default() => {
                         tracing::info!(?report, "metrics history maintenance");
                     }

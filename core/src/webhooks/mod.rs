@@ -202,7 +202,7 @@ impl Webhooks {
             txn.replace(&current, &next);
             txn.event("updated", &next);
             txn.event("disabled", &next);
-            match txn.commit(&self.store).await {
+            match self.store.commit(txn).await {
                 Ok(revision) => {
                     next.meta.stamp(revision);
                     return Ok(next);
@@ -237,7 +237,7 @@ impl Webhooks {
             let mut txn = Txn::new(&self.actor);
             txn.expect_unchanged(&current);
             txn.event("test", &current);
-            match txn.commit(&self.store).await {
+            match self.store.commit(txn).await {
                 // The event is the commit's only one: index 0.
                 Ok(revision) => {
                     return Ok(TestEvent {
@@ -531,7 +531,7 @@ async fn reseal_pass(store: &Arc<Store>) -> Result<(usize, bool)> {
             }
             let mut txn = Txn::new(crate::meta::SYSTEM_ACTOR);
             txn.replace(current, &next);
-            match txn.commit(store).await {
+            match store.commit(txn).await {
                 Ok(_) => rewritten += 1,
                 Err(TxnError::Changed { .. }) => raced = true,
                 Err(TxnError::Fatal(err)) => return Err(err),

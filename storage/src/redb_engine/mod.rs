@@ -6,6 +6,8 @@
 //! Reads open a redb read transaction (a snapshot) and never wait for the
 //! writer; all writes go through the single writer thread in [`writer`].
 
+mod layout;
+mod options;
 mod writer;
 
 use std::ops::Bound;
@@ -13,62 +15,17 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, RwLock};
 
 use async_trait::async_trait;
-use redb::{
-    Database, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition, TableHandle,
-};
+use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, TableHandle};
 use tokio::sync::{Semaphore, mpsc, oneshot, watch};
 
 use crate::contract::{Commit, Engine, Entry, EventRecord, Page, Revision};
 use crate::error::{CommitError, Error};
+use layout::{COMPACTED_THROUGH, EVENTS, FORMAT_VERSION, KV, META, REVISION};
+pub use options::RedbOptions;
 use writer::Request;
-
-pub(crate) const KV: TableDefinition<&[u8], (u64, &[u8])> = TableDefinition::new("kv");
-pub(crate) const EVENTS: TableDefinition<(u64, u32), &[u8]> = TableDefinition::new("events");
-pub(crate) const META: TableDefinition<&str, u64> = TableDefinition::new("clusterdb_meta");
-
-/// Meta key: on-disk format version.
-pub(crate) const FORMAT_VERSION: &str = "format_version";
-/// Meta key: latest committed revision.
-pub(crate) const REVISION: &str = "revision";
-/// Meta key: every event at or below this revision was compacted away.
-pub(crate) const COMPACTED_THROUGH: &str = "events_compacted_through";
 
 /// The on-disk format this release writes and the newest it reads.
 pub const CURRENT_FORMAT: u64 = 1;
-
-/// Tuning for [`RedbEngine`].
-#[derive(Debug, Clone)]
-pub struct RedbOptions {
-    /// fsync every commit (redb `Durability::Immediate`). Default `true`.
-    pub durable: bool,
-    /// Most commit requests folded into one redb transaction. Default 1024.
-    pub max_batch: usize,
-    /// Commit requests that may wait for the writer before callers are
-    /// slowed down. Default 8192.
-    pub queue_depth: usize,
-    /// Bytes (keys, values, events) of the commits waiting for the writer
-    /// before callers are slowed down. Default 256 MiB. A commit larger
-    /// than this waits until it is alone in the queue.
-    pub queue_bytes: usize,
-    /// redb page cache size in bytes. Default 256 MiB.
-    pub cache_bytes: usize,
-    /// Open a data file that other users may read or write. Default
-    /// `false`: such a file is refused ([`Error::InsecurePermissions`]).
-    pub allow_insecure_permissions: bool,
-}
-
-impl Default for RedbOptions {
-    fn default() -> Self {
-        RedbOptions {
-            durable: true,
-            max_batch: 1024,
-            queue_depth: 8192,
-            queue_bytes: 256 << 20,
-            cache_bytes: 256 << 20,
-            allow_insecure_permissions: false,
-        }
-    }
-}
 
 /// The redb storage engine.
 pub struct RedbEngine {

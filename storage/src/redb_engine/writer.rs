@@ -18,7 +18,8 @@ use std::sync::Arc;
 use redb::{Database, Durability, ReadableTable, WriteTransaction};
 use tokio::sync::{mpsc, oneshot, watch};
 
-use super::{COMPACTED_THROUGH, EVENTS, KV, META, REVISION, RedbOptions};
+use super::layout::{COMPACTED_THROUGH, EVENTS, KV, META, REVISION};
+use super::options::RedbOptions;
 use crate::contract::{Commit, Revision};
 use crate::error::{CommitError, Error, FailedPrecondition};
 

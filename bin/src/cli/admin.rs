@@ -1,0 +1,96 @@
+//! `clusterdb admin`: maintenance of a store with its servers stopped —
+//! a new bootstrap key, a new token signing key, a new master key.
+
+use crate::serve::{self, StoreArgs};
+
+use super::CliError;
+
+/// `clusterdb admin`.
+#[derive(clap::Subcommand)]
+pub enum AdminCommand {
+    /// Revoke the bootstrap admin key and write a new one to
+    /// `<data file>.admin-key` (re-enabling the `admin` user, with the
+    /// admin role): a lost admin credential is not a lost database.
+    ResetBootstrap(StoreArgs),
+    /// Make a new access-token signing key the one that signs; tokens
+    /// signed with the old key keep working until they expire. Running
+    /// servers pick the new key up within a minute.
+    RotateSigningKey(StoreArgs),
+    /// Seal the store's secrets under a new master key. The key file gets
+    /// a new key, which seals from now on; the old key stays in the file
+    /// to open what it sealed before (events written before the rotation)
+    /// and may be deleted from it once those have aged out of the event
+    /// log. Run it with every server stopped, then give every server of a
+    /// shared store the new file.
+    RotateMasterKey(StoreArgs),
+}
+
+/// `clusterdb admin rotate-master-key`.
+async fn rotate_master_key(args: StoreArgs) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    let path = args.master_key_path();
+    let old = clusterdb::MasterKey::from_file(&path, args.allow_insecure_permissions)?;
+    // The store must open with the key as it is before anything changes.
+    serve::open_store_for_admin(&args)
+        .await?
+        .close()
+        .await
+        .context("closing the store")?;
+    let new = old.rotated()?;
+    new.write_file(&path)?;
+    // Opening with the new key reseals everything under it.
+    let db = serve::open_store_for_admin(&args)
+        .await
+        .context("sealing the store's secrets under the new key")?;
+    db.close().await.context("closing the store")?;
+    println!(
+        "the store's secrets are sealed with the new master key {} (the old key {} stays in {} to read what it sealed)",
+        new.id(),
+        old.id(),
+        path.display()
+    );
+    Ok(())
+}
+
+/// `clusterdb admin rotate-signing-key`.
+async fn rotate_signing_key(args: StoreArgs) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    let db = serve::open_store_for_admin(&args).await?;
+    // The issuer does not matter for a rotation.
+    let kid = db
+        .tokens("")
+        .await
+        .context("opening the signing keys")?
+        .rotate()
+        .await
+        .context("rotating the signing key")?;
+    db.close().await.context("closing the store")?;
+    println!("new signing key {kid}");
+    Ok(())
+}
+
+/// `clusterdb admin reset-bootstrap`.
+async fn reset_bootstrap(args: StoreArgs) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    let db = serve::open_store_for_admin(&args).await?;
+    let key = db
+        .identity()
+        .reset_bootstrap()
+        .await
+        .context("resetting the bootstrap key")?;
+    let path = serve::admin_key_path(&args.data);
+    serve::write_admin_key(&path, &key)?;
+    db.close().await.context("closing the store")?;
+    println!("wrote a new admin key to {}", path.display());
+    Ok(())
+}
+
+/// Runs an `admin` command.
+pub async fn run(command: AdminCommand) -> Result<(), CliError> {
+    match command {
+        AdminCommand::ResetBootstrap(args) => reset_bootstrap(args).await,
+        AdminCommand::RotateMasterKey(args) => rotate_master_key(args).await,
+        AdminCommand::RotateSigningKey(args) => rotate_signing_key(args).await,
+    }
+    .map_err(CliError::Failed)
+}
