@@ -32,7 +32,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use crate::rest::handlers::APPLY_OUTCOME;
+use crate::headers::APPLY_OUTCOME;
 use crate::rest::wire::{InvocationOutput, RestKind};
 
 /// Why a call failed.

@@ -12,6 +12,7 @@ pub mod events;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod grpc;
+pub mod headers;
 pub mod idempotency;
 pub mod metrics;
 pub mod oauth;

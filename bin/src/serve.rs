@@ -449,13 +449,13 @@ fn builder(args: &ServeArgs) -> clusterdb::Builder {
         })
 }
 
-/// Opens the store `--store` names.
 /// Opens the store `args` name without background work (for `admin`
 /// commands, with the server stopped).
 pub async fn open_store_for_admin(args: &StoreArgs) -> anyhow::Result<ClusterDb> {
     open_with(args, ClusterDb::builder().reconcile(false)).await
 }
 
+/// Opens the store `--store` names, as the server runs it.
 async fn open_store(args: &ServeArgs) -> anyhow::Result<ClusterDb> {
     open_with(&args.store, builder(args)).await
 }
@@ -482,13 +482,11 @@ async fn open_with(args: &StoreArgs, builder: clusterdb::Builder) -> anyhow::Res
     }
     match builder.open(&args.data).await {
         Ok(db) => Ok(db),
-        Err(clusterdb::Error::Storage(clusterdb::storage::Error::Locked)) => bail!(
+        Err(err) if err.is_store_in_use() => bail!(
             "the data file {} is in use by another process",
             args.data.display()
         ),
-        Err(clusterdb::Error::Storage(
-            err @ clusterdb::storage::Error::InsecurePermissions { .. },
-        )) => {
+        Err(err) if err.is_insecure_file() => {
             bail!("{err} (or pass --allow-insecure-permissions)")
         }
         Err(err) => Err(err).with_context(|| format!("cannot open {}", args.data.display())),

@@ -21,8 +21,8 @@ use clusterdb_storage::envelope::{self, EnvelopeError};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::kind::{Kind, Object};
 use crate::meta::{Meta, Tags};
-use crate::resource::{Kind, Object};
 use crate::timestamp::Timestamp;
 
 /// The metadata layout this release writes.

@@ -152,7 +152,7 @@ pub enum Error {
         /// The limit that was hit.
         timeout_ms: u32,
     },
-    /// The event log no longer holds the requested events (`FAILED_PRECONDITION`).
+    /// The event log no longer holds the requested events (`OUT_OF_RANGE`).
     #[error(
         "events after revision {requested} were compacted; the log starts after revision {available_after}"
     )]
@@ -257,6 +257,42 @@ impl Error {
             field: field.into(),
             reason: reason.into(),
         }
+    }
+}
+
+/// What a failure means, for callers above core: they ask these instead
+/// of matching the storage engine's own errors.
+impl Error {
+    /// A write whose outcome is unknown: it may have been applied.
+    pub fn is_outcome_unknown(&self) -> bool {
+        matches!(
+            self,
+            Error::Storage(clusterdb_storage::Error::OutcomeUnknown(_))
+        )
+    }
+
+    /// The store could not be used now (unreachable, closed, failed for
+    /// good, or in use by another process); nothing was applied.
+    pub fn is_store_unavailable(&self) -> bool {
+        use clusterdb_storage::Error as S;
+        matches!(
+            self,
+            Error::Storage(S::Unavailable(_) | S::Closed | S::Failed(_) | S::Locked)
+        )
+    }
+
+    /// The data file is open in another process (or handle).
+    pub fn is_store_in_use(&self) -> bool {
+        matches!(self, Error::Storage(clusterdb_storage::Error::Locked))
+    }
+
+    /// A file of the store (data or key file) can be read or written by
+    /// users other than its owner.
+    pub fn is_insecure_file(&self) -> bool {
+        matches!(
+            self,
+            Error::Storage(clusterdb_storage::Error::InsecurePermissions { .. })
+        )
     }
 }
 

@@ -13,9 +13,9 @@ use tokio::sync::watch;
 
 use crate::codec::{StoredEvent, decode_meta, decode_object, kind_schema};
 use crate::error::{Error, Result};
-use crate::kinds::KindRegistry;
+use crate::kind::{Kind, Object};
 use crate::meta::Meta;
-use crate::resource::{Kind, Object};
+use crate::registry::KindRegistry;
 use crate::timestamp::Timestamp;
 
 /// Most events one `list` returns.

@@ -1,6 +1,12 @@
 //! ClusterDB: a control-plane database — the system of record for a
 //! cluster's state, with an ordered event log — usable in-process.
 //!
+//! Exports: every kind lives in its domain module (`compute`, `identity`,
+//! `mesh`, `monitoring`, `webhooks`) with its spec, status and service;
+//! the crate root re-exports every kind type (`FleetKind`, `UserKind`,
+//! `VirtualServiceKind`, …) beside the generic machinery (`Resources`,
+//! `Kind`, `Draft`, …), and, as before, the compute domain's main types.
+//!
 //! Open a [`ClusterDb`] on a data file ([`ClusterDb::open`]), in memory
 //! ([`ClusterDb::open_in_memory`]) or on any storage engine
 //! ([`ClusterDb::open_with`]), then use its typed services:
@@ -39,7 +45,7 @@ pub mod fuzzing;
 mod idempotency;
 pub mod identity;
 mod keys;
-mod kinds;
+mod kind;
 mod leader;
 mod list;
 mod markers;
@@ -48,7 +54,7 @@ mod meta;
 pub mod monitoring;
 mod reconciler;
 mod references;
-mod resource;
+mod registry;
 mod resources;
 mod retention;
 mod seal;
@@ -66,25 +72,30 @@ pub use compute::{
     Invocation, NativeRuntime,
 };
 pub use db::{Builder, ClusterDb};
+// Every kind type at the root too (each is also in its domain module).
 pub use error::{Error, ErrorCode, Result};
 pub use event::{Event, Events, MAX_EVENT_PAGE, Subscription};
 pub use idempotency::{IdempotencyPage, IdempotencyRecord, IdempotencyRecords};
+pub use identity::{ApiKeyKind, GroupKind, OAuthClientKind, UserKind};
+pub use kind::{Draft, Kind, Object, OnDelete, Reference};
 pub use leader::{LEASE_TTL, Leader};
 pub use list::{
     DEFAULT_PAGE_SIZE, Filter, ListOptions, ListPage, MAX_FILTERS, MAX_PAGE_BYTES, MAX_PAGE_SIZE,
 };
+pub use mesh::{SecurityPolicyKind, VirtualServiceKind};
 pub use meta::{
     DEFAULT_NAMESPACE, MAX_NAME_LEN, MAX_NAMESPACE_LEN, MAX_TAG_KEY_LEN, MAX_TAG_VALUE_LEN,
     MAX_TAGS, Meta, SYSTEM_ACTOR, Tags, validate_tag_key,
 };
+pub use monitoring::{AlertKind, AlertRuleKind, SilenceKind};
 pub use references::MAX_REFERRERS;
-pub use resource::{Draft, Kind, Object, OnDelete, Reference};
 pub use resources::{Applied, ApplyOutcome, Resources};
 pub use retention::{EVENTS_PER_STEP, INSTANCES_PER_STEP, RetentionPolicy, RetentionReport};
 pub use seal::MasterKey;
 pub use sealing::default_key_file;
 pub use timestamp::Timestamp;
 pub use validation::{Context, MAX_DESCRIPTION_LEN};
+pub use webhooks::WebhookKind;
 
 /// The README's Rust examples, compiled and run as doctests.
 #[cfg(doctest)]

@@ -5,8 +5,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::error::{Error, Result};
 use crate::keys;
+use crate::kind::Kind;
 use crate::meta::{MAX_TAG_VALUE_LEN, validate_namespace, validate_tag_key};
-use crate::resource::Kind;
 
 /// Page size when none is given.
 pub const DEFAULT_PAGE_SIZE: u32 = 100;

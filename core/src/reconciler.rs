@@ -23,10 +23,10 @@ use crate::compute::{
 use crate::error::{Error, Result};
 use crate::event::known_event;
 use crate::keys;
+use crate::kind::Draft;
 use crate::list::ListOptions;
 use crate::meta::MAX_NAME_LEN;
 use crate::meta::SYSTEM_ACTOR;
-use crate::resource::Draft;
 use crate::resources::{Resources, new_object};
 use crate::store::Store;
 use crate::txn::{Txn, TxnError};

@@ -5,7 +5,7 @@
 
 use crate::error::{Error, Result};
 use crate::keys;
-use crate::resource::{Kind, Object};
+use crate::kind::{Kind, Object};
 use crate::store::Store;
 use crate::txn::{Txn, index_values};
 

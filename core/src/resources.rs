@@ -11,10 +11,10 @@ use std::sync::Arc;
 use crate::codec::decode_object;
 use crate::error::{Error, Result};
 use crate::keys;
+use crate::kind::{Draft, Kind, Object};
 use crate::list::{ListOptions, ListPage, MAX_PAGE_BYTES, Query, encode_token};
 use crate::meta::{DEFAULT_NAMESPACE, Meta, validate_name, validate_namespace, validate_tags};
 use crate::references;
-use crate::resource::{Draft, Kind, Object};
 use crate::store::Store;
 use crate::timestamp::Timestamp;
 use crate::txn::{Txn, TxnError, has_index_value};
@@ -200,18 +200,9 @@ impl<K: Kind> Resources<K> {
     }
 
     /// Creates a resource with a status the caller made (such as a
-    /// secret's hash), in place of [`Kind::initial_status`].
-    pub(crate) async fn create_with_status(
-        &self,
-        draft: Draft<K::Spec>,
-        status: K::Status,
-    ) -> Result<Object<K>> {
-        let draft = self.validate_new(draft)?;
-        self.insert_with(draft, Some(status), "created").await
-    }
-
-    /// [`Resources::create_with_status`] whose event says `action` in
-    /// place of `created` (an alert created `pending`).
+    /// secret's hash, or an alert created `pending`) in place of
+    /// [`Kind::initial_status`], its event saying `action` (`created`, or
+    /// a state the object starts in).
     pub(crate) async fn create_as(
         &self,
         draft: Draft<K::Spec>,
@@ -651,6 +642,54 @@ impl<K: Kind> Resources<K> {
         change: impl FnMut(&Object<K>, Timestamp) -> Result<Change<K>>,
     ) -> Result<Object<K>> {
         Ok(self.modify_inner(id, expected_version, change).await?.0)
+    }
+
+    /// Replaces the object with the draft `transform` makes of its current
+    /// state, through the one read-modify-write loop: how an update that
+    /// depends on the stored object (a REST merge patch) is written. With
+    /// `expected`, a client change after that version is `CONFLICT`;
+    /// without, a race runs `transform` again on the fresh state. An error
+    /// of `transform` (of the caller's type, which core's errors convert
+    /// into) is returned as it is.
+    pub async fn update_with<E, F, Fut>(
+        &self,
+        id: &str,
+        expected: Option<u64>,
+        mut transform: F,
+    ) -> std::result::Result<Object<K>, E>
+    where
+        E: From<Error>,
+        F: FnMut(Object<K>) -> Fut,
+        Fut: std::future::Future<Output = std::result::Result<Draft<K::Spec>, E>>,
+    {
+        for _ in 0..MAX_ATTEMPTS {
+            let current = self.get(id).await?;
+            let draft = transform(current.clone()).await?;
+            if let Some(expected) = expected
+                && !current.meta.accepts_version(expected)
+            {
+                return Err(self
+                    .conflict(id, expected, current.resource_version())
+                    .into());
+            }
+            self.validate(&draft)?;
+            match self
+                .replace_spec(id, &draft, Some(current.resource_version()))
+                .await
+            {
+                Ok((object, _)) => return Ok(object),
+                Err(Error::Conflict { actual, .. }) => match expected {
+                    Some(expected) => return Err(self.conflict(id, expected, actual).into()),
+                    None => continue,
+                },
+                Err(err) => return Err(err.into()),
+            }
+        }
+        Err(Error::Unavailable(format!(
+            "{} {id} is changing too fast to update; retry",
+            K::NAME
+        ))
+        .into())
     }
 
     /// `modify`, also saying whether anything was written.

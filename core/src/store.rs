@@ -11,8 +11,8 @@ use tokio::sync::watch;
 use crate::compute::stats::{FunctionLimits, InvocationStats};
 use crate::error::Result;
 use crate::identity::policy::{Confers, Principal};
-use crate::kinds::KindRegistry;
 use crate::markers::Markers;
+use crate::registry::KindRegistry;
 use crate::txn::{Txn, TxnError};
 use crate::validation::Context;
 

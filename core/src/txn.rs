@@ -7,8 +7,8 @@ use crate::codec::encode_object;
 use crate::codec::{EVENT_SCHEMA, StoredEvent};
 use crate::error::{Error, Result};
 use crate::keys;
+use crate::kind::{Kind, Object};
 use crate::markers::Markers;
-use crate::resource::{Kind, Object};
 use crate::timestamp::Timestamp;
 
 /// What a failed precondition means.

@@ -2,15 +2,18 @@
 //! benchmarks, and stop them (SIGKILL) on demand or when dropped; a redb
 //! backend that fails on demand ([`FaultyBackend`]); corpus mutation for
 //! fuzz bodies; WebAssembly fixtures for the `wasm` runtime ([`wasm`]);
-//! the repository's hygiene checks ([`tidy`]).
+//! the repository's hygiene checks ([`tidy`]); [`eventually`], the one
+//! polling loop of the tests.
 //!
 //! The `etcd` binary is taken from `$ETCD_BIN` or `PATH` (Debian:
 //! `apt-get install etcd-server`).
 
 mod faults;
+mod poll;
 pub mod tidy;
 pub mod wasm;
 pub use faults::{FaultSwitch, FaultyBackend};
+pub use poll::eventually;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;

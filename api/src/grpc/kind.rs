@@ -92,9 +92,7 @@ pub trait GrpcApply: GrpcKind {
     fn apply(request: Self::Apply) -> (Draft<Self::Spec>, Option<u64>);
 }
 
-/// The response metadata key that says what an apply did: `created`,
-/// `configured` or `unchanged` (the REST header of the same name).
-pub const APPLY_OUTCOME: &str = "apply-outcome";
+pub use crate::headers::APPLY_OUTCOME;
 
 /// `Apply…`: the resource as stored, with [`APPLY_OUTCOME`] metadata.
 pub async fn apply<K: GrpcApply>(request: Request<K::Apply>) -> Reply<K::Message> {

@@ -25,11 +25,10 @@ pub enum WriteOutcome {
 impl WriteOutcome {
     /// What a core error says about its write.
     pub fn of(err: &Error) -> Option<Self> {
-        use clusterdb::storage::Error as S;
         match err {
-            Error::Storage(S::OutcomeUnknown(_)) => Some(WriteOutcome::Unknown),
-            Error::Storage(S::Unavailable(_) | S::Closed | S::Failed(_) | S::Locked)
-            | Error::Unavailable(_) => Some(WriteOutcome::NotApplied),
+            _ if err.is_outcome_unknown() => Some(WriteOutcome::Unknown),
+            Error::Unavailable(_) => Some(WriteOutcome::NotApplied),
+            _ if err.is_store_unavailable() => Some(WriteOutcome::NotApplied),
             _ if err.code() == ErrorCode::Internal => Some(WriteOutcome::Unknown),
             _ => None,
         }
@@ -125,7 +124,7 @@ impl ApiError {
 /// the log under the request's id instead.
 pub(crate) fn server_failure_message(err: &Error) -> Option<&'static str> {
     match err {
-        Error::Storage(_) if err.code() == ErrorCode::Unavailable => {
+        _ if err.is_store_unavailable() || err.is_outcome_unknown() => {
             Some("the store is unavailable; retry later")
         }
         _ if err.code() == ErrorCode::Internal => Some("internal error"),

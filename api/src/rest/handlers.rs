@@ -13,9 +13,7 @@ use super::error::ApiError;
 use super::extract::{IfMatch, JsonBody, ListQuery, etag, parse_json};
 use super::kind::RestKind;
 use crate::caller::Caller;
-
-/// Attempts a PATCH without `If-Match` makes under contention.
-const MAX_PATCH_ATTEMPTS: usize = 16;
+use crate::headers::APPLY_OUTCOME;
 
 /// The resource as JSON, with its ETag.
 pub(crate) fn resource<K: RestKind>(status: StatusCode, object: &Object<K>) -> Response {
@@ -160,45 +158,62 @@ pub async fn patch<K: RestKind>(
         ));
     }
     let service = K::service(&caller.db);
-    // Patch the version read, conditioned on it, so a concurrent change is
-    // never overwritten: with If-Match a race is 412, without it the patch
-    // is applied again to the fresh version.
-    for _ in 0..MAX_PATCH_ATTEMPTS {
-        let current = service.get(&id).await?;
-        let base = serde_json::to_value(K::input(&current))
-            .map_err(|e| ApiError::from(Error::Internal(e.to_string())))?;
-        // A map entry the patch removes must still be a valid entry (a
-        // removal of `tags[""]` is as invalid as setting it): check the
-        // patch with its removals as empty values first — before the
-        // precondition, so a malformed patch is always a 400.
-        let mut probe = base.clone();
-        json_patch::merge(&mut probe, &removals_as_empty(&patch));
-        let probe: K::Input = parse_json(probe.to_string().as_bytes())?;
-        service.validate(&K::draft(probe))?;
-        if let Some(expected) = if_match
-            && !current.meta.accepts_version(expected)
-        {
-            return Err(ApiError::precondition_failed(
-                expected,
-                current.resource_version(),
-            ));
-        }
-        let mut merged = base;
-        json_patch::merge(&mut merged, &patch);
-        let input: K::Input = parse_json(merged.to_string().as_bytes())?;
-        let input = K::upload(&caller.db, input).await?;
-        match service
-            .update(&id, K::draft(input), Some(current.resource_version()))
-            .await
-        {
-            Ok(object) => return Ok(resource(StatusCode::OK, &object)),
-            Err(Error::Conflict { .. }) if if_match.is_none() => continue,
-            Err(err) => {
-                return Err(if_match_error(err, Some(current.resource_version())));
-            }
-        }
+    // The patch applies to the version read, conditioned on it, so a
+    // concurrent change is never overwritten: with If-Match a race is 412,
+    // without it the patch is applied again to the fresh version.
+    let patched = service
+        .update_with(&id, if_match, |current| {
+            let (db, service, patch) = (caller.db.clone(), service.clone(), patch.clone());
+            async move { patch_draft::<K>(&db, &service, &current, &patch).await }
+        })
+        .await?;
+    Ok(resource(StatusCode::OK, &patched))
+}
+
+/// The draft `patch` makes of `current`.
+async fn patch_draft<K: RestKind>(
+    db: &clusterdb::ClusterDb,
+    service: &clusterdb::Resources<K>,
+    current: &clusterdb::Object<K>,
+    patch: &Value,
+) -> Result<clusterdb::Draft<K::Spec>, PatchError> {
+    let base =
+        serde_json::to_value(K::input(current)).map_err(|e| Error::Internal(e.to_string()))?;
+    // A map entry the patch removes must still be a valid entry (a
+    // removal of `tags[""]` is as invalid as setting it): check the
+    // patch with its removals as empty values first, so a
+    // malformed patch is always a 400.
+    let mut probe = base.clone();
+    json_patch::merge(&mut probe, &removals_as_empty(patch));
+    let probe: K::Input = parse_json(probe.to_string().as_bytes())?;
+    service.validate(&K::draft(probe))?;
+    let mut merged = base;
+    json_patch::merge(&mut merged, patch);
+    let input: K::Input = parse_json(merged.to_string().as_bytes())?;
+    let input = K::upload(db, input).await?;
+    Ok(K::draft(input))
+}
+
+/// A merge patch's refusal: the API's, or core's — where a lost race
+/// under `If-Match` (the only way a patch meets `CONFLICT`) is 412.
+struct PatchError(ApiError);
+
+impl From<Error> for PatchError {
+    fn from(err: Error) -> Self {
+        PatchError(if_match_error(err, Some(0)))
     }
-    Err(Error::Unavailable(format!("{id} is changing too fast to patch; retry")).into())
+}
+
+impl From<ApiError> for PatchError {
+    fn from(err: ApiError) -> Self {
+        PatchError(err)
+    }
+}
+
+impl From<PatchError> for ApiError {
+    fn from(err: PatchError) -> Self {
+        err.0
+    }
 }
 
 /// `patch` with every `null` inside a nested object (a map entry to
@@ -242,10 +257,6 @@ pub async fn get_named<K: RestKind>(
     let object = K::service(&caller.db).get_in(&namespace, &name).await?;
     Ok(resource(StatusCode::OK, &object))
 }
-
-/// The header that says what an apply did: `created`, `configured` or
-/// `unchanged` (kubectl's words).
-pub const APPLY_OUTCOME: &str = "apply-outcome";
 
 /// The draft of a by-name write: the body's name must match the path (or
 /// be left out of a namespace), the path's namespace wins.

@@ -20,8 +20,8 @@ use axum::routing::{MethodRouter, get};
 use clusterdb::ClusterDb;
 
 use crate::auth::verb_of;
+pub use crate::headers::APPLY_OUTCOME;
 pub use error::{ApiError, OUTCOME_HEADER, WriteOutcome};
-pub use handlers::APPLY_OUTCOME;
 use kind::{Access, KindSet, KindVisitor, RestKind, ServedKinds};
 pub use state::AppState;
 pub use version::VERSIONS;

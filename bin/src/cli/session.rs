@@ -305,13 +305,11 @@ async fn open_embedded(data: &Path) -> Result<ClusterDb, CliError> {
         .without_runtime(clusterdb::NativeRuntime::NAME);
     match builder.open(data).await {
         Ok(db) => Ok(db),
-        Err(clusterdb::Error::Storage(clusterdb::storage::Error::Locked)) => {
-            Err(CliError::Unavailable(format!(
-                "the data file {} is in use by another process (a server? then use a profile \
+        Err(err) if err.is_store_in_use() => Err(CliError::Unavailable(format!(
+            "the data file {} is in use by another process (a server? then use a profile \
                  with its endpoint)",
-                data.display()
-            )))
-        }
+            data.display()
+        ))),
         Err(err) => Err(CliError::Unavailable(format!(
             "cannot open the data file {}: {err}",
             data.display()

@@ -11,6 +11,7 @@
 //! (`CRASH_SEED=N` repeats a run); it reports
 //! `cycles, acknowledged, lost, failed reopens`.
 
+use clusterdb_testkit::eventually;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -336,22 +337,18 @@ async fn events_match_state(data: &Path) {
 
 /// Waits until every fleet that is not being deleted runs its capacity.
 async fn converges(client: &Client) {
-    for _ in 0..600 {
+    eventually("the fleets to converge after the restart", || async {
         let page = client
             .fleets()
             .list(&[("page_size", "1000")])
             .await
             .unwrap();
-        if page
-            .items
+        page.items
             .iter()
             .all(|f| f.status == "deleting" || f.running_instances == f.capacity)
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the fleets did not converge after the restart");
+            .then_some(())
+    })
+    .await
 }
 
 fn start(data: &Path, failed_reopens: &mut u64) -> Server {

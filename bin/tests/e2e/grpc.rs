@@ -1,5 +1,6 @@
 //! gRPC over a real socket, on the shared port and on a separate one.
 
+use clusterdb_testkit::eventually;
 use std::collections::HashMap;
 
 use clusterdb_proto::compute::v1 as pb;
@@ -788,22 +789,21 @@ async fn the_monitoring_service_end_to_end() {
         .unwrap()
         .into_inner();
     assert_eq!(listed.alert_rules.len(), 1);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    let alert = loop {
-        let alerts = client
-            .list_alerts(mpb::ListAlertsRequest {
-                state: "firing".into(),
-            })
-            .await
-            .unwrap()
-            .into_inner()
-            .alerts;
-        if let Some(alert) = alerts.into_iter().next() {
-            break alert;
+    let alert = eventually("the alert to fire", || {
+        let mut client = client.clone();
+        async move {
+            let alerts = client
+                .list_alerts(mpb::ListAlertsRequest {
+                    state: "firing".into(),
+                })
+                .await
+                .unwrap()
+                .into_inner()
+                .alerts;
+            alerts.into_iter().next()
         }
-        assert!(std::time::Instant::now() < deadline, "never fired");
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    };
+    })
+    .await;
     assert_eq!(alert.name, "high-error-rate");
     assert_eq!(alert.rule_id, created.id);
     assert_eq!(alert.value, Some(12.0));

@@ -2,6 +2,7 @@
 //! calls counted by route and method, parsed as Prometheus text.
 
 use clusterdb::compute::v1::{ComputeServiceClient, GetFleetRequest, ListFleetsRequest};
+use clusterdb_testkit::eventually;
 
 use crate::server::{Server, data_file};
 
@@ -108,25 +109,17 @@ async fn metrics_count_rest_and_grpc_and_can_be_public() {
         "clusterdb_event_log_oldest_revision ",
         backlog.as_str(),
     ];
-    let mut missing = wanted.to_vec();
-    for _ in 0..100 {
-        let text = reqwest::get(format!("{}/metrics", server.base))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        missing.retain(|prefix| {
-            !text.lines().any(|l| {
-                l.strip_prefix(prefix)
+    let url = format!("{}/metrics", server.base);
+    eventually("the workers' metrics to appear", || async {
+        let text = reqwest::get(&url).await.unwrap().text().await.unwrap();
+        let shown = |prefix: &&str| {
+            text.lines().any(|l| {
+                l.strip_prefix(*prefix)
                     .is_some_and(|v| v.parse::<u64>().is_ok())
             })
-        });
-        if missing.is_empty() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert!(missing.is_empty(), "never shown: {missing:?}");
+        };
+        wanted.iter().all(shown).then_some(())
+    })
+    .await;
     assert_eq!(server.terminate().code(), Some(0));
 }

@@ -1,5 +1,6 @@
 //! REST over a real socket.
 
+use clusterdb_testkit::eventually;
 use std::time::Duration;
 
 use clusterdb_api::client::ClientError;
@@ -65,16 +66,11 @@ async fn every_compute_endpoint_through_the_sdk() {
     assert_eq!((page.items.len(), page.next_page_token), (1, None));
 
     // The reconciler runs in the server: capacity brings running instances.
-    let mut converged = None;
-    for _ in 0..500 {
+    let current = eventually("the fleet to converge", || async {
         let f = client.fleets().get(&web.id).await.unwrap();
-        if f.running_instances == 2 {
-            converged = Some(f);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let current = converged.expect("the fleet converges");
+        (f.running_instances == 2).then_some(f)
+    })
+    .await;
     let members = client
         .instances()
         .list(&[("fleet_id", &web.id)])

@@ -1,6 +1,7 @@
 //! `serve --tls-cert --tls-key`: REST over HTTP/1.1 and HTTP/2 (ALPN) on
 //! one TLS port, and a renewed certificate taken on SIGHUP.
 
+use clusterdb_testkit::eventually;
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
@@ -88,23 +89,14 @@ async fn rest_over_tls_with_alpn_and_a_reload_on_sighup() {
         .status()
         .unwrap();
     assert!(status.success());
-    let mut reloaded = false;
-    for _ in 0..50 {
-        if client(&second, &server.key, false)
-            .get(&url)
-            .send()
-            .await
-            .is_ok()
-        {
-            reloaded = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(
-        reloaded,
-        "the renewed certificate was not served after SIGHUP"
-    );
+    eventually(
+        "the renewed certificate to be served after SIGHUP",
+        || async {
+            let served = client(&second, &server.key, false).get(&url).send().await;
+            served.is_ok().then_some(())
+        },
+    )
+    .await;
     // A broken file keeps the current certificate.
     std::fs::write(&cert, "not a certificate").unwrap();
     Command::new("kill")

@@ -3,6 +3,7 @@
 //! library), the payload's shape, retries in order, 410 and exhaustion,
 //! a crash mid-delivery, the address policy, the configuration file.
 
+use clusterdb_testkit::eventually;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -595,15 +596,11 @@ async fn gone_and_an_exhausted_schedule_disable_the_endpoint() {
 }
 
 async fn wait_until_disabled(server: &Server, id: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
+    eventually("the endpoint to be disabled", || async {
         let endpoint = get(server, &format!("webhooks/{id}")).await;
-        if endpoint["enabled"] == false {
-            return endpoint;
-        }
-        assert!(Instant::now() < deadline, "not disabled: {endpoint}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+        (endpoint["enabled"] == false).then_some(endpoint)
+    })
+    .await
 }
 
 #[tokio::test]

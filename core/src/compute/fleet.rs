@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::catalog::check_instance_type;
 use crate::error::{Error, Result};
-use crate::resource::{Kind, Object};
+use crate::kind::{Kind, Object};
 use crate::timestamp::Timestamp;
 use crate::validation::{Context, MAX_DESCRIPTION_LEN, in_range, max_len};
 

@@ -14,7 +14,7 @@ use super::module::{self, MODULE, ModuleRef, ModuleSource};
 use super::runtime::{CancelFlag, InvocationRequest, RuntimeError, RuntimeOutput};
 use super::stats::FunctionStats;
 use crate::error::{Error, Result};
-use crate::resource::{Kind, Object, OnDelete, Reference};
+use crate::kind::{Kind, Object, OnDelete, Reference};
 use crate::resources::Resources;
 use crate::timestamp::Timestamp;
 use crate::validation::{Context, MAX_DESCRIPTION_LEN, in_range, max_len};

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::catalog::check_instance_type;
 use crate::error::{Error, Result};
-use crate::resource::{Kind, Object};
+use crate::kind::{Kind, Object};
 use crate::resources::{Change, Resources};
 use crate::timestamp::Timestamp;
 use crate::validation::Context;

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::policy::Confers;
 use super::user::UserKind;
 use crate::error::{Error, Result};
-use crate::resource::{Kind, Object, OnDelete, Reference};
+use crate::kind::{Kind, Object, OnDelete, Reference};
 use crate::timestamp::Timestamp;
 use crate::txn::NAMESPACE_FIELD;
 use crate::validation::Context;

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::policy::{Confers, Role};
 use super::user::UserKind;
 use crate::error::{Error, Result};
-use crate::resource::{Kind, Object, OnDelete, Reference};
+use crate::kind::{Kind, Object, OnDelete, Reference};
 use crate::resources::{Change, Resources};
 use crate::timestamp::Timestamp;
 use crate::validation::{Context, MAX_DESCRIPTION_LEN, max_len};

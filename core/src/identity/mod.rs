@@ -44,9 +44,9 @@ pub mod v1 {
 }
 
 use crate::error::{Error, Result};
+use crate::kind::{Draft, Kind};
 use crate::list::{ListOptions, ListPage, MAX_PAGE_SIZE};
 use crate::meta::SYSTEM_ACTOR;
-use crate::resource::{Draft, Kind};
 use crate::resources::Resources;
 use crate::store::Store;
 use crate::timestamp::Timestamp;
@@ -273,7 +273,7 @@ impl Identity {
         let status = OAuthClientStatus { secret_hash: hash };
         let client = self
             .of::<OAuthClientKind>()
-            .create_with_status(draft, status)
+            .create_as(draft, status, "created")
             .await?;
         Ok(NewOAuthClient { client, secret })
     }

@@ -11,7 +11,7 @@ use super::api_key;
 use super::policy::{Confers, known_scopes};
 use super::user::UserKind;
 use crate::error::{Error, Result};
-use crate::resource::{Kind, Object, OnDelete, Reference};
+use crate::kind::{Kind, Object, OnDelete, Reference};
 use crate::timestamp::Timestamp;
 use crate::validation::{Context, MAX_DESCRIPTION_LEN, max_len};
 

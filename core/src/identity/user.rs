@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::policy::{Confers, Role};
 use crate::error::{Error, Result};
-use crate::resource::{Kind, Object};
+use crate::kind::{Kind, Object};
 use crate::timestamp::Timestamp;
 use crate::validation::{Context, max_len};
 

@@ -27,8 +27,8 @@ pub use virtual_service::{
 };
 
 use crate::error::{Error, Result};
+use crate::kind::{Kind, Object};
 use crate::list::{ListOptions, MAX_PAGE_SIZE};
-use crate::resource::{Kind, Object};
 use crate::resources::Resources;
 use crate::store::Store;
 use rules::MESH_MARKER;

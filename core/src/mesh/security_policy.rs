@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::rules::{Cidr, check_glob, invalid};
 use crate::error::Result;
-use crate::resource::{Kind, Object};
+use crate::kind::{Kind, Object};
 use crate::timestamp::Timestamp;
 use crate::validation::Context;
 

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::rules::{self, check_host, compile_regex, invalid, is_dns_label};
 use crate::error::Result;
-use crate::resource::{Kind, Object};
+use crate::kind::{Kind, Object};
 use crate::timestamp::Timestamp;
 use crate::validation::Context;
 

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::rule::{AlertRuleKind, Severity};
 use crate::error::Result;
-use crate::resource::{Kind, Object, OnDelete, Reference};
+use crate::kind::{Kind, Object, OnDelete, Reference};
 use crate::timestamp::Timestamp;
 use crate::validation::Context;
 

@@ -12,8 +12,8 @@ use super::query::{MetricsQuery, Window, plan};
 use super::rule::{Aggregation, AlertRule};
 use super::silence::{EXPIRED_SILENCE_RETENTION_MS, Silence};
 use crate::error::Result;
+use crate::kind::{Draft, Kind, Object};
 use crate::list::ListOptions;
-use crate::resource::{Draft, Kind, Object};
 use crate::resources::{Change, Resources};
 use crate::timestamp::Timestamp;
 

@@ -42,8 +42,8 @@ pub use text::{MAX_PUSH_SAMPLES, parse_exposition};
 
 use crate::compute::{FleetKind, FunctionKind};
 use crate::error::Result;
+use crate::kind::Kind;
 use crate::list::ListOptions;
-use crate::resource::Kind;
 use crate::resources::Resources;
 use crate::store::Store;
 use crate::timestamp::Timestamp;

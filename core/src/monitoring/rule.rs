@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use super::sample::{validate_labels, validate_metric_name};
 use crate::error::{Error, Result};
+use crate::kind::Kind;
 use crate::meta::validate_name;
-use crate::resource::Kind;
 use crate::timestamp::Timestamp;
 use crate::validation::{Context, MAX_DESCRIPTION_LEN, max_len};
 
@@ -25,7 +25,7 @@ pub const MAX_ALERT_RULES: usize = 1000;
 pub struct AlertRuleKind;
 
 /// An alert rule.
-pub type AlertRule = crate::resource::Object<AlertRuleKind>;
+pub type AlertRule = crate::kind::Object<AlertRuleKind>;
 
 /// How a rule turns the window's samples into one value (across every
 /// matching series).

@@ -10,7 +10,7 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::resource::Kind;
+use crate::kind::Kind;
 use crate::resources::{Change, Resources};
 use crate::timestamp::Timestamp;
 use crate::validation::{Context, MAX_DESCRIPTION_LEN, max_len};
@@ -31,7 +31,7 @@ const REGEX_SIZE_LIMIT: usize = 64 * 1024;
 pub struct SilenceKind;
 
 /// A silence.
-pub type Silence = crate::resource::Object<SilenceKind>;
+pub type Silence = crate::kind::Object<SilenceKind>;
 
 /// One condition on an alert's label.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

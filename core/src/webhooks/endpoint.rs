@@ -9,7 +9,7 @@ use ring::rand::{SecureRandom, SystemRandom};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::resource::{Kind, Object};
+use crate::kind::{Kind, Object};
 use crate::timestamp::Timestamp;
 use crate::validation::{Context, MAX_DESCRIPTION_LEN, max_len};
 

@@ -23,8 +23,8 @@ pub use endpoint::{
 
 use crate::error::{Error, Result};
 use crate::keys;
+use crate::kind::{Draft, Kind};
 use crate::list::{Filter, ListOptions};
-use crate::resource::{Draft, Kind};
 use crate::resources::{Applied, Change, Resources};
 use crate::store::Store;
 use crate::timestamp::Timestamp;
@@ -79,7 +79,7 @@ impl Webhooks {
             start_after,
             ..WebhookStatus::default()
         };
-        let endpoint = self.endpoints().create_with_status(draft, status).await?;
+        let endpoint = self.endpoints().create_as(draft, status, "created").await?;
         Ok((endpoint, secret))
     }
 

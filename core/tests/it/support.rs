@@ -1,10 +1,8 @@
 //! Helpers shared by the tests, and the engine they run on: the test
 //! binary's root sets `ENGINE`, so the same tests run on redb and on etcd.
 
-use std::future::Future;
 use std::ops::Deref;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use std::sync::Arc;
 
@@ -177,22 +175,4 @@ pub fn fleet(name: &str, capacity: u32) -> Draft<FleetSpec> {
     )
 }
 
-/// Polls `check` until it returns `Some`, failing after a generous deadline
-/// (a liveness bound, not a performance target).
-pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
+pub use clusterdb_testkit::eventually;

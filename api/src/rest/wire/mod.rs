@@ -147,9 +147,6 @@ fn instance_types(context: &Context) -> FieldRule {
     FieldRule::OneOf(context.instance_types.names().map(str::to_string).collect())
 }
 
-/// Deserializes a non-negative integer field. JSON (and JSON Schema's
-/// `integer`) make no difference between `3` and `3.0`, so an integral
-/// number written with a fraction is accepted too.
 /// [`integer`] for an optional field (`null` is absent).
 fn optional_integer<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
 where
@@ -163,6 +160,9 @@ where
         .transpose()
 }
 
+/// Deserializes a non-negative integer field. JSON (and JSON Schema's
+/// `integer`) make no difference between `3` and `3.0`, so an integral
+/// number written with a fraction is accepted too.
 fn integer<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
     D: serde::Deserializer<'de>,

@@ -11,7 +11,7 @@ use clusterdb_storage::Revision;
 
 use crate::codec::decode_object;
 use crate::error::{Error, Result};
-use crate::resource::{Kind, OnDelete, Reference};
+use crate::kind::{Kind, OnDelete, Reference};
 use crate::txn::Txn;
 
 /// What the registry knows of one kind.
