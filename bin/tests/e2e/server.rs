@@ -136,17 +136,15 @@ impl Server {
             .unwrap()
     }
 
+    /// `GET {base}{path}` as the bootstrap admin: the JSON answer.
+    pub async fn get_json(&self, path: &str) -> serde_json::Value {
+        let request = self.http().get(format!("{}{path}", self.base));
+        request.send().await.unwrap().json().await.unwrap()
+    }
+
     /// The bootstrap admin's user id.
     pub async fn admin_id(&self) -> String {
-        let users: serde_json::Value = self
-            .http()
-            .get(format!("{}/v1/users?name=admin", self.base))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let users = self.get_json("/v1/users?name=admin").await;
         users["users"][0]["id"].as_str().unwrap().to_string()
     }
 
