@@ -124,6 +124,11 @@ pub(crate) async fn establish(store: &Arc<Store>, origin: KeyOrigin) -> Result<(
             None => {
                 if let KeyOrigin::Fresh { file: Some(path) } = &origin {
                     key.write_file(path)?;
+                    tracing::info!(
+                        path = %path.display(),
+                        master_key = %key.id(),
+                        "wrote the master key that seals the store's secrets to this file: keep it, apart from the data's backups"
+                    );
                 }
                 if !write_check(store, false, None).await? {
                     continue;
