@@ -141,10 +141,17 @@ impl Fields {
     fn draft(self) -> Draft<FunctionSpec> {
         let defaults = FunctionSpec::new("", "");
         let or_default = |n: i32, default: u32| if n == 0 { default } else { count(n) };
+        // An empty handler (proto3's absent) is the runtime's default.
+        let handler = match self.handler.is_empty() {
+            true => clusterdb::compute::default_handler(&self.runtime)
+                .unwrap_or_default()
+                .to_string(),
+            false => self.handler,
+        };
         let spec = FunctionSpec {
             description: self.description,
             runtime: self.runtime,
-            handler: self.handler,
+            handler,
             memory_mb: or_default(self.memory_mb, defaults.memory_mb),
             timeout_ms: or_default(self.timeout_ms, defaults.timeout_ms),
             env: self.env.into_iter().collect(),

@@ -312,3 +312,58 @@ async fn limits_answer_429_503_and_413() {
         (StatusCode::PAYLOAD_TOO_LARGE, Some("PAYLOAD_TOO_LARGE"))
     );
 }
+
+/// A `wasm` function's `handler` defaults to `_start` (a WASI command's
+/// entry) on create and on replace; another runtime needs one, and the
+/// refusal names the field.
+#[tokio::test]
+async fn a_wasm_handler_defaults_to_start() {
+    let app = wasm_app(FunctionLimits::default()).await;
+    let body = json!({"name": "echo", "runtime": "wasm", "code": wasm::ECHO});
+    let reply = call(
+        &app,
+        Method::POST,
+        "/v1/functions",
+        &[],
+        Some(&body.to_string()),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.body["handler"], "_start");
+    let id = reply.body["id"].as_str().unwrap().to_string();
+    let (status, _, output) = invoke(&app, &id, "text/plain", b"hi".to_vec()).await;
+    assert_eq!(status, StatusCode::OK, "{output}");
+    let replaced = json!({"name": "echo", "runtime": "wasm", "timeout_ms": 900});
+    let reply = call(
+        &app,
+        Method::PUT,
+        &format!("/v1/functions/{id}"),
+        &[],
+        Some(&replaced.to_string()),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.body["handler"], "_start");
+    assert_eq!(reply.body["timeout_ms"], 900);
+    let native = json!({"name": "n", "runtime": "native"});
+    let db = ClusterDb::builder()
+        .reconcile(false)
+        .open_in_memory()
+        .await
+        .unwrap();
+    let both = as_admin(&db, app_of(&db)).await;
+    let reply = call(
+        &both,
+        Method::POST,
+        "/v1/functions",
+        &[],
+        Some(&native.to_string()),
+    )
+    .await;
+    let details = reply.error(StatusCode::BAD_REQUEST, "INVALID_REQUEST");
+    assert_eq!(details["field"], "handler", "{}", reply.body);
+}
+
+fn app_of(db: &ClusterDb) -> Router {
+    app(db.clone(), &RestConfig::default())
+}

@@ -424,9 +424,6 @@ async fn function(
     match command {
         FunctionCommand::Create { fields, tags } => {
             let mut body = fields.changes()?.into_body(&tags);
-            if fields.handler.is_none() && fields.runtime.as_deref() == Some("wasm") {
-                body.insert("handler".into(), Value::String("_start".into()));
-            }
             if !fields.env.is_empty() {
                 body.insert("env".into(), Value::Object(fields.env()));
             }

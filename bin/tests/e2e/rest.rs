@@ -143,7 +143,7 @@ async fn every_compute_endpoint_through_the_sdk() {
         name: "echo".into(),
         description: String::new(),
         runtime: "wasm".into(),
-        handler: "_start".into(),
+        handler: None,
         memory_mb: 256,
         timeout_ms: 1000,
         env: Default::default(),

@@ -37,6 +37,16 @@ pub const MAX_PAYLOAD: usize = 6 << 20;
 pub const CONCURRENCY: std::ops::RangeInclusive<u32> = 1..=1000;
 /// Default `max_concurrency`.
 pub const DEFAULT_CONCURRENCY: u32 = 64;
+/// The handler a `wasm` function runs when its input names none: a WASI
+/// command's entry.
+pub const DEFAULT_WASM_HANDLER: &str = "_start";
+
+/// The handler of a function on `runtime` whose input names none
+/// ([`DEFAULT_WASM_HANDLER`] for `wasm`); `None`: the runtime needs one.
+pub fn default_handler(runtime: &str) -> Option<&'static str> {
+    (runtime == "wasm").then_some(DEFAULT_WASM_HANDLER)
+}
+
 /// The index field (and reference) naming a function's module.
 const CODE_FIELD: &str = "code";
 

@@ -13,8 +13,8 @@ mod wasm;
 pub use catalog::{InstanceType, InstanceTypeCatalog};
 pub use fleet::{Fleet, FleetKind, FleetSpec, FleetState, FleetStatus, MAX_CAPACITY};
 pub use function::{
-    CONCURRENCY, DEFAULT_CONCURRENCY, MAX_ENV_NAME_LEN, MAX_ENV_VALUE_LEN, MAX_ENV_VARS,
-    MAX_HANDLER_LEN, MAX_PAYLOAD, MEMORY_MB, TIMEOUT_MS,
+    CONCURRENCY, DEFAULT_CONCURRENCY, DEFAULT_WASM_HANDLER, MAX_ENV_NAME_LEN, MAX_ENV_VALUE_LEN,
+    MAX_ENV_VARS, MAX_HANDLER_LEN, MAX_PAYLOAD, MEMORY_MB, TIMEOUT_MS, default_handler,
 };
 pub use function::{
     Function, FunctionKind, FunctionSpec, FunctionStatus, Invocation, InvocationStatus,

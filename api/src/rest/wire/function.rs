@@ -58,8 +58,11 @@ pub struct FunctionInput {
     /// A registered runtime, e.g. `native`.
     #[schema(example = "native")]
     pub runtime: String,
-    /// The handler within the runtime.
-    pub handler: String,
+    /// The handler within the runtime; for `wasm`, the exported function
+    /// to run (default `_start`, a WASI command's entry). Required for
+    /// every other runtime.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handler: Option<String>,
     /// Memory limit in MiB (default 128).
     #[serde(default = "default_memory")]
     #[serde(deserialize_with = "super::integer")]
@@ -241,10 +244,14 @@ impl RestKind for FunctionKind {
     }
 
     async fn upload(db: &ClusterDb, mut input: FunctionInput) -> Result<FunctionInput, ApiError> {
+        if input.handler.is_none() {
+            input.handler = clusterdb::compute::default_handler(&input.runtime).map(str::to_string);
+        }
         if let Some(code) = input.code.take() {
+            let handler = input.handler.as_deref().unwrap_or_default();
             let module = db
                 .functions()
-                .upload_code(&input.runtime, &input.handler, &code_bytes(&code))
+                .upload_code(&input.runtime, handler, &code_bytes(&code))
                 .await?;
             input.module = Some(module);
         }
@@ -266,7 +273,7 @@ impl RestKind for FunctionKind {
             spec: FunctionSpec {
                 description: input.description,
                 runtime: input.runtime,
-                handler: input.handler,
+                handler: input.handler.unwrap_or_default(),
                 memory_mb: input.memory_mb,
                 timeout_ms: input.timeout_ms,
                 env: input.env,
@@ -281,7 +288,7 @@ impl RestKind for FunctionKind {
             name: function.meta.name.clone(),
             description: function.spec.description.clone(),
             runtime: function.spec.runtime.clone(),
-            handler: function.spec.handler.clone(),
+            handler: Some(function.spec.handler.clone()),
             memory_mb: function.spec.memory_mb,
             timeout_ms: function.spec.timeout_ms,
             env: function.spec.env.clone(),
