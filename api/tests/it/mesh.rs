@@ -125,6 +125,11 @@ async fn invalid_mesh_resources_name_the_field_path() {
             r#"{"name": "a", "hosts": ["x"], "http_routes": [{"match": [{"uri": {"exact": "/", "prefix": "/"}}], "route": [{"destination": {"host": "y"}}]}]}"#,
             "http_routes[0].match[0].uri",
         ),
+        // A fault that says neither how many requests it applies to.
+        (
+            r#"{"name": "a", "hosts": ["x"], "http_routes": [{"fault": {"abort": {"http_status": 503}}, "route": [{"destination": {"host": "y"}}]}]}"#,
+            "http_routes[0].fault.abort.percentage",
+        ),
     ];
     for (body, field) in cases {
         let reply = call(
@@ -269,4 +274,28 @@ async fn a_dry_run_apply_reports_the_outcome_and_writes_nothing() {
         reply.error(StatusCode::BAD_REQUEST, "INVALID_REQUEST")["field"],
         "dry_run"
     );
+}
+
+/// Istio's older whole-number fault `percent` is taken when `percentage`
+/// is absent (as Istio does), and shown back as `percentage`.
+#[tokio::test]
+async fn the_older_fault_percent_is_a_percentage() {
+    let app = test_app(1 << 20).await;
+    let body = r#"{"name": "f", "hosts": ["x"], "http_routes": [{"fault": {"delay": {"fixed_delay": "5s", "percent": 10}, "abort": {"http_status": 503, "percent": 5, "percentage": {"value": 0.5}}}, "route": [{"destination": {"host": "y"}}]}]}"#;
+    let reply = call(
+        &app,
+        Method::POST,
+        "/v1/mesh/virtual-services",
+        &[],
+        Some(body),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.raw);
+    let fault = &reply.body["http_routes"][0]["fault"];
+    assert_eq!(
+        fault["delay"],
+        json!({"fixed_delay": "5s", "percentage": {"value": 10.0}})
+    );
+    assert_eq!(fault["abort"]["percentage"], json!({"value": 0.5}));
+    assert!(fault["abort"].get("percent").is_none(), "{fault}");
 }

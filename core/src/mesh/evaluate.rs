@@ -12,7 +12,7 @@ use super::security_policy::{
     Condition, Operation, PolicyAction, Rule, SecurityPolicy, Source, header_key,
 };
 use super::virtual_service::{
-    HttpMatch, HttpRoute, StringMatch, VirtualService, effective_weights,
+    HttpMatch, HttpRoute, StringMatch, VirtualService, effective_weights, qualified_gateway,
 };
 
 /// A request to route.
@@ -360,8 +360,12 @@ impl MeshIndex {
         let prepared = Prepared::of(request);
         let gateway = request.gateway.as_deref().unwrap_or("mesh");
         let serves_gateway = |at: &usize| {
-            let gateways = &self.services[*at].service.spec.gateways;
-            (gateways.is_empty() && gateway == "mesh") || gateways.iter().any(|g| g == gateway)
+            let service = &self.services[*at].service;
+            let gateways = &service.spec.gateways;
+            (gateways.is_empty() && gateway == "mesh")
+                || gateways
+                    .iter()
+                    .any(|g| qualified_gateway(g, &service.meta.namespace) == gateway)
         };
         let exact = self.exact.get(&prepared.host).into_iter().flatten();
         let wildcard = self

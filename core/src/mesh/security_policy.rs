@@ -15,17 +15,89 @@ use crate::validation::Context;
 pub const MAX_RULES: usize = 256;
 /// Most entries of one list (sources, operations, conditions, values).
 pub const MAX_ENTRIES: usize = 256;
-/// The `when` keys a condition may test. `request.headers[<name>]` takes
-/// any header name.
+/// The `when` keys a condition may test: Istio's AuthorizationPolicy
+/// condition keys. `request.headers[<name>]` takes any header name,
+/// `request.auth.claims[<name>]` a claim (`[a][b]` for a nested one), and
+/// `experimental.envoy.filters.<filter>[<key>]` a filter's metadata.
+/// Attributes a check request does not carry (claims, audiences, the
+/// presenter, the destination IP, the SNI, filter metadata) match no
+/// `values` in [`crate::mesh::Mesh::check`].
 pub const CONDITION_KEYS: &[&str] = &[
     "source.ip",
     "remote.ip",
     "source.namespace",
     "source.principal",
     "request.auth.principal",
+    "request.auth.audiences",
+    "request.auth.presenter",
+    "request.auth.claims[<name>]",
+    "destination.ip",
     "destination.port",
+    "connection.sni",
     "request.headers[<name>]",
+    "experimental.envoy.filters.<filter>[<key>]",
 ];
+
+/// What a condition key's values are, as Istio checks them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ValueKind {
+    /// IP addresses or CIDR blocks.
+    Ip,
+    /// Port numbers.
+    Port,
+    /// Strings with Istio's `*` prefix/suffix patterns.
+    Text,
+}
+
+/// The kind of values `key` takes, if it is a condition key.
+fn condition_key(key: &str) -> Option<ValueKind> {
+    match key {
+        "source.ip" | "remote.ip" | "destination.ip" => return Some(ValueKind::Ip),
+        "destination.port" => return Some(ValueKind::Port),
+        "source.namespace"
+        | "source.principal"
+        | "request.auth.principal"
+        | "request.auth.audiences"
+        | "request.auth.presenter"
+        | "connection.sni" => {
+            return Some(ValueKind::Text);
+        }
+        _ => {}
+    }
+    let bracketed = header_key(key).is_some()
+        || key
+            .strip_prefix("request.auth.claims")
+            .is_some_and(|names| bracket_names(names, usize::MAX))
+        || key
+            .strip_prefix("experimental.envoy.filters.")
+            .and_then(|rest| rest.split_once('['))
+            .is_some_and(|(filter, names)| {
+                !filter.is_empty()
+                    && filter.split('.').all(|part| {
+                        !part.is_empty()
+                            && part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                    })
+                    && bracket_names(&format!("[{names}"), 1)
+            });
+    bracketed.then_some(ValueKind::Text)
+}
+
+/// Whether `text` is one to `most` non-empty `[name]`s and nothing else.
+fn bracket_names(text: &str, most: usize) -> bool {
+    let mut rest = text;
+    let mut count = 0;
+    while let Some(inner) = rest.strip_prefix('[') {
+        let Some((name, after)) = inner.split_once(']') else {
+            return false;
+        };
+        if name.is_empty() || name.contains('[') {
+            return false;
+        }
+        count += 1;
+        rest = after;
+    }
+    rest.is_empty() && (1..=most).contains(&count)
+}
 
 /// The security policy kind.
 pub struct SecurityPolicyKind;
@@ -314,30 +386,25 @@ pub fn header_key(key: &str) -> Option<&str> {
 }
 
 fn check_condition(field: &str, condition: &Condition) -> Result<()> {
-    let known = CONDITION_KEYS.contains(&condition.key.as_str()) && !condition.key.contains('<')
-        || header_key(&condition.key).is_some();
-    if !known {
+    let Some(kind) = condition_key(&condition.key) else {
         return Err(invalid(
             SUBJECT,
             &format!("{field}.key"),
             format!("must be one of: {}", CONDITION_KEYS.join(", ")),
         ));
-    }
+    };
     if condition.values.is_empty() && condition.not_values.is_empty() {
         return Err(invalid(SUBJECT, field, "must set values or not_values"));
     }
-    let ip = matches!(condition.key.as_str(), "source.ip" | "remote.ip");
     for (name, values) in [
         ("values", &condition.values),
         ("not_values", &condition.not_values),
     ] {
         let at = format!("{field}.{name}");
-        if ip {
-            check_cidrs(&at, values)?;
-        } else if condition.key == "destination.port" {
-            check_ports(&at, values)?;
-        } else {
-            check_patterns(&at, values)?;
+        match kind {
+            ValueKind::Ip => check_cidrs(&at, values)?,
+            ValueKind::Port => check_ports(&at, values)?,
+            ValueKind::Text => check_patterns(&at, values)?,
         }
     }
     Ok(())

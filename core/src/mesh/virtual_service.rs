@@ -267,16 +267,28 @@ fn check_gateway(field: &str, gateway: &str) -> Result<()> {
         Some((namespace, name)) => {
             crate::meta::validate_namespace(SUBJECT, namespace).is_ok() && is_dns_label(name)
         }
-        None => false,
+        // Istio reads a bare name as a gateway of the service's namespace.
+        None => is_dns_label(gateway),
     };
     if !valid {
         return Err(invalid(
             SUBJECT,
             field,
-            "must be `mesh` or `<namespace>/<gateway name>`",
+            "must be `mesh`, `<namespace>/<gateway name>` or a gateway name of the service's namespace",
         ));
     }
     Ok(())
+}
+
+/// `gateway` as a virtual service in `namespace` names it, qualified: a
+/// bare name is a gateway of the service's own namespace (as Istio reads
+/// it); `mesh` and `<namespace>/<name>` stay as they are.
+pub fn qualified_gateway<'a>(gateway: &'a str, namespace: &str) -> std::borrow::Cow<'a, str> {
+    if gateway == "mesh" || gateway.contains('/') {
+        std::borrow::Cow::Borrowed(gateway)
+    } else {
+        std::borrow::Cow::Owned(format!("{namespace}/{gateway}"))
+    }
 }
 
 fn check_route(field: &str, route: &HttpRoute) -> Result<()> {

@@ -315,6 +315,55 @@ fn security_policy_rules_name_the_exact_field() {
         .as_deref(),
         Some("rules[0].when[0]")
     );
+    // Every condition key of Istio's AuthorizationPolicy, each checking
+    // its values as Istio does.
+    let condition = |key: &str, value: &str| {
+        check(&when(Condition {
+            key: key.into(),
+            values: vec![value.into()],
+            not_values: vec![],
+        }))
+    };
+    for (key, value) in [
+        ("source.ip", "10.0.0.0/8"),
+        ("remote.ip", "192.168.1.1"),
+        ("destination.ip", "10.1.2.3"),
+        ("destination.port", "8080"),
+        ("source.namespace", "prod"),
+        ("source.principal", "cluster.local/ns/default/sa/*"),
+        ("request.auth.principal", "issuer/subject"),
+        ("request.auth.audiences", "bookinfo.com"),
+        ("request.auth.presenter", "*.example.com"),
+        ("request.auth.claims[iss]", "https://accounts.google.com"),
+        ("request.auth.claims[nested1][nested2]", "v"),
+        ("connection.sni", "www.example.com"),
+        ("request.headers[x-token]", "t"),
+        (
+            "experimental.envoy.filters.network.mysql_proxy[db.table]",
+            "[update]",
+        ),
+    ] {
+        assert_eq!(condition(key, value), None, "{key} = {value}");
+    }
+    for (key, value, field) in [
+        ("destination.ip", "not-an-ip", "rules[0].when[0].values[0]"),
+        ("destination.port", "http", "rules[0].when[0].values[0]"),
+        ("request.auth.claims[]", "v", "rules[0].when[0].key"),
+        ("request.auth.claims", "v", "rules[0].when[0].key"),
+        ("request.auth.claims[a]b", "v", "rules[0].when[0].key"),
+        (
+            "experimental.envoy.filters.[k]",
+            "v",
+            "rules[0].when[0].key",
+        ),
+        ("connection.sni.x", "v", "rules[0].when[0].key"),
+    ] {
+        assert_eq!(
+            condition(key, value).as_deref(),
+            Some(field),
+            "{key} = {value}"
+        );
+    }
     let mut labelled = policy(PolicyAction::Allow, vec![]);
     labelled.selector.insert("bad key!".into(), "x".into());
     assert!(
@@ -496,6 +545,30 @@ async fn resolve_picks_the_most_specific_host_then_the_first_matching_rule() {
         .unwrap()
         .unwrap();
     assert_eq!(through.virtual_service.2, "gated");
+    // A bare gateway name is one of the service's own namespace (Istio's
+    // reading): `edge` in `default` routes what comes through
+    // `default/edge`, not `prod/edge`.
+    let mut bare = service(&["bare.io"], vec![route(vec![], vec![to("b", None)])]);
+    bare.gateways = vec!["edge".into()];
+    vs.create(Draft::new("bare", bare)).await.unwrap();
+    let through = |gateway: &str| {
+        let db = &db;
+        let gateway = gateway.to_string();
+        async move {
+            db.mesh()
+                .resolve(&RouteRequest {
+                    host: "bare.io".into(),
+                    path: "/".into(),
+                    gateway: Some(gateway),
+                    ..RouteRequest::default()
+                })
+                .await
+                .unwrap()
+                .map(|r| r.virtual_service.2)
+        }
+    };
+    assert_eq!(through("default/edge").await.as_deref(), Some("bare"));
+    assert_ne!(through("prod/edge").await.as_deref(), Some("bare"));
 }
 
 fn request(principal: &str, path: &str) -> CheckRequest {

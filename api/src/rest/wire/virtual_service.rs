@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::MetaOutput;
+use crate::rest::error::ApiError;
 use crate::rest::kind::RestKind;
 
 /// Create or replace a virtual service.
@@ -244,7 +245,14 @@ pub struct DelayJson {
     /// How long, e.g. `5s`.
     pub fixed_delay: String,
     /// Share of requests.
-    pub percentage: PercentJson,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub percentage: Option<PercentJson>,
+    /// Share of requests as a whole percent: Istio's deprecated field,
+    /// used when `percentage` is absent (as Istio does).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "super::optional_integer")]
+    #[schema(minimum = 0, maximum = 100)]
+    pub percent: Option<u32>,
 }
 
 /// An abort.
@@ -256,7 +264,23 @@ pub struct AbortJson {
     #[schema(minimum = 200, maximum = 599)]
     pub http_status: u32,
     /// Share of requests.
-    pub percentage: PercentJson,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub percentage: Option<PercentJson>,
+    /// Share of requests as a whole percent: the older field Istio's own
+    /// samples still use, used when `percentage` is absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "super::optional_integer")]
+    #[schema(minimum = 0, maximum = 100)]
+    pub percent: Option<u32>,
+}
+
+/// The share of requests a fault applies to: `percentage`, else the older
+/// whole-number `percent`; `None` when the input gives neither.
+fn share(percentage: &Option<PercentJson>, percent: Option<u32>) -> Option<f64> {
+    percentage
+        .as_ref()
+        .map(|p| p.value)
+        .or(percent.map(f64::from))
 }
 
 /// A percentage (Istio's `Percent`).
@@ -360,13 +384,14 @@ impl From<&HttpRouteJson> for HttpRoute {
                 retry_on: x.retry_on.clone(),
             }),
             fault: r.fault.as_ref().map(|f| Fault {
+                // Neither share given: refused before this by `upload`.
                 delay: f.delay.as_ref().map(|d| Delay {
                     fixed_delay: d.fixed_delay.clone(),
-                    percentage: d.percentage.value,
+                    percentage: share(&d.percentage, d.percent).unwrap_or_default(),
                 }),
                 abort: f.abort.as_ref().map(|a| Abort {
                     http_status: a.http_status,
-                    percentage: a.percentage.value,
+                    percentage: share(&a.percentage, a.percent).unwrap_or_default(),
                 }),
             }),
         }
@@ -420,19 +445,51 @@ impl From<&HttpRoute> for HttpRouteJson {
             fault: r.fault.as_ref().map(|f| FaultJson {
                 delay: f.delay.as_ref().map(|d| DelayJson {
                     fixed_delay: d.fixed_delay.clone(),
-                    percentage: PercentJson {
+                    percentage: Some(PercentJson {
                         value: d.percentage,
-                    },
+                    }),
+                    percent: None,
                 }),
                 abort: f.abort.as_ref().map(|a| AbortJson {
                     http_status: a.http_status,
-                    percentage: PercentJson {
+                    percentage: Some(PercentJson {
                         value: a.percentage,
-                    },
+                    }),
+                    percent: None,
                 }),
             }),
         }
     }
+}
+
+/// Refuses a fault that says neither how many requests it applies to.
+fn check_shares(input: &VirtualServiceInput) -> Result<(), ApiError> {
+    for (i, route) in input.http_routes.iter().enumerate() {
+        let Some(fault) = &route.fault else { continue };
+        let missing = [
+            (
+                "delay",
+                fault.delay.as_ref().map(|d| (&d.percentage, d.percent)),
+            ),
+            (
+                "abort",
+                fault.abort.as_ref().map(|a| (&a.percentage, a.percent)),
+            ),
+        ]
+        .into_iter()
+        .find_map(|(name, given)| {
+            let (percentage, percent) = given?;
+            share(percentage, percent).is_none().then_some(name)
+        });
+        if let Some(name) = missing {
+            return Err(ApiError::invalid(
+                "Invalid virtual service",
+                &format!("http_routes[{i}].fault.{name}.percentage"),
+                "is required (or the older whole-number percent)",
+            ));
+        }
+    }
+    Ok(())
 }
 
 impl RestKind for VirtualServiceKind {
@@ -445,6 +502,14 @@ impl RestKind for VirtualServiceKind {
 
     fn queries() -> Vec<crate::rest::kind::Action> {
         vec![resolve_query()]
+    }
+
+    async fn upload(
+        _db: &clusterdb::ClusterDb,
+        input: VirtualServiceInput,
+    ) -> Result<VirtualServiceInput, ApiError> {
+        check_shares(&input)?;
+        Ok(input)
     }
 
     fn draft(input: VirtualServiceInput) -> Draft<VirtualServiceSpec> {
