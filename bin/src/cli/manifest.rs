@@ -88,10 +88,48 @@ fn located(file: &str, index: usize, line: usize, message: impl std::fmt::Displa
     CliError::Usage(format!("{file}: document {index}, line {line}: {message}"))
 }
 
+/// A document of an Istio kind ClusterDB does not store (a `Gateway`, a
+/// `DestinationRule`, …): reported and skipped, the file's other
+/// documents applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// The file (`-` for stdin).
+    pub file: String,
+    /// Its place in the file, from 1.
+    pub index: usize,
+    /// The line of its `kind`.
+    pub line: usize,
+    /// `apiVersion/kind`.
+    pub what: String,
+}
+
+impl Skipped {
+    /// Where it is, as errors say it.
+    pub fn locate(&self) -> String {
+        format!("{}: document {}, line {}", self.file, self.index, self.line)
+    }
+}
+
+/// The documents of some files: the mesh ones, and the skipped ones.
+#[derive(Debug, Default)]
+pub struct Documents {
+    /// Documents of a kind ClusterDB stores.
+    pub manifests: Vec<Manifest>,
+    /// Documents of other Istio kinds.
+    pub skipped: Vec<Skipped>,
+}
+
+impl Documents {
+    fn extend(&mut self, other: Documents) {
+        self.manifests.extend(other.manifests);
+        self.skipped.extend(other.skipped);
+    }
+}
+
 /// Reads `-f` arguments: files, `-` (stdin), or directories (their
 /// `.yaml`, `.yml` and `.json` files, sorted).
-pub fn read_all(arguments: &[String]) -> Result<Vec<Manifest>, CliError> {
-    let mut manifests = Vec::new();
+pub fn read_all(arguments: &[String]) -> Result<Documents, CliError> {
+    let mut manifests = Documents::default();
     for argument in arguments {
         if argument == "-" {
             let mut text = String::new();
@@ -122,14 +160,14 @@ pub fn read_all(arguments: &[String]) -> Result<Vec<Manifest>, CliError> {
             manifests.extend(parse(&file.display().to_string(), &text)?);
         }
     }
-    if manifests.is_empty() {
+    if manifests.manifests.is_empty() && manifests.skipped.is_empty() {
         return Err(CliError::Usage("no documents to apply".into()));
     }
     Ok(manifests)
 }
 
 /// Parses the documents of one file.
-pub fn parse(file: &str, text: &str) -> Result<Vec<Manifest>, CliError> {
+pub fn parse(file: &str, text: &str) -> Result<Documents, CliError> {
     let options = serde_saphyr::options! { strict_booleans: true };
     let documents: Vec<Value> = serde_saphyr::from_str_multiple_with_options(text, options)
         .map_err(|err| {
@@ -148,11 +186,20 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<Manifest>, CliError> {
         .enumerate()
         .filter(|(_, (has_content, _))| *has_content);
     let documents = documents.into_iter().filter(|d| !d.is_null());
-    let mut manifests = Vec::new();
+    let mut parsed = Documents::default();
     for ((i, (_, lines)), document) in placed.zip(documents) {
-        manifests.push(manifest(file, i + 1, document, lines)?);
+        match manifest(file, i + 1, document, lines)? {
+            Document::Mesh(manifest) => parsed.manifests.push(manifest),
+            Document::Skipped(skipped) => parsed.skipped.push(skipped),
+        }
     }
-    Ok(manifests)
+    Ok(parsed)
+}
+
+/// One document, read.
+enum Document {
+    Mesh(Manifest),
+    Skipped(Skipped),
 }
 
 /// One document to a manifest.
@@ -161,7 +208,7 @@ fn manifest(
     index: usize,
     document: Value,
     raw_lines: HashMap<String, usize>,
-) -> Result<Manifest, CliError> {
+) -> Result<Document, CliError> {
     let start = raw_lines.get("").copied().unwrap_or(1);
     let at = |path: &str| raw_lines.get(path).copied().unwrap_or(start);
     let Value::Object(mut document) = document else {
@@ -185,6 +232,16 @@ fn manifest(
         }
         ("SecurityPolicy", v) if v.starts_with(CLUSTERDB_API) => MeshKind::SecurityPolicy,
         ("AuthorizationPolicy", v) if v.starts_with(ISTIO_SECURITY) => MeshKind::SecurityPolicy,
+        // Another Istio kind (a Gateway, a DestinationRule, …): not stored
+        // here, reported and skipped.
+        _ if istio => {
+            return Ok(Document::Skipped(Skipped {
+                file: file.to_string(),
+                index,
+                line: at("kind"),
+                what: format!("{api_version}/{kind_name}"),
+            }));
+        }
         _ => {
             return Err(located(
                 file,
@@ -269,7 +326,7 @@ fn manifest(
             lines.insert(mapped, *line);
         }
     }
-    Ok(Manifest {
+    Ok(Document::Mesh(Manifest {
         file: file.to_string(),
         index,
         kind,
@@ -278,7 +335,7 @@ fn manifest(
         body: Value::Object(body),
         line: start,
         lines,
-    })
+    }))
 }
 
 /// Maps whose keys are names (headers, labels), not fields.
@@ -500,7 +557,7 @@ spec:
 
     #[test]
     fn documents_become_rest_bodies_with_lines() {
-        let manifests = parse("m.yaml", FILE).unwrap();
+        let manifests = parse("m.yaml", FILE).unwrap().manifests;
         assert_eq!(manifests.len(), 2);
         let vs = &manifests[0];
         assert_eq!(
@@ -526,6 +583,27 @@ spec:
             29
         );
         assert_eq!(policy.line_of("rules[0].when[0].key"), 31);
+    }
+
+    /// An Istio kind ClusterDB does not store is skipped, located; the
+    /// other documents are read.
+    #[test]
+    fn other_istio_kinds_are_skipped() {
+        let text = "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: g}\n---\n"
+            .to_string()
+            + FILE;
+        let parsed = parse("m.yaml", &text).unwrap();
+        assert_eq!(parsed.manifests.len(), 2);
+        assert_eq!(
+            parsed.skipped,
+            [Skipped {
+                file: "m.yaml".into(),
+                index: 1,
+                line: 2,
+                what: "networking.istio.io/v1/Gateway".into(),
+            }]
+        );
+        assert_eq!(parsed.manifests[0].index, 2);
     }
 
     #[test]

@@ -114,6 +114,11 @@ pub struct ApplyArgs {
     /// writing nothing; `none` (default) applies.
     #[arg(long, value_name = "MODE", value_parser = ["none", "server"], default_value = "none")]
     dry_run: String,
+    /// Skip documents of Istio kinds ClusterDB does not store (a Gateway,
+    /// a DestinationRule, …) silently. Without it each is reported and
+    /// the exit code is 1, after the other documents are applied.
+    #[arg(long)]
+    skip_unknown: bool,
 }
 
 /// `mesh resolve`.
@@ -305,7 +310,8 @@ async fn apply_one<K: RestKind>(
 /// `mesh apply`: every document, each reported; the failures (located in
 /// their file) make the exit code 1 after the others are applied.
 async fn apply(client: &Client, format: Format, args: &ApplyArgs) -> Result<(), CliError> {
-    let manifests = manifest::read_all(&args.files)?;
+    let documents = manifest::read_all(&args.files)?;
+    let manifests = documents.manifests;
     let dry_run = args.dry_run == "server";
     let mut results = Vec::new();
     let mut failed = 0;
@@ -346,6 +352,21 @@ async fn apply(client: &Client, format: Format, args: &ApplyArgs) -> Result<(), 
             Err(other) => return Err(other.into()),
         }
     }
+    let total = manifests.len() + documents.skipped.len();
+    if !args.skip_unknown {
+        for skipped in &documents.skipped {
+            failed += 1;
+            eprintln!(
+                "{}: skipped: {} is not a kind ClusterDB stores (--skip-unknown skips such documents silently)",
+                skipped.locate(),
+                skipped.what
+            );
+            results.push(json!({
+                "file": skipped.file, "document": skipped.index, "line": skipped.line,
+                "skipped": skipped.what,
+            }));
+        }
+    }
     if matches!(format, Format::Json | Format::Yaml) {
         let json =
             serde_json::value::to_raw_value(&results).map_err(|e| CliError::Failed(e.into()))?;
@@ -353,8 +374,7 @@ async fn apply(client: &Client, format: Format, args: &ApplyArgs) -> Result<(), 
     }
     if failed > 0 {
         return Err(CliError::Reported(format!(
-            "{failed} of {} documents were not applied",
-            manifests.len()
+            "{failed} of {total} documents were not applied"
         )));
     }
     Ok(())
@@ -406,7 +426,8 @@ async fn diff_one<K: RestKind>(client: &Client, m: &Manifest) -> Result<Option<S
 
 /// `mesh diff`.
 async fn diff(client: &Client, files: &[String]) -> Result<(), CliError> {
-    let manifests = manifest::read_all(files)?;
+    // Documents of kinds ClusterDB does not store have nothing to compare.
+    let manifests = manifest::read_all(files)?.manifests;
     let mut out = String::new();
     for m in &manifests {
         let text = match m.kind {

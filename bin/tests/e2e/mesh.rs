@@ -258,3 +258,43 @@ async fn the_specs_mesh_commands_and_the_same_resource_over_rest_and_grpc() {
     );
     assert!(denied.starts_with("DENY"), "{denied}");
 }
+
+/// A document of an Istio kind ClusterDB does not store is reported and
+/// skipped, the file's other documents applied, exit 1; with
+/// `--skip-unknown`, silently, exit 0.
+#[test]
+fn other_istio_kinds_are_skipped_and_reported() {
+    let (dir, data) = data_file();
+    let server = Server::start(&data);
+    let file = dir.path().join("bookinfo.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n  name: bookinfo-gateway\nspec:\n  selector: {istio: ingressgateway}\n---\n\
+         apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: skip-test\nspec:\n  hosts: [\"*\"]\n  gateways: [bookinfo-gateway]\n  http:\n    - route:\n        - destination: {host: productpage}\n",
+    )
+    .unwrap();
+    let path = file.to_str().unwrap();
+    let (code, stdout, stderr) = cli(&server, &["mesh", "apply", "-f", path]);
+    assert_eq!(code, 1, "{stdout} {stderr}");
+    assert!(
+        stdout.contains("virtual-service/skip-test created"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "{path}: document 1, line 2: skipped: networking.istio.io/v1/Gateway"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("1 of 2 documents were not applied"),
+        "{stderr}"
+    );
+    let (code, stdout, stderr) = cli(&server, &["mesh", "apply", "-f", path, "--skip-unknown"]);
+    assert_eq!(code, 0, "{stdout} {stderr}");
+    assert!(
+        stdout.contains("virtual-service/skip-test unchanged"),
+        "{stdout}"
+    );
+    assert!(!stderr.contains("skipped"), "{stderr}");
+}
