@@ -83,8 +83,9 @@ Example:\n  clusterdb mesh apply -f virtual-service.yaml\n  clusterdb mesh apply
         #[arg(short = 'n', long, default_value = "default")]
         namespace: String,
     },
-    /// Show how the server's resources differ from the files (nothing when
-    /// they match).
+    /// Show how the server's resources differ from the files: nothing and
+    /// exit 0 when they match, the differences and exit 1 when not (as
+    /// `diff` and `kubectl diff`).
     #[command(after_help = "Example:\n  clusterdb mesh diff -f virtual-service.yaml")]
     Diff {
         /// A file, a directory, or - for stdin (repeatable).
@@ -437,6 +438,9 @@ async fn diff(client: &Client, files: &[String]) -> Result<(), CliError> {
         out.extend(text);
     }
     print!("{out}");
+    if !out.is_empty() {
+        return Err(CliError::Differences);
+    }
     Ok(())
 }
 

@@ -158,6 +158,10 @@ pub enum CliError {
     /// A failure whose details were already printed (exit 1).
     #[error("{0}")]
     Reported(String),
+    /// `mesh diff` found differences, and printed them (exit 1, as `diff`
+    /// and `kubectl diff` do).
+    #[error("the documents differ from the store")]
+    Differences,
 }
 
 impl CliError {
@@ -179,6 +183,7 @@ impl CliError {
             CliError::Api(ClientError::Credentials(_)) => 3,
             CliError::Api(_) if self.is_unauthenticated() => 3,
             CliError::Api(_) | CliError::Failed(_) | CliError::Reported(_) => 1,
+            CliError::Differences => 1,
         }
     }
 
@@ -201,6 +206,7 @@ impl CliError {
                 ("UNAVAILABLE", self.line(), Default::default())
             }
             CliError::Reported(message) => ("FAILED", message.clone(), Default::default()),
+            CliError::Differences => ("DIFFERENCES", self.to_string(), Default::default()),
             CliError::Api(_) | CliError::Failed(_) => {
                 ("INTERNAL", self.to_string(), Default::default())
             }
@@ -250,6 +256,23 @@ impl CliError {
                 }
                 line
             }
+            CliError::Api(ClientError::Transport(err)) if err.is_connect() => {
+                let to = err
+                    .url()
+                    .map(|url| format!(" to {}", url.origin().ascii_serialization()))
+                    .unwrap_or_default();
+                let tls = error_chain(err);
+                let why = if tls.contains("InvalidContentType") || tls.contains("corrupt message") {
+                    "the server does not speak TLS there: use http://".to_string()
+                } else if tls.contains("Connection refused") {
+                    "nothing listens there (is the server running?)".to_string()
+                } else {
+                    tls
+                };
+                format!(
+                    "cannot connect{to}: {why}; set the server with --endpoint, CLUSTERDB_ENDPOINT or a profile"
+                )
+            }
             CliError::Api(ClientError::Transport(err)) => {
                 format!("cannot connect: {}", error_chain(err))
             }
@@ -260,6 +283,9 @@ impl CliError {
     /// Prints the error to stderr: as JSON with `-o json`, else a line
     /// (with a hint when credentials are missing).
     pub fn report(&self, format: Format) {
+        if matches!(self, CliError::Differences) {
+            return;
+        }
         if format == Format::Json {
             let text = serde_json::to_string_pretty(&self.as_api_error())
                 .unwrap_or_else(|_| self.to_string());

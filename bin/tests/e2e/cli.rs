@@ -455,6 +455,15 @@ async fn errors_go_to_stderr_with_the_apis_code_and_the_documented_exit_codes() 
     let unreachable = user.cli("compute fleet list -o json");
     let error: Value = serde_json::from_str(unreachable.failed(3)).unwrap();
     assert_eq!(error["error"]["code"], "UNAVAILABLE");
+    // One line that says where it tried and how to point elsewhere.
+    let unreachable = user.cli("compute fleet list");
+    let line = unreachable.failed(3);
+    assert!(
+        line.contains(&format!("cannot connect to http://{address}"))
+            && line.contains("is the server running?")
+            && line.contains("--endpoint, CLUSTERDB_ENDPOINT or a profile"),
+        "{unreachable:#?}"
+    );
 
     // The exit codes are documented.
     let help = user.cli("--help");

@@ -205,11 +205,12 @@ async fn the_specs_mesh_commands_and_the_same_resource_over_rest_and_grpc() {
             .replace("timeout: 2s", "timeout: 3s"),
     )
     .unwrap();
-    let (_, diff, _) = cli(&server, &["mesh", "diff", "-f", file]);
+    let (code, diff, _) = cli(&server, &["mesh", "diff", "-f", file]);
     assert!(
         diff.contains("-  timeout: 2s") && diff.contains("+  timeout: 3s"),
         "{diff}"
     );
+    assert_eq!(code, 1, "differences exit 1, as diff and kubectl diff");
     // Delete by name.
     let (code, _, _) = cli(&server, &["mesh", "delete", "virtual-service", "web-vs"]);
     assert_eq!(code, 0);
