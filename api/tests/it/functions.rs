@@ -345,6 +345,19 @@ async fn a_wasm_handler_defaults_to_start() {
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     assert_eq!(reply.body["handler"], "_start");
     assert_eq!(reply.body["timeout_ms"], 900);
+    // Left out is the default; `null` is not a handler (as the document
+    // says: a string).
+    let null = json!({"name": "n2", "runtime": "wasm", "handler": null});
+    let reply = call(
+        &app,
+        Method::POST,
+        "/v1/functions",
+        &[],
+        Some(&null.to_string()),
+    )
+    .await;
+    let details = reply.error(StatusCode::BAD_REQUEST, "INVALID_REQUEST");
+    assert_eq!(details["field"], "handler", "{}", reply.body);
     let native = json!({"name": "n", "runtime": "native"});
     let db = ClusterDb::builder()
         .reconcile(false)

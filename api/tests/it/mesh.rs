@@ -125,6 +125,11 @@ async fn invalid_mesh_resources_name_the_field_path() {
             r#"{"name": "a", "hosts": ["x"], "http_routes": [{"match": [{"uri": {"exact": "/", "prefix": "/"}}], "route": [{"destination": {"host": "y"}}]}]}"#,
             "http_routes[0].match[0].uri",
         ),
+        // A share given as null is no share (the document says a number).
+        (
+            r#"{"name": "a", "hosts": ["x"], "http_routes": [{"fault": {"abort": {"http_status": 503, "percent": null}}, "route": [{"destination": {"host": "y"}}]}]}"#,
+            "http_routes[0].fault.abort.percent",
+        ),
         // A fault that says neither how many requests it applies to.
         (
             r#"{"name": "a", "hosts": ["x"], "http_routes": [{"fault": {"abort": {"http_status": 503}}, "route": [{"destination": {"host": "y"}}]}]}"#,

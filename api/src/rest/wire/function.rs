@@ -62,6 +62,7 @@ pub struct FunctionInput {
     /// to run (default `_start`, a WASI command's entry). Required for
     /// every other runtime.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "super::present")]
     pub handler: Option<String>,
     /// Memory limit in MiB (default 128).
     #[serde(default = "default_memory")]

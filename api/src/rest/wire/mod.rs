@@ -147,6 +147,25 @@ fn instance_types(context: &Context) -> FieldRule {
     FieldRule::OneOf(context.instance_types.names().map(str::to_string).collect())
 }
 
+/// A field that may be left out (with `#[serde(default)]`) but, when
+/// given, is a value: `null` is refused, as the document's schema says.
+fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
+}
+
+/// [`integer`] for a field that may be left out but is not `null`.
+fn present_integer<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<u64>,
+{
+    integer(deserializer).map(Some)
+}
+
 /// [`integer`] for an optional field (`null` is absent).
 fn optional_integer<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
 where

@@ -246,11 +246,12 @@ pub struct DelayJson {
     pub fixed_delay: String,
     /// Share of requests.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "super::present")]
     pub percentage: Option<PercentJson>,
     /// Share of requests as a whole percent: Istio's deprecated field,
     /// used when `percentage` is absent (as Istio does).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "super::optional_integer")]
+    #[serde(deserialize_with = "super::present_integer")]
     #[schema(minimum = 0, maximum = 100)]
     pub percent: Option<u32>,
 }
@@ -265,11 +266,12 @@ pub struct AbortJson {
     pub http_status: u32,
     /// Share of requests.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "super::present")]
     pub percentage: Option<PercentJson>,
     /// Share of requests as a whole percent: the older field Istio's own
     /// samples still use, used when `percentage` is absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "super::optional_integer")]
+    #[serde(deserialize_with = "super::present_integer")]
     #[schema(minimum = 0, maximum = 100)]
     pub percent: Option<u32>,
 }
