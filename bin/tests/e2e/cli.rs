@@ -1,6 +1,7 @@
 //! The `clusterdb` CLI against the real server on loopback (and embedded
 //! on a data file): commands, output formats, profiles, exit codes.
 
+use clusterdb_testkit::eventually;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -637,9 +638,13 @@ async fn webhook_commands_manage_endpoints_and_their_deliveries() {
             .verify(&delivered.body, &delivered.headers)
             .is_ok()
     );
-    let deliveries = user.cli("webhook deliveries hook -o json").json();
+    // The attempt is recorded once the receiver has answered: wait for it.
+    let deliveries = eventually("the delivery to be recorded as succeeded", || async {
+        let deliveries = user.cli("webhook deliveries hook -o json").json();
+        (deliveries[0]["status"] == "succeeded").then_some(deliveries)
+    })
+    .await;
     let first = &deliveries[0];
-    assert_eq!(first["status"], "succeeded", "{deliveries}");
     let table = user.cli("webhook deliveries hook");
     assert!(table.ok().contains("succeeded"), "{table:#?}");
     let delivery_id = first["id"].as_str().unwrap();
