@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use super::policy::{Confers, Role};
-use super::user::UserKind;
+use super::user::{UserKind, is_user_id};
 use crate::error::{Error, Result};
 use crate::kind::{Kind, Object, OnDelete, Reference};
 use crate::resources::{Change, Resources};
@@ -37,15 +37,6 @@ pub struct GroupSpec {
 /// Groups have no server-managed state.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupStatus {}
-
-/// Whether `id` has the shape of a user id (`user-` and letters, digits).
-fn is_user_id(id: &str) -> bool {
-    id.strip_prefix("user-").is_some_and(|rest| {
-        !rest.is_empty()
-            && rest.len() <= 64
-            && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-    })
-}
 
 impl Kind for GroupKind {
     type Spec = GroupSpec;

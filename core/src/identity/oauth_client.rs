@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::api_key;
 use super::policy::{Confers, known_scopes};
-use super::user::UserKind;
+use super::user::{UserKind, is_user_id};
 use crate::error::{Error, Result};
 use crate::kind::{Kind, Object, OnDelete, Reference};
 use crate::timestamp::Timestamp;
@@ -65,11 +65,11 @@ impl Kind for OAuthClientKind {
             &spec.description,
             MAX_DESCRIPTION_LEN,
         )?;
-        if spec.owner.is_empty() {
+        if !is_user_id(&spec.owner) {
             return Err(Error::invalid(
                 Self::SUBJECT,
                 OWNER_FIELD,
-                "must not be empty",
+                "must be a user id (`user-` and letters, digits, `-`)",
             ));
         }
         let known = known_scopes();

@@ -58,6 +58,15 @@ pub struct UserSpec {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserStatus {}
 
+/// Whether `id` has the shape of a user id (`user-` and letters, digits).
+pub(crate) fn is_user_id(id: &str) -> bool {
+    id.strip_prefix("user-").is_some_and(|rest| {
+        !rest.is_empty()
+            && rest.len() <= 64
+            && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    })
+}
+
 /// The characters of an email address's local part besides dots (RFC 5322
 /// `atext`).
 const ATEXT: &str = "!#$%&'*+/=?^_`{|}~-";
