@@ -183,16 +183,17 @@ pub async fn guard(State(guard): State<Guard>, mut request: Request, next: Next)
             )),
             Err(message) => Err((message, true)),
         };
-        let named = token.as_deref().ok().and_then(named_credential);
+        // A refusal carries the credential id the token named (read only
+        // then: a valid token costs no extra decoding).
         let principal = match token {
             Ok(token) => match guard.authenticator.principal(&token).await {
                 Ok(principal) => Ok(principal),
                 Err(err) if err.code() == clusterdb::ErrorCode::Unauthenticated => {
-                    Err((err.to_string(), true))
+                    Err((err.to_string(), true, named_credential(&token)))
                 }
                 Err(err) => return ApiError::from(err).into_response(),
             },
-            Err((message, given)) => Err((message.to_string(), given)),
+            Err((message, given)) => Err((message.to_string(), given, None)),
         };
         match principal {
             Ok(principal) => {
@@ -206,7 +207,7 @@ pub async fn guard(State(guard): State<Guard>, mut request: Request, next: Next)
                 });
                 decision
             }
-            Err((message, given)) => {
+            Err((message, given, named)) => {
                 // Failed authentications draw from the client IP's bucket
                 // and the named credential's.
                 crate::metrics::counters().authentication_failed();

@@ -34,6 +34,8 @@ pub const DEFAULT_PER_PRINCIPAL: u32 = 6000;
 /// Requests per minute per client IP for unauthenticated requests and
 /// failed authentications unless configured.
 pub const DEFAULT_PER_ANONYMOUS_IP: u32 = 600;
+/// Longest credential id a failure bucket is kept for.
+const MAX_CREDENTIAL_ID: usize = 128;
 /// How often idle keys are evicted.
 const EVICT_EVERY: Duration = Duration::from_secs(60);
 
@@ -244,7 +246,9 @@ impl RateLimiters {
         if !by_ip.allowed {
             return (by_ip, "ip");
         }
-        if let Some(id) = credential {
+        // Ids are short; a longer one names no credential, and is not kept
+        // as a bucket key (a client could send a megabyte of it).
+        if let Some(id) = credential.filter(|id| id.len() <= MAX_CREDENTIAL_ID) {
             let by_credential = self.check(
                 &Bucket::Credential(id.to_string()),
                 self.limits.per_anonymous_ip,
@@ -417,6 +421,11 @@ mod tests {
         // so do the public documents.
         assert!(limiters.check_client("oauthclient-x").allowed);
         assert!(limiters.check_documents(attacker).allowed);
+        // An id longer than any credential's gets no bucket of its own.
+        let held = limiters.buckets();
+        let fresh: IpAddr = "192.0.2.3".parse().unwrap();
+        limiters.check_failure(fresh, Some(&"x".repeat(100_000)));
+        assert_eq!(limiters.buckets(), held + 1, "the address's bucket only");
     }
 
     #[tokio::test]

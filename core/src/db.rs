@@ -352,7 +352,7 @@ impl Builder {
 }
 
 /// The kinds ClusterDB itself defines — the one place a built-in kind is
-/// registered in core (the registry type, in `kinds.rs`, knows none).
+/// registered in core (the registry type, in `registry.rs`, knows none).
 fn builtin_kinds() -> KindRegistry {
     let mut registry = KindRegistry::default();
     registry.register::<crate::compute::FleetKind>();

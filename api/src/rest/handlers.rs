@@ -200,7 +200,12 @@ struct PatchError(ApiError);
 
 impl From<Error> for PatchError {
     fn from(err: Error) -> Self {
-        PatchError(if_match_error(err, Some(0)))
+        PatchError(match err {
+            Error::Conflict {
+                expected, actual, ..
+            } => ApiError::precondition_failed(expected, actual),
+            err => err.into(),
+        })
     }
 }
 
