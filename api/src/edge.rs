@@ -1,7 +1,9 @@
 //! The first thing every request (REST or gRPC) passes, as one layer: it
 //! gets its request id, is counted in the metrics with its latency, and
 //! is admitted under the in-flight cap — in that order, so a refusal
-//! carries the id and is counted too. One layer instead of three: each
+//! carries the id and is counted too — and an HTTP/1.1 answer given
+//! before the request's body was read says `Connection: close`
+//! ([`crate::unread_body`]). One layer instead of three: each
 //! layer costs every request a clone of the service below and a boxed
 //! future.
 
@@ -11,7 +13,7 @@ use axum::response::Response;
 
 use crate::metrics::Observation;
 use crate::overload::{self, InFlight};
-use crate::request_id;
+use crate::{request_id, unread_body};
 
 /// The state of the edge of one app.
 #[derive(Clone)]
@@ -25,6 +27,7 @@ pub(crate) struct Edge {
 pub(crate) async fn edge(State(edge): State<Edge>, request: Request, next: Next) -> Response {
     let id = request_id::of(&request);
     let observation = Observation::start(&request);
+    let (request, body_end) = unread_body::track(request);
     let response = request_id::within(id, async move {
         let _permit = match &edge.in_flight {
             Some(in_flight) => match in_flight.admit() {
@@ -36,6 +39,8 @@ pub(crate) async fn edge(State(edge): State<Edge>, request: Request, next: Next)
         next.run(request).await
     })
     .await;
+    let mut response = response;
+    unread_body::close_if_unread(body_end, &mut response);
     observation.finish(&response);
     response
 }

@@ -20,6 +20,7 @@ pub mod overload;
 pub mod rate_limit;
 pub mod request_id;
 pub mod rest;
+mod unread_body;
 pub mod webhooks;
 
 use axum::Router;

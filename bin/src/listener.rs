@@ -4,6 +4,8 @@
 //! HTTP/1 keep-alive connection includes the idle time before the next
 //! request), HTTP/2 streams per connection and dead-peer detection — and
 //! drains in-flight requests on shutdown, for at most a bounded time.
+//! Answers hyper gives by itself (a head it cannot parse) are put in the
+//! spec's error format by [`ErrorBodies`].
 
 use std::future::Future;
 use std::sync::Arc;
@@ -17,6 +19,7 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
+use crate::parse_errors::ErrorBodies;
 use crate::tls::Tls;
 
 /// The bounds of one listener.
@@ -113,16 +116,20 @@ pub async fn serve(
         tokio::spawn(async move {
             let result = match acceptor {
                 None => {
-                    let connection =
-                        builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+                    let connection = builder.serve_connection_with_upgrades(
+                        TokioIo::new(ErrorBodies::new(stream)),
+                        service,
+                    );
                     watcher.watch(connection).await
                 }
                 Some(acceptor) => {
                     // The handshake is bounded like a request head.
                     match tokio::time::timeout(handshake_timeout, acceptor.accept(stream)).await {
                         Ok(Ok(stream)) => {
-                            let connection = builder
-                                .serve_connection_with_upgrades(TokioIo::new(stream), service);
+                            let connection = builder.serve_connection_with_upgrades(
+                                TokioIo::new(ErrorBodies::new(stream)),
+                                service,
+                            );
                             watcher.watch(connection).await
                         }
                         Ok(Err(err)) => {

@@ -6,6 +6,7 @@
 
 mod cli;
 mod listener;
+mod parse_errors;
 mod serve;
 mod tls;
 

@@ -160,6 +160,23 @@ async fn bad_pushes_and_queries_name_the_field() {
         details["reason"].as_str().unwrap().contains("line 2"),
         "{details}"
     );
+    // The push's default service is checked even when no sample uses it.
+    let long = "s".repeat(64);
+    for (content_type, body) in [("application/json", "[]"), ("text/plain", "")] {
+        let reply = call(
+            &app,
+            Method::POST,
+            &format!("/v1/monitoring/samples?service={long}"),
+            &[("content-type", content_type)],
+            Some(body),
+        )
+        .await;
+        assert_eq!(
+            reply.error(StatusCode::BAD_REQUEST, "INVALID_REQUEST")["field"],
+            "service",
+            "{content_type}"
+        );
+    }
     for (query, field) in [
         ("window=1h", "service"),
         ("service=s&window=soon", "window"),

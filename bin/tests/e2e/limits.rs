@@ -89,6 +89,94 @@ fn an_unfinished_or_idle_request_head_is_cut_off() {
     assert_eq!(server.terminate().code(), Some(0));
 }
 
+/// Heads the HTTP parser refuses before any handler runs are answered in
+/// the spec's error format, and the connection is closed. (Its 414, for a
+/// URI over 64 KiB that still fits the 64 KiB read buffer, is all but
+/// unreachable from outside; the unit tests cover it.)
+#[test]
+fn unparseable_request_heads_get_the_error_format() {
+    let (_dir, data) = data_file();
+    let server = Server::start_with(&data, &[]);
+    let long_uri = format!(
+        "GET /v0/events?types={} HTTP/1.1\r\nHost: x\r\n\r\n",
+        "fleet.created,".repeat(5_000)
+    );
+    let cases = [
+        (long_uri.as_bytes(), "431", "HEADERS_TOO_LARGE"),
+        (
+            &b"GET /v1/openapi.json HTTP/1.1\r\nHost x\r\n\r\n"[..],
+            "400",
+            "INVALID_REQUEST",
+        ),
+    ];
+    for (request, status, code) in cases {
+        let mut stream = connect(&server);
+        // The server may answer (and close) before it has read it all.
+        let _ = stream.write_all(request);
+        let (answer, closed) = read_to_close(&mut stream);
+        assert!(closed, "{code}: left open");
+        let (head, body) = answer.split_once("\r\n\r\n").expect("a whole answer");
+        assert!(head.starts_with(&format!("HTTP/1.1 {status} ")), "{head}");
+        assert!(
+            head.to_ascii_lowercase()
+                .contains("content-type: application/json"),
+            "{head}"
+        );
+        assert!(
+            head.to_ascii_lowercase().contains("connection: close"),
+            "{head}"
+        );
+        let body: serde_json::Value = serde_json::from_str(body).expect(body);
+        assert_eq!(body["error"]["code"], code, "{body}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty())
+        );
+    }
+    // The server is unharmed.
+    let mut stream = connect(&server);
+    stream.write_all(GET).unwrap();
+    assert!(read_response(&mut stream).starts_with("HTTP/1.1 200"));
+    assert_eq!(server.terminate().code(), Some(0));
+}
+
+/// An answer given before the request's body was read (here: a bad key)
+/// says `Connection: close` and the connection closes; an answer after
+/// the body was read (here: an invalid fleet) keeps it open.
+#[test]
+fn an_answer_before_the_body_was_read_closes_the_connection_and_says_so() {
+    let (_dir, data) = data_file();
+    let server = Server::start_with(&data, &[]);
+    let body = r#"{"name":"x","capacity":0,"instance_type":"t3.medium"}"#;
+    let post = |bearer: &str| {
+        format!(
+            "POST /v1/fleets HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {bearer}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    let mut stream = connect(&server);
+    stream.write_all(post(&server.key).as_bytes()).unwrap();
+    let answer = read_response(&mut stream);
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(
+        !answer.to_ascii_lowercase().contains("connection: close"),
+        "{answer}"
+    );
+    // The same connection serves the next request.
+    stream.write_all(post("cdb_not_a_key").as_bytes()).unwrap();
+    let (answer, closed) = read_to_close(&mut stream);
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    assert!(
+        answer
+            .to_ascii_lowercase()
+            .contains("\r\nconnection: close\r\n"),
+        "{answer}"
+    );
+    assert!(closed);
+    assert_eq!(server.terminate().code(), Some(0));
+}
+
 #[test]
 fn connections_beyond_the_cap_wait_to_be_accepted() {
     let (_dir, data) = data_file();

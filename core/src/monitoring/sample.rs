@@ -90,6 +90,12 @@ impl SeriesKey {
             .all(|(name, value)| self.labels.get(name) == Some(value))
     }
 
+    /// Checks a push's default service (`?service=`), which applies even
+    /// when the push carries no sample.
+    pub fn validate_service(service: &str) -> Result<()> {
+        validate_name(SUBJECT, "service", service)
+    }
+
     /// Checks the key; errors name fields below `field` (`samples[3]`),
     /// which is made only for an error (pushes check every sample).
     pub fn validate(&self, field: impl FnOnce() -> String) -> Result<()> {

@@ -767,6 +767,9 @@ async fn push_samples(
         .rev()
         .find(|(k, _)| k == "service")
         .map(|(_, v)| v.as_str());
+    if let Some(service) = service {
+        SeriesKey::validate_service(service)?;
+    }
     let samples = if is_text(&headers) {
         let service = service.ok_or_else(|| {
             ApiError::invalid(
