@@ -4,13 +4,18 @@
 //! TTL (or etcd says the lease is gone) the claim is lost. A process that
 //! dies stops renewing, etcd expires the lease and deletes the key, and
 //! the next campaigner's put succeeds: failover within about one TTL.
+//! Renewal moves to another etcd member as soon as one fails to answer,
+//! and the claim's deadline is counted from when a renewal was *sent*, so
+//! this process never believes it leads after etcd expired its lease.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use etcd_client::{Client, Compare, CompareOp, PutOptions, Txn, TxnOp};
+use etcd_client::{Compare, CompareOp, PutOptions, Txn, TxnOp};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use super::members::Members;
 use super::{read_error, to_revision};
 use crate::contract::{Leadership, Precondition};
 use crate::error::Error;
@@ -21,7 +26,7 @@ const RETRY: Duration = Duration::from_millis(250);
 /// Campaigns until this process holds `data_key` (the engine's full key
 /// for `key`); returns the claim and the task renewing it.
 pub(super) async fn campaign(
-    client: &Client,
+    members: &Arc<Members>,
     key: &[u8],
     data_key: Vec<u8>,
     ttl: Duration,
@@ -29,9 +34,9 @@ pub(super) async fn campaign(
     let ttl_seconds = i64::try_from(ttl.as_secs().max(1)).unwrap_or(i64::MAX);
     let holder = ulid::Ulid::new().to_string();
     loop {
-        let lease = client
-            .lease_client()
-            .grant(ttl_seconds, None)
+        // A repeated grant leaves an unused lease that expires by itself.
+        let lease = members
+            .read(|client| async move { client.lease_client().grant(ttl_seconds, None).await })
             .await
             .map_err(read_error)?
             .id();
@@ -42,17 +47,25 @@ pub(super) async fn campaign(
                 holder.clone(),
                 Some(PutOptions::new().with_lease(lease)),
             )]);
-        let response = match client.kv_client().txn(txn).await {
+        // Conditioned on the key's absence: a repeat after an unknown
+        // outcome fails its compare, and the lease is given back below.
+        let answer = members
+            .read(|client| {
+                let txn = txn.clone();
+                async move { client.kv_client().txn(txn).await }
+            })
+            .await;
+        let response = match answer {
             Ok(response) => response,
             Err(err) => {
-                let _ = client.lease_client().revoke(lease).await;
+                resign(members, lease).await;
                 return Err(read_error(err));
             }
         };
         if response.succeeded() {
             let revision = to_revision(response.header().map_or(0, |h| h.revision()));
             let (lost_tx, lost) = watch::channel(false);
-            let keeper = tokio::spawn(keep_alive(client.clone(), lease, ttl, lost_tx));
+            let keeper = tokio::spawn(keep_alive(Arc::clone(members), lease, ttl, lost_tx));
             let leadership = Leadership {
                 fence: Precondition::AtRevision(key.to_vec(), revision),
                 lost,
@@ -60,44 +73,63 @@ pub(super) async fn campaign(
             return Ok((leadership, keeper, lease));
         }
         // Someone else leads: give the lease back and look again later.
-        let _ = client.lease_client().revoke(lease).await;
+        resign(members, lease).await;
         tokio::time::sleep(RETRY).await;
     }
 }
 
 /// Renews `lease` until it cannot, then reports the claim lost.
-async fn keep_alive(client: Client, lease: i64, ttl: Duration, lost: watch::Sender<bool>) {
+async fn keep_alive(members: Arc<Members>, lease: i64, ttl: Duration, lost: watch::Sender<bool>) {
     let interval = (ttl / 3).max(Duration::from_millis(200));
-    let mut renewed = Instant::now();
+    // etcd counts the lease from its last renewal, which is after this.
+    let mut valid_until = Instant::now() + ttl;
     let mut stream = None;
     loop {
-        if renewed.elapsed() >= ttl {
+        let now = Instant::now();
+        if now >= valid_until {
             break;
         }
         if stream.is_none() {
-            stream = client.lease_client().keep_alive(lease).await.ok();
+            let (member, client) = members.pick();
+            match client.lease_client().keep_alive(lease).await {
+                Ok(opened) => stream = Some((member, opened)),
+                Err(_) => members.mark_down(member),
+            }
         }
+        let sent = Instant::now();
         let alive = match stream.as_mut() {
             None => None,
-            Some((keeper, responses)) => {
+            Some((member, (keeper, responses))) => {
                 let answer = async {
                     keeper.keep_alive().await?;
                     responses.message().await
                 };
-                match tokio::time::timeout(interval, answer).await {
+                // Bounded so that a hung member leaves time to renew on
+                // another before the lease runs out.
+                let limit = interval.min(valid_until.saturating_duration_since(sent));
+                match tokio::time::timeout(limit, answer).await {
                     Ok(Ok(Some(response))) => Some(response.ttl() > 0),
-                    // An error or a closed stream: reconnect next time.
-                    _ => None,
+                    // An error, a closed stream or no answer: another
+                    // member, at once.
+                    _ => {
+                        members.mark_down(*member);
+                        None
+                    }
                 }
             }
         };
         match alive {
-            Some(true) => renewed = Instant::now(),
+            Some(true) => {
+                valid_until = sent + ttl;
+                tokio::time::sleep(interval).await;
+            }
             // etcd says the lease is gone: another process may lead now.
             Some(false) => break,
-            None => stream = None,
+            None => {
+                stream = None;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
         }
-        tokio::time::sleep(interval).await;
     }
     tracing::warn!(
         lease,
@@ -107,6 +139,8 @@ async fn keep_alive(client: Client, lease: i64, ttl: Duration, lost: watch::Send
 }
 
 /// Gives the lease back, so another process takes over at once.
-pub(super) async fn resign(client: &Client, lease: i64) {
-    let _ = client.lease_client().revoke(lease).await;
+pub(super) async fn resign(members: &Members, lease: i64) {
+    let _ = members
+        .read(|client| async move { client.lease_client().revoke(lease).await })
+        .await;
 }

@@ -17,12 +17,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use etcd_client::{
-    Client, Compare, CompareOp, EventType, GetOptions, GetResponse, KeyValue, SortOrder,
-    SortTarget, Txn, TxnOp, TxnOpResponse, WatchOptions,
+    Compare, CompareOp, EventType, GetOptions, GetResponse, KeyValue, SortOrder, SortTarget, Txn,
+    TxnOp, TxnOpResponse, WatchOptions,
 };
 use tokio::sync::{Notify, watch};
 
 use super::keys::{Keys, prefix_end};
+use super::members::Members;
 use super::{publish, read_error, to_i64, to_revision};
 use crate::contract::{EventRecord, Revision};
 use crate::error::Error;
@@ -76,7 +77,7 @@ fn log_record(keys: &Keys, kv: &KeyValue) -> Result<EventRecord, Error> {
 
 /// See [`crate::Engine::events_since`].
 pub(super) async fn events_since(
-    client: &Client,
+    members: &Members,
     keys: &Keys,
     after: Revision,
     limit: usize,
@@ -90,7 +91,7 @@ pub(super) async fn events_since(
         TxnOp::get(keys.log(first, 0), Some(log_range)),
         TxnOp::get(keys.pending_prefix(), Some(GetOptions::new().with_prefix())),
     ]);
-    let response = client.kv_client().txn(read).await.map_err(read_error)?;
+    let response = members.repeatable_txn(read).await.map_err(read_error)?;
     let at = response.header().map_or(0, |h| h.revision());
     let [compacted, log, pending]: [GetResponse; 3] = gets(response.op_responses())
         .try_into()
@@ -118,8 +119,7 @@ pub(super) async fn events_since(
             let rest = GetOptions::new()
                 .with_range(keys.log(revision.saturating_add(1), 0))
                 .with_revision(at);
-            let tail = client
-                .kv_client()
+            let tail = members
                 .get(keys.log(revision, index.saturating_add(1)), Some(rest))
                 .await
                 .map_err(read_error)?;
@@ -154,7 +154,7 @@ pub(super) async fn events_since(
 }
 
 /// See [`crate::Engine::compact_events`].
-pub(super) async fn compact(client: &Client, keys: &Keys, before: Revision) -> Result<(), Error> {
+pub(super) async fn compact(members: &Members, keys: &Keys, before: Revision) -> Result<(), Error> {
     loop {
         let below = GetOptions::new()
             .with_range(keys.log(before, 0))
@@ -166,7 +166,7 @@ pub(super) async fn compact(client: &Client, keys: &Keys, before: Revision) -> R
             TxnOp::get(keys.log(0, 0), Some(below)),
             TxnOp::get(keys.pending_prefix(), Some(GetOptions::new().with_prefix())),
         ]);
-        let response = client.kv_client().txn(read).await.map_err(read_error)?;
+        let response = members.repeatable_txn(read).await.map_err(read_error)?;
         let seen = to_revision(response.header().map_or(0, |h| h.revision()));
         let [compacted, newest_log, pending]: [GetResponse; 3] = gets(response.op_responses())
             .try_into()
@@ -215,9 +215,9 @@ pub(super) async fn compact(client: &Client, keys: &Keys, before: Revision) -> R
             ));
             ops.push(TxnOp::delete(kv.key(), None));
         }
-        let response = client
-            .kv_client()
-            .txn(Txn::new().when(compares).and_then(ops))
+        // Conditioned on the compaction point and each pending key.
+        let response = members
+            .repeatable_txn(Txn::new().when(compares).and_then(ops))
             .await
             .map_err(read_error)?;
         if response.succeeded() {
@@ -228,7 +228,7 @@ pub(super) async fn compact(client: &Client, keys: &Keys, before: Revision) -> R
 
 /// Moves pending events into the log, forever: woken after local commits,
 /// and every half second for commits of other nodes.
-pub(super) async fn run_mover(client: Client, keys: Keys, wake: Arc<Notify>) {
+pub(super) async fn run_mover(members: Arc<Members>, keys: Keys, wake: Arc<Notify>) {
     let mut backoff = Duration::from_millis(50);
     loop {
         tokio::select! {
@@ -236,7 +236,7 @@ pub(super) async fn run_mover(client: Client, keys: Keys, wake: Arc<Notify>) {
             _ = tokio::time::sleep(Duration::from_millis(500)) => {}
         }
         loop {
-            match move_batch(&client, &keys).await {
+            match move_batch(&members, &keys).await {
                 Ok(true) => backoff = Duration::from_millis(50),
                 Ok(false) => break,
                 Err(err) => {
@@ -251,9 +251,8 @@ pub(super) async fn run_mover(client: Client, keys: Keys, wake: Arc<Notify>) {
 }
 
 /// Moves one batch of whole commits. Returns whether more may be pending.
-async fn move_batch(client: &Client, keys: &Keys) -> Result<bool, Error> {
-    let pending = client
-        .kv_client()
+async fn move_batch(members: &Members, keys: &Keys) -> Result<bool, Error> {
+    let pending = members
         .get(
             keys.pending_prefix(),
             Some(GetOptions::new().with_prefix().with_limit(MOVE_BATCH)),
@@ -270,8 +269,7 @@ async fn move_batch(client: &Client, keys: &Keys) -> Result<bool, Error> {
             batch.retain(|kv| commit_of(kv) != last);
         } else if let Some(commit) = last {
             // One commit larger than a batch: move it whole.
-            let whole = client
-                .kv_client()
+            let whole = members
                 .get(
                     [keys.pending_prefix().as_slice(), commit.as_bytes(), b"/"].concat(),
                     Some(GetOptions::new().with_prefix()),
@@ -301,9 +299,8 @@ async fn move_batch(client: &Client, keys: &Keys) -> Result<bool, Error> {
         ops.push(TxnOp::put(keys.log(revision, index), kv.value(), None));
         ops.push(TxnOp::delete(kv.key(), None));
     }
-    let moved = client
-        .kv_client()
-        .txn(Txn::new().when(compares).and_then(ops))
+    let moved = members
+        .repeatable_txn(Txn::new().when(compares).and_then(ops))
         .await
         .map_err(read_error)?;
     // A failed compare means another mover got there first: look again.
@@ -315,15 +312,32 @@ async fn move_batch(client: &Client, keys: &Keys) -> Result<bool, Error> {
 /// commits made by any node. On a broken stream it resumes from the next
 /// revision; the log itself is read with [`events_since`], so a wake-up
 /// carries no data and none can be lost.
-pub(super) async fn run_watch(client: Client, keys: Keys, published: Arc<watch::Sender<Revision>>) {
+pub(super) async fn run_watch(
+    members: Arc<Members>,
+    keys: Keys,
+    published: Arc<watch::Sender<Revision>>,
+) {
     let data = keys.data(b"");
     let pending = keys.pending_prefix();
     let mut next = to_i64(*published.borrow()) + 1;
     let mut backoff = Duration::from_millis(100);
     loop {
         let options = WatchOptions::new().with_prefix().with_start_revision(next);
-        if let Ok(mut stream) = client.watch_client().watch(keys.all(), Some(options)).await {
-            while let Ok(Some(response)) = stream.message().await {
+        let (member, client) = members.pick();
+        let mut downs = members.downs(member);
+        match client.watch_client().watch(keys.all(), Some(options)).await {
+            Err(_) => members.mark_down(member),
+            Ok(mut stream) => loop {
+                // A hung member never ends the stream: leave it when the
+                // prober finds the member down.
+                let message = tokio::select! {
+                    message = stream.message() => message,
+                    _ = downs.changed() => break,
+                };
+                let Ok(Some(response)) = message else {
+                    members.mark_down(member);
+                    break;
+                };
                 backoff = Duration::from_millis(100);
                 if response.compact_revision() > 0 {
                     // etcd compacted the history we asked for; wake-ups
@@ -348,9 +362,9 @@ pub(super) async fn run_watch(client: Client, keys: Keys, published: Arc<watch::
                     next = next.max(revision + 1);
                     publish(&published, to_revision(revision));
                 }
-            }
+            },
         }
         tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(Duration::from_secs(5));
+        backoff = (backoff * 2).min(Duration::from_secs(2));
     }
 }

@@ -6,8 +6,10 @@
 //!   deletes and event records are its success branch, and its failure
 //!   branch reads the compared keys so a failed commit names the failed
 //!   precondition exactly. The revision is etcd's.
-//! - Commits run concurrently over one multiplexed gRPC connection; the
-//!   engine takes no lock.
+//! - Commits run concurrently over one multiplexed gRPC connection per
+//!   member; the engine takes no lock. Which member a request goes to, and
+//!   when it is sent to another, is [`members`]' job: any minority of
+//!   members may be dead or hung.
 //! - Events: see [`log`]. They live in ordinary keys, so etcd's own MVCC
 //!   compaction never removes an event the log still promises.
 //! - Errors: an unreachable cluster is [`Error::Unavailable`]; a commit
@@ -17,6 +19,7 @@
 mod keys;
 mod leader;
 mod log;
+mod members;
 
 use std::sync::Arc;
 use std::sync::Mutex;
@@ -24,9 +27,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use etcd_client::{
-    Client, Compare, CompareOp, ConnectOptions, GetOptions, Txn, TxnOp, TxnOpResponse,
-};
+use etcd_client::{Compare, CompareOp, GetOptions, Txn, TxnOp, TxnOpResponse};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
@@ -35,6 +36,7 @@ use crate::contract::{
 };
 use crate::error::{CommitError, Error, FailedPrecondition};
 use keys::{Keys, prefix_end};
+use members::Members;
 
 /// The on-etcd format this release writes and the newest it reads.
 const CURRENT_FORMAT: u64 = 1;
@@ -63,7 +65,7 @@ impl Default for EtcdOptions {
 
 /// The etcd storage engine.
 pub struct EtcdEngine {
-    client: Client,
+    members: Arc<Members>,
     keys: Keys,
     closed: AtomicBool,
     published: Arc<watch::Sender<Revision>>,
@@ -147,29 +149,24 @@ pub(super) fn to_revision(revision: i64) -> Revision {
 impl EtcdEngine {
     /// Connects to the cluster at `endpoints` (e.g. `http://127.0.0.1:2379`)
     /// and checks (or, on an empty prefix, writes) the store's format.
+    /// Members that cannot be reached are named in a warning and used once
+    /// they answer; when none can be, the error names them all.
     pub async fn connect(endpoints: &[String], options: EtcdOptions) -> Result<Self, Error> {
-        let connect = ConnectOptions::new()
-            .with_timeout(options.request_timeout)
-            .with_connect_timeout(options.connect_timeout)
-            .with_keep_alive(Duration::from_secs(10), Duration::from_secs(5));
-        let client = Client::connect(endpoints, Some(connect))
-            .await
-            .map_err(|err| {
-                Error::Unavailable(format!("cannot connect to etcd at {endpoints:?}: {err}"))
-            })?;
         let keys = Keys::new(&options.prefix);
-        let revision = Self::initialise(&client, &keys, endpoints).await?;
+        let members = Members::connect(endpoints, &options, keys.format()).await?;
+        let revision = Self::initialise(&members, &keys, endpoints).await?;
         let (published, revision_rx) = watch::channel(revision);
         let published = Arc::new(published);
         let mover = Arc::new(Notify::new());
         let tasks = vec![
+            tokio::spawn(Members::run_prober(Arc::downgrade(&members))),
             tokio::spawn(log::run_mover(
-                client.clone(),
+                Arc::clone(&members),
                 keys.clone(),
                 Arc::clone(&mover),
             )),
             tokio::spawn(log::run_watch(
-                client.clone(),
+                Arc::clone(&members),
                 keys.clone(),
                 Arc::clone(&published),
             )),
@@ -177,7 +174,7 @@ impl EtcdEngine {
         // Events left pending by a node that died are moved too.
         mover.notify_one();
         Ok(EtcdEngine {
-            client,
+            members,
             keys,
             closed: AtomicBool::new(false),
             published,
@@ -190,7 +187,7 @@ impl EtcdEngine {
     }
 
     async fn initialise(
-        client: &Client,
+        members: &Members,
         keys: &Keys,
         endpoints: &[String],
     ) -> Result<Revision, Error> {
@@ -199,7 +196,14 @@ impl EtcdEngine {
             .when([Compare::version(format.clone(), CompareOp::Equal, 0)])
             .and_then([TxnOp::put(format.clone(), CURRENT_FORMAT.to_string(), None)])
             .or_else([TxnOp::get(format, None)]);
-        let response = client.kv_client().txn(txn).await.map_err(read_error)?;
+        // Conditioned on the marker's absence: safe to send again.
+        let response = members
+            .read(|client| {
+                let txn = txn.clone();
+                async move { client.kv_client().txn(txn).await }
+            })
+            .await
+            .map_err(read_error)?;
         let revision = to_revision(response.header().map_or(0, |h| h.revision()));
         if response.succeeded() {
             return Ok(revision);
@@ -290,9 +294,11 @@ impl EtcdEngine {
             .collect();
         let txn = Txn::new().when(compares).and_then(ops).or_else(reads);
         let response = self
-            .client
-            .kv_client()
-            .txn(txn)
+            .members
+            .write(|client| {
+                let txn = txn.clone();
+                async move { client.kv_client().txn(txn).await }
+            })
             .await
             .map_err(commit_error)?;
         let revision = to_revision(response.header().map_or(0, |h| h.revision()));
@@ -332,10 +338,13 @@ impl EtcdEngine {
 impl Engine for EtcdEngine {
     async fn get(&self, key: &[u8]) -> Result<Option<Entry>, Error> {
         self.check_open()?;
+        let key = self.keys.data(key);
         let response = self
-            .client
-            .kv_client()
-            .get(self.keys.data(key), None)
+            .members
+            .read(|client| {
+                let key = key.clone();
+                async move { client.kv_client().get(key, None).await }
+            })
             .await
             .map_err(read_error)?;
         Ok(response.kvs().first().map(|kv| Entry {
@@ -360,9 +369,11 @@ impl Engine for EtcdEngine {
             .with_range(prefix_end(&self.keys.data(prefix)))
             .with_limit(to_i64(limit.max(1) as u64));
         let response = self
-            .client
-            .kv_client()
-            .get(start, Some(options))
+            .members
+            .read(|client| {
+                let (start, options) = (start.clone(), options.clone());
+                async move { client.kv_client().get(start, Some(options)).await }
+            })
             .await
             .map_err(read_error)?;
         let revision = to_revision(response.header().map_or(0, |h| h.revision()));
@@ -407,23 +418,24 @@ impl Engine for EtcdEngine {
 
     async fn events_since(&self, after: Revision, limit: usize) -> Result<Vec<EventRecord>, Error> {
         self.check_open()?;
-        log::events_since(&self.client, &self.keys, after, limit).await
+        log::events_since(&self.members, &self.keys, after, limit).await
     }
 
     async fn compact_events(&self, before: Revision) -> Result<(), Error> {
         self.check_open()?;
-        log::compact(&self.client, &self.keys, before).await
+        log::compact(&self.members, &self.keys, before).await
     }
 
     async fn current_revision(&self) -> Result<Revision, Error> {
         self.check_open()?;
+        let format = self.keys.format();
         let response = self
-            .client
-            .kv_client()
-            .get(
-                self.keys.format(),
-                Some(GetOptions::new().with_count_only()),
-            )
+            .members
+            .read(|client| {
+                let format = format.clone();
+                let options = GetOptions::new().with_count_only();
+                async move { client.kv_client().get(format, Some(options)).await }
+            })
             .await
             .map_err(read_error)?;
         Ok(to_revision(response.header().map_or(0, |h| h.revision())))
@@ -436,7 +448,7 @@ impl Engine for EtcdEngine {
     async fn campaign(&self, key: &[u8], ttl: Duration) -> Result<Leadership, Error> {
         self.check_open()?;
         let (leadership, keeper, lease) =
-            leader::campaign(&self.client, key, self.keys.data(key), ttl).await?;
+            leader::campaign(&self.members, key, self.keys.data(key), ttl).await?;
         let mut leases = self.leases.lock().unwrap_or_else(|p| p.into_inner());
         leases.retain(|(_, keeper)| !keeper.is_finished());
         leases.push((lease, keeper));
@@ -449,7 +461,7 @@ impl Engine for EtcdEngine {
         let leases = std::mem::take(&mut *self.leases.lock().unwrap_or_else(|p| p.into_inner()));
         for (lease, keeper) in leases {
             keeper.abort();
-            leader::resign(&self.client, lease).await;
+            leader::resign(&self.members, lease).await;
         }
         let tasks = std::mem::take(&mut *self.tasks.lock().unwrap_or_else(|p| p.into_inner()));
         for task in tasks {
