@@ -41,13 +41,20 @@ fn etcd_binary() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("etcd"))
 }
 
-/// An HTTP/1.0 request to a member's client URL; the whole answer.
-fn http(client_url: &str, method: &str, path: &str, body: &str) -> Option<String> {
-    let addr = client_url.trim_start_matches("http://");
+/// An HTTP/1.0 request to `base` (`http://host:port`) with extra header
+/// lines; the whole answer, or `None` if it could not be sent.
+pub(crate) fn http(
+    base: &str,
+    method: &str,
+    path: &str,
+    headers: &str,
+    body: &str,
+) -> Option<String> {
+    let addr = base.trim_start_matches("http://");
     let mut stream = TcpStream::connect(addr).ok()?;
     let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
     let request = format!(
-        "{method} {path} HTTP/1.0\r\nHost: {addr}\r\nContent-Length: {}\r\n\r\n{body}",
+        "{method} {path} HTTP/1.0\r\nHost: {addr}\r\n{headers}Content-Length: {}\r\n\r\n{body}",
         body.len()
     );
     stream.write_all(request.as_bytes()).ok()?;
@@ -58,7 +65,7 @@ fn http(client_url: &str, method: &str, path: &str, body: &str) -> Option<String
 
 /// Whether `GET /health` on the member answers healthy.
 fn healthy(client_url: &str) -> bool {
-    http(client_url, "GET", "/health", "").is_some_and(|r| r.contains("\"health\":\"true\""))
+    http(client_url, "GET", "/health", "", "").is_some_and(|r| r.contains("\"health\":\"true\""))
 }
 
 /// The string value of `"key":"value"` in a JSON text.
@@ -214,6 +221,7 @@ impl EtcdCluster {
                     &self.members[i].client_url,
                     "POST",
                     "/v3/maintenance/status",
+                    "",
                     "{}",
                 )?;
                 Some((i, status))

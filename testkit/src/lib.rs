@@ -1,5 +1,7 @@
 //! Test support: start real `etcd` members on loopback ports for tests and
-//! benchmarks, and kill, restart, pause or resume them on demand; a redb
+//! benchmarks, and kill, restart, pause or resume them on demand; a
+//! scaled-out deployment of servers on them ([`ServeCluster`]) and a
+//! linearizability check of what its clients saw ([`linearizable`]); a redb
 //! backend that fails on demand ([`FaultyBackend`]); corpus mutation for
 //! fuzz bodies; WebAssembly fixtures for the `wasm` runtime ([`wasm`]);
 //! the repository's hygiene checks ([`tidy`]); [`eventually`], the one
@@ -10,12 +12,15 @@
 
 mod etcd;
 mod faults;
+pub mod linearizable;
 mod poll;
+mod serve_cluster;
 pub mod tidy;
 pub mod wasm;
 pub use etcd::EtcdCluster;
 pub use faults::{FaultSwitch, FaultyBackend};
 pub use poll::eventually;
+pub use serve_cluster::{LeaderProbe, ServeCluster, ServeProcess};
 
 /// Sends signal `name` (`STOP`, `CONT`, `KILL`, …) to process `pid` with
 /// kill(1); panics if that fails.

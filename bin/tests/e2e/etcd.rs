@@ -214,3 +214,35 @@ fn share_master_key(from: &std::path::Path, to: &std::path::Path) {
     )
     .unwrap();
 }
+
+/// `--store` naming only members that cannot be reached: a clear error
+/// naming each, and a non-zero exit (after the start-up patience).
+#[test]
+fn serve_names_every_unreachable_member_and_exits() {
+    let dead: Vec<String> = (0..2)
+        .map(|_| {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            listener.local_addr().unwrap().to_string()
+        })
+        .collect();
+    let (_dir, data) = data_file();
+    let store = format!("etcd://{}", dead.join(","));
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_clusterdb"));
+    command.arg("serve").arg("--data").arg(&data).args([
+        "--listen",
+        "127.0.0.1:0",
+        "--store",
+        &store,
+    ]);
+    crate::server::isolate(&mut command, &data);
+    let output = command.output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    for address in &dead {
+        assert!(
+            stderr.contains(address.as_str()),
+            "{address} not named: {stderr}"
+        );
+    }
+    assert!(stderr.contains("no etcd member can serve"), "{stderr}");
+}

@@ -11,6 +11,8 @@ mod limits;
 mod mesh;
 mod metrics;
 mod rest;
+#[cfg(feature = "etcd")]
+mod scale_out;
 mod security;
 mod server;
 mod tls;

@@ -1,7 +1,8 @@
 //! Leader election on etcd: a lease, and the leader key written under it
 //! only if absent. The key's `mod_revision` is the fencing token. The
-//! lease is renewed every third of its TTL; when renewal fails for a whole
-//! TTL (or etcd says the lease is gone) the claim is lost. A process that
+//! lease is renewed every quarter of its TTL; when renewal fails for a
+//! whole TTL (or etcd says the lease is gone) the claim is lost, and the
+//! lease is given back so a successor need not wait for it to expire. A process that
 //! dies stops renewing, etcd expires the lease and deletes the key, and
 //! the next campaigner's put succeeds: failover within about one TTL.
 //! Renewal moves to another etcd member as soon as one fails to answer,
@@ -15,7 +16,7 @@ use etcd_client::{Compare, CompareOp, PutOptions, Txn, TxnOp};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use super::members::Members;
+use super::members::{Health, Members};
 use super::{read_error, to_revision};
 use crate::contract::{Leadership, Precondition};
 use crate::error::Error;
@@ -80,7 +81,11 @@ pub(super) async fn campaign(
 
 /// Renews `lease` until it cannot, then reports the claim lost.
 async fn keep_alive(members: Arc<Members>, lease: i64, ttl: Duration, lost: watch::Sender<bool>) {
-    let interval = (ttl / 3).max(Duration::from_millis(200));
+    // Renewed every quarter of the TTL, each answer awaited at most an
+    // eighth: a member that hung, and an etcd leader election after it
+    // (1–2 s), fit before the claim runs out.
+    let interval = (ttl / 4).max(Duration::from_millis(200));
+    let patience = (ttl / 8).max(Duration::from_millis(100));
     // etcd counts the lease from its last renewal, which is after this.
     let mut valid_until = Instant::now() + ttl;
     let mut stream = None;
@@ -93,7 +98,7 @@ async fn keep_alive(members: Arc<Members>, lease: i64, ttl: Duration, lost: watc
             let (member, client) = members.pick();
             match client.lease_client().keep_alive(lease).await {
                 Ok(opened) => stream = Some((member, opened)),
-                Err(_) => members.mark_down(member),
+                Err(err) => members.failed(member, &err),
             }
         }
         let sent = Instant::now();
@@ -106,13 +111,18 @@ async fn keep_alive(members: Arc<Members>, lease: i64, ttl: Duration, lost: watc
                 };
                 // Bounded so that a hung member leaves time to renew on
                 // another before the lease runs out.
-                let limit = interval.min(valid_until.saturating_duration_since(sent));
+                let limit = patience.min(valid_until.saturating_duration_since(sent));
+                // An error, a closed stream or no answer: try again at
+                // once, on another member if this one fell silent.
                 match tokio::time::timeout(limit, answer).await {
                     Ok(Ok(Some(response))) => Some(response.ttl() > 0),
-                    // An error, a closed stream or no answer: another
-                    // member, at once.
-                    _ => {
-                        members.mark_down(*member);
+                    Ok(Ok(None)) => None,
+                    Ok(Err(err)) => {
+                        members.failed(*member, &err);
+                        None
+                    }
+                    Err(_) => {
+                        members.rate(*member, Health::Silent);
                         None
                     }
                 }
@@ -136,6 +146,9 @@ async fn keep_alive(members: Arc<Members>, lease: i64, ttl: Duration, lost: watc
         "the leader lease was not renewed in time; leadership lost"
     );
     let _ = lost.send(true);
+    // Give the lease back if etcd still holds it (it extends leases when
+    // its own leader changes), so a successor need not wait out its TTL.
+    let _ = tokio::time::timeout(ttl, resign(&members, lease)).await;
 }
 
 /// Gives the lease back, so another process takes over at once.

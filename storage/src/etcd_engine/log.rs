@@ -324,19 +324,23 @@ pub(super) async fn run_watch(
     loop {
         let options = WatchOptions::new().with_prefix().with_start_revision(next);
         let (member, client) = members.pick();
-        let mut downs = members.downs(member);
+        let mut silences = members.silences(member);
         match client.watch_client().watch(keys.all(), Some(options)).await {
-            Err(_) => members.mark_down(member),
+            Err(err) => members.failed(member, &err),
             Ok(mut stream) => loop {
                 // A hung member never ends the stream: leave it when the
                 // prober finds the member down.
                 let message = tokio::select! {
                     message = stream.message() => message,
-                    _ = downs.changed() => break,
+                    _ = silences.changed() => break,
                 };
-                let Ok(Some(response)) = message else {
-                    members.mark_down(member);
-                    break;
+                let response = match message {
+                    Ok(Some(response)) => response,
+                    Ok(None) => break,
+                    Err(err) => {
+                        members.failed(member, &err);
+                        break;
+                    }
                 };
                 backoff = Duration::from_millis(100);
                 if response.compact_revision() > 0 {

@@ -7,13 +7,15 @@
 //!
 //! - A prober asks every member a linearizable question (a count-only read
 //!   of the format key, which needs the member to reach a quorum) every
-//!   [`PROBE_INTERVAL`], bounded by [`PROBE_TIMEOUT`]: a member that does
-//!   not answer is marked down, one that answers again up. A request that
-//!   fails on a member marks it down at once.
+//!   [`PROBE_INTERVAL`], bounded by [`PROBE_TIMEOUT`], and rates it
+//!   ([`Health`]): *up*; *without quorum* (it answers, but with an
+//!   `etcdserver:` error such as "no leader", as every member does during
+//!   an election); *silent* (no connection, or no answer in time). A
+//!   request that fails on a member rates it at once.
 //! - A request goes to the preferred member while it is up, else to the
-//!   first member that is up; when all are marked down, all are still
-//!   tried, in order. Each process starts preferring a different member,
-//!   so several servers spread over the cluster.
+//!   best rated: the members that are up, then those without quorum, then
+//!   the silent ones (all are tried). Each process starts preferring a
+//!   different member, so several servers spread over the cluster.
 //! - A **read** (and any conditioned write that is safe to repeat) is sent
 //!   again to the next member after any failure but a refusal, each
 //!   attempt bounded so a hung member costs a fraction of the request
@@ -21,12 +23,12 @@
 //!   process (no connection): one that may have reached etcd has an
 //!   unknown outcome and is never repeated blindly.
 //! - Long-lived streams (the watch, the leader's lease renewal) ask
-//!   [`Members::downs`] to leave a member that stopped answering.
+//!   [`Members::silences`] to leave a member that stopped answering.
 
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use etcd_client::{Channel, Client, ConnectOptions, GetOptions, GetResponse, Txn, TxnResponse};
 use tokio::sync::watch;
@@ -42,13 +44,49 @@ pub(super) const PROBE_TIMEOUT: Duration = Duration::from_millis(800);
 /// The least time a read attempt on one member is given.
 const MIN_ATTEMPT: Duration = Duration::from_secs(1);
 
-/// One member: its address, its client (connected lazily), whether it is
-/// thought up, and a counter bumped each time it goes down.
+/// How a member answered last, best first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(u8)]
+pub(super) enum Health {
+    /// It serves requests.
+    Up = 0,
+    /// It answers, but cannot serve (no leader, leader changed, a timeout
+    /// inside etcd): the cluster may be electing a leader, or this member
+    /// is cut off from the others.
+    NoQuorum = 1,
+    /// No connection, or no answer in time.
+    Silent = 2,
+}
+
+impl Health {
+    fn from_u8(value: u8) -> Health {
+        match value {
+            0 => Health::Up,
+            1 => Health::NoQuorum,
+            _ => Health::Silent,
+        }
+    }
+
+    /// How a failed request rates the member it went to.
+    pub(super) fn of(err: &etcd_client::Error) -> Health {
+        match err {
+            etcd_client::Error::GRpcStatus(status)
+                if status.message().starts_with("etcdserver:") =>
+            {
+                Health::NoQuorum
+            }
+            _ => Health::Silent,
+        }
+    }
+}
+
+/// One member: its address, its client (connected lazily), its
+/// [`Health`], and a counter bumped each time it falls silent.
 struct Member {
     endpoint: String,
     client: Client,
-    up: AtomicBool,
-    downs: watch::Sender<u64>,
+    health: AtomicU8,
+    silences: watch::Sender<u64>,
 }
 
 /// The cluster's members; see the module documentation.
@@ -63,8 +101,9 @@ pub(super) struct Members {
 
 impl Members {
     /// Makes a client for every endpoint (none connects yet), then probes
-    /// them all once: the members that could not be reached are named in
-    /// a warning; if none could, the error names every one.
+    /// them until one serves (for at most the connect and request timeouts
+    /// together): the members that cannot serve are named in a warning; if
+    /// none can, the error names every one with its failure.
     pub(super) async fn connect(
         endpoints: &[String],
         options: &EtcdOptions,
@@ -97,8 +136,8 @@ impl Members {
             members.push(Member {
                 endpoint: endpoint.clone(),
                 client,
-                up: AtomicBool::new(true),
-                downs: watch::Sender::new(0),
+                health: AtomicU8::new(Health::Up as u8),
+                silences: watch::Sender::new(0),
             });
         }
         let count = members.len() as u32;
@@ -110,47 +149,54 @@ impl Members {
                 .min(options.request_timeout),
             probe_key,
         });
-        let probes = (0..members.members.len()).map(|i| {
-            let members = Arc::clone(&members);
-            async move { (i, members.probe(i).await) }
-        });
-        let answers = futures_util::future::join_all(probes).await;
-        let unreachable: Vec<String> = answers
-            .iter()
-            .filter_map(|(i, answer)| {
-                let why = answer.as_ref().err()?;
-                Some(format!("{} ({why})", members.members[*i].endpoint))
-            })
-            .collect();
-        if unreachable.len() == members.members.len() {
-            return Err(Error::Unavailable(format!(
-                "cannot reach any etcd member: {}",
-                unreachable.join("; ")
-            )));
-        }
-        for (i, answer) in &answers {
-            if answer.is_err() {
-                members.mark_down(*i);
+        // Until one member serves: right after a member died the others
+        // may still be electing a leader, which is no reason not to start.
+        let deadline = Instant::now() + options.connect_timeout + options.request_timeout;
+        loop {
+            let probes = (0..members.members.len()).map(|i| {
+                let members = Arc::clone(&members);
+                async move { (i, members.probe(i).await) }
+            });
+            let answers = futures_util::future::join_all(probes).await;
+            let failing: Vec<String> = answers
+                .iter()
+                .filter_map(|(i, answer)| {
+                    let (health, why) = answer.as_ref().err()?;
+                    members.rate(*i, *health);
+                    Some(format!("{} ({why})", members.members[*i].endpoint))
+                })
+                .collect();
+            if failing.len() < members.members.len() {
+                if !failing.is_empty() {
+                    tracing::warn!(
+                        unreachable = %failing.join("; "),
+                        "some etcd members cannot serve; using the others"
+                    );
+                }
+                return Ok(members);
             }
+            if Instant::now() >= deadline {
+                return Err(Error::Unavailable(format!(
+                    "no etcd member can serve: {}",
+                    failing.join("; ")
+                )));
+            }
+            tokio::time::sleep(PROBE_INTERVAL).await;
         }
-        if !unreachable.is_empty() {
-            tracing::warn!(
-                unreachable = %unreachable.join("; "),
-                "some etcd members could not be reached; using the others"
-            );
-        }
-        Ok(members)
     }
 
-    /// Asks member `i` the probe question.
-    async fn probe(&self, i: usize) -> Result<(), String> {
+    /// Asks member `i` the probe question; a failure's rating and text.
+    async fn probe(&self, i: usize) -> Result<(), (Health, String)> {
         let options = GetOptions::new().with_count_only();
         let mut kv = self.members[i].client.kv_client();
         let ask = kv.get(self.probe_key.clone(), Some(options));
         match tokio::time::timeout(PROBE_TIMEOUT, ask).await {
             Ok(Ok(_)) => Ok(()),
-            Ok(Err(err)) => Err(err.to_string()),
-            Err(_) => Err(format!("no answer in {} ms", PROBE_TIMEOUT.as_millis())),
+            Ok(Err(err)) => Err((Health::of(&err), describe(&err))),
+            Err(_) => Err((
+                Health::Silent,
+                format!("no answer in {} ms", PROBE_TIMEOUT.as_millis()),
+            )),
         }
     }
 
@@ -168,31 +214,34 @@ impl Members {
             });
             for (i, answer) in futures_util::future::join_all(probes).await {
                 match answer {
-                    Ok(()) => members.mark_up(i),
-                    Err(why) => {
-                        if members.members[i].up.load(Ordering::Acquire) {
+                    Ok(()) => members.rate(i, Health::Up),
+                    Err((health, why)) => {
+                        if members.health(i) == Health::Up {
                             tracing::warn!(
                                 member = %members.members[i].endpoint,
                                 error = %why,
-                                "an etcd member does not answer; using the others"
+                                "an etcd member cannot serve; using the others"
                             );
                         }
-                        members.mark_down(i);
+                        members.rate(i, health);
                     }
                 }
             }
         }
     }
 
-    /// The order in which to try the members now: the preferred one if
-    /// up, the other members that are up, then those that are down.
+    fn health(&self, i: usize) -> Health {
+        Health::from_u8(self.members[i].health.load(Ordering::Acquire))
+    }
+
+    /// The order in which to try the members now: best rated first, from
+    /// the preferred one round the ring among equals.
     fn order(&self) -> Vec<usize> {
         let n = self.members.len();
         let start = self.preferred.load(Ordering::Relaxed) % n;
-        let ring = (0..n).map(|k| (start + k) % n);
-        let (up, down): (Vec<usize>, Vec<usize>) =
-            ring.partition(|&i| self.members[i].up.load(Ordering::Acquire));
-        up.into_iter().chain(down).collect()
+        let mut ring: Vec<usize> = (0..n).map(|k| (start + k) % n).collect();
+        ring.sort_by_key(|&i| self.health(i));
+        ring
     }
 
     /// The member a long-lived stream should use now, and its client.
@@ -201,29 +250,33 @@ impl Members {
         (i, self.members[i].client.clone())
     }
 
-    /// Marks member `i` down: requests prefer the others until a probe
-    /// answers again.
-    pub(super) fn mark_down(&self, i: usize) {
-        if self.members[i].up.swap(false, Ordering::AcqRel) {
-            self.members[i].downs.send_modify(|downs| *downs += 1);
+    /// Rates member `i`: one that is not up is avoided until a probe finds
+    /// it up again.
+    pub(super) fn rate(&self, i: usize, health: Health) {
+        let was = Health::from_u8(self.members[i].health.swap(health as u8, Ordering::AcqRel));
+        if health == Health::Silent && was != Health::Silent {
+            self.members[i].silences.send_modify(|n| *n += 1);
         }
-        if self.preferred.load(Ordering::Relaxed) == i
+        if health == Health::Up && was != Health::Up {
+            tracing::info!(member = %self.members[i].endpoint, "an etcd member serves again");
+        }
+        if health != Health::Up
+            && self.preferred.load(Ordering::Relaxed) == i
             && let Some(&next) = self.order().first()
         {
             self.preferred.store(next, Ordering::Relaxed);
         }
     }
 
-    fn mark_up(&self, i: usize) {
-        if !self.members[i].up.swap(true, Ordering::AcqRel) {
-            tracing::info!(member = %self.members[i].endpoint, "an etcd member answers again");
-        }
+    /// Rates member `i` after `err`.
+    pub(super) fn failed(&self, i: usize, err: &etcd_client::Error) {
+        self.rate(i, Health::of(err));
     }
 
-    /// A signal that changes each time member `i` is marked down from now
+    /// A signal that changes each time member `i` falls silent from now
     /// on (`changed()` resolves).
-    pub(super) fn downs(&self, i: usize) -> watch::Receiver<u64> {
-        self.members[i].downs.subscribe()
+    pub(super) fn silences(&self, i: usize) -> watch::Receiver<u64> {
+        self.members[i].silences.subscribe()
     }
 
     /// Runs a request that is safe to send more than once (a read, or a
@@ -245,7 +298,7 @@ impl Members {
                 match tokio::time::timeout(self.attempt, attempt).await {
                     Ok(answer) => answer,
                     Err(_) => {
-                        self.mark_down(i);
+                        self.rate(i, Health::Silent);
                         failure = Some(timed_out(&self.members[i].endpoint, self.attempt));
                         continue;
                     }
@@ -255,7 +308,7 @@ impl Members {
                 Ok(value) => return Ok(value),
                 Err(err) if refused(&err) => return Err(err),
                 Err(err) => {
-                    self.mark_down(i);
+                    self.failed(i, &err);
                     failure = Some(err);
                 }
             }
@@ -299,18 +352,31 @@ impl Members {
             match request(self.members[i].client.clone()).await {
                 Ok(value) => return Ok(value),
                 Err(err) if never_sent(&err) => {
-                    self.mark_down(i);
+                    self.rate(i, Health::Silent);
                     failure = Some(err);
                 }
                 Err(err) => {
                     if !refused(&err) {
-                        self.mark_down(i);
+                        self.failed(i, &err);
                     }
                     return Err(err);
                 }
             }
         }
         Err(failure.expect("at least one member was tried"))
+    }
+}
+
+/// A failure in a few words, for messages that name several members.
+fn describe(err: &etcd_client::Error) -> String {
+    let text = err.to_string();
+    match err {
+        etcd_client::Error::GRpcStatus(status) if status.message().starts_with("etcdserver:") => {
+            status.message().to_string()
+        }
+        _ if text.contains("Connection refused") => "connection refused".into(),
+        _ if text.contains("tcp connect error") => "cannot connect".into(),
+        _ => text,
     }
 }
 
