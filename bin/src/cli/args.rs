@@ -70,3 +70,11 @@ pub struct Target {
     #[arg(value_name = "ID|NAME")]
     pub what: String,
 }
+
+/// One or more resources by id or name (for `delete`).
+#[derive(Debug, Clone, Args)]
+pub struct Targets {
+    /// Their ids or names.
+    #[arg(value_name = "ID|NAME", required = true, num_args = 1..)]
+    pub what: Vec<String>,
+}

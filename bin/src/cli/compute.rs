@@ -10,9 +10,9 @@ use serde_json::{Map, Value};
 
 use super::CliError;
 use super::args::key_value;
-use super::args::{ListArgs, TagArgs, Target, UntagArgs};
+use super::args::{ListArgs, TagArgs, Target, Targets, UntagArgs};
 use super::output::{self, Cell, Column, Format};
-use super::resource::{self, Changes, CliKind, number};
+use super::resource::{self, Changes, CliKind};
 
 impl CliKind for FleetKind {
     const COLUMNS: &'static [Column] = &[
@@ -25,7 +25,7 @@ impl CliKind for FleetKind {
         Column::new("AGE", Cell::Age("created_at")),
         Column::wide("OBSERVED", Cell::Field("observed_instances")),
         Column::wide("TAGS", Cell::Map("tags")),
-        Column::wide("DESCRIPTION", Cell::Field("description")),
+        Column::wide("DESCRIPTION", Cell::Field("description")).shortened(),
         Column::wide("CREATED BY", Cell::Field("created_by")),
     ];
 }
@@ -55,7 +55,7 @@ impl CliKind for FunctionKind {
         Column::new("AGE", Cell::Age("created_at")),
         Column::wide("ENV", Cell::Map("env")),
         Column::wide("TAGS", Cell::Map("tags")),
-        Column::wide("DESCRIPTION", Cell::Field("description")),
+        Column::wide("DESCRIPTION", Cell::Field("description")).shortened(),
     ];
 }
 
@@ -83,8 +83,8 @@ pub struct FleetFields {
     #[arg(long)]
     pub description: Option<String>,
     /// Instances the fleet keeps.
-    #[arg(long, value_name = "N")]
-    pub capacity: Option<String>,
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub capacity: Option<i64>,
     /// The instance type of its instances, e.g. t3.medium.
     #[arg(long, value_name = "TYPE")]
     pub instance_type: Option<String>,
@@ -95,7 +95,7 @@ impl FleetFields {
         let mut changes = Changes::default();
         changes.set("name", self.name.clone().map(Value::String));
         changes.set("description", self.description.clone().map(Value::String));
-        changes.set("capacity", self.capacity.as_deref().map(number));
+        changes.set("capacity", self.capacity.map(Value::from));
         changes.set(
             "instance_type",
             self.instance_type.clone().map(Value::String),
@@ -109,6 +109,9 @@ impl FleetFields {
 pub enum FleetCommand {
     /// Create a fleet (--name, --capacity and --instance-type are required).
     #[command(
+        mut_arg("name", |a| a.required(true)),
+        mut_arg("capacity", |a| a.required(true)),
+        mut_arg("instance_type", |a| a.required(true)),
         after_help = "Example:\n  clusterdb compute fleet create --name web-fleet --capacity 3 \\\n    --instance-type t3.medium --tag environment=production"
     )]
     Create {
@@ -141,15 +144,15 @@ pub enum FleetCommand {
     },
     /// Delete a fleet and its instances (in the background).
     #[command(after_help = "Example:\n  clusterdb compute fleet delete web-fleet")]
-    Delete(Target),
+    Delete(Targets),
     /// Set a fleet's capacity.
     #[command(after_help = "Example:\n  clusterdb compute fleet scale web-fleet --capacity 5")]
     Scale {
         #[command(flatten)]
         target: Target,
         /// The new capacity.
-        #[arg(long, value_name = "N")]
-        capacity: String,
+        #[arg(long, value_name = "N", allow_negative_numbers = true)]
+        capacity: i64,
     },
 }
 
@@ -170,6 +173,8 @@ pub enum InstanceCommand {
     /// Create an instance outside any fleet (--name and --instance-type are
     /// required).
     #[command(
+        mut_arg("name", |a| a.required(true)),
+        mut_arg("instance_type", |a| a.required(true)),
         after_help = "Example:\n  clusterdb compute instance create --name vm-1 --instance-type t3.micro"
     )]
     Create {
@@ -198,7 +203,7 @@ pub enum InstanceCommand {
     Stop(Target),
     /// Delete an instance.
     #[command(after_help = "Example:\n  clusterdb compute instance delete vm-1")]
-    Delete(Target),
+    Delete(Targets),
 }
 
 /// The fields of a function.
@@ -222,14 +227,14 @@ pub struct FunctionFields {
     #[arg(long, value_name = "@FILE|WAT")]
     pub code: Option<String>,
     /// Memory limit in MiB.
-    #[arg(long, value_name = "MIB")]
-    pub memory_mb: Option<String>,
+    #[arg(long, value_name = "MIB", allow_negative_numbers = true)]
+    pub memory_mb: Option<i64>,
     /// Time limit per invocation in milliseconds.
-    #[arg(long, value_name = "MS")]
-    pub timeout_ms: Option<String>,
+    #[arg(long, value_name = "MS", allow_negative_numbers = true)]
+    pub timeout_ms: Option<i64>,
     /// Invocations running at once (1-1000).
-    #[arg(long, value_name = "N")]
-    pub max_concurrency: Option<String>,
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub max_concurrency: Option<i64>,
     /// An environment variable, NAME=VALUE (repeatable).
     #[arg(long = "env", value_name = "NAME=VALUE", value_parser = key_value)]
     pub env: Vec<(String, String)>,
@@ -242,12 +247,9 @@ impl FunctionFields {
         changes.set("description", self.description.clone().map(Value::String));
         changes.set("runtime", self.runtime.clone().map(Value::String));
         changes.set("handler", self.handler.clone().map(Value::String));
-        changes.set("memory_mb", self.memory_mb.as_deref().map(number));
-        changes.set("timeout_ms", self.timeout_ms.as_deref().map(number));
-        changes.set(
-            "max_concurrency",
-            self.max_concurrency.as_deref().map(number),
-        );
+        changes.set("memory_mb", self.memory_mb.map(Value::from));
+        changes.set("timeout_ms", self.timeout_ms.map(Value::from));
+        changes.set("max_concurrency", self.max_concurrency.map(Value::from));
         changes.set(
             "code",
             self.code
@@ -292,6 +294,8 @@ pub enum FunctionCommand {
     /// Create a function (--name and --runtime are required; wasm needs
     /// --code).
     #[command(
+        mut_arg("name", |a| a.required(true)),
+        mut_arg("runtime", |a| a.required(true)),
         after_help = "The wasm runtime runs WASI preview 1 commands: the payload is stdin, stdout the\noutput, stderr the logs, --env the environment.\n\nExample:\n  clusterdb compute function create --name hello --runtime wasm --code @hello.wasm \\\n    --env GREETING=hi"
     )]
     Create {
@@ -326,7 +330,7 @@ pub enum FunctionCommand {
     },
     /// Delete a function.
     #[command(after_help = "Example:\n  clusterdb compute function delete resize")]
-    Delete(Target),
+    Delete(Targets),
     /// Invoke a function and print its output as it is.
     #[command(
         after_help = "The payload is --data TEXT (sent as is), --data @FILE, or stdin when\n\
@@ -368,10 +372,12 @@ async fn fleet(command: FleetCommand, client: &Client, format: Format) -> Result
             let changes = fields.changes().with_tags(tags, untag);
             resource::update::<K>(client, format, &target.what, &changes).await
         }
-        FleetCommand::Delete(target) => resource::delete::<K>(client, format, &target.what).await,
+        FleetCommand::Delete(targets) => {
+            resource::delete_each::<K>(client, format, &targets.what).await
+        }
         FleetCommand::Scale { target, capacity } => {
             let mut changes = Changes::default();
-            changes.set("capacity", Some(number(&capacity)));
+            changes.set("capacity", Some(Value::from(capacity)));
             resource::update::<K>(client, format, &target.what, &changes).await
         }
     }
@@ -409,8 +415,8 @@ async fn instance(
             let json: Json = resource::calls::<K>(client).stop(&id).await?;
             Ok(output::object(format, K::COLUMNS, &json)?)
         }
-        InstanceCommand::Delete(target) => {
-            resource::delete::<K>(client, format, &target.what).await
+        InstanceCommand::Delete(targets) => {
+            resource::delete_each::<K>(client, format, &targets.what).await
         }
     }
 }
@@ -453,8 +459,8 @@ async fn function(
             }
             resource::update::<K>(client, format, &target.what, &changes).await
         }
-        FunctionCommand::Delete(target) => {
-            resource::delete::<K>(client, format, &target.what).await
+        FunctionCommand::Delete(targets) => {
+            resource::delete_each::<K>(client, format, &targets.what).await
         }
         FunctionCommand::Invoke { target, data } => {
             let payload = payload(data.as_deref())?;

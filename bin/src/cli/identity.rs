@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use super::CliError;
 use super::args::Paging;
-use super::args::{ListArgs, TagArgs, Target, UntagArgs};
+use super::args::{ListArgs, TagArgs, Target, Targets, UntagArgs};
 use super::output::{self, Cell, Column, Format};
 use super::resource::{self, Changes, CliKind};
 use super::session::{Credentials, Session, Target as SessionTarget};
@@ -34,7 +34,7 @@ impl CliKind for GroupKind {
         Column::new("MEMBERS", Cell::Count("members")),
         Column::new("ROLES", Cell::List("roles")),
         Column::new("AGE", Cell::Age("created_at")),
-        Column::wide("DESCRIPTION", Cell::Field("description")),
+        Column::wide("DESCRIPTION", Cell::Field("description")).shortened(),
         Column::wide("MEMBER IDS", Cell::List("members")),
         Column::wide("TAGS", Cell::Map("tags")),
     ];
@@ -47,7 +47,7 @@ impl CliKind for OAuthClientKind {
         Column::new("OWNER", Cell::Field("owner")),
         Column::new("SCOPES", Cell::List("scopes")),
         Column::new("AGE", Cell::Age("created_at")),
-        Column::wide("DESCRIPTION", Cell::Field("description")),
+        Column::wide("DESCRIPTION", Cell::Field("description")).shortened(),
         Column::wide("TAGS", Cell::Map("tags")),
     ];
 }
@@ -128,6 +128,7 @@ fn strings(items: &[String]) -> Option<Value> {
 pub enum UserCommand {
     /// Create a user (--username is required).
     #[command(
+        mut_arg("username", |a| a.required(true)),
         after_help = "Example:\n  clusterdb identity user create --username alice --email alice@example.com --role editor"
     )]
     Create {
@@ -156,7 +157,7 @@ pub enum UserCommand {
     },
     /// Delete a user (and its API keys; it leaves its groups).
     #[command(after_help = "Example:\n  clusterdb identity user delete alice")]
-    Delete(Target),
+    Delete(Targets),
 }
 
 /// The fields of a group.
@@ -189,6 +190,7 @@ impl GroupFields {
 pub enum GroupCommand {
     /// Create a group (--name is required).
     #[command(
+        mut_arg("name", |a| a.required(true)),
         after_help = "Example:\n  clusterdb identity group create --name ops --role editor --member alice"
     )]
     Create {
@@ -221,7 +223,7 @@ pub enum GroupCommand {
     },
     /// Delete a group.
     #[command(after_help = "Example:\n  clusterdb identity group delete ops")]
-    Delete(Target),
+    Delete(Targets),
     /// Add a user to a group.
     #[command(after_help = "Example:\n  clusterdb identity group add-member ops alice")]
     AddMember(Membership),
@@ -247,6 +249,7 @@ pub enum ApiKeyCommand {
     /// Create an API key (--user and --name are required); it is shown
     /// once, in this answer.
     #[command(
+        mut_arg("name", |a| a.required(true)),
         after_help = "Example:\n  clusterdb identity api-key create --user alice --name ci \\\n    --expires-at 2027-01-01T00:00:00Z"
     )]
     Create {
@@ -304,6 +307,8 @@ pub enum OAuthClientCommand {
     /// Create an OAuth client (--name and --owner are required); its secret
     /// is shown once, in this answer.
     #[command(
+        mut_arg("name", |a| a.required(true)),
+        mut_arg("owner", |a| a.required(true)),
         after_help = "Example:\n  clusterdb identity oauth-client create --name deployer --owner alice \\\n    --scope compute:read --scope compute:write"
     )]
     Create {
@@ -320,7 +325,7 @@ pub enum OAuthClientCommand {
     Get(Target),
     /// Delete an OAuth client: its tokens stop working.
     #[command(after_help = "Example:\n  clusterdb identity oauth-client delete deployer")]
-    Delete(Target),
+    Delete(Targets),
     /// Give an OAuth client a new secret (the old one stops working).
     #[command(after_help = "Example:\n  clusterdb identity oauth-client reset-secret deployer")]
     ResetSecret(Target),
@@ -359,7 +364,9 @@ async fn user(command: UserCommand, client: &Client, format: Format) -> Result<(
             let changes = fields.changes().with_tags(tags, untag);
             resource::update::<K>(client, format, &target.what, &changes).await
         }
-        UserCommand::Delete(target) => resource::delete::<K>(client, format, &target.what).await,
+        UserCommand::Delete(targets) => {
+            resource::delete_each::<K>(client, format, &targets.what).await
+        }
     }
 }
 
@@ -394,7 +401,9 @@ async fn group(command: GroupCommand, client: &Client, format: Format) -> Result
             let changes = fields.changes().with_tags(tags, untag);
             resource::update::<K>(client, format, &target.what, &changes).await
         }
-        GroupCommand::Delete(target) => resource::delete::<K>(client, format, &target.what).await,
+        GroupCommand::Delete(targets) => {
+            resource::delete_each::<K>(client, format, &targets.what).await
+        }
         GroupCommand::AddMember(membership) => {
             let group = resource::resolve::<K>(client, &membership.group).await?;
             let user = resource::resolve::<UserKind>(client, &membership.user).await?;
@@ -558,8 +567,8 @@ async fn oauth_client(
         }
         OAuthClientCommand::List(list) => resource::list_by::<K>(client, format, &list).await,
         OAuthClientCommand::Get(target) => resource::get::<K>(client, format, &target.what).await,
-        OAuthClientCommand::Delete(target) => {
-            resource::delete::<K>(client, format, &target.what).await
+        OAuthClientCommand::Delete(targets) => {
+            resource::delete_each::<K>(client, format, &targets.what).await
         }
         OAuthClientCommand::ResetSecret(target) => {
             let id = resource::resolve::<K>(client, &target.what).await?;

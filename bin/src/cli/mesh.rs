@@ -19,7 +19,7 @@ impl CliKind for VirtualServiceKind {
     const COLUMNS: &'static [Column] = &[
         Column::new("NAMESPACE", Cell::Field("namespace")),
         Column::new("NAME", Cell::Field("name")),
-        Column::new("HOSTS", Cell::List("hosts")),
+        Column::new("HOSTS", Cell::List("hosts")).shortened(),
         Column::new("GATEWAYS", Cell::List("gateways")),
         Column::new("ROUTES", Cell::Count("http_routes")),
         Column::new("AGE", Cell::Age("created_at")),

@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 
 use super::CliError;
 use super::args::key_value;
-use super::args::{ListArgs, TagArgs, Target};
+use super::args::{ListArgs, TagArgs, Target, Targets};
 use super::output::{self, Cell, Column, Format};
 use super::resource::{self, CliKind};
 
@@ -29,7 +29,7 @@ impl CliKind for AlertRuleKind {
         Column::new("FOR", Cell::Field("for")),
         Column::new("SEVERITY", Cell::Field("severity")),
         Column::wide("LABELS", Cell::Map("labels")),
-        Column::wide("SUMMARY", Cell::Field("summary")),
+        Column::wide("SUMMARY", Cell::Field("summary")).shortened(),
     ];
 }
 
@@ -52,7 +52,7 @@ const ALERT_COLUMNS: &[Column] = &[
     Column::new("NAME", Cell::Field("name")),
     Column::new("SINCE", Cell::Age("active_at")),
     Column::new("VALUE", Cell::Field("value")),
-    Column::new("SUMMARY", Cell::Field("summary")),
+    Column::new("SUMMARY", Cell::Field("summary")).shortened(),
     Column::wide("SILENCED BY", Cell::List("silenced_by")),
     Column::wide("LABELS", Cell::Map("labels")),
 ];
@@ -66,7 +66,7 @@ const SERIES_COLUMNS: &[Column] = &[
     Column::new("AVG", Cell::Field("avg")),
     Column::new("LAST", Cell::Field("last")),
     Column::new("RATE/S", Cell::Field("rate")),
-    Column::new("TREND", Cell::Field("trend")),
+    Column::new("TREND", Cell::Field("trend")).keeping_end(),
     Column::wide("TYPE", Cell::Field("type")),
     Column::wide("SAMPLES", Cell::Field("count")),
 ];
@@ -143,7 +143,7 @@ pub enum AlertRuleCommand {
     Get(Target),
     /// Delete an alert rule (and its alert).
     #[command(after_help = "Example:\n  clusterdb monitor alert-rule delete high-error-rate")]
-    Delete(Target),
+    Delete(Targets),
 }
 
 /// The fields of an alert rule.
@@ -318,8 +318,8 @@ async fn alert_rule(
         }
         AlertRuleCommand::List(list) => resource::list_by::<K>(client, format, &list).await,
         AlertRuleCommand::Get(target) => resource::get::<K>(client, format, &target.what).await,
-        AlertRuleCommand::Delete(target) => {
-            resource::delete::<K>(client, format, &target.what).await
+        AlertRuleCommand::Delete(targets) => {
+            resource::delete_each::<K>(client, format, &targets.what).await
         }
     }
 }

@@ -30,6 +30,21 @@ pub struct Column {
     pub cell: Cell,
     /// Only with `-o wide`.
     pub wide: bool,
+    /// How the column gives way when the table is wider than the terminal.
+    pub fit: Fit,
+}
+
+/// How a column gives way to a narrow terminal. A table never breaks a
+/// cell across lines: free text shortens first, then columns are left out
+/// from the right (`-o wide` in a wider terminal, or a pipe, shows all).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Fit {
+    /// Shown whole or not at all (ids, names, numbers, states).
+    Whole,
+    /// Free text: cut with `…` at the end.
+    Shorten,
+    /// A trend: its oldest (leftmost) characters go first.
+    KeepEnd,
 }
 
 /// How a cell is made from a resource's JSON.
@@ -54,6 +69,7 @@ impl Column {
             header,
             cell,
             wide: false,
+            fit: Fit::Whole,
         }
     }
 
@@ -63,6 +79,23 @@ impl Column {
             header,
             cell,
             wide: true,
+            fit: Fit::Whole,
+        }
+    }
+
+    /// This column, of free text that may be shortened.
+    pub const fn shortened(self) -> Column {
+        Column {
+            fit: Fit::Shorten,
+            ..self
+        }
+    }
+
+    /// This column, a trend whose oldest end may be cut.
+    pub const fn keeping_end(self) -> Column {
+        Column {
+            fit: Fit::KeepEnd,
+            ..self
         }
     }
 }
@@ -103,10 +136,18 @@ impl Cell {
     }
 }
 
-/// A JSON value as a cell's text: strings without quotes.
+/// A JSON value as a cell's text: strings without quotes, fractions
+/// rounded for people (`56.08`; `-o json|yaml` keep them exact).
 fn scalar(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
+        Value::Number(n) if n.is_f64() => {
+            let rounded = format!("{:.2}", n.as_f64().unwrap_or_default());
+            rounded
+                .trim_end_matches('0')
+                .trim_end_matches('.')
+                .to_string()
+        }
         other => other.to_string(),
     }
 }
@@ -260,35 +301,148 @@ pub fn note(format: Format, text: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The table text: a heading row and one row per item, no borders,
-/// fitted to the terminal's width when stdout is one.
+/// Spaces between columns.
+const GAP: usize = 3;
+/// The narrowest a shortened column gets (its header may be wider).
+const MIN_SHORTENED: usize = 8;
+
+/// The table text: a heading row and one row per item, no borders, fitted
+/// to the terminal's width when stdout is one (see [`Fit`]).
 pub fn table(wide: bool, columns: &[Column], items: &[Value]) -> String {
+    let width = terminal_size::terminal_size_of(std::io::stdout())
+        .map(|(terminal_size::Width(w), _)| usize::from(w));
+    table_in(wide, columns, items, width)
+}
+
+/// [`table`] for a terminal `width` columns wide (`None`: not a terminal,
+/// no fitting).
+pub fn table_in(wide: bool, columns: &[Column], items: &[Value], width: Option<usize>) -> String {
     let now = clusterdb::Timestamp::now();
-    let columns: Vec<&Column> = columns.iter().filter(|c| wide || !c.wide).collect();
-    let mut table = comfy_table::Table::new();
-    table
-        .load_style(comfy_table::presets::NOTHING)
-        .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
-        .set_header(columns.iter().map(|c| c.header));
-    if let Some((terminal_size::Width(width), _)) =
-        terminal_size::terminal_size_of(std::io::stdout())
-    {
-        table.set_width(width);
-    }
-    for item in items {
-        table.add_row(columns.iter().map(|c| c.cell.render(item, now)));
-    }
-    for column in table.column_iter_mut() {
-        column.set_padding((0, 3));
-    }
-    let mut text: String = table
-        .lines()
-        .map(|line| line.trim_end().to_string() + "\n")
+    let shown: Vec<&Column> = columns.iter().filter(|c| wide || !c.wide).collect();
+    // Each column: its cells, header first.
+    let cells: Vec<Vec<String>> = shown
+        .iter()
+        .map(|c| {
+            std::iter::once(c.header.to_string())
+                .chain(items.iter().map(|item| c.cell.render(item, now)))
+                .collect()
+        })
         .collect();
-    if text.is_empty() {
+    let natural: Vec<usize> = cells
+        .iter()
+        .map(|column| column.iter().map(|c| text_width(c)).max().unwrap_or(0))
+        .collect();
+    let fits: Vec<Fit> = shown.iter().map(|c| c.fit).collect();
+    let widths = match width {
+        Some(limit) => fit_widths(&natural, &fits, &cells, limit),
+        None => natural.iter().copied().map(Some).collect(),
+    };
+    let mut text = String::new();
+    for row in 0..=items.len() {
+        let mut line = String::new();
+        for (k, column) in cells.iter().enumerate() {
+            let Some(width) = widths[k] else { continue };
+            if !line.is_empty() {
+                line.push_str(&" ".repeat(GAP));
+            }
+            let cell = cut(&column[row], width, fits[k]);
+            let pad = width.saturating_sub(text_width(&cell));
+            line.push_str(&cell);
+            line.push_str(&" ".repeat(pad));
+        }
+        text.push_str(line.trim_end());
         text.push('\n');
     }
     text
+}
+
+/// Display columns a text takes.
+fn text_width(text: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(text)
+}
+
+/// Each column's width within `limit` (`None`: left out): shortenable
+/// columns give way first, down to [`MIN_SHORTENED`] (or their header),
+/// then columns are left out from the right; the first always stays.
+fn fit_widths(
+    natural: &[usize],
+    fits: &[Fit],
+    cells: &[Vec<String>],
+    limit: usize,
+) -> Vec<Option<usize>> {
+    let mut widths: Vec<Option<usize>> = natural.iter().copied().map(Some).collect();
+    let total = |widths: &[Option<usize>]| {
+        let shown: Vec<usize> = widths.iter().flatten().copied().collect();
+        shown.iter().sum::<usize>() + GAP * shown.len().saturating_sub(1)
+    };
+    loop {
+        let mut excess = total(&widths).saturating_sub(limit);
+        if excess == 0 {
+            return widths;
+        }
+        // Widest shortenable columns give way first.
+        let mut order: Vec<usize> = (0..widths.len())
+            .filter(|&k| fits[k] != Fit::Whole && widths[k].is_some())
+            .collect();
+        order.sort_by_key(|&k| std::cmp::Reverse(widths[k]));
+        for k in order {
+            let floor = MIN_SHORTENED.max(text_width(&cells[k][0]));
+            let current = widths[k].unwrap_or(0);
+            let give = excess.min(current.saturating_sub(floor));
+            widths[k] = Some(current - give);
+            excess -= give;
+        }
+        if excess == 0 {
+            return widths;
+        }
+        match widths.iter().rposition(Option::is_some) {
+            Some(last) if last > 0 => widths[last] = None,
+            _ => return widths,
+        }
+        // A column left out may leave room to widen the others again.
+        for k in 0..widths.len() {
+            if widths[k].is_some() {
+                widths[k] = Some(natural[k]);
+            }
+        }
+    }
+}
+
+/// `text` within `width` display columns, as `fit` says.
+fn cut(text: &str, width: usize, fit: Fit) -> String {
+    if text_width(text) <= width {
+        return text.to_string();
+    }
+    match fit {
+        Fit::KeepEnd => {
+            let mut kept: Vec<char> = Vec::new();
+            let mut used = 0;
+            for c in text.chars().rev() {
+                let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+                if used + w > width {
+                    break;
+                }
+                used += w;
+                kept.push(c);
+            }
+            kept.into_iter().rev().collect()
+        }
+        // A whole column is never narrower than its text; shortened ones are.
+        Fit::Whole | Fit::Shorten => {
+            let mut out = String::new();
+            let mut used = 0;
+            for c in text.chars() {
+                let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+                if used + w + 1 > width {
+                    break;
+                }
+                used += w;
+                out.push(c);
+            }
+            out.push('…');
+            out
+        }
+    }
 }
 
 #[cfg(test)]
@@ -344,5 +498,92 @@ mod tests {
         );
         let back: Value = serde_saphyr::from_str(&yaml).unwrap();
         assert_eq!(back, serde_json::from_str::<Value>(raw).unwrap());
+    }
+
+    const INSTANCE_LIKE: &[Column] = &[
+        Column::new("ID", Cell::Field("id")),
+        Column::new("NAME", Cell::Field("name")),
+        Column::new("STATE", Cell::Field("state")),
+        Column::new("TYPE", Cell::Field("instance_type")),
+        Column::new("FLEET", Cell::Field("fleet_id")),
+        Column::new("VALUE", Cell::Field("value")),
+        Column::new("DESCRIPTION", Cell::Field("description")).shortened(),
+        Column::new("TREND", Cell::Field("trend")).keeping_end(),
+    ];
+
+    fn instances() -> Vec<Value> {
+        (0..3)
+            .map(|i| {
+                json!({
+                    "id": format!("instance-01m8q7x2v9k3h5j6n4p2r8s0bp5c{i}"),
+                    "name": format!("web-fleet-{i}"),
+                    "state": "running",
+                    "instance_type": "t3.medium",
+                    "fleet_id": "fleet-01m8q7x2v9k3h5j6n4p2r8s0ab",
+                    "value": 56.07607196415197,
+                    "description": "serves the public web site and its assets from three zones",
+                    "trend": "▁▂▃▄▅▆▇█▁▂▃▄▅▆▇█▁▂▃▄▅▆▇█end",
+                })
+            })
+            .collect()
+    }
+
+    #[test]
+    fn tables_fit_the_terminal_without_breaking_a_cell() {
+        let items = instances();
+        for width in [60, 80, 120] {
+            let text = table_in(false, INSTANCE_LIKE, &items, Some(width));
+            let lines: Vec<&str> = text.lines().collect();
+            assert_eq!(lines.len(), 4, "one line per row at {width}:\n{text}");
+            for line in &lines {
+                assert!(text_width(line) <= width, "{width}: {line:?}");
+            }
+            assert!(lines[0].starts_with("ID"), "{text}");
+            // Ids and names are whole on every row.
+            for (i, line) in lines[1..].iter().enumerate() {
+                let id = format!("instance-01m8q7x2v9k3h5j6n4p2r8s0bp5c{i} ");
+                assert!(line.starts_with(&id), "{width}: {line:?}");
+                if width >= 80 {
+                    assert!(
+                        line.contains(&format!("web-fleet-{i} ")),
+                        "{width}: {line:?}"
+                    );
+                }
+            }
+            // Headers are whole words.
+            for header in lines[0].split_whitespace() {
+                assert!(INSTANCE_LIKE.iter().any(|c| c.header == header), "{header}");
+            }
+        }
+        // 120 columns: free text is shortened, the trend keeps its end.
+        let text = table_in(false, INSTANCE_LIKE, &items, Some(120));
+        assert!(text.contains("FLEET"), "{text}");
+        // Not a terminal: every column whole.
+        let whole = table_in(false, INSTANCE_LIKE, &items, None);
+        assert!(whole.contains("serves the public web site and its assets from three zones"));
+        assert!(whole.contains("▆▇█end"));
+    }
+
+    #[test]
+    fn free_text_shortens_before_columns_go_and_trends_keep_their_end() {
+        let items = instances();
+        let whole = table_in(false, INSTANCE_LIKE, &items, None);
+        let natural = whole.lines().map(text_width).max().unwrap();
+        let text = table_in(false, INSTANCE_LIKE, &items, Some(natural - 20));
+        let header = text.lines().next().unwrap();
+        assert!(header.ends_with("TREND"), "no column left out: {header}");
+        assert!(text.contains('…'), "{text}");
+        let row = text.lines().nth(1).unwrap();
+        assert!(row.ends_with("end"), "{row}");
+    }
+
+    #[test]
+    fn fractions_are_rounded_for_people() {
+        let items = instances();
+        let text = table_in(false, INSTANCE_LIKE, &items, None);
+        assert!(text.contains(" 56.08 "), "{text}");
+        assert_eq!(scalar(&json!(2.5)), "2.5");
+        assert_eq!(scalar(&json!(3.0)), "3");
+        assert_eq!(scalar(&json!(7)), "7");
     }
 }

@@ -208,6 +208,18 @@ pub async fn create<K: CliKind>(
 }
 
 /// `… delete`.
+/// Deletes each of `what` in turn (stopping at the first failure).
+pub async fn delete_each<K: CliKind>(
+    client: &Client,
+    format: Format,
+    what: &[String],
+) -> Result<(), CliError> {
+    for one in what {
+        delete::<K>(client, format, one).await?;
+    }
+    Ok(())
+}
+
 pub async fn delete<K: CliKind>(
     client: &Client,
     format: Format,
@@ -288,6 +300,12 @@ pub async fn update<K: CliKind>(
     what: &str,
     changes: &Changes,
 ) -> Result<(), CliError> {
+    if changes.set.is_empty() && changes.tags.is_empty() && changes.untag.is_empty() {
+        return Err(CliError::Usage(
+            "nothing to change: give at least one field to set, --tag or --untag (see --help)"
+                .into(),
+        ));
+    }
     let fields = input_fields::<K>();
     let mut attempt = 0;
     loop {

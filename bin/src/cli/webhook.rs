@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::CliError;
 use super::args::Paging;
-use super::args::{ListArgs, TagArgs, Target, UntagArgs};
+use super::args::{ListArgs, TagArgs, Target, Targets, UntagArgs};
 use super::output::{self, Cell, Column, Format};
 use super::resource::{self, Changes, CliKind};
 
@@ -18,12 +18,12 @@ impl CliKind for WebhookKind {
     const COLUMNS: &'static [Column] = &[
         Column::new("ID", Cell::Field("id")),
         Column::new("NAME", Cell::Field("name")),
-        Column::new("URL", Cell::Field("url")),
-        Column::new("EVENTS", Cell::List("events")),
+        Column::new("URL", Cell::Field("url")).shortened(),
+        Column::new("EVENTS", Cell::List("events")).shortened(),
         Column::new("ENABLED", Cell::Field("enabled")),
         Column::new("AGE", Cell::Age("created_at")),
         Column::wide("DISABLED BECAUSE", Cell::Field("disabled_reason")),
-        Column::wide("DESCRIPTION", Cell::Field("description")),
+        Column::wide("DESCRIPTION", Cell::Field("description")).shortened(),
         Column::wide("TAGS", Cell::Map("tags")),
     ];
 }
@@ -130,7 +130,7 @@ pub enum WebhookCommand {
     },
     /// Delete an endpoint and its delivery records.
     #[command(after_help = "Example:\n  clusterdb webhook delete my-hook")]
-    Delete(Target),
+    Delete(Targets),
     /// List an endpoint's deliveries (oldest first) with their attempts.
     #[command(after_help = "Example:\n  clusterdb webhook deliveries my-hook --all")]
     Deliveries {
@@ -185,7 +185,9 @@ pub async fn run(command: WebhookCommand, client: &Client, format: Format) -> Re
             let changes = changes.with_tags(tags, untag);
             resource::update::<K>(client, format, &target.what, &changes).await
         }
-        WebhookCommand::Delete(target) => resource::delete::<K>(client, format, &target.what).await,
+        WebhookCommand::Delete(targets) => {
+            resource::delete_each::<K>(client, format, &targets.what).await
+        }
         WebhookCommand::Deliveries { target, paging } => {
             let id = resource::resolve::<K>(client, &target.what).await?;
             let items = deliveries(client, &id, &paging).await?;
