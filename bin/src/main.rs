@@ -114,6 +114,7 @@ fn main() -> ExitCode {
     };
     let globals = cli.globals.clone();
     let result = runtime.block_on(cli::run(cli.command, &globals));
+    cli::output::write_deferred();
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

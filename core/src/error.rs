@@ -78,12 +78,15 @@ pub enum Error {
         /// Why, e.g. `must be greater than 0`.
         reason: String,
     },
-    /// No resource of that kind with that id (`NOT_FOUND`).
-    #[error("{kind} {id} not found")]
+    /// No resource of that kind with that id (`NOT_FOUND`). The message
+    /// names the kind as people write it (`virtual service "default/web"
+    /// not found`); `kind` stays the API's name.
+    #[error("{} {id:?} not found", kind.replace('_', " "))]
     NotFound {
         /// Resource kind.
         kind: &'static str,
-        /// The id (or name) asked for.
+        /// The id (or name, `namespace/name` for a namespaced kind) asked
+        /// for.
         id: String,
     },
     /// The name is taken (`ALREADY_EXISTS`).

@@ -394,9 +394,13 @@ impl<K: Kind> Resources<K> {
     /// The resource of a namespaced kind with this namespace and name, or
     /// `NOT_FOUND`.
     pub async fn get_in(&self, namespace: &str, name: &str) -> Result<Object<K>> {
+        let not_found = || match K::NAMESPACED {
+            true => self.not_found(&format!("{namespace}/{name}")),
+            false => self.not_found(name),
+        };
         self.find_by_name(namespace, name)
             .await?
-            .ok_or_else(|| self.not_found(name))
+            .ok_or_else(not_found)
     }
 
     fn not_found(&self, id: &str) -> Error {

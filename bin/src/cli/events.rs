@@ -97,7 +97,7 @@ pub async fn run(command: EventsCommand, client: &Client, format: Format) -> Res
                 events.extend(page);
                 if !all || next == after {
                     if !all {
-                        eprintln!("continue with --after {next}");
+                        output::after_output(format!("continue with --after {next}"));
                     }
                     break;
                 }
@@ -123,11 +123,20 @@ pub async fn run(command: EventsCommand, client: &Client, format: Format) -> Res
                         other => other.into(),
                     })?,
             );
+            let mut last = None;
             while let Some(item) = stream.next().await {
                 let (position, event) = item?;
                 print_event(format, &position, &event)?;
+                last = Some(position);
             }
-            Ok(())
+            // A watch runs until interrupted: its end is the server's doing.
+            let resume = match last {
+                Some(position) => format!("; resume with --after-event {position}"),
+                None => String::new(),
+            };
+            Err(CliError::Unavailable(format!(
+                "the server ended the watch (it stopped or restarted){resume}"
+            )))
         }
     }
 }

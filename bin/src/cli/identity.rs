@@ -466,7 +466,9 @@ async fn list_keys(client: &Client, user: &str, paging: &Paging) -> Result<Vec<J
         match &token {
             Some(_) if paging.all => continue,
             Some(next) => {
-                eprintln!("more api_keys follow: --page-token {next} (or --all)");
+                output::after_output(format!(
+                    "more api_keys follow: --page-token {next} (or --all)"
+                ));
                 break;
             }
             None => break,

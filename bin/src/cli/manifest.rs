@@ -166,6 +166,19 @@ pub fn read_all(arguments: &[String]) -> Result<Documents, CliError> {
     Ok(manifests)
 }
 
+/// A YAML parser's message without what the caller says itself: its own
+/// `error: ` and `line L column C: ` prefixes.
+fn yaml_reason(message: &str) -> &str {
+    let message = message.strip_prefix("error: ").unwrap_or(message);
+    match message
+        .strip_prefix("line ")
+        .and_then(|rest| rest.split_once(": "))
+    {
+        Some((at, reason)) if at.contains("column") => reason,
+        _ => message,
+    }
+}
+
 /// Parses the documents of one file.
 pub fn parse(file: &str, text: &str) -> Result<Documents, CliError> {
     let options = serde_saphyr::options! { strict_booleans: true };
@@ -176,7 +189,7 @@ pub fn parse(file: &str, text: &str) -> Result<Documents, CliError> {
                 .map(|l| (l.line(), l.column()))
                 .unwrap_or((1, 1));
             let message = err.to_string();
-            let message = message.lines().next().unwrap_or("invalid YAML");
+            let message = yaml_reason(message.lines().next().unwrap_or("invalid YAML"));
             CliError::Usage(format!("{file}:{line}:{column}: {message}"))
         })?;
     // Empty documents (`---` alone) are skipped; the others keep their
@@ -623,5 +636,19 @@ spec:
         )
         .unwrap_err();
         assert!(err.to_string().contains("document 2, line 6"), "{err}");
+    }
+
+    #[test]
+    fn a_yaml_error_is_located_once() {
+        let err = parse(
+            "f.yaml",
+            "kind: VirtualService\nspec:\n  hosts: [a\n  http: - x\n",
+        )
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(err.starts_with("f.yaml:"), "{err}");
+        assert_eq!(err.matches("line").count(), 0, "{err}");
+        assert!(!err.contains("error:"), "{err}");
     }
 }

@@ -41,14 +41,31 @@ impl CliKind for SecurityPolicyKind {
     ];
 }
 
+/// What `mesh apply --help` shows after the options: a document that
+/// applies as it is when pasted into a file.
+const APPLY_HELP: &str = "Documents (several per file, separated by ---):
+
+  apiVersion: clusterdb.io/v1
+  kind: VirtualService            # or SecurityPolicy
+  metadata: {name: web-vs, namespace: default, labels: {app: web}}
+  spec:
+    hosts: [web.example.com]
+    http_routes:                  # Istio's `http` works too
+      - route:
+          - destination: {host: web, port: {number: 8080}}
+
+Istio's networking.istio.io VirtualService and security.istio.io
+AuthorizationPolicy documents are accepted as they are.
+
+Example:
+  clusterdb mesh apply -f virtual-service.yaml
+  clusterdb mesh apply -f mesh/ --dry-run=server";
+
 /// `clusterdb mesh`.
 #[derive(Subcommand)]
 pub enum MeshCommand {
     /// Create or update the mesh resources of YAML documents.
-    #[command(after_help = "Documents (several per file, separated by ---):\n\
-  apiVersion: clusterdb.io/v1\n  kind: VirtualService          # or SecurityPolicy\n  metadata: {name: web-vs, namespace: default, labels: {app: web}}\n  spec: {hosts: [...], http_routes: [...]}   # Istio's `http` works too\n\
-Istio's networking.istio.io VirtualService and security.istio.io\nAuthorizationPolicy documents are accepted as they are.\n\n\
-Example:\n  clusterdb mesh apply -f virtual-service.yaml\n  clusterdb mesh apply -f mesh/ --dry-run=server")]
+    #[command(after_help = APPLY_HELP)]
     Apply(ApplyArgs),
     /// Show a virtual service or security policy.
     #[command(after_help = "Example:\n  clusterdb mesh get virtual-service web-vs -o yaml")]

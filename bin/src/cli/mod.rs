@@ -239,7 +239,8 @@ impl CliError {
                 let reason = details.get("reason").and_then(|v| v.as_str());
                 let detail = match (field, reason) {
                     (Some(field), Some(reason)) => Some(format!("{field}: {reason}")),
-                    _ if details.is_empty() => None,
+                    // The message names the kind and what was asked for.
+                    _ if details.is_empty() || code == "NOT_FOUND" => None,
                     _ => Some(
                         details
                             .iter()
@@ -392,7 +393,7 @@ async fn with_session(
     globals: &Globals,
     body: impl AsyncFnOnce(&session::Session) -> Result<(), CliError>,
 ) -> Result<(), CliError> {
-    let loaded = session::Loaded::read(globals)?;
+    let loaded = session::Loaded::read_existing(globals)?;
     let target = session::target(globals, &loaded)?;
     let session = session::Session::open(target).await?;
     let outcome = body(&session).await;
@@ -403,19 +404,20 @@ async fn with_session(
 /// `clusterdb version`.
 async fn version(globals: &Globals) -> Result<(), CliError> {
     let client_version = env!("CARGO_PKG_VERSION");
-    let server: Result<String, CliError> =
-        match session::Loaded::read(globals).and_then(|loaded| session::target(globals, &loaded)) {
-            Ok(session::Target::Embedded { .. }) => Ok(format!("{client_version} (embedded)")),
-            Ok(target) => match session::Session::open(target).await {
-                Ok(session) => session
-                    .client
-                    .server_version()
-                    .await
-                    .map_err(CliError::from),
-                Err(err) => Err(err),
-            },
+    let server: Result<String, CliError> = match session::Loaded::read_existing(globals)
+        .and_then(|loaded| session::target(globals, &loaded))
+    {
+        Ok(session::Target::Embedded { .. }) => Ok(format!("{client_version} (embedded)")),
+        Ok(target) => match session::Session::open(target).await {
+            Ok(session) => session
+                .client
+                .server_version()
+                .await
+                .map_err(CliError::from),
             Err(err) => Err(err),
-        };
+        },
+        Err(err) => Err(err),
+    };
     match globals.output {
         Format::Json | Format::Yaml => {
             let value =

@@ -292,6 +292,26 @@ impl<'de> serde::Deserialize<'de> for Fields {
     }
 }
 
+/// Lines for stderr that must follow the command's output (a pagination
+/// hint after its table), written by [`write_deferred`].
+static DEFERRED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// Keeps `line` for stderr until the command's output is written.
+pub fn after_output(line: String) {
+    DEFERRED
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push(line);
+}
+
+/// Writes the lines kept by [`after_output`] to stderr.
+pub fn write_deferred() {
+    let lines = std::mem::take(&mut *DEFERRED.lock().unwrap_or_else(|p| p.into_inner()));
+    for line in lines {
+        eprintln!("{line}");
+    }
+}
+
 /// Prints a line for a person (table output only): what a command did
 /// that has no resource to show.
 pub fn note(format: Format, text: &str) -> anyhow::Result<()> {

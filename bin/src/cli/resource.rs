@@ -137,10 +137,10 @@ pub async fn list_items<K: RestKind>(
         match &token {
             Some(_) if paging.all => continue,
             Some(next) => {
-                eprintln!(
+                output::after_output(format!(
                     "more {} follow: --page-token {next} (or --all)",
                     K::LIST_FIELD
-                );
+                ));
                 break;
             }
             None => break,

@@ -32,6 +32,20 @@ impl Loaded {
         Ok(Loaded { path, file })
     }
 
+    /// [`Loaded::read`] for a command that uses the file: one named with
+    /// `--config` or `CLUSTERDB_CONFIG` must exist (the default path need
+    /// not).
+    pub fn read_existing(globals: &Globals) -> Result<Loaded, CliError> {
+        let loaded = Self::read(globals)?;
+        if globals.config.is_some() && loaded.file.is_none() {
+            return Err(CliError::Usage(format!(
+                "the configuration file {} (--config or CLUSTERDB_CONFIG) does not exist",
+                loaded.path.display()
+            )));
+        }
+        Ok(loaded)
+    }
+
     /// The profile to use: `--profile`, `CLUSTERDB_PROFILE`, or the file's
     /// `current_profile`; a named profile must exist.
     pub fn profile(

@@ -256,7 +256,9 @@ async fn deliveries(client: &Client, id: &str, paging: &Paging) -> Result<Vec<Js
         match &token {
             Some(_) if paging.all => continue,
             Some(next) => {
-                eprintln!("more deliveries follow: --page-token {next} (or --all)");
+                output::after_output(format!(
+                    "more deliveries follow: --page-token {next} (or --all)"
+                ));
                 return Ok(items);
             }
             None => return Ok(items),

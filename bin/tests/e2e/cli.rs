@@ -1416,3 +1416,89 @@ async fn the_parser_checks_flags_and_delete_takes_several_names() {
         }
     }
 }
+
+/// Errors with a way forward: a missing `--config` file, a malformed
+/// credential, a NOT_FOUND of a namespaced kind, the pagination hint after
+/// the table, a watch the server ends, and the `mesh apply --help`
+/// template applying as pasted.
+#[tokio::test]
+async fn errors_say_what_to_do_next() {
+    let (dir, data) = data_file();
+    let server = Server::start(&data);
+    let user = User::of(&server);
+
+    let missing = dir.path().join("no-such-config.yaml");
+    let stderr = user
+        .run(&[
+            "--config",
+            missing.to_str().unwrap(),
+            "compute",
+            "fleet",
+            "list",
+        ])
+        .failed(2)
+        .to_string();
+    assert!(
+        stderr.contains("no-such-config.yaml") && stderr.contains("does not exist"),
+        "{stderr}"
+    );
+
+    let mut stranger = User::of(&server);
+    stranger.set("CLUSTERDB_API_KEY", "garbage");
+    let stderr = stranger.cli("compute fleet list").failed(3).to_string();
+    assert!(
+        stderr.contains("not a valid API key or access token"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("hint:"), "{stderr}");
+
+    let stderr = user
+        .cli("mesh get virtual-service web-vs")
+        .failed(1)
+        .to_string();
+    assert_eq!(
+        stderr.trim(),
+        "NOT_FOUND: virtual service \"default/web-vs\" not found"
+    );
+
+    for i in 0..3 {
+        user.cli(&format!(
+            "compute fleet create --name page-{i} --capacity 1 --instance-type t3.medium"
+        ))
+        .ok();
+    }
+    let text = user.in_terminal(120, "compute fleet list --page-size 2");
+    let header = text.find("ID ").expect("a table");
+    let hint = text.find("more fleets follow").expect("a hint");
+    assert!(header < hint, "the hint comes after the table:\n{text}");
+
+    // The template in `mesh apply --help` applies as pasted.
+    let help = user.cli("mesh apply --help").ok().to_string();
+    let template: String = help
+        .lines()
+        .skip_while(|l| !l.starts_with("Documents"))
+        .skip(2)
+        .take_while(|l| !l.is_empty())
+        .map(|l| format!("{}\n", l.strip_prefix("  ").unwrap_or(l)))
+        .collect();
+    let file = dir.path().join("template.yaml");
+    std::fs::write(&file, &template).unwrap();
+    user.run(&["mesh", "apply", "-f", file.to_str().unwrap()])
+        .ok();
+
+    // A watch the server ends: a line on stderr, exit 3.
+    let mut watch = std::process::Command::new(env!("CARGO_BIN_EXE_clusterdb"));
+    watch
+        .args(["events", "watch"])
+        .env("HOME", user.home.path())
+        .envs(user.env.iter().map(|(k, v)| (k, v)))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    let watcher = watch.spawn().unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(server.terminate().code(), Some(0));
+    let output = watcher.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("the server ended the watch"), "{stderr}");
+}

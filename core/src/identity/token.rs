@@ -261,7 +261,10 @@ fn parse(token: &str) -> Result<Parsed> {
     if token.len() > MAX_TOKEN_LEN {
         return Err(invalid("too long"));
     }
-    let not_jws = || invalid("not a compact JWS");
+    // Neither a `cdb_` key (those never come here) nor three dot-separated
+    // parts: say what was expected rather than name the format.
+    let not_jws =
+        || Error::Unauthenticated("the credential is not a valid API key or access token".into());
     let (signing_input, signature) = token.rsplit_once('.').ok_or_else(not_jws)?;
     let (header, claims) = signing_input.split_once('.').ok_or_else(not_jws)?;
     if claims.contains('.') {
