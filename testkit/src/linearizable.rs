@@ -401,6 +401,18 @@ mod tests {
             }
         }
 
+        /// A history whose client 1 created fleet `a` ("x", version 5)
+        /// at 0–1 ms.
+        fn with_a_created() -> Self {
+            let mut h = History::new();
+            let created = FleetRet::Created {
+                id: "a".into(),
+                version: 5,
+            };
+            h.op(1, 0, Some(1), create("x"), created);
+            h
+        }
+
         fn op(&mut self, client: u32, from: u64, to: Option<u64>, op: FleetOp, ret: FleetRet) {
             let at = |ms| self.start + Duration::from_millis(ms);
             self.ops.push(Recorded {
@@ -438,12 +450,7 @@ mod tests {
 
     #[test]
     fn a_sequential_history_passes() {
-        let mut h = History::new();
-        let created = FleetRet::Created {
-            id: "a".into(),
-            version: 5,
-        };
-        h.op(1, 0, Some(1), create("x"), created);
+        let mut h = History::with_a_created();
         h.op(2, 2, Some(3), FleetOp::Read, found("x", 6));
         h.op(
             2,
@@ -468,12 +475,7 @@ mod tests {
 
     #[test]
     fn a_stale_read_fails() {
-        let mut h = History::new();
-        let created = FleetRet::Created {
-            id: "a".into(),
-            version: 5,
-        };
-        h.op(1, 0, Some(1), create("x"), created);
+        let mut h = History::with_a_created();
         h.op(
             1,
             2,
@@ -511,12 +513,7 @@ mod tests {
     #[test]
     fn an_unknown_outcome_may_or_may_not_have_applied() {
         for seen in ["x", "y"] {
-            let mut h = History::new();
-            let created = FleetRet::Created {
-                id: "a".into(),
-                version: 5,
-            };
-            h.op(1, 0, Some(1), create("x"), created);
+            let mut h = History::with_a_created();
             h.op(1, 2, None, update(5, "y"), FleetRet::Unknown);
             h.op(2, 10, Some(11), FleetOp::Read, found(seen, 8));
             // The client goes on after its unknown outcome.
@@ -524,12 +521,7 @@ mod tests {
             assert_eq!(check(&h.ops), Ok(()), "{seen}");
         }
         // But it cannot undo itself: y then x again is not possible.
-        let mut h = History::new();
-        let created = FleetRet::Created {
-            id: "a".into(),
-            version: 5,
-        };
-        h.op(1, 0, Some(1), create("x"), created);
+        let mut h = History::with_a_created();
         h.op(1, 2, None, update(5, "y"), FleetRet::Unknown);
         h.op(2, 10, Some(11), FleetOp::Read, found("y", 8));
         h.op(2, 12, Some(13), FleetOp::Read, found("x", 8));
@@ -538,12 +530,7 @@ mod tests {
 
     #[test]
     fn a_fleet_being_deleted_may_vanish_unobserved() {
-        let mut h = History::new();
-        let created = FleetRet::Created {
-            id: "a".into(),
-            version: 5,
-        };
-        h.op(1, 0, Some(1), create("x"), created);
+        let mut h = History::with_a_created();
         h.op(
             1,
             2,

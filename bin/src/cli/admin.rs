@@ -11,10 +11,16 @@ pub enum AdminCommand {
     /// Revoke the bootstrap admin key and write a new one to
     /// `<data file>.admin-key` (re-enabling the `admin` user, with the
     /// admin role): a lost admin credential is not a lost database.
+    #[command(
+        after_help = "Example (with the server stopped):\n  clusterdb admin reset-bootstrap --data /var/lib/clusterdb/data.redb"
+    )]
     ResetBootstrap(StoreArgs),
     /// Make a new access-token signing key the one that signs; tokens
     /// signed with the old key keep working until they expire. Running
     /// servers pick the new key up within a minute.
+    #[command(
+        after_help = "Example:\n  clusterdb admin rotate-signing-key --data /var/lib/clusterdb/data.redb"
+    )]
     RotateSigningKey(StoreArgs),
     /// Seal the store's secrets under a new master key. The key file gets
     /// a new key, which seals from now on; the old key stays in the file
@@ -22,6 +28,9 @@ pub enum AdminCommand {
     /// and may be deleted from it once those have aged out of the event
     /// log. Run it with every server stopped, then give every server of a
     /// shared store the new file.
+    #[command(
+        after_help = "Example (with every server stopped):\n  clusterdb admin rotate-master-key --data /var/lib/clusterdb/data.redb"
+    )]
     RotateMasterKey(StoreArgs),
 }
 

@@ -134,6 +134,7 @@ pub enum Command {
         shell: clap_complete::Shell,
     },
     /// Print the client's version, and the server's when it answers.
+    #[command(after_help = "Example:\n  clusterdb version --profile prod")]
     Version,
 }
 
