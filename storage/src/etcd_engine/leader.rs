@@ -16,8 +16,9 @@ use etcd_client::{Compare, CompareOp, PutOptions, Txn, TxnOp};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use super::errors::read_error;
 use super::members::{Health, Members};
-use super::{read_error, to_revision};
+use super::to_revision;
 use crate::contract::{Leadership, Precondition};
 use crate::error::Error;
 

@@ -22,9 +22,10 @@ use etcd_client::{
 };
 use tokio::sync::{Notify, watch};
 
+use super::errors::read_error;
 use super::keys::{Keys, prefix_end};
 use super::members::Members;
-use super::{publish, read_error, to_i64, to_revision};
+use super::{publish, to_i64, to_revision};
 use crate::contract::{EventRecord, Revision};
 use crate::error::Error;
 

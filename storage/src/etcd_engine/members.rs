@@ -34,7 +34,8 @@ use etcd_client::{Channel, Client, ConnectOptions, GetOptions, GetResponse, Txn,
 use tokio::sync::watch;
 use tonic::transport::Endpoint;
 
-use super::{EtcdOptions, never_sent, refused};
+use super::errors::{never_sent, refused};
+use super::options::EtcdOptions;
 use crate::error::Error;
 
 /// How often every member is probed.

@@ -16,10 +16,12 @@
 //!   whose fate is unknown (timeout, lost connection, leader change) is
 //!   [`Error::OutcomeUnknown`] and is never retried by the engine.
 
+mod errors;
 mod keys;
 mod leader;
 mod log;
 mod members;
+mod options;
 
 use std::sync::Arc;
 use std::sync::Mutex;
@@ -35,33 +37,13 @@ use crate::contract::{
     Commit, Engine, Entry, EventRecord, Leadership, Page, Precondition, Revision,
 };
 use crate::error::{CommitError, Error, FailedPrecondition};
+use errors::{commit_error, read_error};
 use keys::{Keys, prefix_end};
 use members::Members;
+pub use options::EtcdOptions;
 
 /// The on-etcd format this release writes and the newest it reads.
 const CURRENT_FORMAT: u64 = 1;
-
-/// How to reach and use an etcd cluster.
-#[derive(Debug, Clone)]
-pub struct EtcdOptions {
-    /// Every key the engine writes starts with this. Default `/clusterdb/`.
-    pub prefix: String,
-    /// Limit for one request; a commit that hits it has an unknown outcome.
-    /// Default 5 s.
-    pub request_timeout: Duration,
-    /// Limit for establishing a connection. Default 5 s.
-    pub connect_timeout: Duration,
-}
-
-impl Default for EtcdOptions {
-    fn default() -> Self {
-        EtcdOptions {
-            prefix: "/clusterdb/".into(),
-            request_timeout: Duration::from_secs(5),
-            connect_timeout: Duration::from_secs(5),
-        }
-    }
-}
 
 /// The etcd storage engine.
 pub struct EtcdEngine {
@@ -78,64 +60,6 @@ pub struct EtcdEngine {
     leases: Mutex<Vec<(i64, JoinHandle<()>)>>,
     /// Commit figures (each commit is its own transaction: a batch of 1).
     stats: crate::WriteRecorder,
-}
-
-/// Whether a gRPC status says the request was refused as such (so nothing
-/// was applied) rather than lost on the way.
-fn refused(status: &etcd_client::Error) -> bool {
-    use grpc_code::*;
-    match status {
-        etcd_client::Error::GRpcStatus(s) => matches!(
-            s.code() as i32,
-            INVALID_ARGUMENT
-                | FAILED_PRECONDITION
-                | OUT_OF_RANGE
-                | RESOURCE_EXHAUSTED
-                | PERMISSION_DENIED
-                | UNAUTHENTICATED
-        ),
-        etcd_client::Error::InvalidArgs(_) | etcd_client::Error::InvalidUri(_) => true,
-        _ => false,
-    }
-}
-
-/// Whether the request never left this process (no connection).
-fn never_sent(err: &etcd_client::Error) -> bool {
-    let text = err.to_string();
-    matches!(err, etcd_client::Error::TransportError(_))
-        || text.contains("tcp connect error")
-        || text.contains("Connection refused")
-}
-
-/// The gRPC status codes (fixed by the gRPC spec) that mean "refused".
-mod grpc_code {
-    pub const INVALID_ARGUMENT: i32 = 3;
-    pub const PERMISSION_DENIED: i32 = 7;
-    pub const RESOURCE_EXHAUSTED: i32 = 8;
-    pub const FAILED_PRECONDITION: i32 = 9;
-    pub const OUT_OF_RANGE: i32 = 11;
-    pub const UNAUTHENTICATED: i32 = 16;
-}
-
-/// The error for a failed read (reads are safe to retry).
-pub(super) fn read_error(err: etcd_client::Error) -> Error {
-    if refused(&err) {
-        Error::Backend(format!("etcd refused the request: {err}"))
-    } else {
-        Error::Unavailable(format!("etcd: {err}"))
-    }
-}
-
-/// The error for a failed commit: refused and unsent commits were not
-/// applied; anything else may have been.
-fn commit_error(err: etcd_client::Error) -> Error {
-    if refused(&err) {
-        Error::Backend(format!("etcd refused the commit: {err}"))
-    } else if never_sent(&err) {
-        Error::Unavailable(format!("etcd: {err}"))
-    } else {
-        Error::OutcomeUnknown(format!("etcd: {err}"))
-    }
 }
 
 fn to_i64(revision: Revision) -> i64 {
