@@ -121,7 +121,12 @@ impl Members {
             // A plain channel, not a balanced one: a refused connection
             // fails the request at once (and it goes to another member)
             // rather than holding it until the timeout.
-            let channel = Endpoint::from_shared(endpoint.clone())
+            // As etcd-client does: a bare `host:port` is plain HTTP.
+            let url = match endpoint.contains("://") {
+                true => endpoint.clone(),
+                false => format!("http://{endpoint}"),
+            };
+            let channel = Endpoint::from_shared(url)
                 .map_err(|err| unusable(err.to_string()))?
                 .timeout(options.request_timeout)
                 .connect_timeout(options.connect_timeout)

@@ -418,6 +418,13 @@ async fn a_node_starts_with_a_member_down_and_names_the_unreachable() {
     tokio::task::block_in_place(|| cluster.kill(0));
     let engine = connect(&endpoints, "/start/").await;
     assert_eq!(failures_among(&engine, "k", 20).await, 0);
+    // A bare host:port is plain HTTP, as etcd-client takes it.
+    let bare: Vec<String> = endpoints
+        .iter()
+        .map(|e| e.trim_start_matches("http://").to_string())
+        .collect();
+    let same = connect(&bare, "/start/").await;
+    assert!(same.get(b"k/0000").await.unwrap().is_some());
     tokio::task::block_in_place(|| {
         cluster.kill(1);
         cluster.kill(2);
