@@ -147,14 +147,27 @@ async fn keep_alive(members: Arc<Members>, lease: i64, ttl: Duration, lost: watc
         "the leader lease was not renewed in time; leadership lost"
     );
     let _ = lost.send(true);
-    // Give the lease back if etcd still holds it (it extends leases when
-    // its own leader changes), so a successor need not wait out its TTL.
-    let _ = tokio::time::timeout(ttl, resign(&members, lease)).await;
+    // Give the lease back, so a successor (this process, maybe) need not
+    // wait out its TTL — which etcd extends when its own leader changes,
+    // the usual reason renewals failed. Keep trying while etcd elects.
+    let deadline = Instant::now() + 3 * ttl;
+    while !revoke(&members, lease).await && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Revokes `lease`; whether it is gone (revoked now or before).
+async fn revoke(members: &Members, lease: i64) -> bool {
+    match members
+        .read(|client| async move { client.lease_client().revoke(lease).await })
+        .await
+    {
+        Ok(_) => true,
+        Err(err) => err.to_string().contains("lease not found"),
+    }
 }
 
 /// Gives the lease back, so another process takes over at once.
 pub(super) async fn resign(members: &Members, lease: i64) {
-    let _ = members
-        .read(|client| async move { client.lease_client().revoke(lease).await })
-        .await;
+    revoke(members, lease).await;
 }
