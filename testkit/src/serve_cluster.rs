@@ -123,7 +123,7 @@ impl ServeCluster {
                 args,
                 log,
             };
-            cluster.spawn(&mut server);
+            Self::spawn(&cluster.binary, &mut server);
             if i == 0 {
                 cluster.admin_key =
                     std::fs::read_to_string(with_suffix(&server.data, ".admin-key"))
@@ -136,9 +136,9 @@ impl ServeCluster {
         cluster
     }
 
-    /// Starts `server`'s process and waits until it listens; a restart
-    /// keeps its port.
-    fn spawn(&self, server: &mut ServeProcess) {
+    /// Starts `server`'s process of `binary` and waits until it listens;
+    /// a restart keeps its port.
+    fn spawn(binary: &Path, server: &mut ServeProcess) {
         let mut args = server.args.clone();
         if !server.base.is_empty() {
             let at = args.iter().position(|a| a == "--listen").expect("--listen") + 1;
@@ -149,7 +149,7 @@ impl ServeCluster {
             .append(true)
             .open(&server.log)
             .expect("a log file");
-        let mut command = Command::new(&self.binary);
+        let mut command = Command::new(binary);
         command
             .arg("serve")
             .arg("--data")
@@ -187,19 +187,9 @@ impl ServeCluster {
 
     /// Starts server `i` again after a kill, on its port.
     pub fn restart(&mut self, i: usize) {
-        let mut server = std::mem::replace(
-            &mut self.servers[i],
-            ServeProcess {
-                child: None,
-                base: String::new(),
-                data: PathBuf::new(),
-                args: Vec::new(),
-                log: PathBuf::new(),
-            },
-        );
+        let server = &mut self.servers[i];
         server.kill();
-        self.spawn(&mut server);
-        self.servers[i] = server;
+        Self::spawn(&self.binary, server);
     }
 
     /// The bootstrap admin's API key.

@@ -80,6 +80,21 @@ impl User {
         self.run(&line.split_whitespace().collect::<Vec<_>>())
     }
 
+    /// `program` in this user's environment: their home, their settings,
+    /// none of the test process's `CLUSTERDB_*`.
+    fn command(&self, program: &str) -> Command {
+        let mut command = Command::new(program);
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("CLUSTERDB_") {
+                command.env_remove(name);
+            }
+        }
+        command
+            .env("HOME", self.home.path())
+            .envs(self.env.iter().map(|(k, v)| (k, v)));
+        command
+    }
+
     /// Runs a command line of words without spaces at a real terminal
     /// `columns` wide (a pseudo-terminal from script(1)); its output with
     /// plain line ends.
@@ -88,16 +103,9 @@ impl User {
             "stty cols {columns} rows 50 && exec '{}' {line}",
             env!("CARGO_BIN_EXE_clusterdb")
         );
-        let mut command = Command::new("script");
-        for (name, _) in std::env::vars_os() {
-            if name.to_string_lossy().starts_with("CLUSTERDB_") {
-                command.env_remove(name);
-            }
-        }
-        let output = command
+        let output = self
+            .command("script")
             .args(["-qec", &shell, "/dev/null"])
-            .env("HOME", self.home.path())
-            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(std::process::Stdio::null())
             .output()
             .expect("script(1) runs");
@@ -109,16 +117,9 @@ impl User {
 
     fn run_with_stdin(&self, args: &[&str], stdin: Option<&[u8]>) -> Run {
         use std::io::Write as _;
-        let mut command = Command::new(env!("CARGO_BIN_EXE_clusterdb"));
-        for (name, _) in std::env::vars_os() {
-            if name.to_string_lossy().starts_with("CLUSTERDB_") {
-                command.env_remove(name);
-            }
-        }
+        let mut command = self.command(env!("CARGO_BIN_EXE_clusterdb"));
         command
             .args(args)
-            .env("HOME", self.home.path())
-            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped());
@@ -1487,11 +1488,9 @@ async fn errors_say_what_to_do_next() {
         .ok();
 
     // A watch the server ends: a line on stderr, exit 3.
-    let mut watch = std::process::Command::new(env!("CARGO_BIN_EXE_clusterdb"));
+    let mut watch = user.command(env!("CARGO_BIN_EXE_clusterdb"));
     watch
         .args(["events", "watch"])
-        .env("HOME", user.home.path())
-        .envs(user.env.iter().map(|(k, v)| (k, v)))
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped());
     let watcher = watch.spawn().unwrap();
