@@ -191,10 +191,16 @@ pub fn tag_filters(tags: &[(String, String)]) -> Vec<(String, String)> {
         .collect()
 }
 
-/// `… get`.
+/// `… get`: the API's `GET` answer, also when `what` is a name (a list
+/// item may leave out what only a `GET` shows, such as a function's
+/// statistics).
 pub async fn get<K: CliKind>(client: &Client, format: Format, what: &str) -> Result<(), CliError> {
     let found = find::<K>(client, what).await?;
-    Ok(output::object(format, K::COLUMNS, &found.json)?)
+    let json = match found.id == what {
+        true => found.json,
+        false => calls::<K>(client).get(&found.id).await?,
+    };
+    Ok(output::object(format, K::COLUMNS, &json)?)
 }
 
 /// `… create`: the body as the flags make it; the API checks it.

@@ -3,6 +3,7 @@
 mod auth;
 mod cli;
 mod crash;
+mod docs;
 #[cfg(feature = "etcd")]
 mod etcd;
 mod events;
