@@ -351,26 +351,6 @@ impl Builder {
     }
 }
 
-/// The kinds ClusterDB itself defines — the one place a built-in kind is
-/// registered in core (the registry type, in `registry.rs`, knows none).
-fn builtin_kinds() -> KindRegistry {
-    let mut registry = KindRegistry::default();
-    registry.register::<crate::compute::FleetKind>();
-    registry.register::<crate::compute::InstanceKind>();
-    registry.register::<crate::compute::FunctionKind>();
-    registry.register::<crate::identity::UserKind>();
-    registry.register::<crate::identity::GroupKind>();
-    registry.register::<crate::identity::ApiKeyKind>();
-    registry.register::<crate::identity::OAuthClientKind>();
-    registry.register::<crate::mesh::VirtualServiceKind>();
-    registry.register::<crate::mesh::SecurityPolicyKind>();
-    registry.register::<crate::webhooks::WebhookKind>();
-    registry.register::<crate::monitoring::AlertRuleKind>();
-    registry.register::<crate::monitoring::SilenceKind>();
-    registry.register::<crate::monitoring::AlertKind>();
-    registry
-}
-
 /// The runtimes a library build offers: `native` (handlers the
 /// application registers) and, with the `wasm` feature, `wasm`.
 fn default_runtimes() -> Vec<Arc<dyn FunctionRuntime>> {
@@ -390,7 +370,7 @@ impl ClusterDb {
             function_limits: Default::default(),
             reconcile: true,
             redb: RedbOptions::default(),
-            kinds: builtin_kinds(),
+            kinds: crate::builtin::builtin_kinds(),
             retention: RetentionPolicy::default(),
             monitoring: Default::default(),
             master_key: None,
@@ -614,6 +594,22 @@ impl ClusterDb {
     /// Records of idempotent API requests.
     pub fn idempotency(&self) -> IdempotencyRecords {
         IdempotencyRecords::new(Arc::clone(&self.store))
+    }
+
+    /// Writes a consistent snapshot of the whole store — every object,
+    /// index and system record at one revision, then the retained event
+    /// log — to `out` in the format of [`crate::backup`], while writers go
+    /// on. Check it with [`crate::backup::verify`]; restore it with
+    /// [`crate::backup::restore`].
+    pub async fn snapshot<W>(
+        &self,
+        out: &mut W,
+        options: &crate::backup::SnapshotOptions,
+    ) -> Result<crate::backup::SnapshotSummary>
+    where
+        W: tokio::io::AsyncWrite + Unpin + Send + ?Sized,
+    {
+        Ok(crate::backup::take::write(&self.store.engine, &self.store.kinds, out, options).await?)
     }
 
     /// Stops the background tasks, finishes pending writes and releases the

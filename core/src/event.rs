@@ -47,7 +47,7 @@ pub struct Event {
     /// was when removed), with `resource_version` equal to `revision`.
     pub meta: Meta,
     /// The enveloped snapshot of the whole resource.
-    snapshot: Vec<u8>,
+    pub(crate) snapshot: Vec<u8>,
 }
 
 impl Event {

@@ -77,6 +77,12 @@ pub fn marker(name: &str) -> Vec<u8> {
     system(&format!("marker/{name}"))
 }
 
+/// Prefix of the leadership keys: a claim held by a live process, which a
+/// copy of the store leaves out.
+pub fn leadership() -> Vec<u8> {
+    system("leader/")
+}
+
 /// Key of a system record.
 pub fn system(name: &str) -> Vec<u8> {
     format!("s/{name}").into_bytes()

@@ -35,6 +35,8 @@
 //! ```
 
 mod actor;
+pub mod backup;
+mod builtin;
 mod codec;
 pub mod compute;
 mod db;

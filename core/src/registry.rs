@@ -15,10 +15,16 @@ use crate::kind::{Kind, OnDelete, Reference};
 use crate::txn::Txn;
 
 /// What the registry knows of one kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct KindInfo {
     /// Newest schema version of its records this binary reads.
     pub schema: u16,
+    /// Decodes a stored record of the kind (at its revision), to check it.
+    pub check: fn(&[u8], Revision) -> Result<()>,
+}
+
+fn check<K: Kind>(bytes: &[u8], revision: Revision) -> Result<()> {
+    decode_object::<K>(bytes, revision).map(drop)
 }
 
 /// The registered kinds, by name.
@@ -40,7 +46,13 @@ impl KindRegistry {
         );
         if self
             .kinds
-            .insert(K::NAME, KindInfo { schema: K::SCHEMA })
+            .insert(
+                K::NAME,
+                KindInfo {
+                    schema: K::SCHEMA,
+                    check: check::<K>,
+                },
+            )
             .is_none()
         {
             self.referrers.extend(Referrer::of::<K>());
@@ -52,6 +64,11 @@ impl KindRegistry {
         self.referrers
             .iter()
             .filter(move |r| r.reference.target == target)
+    }
+
+    /// Every registered kind's name and schema version.
+    pub fn schemas(&self) -> impl Iterator<Item = (&'static str, u16)> + '_ {
+        self.kinds.iter().map(|(name, info)| (*name, info.schema))
     }
 
     /// The kind called `name`, if registered.

@@ -215,6 +215,11 @@ pub trait Engine: Send + Sync + 'static {
     /// on every commit; the basis of event subscriptions.
     fn watch_revision(&self) -> watch::Receiver<Revision>;
 
+    /// The engine's name, as a snapshot's header records it (`redb`, `etcd`).
+    fn name(&self) -> &'static str {
+        "custom"
+    }
+
     /// Whether this process is the store's only writer (a redb file is
     /// locked by the process that opened it): then every change to the
     /// store is a commit through this engine, and what this process last
@@ -262,7 +267,64 @@ pub trait Engine: Send + Sync + 'static {
         })
     }
 
+    /// A consistent view of the whole store at its current revision, for a
+    /// backup: reading it never blocks writers.
+    async fn snapshot(&self) -> Result<Box<dyn Snapshot>, Error> {
+        Err(Error::Unsupported("snapshots".into()))
+    }
+
+    /// Starts writing a copy of a store into this one, which must be empty
+    /// (no data key, no event; else [`Error::NotEmpty`]) and must not be
+    /// written to by anything else until the load finishes.
+    async fn load(&self) -> Result<Box<dyn Loader>, Error> {
+        Err(Error::Unsupported("loading a copy".into()))
+    }
+
     /// Finishes pending commits and releases the store (file locks,
     /// connections). Later calls fail with [`Error::Closed`].
     async fn close(&self) -> Result<(), Error>;
+}
+
+// Whole-store copies: a [`Snapshot`] reads every key and event of a store
+// as of one revision while writers go on; a [`Loader`] writes such a copy
+// into an empty store.
+
+/// Where a snapshot stands: the revision it reads at and the log's start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SnapshotPoint {
+    /// The store revision every read of the snapshot reflects.
+    pub revision: Revision,
+    /// Every event at or below this revision had been compacted away.
+    pub compacted_through: Revision,
+}
+
+/// A consistent view of a whole store at [`Snapshot::point`]. Reading it
+/// never blocks writers.
+#[async_trait]
+pub trait Snapshot: Send {
+    /// The revision and log start of the view.
+    fn point(&self) -> SnapshotPoint;
+
+    /// Up to `limit` data keys after `start_after` (from the first key when
+    /// `None`), in ascending order, as of the snapshot's revision.
+    async fn data(&mut self, start_after: Option<&[u8]>, limit: usize) -> Result<Page, Error>;
+
+    /// Up to about `limit` events after `after` (a commit never split) and
+    /// at or below the snapshot's revision, in `(revision, index)` order.
+    async fn events(&mut self, after: Revision, limit: usize) -> Result<Vec<EventRecord>, Error>;
+}
+
+/// Writes a copy of a store into an empty one (see [`crate::Engine::load`]).
+/// Data and events come in ascending order; nothing is visible as a store
+/// revision until [`Loader::finish`].
+#[async_trait]
+pub trait Loader: Send {
+    /// Writes data keys, each with the `mod_revision` it had.
+    async fn data(&mut self, entries: Vec<(Vec<u8>, Entry)>) -> Result<(), Error>;
+
+    /// Writes events at their positions.
+    async fn events(&mut self, events: Vec<EventRecord>) -> Result<(), Error>;
+
+    /// Sets the store's revision and log start and makes it all durable.
+    async fn finish(self: Box<Self>, point: SnapshotPoint) -> Result<(), Error>;
 }

@@ -73,6 +73,12 @@ pub enum Error {
     /// refused before it reached the store.
     #[error("commit refused: {0}")]
     TooLarge(String),
+    /// A copy can be loaded only into an empty store.
+    #[error("the target store is not empty: {0}")]
+    NotEmpty(String),
+    /// The engine does not offer the operation.
+    #[error("not supported by this engine: {0}")]
+    Unsupported(String),
 }
 
 impl From<redb::Error> for Error {

@@ -25,8 +25,8 @@ mod revision;
 mod stats;
 
 pub use contract::{
-    Commit, Engine, Entry, EventRecord, Leadership, MAX_EVENTS, MAX_KEY_LEN, MAX_VALUE_LEN, Op,
-    Page, Precondition, Revision,
+    Commit, Engine, Entry, EventRecord, Leadership, Loader, MAX_EVENTS, MAX_KEY_LEN, MAX_VALUE_LEN,
+    Op, Page, Precondition, Revision, Snapshot, SnapshotPoint,
 };
 pub use error::{CommitError, Error, FailedPrecondition};
 #[cfg(feature = "etcd")]

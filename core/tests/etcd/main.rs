@@ -4,6 +4,8 @@
 /// The engine these tests run on.
 pub const ENGINE: support::EngineKind = support::EngineKind::Etcd;
 
+#[path = "../it/backup.rs"]
+mod backup;
 #[path = "../it/concurrency.rs"]
 mod concurrency;
 #[path = "../it/crud.rs"]

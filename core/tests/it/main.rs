@@ -4,6 +4,7 @@
 /// The engine these tests run on.
 pub const ENGINE: support::EngineKind = support::EngineKind::Redb;
 
+mod backup;
 mod bounds;
 mod concurrency;
 mod crud;

@@ -16,6 +16,7 @@
 //!   whose fate is unknown (timeout, lost connection, leader change) is
 //!   [`Error::OutcomeUnknown`] and is never retried by the engine.
 
+mod copy;
 mod errors;
 mod keys;
 mod leader;
@@ -34,7 +35,7 @@ use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
 use crate::contract::{
-    Commit, Engine, Entry, EventRecord, Leadership, Page, Precondition, Revision,
+    Commit, Engine, Entry, EventRecord, Leadership, Page, Precondition, Revision, Snapshot,
 };
 use crate::error::{CommitError, Error, FailedPrecondition};
 use errors::{commit_error, read_error};
@@ -260,6 +261,10 @@ impl EtcdEngine {
 
 #[async_trait]
 impl Engine for EtcdEngine {
+    fn name(&self) -> &'static str {
+        "etcd"
+    }
+
     async fn get(&self, key: &[u8]) -> Result<Option<Entry>, Error> {
         self.check_open()?;
         let key = self.keys.data(key);
@@ -348,6 +353,13 @@ impl Engine for EtcdEngine {
     async fn compact_events(&self, before: Revision) -> Result<(), Error> {
         self.check_open()?;
         log::compact(&self.members, &self.keys, before).await
+    }
+
+    async fn snapshot(&self) -> Result<Box<dyn Snapshot>, Error> {
+        self.check_open()?;
+        let snapshot =
+            copy::EtcdSnapshot::start(Arc::clone(&self.members), self.keys.clone()).await?;
+        Ok(Box::new(snapshot))
     }
 
     async fn current_revision(&self) -> Result<Revision, Error> {

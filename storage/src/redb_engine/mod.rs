@@ -6,6 +6,7 @@
 //! Reads open a redb read transaction (a snapshot) and never wait for the
 //! writer; all writes go through the single writer thread in [`writer`].
 
+mod copy;
 mod layout;
 mod options;
 mod writer;
@@ -18,9 +19,9 @@ use async_trait::async_trait;
 use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, TableHandle};
 use tokio::sync::{Semaphore, mpsc, oneshot, watch};
 
-use crate::contract::{Commit, Engine, Entry, EventRecord, Page, Revision};
+use crate::contract::{Commit, Engine, Entry, EventRecord, Loader, Page, Revision, Snapshot};
 use crate::error::{CommitError, Error};
-use layout::{COMPACTED_THROUGH, EVENTS, FORMAT_VERSION, KV, META, REVISION};
+use layout::{COMPACTED_THROUGH, EVENTS, FORMAT_VERSION, KV, META, REVISION, meta_value};
 pub use options::RedbOptions;
 use writer::Request;
 
@@ -189,14 +190,12 @@ fn initialise(db: &Database, path: &str) -> Result<Revision, Error> {
     Ok(revision)
 }
 
-fn meta_value(txn: &ReadTransaction, key: &str) -> Result<u64, Error> {
-    let meta = txn.open_table(META)?;
-    let value = meta.get(key)?;
-    Ok(value.map(|v| v.value()).unwrap_or(0))
-}
-
 #[async_trait]
 impl Engine for RedbEngine {
+    fn name(&self) -> &'static str {
+        "redb"
+    }
+
     fn sole_writer(&self) -> bool {
         true // redb locks the file for the process that opened it
     }
@@ -333,6 +332,21 @@ impl Engine for RedbEngine {
 
     fn failure(&self) -> watch::Receiver<Option<String>> {
         self.failure.clone()
+    }
+
+    async fn snapshot(&self) -> Result<Box<dyn Snapshot>, Error> {
+        Ok(Box::new(copy::RedbSnapshot::new(self.read_txn()?)?))
+    }
+
+    async fn load(&self) -> Result<Box<dyn Loader>, Error> {
+        copy::check_empty(&self.read_txn()?)?;
+        let requests = self
+            .requests
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .ok_or(Error::Closed)?;
+        Ok(Box::new(copy::RedbLoader { requests }))
     }
 
     async fn close(&self) -> Result<(), Error> {

@@ -67,6 +67,18 @@ impl From<Commit> for Prepared {
 pub(super) enum Request {
     Commit(Prepared, oneshot::Sender<Result<Revision, CommitError>>),
     CompactEvents(Revision, oneshot::Sender<Result<(), Error>>),
+    /// A step of loading a copy into the (empty) store.
+    Load(LoadStep, oneshot::Sender<Result<(), Error>>),
+}
+
+/// What one step of a load writes.
+pub(super) enum LoadStep {
+    /// Data keys with their original `mod_revision`.
+    Data(Vec<(Vec<u8>, crate::contract::Entry)>),
+    /// Events at their positions.
+    Events(Vec<crate::contract::EventRecord>),
+    /// The store's revision and log start.
+    Finish(crate::contract::SnapshotPoint),
 }
 
 /// What one request will be answered once the batch is durable.
@@ -74,6 +86,7 @@ enum Outcome {
     Committed(Revision),
     Failed(FailedPrecondition),
     Compacted,
+    Loaded,
 }
 
 /// Where the writer publishes its state.
@@ -159,7 +172,9 @@ fn run(
                 for request in batch.drain(..) {
                     match request {
                         Request::Commit(_, reply) => drop(reply.send(Err(unknown.clone().into()))),
-                        Request::CompactEvents(_, reply) => drop(reply.send(Err(unknown.clone()))),
+                        Request::CompactEvents(_, reply) | Request::Load(_, reply) => {
+                            drop(reply.send(Err(unknown.clone())))
+                        }
                     }
                 }
                 // Whatever is still queued never reached the store.
@@ -168,7 +183,9 @@ fn run(
                     let failed = Error::Failed(err.to_string());
                     match request {
                         Request::Commit(_, reply) => drop(reply.send(Err(failed.into()))),
-                        Request::CompactEvents(_, reply) => drop(reply.send(Err(failed))),
+                        Request::CompactEvents(_, reply) | Request::Load(_, reply) => {
+                            drop(reply.send(Err(failed)))
+                        }
                     }
                 }
                 return;
@@ -184,8 +201,8 @@ fn answer(request: Request, outcome: Outcome) {
         (Request::Commit(_, reply), Outcome::Failed(failed)) => {
             drop(reply.send(Err(CommitError::PreconditionFailed(failed))))
         }
-        (Request::CompactEvents(_, reply), _) => drop(reply.send(Ok(()))),
-        (Request::Commit(_, reply), Outcome::Compacted) => {
+        (Request::CompactEvents(_, reply) | Request::Load(_, reply), _) => drop(reply.send(Ok(()))),
+        (Request::Commit(_, reply), Outcome::Compacted | Outcome::Loaded) => {
             drop(reply.send(Err(Error::Backend("writer outcome mismatch".into()).into())))
         }
     }
@@ -247,6 +264,33 @@ fn apply(
                     compact(&txn, &mut events, *before)?;
                     changed = true;
                     outcomes.push(Outcome::Compacted);
+                }
+                Request::Load(step, _) => {
+                    match step {
+                        LoadStep::Data(entries) => {
+                            for (key, entry) in entries {
+                                kv.insert(
+                                    key.as_slice(),
+                                    (entry.mod_revision, entry.value.as_slice()),
+                                )?;
+                            }
+                        }
+                        LoadStep::Events(records) => {
+                            for record in records {
+                                events.insert(
+                                    (record.revision, record.index),
+                                    record.payload.as_slice(),
+                                )?;
+                            }
+                        }
+                        LoadStep::Finish(point) => {
+                            revision = point.revision;
+                            txn.open_table(META)?
+                                .insert(COMPACTED_THROUGH, point.compacted_through)?;
+                        }
+                    }
+                    changed = true;
+                    outcomes.push(Outcome::Loaded);
                 }
             }
         }

@@ -1,0 +1,199 @@
+//! Writing a snapshot: one engine snapshot (a redb read transaction, or
+//! one etcd revision) read in pages and written as frames of about
+//! [`CHUNK_BYTES`] each; writers go on meanwhile.
+
+use std::sync::Arc;
+
+use clusterdb_storage::Engine;
+use tokio::io::AsyncWrite;
+
+use super::BackupError;
+use super::format::{
+    Counts, DataRecord, EventRecordOut, FORMAT_VERSION, FrameKind, FrameWriter, Header, Trailer,
+};
+use super::verify::classify;
+use crate::registry::KindRegistry;
+use crate::timestamp::Timestamp;
+
+/// Raw bytes gathered into one frame before it is written.
+const CHUNK_BYTES: usize = 1 << 20;
+/// Keys or events read per engine request.
+const PAGE: usize = 1000;
+
+/// How a snapshot is taken.
+#[derive(Clone)]
+pub struct SnapshotOptions {
+    /// Include the retained event log (default); without it, every position
+    /// before the snapshot's revision is gone after a restore.
+    pub events: bool,
+    /// Called after each frame with the bytes and records written so far.
+    pub progress: Option<Arc<dyn Fn(u64, u64) + Send + Sync>>,
+}
+
+impl Default for SnapshotOptions {
+    fn default() -> Self {
+        SnapshotOptions {
+            events: true,
+            progress: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for SnapshotOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SnapshotOptions")
+            .field("events", &self.events)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a snapshot wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotSummary {
+    /// Its header (the revision, the kinds).
+    pub header: Header,
+    /// Its trailer (the counts, the file's SHA-256).
+    pub trailer: Trailer,
+    /// Bytes written.
+    pub bytes: u64,
+}
+
+/// The engine's current state at one revision, written to `out`.
+pub(crate) async fn write<W: AsyncWrite + Unpin + Send + ?Sized>(
+    engine: &Arc<dyn Engine>,
+    kinds: &KindRegistry,
+    out: &mut W,
+    options: &SnapshotOptions,
+) -> Result<SnapshotSummary, BackupError> {
+    let io = |err: std::io::Error| BackupError::Io(format!("writing the snapshot: {err}"));
+    let mut snapshot = engine.snapshot().await?;
+    let point = snapshot.point();
+    let header = Header {
+        format_version: FORMAT_VERSION,
+        clusterdb_version: env!("CARGO_PKG_VERSION").to_string(),
+        engine: engine.name().to_string(),
+        revision: point.revision,
+        compacted_through: if options.events {
+            point.compacted_through
+        } else {
+            point.revision
+        },
+        created_at: Timestamp::now().to_string(),
+        events: if options.events { "all" } else { "none" }.to_string(),
+        kinds: kinds
+            .schemas()
+            .map(|(name, schema)| (name.to_string(), schema))
+            .collect(),
+    };
+    let mut writer = FrameWriter::start(out).await.map_err(io)?;
+    let json = serde_json::to_vec(&header).expect("a header serializes");
+    writer
+        .frame(FrameKind::Header, &json, false)
+        .await
+        .map_err(io)?;
+
+    let mut counts = Counts::default();
+    let mut records = 0u64;
+    let report = |writer: &FrameWriter<'_, W>, records: u64| {
+        if let Some(progress) = &options.progress {
+            progress(writer.bytes(), records);
+        }
+    };
+    let leadership = crate::keys::leadership();
+    let mut chunk: Vec<DataRecord> = Vec::new();
+    let mut chunk_bytes = 0;
+    let mut after: Option<Vec<u8>> = None;
+    loop {
+        let page = snapshot.data(after.as_deref(), PAGE).await?;
+        after = page.entries.last().map(|(key, _)| key.clone());
+        for (key, entry) in page.entries {
+            if key.starts_with(&leadership) {
+                continue; // a live process's claim, not state
+            }
+            let (section, kind) = classify(&key).ok_or_else(|| {
+                BackupError::Store(format!(
+                    "the store holds a record this release does not know: {:?}",
+                    String::from_utf8_lossy(&key)
+                ))
+            })?;
+            counts.add(section, kind);
+            chunk_bytes += key.len() + entry.value.len() + 16;
+            chunk.push(DataRecord {
+                key,
+                value: entry.value,
+                mod_revision: entry.mod_revision,
+            });
+            if chunk_bytes >= CHUNK_BYTES {
+                records += chunk.len() as u64;
+                flush(&mut writer, FrameKind::Data, &mut chunk).await?;
+                report(&writer, records);
+                chunk_bytes = 0;
+            }
+        }
+        if !page.more {
+            break;
+        }
+    }
+    if !chunk.is_empty() {
+        records += chunk.len() as u64;
+        flush(&mut writer, FrameKind::Data, &mut chunk).await?;
+        report(&writer, records);
+    }
+
+    if options.events {
+        let mut events: Vec<EventRecordOut> = Vec::new();
+        let mut events_bytes = 0;
+        let mut after = point.compacted_through;
+        loop {
+            let page = snapshot.events(after, PAGE).await?;
+            let Some(last) = page.last() else { break };
+            after = last.revision;
+            for event in page {
+                events_bytes += event.payload.len() + 16;
+                events.push(EventRecordOut {
+                    revision: event.revision,
+                    index: event.index,
+                    payload: event.payload,
+                });
+            }
+            if events_bytes >= CHUNK_BYTES {
+                records += events.len() as u64;
+                *counts.sections.entry("events".into()).or_default() += events.len() as u64;
+                flush(&mut writer, FrameKind::Events, &mut events).await?;
+                report(&writer, records);
+                events_bytes = 0;
+            }
+        }
+        if !events.is_empty() {
+            records += events.len() as u64;
+            *counts.sections.entry("events".into()).or_default() += events.len() as u64;
+            flush(&mut writer, FrameKind::Events, &mut events).await?;
+            report(&writer, records);
+        }
+    }
+    let (trailer, bytes) = writer.finish(counts).await.map_err(io)?;
+    Ok(SnapshotSummary {
+        header,
+        trailer,
+        bytes,
+    })
+}
+
+/// Writes `records` as one frame and empties it.
+async fn flush<W, T>(
+    writer: &mut FrameWriter<'_, W>,
+    kind: FrameKind,
+    records: &mut Vec<T>,
+) -> Result<(), BackupError>
+where
+    W: AsyncWrite + Unpin + Send + ?Sized,
+    T: serde::Serialize,
+{
+    let raw = postcard::to_allocvec(records).expect("records serialize");
+    writer
+        .frame(kind, &raw, true)
+        .await
+        .map_err(|err| BackupError::Io(format!("writing the snapshot: {err}")))?;
+    records.clear();
+    Ok(())
+}
