@@ -20,7 +20,7 @@ use ring::digest::{Context, SHA256};
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
-use super::BackupError;
+use super::error::BackupError;
 
 /// The first bytes of every snapshot file (a non-ASCII first byte, as in
 /// PNG, so a text-mode transfer is detected).
@@ -228,7 +228,10 @@ impl<R: Read> FrameReader<R> {
         }
         let version = u16::from_le_bytes([lead[8], lead[9]]);
         if version > FORMAT_VERSION || version == 0 {
-            return Err(BackupError::UnsupportedVersion(version));
+            return Err(BackupError::UnsupportedVersion {
+                found: version,
+                supported: FORMAT_VERSION,
+            });
         }
         let mut hash = Context::new(&SHA256);
         hash.update(&lead);

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use clusterdb_storage::{Engine, Entry, EventRecord, SnapshotPoint};
 use tokio::sync::mpsc;
 
-use super::BackupError;
+use super::error::BackupError;
 use super::verify::{Checked, Verified, verify_each};
 
 /// Checks the snapshot at `path`, then writes it into `engine`, which must

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use clusterdb_storage::Engine;
 use tokio::io::AsyncWrite;
 
-use super::BackupError;
+use super::error::BackupError;
 use super::format::{
     Counts, DataRecord, EventRecordOut, FORMAT_VERSION, FrameKind, FrameWriter, Header, Trailer,
 };

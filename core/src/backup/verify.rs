@@ -6,7 +6,7 @@ use std::io::Read;
 
 use clusterdb_storage::EventRecord;
 
-use super::BackupError;
+use super::error::BackupError;
 use super::format::{
     Counts, DataRecord, EventRecordOut, Frame, FrameKind, FrameReader, Header, Trailer,
 };
