@@ -8,9 +8,14 @@ pub enum BackupError {
     NotASnapshot(String),
     /// Written by a newer release.
     #[error(
-        "snapshot format version {0} is not supported by this release (it reads up to {FORMAT_VERSION}); upgrade ClusterDB"
+        "snapshot format version {found} is not supported by this release (it reads up to {supported}); upgrade ClusterDB"
     )]
-    UnsupportedVersion(u16),
+    UnsupportedVersion {
+        /// The file's version.
+        found: u16,
+        /// The newest this release reads.
+        supported: u16,
+    },
     /// A frame is damaged.
     #[error("frame {frame} (at byte {offset}) is damaged: {reason}")]
     Damaged {
