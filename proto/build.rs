@@ -12,6 +12,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "proto/clusterdb/events/v1/events.proto",
         "proto/clusterdb/webhooks/v1/webhooks.proto",
         "proto/clusterdb/monitoring/v1/monitoring.proto",
+        "proto/clusterdb/admin/v1/admin.proto",
     ];
     for proto in protos {
         println!("cargo:rerun-if-changed={proto}");

@@ -501,6 +501,45 @@ impl Client {
         Ok(lines)
     }
 
+    /// A snapshot of the whole store (`GET /admin/snapshot`, admins only):
+    /// the revision it reflects and its bytes as they arrive, to be
+    /// written to a file in order. A stream that ends in an error is an
+    /// incomplete snapshot. Over the network only.
+    pub async fn snapshot(
+        &self,
+        events: bool,
+    ) -> Result<
+        (
+            u64,
+            impl futures_util::Stream<Item = Result<axum::body::Bytes, ClientError>> + use<>,
+        ),
+        ClientError,
+    > {
+        if matches!(self.transport, Transport::InProcess(_)) {
+            return Err(ClientError::Unexpected(
+                "a snapshot through the API needs a server; open the data file instead".into(),
+            ));
+        }
+        let request = self
+            .request(Method::GET, "/admin/snapshot")
+            .query(&[("events", if events { "all" } else { "none" })]);
+        let response = self.execute(self.authorize(request).await?).await?;
+        let status = response.status();
+        if !status.is_success() {
+            let bytes = response.bytes().await?;
+            return Err(api_error(status, &bytes));
+        }
+        let revision = response
+            .headers()
+            .get(crate::headers::REVISION)
+            .and_then(|v| v.to_str().ok()?.parse().ok())
+            .ok_or_else(|| ClientError::Unexpected("the snapshot names no revision".into()))?;
+        let bytes = futures_util::StreamExt::map(response.bytes_stream(), |chunk| {
+            chunk.map_err(ClientError::from)
+        });
+        Ok((revision, bytes))
+    }
+
     /// `GET /v1/openapi.json`'s `info.version`: the server's version.
     pub async fn server_version(&self) -> Result<String, ClientError> {
         let document: Value = self

@@ -20,6 +20,7 @@ pub mod overload;
 pub mod rate_limit;
 pub mod request_id;
 pub mod rest;
+pub mod snapshot_stream;
 mod unread_body;
 pub mod webhooks;
 

@@ -493,13 +493,26 @@ async fn open_with(args: &StoreArgs, builder: clusterdb::Builder) -> anyhow::Res
     }
 }
 
-#[cfg(feature = "etcd")]
 async fn open_etcd(
     hosts: &str,
     prefix: &str,
     builder: clusterdb::Builder,
 ) -> anyhow::Result<ClusterDb> {
+    let engine = open_etcd_engine(&format!("etcd://{hosts}"), prefix).await?;
+    Ok(builder.open_with(engine).await?)
+}
+
+/// Connects to the etcd store `store` (`etcd://host:port,…`) under
+/// `prefix`, without opening a database on it.
+#[cfg(feature = "etcd")]
+pub async fn open_etcd_engine(
+    store: &str,
+    prefix: &str,
+) -> anyhow::Result<std::sync::Arc<dyn clusterdb::storage::Engine>> {
     use clusterdb::storage::{EtcdEngine, EtcdOptions};
+    let hosts = store.strip_prefix("etcd://").ok_or_else(|| {
+        anyhow::anyhow!("--store must be `etcd://host:port[,host:port…]`, not {store:?}")
+    })?;
     let endpoints: Vec<String> = hosts
         .split(',')
         .filter(|h| !h.is_empty())
@@ -515,15 +528,15 @@ async fn open_etcd(
     let engine = EtcdEngine::connect(&endpoints, options)
         .await
         .with_context(|| format!("cannot use etcd at {hosts}"))?;
-    Ok(builder.open_with(std::sync::Arc::new(engine)).await?)
+    Ok(std::sync::Arc::new(engine))
 }
 
+/// Without the `etcd` feature: an error saying how to get it.
 #[cfg(not(feature = "etcd"))]
-async fn open_etcd(
-    _hosts: &str,
+pub async fn open_etcd_engine(
+    _store: &str,
     _prefix: &str,
-    _builder: clusterdb::Builder,
-) -> anyhow::Result<ClusterDb> {
+) -> anyhow::Result<std::sync::Arc<dyn clusterdb::storage::Engine>> {
     bail!("this clusterdb was built without etcd support; rebuild with `--features etcd`")
 }
 

@@ -609,7 +609,19 @@ impl ClusterDb {
     where
         W: tokio::io::AsyncWrite + Unpin + Send + ?Sized,
     {
-        Ok(crate::backup::take::write(&self.store.engine, &self.store.kinds, out, options).await?)
+        Ok(self.begin_snapshot(options).await?.write_to(out).await?)
+    }
+
+    /// Pins a snapshot at the current revision without writing it yet: its
+    /// header (the revision) is known before the first byte goes out. The
+    /// metric samples this process holds unflushed are flushed first, so
+    /// the snapshot has every sample pushed here before it.
+    pub async fn begin_snapshot(
+        &self,
+        options: &crate::backup::SnapshotOptions,
+    ) -> Result<crate::backup::PendingSnapshot> {
+        self.monitoring().flush().await?;
+        Ok(crate::backup::take::begin(&self.store.engine, &self.store.kinds, options).await?)
     }
 
     /// Stops the background tasks, finishes pending writes and releases the

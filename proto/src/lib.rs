@@ -37,6 +37,18 @@ pub mod mesh {
     }
 }
 
+/// `clusterdb.admin.v1`.
+pub mod admin {
+    /// Version 1 of the administration API.
+    pub mod v1 {
+        #![allow(missing_docs, clippy::large_enum_variant)]
+        tonic::include_proto!("clusterdb.admin.v1");
+
+        pub use admin_service_client::AdminServiceClient;
+        pub use admin_service_server::{AdminService, AdminServiceServer};
+    }
+}
+
 /// `clusterdb.events.v1`.
 pub mod events {
     /// Version 1 of the event API.

@@ -3,6 +3,7 @@
 //! Each kind converts its messages in its own module ([`GrpcKind`]); the
 //! CRUD methods of every service come from one generic implementation.
 
+mod admin;
 pub mod auth;
 mod compute;
 pub(crate) mod convert;
@@ -22,6 +23,7 @@ mod webhook;
 use std::convert::Infallible;
 
 use clusterdb::ClusterDb;
+use clusterdb_proto::admin::v1::AdminServiceServer;
 use clusterdb_proto::compute::v1::ComputeServiceServer;
 use clusterdb_proto::events::v1::EventServiceServer;
 use clusterdb_proto::identity::v1::IdentityServiceServer;
@@ -35,6 +37,7 @@ use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 use tower::Service;
 
+pub use admin::AdminApi;
 pub use compute::ComputeApi;
 pub use events::EventApi;
 pub use identity::IdentityApi;
@@ -111,6 +114,13 @@ pub async fn router(
     let monitoring = MonitoringServiceServer::new(MonitoringApi)
         .max_decoding_message_size(crate::rest::upload_limit(&db));
     let routes = serve(routes, &health, &mut names, monitoring).await;
+    let routes = serve(
+        routes,
+        &health,
+        &mut names,
+        AdminServiceServer::new(AdminApi),
+    )
+    .await;
     tokio::spawn(not_serving_on_failure(db, health, names));
     let reflection = || {
         tonic_reflection::server::Builder::configure()

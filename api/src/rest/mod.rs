@@ -1,6 +1,7 @@
 //! The REST adapter: axum routes over the core, one generic handler set for
 //! every resource kind.
 
+pub mod admin;
 pub(crate) mod error;
 pub mod events;
 pub(crate) mod extract;
@@ -182,6 +183,8 @@ impl Routes {
         // events of the kinds they may read.
         routes.add("/events", &[Method::GET], get(events::list));
         routes.add("/events:watch", &[Method::GET], get(events::watch));
+        // A snapshot of the whole store (admins only).
+        routes.add("/admin/snapshot", &[Method::GET], get(admin::snapshot));
         routes
     }
 

@@ -640,6 +640,34 @@ impl Builder<'_> {
         });
         op["responses"]["410"] = json!({"description": "Revisions that old are no longer kept", "content": json_content(schema_ref("Error"))});
     }
+
+    /// `GET /admin/snapshot`.
+    fn snapshot(&mut self, version: &Version) {
+        let op = self.operation(
+            version,
+            format!("{}/admin/snapshot", version.prefix),
+            "get",
+            "snapshot",
+            "A consistent snapshot of the whole store at one revision, streamed (admins only)",
+        );
+        op.insert(
+            "parameters".into(),
+            json!([query_parameter(
+                "events",
+                "Whether the retained event log is in it: `all` (default) or `none`",
+                json!({"type": "string", "enum": ["all", "none"]}),
+            )]),
+        );
+        op["responses"]["200"] = json!({
+            "description": "The snapshot file (docs/backup.md describes the format)",
+            "headers": {
+                "X-ClusterDB-Revision": {"description": "The store revision it reflects", "schema": {"type": "integer"}},
+                "Content-Disposition": {"description": "attachment; filename=\"clusterdb-snapshot-r<revision>.cdbsnap\"", "schema": {"type": "string"}},
+            },
+            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+        });
+        op["responses"]["403"] = json!({"description": "Not an admin (PERMISSION_DENIED)", "content": json_content(schema_ref("Error"))});
+    }
 }
 
 /// Adds `more`'s entries to the object `target`.
@@ -695,6 +723,7 @@ pub fn document_of<S: KindSet>(context: &Context) -> Value {
             version,
         });
         builder.events(version);
+        builder.snapshot(version);
     }
     let op = builder.operation(
         &VERSIONS[0],

@@ -49,6 +49,7 @@ const REST: &[(&str, &str, Need)] = &[
     ("/.well-known/openid-configuration", "GET", Public),
     ("/v1/events", "GET", Authenticated),
     ("/v1/events:watch", "GET", Authenticated),
+    ("/v1/admin/snapshot", "GET", Read("snapshot")),
     ("/v1/fleets", "GET", Read("fleet")),
     ("/v1/fleets", "POST", Write("fleet")),
     ("/v1/fleets/{id}", "GET", Read("fleet")),
@@ -241,6 +242,10 @@ const REST: &[(&str, &str, Need)] = &[
 
 /// Every method of ClusterDB's gRPC services.
 const GRPC: &[(&str, Need)] = &[
+    (
+        "/clusterdb.admin.v1.AdminService/Snapshot",
+        Read("snapshot"),
+    ),
     ("/clusterdb.events.v1.EventService/Watch", Authenticated),
     (
         "/clusterdb.webhooks.v1.WebhookService/CreateWebhook",

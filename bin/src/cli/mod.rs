@@ -8,6 +8,7 @@
 
 pub mod admin;
 pub mod args;
+mod backup;
 pub mod compute;
 pub mod config;
 mod config_cmd;
@@ -338,7 +339,7 @@ pub async fn run(command: Command, globals: &Globals) -> Result<(), CliError> {
     let format = globals.output;
     match command {
         Command::Serve(args) => crate::serve::run(*args).await.map_err(CliError::Failed),
-        Command::Admin(command) => admin::run(command).await,
+        Command::Admin(command) => admin::run(command, globals).await,
         Command::Completion { shell } => {
             use clap::CommandFactory as _;
             let mut command = Cli::command();

@@ -11,33 +11,33 @@ use crate::server::{Server, data_file};
 
 /// What one CLI run did.
 #[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Run {
+    pub(crate) code: i32,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
 impl Run {
     /// Asserts success; the stdout.
-    fn ok(&self) -> &str {
+    pub(crate) fn ok(&self) -> &str {
         assert_eq!(self.code, 0, "{self:#?}");
         &self.stdout
     }
 
     /// Asserts success; the stdout as JSON.
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(self.ok()).unwrap_or_else(|e| panic!("{e}: {self:#?}"))
     }
 
     /// Asserts exit `code`; the stderr.
-    fn failed(&self, code: i32) -> &str {
+    pub(crate) fn failed(&self, code: i32) -> &str {
         assert_eq!(self.code, code, "{self:#?}");
         &self.stderr
     }
 }
 
 /// A CLI user: a home directory of their own and environment settings.
-struct User {
+pub(crate) struct User {
     home: tempfile::TempDir,
     env: Vec<(String, String)>,
 }
@@ -51,14 +51,14 @@ impl User {
     }
 
     /// A user whose environment points at `server` as its admin.
-    fn of(server: &Server) -> User {
+    pub(crate) fn of(server: &Server) -> User {
         let mut user = User::new();
         user.set("CLUSTERDB_ENDPOINT", &server.base);
         user.set("CLUSTERDB_API_KEY", &server.key);
         user
     }
 
-    fn set(&mut self, name: &str, value: &str) {
+    pub(crate) fn set(&mut self, name: &str, value: &str) {
         self.env.retain(|(n, _)| n != name);
         self.env.push((name.into(), value.into()));
     }
@@ -71,12 +71,12 @@ impl User {
         self.home.path().join(".clusterdb")
     }
 
-    fn run(&self, args: &[&str]) -> Run {
+    pub(crate) fn run(&self, args: &[&str]) -> Run {
         self.run_with_stdin(args, None)
     }
 
     /// Runs a command line of words without spaces.
-    fn cli(&self, line: &str) -> Run {
+    pub(crate) fn cli(&self, line: &str) -> Run {
         self.run(&line.split_whitespace().collect::<Vec<_>>())
     }
 

@@ -1,6 +1,7 @@
 //! End-to-end tests: the real `clusterdb` binary on a loopback port.
 
 mod auth;
+mod backup;
 mod cli;
 mod crash;
 mod docs;

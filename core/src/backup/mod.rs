@@ -13,5 +13,5 @@ mod verify;
 pub use error::BackupError;
 pub use format::{Counts, FORMAT_VERSION, Header, MAGIC, Trailer};
 pub use restore::restore;
-pub use take::{SnapshotOptions, SnapshotSummary};
+pub use take::{PendingSnapshot, SnapshotOptions, SnapshotSummary, begin_engine_snapshot};
 pub use verify::{Verified, verify};

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use clusterdb_storage::Engine;
+use clusterdb_storage::{Engine, Snapshot};
 use tokio::io::AsyncWrite;
 
 use super::error::BackupError;
@@ -58,15 +58,39 @@ pub struct SnapshotSummary {
     pub bytes: u64,
 }
 
-/// The engine's current state at one revision, written to `out`.
-pub(crate) async fn write<W: AsyncWrite + Unpin + Send + ?Sized>(
+/// A snapshot pinned at a revision, not yet written: its header says what
+/// it will hold ([`crate::ClusterDb::begin_snapshot`]).
+pub struct PendingSnapshot {
+    snapshot: Box<dyn Snapshot>,
+    header: Header,
+    options: SnapshotOptions,
+}
+
+impl std::fmt::Debug for PendingSnapshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingSnapshot")
+            .field("header", &self.header)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Pins a snapshot of a store that no [`crate::ClusterDb`] has open (a
+/// stopped server's data file): no master key is needed, since sealed
+/// records are copied sealed.
+pub async fn begin_engine_snapshot(
+    engine: &Arc<dyn Engine>,
+    options: &SnapshotOptions,
+) -> Result<PendingSnapshot, BackupError> {
+    begin(engine, &crate::builtin::builtin_kinds(), options).await
+}
+
+/// Pins the engine's current state at one revision.
+pub(crate) async fn begin(
     engine: &Arc<dyn Engine>,
     kinds: &KindRegistry,
-    out: &mut W,
     options: &SnapshotOptions,
-) -> Result<SnapshotSummary, BackupError> {
-    let io = |err: std::io::Error| BackupError::Io(format!("writing the snapshot: {err}"));
-    let mut snapshot = engine.snapshot().await?;
+) -> Result<PendingSnapshot, BackupError> {
+    let snapshot = engine.snapshot().await?;
     let point = snapshot.point();
     let header = Header {
         format_version: FORMAT_VERSION,
@@ -85,6 +109,41 @@ pub(crate) async fn write<W: AsyncWrite + Unpin + Send + ?Sized>(
             .map(|(name, schema)| (name.to_string(), schema))
             .collect(),
     };
+    Ok(PendingSnapshot {
+        snapshot,
+        header,
+        options: options.clone(),
+    })
+}
+
+impl PendingSnapshot {
+    /// What the snapshot will hold: its revision, engine, kinds.
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// Writes the snapshot to `out`.
+    pub async fn write_to<W: AsyncWrite + Unpin + Send + ?Sized>(
+        self,
+        out: &mut W,
+    ) -> Result<SnapshotSummary, BackupError> {
+        let PendingSnapshot {
+            mut snapshot,
+            header,
+            options,
+        } = self;
+        write(&mut *snapshot, header, &options, out).await
+    }
+}
+
+async fn write<W: AsyncWrite + Unpin + Send + ?Sized>(
+    snapshot: &mut dyn Snapshot,
+    header: Header,
+    options: &SnapshotOptions,
+    out: &mut W,
+) -> Result<SnapshotSummary, BackupError> {
+    let io = |err: std::io::Error| BackupError::Io(format!("writing the snapshot: {err}"));
+    let point = snapshot.point();
     let mut writer = FrameWriter::start(out).await.map_err(io)?;
     let json = serde_json::to_vec(&header).expect("a header serializes");
     writer

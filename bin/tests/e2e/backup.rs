@@ -1,0 +1,332 @@
+//! Backups end to end: snapshots of a serving store over REST, gRPC and the
+//! CLI, checked, restored into a new data file, and a server on the
+//! restored file that works as before — its admin key and a user's key, a
+//! webhook that delivers, a function that invokes, the metrics history, and
+//! 410 for a position the restored log does not hold.
+
+use futures_util::StreamExt as _;
+use serde_json::{Value, json};
+
+use crate::cli::User;
+use crate::server::{Server, data_file};
+use crate::webhooks::Receiver;
+
+async fn post(server: &Server, path: &str, body: Value) -> Value {
+    let response = server
+        .http()
+        .post(format!("{}{path}", server.base))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response.status().is_success(),
+        "{path}: {}",
+        response.status()
+    );
+    response.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_backup_restores_into_a_server_that_works_as_before() {
+    let (dir, data) = data_file();
+    let source = Server::start_with(&data, &["--webhook-allow-private"]);
+    let admin = User::of(&source);
+    let receiver = Receiver::start().await;
+
+    admin
+        .run(&[
+            "webhook",
+            "create",
+            "--name",
+            "feed",
+            "--url",
+            &receiver.url,
+            "--event",
+            "fleet.created",
+        ])
+        .ok();
+    admin
+        .cli("compute fleet create --name web --capacity 2 --instance-type t3.nano")
+        .ok();
+    admin
+        .cli("identity user create --username alice --role viewer")
+        .ok();
+    let alice_key = admin
+        .cli("identity api-key create --user alice --name laptop -o json")
+        .json()["key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    admin
+        .run(&[
+            "compute", "function", "create", "--name", "hello", "--runtime", "wasm", "--code",
+            r#"(module (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32))) (memory (export "memory") 1) (data (i32.const 16) "hi") (func (export "_start") (i32.store (i32.const 0) (i32.const 16)) (i32.store (i32.const 4) (i32.const 2)) (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))"#,
+        ])
+        .ok();
+    post(
+        &source,
+        "/v1/monitoring/samples",
+        json!([{"service": "shop", "metric": "orders_total", "value": 7}]),
+    )
+    .await;
+    receiver.event("fleet.created", "web").await;
+
+    // Only admins may take one.
+    let viewer = source
+        .http()
+        .get(format!("{}/v1/admin/snapshot", source.base))
+        .bearer_auth(&alice_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(viewer.status(), 403);
+
+    // Through REST, while writes go on.
+    let writes = {
+        let base = source.base.clone();
+        let http = source.http();
+        tokio::spawn(async move {
+            for i in 0..40 {
+                let body =
+                    json!({"name": format!("busy-{i}"), "capacity": 1, "instance_type": "t3.nano"});
+                let answer = http
+                    .post(format!("{base}/v1/fleets"))
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
+                assert!(answer.status().is_success());
+            }
+        })
+    };
+    let response = source
+        .http()
+        .get(format!("{}/v1/admin/snapshot", source.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/octet-stream"
+    );
+    let revision: u64 = response.headers()["x-clusterdb-revision"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        response.headers()["content-disposition"],
+        format!("attachment; filename=\"clusterdb-snapshot-r{revision}.cdbsnap\"").as_str()
+    );
+    let bytes = response.bytes().await.unwrap();
+    let verified = clusterdb::backup::verify(&bytes[..]).unwrap();
+    assert_eq!(verified.header.revision, revision);
+    writes.await.unwrap();
+
+    // Over gRPC: the same format, the revision in the first chunk.
+    let (channel, auth) = source.grpc().await;
+    let mut grpc = clusterdb_proto::admin::v1::AdminServiceClient::with_interceptor(channel, auth);
+    let mut stream = grpc
+        .snapshot(clusterdb_proto::admin::v1::SnapshotRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    let mut file = Vec::new();
+    let mut first_revision = None;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.unwrap();
+        first_revision.get_or_insert(chunk.revision);
+        file.extend(chunk.data);
+    }
+    let over_grpc = clusterdb::backup::verify(&file[..]).unwrap();
+    assert_eq!(Some(over_grpc.header.revision), first_revision);
+    assert_eq!(over_grpc.counts.objects["function"], 1);
+
+    // The CLI through the server, then checked.
+    let snapshot = dir.path().join("backup.cdbsnap");
+    let snapshot_arg = snapshot.to_str().unwrap();
+    admin.run(&["admin", "backup", "--out", snapshot_arg]).ok();
+    let checked = admin
+        .run(&["admin", "verify", snapshot_arg, "-o", "json"])
+        .json();
+    assert_eq!(checked["counts"]["objects"]["fleet"], 41);
+    assert_eq!(checked["counts"]["objects"]["user"], 2);
+    assert_eq!(checked["header"]["engine"], "redb");
+    let without_events = dir.path().join("no-events.cdbsnap");
+    admin
+        .run(&[
+            "admin",
+            "backup",
+            "--out",
+            without_events.to_str().unwrap(),
+            "--events",
+            "none",
+        ])
+        .ok();
+    let old_events = source.get_json("/v1/events?page_size=1").await;
+    let first_event = old_events["events"][0]["revision"].as_u64().unwrap();
+
+    // A second server on the same file cannot back it up offline.
+    admin
+        .run(&[
+            "admin",
+            "backup",
+            "--data",
+            data.to_str().unwrap(),
+            "--out",
+            "x.cdbsnap",
+        ])
+        .failed(3);
+    let admin_key = source.key.clone();
+    assert!(source.terminate().success());
+
+    // An offline backup of the stopped server's file equals the last one.
+    let offline = dir.path().join("offline.cdbsnap");
+    admin
+        .run(&[
+            "admin",
+            "backup",
+            "--data",
+            data.to_str().unwrap(),
+            "--out",
+            offline.to_str().unwrap(),
+        ])
+        .ok();
+
+    // Restore into a new file; the master key goes with it.
+    let restored = dir.path().join("restored").join("data.redb");
+    std::fs::create_dir(restored.parent().unwrap()).unwrap();
+    let restored_arg = restored.to_str().unwrap();
+    admin
+        .run(&[
+            "admin",
+            "restore",
+            "--from",
+            snapshot_arg,
+            "--data",
+            restored_arg,
+        ])
+        .ok();
+    let second = admin.run(&[
+        "admin",
+        "restore",
+        "--from",
+        snapshot_arg,
+        "--data",
+        restored_arg,
+    ]);
+    assert!(second.failed(1).contains("not empty"), "{second:?}");
+    std::fs::copy(
+        clusterdb::default_key_file(&data),
+        clusterdb::default_key_file(&restored),
+    )
+    .unwrap();
+    let server = Server::start_with(&restored, &["--webhook-allow-private"]);
+    let mut admin = User::of(&server);
+    admin.set("CLUSTERDB_API_KEY", &admin_key);
+
+    // The old credentials work, the state is there, the revision moved on.
+    let fleets = admin.cli("compute fleet list --all -o json").json();
+    assert_eq!(fleets.as_array().unwrap().len(), 41);
+    let alice_sees = server
+        .http()
+        .get(format!("{}/v1/fleets", server.base))
+        .bearer_auth(&alice_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(alice_sees.status(), 200);
+    let invoked = admin.cli("compute function invoke hello").ok().to_string();
+    assert_eq!(invoked.trim(), "hi");
+    let metrics = admin
+        .cli("monitor metrics --service shop --window 1h -o json")
+        .json();
+    assert!(metrics.to_string().contains("orders_total"), "{metrics}");
+    // The webhook delivers what happens next.
+    admin
+        .cli("compute fleet create --name after-restore --capacity 1 --instance-type t3.nano")
+        .ok();
+    receiver.event("fleet.created", "after-restore").await;
+    // The log goes on from where it was; the old positions are still there.
+    let events = admin
+        .cli("events list --after 0 --page-size 1 -o json")
+        .json();
+    assert_eq!(events[0]["revision"].as_u64(), Some(first_event));
+    drop(server);
+
+    // Without events, a position before the snapshot is gone: 410.
+    let bare = dir.path().join("bare").join("data.redb");
+    std::fs::create_dir(bare.parent().unwrap()).unwrap();
+    admin
+        .run(&[
+            "admin",
+            "restore",
+            "--from",
+            without_events.to_str().unwrap(),
+            "--data",
+            bare.to_str().unwrap(),
+        ])
+        .ok();
+    std::fs::copy(
+        clusterdb::default_key_file(&data),
+        clusterdb::default_key_file(&bare),
+    )
+    .unwrap();
+    let server = Server::start(&bare);
+    let gone = server
+        .http()
+        .get(format!("{}/v1/events?after=0", server.base))
+        .bearer_auth(&admin_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), 410);
+}
+
+#[tokio::test]
+async fn damaged_and_foreign_files_are_refused_naming_what_is_wrong() {
+    let (dir, data) = data_file();
+    let server = Server::start(&data);
+    let admin = User::of(&server);
+    admin
+        .cli("compute fleet create --name web --capacity 1 --instance-type t3.nano")
+        .ok();
+    let good = dir.path().join("good.cdbsnap");
+    admin
+        .run(&["admin", "backup", "--out", good.to_str().unwrap()])
+        .ok();
+    let bytes = std::fs::read(&good).unwrap();
+
+    let check = |name: &str, content: &[u8]| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, content).unwrap();
+        let verify = admin.run(&["admin", "verify", path.to_str().unwrap()]);
+        let target = dir.path().join(format!("{name}.redb"));
+        let restore = admin.run(&[
+            "admin",
+            "restore",
+            "--from",
+            path.to_str().unwrap(),
+            "--data",
+            target.to_str().unwrap(),
+        ]);
+        assert!(!target.exists(), "{name}: nothing written");
+        (verify.failed(1).to_string(), restore.failed(1).to_string())
+    };
+    let (foreign, _) = check("foreign", b"PK\x03\x04 a zip file, say");
+    assert!(foreign.contains("not a ClusterDB snapshot"), "{foreign}");
+    let (truncated, _) = check("truncated", &bytes[..bytes.len() - 10]);
+    assert!(truncated.contains("frame"), "{truncated}");
+    let mut flipped = bytes.clone();
+    let middle = bytes.len() / 2;
+    flipped[middle] ^= 0x04;
+    let (damaged, restore) = check("flipped", &flipped);
+    assert!(damaged.contains("frame"), "{damaged}");
+    assert!(restore.contains("frame"), "{restore}");
+    let mut newer = bytes.clone();
+    newer[8] = 7;
+    let (version, _) = check("newer", &newer);
+    assert!(version.contains("format version 7"), "{version}");
+}
