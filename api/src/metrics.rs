@@ -19,7 +19,7 @@ use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetri
 use prometheus_client::metrics::MetricType;
 use prometheus_client::metrics::counter::{ConstCounter, Counter};
 use prometheus_client::metrics::family::Family;
-use prometheus_client::metrics::gauge::ConstGauge;
+use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
@@ -89,6 +89,10 @@ pub struct Counters {
     authentication_failures: Counter,
     webhook_attempts: Family<OutcomeLabels, Counter>,
     webhook_duration: Histogram,
+    backup_last_success: Gauge,
+    backup_duration: Histogram,
+    backup_bytes: Gauge,
+    backup_failures: Counter,
     /// Each running delivery worker's position in the event log, by
     /// endpoint: (the worker's token, revision).
     webhook_positions: std::sync::Mutex<std::collections::BTreeMap<String, (u64, u64)>>,
@@ -139,6 +143,13 @@ pub fn counters() -> &'static Counters {
         authentication_failures: Counter::default(),
         webhook_attempts: Family::default(),
         webhook_duration: latency_histogram(),
+        backup_last_success: Gauge::default(),
+        // 0.1 s to about 15 minutes.
+        backup_duration: Histogram::new(
+            prometheus_client::metrics::histogram::exponential_buckets(0.1, 2.0, 14),
+        ),
+        backup_bytes: Gauge::default(),
+        backup_failures: Counter::default(),
         webhook_positions: Default::default(),
         workers: Default::default(),
         started: std::time::SystemTime::now(),
@@ -177,6 +188,24 @@ impl Counters {
                 .workers
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         }
+    }
+
+    /// Records a scheduled backup that was written: how long it took and
+    /// its size.
+    pub fn backup_succeeded(&self, seconds: f64, bytes: u64) {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        self.backup_last_success
+            .set(i64::try_from(now).unwrap_or(i64::MAX));
+        self.backup_duration.observe(seconds);
+        self.backup_bytes
+            .set(i64::try_from(bytes).unwrap_or(i64::MAX));
+    }
+
+    /// Counts a scheduled backup that failed.
+    pub fn backup_failed(&self) {
+        self.backup_failures.inc();
     }
 
     /// Counts a webhook delivery attempt and its duration.
@@ -603,6 +632,26 @@ pub fn exposition(db: &ClusterDb) -> String {
         "webhook_delivery_duration_seconds",
         "Webhook delivery attempt latency",
         counters.webhook_duration.clone(),
+    );
+    registry.register(
+        "backup_last_success_timestamp_seconds",
+        "When the last scheduled backup was written (Unix seconds; 0: none yet)",
+        counters.backup_last_success.clone(),
+    );
+    registry.register(
+        "backup_duration_seconds",
+        "How long scheduled backups took",
+        counters.backup_duration.clone(),
+    );
+    registry.register(
+        "backup_bytes",
+        "The size of the last scheduled backup",
+        counters.backup_bytes.clone(),
+    );
+    registry.register(
+        "backup_failures",
+        "Scheduled backups that failed",
+        counters.backup_failures.clone(),
     );
     registry.register_collector(Box::new(Live { db: db.clone() }));
     let mut text = String::new();

@@ -4,6 +4,7 @@
 //! Run: `cargo run --release -- serve` (listens on 127.0.0.1:7070, data in
 //! `./clusterdb.redb`).
 
+mod backups;
 mod cli;
 mod listener;
 mod parse_errors;

@@ -200,6 +200,16 @@ pub struct ServeArgs {
         env = "CLUSTERDB_ALERT_EVALUATION_INTERVAL"
     )]
     alert_evaluation_interval: u64,
+    /// Take a snapshot of the whole store into this directory every
+    /// `--backup-interval` (on a shared store, the leading server does).
+    #[arg(long, value_name = "DIR", env = "CLUSTERDB_BACKUP_DIR")]
+    backup_dir: Option<PathBuf>,
+    /// Time between scheduled backups (`s`, `m`, `h`).
+    #[arg(long, default_value = "1h", value_parser = parse_delay, env = "CLUSTERDB_BACKUP_INTERVAL")]
+    backup_interval: Duration,
+    /// Scheduled backups kept in `--backup-dir`; older ones are removed.
+    #[arg(long, default_value_t = 24, value_parser = clap::value_parser!(u32).range(1..), env = "CLUSTERDB_BACKUP_KEEP")]
+    backup_keep: u32,
     /// The configuration file's `webhooks:` block, applied at start.
     #[arg(skip)]
     pub webhooks: Vec<clusterdb::Draft<clusterdb::webhooks::WebhookSpec>>,
@@ -673,6 +683,14 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         args.delivery(),
         stopped.clone(),
     ));
+    let backups = args.backup_dir.clone().map(|dir| {
+        let schedule = crate::backups::BackupSchedule {
+            dir,
+            interval: args.backup_interval.max(Duration::from_secs(1)),
+            keep: args.backup_keep as usize,
+        };
+        tokio::spawn(crate::backups::run(db.clone(), schedule, stopped.clone()))
+    });
     // How long in-flight requests may finish once the server stops: the
     // drain timeout after a signal, at most FAILED_DRAIN after a failure.
     let drain = Arc::new(std::sync::Mutex::new(limits.drain_timeout));
@@ -727,6 +745,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     }
     sweeper.abort();
     own_metrics.abort();
+    if let Some(backups) = backups {
+        backups.abort();
+    }
     let dispatcher_abort = dispatcher.abort_handle();
     if tokio::time::timeout(DISPATCHER_STOP, dispatcher)
         .await

@@ -330,3 +330,119 @@ async fn damaged_and_foreign_files_are_refused_naming_what_is_wrong() {
     let (version, _) = check("newer", &newer);
     assert!(version.contains("format version 7"), "{version}");
 }
+
+/// The names of the scheduled snapshots in `dir`.
+fn snapshots_in(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "cdbsnap"))
+        .collect();
+    found.sort();
+    found
+}
+
+#[tokio::test]
+async fn scheduled_backups_are_taken_kept_and_counted_and_a_failing_one_harms_nothing() {
+    let (dir, data) = data_file();
+    let backups = dir.path().join("backups");
+    std::fs::create_dir(&backups).unwrap();
+    let server = Server::start_with(
+        &data,
+        &[
+            "--backup-dir",
+            backups.to_str().unwrap(),
+            "--backup-interval",
+            "1s",
+            "--backup-keep",
+            "2",
+        ],
+    );
+    let admin = User::of(&server);
+    let mut taken = 0.0;
+    for i in 0..60 {
+        admin
+            .run(&[
+                "compute",
+                "fleet",
+                "create",
+                "--name",
+                &format!("f{i}"),
+                "--capacity",
+                "1",
+                "--instance-type",
+                "t3.nano",
+            ])
+            .ok();
+        let metrics = server
+            .http()
+            .get(format!("{}/metrics", server.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        taken = metrics
+            .lines()
+            .find_map(|line| line.strip_prefix("clusterdb_backup_duration_seconds_count "))
+            .map_or(0.0, |n| n.trim().parse().unwrap());
+        if taken >= 3.0 {
+            assert!(
+                metrics.contains("clusterdb_backup_failures_total 0"),
+                "{metrics}"
+            );
+            assert!(
+                !metrics.contains("clusterdb_backup_last_success_timestamp_seconds 0\n"),
+                "{metrics}"
+            );
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    assert!(taken >= 3.0, "three backups within 15 s");
+    let kept = snapshots_in(&backups);
+    assert_eq!(kept.len(), 2, "{kept:?}");
+    for file in &kept {
+        clusterdb::backup::verify(std::fs::File::open(file).unwrap()).unwrap();
+    }
+    drop(server);
+
+    // A directory that cannot be written: failures counted, serving goes on.
+    let (dir, data) = data_file();
+    let not_a_dir = dir.path().join("plain-file");
+    std::fs::write(&not_a_dir, b"").unwrap();
+    let server = Server::start_with(
+        &data,
+        &[
+            "--backup-dir",
+            not_a_dir.to_str().unwrap(),
+            "--backup-interval",
+            "1s",
+        ],
+    );
+    let admin = User::of(&server);
+    let mut failures = 0.0;
+    for _ in 0..40 {
+        admin.cli("compute fleet create --name still-serving --capacity 1 --instance-type t3.nano");
+        let metrics = server
+            .http()
+            .get(format!("{}/metrics", server.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        failures = metrics
+            .lines()
+            .find_map(|line| line.strip_prefix("clusterdb_backup_failures_total "))
+            .map_or(0.0, |n| n.trim().parse().unwrap());
+        if failures >= 2.0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    assert!(failures >= 2.0);
+    admin.cli("compute fleet get still-serving").ok();
+}

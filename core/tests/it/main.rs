@@ -6,6 +6,7 @@ pub const ENGINE: support::EngineKind = support::EngineKind::Redb;
 
 mod backup;
 mod bounds;
+mod compat;
 mod concurrency;
 mod crud;
 mod events;
