@@ -446,3 +446,96 @@ async fn scheduled_backups_are_taken_kept_and_counted_and_a_failing_one_harms_no
     assert!(failures >= 2.0);
     admin.cli("compute fleet get still-serving").ok();
 }
+
+/// From one server to a cluster: a redb server's backup restored into an
+/// etcd prefix with the CLI, then served from etcd with the same admin key;
+/// its revisions continue past the snapshot's.
+#[cfg(feature = "etcd")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_single_servers_backup_restores_into_etcd() {
+    let (dir, data) = data_file();
+    let single = Server::start(&data);
+    let admin = User::of(&single);
+    for i in 0..5 {
+        admin
+            .run(&[
+                "compute",
+                "fleet",
+                "create",
+                "--name",
+                &format!("f{i}"),
+                "--capacity",
+                "1",
+                "--instance-type",
+                "t3.nano",
+            ])
+            .ok();
+    }
+    let snapshot = dir.path().join("single.cdbsnap");
+    admin
+        .run(&["admin", "backup", "--out", snapshot.to_str().unwrap()])
+        .ok();
+    let revision = admin
+        .run(&["admin", "verify", snapshot.to_str().unwrap(), "-o", "json"])
+        .json()["header"]["revision"]
+        .as_u64()
+        .unwrap();
+    let admin_key = single.key.clone();
+    drop(single);
+
+    let cluster = tokio::task::spawn_blocking(|| clusterdb_testkit::EtcdCluster::start(1))
+        .await
+        .unwrap();
+    let hosts: Vec<String> = cluster
+        .endpoints()
+        .iter()
+        .map(|e| e.trim_start_matches("http://").to_string())
+        .collect();
+    let store = format!("etcd://{}", hosts.join(","));
+    admin
+        .run(&[
+            "admin",
+            "restore",
+            "--from",
+            snapshot.to_str().unwrap(),
+            "--store",
+            &store,
+            "--etcd-prefix",
+            "/moved/",
+        ])
+        .ok();
+    let again = admin.run(&[
+        "admin",
+        "restore",
+        "--from",
+        snapshot.to_str().unwrap(),
+        "--store",
+        &store,
+        "--etcd-prefix",
+        "/moved/",
+    ]);
+    assert!(again.failed(1).contains("not empty"), "{again:?}");
+
+    let (_cluster_dir, cluster_data) = data_file();
+    std::fs::copy(
+        clusterdb::default_key_file(&data),
+        clusterdb::default_key_file(&cluster_data),
+    )
+    .unwrap();
+    let server = Server::start_with(
+        &cluster_data,
+        &["--store", &store, "--etcd-prefix", "/moved/"],
+    );
+    assert!(
+        server.key.is_empty(),
+        "the restored store is not bootstrapped again"
+    );
+    let mut admin = User::of(&server);
+    admin.set("CLUSTERDB_API_KEY", &admin_key);
+    let fleets = admin.cli("compute fleet list -o json").json();
+    assert_eq!(fleets.as_array().unwrap().len(), 5);
+    let made = admin
+        .cli("compute fleet create --name on-etcd --capacity 1 --instance-type t3.nano -o json")
+        .json();
+    assert!(made["resource_version"].as_u64().unwrap() > revision);
+}

@@ -123,6 +123,30 @@ impl TestDb {
         &self._store.master_key
     }
 
+    /// A fresh, empty store beside this one, on the same engine (a new data
+    /// file, or a new prefix on the same etcd cluster), and a way to
+    /// connect to it again.
+    #[allow(dead_code)]
+    pub async fn fresh_store(&self, name: &str) -> Arc<dyn Engine> {
+        #[cfg(feature = "etcd")]
+        if let Some(cluster) = &self._store.etcd {
+            let options = clusterdb::storage::EtcdOptions {
+                prefix: format!("/{name}/"),
+                ..clusterdb::storage::EtcdOptions::default()
+            };
+            let engine = clusterdb::storage::EtcdEngine::connect(&cluster.endpoints(), options)
+                .await
+                .unwrap();
+            return Arc::new(engine);
+        }
+        let fast = RedbOptions {
+            durable: false,
+            ..RedbOptions::default()
+        };
+        let path = self._store.dir.path().join(format!("{name}.redb"));
+        Arc::new(RedbEngine::open(path, fast).unwrap())
+    }
+
     /// Closes the database.
     pub async fn close(self) -> clusterdb::Result<()> {
         self.db.close().await

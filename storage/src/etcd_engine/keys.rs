@@ -5,7 +5,8 @@
 //!   the key's `mod_revision`, unknown until the commit lands;
 //! - `P e/l/{revision:016x}/{index:08x}`: the event moved into revision
 //!   order by the mover;
-//! - `P m/format`, `P m/compacted`: metadata.
+//! - `P m/format`, `P m/compacted`, `P m/offset`: metadata (the offset of
+//!   the engine's revisions over etcd's, set by a load).
 
 /// The key builder for one prefix.
 #[derive(Debug, Clone)]
@@ -52,6 +53,10 @@ impl Keys {
 
     pub fn format(&self) -> Vec<u8> {
         join(&[&self.prefix, b"m/format"])
+    }
+
+    pub fn offset(&self) -> Vec<u8> {
+        join(&[&self.prefix, b"m/offset"])
     }
 
     pub fn compacted(&self) -> Vec<u8> {

@@ -18,7 +18,7 @@ use tokio::task::JoinHandle;
 
 use super::errors::read_error;
 use super::members::{Health, Members};
-use super::to_revision;
+use super::revisions::Revisions;
 use crate::contract::{Leadership, Precondition};
 use crate::error::Error;
 
@@ -29,6 +29,7 @@ const RETRY: Duration = Duration::from_millis(250);
 /// for `key`); returns the claim and the task renewing it.
 pub(super) async fn campaign(
     members: &Arc<Members>,
+    revisions: &Revisions,
     key: &[u8],
     data_key: Vec<u8>,
     ttl: Duration,
@@ -65,7 +66,7 @@ pub(super) async fn campaign(
             }
         };
         if response.succeeded() {
-            let revision = to_revision(response.header().map_or(0, |h| h.revision()));
+            let revision = revisions.ours(response.header().map_or(0, |h| h.revision()));
             let (lost_tx, lost) = watch::channel(false);
             let keeper = tokio::spawn(keep_alive(Arc::clone(members), lease, ttl, lost_tx));
             let leadership = Leadership {

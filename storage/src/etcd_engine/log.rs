@@ -25,7 +25,8 @@ use tokio::sync::{Notify, watch};
 use super::errors::read_error;
 use super::keys::{Keys, prefix_end};
 use super::members::Members;
-use super::{publish, to_i64, to_revision};
+use super::revisions::Revisions;
+use super::{publish, to_i64};
 use crate::contract::{EventRecord, Revision};
 use crate::error::Error;
 
@@ -80,6 +81,7 @@ fn log_record(keys: &Keys, kv: &KeyValue) -> Result<EventRecord, Error> {
 pub(super) async fn events_since(
     members: &Members,
     keys: &Keys,
+    revisions: &Revisions,
     after: Revision,
     limit: usize,
 ) -> Result<Vec<EventRecord>, Error> {
@@ -132,7 +134,7 @@ pub(super) async fn events_since(
         _ => None,
     };
     for kv in pending.kvs() {
-        let revision = to_revision(kv.mod_revision());
+        let revision = revisions.ours(kv.mod_revision());
         if revision <= after || bound.is_some_and(|b| revision > b) {
             continue;
         }
@@ -155,7 +157,12 @@ pub(super) async fn events_since(
 }
 
 /// See [`crate::Engine::compact_events`].
-pub(super) async fn compact(members: &Members, keys: &Keys, before: Revision) -> Result<(), Error> {
+pub(super) async fn compact(
+    members: &Members,
+    keys: &Keys,
+    revisions: &Revisions,
+    before: Revision,
+) -> Result<(), Error> {
     loop {
         let below = GetOptions::new()
             .with_range(keys.log(before, 0))
@@ -168,7 +175,7 @@ pub(super) async fn compact(members: &Members, keys: &Keys, before: Revision) ->
             TxnOp::get(keys.pending_prefix(), Some(GetOptions::new().with_prefix())),
         ]);
         let response = members.repeatable_txn(read).await.map_err(read_error)?;
-        let seen = to_revision(response.header().map_or(0, |h| h.revision()));
+        let seen = revisions.ours(response.header().map_or(0, |h| h.revision()));
         let [compacted, newest_log, pending]: [GetResponse; 3] = gets(response.op_responses())
             .try_into()
             .map_err(|_| Error::Backend("etcd answered a different number of reads".into()))?;
@@ -179,7 +186,7 @@ pub(super) async fn compact(members: &Members, keys: &Keys, before: Revision) ->
         let stale_pending: Vec<&KeyValue> = pending
             .kvs()
             .iter()
-            .filter(|kv| to_revision(kv.mod_revision()) < before)
+            .filter(|kv| revisions.ours(kv.mod_revision()) < before)
             .collect();
         let newest_removed = newest_log
             .kvs()
@@ -190,7 +197,7 @@ pub(super) async fn compact(members: &Members, keys: &Keys, before: Revision) ->
             .chain(
                 stale_pending
                     .iter()
-                    .map(|kv| to_revision(kv.mod_revision())),
+                    .map(|kv| revisions.ours(kv.mod_revision())),
             )
             .max();
         let Some(newest_removed) = newest_removed else {
@@ -229,7 +236,12 @@ pub(super) async fn compact(members: &Members, keys: &Keys, before: Revision) ->
 
 /// Moves pending events into the log, forever: woken after local commits,
 /// and every half second for commits of other nodes.
-pub(super) async fn run_mover(members: Arc<Members>, keys: Keys, wake: Arc<Notify>) {
+pub(super) async fn run_mover(
+    members: Arc<Members>,
+    keys: Keys,
+    revisions: Revisions,
+    wake: Arc<Notify>,
+) {
     let mut backoff = Duration::from_millis(50);
     loop {
         tokio::select! {
@@ -237,7 +249,7 @@ pub(super) async fn run_mover(members: Arc<Members>, keys: Keys, wake: Arc<Notif
             _ = tokio::time::sleep(Duration::from_millis(500)) => {}
         }
         loop {
-            match move_batch(&members, &keys).await {
+            match move_batch(&members, &keys, &revisions).await {
                 Ok(true) => backoff = Duration::from_millis(50),
                 Ok(false) => break,
                 Err(err) => {
@@ -252,7 +264,7 @@ pub(super) async fn run_mover(members: Arc<Members>, keys: Keys, wake: Arc<Notif
 }
 
 /// Moves one batch of whole commits. Returns whether more may be pending.
-async fn move_batch(members: &Members, keys: &Keys) -> Result<bool, Error> {
+async fn move_batch(members: &Members, keys: &Keys, revisions: &Revisions) -> Result<bool, Error> {
     let pending = members
         .get(
             keys.pending_prefix(),
@@ -291,7 +303,7 @@ async fn move_batch(members: &Members, keys: &Keys) -> Result<bool, Error> {
         let (_, index) = keys
             .parse_pending(kv.key())
             .ok_or_else(|| Error::Corrupt("malformed pending event key".into()))?;
-        let revision = to_revision(kv.mod_revision());
+        let revision = revisions.ours(kv.mod_revision());
         compares.push(Compare::mod_revision(
             kv.key(),
             CompareOp::Equal,
@@ -316,11 +328,12 @@ async fn move_batch(members: &Members, keys: &Keys) -> Result<bool, Error> {
 pub(super) async fn run_watch(
     members: Arc<Members>,
     keys: Keys,
+    revisions: Revisions,
     published: Arc<watch::Sender<Revision>>,
 ) {
     let data = keys.data(b"");
     let pending = keys.pending_prefix();
-    let mut next = to_i64(*published.borrow()) + 1;
+    let mut next = revisions.etcd(*published.borrow()) + 1;
     let mut backoff = Duration::from_millis(100);
     loop {
         let options = WatchOptions::new().with_prefix().with_start_revision(next);
@@ -365,7 +378,7 @@ pub(super) async fn run_watch(
                     .max();
                 if let Some(revision) = newest {
                     next = next.max(revision + 1);
-                    publish(&published, to_revision(revision));
+                    publish(&published, revisions.ours(revision));
                 }
             },
         }

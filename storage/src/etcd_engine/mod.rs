@@ -23,6 +23,7 @@ mod leader;
 mod log;
 mod members;
 mod options;
+mod revisions;
 
 use std::sync::Arc;
 use std::sync::Mutex;
@@ -35,13 +36,14 @@ use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
 use crate::contract::{
-    Commit, Engine, Entry, EventRecord, Leadership, Page, Precondition, Revision, Snapshot,
+    Commit, Engine, Entry, EventRecord, Leadership, Loader, Page, Precondition, Revision, Snapshot,
 };
 use crate::error::{CommitError, Error, FailedPrecondition};
 use errors::{commit_error, read_error};
 use keys::{Keys, prefix_end};
 use members::Members;
 pub use options::EtcdOptions;
+use revisions::Revisions;
 
 /// The on-etcd format this release writes and the newest it reads.
 const CURRENT_FORMAT: u64 = 1;
@@ -61,14 +63,13 @@ pub struct EtcdEngine {
     leases: Mutex<Vec<(i64, JoinHandle<()>)>>,
     /// Commit figures (each commit is its own transaction: a batch of 1).
     stats: crate::WriteRecorder,
+    /// The engine's revisions and etcd's.
+    revisions: Revisions,
 }
 
-fn to_i64(revision: Revision) -> i64 {
-    i64::try_from(revision).unwrap_or(i64::MAX)
-}
-
-pub(super) fn to_revision(revision: i64) -> Revision {
-    u64::try_from(revision).unwrap_or(0)
+/// A count (a limit) as etcd takes it.
+fn to_i64(count: u64) -> i64 {
+    i64::try_from(count).unwrap_or(i64::MAX)
 }
 
 impl EtcdEngine {
@@ -79,7 +80,7 @@ impl EtcdEngine {
     pub async fn connect(endpoints: &[String], options: EtcdOptions) -> Result<Self, Error> {
         let keys = Keys::new(&options.prefix);
         let members = Members::connect(endpoints, &options, keys.format()).await?;
-        let revision = Self::initialise(&members, &keys, endpoints).await?;
+        let (revision, revisions) = Self::initialise(&members, &keys, endpoints).await?;
         let (published, revision_rx) = watch::channel(revision);
         let published = Arc::new(published);
         let mover = Arc::new(Notify::new());
@@ -88,11 +89,13 @@ impl EtcdEngine {
             tokio::spawn(log::run_mover(
                 Arc::clone(&members),
                 keys.clone(),
+                revisions.clone(),
                 Arc::clone(&mover),
             )),
             tokio::spawn(log::run_watch(
                 Arc::clone(&members),
                 keys.clone(),
+                revisions.clone(),
                 Arc::clone(&published),
             )),
         ];
@@ -108,6 +111,7 @@ impl EtcdEngine {
             tasks: Mutex::new(tasks),
             leases: Mutex::new(Vec::new()),
             stats: crate::WriteRecorder::default(),
+            revisions,
         })
     }
 
@@ -115,12 +119,12 @@ impl EtcdEngine {
         members: &Members,
         keys: &Keys,
         endpoints: &[String],
-    ) -> Result<Revision, Error> {
+    ) -> Result<(Revision, Revisions), Error> {
         let format = keys.format();
         let txn = Txn::new()
             .when([Compare::version(format.clone(), CompareOp::Equal, 0)])
             .and_then([TxnOp::put(format.clone(), CURRENT_FORMAT.to_string(), None)])
-            .or_else([TxnOp::get(format, None)]);
+            .or_else([TxnOp::get(format, None), TxnOp::get(keys.offset(), None)]);
         // Conditioned on the marker's absence: safe to send again.
         let response = members
             .read(|client| {
@@ -129,29 +133,40 @@ impl EtcdEngine {
             })
             .await
             .map_err(read_error)?;
-        let revision = to_revision(response.header().map_or(0, |h| h.revision()));
+        let etcd_revision = response.header().map_or(0, |h| h.revision());
         if response.succeeded() {
-            return Ok(revision);
+            let revisions = Revisions::default();
+            return Ok((revisions.ours(etcd_revision), revisions));
         }
-        let stored = response.op_responses().into_iter().find_map(|r| match r {
+        let mut stored = response.op_responses().into_iter().map(|r| match r {
             TxnOpResponse::Get(get) => get.kvs().first().map(|kv| kv.value().to_vec()),
             _ => None,
         });
-        let found = stored
-            .as_deref()
-            .and_then(|v| std::str::from_utf8(v).ok())
-            .and_then(|v| v.parse::<u64>().ok())
-            .ok_or_else(|| Error::NotAStore {
-                path: format!("{endpoints:?}"),
-                reason: "the prefix holds something that is not a ClusterDB format marker".into(),
-            })?;
+        let (format_value, offset_value) = (stored.next().flatten(), stored.next().flatten());
+        let number = |value: &Option<Vec<u8>>| {
+            value
+                .as_deref()
+                .and_then(|v| std::str::from_utf8(v).ok())
+                .and_then(|v| v.parse::<u64>().ok())
+        };
+        let found = number(&format_value).ok_or_else(|| Error::NotAStore {
+            path: format!("{endpoints:?}"),
+            reason: "the prefix holds something that is not a ClusterDB format marker".into(),
+        })?;
         if found > CURRENT_FORMAT {
             return Err(Error::UnsupportedFormat {
                 found,
                 supported: CURRENT_FORMAT,
             });
         }
-        Ok(revision)
+        let offset = match &offset_value {
+            None => 0,
+            Some(_) => number(&offset_value).ok_or_else(|| {
+                Error::Corrupt("the revision offset under the prefix is not a number".into())
+            })?,
+        };
+        let revisions = Revisions::new(offset);
+        Ok((revisions.ours(etcd_revision), revisions))
     }
 
     fn check_open(&self) -> Result<(), Error> {
@@ -175,11 +190,15 @@ pub(super) fn publish(published: &watch::Sender<Revision>, revision: Revision) {
     });
 }
 
-fn precondition_compare(keys: &Keys, precondition: &Precondition) -> Compare {
+fn precondition_compare(
+    keys: &Keys,
+    revisions: &Revisions,
+    precondition: &Precondition,
+) -> Compare {
     match precondition {
         Precondition::Absent(key) => Compare::version(keys.data(key), CompareOp::Equal, 0),
         Precondition::AtRevision(key, revision) => {
-            Compare::mod_revision(keys.data(key), CompareOp::Equal, to_i64(*revision))
+            Compare::mod_revision(keys.data(key), CompareOp::Equal, revisions.etcd(*revision))
         }
     }
 }
@@ -192,7 +211,7 @@ impl EtcdEngine {
         let compares: Vec<Compare> = commit
             .preconditions
             .iter()
-            .map(|p| precondition_compare(&self.keys, p))
+            .map(|p| precondition_compare(&self.keys, &self.revisions, p))
             .collect();
         // One op per key: etcd refuses a transaction naming a key twice.
         let mut ops: Vec<TxnOp> = commit
@@ -226,7 +245,9 @@ impl EtcdEngine {
             })
             .await
             .map_err(commit_error)?;
-        let revision = to_revision(response.header().map_or(0, |h| h.revision()));
+        let revision = self
+            .revisions
+            .ours(response.header().map_or(0, |h| h.revision()));
         if response.succeeded() {
             publish(&self.published, revision);
             if has_events {
@@ -242,9 +263,10 @@ impl EtcdEngine {
             .enumerate()
         {
             let actual = match read {
-                TxnOpResponse::Get(get) => {
-                    get.kvs().first().map(|kv| to_revision(kv.mod_revision()))
-                }
+                TxnOpResponse::Get(get) => get
+                    .kvs()
+                    .first()
+                    .map(|kv| self.revisions.ours(kv.mod_revision())),
                 _ => None,
             };
             if !precondition.holds(actual) {
@@ -278,7 +300,7 @@ impl Engine for EtcdEngine {
             .map_err(read_error)?;
         Ok(response.kvs().first().map(|kv| Entry {
             value: kv.value().to_vec(),
-            mod_revision: to_revision(kv.mod_revision()),
+            mod_revision: self.revisions.ours(kv.mod_revision()),
         }))
     }
 
@@ -305,7 +327,9 @@ impl Engine for EtcdEngine {
             })
             .await
             .map_err(read_error)?;
-        let revision = to_revision(response.header().map_or(0, |h| h.revision()));
+        let revision = self
+            .revisions
+            .ours(response.header().map_or(0, |h| h.revision()));
         let strip = self.keys.data_len();
         let mut entries: Vec<(Vec<u8>, Entry)> = response
             .kvs()
@@ -315,7 +339,7 @@ impl Engine for EtcdEngine {
                     kv.key()[strip..].to_vec(),
                     Entry {
                         value: kv.value().to_vec(),
-                        mod_revision: to_revision(kv.mod_revision()),
+                        mod_revision: self.revisions.ours(kv.mod_revision()),
                     },
                 )
             })
@@ -347,18 +371,33 @@ impl Engine for EtcdEngine {
 
     async fn events_since(&self, after: Revision, limit: usize) -> Result<Vec<EventRecord>, Error> {
         self.check_open()?;
-        log::events_since(&self.members, &self.keys, after, limit).await
+        log::events_since(&self.members, &self.keys, &self.revisions, after, limit).await
     }
 
     async fn compact_events(&self, before: Revision) -> Result<(), Error> {
         self.check_open()?;
-        log::compact(&self.members, &self.keys, before).await
+        log::compact(&self.members, &self.keys, &self.revisions, before).await
+    }
+
+    async fn load(&self) -> Result<Box<dyn Loader>, Error> {
+        self.check_open()?;
+        copy::check_empty(&self.members, &self.keys).await?;
+        Ok(Box::new(copy::EtcdLoader {
+            members: Arc::clone(&self.members),
+            keys: self.keys.clone(),
+            revisions: self.revisions.clone(),
+            published: Arc::clone(&self.published),
+        }))
     }
 
     async fn snapshot(&self) -> Result<Box<dyn Snapshot>, Error> {
         self.check_open()?;
-        let snapshot =
-            copy::EtcdSnapshot::start(Arc::clone(&self.members), self.keys.clone()).await?;
+        let snapshot = copy::EtcdSnapshot::start(
+            Arc::clone(&self.members),
+            self.keys.clone(),
+            self.revisions.clone(),
+        )
+        .await?;
         Ok(Box::new(snapshot))
     }
 
@@ -374,7 +413,9 @@ impl Engine for EtcdEngine {
             })
             .await
             .map_err(read_error)?;
-        Ok(to_revision(response.header().map_or(0, |h| h.revision())))
+        Ok(self
+            .revisions
+            .ours(response.header().map_or(0, |h| h.revision())))
     }
 
     fn watch_revision(&self) -> watch::Receiver<Revision> {
@@ -383,8 +424,14 @@ impl Engine for EtcdEngine {
 
     async fn campaign(&self, key: &[u8], ttl: Duration) -> Result<Leadership, Error> {
         self.check_open()?;
-        let (leadership, keeper, lease) =
-            leader::campaign(&self.members, key, self.keys.data(key), ttl).await?;
+        let (leadership, keeper, lease) = leader::campaign(
+            &self.members,
+            &self.revisions,
+            key,
+            self.keys.data(key),
+            ttl,
+        )
+        .await?;
         let mut leases = self.leases.lock().unwrap_or_else(|p| p.into_inner());
         leases.retain(|(_, keeper)| !keeper.is_finished());
         leases.push((lease, keeper));

@@ -397,7 +397,150 @@ async fn a_lone_campaigner_leads_and_its_fence_guards_commits(harness: impl Harn
     ));
 }
 
+/// A snapshot reads the store as of its revision while commits go on:
+/// keys written later are absent, keys changed later show their old value,
+/// and events stop at its revision.
+async fn a_snapshot_is_one_revision_while_writes_go_on(h: impl Harness) {
+    let engine = h.engine();
+    for i in 0..30 {
+        let commit = Commit {
+            preconditions: Vec::new(),
+            ops: vec![put(&format!("k{i:02}"), "old")],
+            events: vec![format!("e{i}").into_bytes()],
+        };
+        engine.commit(commit).await.unwrap();
+    }
+    let mut snapshot = engine.snapshot().await.unwrap();
+    let point = snapshot.point();
+    // (etcd's own bookkeeping, moving events into the log, may follow.)
+    assert!(point.revision <= engine.current_revision().await.unwrap());
+    // Writes after the snapshot started.
+    for i in 0..30 {
+        let commit = Commit {
+            preconditions: Vec::new(),
+            ops: vec![
+                put(&format!("k{i:02}"), "new"),
+                put(&format!("z{i}"), "later"),
+            ],
+            events: vec![b"later".to_vec()],
+        };
+        engine.commit(commit).await.unwrap();
+    }
+    let mut seen = Vec::new();
+    let mut after: Option<Vec<u8>> = None;
+    loop {
+        let page = snapshot.data(after.as_deref(), 7).await.unwrap();
+        after = page.entries.last().map(|(k, _)| k.clone());
+        seen.extend(page.entries);
+        if !page.more {
+            break;
+        }
+    }
+    assert_eq!(
+        seen.len(),
+        30,
+        "{:?}",
+        seen.iter()
+            .map(|(k, _)| String::from_utf8_lossy(k))
+            .collect::<Vec<_>>()
+    );
+    assert!(
+        seen.iter()
+            .all(|(_, e)| e.value == b"old" && e.mod_revision <= point.revision)
+    );
+    let mut events = Vec::new();
+    let mut after = point.compacted_through;
+    loop {
+        let page = snapshot.events(after, 8).await.unwrap();
+        let Some(last) = page.last() else { break };
+        after = last.revision;
+        events.extend(page);
+    }
+    assert_eq!(events.len(), 30);
+    assert!(events.iter().all(|e| e.revision <= point.revision));
+}
+
+/// A copy loads into an empty store only; afterwards the store is at or past
+/// the copy's revision, every event at its position, and commits go on
+/// after it, preconditions on loaded keys included.
+async fn a_copy_loads_into_an_empty_store_and_revisions_go_on(h: impl Harness) {
+    let engine = h.engine();
+    let copy_revision = 5_000;
+    let mut loader = engine.load().await.unwrap();
+    loader
+        .data(vec![
+            (
+                b"a".to_vec(),
+                clusterdb_storage::Entry {
+                    value: b"1".to_vec(),
+                    mod_revision: 4_000,
+                },
+            ),
+            (
+                b"b".to_vec(),
+                clusterdb_storage::Entry {
+                    value: b"2".to_vec(),
+                    mod_revision: 4_990,
+                },
+            ),
+        ])
+        .await
+        .unwrap();
+    loader
+        .events(vec![
+            clusterdb_storage::EventRecord {
+                revision: 4_500,
+                index: 0,
+                payload: b"x".to_vec(),
+            },
+            clusterdb_storage::EventRecord {
+                revision: 4_990,
+                index: 1,
+                payload: b"y".to_vec(),
+            },
+        ])
+        .await
+        .unwrap();
+    loader
+        .finish(clusterdb_storage::SnapshotPoint {
+            revision: copy_revision,
+            compacted_through: 4_000,
+        })
+        .await
+        .unwrap();
+    assert!(engine.current_revision().await.unwrap() >= copy_revision);
+    let events = engine.events_since(4_000, 10).await.unwrap();
+    assert_eq!(
+        events
+            .iter()
+            .map(|e| (e.revision, e.index))
+            .collect::<Vec<_>>(),
+        [(4_500, 0), (4_990, 1)]
+    );
+    assert!(matches!(
+        engine.events_since(3_999, 10).await,
+        Err(Error::Compacted { .. })
+    ));
+    let a = engine.get(b"a").await.unwrap().unwrap();
+    let next = engine
+        .commit(Commit {
+            preconditions: vec![Precondition::AtRevision(b"a".to_vec(), a.mod_revision)],
+            ops: vec![put("a", "2")],
+            events: vec![b"z".to_vec()],
+        })
+        .await
+        .unwrap();
+    assert!(next > copy_revision);
+    assert_eq!(
+        engine.events_since(4_990, 10).await.unwrap()[0].revision,
+        next
+    );
+    assert!(matches!(engine.load().await, Err(Error::NotEmpty(_))));
+}
+
 crate::for_each_engine!(
+    a_snapshot_is_one_revision_while_writes_go_on,
+    a_copy_loads_into_an_empty_store_and_revisions_go_on,
     a_lone_campaigner_leads_and_its_fence_guards_commits,
     conditional_commits,
     range_pages_through_a_prefix,
