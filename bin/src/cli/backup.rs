@@ -85,6 +85,8 @@ pub async fn backup(args: BackupArgs, globals: &Globals) -> Result<(), CliError>
         Some(data) => {
             let engine = open_redb(data, args.allow_insecure_permissions, false)?;
             let mut options = options;
+            // Nothing else runs on a stopped server's file.
+            options.share = 1.0;
             let shown = progress.clone();
             options.progress = Some(Arc::new(move |bytes, records| {
                 shown.show(bytes, Some(records))

@@ -120,6 +120,27 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// One frame, head and stored bytes: `compress` packs `raw` as an LZ4
+/// block. The CPU-heavy part of writing a frame, so a caller may run it
+/// off the async workers.
+pub(super) fn pack(kind: FrameKind, raw: &[u8], compress: bool) -> Vec<u8> {
+    let packed;
+    let (codec, stored) = if compress {
+        packed = lz4_flex::block::compress(raw);
+        (CODEC_LZ4, packed.as_slice())
+    } else {
+        (CODEC_NONE, raw)
+    };
+    let mut frame = Vec::with_capacity(FRAME_HEAD + stored.len());
+    frame.push(kind as u8);
+    frame.push(codec);
+    frame.extend_from_slice(&(raw.len() as u32).to_le_bytes());
+    frame.extend_from_slice(&(stored.len() as u32).to_le_bytes());
+    frame.extend_from_slice(ring::digest::digest(&SHA256, stored).as_ref());
+    frame.extend_from_slice(stored);
+    frame
+}
+
 /// Writes a snapshot's frames, hashing everything it writes.
 pub(super) struct FrameWriter<'w, W: AsyncWrite + Unpin + ?Sized> {
     out: &'w mut W,
@@ -161,21 +182,12 @@ impl<'w, W: AsyncWrite + Unpin + Send + ?Sized> FrameWriter<'w, W> {
         raw: &[u8],
         compress: bool,
     ) -> std::io::Result<()> {
-        let packed;
-        let (codec, stored) = if compress {
-            packed = lz4_flex::block::compress(raw);
-            (CODEC_LZ4, packed.as_slice())
-        } else {
-            (CODEC_NONE, raw)
-        };
-        let mut head = Vec::with_capacity(FRAME_HEAD);
-        head.push(kind as u8);
-        head.push(codec);
-        head.extend_from_slice(&(raw.len() as u32).to_le_bytes());
-        head.extend_from_slice(&(stored.len() as u32).to_le_bytes());
-        head.extend_from_slice(ring::digest::digest(&SHA256, stored).as_ref());
-        self.write(&head).await?;
-        self.write(stored).await?;
+        self.packed(&pack(kind, raw, compress)).await
+    }
+
+    /// Writes a frame [`pack`] made.
+    pub async fn packed(&mut self, frame: &[u8]) -> std::io::Result<()> {
+        self.write(frame).await?;
         self.frames += 1;
         Ok(())
     }

@@ -10,6 +10,7 @@ use tokio::io::AsyncWrite;
 use super::error::BackupError;
 use super::format::{
     Counts, DataRecord, EventRecordOut, FORMAT_VERSION, FrameKind, FrameWriter, Header, Trailer,
+    pack,
 };
 use super::verify::classify;
 use crate::registry::KindRegistry;
@@ -28,6 +29,11 @@ pub struct SnapshotOptions {
     pub events: bool,
     /// Called after each frame with the bytes and records written so far.
     pub progress: Option<Arc<dyn Fn(u64, u64) + Send + Sync>>,
+    /// The share of the time the snapshot works (0.5 by default: after
+    /// each frame it pauses as long as the frame took), so that a
+    /// snapshot of a serving store leaves most of the machine to its
+    /// requests; 1.0 runs flat out (a stopped server's file).
+    pub share: f64,
 }
 
 impl Default for SnapshotOptions {
@@ -35,6 +41,7 @@ impl Default for SnapshotOptions {
         SnapshotOptions {
             events: true,
             progress: None,
+            share: 0.5,
         }
     }
 }
@@ -43,6 +50,7 @@ impl std::fmt::Debug for SnapshotOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SnapshotOptions")
             .field("events", &self.events)
+            .field("share", &self.share)
             .finish_non_exhaustive()
     }
 }
@@ -161,8 +169,11 @@ async fn write<W: AsyncWrite + Unpin + Send + ?Sized>(
     let leadership = crate::keys::leadership();
     let mut chunk: Vec<DataRecord> = Vec::new();
     let mut chunk_bytes = 0;
+    let mut pacer = Pacer::new(options.share);
     let mut after: Option<Vec<u8>> = None;
     loop {
+        // Every page gives the requests running beside a turn.
+        tokio::task::yield_now().await;
         let page = snapshot.data(after.as_deref(), PAGE).await?;
         after = page.entries.last().map(|(key, _)| key.clone());
         for (key, entry) in page.entries {
@@ -186,6 +197,7 @@ async fn write<W: AsyncWrite + Unpin + Send + ?Sized>(
                 records += chunk.len() as u64;
                 flush(&mut writer, FrameKind::Data, &mut chunk).await?;
                 report(&writer, records);
+                pacer.pause().await;
                 chunk_bytes = 0;
             }
         }
@@ -197,6 +209,7 @@ async fn write<W: AsyncWrite + Unpin + Send + ?Sized>(
         records += chunk.len() as u64;
         flush(&mut writer, FrameKind::Data, &mut chunk).await?;
         report(&writer, records);
+        pacer.pause().await;
     }
 
     if options.events {
@@ -204,6 +217,7 @@ async fn write<W: AsyncWrite + Unpin + Send + ?Sized>(
         let mut events_bytes = 0;
         let mut after = point.compacted_through;
         loop {
+            tokio::task::yield_now().await;
             let page = snapshot.events(after, PAGE).await?;
             let Some(last) = page.last() else { break };
             after = last.revision;
@@ -220,6 +234,7 @@ async fn write<W: AsyncWrite + Unpin + Send + ?Sized>(
                 *counts.sections.entry("events".into()).or_default() += events.len() as u64;
                 flush(&mut writer, FrameKind::Events, &mut events).await?;
                 report(&writer, records);
+                pacer.pause().await;
                 events_bytes = 0;
             }
         }
@@ -228,6 +243,7 @@ async fn write<W: AsyncWrite + Unpin + Send + ?Sized>(
             *counts.sections.entry("events".into()).or_default() += events.len() as u64;
             flush(&mut writer, FrameKind::Events, &mut events).await?;
             report(&writer, records);
+            pacer.pause().await;
         }
     }
     let (trailer, bytes) = writer.finish(counts).await.map_err(io)?;
@@ -238,7 +254,9 @@ async fn write<W: AsyncWrite + Unpin + Send + ?Sized>(
     })
 }
 
-/// Writes `records` as one frame and empties it.
+/// Writes `records` as one frame and empties it. Encoding, compressing
+/// and hashing run on a blocking thread, so a snapshot leaves the async
+/// workers to the requests it runs beside.
 async fn flush<W, T>(
     writer: &mut FrameWriter<'_, W>,
     kind: FrameKind,
@@ -246,13 +264,47 @@ async fn flush<W, T>(
 ) -> Result<(), BackupError>
 where
     W: AsyncWrite + Unpin + Send + ?Sized,
-    T: serde::Serialize,
+    T: serde::Serialize + Send + 'static,
 {
-    let raw = postcard::to_allocvec(records).expect("records serialize");
+    let records = std::mem::take(records);
+    let frame = tokio::task::spawn_blocking(move || {
+        let raw = postcard::to_allocvec(&records).expect("records serialize");
+        pack(kind, &raw, true)
+    })
+    .await
+    .map_err(|err| BackupError::Io(format!("encoding the snapshot: {err}")))?;
     writer
-        .frame(kind, &raw, true)
+        .packed(&frame)
         .await
-        .map_err(|err| BackupError::Io(format!("writing the snapshot: {err}")))?;
-    records.clear();
-    Ok(())
+        .map_err(|err| BackupError::Io(format!("writing the snapshot: {err}")))
+}
+
+/// Keeps a snapshot to its share of the time: after each frame it pauses
+/// for as long as the work since the last pause, scaled.
+struct Pacer {
+    /// Pause per second of work.
+    ratio: f64,
+    since: std::time::Instant,
+}
+
+impl Pacer {
+    fn new(share: f64) -> Self {
+        let share = if share.is_finite() {
+            share.clamp(0.05, 1.0)
+        } else {
+            1.0
+        };
+        Pacer {
+            ratio: 1.0 / share - 1.0,
+            since: std::time::Instant::now(),
+        }
+    }
+
+    async fn pause(&mut self) {
+        if self.ratio > 0.0 {
+            let worked = self.since.elapsed();
+            tokio::time::sleep(worked.mul_f64(self.ratio)).await;
+        }
+        self.since = std::time::Instant::now();
+    }
 }

@@ -413,3 +413,104 @@ async fn a_copy_restores_into_the_same_engine_and_from_redb_and_goes_on() {
         again.close().await.unwrap();
     }
 }
+
+/// Under creates, updates and deletes from several tasks, a restored
+/// snapshot holds, for every name, the state its last acknowledged write
+/// at or below the snapshot's revision left — and nothing written after.
+#[tokio::test]
+async fn a_snapshot_under_creates_updates_and_deletes_is_the_store_at_its_revision() {
+    let db = Arc::new(quiet_db().await);
+    let writers: Vec<_> = (0..4)
+        .map(|w| {
+            let db = Arc::clone(&db);
+            tokio::spawn(async move {
+                // (name, revision, state after: Some(display name) or None)
+                let mut acknowledged = Vec::new();
+                for i in 0..40 {
+                    let name = format!("u{w}-{i}");
+                    let spec = UserSpec {
+                        display_name: "first".into(),
+                        ..UserSpec::default()
+                    };
+                    let made = db
+                        .users()
+                        .create(Draft::new(&name, spec.clone()))
+                        .await
+                        .unwrap();
+                    acknowledged.push((name.clone(), made.resource_version(), Some("first")));
+                    let second = UserSpec {
+                        display_name: "second".into(),
+                        ..spec
+                    };
+                    let updated = db
+                        .users()
+                        .update(
+                            made.id(),
+                            Draft::new(&name, second),
+                            Some(made.resource_version()),
+                        )
+                        .await
+                        .unwrap();
+                    acknowledged.push((name.clone(), updated.resource_version(), Some("second")));
+                    if i % 3 == 0 {
+                        db.users().delete(made.id(), None).await.unwrap();
+                        acknowledged.push((name, 0, None)); // its revision: from the log
+                    }
+                    tokio::task::yield_now().await;
+                }
+                acknowledged
+            })
+        })
+        .collect();
+    tokio::time::sleep(std::time::Duration::from_millis(15)).await;
+    let bytes = snapshot_bytes(&db, &SnapshotOptions::default()).await;
+    let mut acknowledged = Vec::new();
+    for writer in writers {
+        acknowledged.extend(writer.await.unwrap());
+    }
+    // The deletes' revisions, from the log.
+    let mut deleted_at = std::collections::BTreeMap::new();
+    let mut after = 0;
+    loop {
+        let page = db.events().list(after, 1000).await.unwrap();
+        let Some(last) = page.last() else { break };
+        after = last.revision;
+        for event in page.iter().filter(|e| e.event_type == "user.deleted") {
+            deleted_at.insert(event.meta.name.clone(), event.revision);
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (engine, verified) = restore(&bytes, dir.path()).await;
+    let revision = verified.header.revision;
+    let restored = ClusterDb::builder()
+        .reconcile(false)
+        .master_key(db.master_key().clone())
+        .open_with(engine)
+        .await
+        .unwrap();
+    let mut expected: std::collections::BTreeMap<String, Option<&str>> = Default::default();
+    let mut straddled = 0;
+    for (name, at, state) in acknowledged {
+        let at = if state.is_none() {
+            deleted_at[&name]
+        } else {
+            at
+        };
+        if at <= revision {
+            expected.insert(name, state);
+        } else {
+            straddled += 1;
+            expected.entry(name).or_insert(None);
+        }
+    }
+    for (name, state) in &expected {
+        let found = restored.users().get_by_name(name).await.ok();
+        let display = found.as_ref().map(|u| u.spec.display_name.as_str());
+        assert_eq!(display, *state, "{name} at revision {revision}");
+    }
+    eprintln!(
+        "{} names checked, {straddled} writes after the snapshot",
+        expected.len()
+    );
+    restored.close().await.unwrap();
+}
