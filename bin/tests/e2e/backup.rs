@@ -331,6 +331,17 @@ async fn damaged_and_foreign_files_are_refused_naming_what_is_wrong() {
     assert!(version.contains("format version 7"), "{version}");
 }
 
+/// The server's metrics, and the value of the sample `name` (0 if absent).
+async fn metric(server: &Server, name: &str) -> (String, f64) {
+    let response = server.http().get(format!("{}/metrics", server.base)).send().await;
+    let metrics = response.unwrap().text().await.unwrap();
+    let value = metrics
+        .lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
+        .map_or(0.0, |n| n.trim().parse().unwrap());
+    (metrics, value)
+}
+
 /// The names of the scheduled snapshots in `dir`.
 fn snapshots_in(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut found: Vec<_> = std::fs::read_dir(dir)
@@ -374,19 +385,8 @@ async fn scheduled_backups_are_taken_kept_and_counted_and_a_failing_one_harms_no
                 "t3.nano",
             ])
             .ok();
-        let metrics = server
-            .http()
-            .get(format!("{}/metrics", server.base))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        taken = metrics
-            .lines()
-            .find_map(|line| line.strip_prefix("clusterdb_backup_duration_seconds_count "))
-            .map_or(0.0, |n| n.trim().parse().unwrap());
+        let (metrics, count) = metric(&server, "clusterdb_backup_duration_seconds_count").await;
+        taken = count;
         if taken >= 3.0 {
             assert!(
                 metrics.contains("clusterdb_backup_failures_total 0"),
@@ -425,19 +425,7 @@ async fn scheduled_backups_are_taken_kept_and_counted_and_a_failing_one_harms_no
     let mut failures = 0.0;
     for _ in 0..40 {
         admin.cli("compute fleet create --name still-serving --capacity 1 --instance-type t3.nano");
-        let metrics = server
-            .http()
-            .get(format!("{}/metrics", server.base))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        failures = metrics
-            .lines()
-            .find_map(|line| line.strip_prefix("clusterdb_backup_failures_total "))
-            .map_or(0.0, |n| n.trim().parse().unwrap());
+        failures = metric(&server, "clusterdb_backup_failures_total").await.1;
         if failures >= 2.0 {
             break;
         }

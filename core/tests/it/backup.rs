@@ -65,6 +65,16 @@ async fn restore(bytes: &[u8], dir: &Path) -> (Arc<dyn Engine>, backup::Verified
     (engine, verified)
 }
 
+/// A database on a restored engine, sealed with the source's master key.
+async fn open_restored(engine: Arc<dyn Engine>, source: &TestDb) -> ClusterDb {
+    ClusterDb::builder()
+        .reconcile(false)
+        .master_key(source.master_key().clone())
+        .open_with(engine)
+        .await
+        .unwrap()
+}
+
 async fn populated() -> (TestDb, (String, String)) {
     let db = quiet_db().await;
     for i in 0..30 {
@@ -121,12 +131,7 @@ async fn a_restored_store_equals_the_source_at_the_snapshots_revision() {
     assert_eq!(events, source_events, "every event at its position");
 
     // The restored store serves: its objects, its credentials, its log.
-    let restored = ClusterDb::builder()
-        .reconcile(false)
-        .master_key(db.master_key().clone())
-        .open_with(engine)
-        .await
-        .unwrap();
+    let restored = open_restored(engine, &db).await;
     let web = restored.fleets().get_by_name("fleet-4").await.unwrap();
     assert_eq!(web, db.fleets().get_by_name("fleet-4").await.unwrap());
     assert!(restored.users().get_by_name("bob").await.is_err());
@@ -198,12 +203,7 @@ async fn a_snapshot_under_writes_holds_exactly_the_writes_at_or_below_its_revisi
     let dir = tempfile::tempdir().unwrap();
     let (engine, verified) = restore(&bytes, dir.path()).await;
     let revision = verified.header.revision;
-    let restored = ClusterDb::builder()
-        .reconcile(false)
-        .master_key(db.master_key().clone())
-        .open_with(engine)
-        .await
-        .unwrap();
+    let restored = open_restored(engine, &db).await;
     let (mut inside, mut outside) = (0, 0);
     for (name, written_at) in acknowledged {
         let found = restored.fleets().get_by_name(&name).await.is_ok();
@@ -365,12 +365,7 @@ async fn a_copy_restores_into_the_same_engine_and_from_redb_and_goes_on() {
         );
         assert!(events.iter().all(|e| e.revision <= revision));
 
-        let restored = ClusterDb::builder()
-            .reconcile(false)
-            .master_key(db.master_key().clone())
-            .open_with(Arc::clone(&engine))
-            .await
-            .unwrap();
+        let restored = open_restored(Arc::clone(&engine), &db).await;
         let mut follow = restored.events().subscribe(revision);
         let made = restored.fleets().create(fleet("after", 1)).await.unwrap();
         assert!(made.resource_version() > revision, "{name}");
@@ -482,12 +477,7 @@ async fn a_snapshot_under_creates_updates_and_deletes_is_the_store_at_its_revisi
     let dir = tempfile::tempdir().unwrap();
     let (engine, verified) = restore(&bytes, dir.path()).await;
     let revision = verified.header.revision;
-    let restored = ClusterDb::builder()
-        .reconcile(false)
-        .master_key(db.master_key().clone())
-        .open_with(engine)
-        .await
-        .unwrap();
+    let restored = open_restored(engine, &db).await;
     let mut expected: std::collections::BTreeMap<String, Option<&str>> = Default::default();
     let mut straddled = 0;
     for (name, at, state) in acknowledged {
