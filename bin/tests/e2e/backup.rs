@@ -333,7 +333,11 @@ async fn damaged_and_foreign_files_are_refused_naming_what_is_wrong() {
 
 /// The server's metrics, and the value of the sample `name` (0 if absent).
 async fn metric(server: &Server, name: &str) -> (String, f64) {
-    let response = server.http().get(format!("{}/metrics", server.base)).send().await;
+    let response = server
+        .http()
+        .get(format!("{}/metrics", server.base))
+        .send()
+        .await;
     let metrics = response.unwrap().text().await.unwrap();
     let value = metrics
         .lines()
