@@ -93,6 +93,7 @@ pub struct Counters {
     backup_duration: Histogram,
     backup_bytes: Gauge,
     backup_failures: Counter,
+    snapshot_streams: Gauge,
     /// Each running delivery worker's position in the event log, by
     /// endpoint: (the worker's token, revision).
     webhook_positions: std::sync::Mutex<std::collections::BTreeMap<String, (u64, u64)>>,
@@ -150,6 +151,7 @@ pub fn counters() -> &'static Counters {
         ),
         backup_bytes: Gauge::default(),
         backup_failures: Counter::default(),
+        snapshot_streams: Gauge::default(),
         webhook_positions: Default::default(),
         workers: Default::default(),
         started: std::time::SystemTime::now(),
@@ -203,6 +205,13 @@ impl Counters {
             .set(i64::try_from(bytes).unwrap_or(i64::MAX));
     }
 
+    /// Counts a snapshot being streamed to a client until the returned
+    /// guard is dropped (when its writer ends, finished or cut off).
+    pub fn snapshot_stream(&self) -> SnapshotStreamGuard {
+        self.snapshot_streams.inc();
+        SnapshotStreamGuard(())
+    }
+
     /// Counts a scheduled backup that failed.
     pub fn backup_failed(&self) {
         self.backup_failures.inc();
@@ -217,6 +226,15 @@ impl Counters {
             })
             .inc();
         self.webhook_duration.observe(seconds);
+    }
+}
+
+/// A snapshot stream in progress (see [`Counters::snapshot_stream`]).
+pub struct SnapshotStreamGuard(());
+
+impl Drop for SnapshotStreamGuard {
+    fn drop(&mut self) {
+        counters().snapshot_streams.dec();
     }
 }
 
@@ -652,6 +670,11 @@ pub fn exposition(db: &ClusterDb) -> String {
         "backup_failures",
         "Scheduled backups that failed",
         counters.backup_failures.clone(),
+    );
+    registry.register(
+        "snapshot_streams",
+        "Snapshots being streamed to clients now (REST or gRPC)",
+        counters.snapshot_streams.clone(),
     );
     registry.register_collector(Box::new(Live { db: db.clone() }));
     let mut text = String::new();

@@ -30,7 +30,9 @@ pub async fn start(
     let failure: Arc<Mutex<Option<String>>> = Arc::default();
     let failed = Arc::clone(&failure);
     let revision = header.revision;
+    let streaming = crate::metrics::counters().snapshot_stream();
     tokio::spawn(async move {
+        let _streaming = streaming;
         match pending.write_to(&mut writer).await {
             Ok(summary) => tracing::info!(revision, bytes = summary.bytes, "snapshot streamed"),
             Err(err) => {

@@ -27,6 +27,33 @@ async fn post(server: &Server, path: &str, body: Value) -> Value {
     response.json().await.unwrap()
 }
 
+/// The fleet names a snapshot holds: restored in-process into a scratch
+/// data file, opened with the master key of the store at `data`.
+async fn names_in(snapshot: &[u8], data: &std::path::Path) -> std::collections::BTreeSet<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("s.cdbsnap");
+    std::fs::write(&file, snapshot).unwrap();
+    let engine: std::sync::Arc<dyn clusterdb::storage::Engine> = std::sync::Arc::new(
+        clusterdb::storage::RedbEngine::open(dir.path().join("r.redb"), Default::default())
+            .unwrap(),
+    );
+    clusterdb::backup::restore(&file, &engine).await.unwrap();
+    let db = clusterdb::ClusterDb::builder()
+        .reconcile(false)
+        .master_key_file(clusterdb::default_key_file(data))
+        .open_with(engine)
+        .await
+        .unwrap();
+    let options = clusterdb::ListOptions {
+        page_size: Some(1000),
+        ..Default::default()
+    };
+    let names = db.fleets().list(&options).await.unwrap().items;
+    let names = names.iter().map(|f| f.name().to_string()).collect();
+    db.close().await.unwrap();
+    names
+}
+
 #[tokio::test]
 async fn a_backup_restores_into_a_server_that_works_as_before() {
     let (dir, data) = data_file();
@@ -87,9 +114,10 @@ async fn a_backup_restores_into_a_server_that_works_as_before() {
         let base = source.base.clone();
         let http = source.http();
         tokio::spawn(async move {
+            let mut acknowledged = Vec::new();
             for i in 0..40 {
-                let body =
-                    json!({"name": format!("busy-{i}"), "capacity": 1, "instance_type": "t3.nano"});
+                let name = format!("busy-{i}");
+                let body = json!({"name": name, "capacity": 1, "instance_type": "t3.nano"});
                 let answer = http
                     .post(format!("{base}/v1/fleets"))
                     .json(&body)
@@ -97,7 +125,10 @@ async fn a_backup_restores_into_a_server_that_works_as_before() {
                     .await
                     .unwrap();
                 assert!(answer.status().is_success());
+                let made: Value = answer.json().await.unwrap();
+                acknowledged.push((name, made["resource_version"].as_u64().unwrap()));
             }
+            acknowledged
         })
     };
     let response = source
@@ -123,7 +154,16 @@ async fn a_backup_restores_into_a_server_that_works_as_before() {
     let bytes = response.bytes().await.unwrap();
     let verified = clusterdb::backup::verify(&bytes[..]).unwrap();
     assert_eq!(verified.header.revision, revision);
-    writes.await.unwrap();
+    let acknowledged = writes.await.unwrap();
+    // Exactly the creates acknowledged at or below its revision are in it.
+    let in_snapshot = names_in(&bytes, &data).await;
+    for (name, written_at) in acknowledged {
+        assert_eq!(
+            in_snapshot.contains(&name),
+            written_at <= revision,
+            "{name} written at {written_at}, snapshot at {revision}"
+        );
+    }
 
     // Over gRPC: the same format, the revision in the first chunk.
     let (channel, auth) = source.grpc().await;
@@ -530,4 +570,107 @@ async fn a_single_servers_backup_restores_into_etcd() {
         .cli("compute fleet create --name on-etcd --capacity 1 --instance-type t3.nano -o json")
         .json();
     assert!(made["resource_version"].as_u64().unwrap() > revision);
+}
+
+/// A WebAssembly module of `size` incompressible bytes (a data segment of
+/// pseudo-random bytes) exporting `_start`, built by hand.
+fn big_module(size: usize) -> Vec<u8> {
+    fn leb(mut n: usize, out: &mut Vec<u8>) {
+        loop {
+            let byte = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                out.push(byte);
+                return;
+            }
+            out.push(byte | 0x80);
+        }
+    }
+    fn section(id: u8, content: &[u8], out: &mut Vec<u8>) {
+        out.push(id);
+        leb(content.len(), out);
+        out.extend_from_slice(content);
+    }
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let data: Vec<u8> = (0..size)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        })
+        .collect();
+    let pages = size.div_ceil(65536);
+    let mut module = b"\0asm\x01\0\0\0".to_vec();
+    section(1, &[1, 0x60, 0, 0], &mut module);
+    section(3, &[1, 0], &mut module);
+    let mut memory = vec![1, 0];
+    leb(pages, &mut memory);
+    section(5, &memory, &mut module);
+    let mut exports = vec![2, 6];
+    exports.extend_from_slice(b"_start");
+    exports.extend_from_slice(&[0, 0, 6]);
+    exports.extend_from_slice(b"memory");
+    exports.extend_from_slice(&[2, 0]);
+    section(7, &exports, &mut module);
+    section(10, &[1, 2, 0, 0x0b], &mut module);
+    let mut segment = vec![1, 0, 0x41, 0, 0x0b];
+    leb(data.len(), &mut segment);
+    segment.extend_from_slice(&data);
+    section(11, &segment, &mut module);
+    module
+}
+
+/// A client that goes away mid-stream stops its snapshot: the stream's
+/// writer ends (the gauge of streams in progress returns to 0) and the
+/// server goes on, a later snapshot whole.
+#[tokio::test]
+async fn a_client_that_leaves_mid_stream_leaves_nothing_behind() {
+    use base64::Engine as _;
+    let (_dir, data) = data_file();
+    let server = Server::start(&data);
+    let code = base64::engine::general_purpose::STANDARD.encode(big_module(4 << 20));
+    post(
+        &server,
+        "/v1/functions",
+        json!({"name": "big", "runtime": "wasm", "code": code}),
+    )
+    .await;
+    for _ in 0..3 {
+        let mut response = server
+            .http()
+            .get(format!("{}/v1/admin/snapshot", server.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        assert!(!response.chunk().await.unwrap().unwrap().is_empty());
+        assert_eq!(metric(&server, "clusterdb_snapshot_streams").await.1, 1.0);
+        drop(response); // the connection closes mid-stream
+        let mut left = 1.0;
+        for _ in 0..100 {
+            left = metric(&server, "clusterdb_snapshot_streams").await.1;
+            if left == 0.0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(left, 0.0, "the snapshot's writer ended");
+    }
+    let whole = server
+        .http()
+        .get(format!("{}/v1/admin/snapshot", server.base))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let verified = clusterdb::backup::verify(&whole[..]).unwrap();
+    assert_eq!(verified.counts.objects["function"], 1);
+    assert!(
+        verified.bytes > 4 << 20,
+        "incompressible: {}",
+        verified.bytes
+    );
 }
