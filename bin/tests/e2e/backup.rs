@@ -417,17 +417,9 @@ async fn scheduled_backups_are_taken_kept_and_counted_and_a_failing_one_harms_no
     let mut taken = 0.0;
     for i in 0..60 {
         admin
-            .run(&[
-                "compute",
-                "fleet",
-                "create",
-                "--name",
-                &format!("f{i}"),
-                "--capacity",
-                "1",
-                "--instance-type",
-                "t3.nano",
-            ])
+            .cli(&format!(
+                "compute fleet create --name f{i} --capacity 1 --instance-type t3.nano"
+            ))
             .ok();
         let (metrics, count) = metric(&server, "clusterdb_backup_duration_seconds_count").await;
         taken = count;
@@ -490,17 +482,9 @@ async fn a_single_servers_backup_restores_into_etcd() {
     let admin = User::of(&single);
     for i in 0..5 {
         admin
-            .run(&[
-                "compute",
-                "fleet",
-                "create",
-                "--name",
-                &format!("f{i}"),
-                "--capacity",
-                "1",
-                "--instance-type",
-                "t3.nano",
-            ])
+            .cli(&format!(
+                "compute fleet create --name f{i} --capacity 1 --instance-type t3.nano"
+            ))
             .ok();
     }
     let snapshot = dir.path().join("single.cdbsnap");
