@@ -3,7 +3,8 @@
 //! is known before the first byte), then written by a task of its own into
 //! a pipe the stream reads. A client that goes away closes the pipe, which
 //! ends the task and releases the snapshot; a snapshot that fails midway
-//! ends the stream with an error, never with a clean end.
+//! ends the stream with an error, never with a clean end. At most
+//! [`MAX_STREAMS`] run at once.
 
 use std::sync::{Arc, Mutex};
 
@@ -15,6 +16,15 @@ use tokio::io::AsyncReadExt;
 
 /// Bytes per chunk the stream yields (at most).
 const CHUNK: usize = 64 << 10;
+/// Snapshots streamed at once by this process; past it a request gets
+/// 503 `UNAVAILABLE` with `Retry-After` (each holds a pinned store view).
+pub const MAX_STREAMS: usize = 4;
+
+/// The slots of [`MAX_STREAMS`].
+fn slots() -> Arc<tokio::sync::Semaphore> {
+    static SLOTS: std::sync::OnceLock<Arc<tokio::sync::Semaphore>> = std::sync::OnceLock::new();
+    Arc::clone(SLOTS.get_or_init(|| Arc::new(tokio::sync::Semaphore::new(MAX_STREAMS))))
+}
 
 /// Pins a snapshot of `db` and returns its header and its bytes.
 pub async fn start(
@@ -24,6 +34,12 @@ pub async fn start(
     Header,
     impl Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static,
 )> {
+    let slot = slots()
+        .try_acquire_owned()
+        .map_err(|_| clusterdb::Error::Overloaded {
+            message: format!("{MAX_STREAMS} snapshots are being streamed already; retry later"),
+            retry_after_secs: 30,
+        })?;
     let pending = db.begin_snapshot(options).await?;
     let header = pending.header().clone();
     let (mut writer, reader) = tokio::io::duplex(4 * CHUNK);
@@ -32,7 +48,7 @@ pub async fn start(
     let revision = header.revision;
     let streaming = crate::metrics::counters().snapshot_stream();
     tokio::spawn(async move {
-        let _streaming = streaming;
+        let _streaming = (streaming, slot);
         match pending.write_to(&mut writer).await {
             Ok(summary) => tracing::info!(revision, bytes = summary.bytes, "snapshot streamed"),
             Err(err) => {

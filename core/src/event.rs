@@ -68,12 +68,17 @@ impl Event {
 
 /// Decodes one record of the log, whatever its kind.
 pub(crate) fn decode_event(record: &EventRecord) -> Result<Event> {
-    let stored = StoredEvent::decode(&record.payload)?;
-    let meta = decode_meta(&stored.object, record.revision)?;
+    decode_event_at(record.revision, record.index, &record.payload)
+}
+
+/// [`decode_event`] of the event at (`revision`, `index`) with `payload`.
+pub(crate) fn decode_event_at(revision: Revision, index: u32, payload: &[u8]) -> Result<Event> {
+    let stored = StoredEvent::decode(payload)?;
+    let meta = decode_meta(&stored.object, revision)?;
     Ok(Event {
-        id: format!("evt_{}_{}", record.revision, record.index),
-        revision: record.revision,
-        index: record.index,
+        id: format!("evt_{revision}_{index}"),
+        revision,
+        index,
         event_type: stored.event_type,
         kind: stored.kind,
         timestamp: stored.timestamp,

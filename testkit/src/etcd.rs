@@ -180,6 +180,17 @@ impl EtcdCluster {
         self.members.iter().map(|m| m.client_url.clone()).collect()
     }
 
+    /// The cluster as `clusterdb serve --store` names it:
+    /// `etcd://host:port,host:port,…`.
+    pub fn store_url(&self) -> String {
+        let hosts: Vec<&str> = self
+            .members
+            .iter()
+            .map(|m| m.client_url.trim_start_matches("http://"))
+            .collect();
+        format!("etcd://{}", hosts.join(","))
+    }
+
     /// Kills member `index` with SIGKILL and waits for it to exit.
     pub fn kill(&mut self, index: usize) {
         if let Some(mut process) = self.members[index].process.take() {

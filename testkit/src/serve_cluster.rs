@@ -85,12 +85,7 @@ impl ServeCluster {
     /// (the `clusterdb` executable) on them, each with `extra` arguments.
     pub fn start(binary: &Path, members: usize, servers: usize, extra: &[&str]) -> Self {
         let etcd = EtcdCluster::start(members);
-        let hosts: Vec<String> = etcd
-            .endpoints()
-            .iter()
-            .map(|e| e.trim_start_matches("http://").to_string())
-            .collect();
-        let store = format!("etcd://{}", hosts.join(","));
+        let store = etcd.store_url();
         let dir = tempfile::tempdir().expect("a temporary directory");
         let mut cluster = ServeCluster {
             etcd,

@@ -667,6 +667,7 @@ impl Builder<'_> {
             "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
         });
         op["responses"]["403"] = json!({"description": "Not an admin (PERMISSION_DENIED)", "content": json_content(schema_ref("Error"))});
+        op["responses"]["503"] = json!({"description": "As many snapshots as the server streams at once are running (UNAVAILABLE, Retry-After)", "content": json_content(schema_ref("Error"))});
     }
 }
 

@@ -72,34 +72,58 @@ pub struct RestoreArgs {
     pub force: bool,
 }
 
-/// `clusterdb admin backup`.
+/// `clusterdb admin backup`: the snapshot goes to `FILE.partial`, is
+/// checked, then renamed; on any failure the partial file is removed.
 pub async fn backup(args: BackupArgs, globals: &Globals) -> Result<(), CliError> {
-    let options = SnapshotOptions {
+    let partial = partial_path(&args.out);
+    let written = write_partial(&args, &partial, globals).await;
+    let verified = match written {
+        // Checked before it takes the final name: a file called FILE is whole.
+        Ok(()) => verify_file(&partial).await,
+        Err(err) => Err(err),
+    };
+    let verified = verified.inspect_err(|_| {
+        let _ = std::fs::remove_file(&partial);
+    })?;
+    std::fs::rename(&partial, &args.out)
+        .with_context(|| format!("renaming {} to {}", partial.display(), args.out.display()))?;
+    report(globals.output, &args.out, &verified, "wrote");
+    Ok(())
+}
+
+/// Writes the snapshot `args` asks for to `partial` and syncs it.
+async fn write_partial(
+    args: &BackupArgs,
+    partial: &Path,
+    globals: &Globals,
+) -> Result<(), CliError> {
+    let mut options = SnapshotOptions {
         events: args.events == EventsChoice::All,
         ..SnapshotOptions::default()
     };
-    let partial = partial_path(&args.out);
-    let mut file = private_file(&partial).await?;
+    // A stopped server's file is opened first: a missing or busy one
+    // leaves nothing behind.
+    let engine = match &args.data {
+        Some(data) => Some(open_redb(data, args.allow_insecure_permissions, true)?),
+        None => None,
+    };
+    let mut file = private_file(partial).await?;
     let progress = Progress::new();
-    let written = match &args.data {
-        Some(data) => {
-            let engine = open_redb(data, args.allow_insecure_permissions, false)?;
-            let mut options = options;
+    let written = match engine {
+        Some(engine) => {
             // Nothing else runs on a stopped server's file.
             options.share = 1.0;
             let shown = progress.clone();
             options.progress = Some(Arc::new(move |bytes, records| {
                 shown.show(bytes, Some(records))
             }));
-            let pending = backup::begin_engine_snapshot(&engine, &options)
-                .await
-                .map_err(failed)?;
-            let written = pending.write_to(&mut file).await.map(|_| ());
-            engine
-                .close()
-                .await
-                .map_err(|e| CliError::Failed(e.into()))?;
-            written.map_err(failed)
+            let written = match backup::begin_engine_snapshot(&engine, &options).await {
+                Ok(pending) => pending.write_to(&mut file).await.map(drop),
+                Err(err) => Err(err),
+            };
+            let closed = engine.close().await;
+            written.map_err(failed)?;
+            closed.map_err(|e| CliError::Failed(e.into()))
         }
         None => {
             super::with_session(globals, async |session| {
@@ -119,21 +143,10 @@ pub async fn backup(args: BackupArgs, globals: &Globals) -> Result<(), CliError>
         }
     };
     progress.done();
-    if let Err(err) = written {
-        let _ = tokio::fs::remove_file(&partial).await;
-        return Err(err);
-    }
+    written?;
     file.sync_all()
         .await
         .with_context(|| format!("writing {}", partial.display()))?;
-    drop(file);
-    // Checked before it takes the final name: a file called FILE is whole.
-    let verified = verify_file(&partial).await.inspect_err(|_| {
-        let _ = std::fs::remove_file(&partial);
-    })?;
-    std::fs::rename(&partial, &args.out)
-        .with_context(|| format!("renaming {} to {}", partial.display(), args.out.display()))?;
-    report(globals.output, &args.out, &verified, "wrote");
     Ok(())
 }
 

@@ -208,17 +208,33 @@ async fn a_backup_restores_into_a_server_that_works_as_before() {
     let old_events = source.get_json("/v1/events?page_size=1").await;
     let first_event = old_events["events"][0]["revision"].as_u64().unwrap();
 
-    // A second server on the same file cannot back it up offline.
+    // A data file a server has open cannot be backed up offline, nor a
+    // missing one; neither leaves a file behind.
+    let refused = dir.path().join("refused.cdbsnap");
+    let refused_arg = refused.to_str().unwrap();
+    let data_arg = data.to_str().unwrap();
+    admin
+        .run(&["admin", "backup", "--data", data_arg, "--out", refused_arg])
+        .failed(3);
+    let missing = dir.path().join("missing.redb");
+    let missing_arg = missing.to_str().unwrap();
     admin
         .run(&[
             "admin",
             "backup",
             "--data",
-            data.to_str().unwrap(),
+            missing_arg,
             "--out",
-            "x.cdbsnap",
+            refused_arg,
         ])
-        .failed(3);
+        .failed(2);
+    assert!(!missing.exists(), "no store is created by a backup");
+    let leftovers = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|name| name.starts_with("refused"))
+        .collect::<Vec<_>>();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
     let admin_key = source.key.clone();
     assert!(source.terminate().success());
 
@@ -502,12 +518,7 @@ async fn a_single_servers_backup_restores_into_etcd() {
     let cluster = tokio::task::spawn_blocking(|| clusterdb_testkit::EtcdCluster::start(1))
         .await
         .unwrap();
-    let hosts: Vec<String> = cluster
-        .endpoints()
-        .iter()
-        .map(|e| e.trim_start_matches("http://").to_string())
-        .collect();
-    let store = format!("etcd://{}", hosts.join(","));
+    let store = cluster.store_url();
     admin
         .run(&[
             "admin",
@@ -607,7 +618,8 @@ fn big_module(size: usize) -> Vec<u8> {
 
 /// A client that goes away mid-stream stops its snapshot: the stream's
 /// writer ends (the gauge of streams in progress returns to 0) and the
-/// server goes on, a later snapshot whole.
+/// server goes on, a later snapshot whole. Four streams run at once at
+/// most.
 #[tokio::test]
 async fn a_client_that_leaves_mid_stream_leaves_nothing_behind() {
     use base64::Engine as _;
@@ -620,7 +632,7 @@ async fn a_client_that_leaves_mid_stream_leaves_nothing_behind() {
         json!({"name": "big", "runtime": "wasm", "code": code}),
     )
     .await;
-    for _ in 0..3 {
+    let open_stream = || async {
         let mut response = server
             .http()
             .get(format!("{}/v1/admin/snapshot", server.base))
@@ -629,9 +641,10 @@ async fn a_client_that_leaves_mid_stream_leaves_nothing_behind() {
             .unwrap();
         assert_eq!(response.status(), 200);
         assert!(!response.chunk().await.unwrap().unwrap().is_empty());
-        assert_eq!(metric(&server, "clusterdb_snapshot_streams").await.1, 1.0);
-        drop(response); // the connection closes mid-stream
-        let mut left = 1.0;
+        response
+    };
+    let streams_left = || async {
+        let mut left = f64::NAN;
         for _ in 0..100 {
             left = metric(&server, "clusterdb_snapshot_streams").await.1;
             if left == 0.0 {
@@ -639,8 +652,29 @@ async fn a_client_that_leaves_mid_stream_leaves_nothing_behind() {
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
-        assert_eq!(left, 0.0, "the snapshot's writer ended");
+        left
+    };
+    for _ in 0..3 {
+        let response = open_stream().await;
+        assert_eq!(metric(&server, "clusterdb_snapshot_streams").await.1, 1.0);
+        drop(response); // the connection closes mid-stream
+        assert_eq!(streams_left().await, 0.0, "the snapshot's writer ended");
     }
+    // At most four at once: a fifth waits its turn (503, Retry-After).
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        held.push(open_stream().await);
+    }
+    let fifth = server
+        .http()
+        .get(format!("{}/v1/admin/snapshot", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fifth.status(), 503);
+    assert!(fifth.headers().contains_key("retry-after"));
+    drop(held);
+    assert_eq!(streams_left().await, 0.0);
     let whole = server
         .http()
         .get(format!("{}/v1/admin/snapshot", server.base))

@@ -10,12 +10,7 @@ async fn two_servers_share_one_etcd_store() {
     let cluster = tokio::task::spawn_blocking(|| EtcdCluster::start(1))
         .await
         .unwrap();
-    let hosts: Vec<String> = cluster
-        .endpoints()
-        .iter()
-        .map(|e| e.trim_start_matches("http://").to_string())
-        .collect();
-    let store = format!("etcd://{}", hosts.join(","));
+    let store = cluster.store_url();
     let args = ["--store", store.as_str(), "--etcd-prefix", "/e2e/"];
     let (_dir_a, data_a) = data_file();
     let (_dir_b, data_b) = data_file();

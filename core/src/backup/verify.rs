@@ -4,13 +4,11 @@
 
 use std::io::Read;
 
-use clusterdb_storage::EventRecord;
-
 use super::error::BackupError;
 use super::format::{
     Counts, DataRecord, EventRecordOut, Frame, FrameKind, FrameReader, Header, Trailer,
 };
-use crate::event::decode_event;
+use crate::event::decode_event_at;
 use crate::registry::KindRegistry;
 
 /// What a checked snapshot holds.
@@ -218,17 +216,13 @@ impl State {
                 event.revision, event.index
             ));
         }
-        let record = EventRecord {
-            revision: event.revision,
-            index: event.index,
-            payload: event.payload.clone(),
-        };
-        let decoded = decode_event(&record).map_err(|err| {
-            format!(
-                "event {}-{} does not decode: {err}",
-                event.revision, event.index
-            )
-        })?;
+        let decoded =
+            decode_event_at(event.revision, event.index, &event.payload).map_err(|err| {
+                format!(
+                    "event {}-{} does not decode: {err}",
+                    event.revision, event.index
+                )
+            })?;
         let info = self.kinds.get(&decoded.kind).ok_or_else(|| {
             format!(
                 "event {}-{} is of kind {:?}, which this release does not know",

@@ -2,13 +2,11 @@
 //! transaction (readers never block the writer, and it never blocks them);
 //! a load goes through the writer, one step per request.
 
-use std::ops::Bound;
-
 use async_trait::async_trait;
 use redb::{ReadTransaction, ReadableTableMetadata};
 use tokio::sync::{mpsc, oneshot};
 
-use super::layout::{COMPACTED_THROUGH, EVENTS, KV, REVISION, meta_value};
+use super::layout::{COMPACTED_THROUGH, EVENTS, KV, REVISION, meta_value, read_events, read_keys};
 use super::writer::{LoadStep, Request};
 use crate::contract::{Entry, EventRecord, Loader, Page, Revision, Snapshot, SnapshotPoint};
 use crate::error::Error;
@@ -36,51 +34,11 @@ impl Snapshot for RedbSnapshot {
     }
 
     async fn data(&mut self, start_after: Option<&[u8]>, limit: usize) -> Result<Page, Error> {
-        let kv = self.txn.open_table(KV)?;
-        let lower = start_after.map_or(Bound::Unbounded, Bound::Excluded);
-        let mut entries = Vec::new();
-        let mut more = false;
-        for item in kv.range::<&[u8]>((lower, Bound::Unbounded))? {
-            if entries.len() == limit {
-                more = true;
-                break;
-            }
-            let (key, value) = item?;
-            let (mod_revision, value) = value.value();
-            entries.push((
-                key.value().to_vec(),
-                Entry {
-                    value: value.to_vec(),
-                    mod_revision,
-                },
-            ));
-        }
-        Ok(Page {
-            entries,
-            more,
-            revision: self.point.revision,
-        })
+        read_keys(&self.txn, self.point.revision, b"", start_after, limit)
     }
 
     async fn events(&mut self, after: Revision, limit: usize) -> Result<Vec<EventRecord>, Error> {
-        let table = self.txn.open_table(EVENTS)?;
-        let Some(start) = after.checked_add(1) else {
-            return Ok(Vec::new());
-        };
-        let mut out = Vec::new();
-        for item in table.range((start, 0u32)..)? {
-            let (key, payload) = item?;
-            let (revision, index) = key.value();
-            if revision > self.point.revision || (out.len() >= limit && index == 0) {
-                break;
-            }
-            out.push(EventRecord {
-                revision,
-                index,
-                payload: payload.value().to_vec(),
-            });
-        }
-        Ok(out)
+        read_events(&self.txn, after, self.point.revision, limit)
     }
 }
 

@@ -11,7 +11,6 @@ mod layout;
 mod options;
 mod writer;
 
-use std::ops::Bound;
 use std::path::Path;
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -21,7 +20,10 @@ use tokio::sync::{Semaphore, mpsc, oneshot, watch};
 
 use crate::contract::{Commit, Engine, Entry, EventRecord, Loader, Page, Revision, Snapshot};
 use crate::error::{CommitError, Error};
-use layout::{COMPACTED_THROUGH, EVENTS, FORMAT_VERSION, KV, META, REVISION, meta_value};
+use layout::{
+    COMPACTED_THROUGH, EVENTS, FORMAT_VERSION, KV, META, REVISION, meta_value, read_events,
+    read_keys,
+};
 pub use options::RedbOptions;
 use writer::Request;
 
@@ -221,39 +223,7 @@ impl Engine for RedbEngine {
     ) -> Result<Page, Error> {
         let txn = self.read_txn()?;
         let revision = meta_value(&txn, REVISION)?;
-        let kv = txn.open_table(KV)?;
-        let lower = match start_after {
-            Some(after) if after >= prefix => Bound::Excluded(after),
-            _ => Bound::Included(prefix),
-        };
-        // Grown as needed: most ranges are far below their limit (a
-        // capacity of `limit` cost every small read a fresh, zeroed block).
-        let mut entries = Vec::new();
-        let mut more = false;
-        for item in kv.range::<&[u8]>((lower, Bound::Unbounded))? {
-            let (key, value) = item?;
-            let key = key.value();
-            if !key.starts_with(prefix) {
-                break;
-            }
-            if entries.len() == limit {
-                more = true;
-                break;
-            }
-            let (mod_revision, value) = value.value();
-            entries.push((
-                key.to_vec(),
-                Entry {
-                    value: value.to_vec(),
-                    mod_revision,
-                },
-            ));
-        }
-        Ok(Page {
-            entries,
-            more,
-            revision,
-        })
+        read_keys(&txn, revision, prefix, start_after, limit)
     }
 
     async fn commit(&self, commit: Commit) -> Result<Revision, CommitError> {
@@ -295,25 +265,7 @@ impl Engine for RedbEngine {
                 compacted_through,
             });
         }
-        let events = txn.open_table(EVENTS)?;
-        let Some(start) = after.checked_add(1) else {
-            return Ok(Vec::new());
-        };
-        let mut out = Vec::new(); // grown as needed, as in `range`
-        for item in events.range((start, 0u32)..)? {
-            let (key, payload) = item?;
-            let (revision, index) = key.value();
-            // Stop at `limit`, but only between two commits.
-            if out.len() >= limit && index == 0 {
-                break;
-            }
-            out.push(EventRecord {
-                revision,
-                index,
-                payload: payload.value().to_vec(),
-            });
-        }
-        Ok(out)
+        read_events(&txn, after, Revision::MAX, limit)
     }
 
     async fn compact_events(&self, before: Revision) -> Result<(), Error> {
