@@ -169,6 +169,26 @@ pub struct Leadership {
     pub lost: watch::Receiver<bool>,
 }
 
+/// One item of a change feed (see [`Engine::changes`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// One commit's writes to data keys: each key with its new value
+    /// (`None`: deleted), in key order.
+    Commit {
+        /// The commit's revision.
+        revision: Revision,
+        /// The keys it wrote.
+        writes: Vec<(Vec<u8>, Option<Vec<u8>>)>,
+    },
+    /// Every change at or below this revision has been delivered.
+    Progress(Revision),
+}
+
+/// A feed of changes in revision order. An `Err` item ends it (the engine
+/// could not go on, e.g. its history was compacted): the reader starts
+/// over from a fresh snapshot.
+pub type ChangeFeed = tokio::sync::mpsc::UnboundedReceiver<Result<Change, Error>>;
+
 /// A revisioned key-value store with an ordered event log.
 ///
 /// Every engine must behave identically under this contract; the
@@ -214,6 +234,20 @@ pub trait Engine: Send + Sync + 'static {
     /// A receiver that always holds the latest committed revision and wakes
     /// on every commit; the basis of event subscriptions.
     fn watch_revision(&self) -> watch::Receiver<Revision>;
+
+    /// Starts a feed of every later change to data keys, for a read
+    /// cache; returns the revision the feed starts after (a snapshot taken
+    /// once this returns is at or past it). [`Error::Unsupported`] by default.
+    async fn changes(&self) -> Result<(Revision, ChangeFeed), Error> {
+        Err(Error::Unsupported("change feeds".into()))
+    }
+
+    /// Makes every open feed deliver a [`Change::Progress`] at or past the
+    /// returned revision, which is at or past the store's current one —
+    /// how a cache proves it is fresh while nothing else changes.
+    async fn progress(&self) -> Result<Revision, Error> {
+        self.current_revision().await
+    }
 
     /// The engine's name, as a snapshot's header records it (`redb`, `etcd`).
     fn name(&self) -> &'static str {

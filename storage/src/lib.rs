@@ -19,17 +19,21 @@ pub mod envelope;
 mod error;
 #[cfg(feature = "etcd")]
 mod etcd_engine;
+pub mod freshness;
 pub mod private_file;
+mod read_cache;
 mod redb_engine;
 mod revision;
 mod stats;
 
 pub use contract::{
-    Commit, Engine, Entry, EventRecord, Leadership, Loader, MAX_EVENTS, MAX_KEY_LEN, MAX_VALUE_LEN,
-    Op, Page, Precondition, Revision, Snapshot, SnapshotPoint,
+    Change, ChangeFeed, Commit, Engine, Entry, EventRecord, Leadership, Loader, MAX_EVENTS,
+    MAX_KEY_LEN, MAX_VALUE_LEN, Op, Page, Precondition, Revision, Snapshot, SnapshotPoint,
 };
 pub use error::{CommitError, Error, FailedPrecondition};
 #[cfg(feature = "etcd")]
 pub use etcd_engine::{EtcdEngine, EtcdOptions};
+pub use freshness::Freshness;
+pub use read_cache::{ReadCache, ReadCacheOptions, ReadCacheStats, VERSION_OVERHEAD, Verification};
 pub use redb_engine::{RedbEngine, RedbOptions};
 pub use stats::{BATCH_SIZE_BOUNDS, COMMIT_SECONDS_BOUNDS, WriteRecorder, WriteStats};

@@ -6,7 +6,8 @@
 //! - `P e/l/{revision:016x}/{index:08x}`: the event moved into revision
 //!   order by the mover;
 //! - `P m/format`, `P m/compacted`, `P m/offset`: metadata (the offset of
-//!   the engine's revisions over etcd's, set by a load).
+//!   the engine's revisions over etcd's, set by a load);
+//! - `P m/progress`: written to prove a change feed fresh (see `feed.rs`).
 
 /// The key builder for one prefix.
 #[derive(Debug, Clone)]
@@ -57,6 +58,11 @@ impl Keys {
 
     pub fn offset(&self) -> Vec<u8> {
         join(&[&self.prefix, b"m/offset"])
+    }
+
+    /// The key a change feed's progress write puts.
+    pub fn progress(&self) -> Vec<u8> {
+        join(&[&self.prefix, b"m/progress"])
     }
 
     pub fn compacted(&self) -> Vec<u8> {

@@ -18,6 +18,7 @@
 
 mod copy;
 mod errors;
+mod feed;
 mod keys;
 mod leader;
 mod log;
@@ -420,6 +421,27 @@ impl Engine for EtcdEngine {
 
     fn watch_revision(&self) -> watch::Receiver<Revision> {
         self.revision.clone()
+    }
+
+    async fn changes(&self) -> Result<(Revision, crate::ChangeFeed), Error> {
+        let after = self.current_revision().await?;
+        let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+        let task = tokio::spawn(feed::run(
+            Arc::clone(&self.members),
+            self.keys.clone(),
+            self.revisions.clone(),
+            after,
+            sender,
+        ));
+        let mut tasks = self.tasks.lock().unwrap_or_else(|p| p.into_inner());
+        tasks.retain(|task| !task.is_finished());
+        tasks.push(task);
+        Ok((after, receiver))
+    }
+
+    async fn progress(&self) -> Result<Revision, Error> {
+        self.check_open()?;
+        feed::progress(&self.members, &self.keys, &self.revisions).await
     }
 
     async fn campaign(&self, key: &[u8], ttl: Duration) -> Result<Leadership, Error> {

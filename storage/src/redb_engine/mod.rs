@@ -43,6 +43,8 @@ pub struct RedbEngine {
     failure: watch::Receiver<Option<String>>,
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
     revision: watch::Receiver<Revision>,
+    /// The open change feeds (shared with the writer thread).
+    feeds: Arc<writer::Feeds>,
     /// Commit and batch figures (shared with the writer thread).
     stats: Arc<crate::WriteRecorder>,
 }
@@ -113,10 +115,12 @@ impl RedbEngine {
             .clamp(1, Semaphore::MAX_PERMITS as u32);
         let (failure_tx, failure) = watch::channel(None);
         let stats = Arc::new(crate::WriteRecorder::default());
+        let feeds = Arc::new(writer::Feeds::default());
         let channels = writer::Channels {
             revision: revision_tx,
             failure: Arc::new(failure_tx),
             stats: Arc::clone(&stats),
+            feeds: Arc::clone(&feeds),
         };
         let writer = writer::spawn(Arc::clone(&db), rx, channels, revision, options)?;
         Ok(RedbEngine {
@@ -128,6 +132,7 @@ impl RedbEngine {
             writer: Mutex::new(Some(writer)),
             revision: revision_rx,
             stats,
+            feeds,
         })
     }
 
@@ -196,6 +201,19 @@ fn initialise(db: &Database, path: &str) -> Result<Revision, Error> {
 impl Engine for RedbEngine {
     fn name(&self) -> &'static str {
         "redb"
+    }
+
+    async fn changes(&self) -> Result<(Revision, crate::ChangeFeed), Error> {
+        if self
+            .requests
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_none()
+        {
+            return Err(Error::Closed);
+        }
+        let revision = &self.revision;
+        Ok(self.feeds.open(|| *revision.borrow()))
     }
 
     fn sole_writer(&self) -> bool {
@@ -314,6 +332,7 @@ impl Engine for RedbEngine {
                 .map_err(|err| Error::Backend(err.to_string()))?
                 .map_err(|_| Error::Backend("the writer thread panicked".into()))?;
         }
+        self.feeds.close();
         self.db.write().unwrap_or_else(|p| p.into_inner()).take();
         Ok(())
     }

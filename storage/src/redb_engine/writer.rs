@@ -97,6 +97,87 @@ pub(super) struct Channels {
     pub failure: Arc<watch::Sender<Option<String>>>,
     /// Where batch sizes are recorded.
     pub stats: Arc<crate::WriteRecorder>,
+    /// The open change feeds.
+    pub feeds: Arc<Feeds>,
+}
+
+/// The change feeds a batch's commits are published to.
+#[derive(Default)]
+pub(super) struct Feeds(std::sync::Mutex<Vec<tokio::sync::mpsc::UnboundedSender<FeedItem>>>);
+
+/// One item of a change feed.
+pub(super) type FeedItem = Result<crate::contract::Change, Error>;
+
+impl Feeds {
+    /// Opens a feed; `revision` reads the revision it starts after while
+    /// no batch can be published.
+    pub fn open(&self, revision: impl FnOnce() -> Revision) -> (Revision, crate::ChangeFeed) {
+        let mut feeds = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+        feeds.push(sender);
+        (revision(), receiver)
+    }
+
+    /// Ends every feed (the engine closed).
+    pub fn close(&self) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+
+    /// Sends every commit of a durable batch that made a new revision (in
+    /// order; a load ends every feed), then publishes the batch's last
+    /// revision — under the feeds' lock, so a feed opens either before
+    /// the batch or after its revision is published.
+    fn publish(
+        &self,
+        batch: &[Request],
+        outcomes: &[Outcome],
+        before: Revision,
+        published: &watch::Sender<Revision>,
+        after: Revision,
+    ) {
+        let mut feeds = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        feeds.retain(|feed| !feed.is_closed());
+        self.send(&mut feeds, batch, outcomes, before);
+        published.send_if_modified(|current| {
+            let changed = *current != after;
+            *current = after;
+            changed
+        });
+    }
+
+    fn send(
+        &self,
+        feeds: &mut Vec<tokio::sync::mpsc::UnboundedSender<FeedItem>>,
+        batch: &[Request],
+        outcomes: &[Outcome],
+        before: Revision,
+    ) {
+        if feeds.is_empty() {
+            return;
+        }
+        let mut last = before;
+        for (request, outcome) in batch.iter().zip(outcomes) {
+            match (request, outcome) {
+                (Request::Commit(commit, _), Outcome::Committed(revision)) if *revision > last => {
+                    last = *revision;
+                    let change = crate::contract::Change::Commit {
+                        revision: *revision,
+                        writes: commit.ops.clone(),
+                    };
+                    for feed in feeds.iter() {
+                        let _ = feed.send(Ok(change.clone()));
+                    }
+                }
+                (_, Outcome::Loaded) => {
+                    for feed in feeds.drain(..) {
+                        let _ = feed.send(Err(Error::Backend("a copy was loaded".into())));
+                    }
+                    return;
+                }
+                _ => {}
+            }
+        }
+    }
 }
 
 pub(super) fn spawn(
@@ -150,12 +231,11 @@ fn run(
         });
         match applied {
             Ok((outcomes, last)) => {
+                // Feeds hear of a commit before anyone can read its revision.
+                channels
+                    .feeds
+                    .publish(&batch, &outcomes, revision, &channels.revision, last);
                 revision = last;
-                channels.revision.send_if_modified(|current| {
-                    let changed = *current != last;
-                    *current = last;
-                    changed
-                });
                 for (request, outcome) in batch.drain(..).zip(outcomes) {
                     answer(request, outcome);
                 }

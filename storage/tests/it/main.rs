@@ -6,6 +6,7 @@ mod conformance;
 mod etcd;
 mod faults;
 mod model;
+mod read_cache;
 mod redb_file;
 
 use std::path::PathBuf;
@@ -134,6 +135,50 @@ impl Harness for EtcdStore {
     }
 }
 
+/// Another harness's engine behind a read cache.
+pub struct Cached<H: Harness> {
+    inner: H,
+    cache: Arc<clusterdb_storage::ReadCache>,
+}
+
+impl<H: Harness> Cached<H> {
+    /// Starts a cache over `inner`'s engine.
+    pub async fn over(inner: H) -> Self {
+        let cache = Self::cache(&inner).await;
+        Cached { inner, cache }
+    }
+
+    async fn cache(inner: &H) -> Arc<clusterdb_storage::ReadCache> {
+        Arc::new(
+            clusterdb_storage::ReadCache::start(inner.engine(), Default::default())
+                .await
+                .expect("a read cache starts"),
+        )
+    }
+
+    /// The cache itself.
+    pub fn cache_handle(&self) -> Arc<clusterdb_storage::ReadCache> {
+        Arc::clone(&self.cache)
+    }
+
+    /// The engine under the cache.
+    pub fn direct(&self) -> Arc<dyn Engine> {
+        self.inner.engine()
+    }
+}
+
+impl<H: Harness + Sync> Harness for Cached<H> {
+    fn engine(&self) -> Arc<dyn Engine> {
+        self.cache.clone()
+    }
+
+    async fn reopen(&mut self) -> bool {
+        let persistent = self.inner.reopen().await;
+        self.cache = Self::cache(&self.inner).await;
+        persistent
+    }
+}
+
 /// Declares one `#[tokio::test]` per engine for a generic async test
 /// function `fn(impl Harness)`.
 #[macro_export]
@@ -153,6 +198,23 @@ macro_rules! for_each_engine {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $test() {
                     super::$test($crate::RedbFile::durable()).await;
+                }
+            )*
+        }
+        #[cfg(feature = "etcd")]
+        mod cached_etcd_engine {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    super::$test($crate::Cached::over($crate::EtcdStore::start().await).await).await;
+                }
+            )*
+        }
+        mod cached_redb_file_engine {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    super::$test($crate::Cached::over($crate::RedbFile::durable()).await).await;
                 }
             )*
         }

@@ -1,0 +1,149 @@
+//! How fresh a read must be, and the scope one request's reads share.
+//!
+//! A caller runs a request's work inside [`scoped`]: its reads then honour
+//! the scope's [`Freshness`], the scope's first consistent read settles the
+//! revision the later ones need not wait for again, a commit raises that
+//! floor (a request reads its own writes), and the scope reports the
+//! newest revision its reads and writes reflect. Reads outside any scope
+//! are each [`Freshness::Consistent`].
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::revision::Revision;
+
+/// How fresh a read must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Freshness {
+    /// Reflect every commit that completed before the read began (the
+    /// default): the cache proves it has seen the store's current
+    /// revision, waiting a bounded time, and never answers stale.
+    #[default]
+    Consistent,
+    /// Reflect at least this revision, waiting a bounded time for it.
+    AtLeast(Revision),
+    /// Whatever this server has now, without waiting.
+    Stale,
+    /// Exactly this revision (a list continuing across pages), while the
+    /// cache retains it; else [`crate::Error::Compacted`].
+    Exactly(Revision),
+}
+
+/// The state one scope's reads share.
+#[derive(Debug)]
+pub(crate) struct ReadScope {
+    pub freshness: Freshness,
+    /// The revision every read of the scope must reflect at least: the
+    /// first consistent read's, raised by the scope's commits.
+    floor: AtomicU64,
+    /// The newest revision a read or commit of the scope reflected.
+    observed: AtomicU64,
+}
+
+const NONE: u64 = u64::MAX;
+
+impl ReadScope {
+    /// The floor, once settled.
+    pub fn floor(&self) -> Option<Revision> {
+        Some(self.floor.load(Ordering::Acquire)).filter(|r| *r != NONE)
+    }
+
+    /// Raises the floor to `revision`.
+    pub fn raise_floor(&self, revision: Revision) {
+        let _ = self
+            .floor
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |floor| {
+                (floor == NONE || floor < revision).then_some(revision)
+            });
+    }
+
+    /// Records that a read or commit reflected `revision`.
+    pub fn observe(&self, revision: Revision) {
+        let _ = self
+            .observed
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |seen| {
+                (seen == NONE || seen < revision).then_some(revision)
+            });
+    }
+
+    fn observed(&self) -> Option<Revision> {
+        Some(self.observed.load(Ordering::Acquire)).filter(|r| *r != NONE)
+    }
+}
+
+tokio::task_local! {
+    static SCOPE: Arc<ReadScope>;
+}
+
+/// Runs `future` with its reads at `freshness`; returns its output and the
+/// newest revision its reads and commits reflected (`None` when it read
+/// and wrote nothing through a read cache). A nested scope reports its
+/// revision to the enclosing one too.
+pub async fn scoped<F: Future>(freshness: Freshness, future: F) -> (F::Output, Option<Revision>) {
+    let outer = current();
+    let scope = Arc::new(ReadScope {
+        freshness,
+        floor: AtomicU64::new(outer.as_ref().and_then(|o| o.floor()).unwrap_or(NONE)),
+        observed: AtomicU64::new(NONE),
+    });
+    let output = SCOPE.scope(Arc::clone(&scope), future).await;
+    let revision = scope.observed();
+    if let (Some(outer), Some(revision)) = (outer, revision) {
+        outer.observe(revision);
+    }
+    (output, revision)
+}
+
+/// The scope the current task runs in, if any.
+pub(crate) fn current() -> Option<Arc<ReadScope>> {
+    SCOPE.try_with(Arc::clone).ok()
+}
+
+/// Records in the current scope (if any) that its answer reflects
+/// `revision` — for a caller that read or wrote around a cache.
+pub fn observe(revision: Revision) {
+    if let Some(scope) = current() {
+        scope.observe(revision);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_scope_reports_the_newest_revision_and_nests() {
+        let ((), none) = scoped(Freshness::Stale, async {}).await;
+        assert_eq!(none, None);
+        let (inner, outer) = scoped(Freshness::Consistent, async {
+            observe(4);
+            observe(2);
+            let ((), inner) = scoped(Freshness::Exactly(9), async {
+                assert_eq!(current().unwrap().freshness, Freshness::Exactly(9));
+                observe(9);
+            })
+            .await;
+            assert_eq!(current().unwrap().freshness, Freshness::Consistent);
+            inner
+        })
+        .await;
+        assert_eq!((inner, outer), (Some(9), Some(9)));
+        // Outside a scope, nothing is recorded and nothing fails.
+        observe(3);
+        assert!(current().is_none());
+    }
+
+    #[test]
+    fn the_floor_only_rises() {
+        let scope = ReadScope {
+            freshness: Freshness::Consistent,
+            floor: AtomicU64::new(NONE),
+            observed: AtomicU64::new(NONE),
+        };
+        assert_eq!(scope.floor(), None);
+        scope.raise_floor(5);
+        scope.raise_floor(3);
+        assert_eq!(scope.floor(), Some(5));
+    }
+}

@@ -1,0 +1,148 @@
+//! Filling the cache from a snapshot and following the change feed.
+
+use std::sync::Weak;
+use std::time::Duration;
+
+use super::history::History;
+use super::{ReadCacheOptions, Shared};
+use crate::contract::{Change, ChangeFeed, Engine, Entry, Revision};
+use crate::error::Error;
+
+/// Keys one snapshot page reads.
+const FILL_PAGE: usize = 1000;
+
+/// A history filled from a snapshot taken after a feed was opened, and
+/// that feed: the feed's changes at or below the snapshot's revision are
+/// already in it.
+pub(super) async fn fill(
+    engine: &dyn Engine,
+    options: &ReadCacheOptions,
+) -> Result<(History, ChangeFeed), Error> {
+    let (_, feed) = engine.changes().await?;
+    let mut snapshot = engine.snapshot().await?;
+    let revision = snapshot.point().revision;
+    let mut entries: Vec<(Vec<u8>, Entry)> = Vec::new();
+    let mut bytes = 0usize;
+    let mut after: Option<Vec<u8>> = None;
+    loop {
+        let page = snapshot.data(after.as_deref(), FILL_PAGE).await?;
+        after = page.entries.last().map(|(key, _)| key.clone());
+        for (key, entry) in page.entries {
+            let cached =
+                options.prefixes.is_empty() || options.prefixes.iter().any(|p| key.starts_with(p));
+            if !cached {
+                continue;
+            }
+            bytes += key.len() + entry.value.len() + super::VERSION_OVERHEAD;
+            if bytes > options.max_bytes {
+                return Err(Error::TooLarge(format!(
+                    "the read cache would need more than its limit of {} bytes for this store \
+                     (over {} keys read at revision {revision} so far, {} bytes each on average \
+                     with {} bytes of overhead); raise the limit or turn the cache off",
+                    options.max_bytes,
+                    entries.len() + 1,
+                    bytes / (entries.len() + 1),
+                    super::VERSION_OVERHEAD,
+                )));
+            }
+            entries.push((key, entry));
+        }
+        if !page.more || after.is_none() {
+            break;
+        }
+    }
+    let mut history = History::new(revision, entries);
+    history.advance(revision);
+    Ok((history, skip_through(feed, revision)))
+}
+
+/// The feed with what a snapshot at `revision` already holds left out.
+fn skip_through(feed: ChangeFeed, revision: Revision) -> ChangeFeed {
+    let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut feed = feed;
+        while let Some(item) = feed.recv().await {
+            let keep = match &item {
+                Ok(Change::Commit { revision: r, .. }) | Ok(Change::Progress(r)) => *r > revision,
+                Err(_) => true,
+            };
+            if keep && sender.send(item).is_err() {
+                return;
+            }
+        }
+    });
+    receiver
+}
+
+/// Applies the feed to the shared history until the cache is dropped;
+/// refills when the feed breaks.
+pub(super) async fn run(shared: Weak<Shared>, mut feed: ChangeFeed) {
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        let item = feed.recv().await;
+        let Some(shared) = shared.upgrade() else {
+            return;
+        };
+        match item {
+            Some(Ok(change)) => {
+                apply(&shared, change);
+                continue;
+            }
+            Some(Err(err)) => {
+                tracing::warn!(error = %err, "the read cache's change feed broke; refilling")
+            }
+            None => tracing::warn!("the read cache's change feed ended; refilling"),
+        }
+        loop {
+            match fill(&*shared.inner, &shared.options).await {
+                Ok((history, fresh)) => {
+                    let applied = history.applied();
+                    *shared.write() = history;
+                    shared.applied.send_replace(applied);
+                    shared
+                        .fills
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    feed = fresh;
+                    backoff = Duration::from_millis(100);
+                    break;
+                }
+                Err(Error::Closed) => return,
+                Err(err) => {
+                    tracing::warn!(error = %err, "cannot refill the read cache; retrying");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                }
+            }
+        }
+    }
+}
+
+fn apply(shared: &Shared, change: Change) {
+    let applied = {
+        let mut history = shared.write();
+        match change {
+            Change::Commit { revision, writes } => {
+                if revision > history.applied() {
+                    let prefixes = &shared.options.prefixes;
+                    let writes: Vec<_> = if prefixes.is_empty() {
+                        writes
+                    } else {
+                        writes
+                            .into_iter()
+                            .filter(|(key, _)| prefixes.iter().any(|p| key.starts_with(p)))
+                            .collect()
+                    };
+                    history.apply(revision, writes);
+                }
+            }
+            Change::Progress(revision) => history.advance(revision),
+        }
+        history.prune(shared.options.history, shared.options.max_history_revisions);
+        history.applied()
+    };
+    shared.applied.send_if_modified(|current| {
+        let moved = *current < applied;
+        *current = applied.max(*current);
+        moved
+    });
+}
