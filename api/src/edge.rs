@@ -3,13 +3,20 @@
 //! is admitted under the in-flight cap — in that order, so a refusal
 //! carries the id and is counted too — and an HTTP/1.1 answer given
 //! before the request's body was read says `Connection: close`
-//! ([`crate::unread_body`]). One layer instead of three: each
+//! ([`crate::unread_body`]). The request's reads run at the freshness it
+//! asks for ([`crate::read_options`]), and its answer names the revision
+//! they and its writes reflect (`X-ClusterDB-Revision`). One layer instead of three: each
 //! layer costs every request a clone of the service below and a boxed
 //! future.
 
 use axum::extract::{Request, State};
+use axum::http::HeaderValue;
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
+use clusterdb::freshness;
+
+use crate::headers;
+use crate::rest::error::ApiError;
 
 use crate::metrics::Observation;
 use crate::overload::{self, InFlight};
@@ -36,13 +43,34 @@ pub(crate) async fn edge(State(edge): State<Edge>, request: Request, next: Next)
             },
             None => None,
         };
-        next.run(request).await
+        let freshness = match crate::read_options::of(&request) {
+            Ok(freshness) => freshness,
+            Err(invalid) => return refuse_read_options(&invalid, crate::is_grpc(&request)),
+        };
+        let (mut response, revision) = freshness::scoped(freshness, next.run(request)).await;
+        if let Some(revision) = revision
+            && !response.headers().contains_key(headers::REVISION)
+        {
+            response
+                .headers_mut()
+                .insert(headers::REVISION, HeaderValue::from(revision));
+        }
+        response
     })
     .await;
     let mut response = response;
     unread_body::close_if_unread(body_end, &mut response);
     observation.finish(&response);
     response
+}
+
+/// `400 INVALID_REQUEST` (gRPC: `INVALID_ARGUMENT`) naming the option.
+fn refuse_read_options(invalid: &crate::read_options::Invalid, grpc: bool) -> Response {
+    if grpc {
+        let message = format!("{} {}", invalid.field, invalid.reason);
+        return tonic::Status::invalid_argument(message).into_http();
+    }
+    ApiError::invalid("Invalid read options", invalid.field, invalid.reason).into_response()
 }
 
 /// `router` behind the edge.

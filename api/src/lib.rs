@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod oauth;
 pub mod overload;
 pub mod rate_limit;
+pub mod read_options;
 pub mod request_id;
 pub mod rest;
 pub mod snapshot_stream;

@@ -94,6 +94,7 @@ pub struct Counters {
     backup_bytes: Gauge,
     backup_failures: Counter,
     snapshot_streams: Gauge,
+    read_cache_checks: Family<OutcomeLabels, Counter>,
     /// Each running delivery worker's position in the event log, by
     /// endpoint: (the worker's token, revision).
     webhook_positions: std::sync::Mutex<std::collections::BTreeMap<String, (u64, u64)>>,
@@ -152,6 +153,7 @@ pub fn counters() -> &'static Counters {
         backup_bytes: Gauge::default(),
         backup_failures: Counter::default(),
         snapshot_streams: Gauge::default(),
+        read_cache_checks: Family::default(),
         webhook_positions: Default::default(),
         workers: Default::default(),
         started: std::time::SystemTime::now(),
@@ -210,6 +212,16 @@ impl Counters {
     pub fn snapshot_stream(&self) -> SnapshotStreamGuard {
         self.snapshot_streams.inc();
         SnapshotStreamGuard(())
+    }
+
+    /// Counts a check of the read cache against the store: `consistent`,
+    /// `inconsistent`, or `failed` (the check could not run).
+    pub fn read_cache_checked(&self, outcome: &'static str) {
+        self.read_cache_checks
+            .get_or_create(&OutcomeLabels {
+                outcome: outcome.into(),
+            })
+            .inc();
     }
 
     /// Counts a scheduled backup that failed.
@@ -534,6 +546,44 @@ impl Collector for Live {
                 MetricType::Gauge,
             )?)?;
         }
+        if let Some(cache) = self.db.read_cache_stats() {
+            let gauges: [(&str, &str, u64); 4] = [
+                (
+                    "read_cache_keys",
+                    "Keys the read cache holds at its newest revision",
+                    cache.keys as u64,
+                ),
+                (
+                    "read_cache_bytes",
+                    "Bytes the read cache holds, versions and overhead included",
+                    cache.bytes as u64,
+                ),
+                (
+                    "read_cache_revision",
+                    "The store revision the read cache has applied",
+                    cache.applied,
+                ),
+                (
+                    "read_cache_oldest_revision",
+                    "The oldest revision a pinned list can still be read at",
+                    cache.horizon,
+                ),
+            ];
+            for (name, help, value) in gauges {
+                ConstGauge::new(i64::try_from(value).unwrap_or(i64::MAX)).encode(describe(
+                    &mut encoder,
+                    name,
+                    help,
+                    MetricType::Gauge,
+                )?)?;
+            }
+            ConstCounter::new(cache.fills).encode(describe(
+                &mut encoder,
+                "read_cache_fills",
+                "Times the read cache was filled from a store snapshot (1 at start)",
+                MetricType::Counter,
+            )?)?;
+        }
         let leader = i64::from(self.db.leadership().borrow().is_some());
         ConstGauge::new(leader).encode(describe(
             &mut encoder,
@@ -675,6 +725,11 @@ pub fn exposition(db: &ClusterDb) -> String {
         "snapshot_streams",
         "Snapshots being streamed to clients now (REST or gRPC)",
         counters.snapshot_streams.clone(),
+    );
+    registry.register(
+        "read_cache_checks",
+        "Checks of the read cache against the store (--read-cache-check), by outcome",
+        counters.read_cache_checks.clone(),
     );
     registry.register_collector(Box::new(Live { db: db.clone() }));
     let mut text = String::new();

@@ -5,6 +5,7 @@
 //! `./clusterdb.redb`).
 
 mod backups;
+mod cache_check;
 mod cli;
 mod listener;
 mod parse_errors;

@@ -210,6 +210,26 @@ pub struct ServeArgs {
     /// Scheduled backups kept in `--backup-dir`; older ones are removed.
     #[arg(long, default_value_t = 24, value_parser = clap::value_parser!(u32).range(1..), env = "CLUSTERDB_BACKUP_KEEP")]
     backup_keep: u32,
+    /// Serve reads from this server's cache of every object and index,
+    /// kept current from the store's change feed (`on`), or from the store
+    /// itself (`off`: no pinned list pages, every read a store read).
+    #[arg(long, default_value = "on", value_parser = ["on", "off"], env = "CLUSTERDB_READ_CACHE")]
+    read_cache: String,
+    /// Most bytes the read cache may hold (keys, values and 96 bytes per
+    /// version); the server refuses to start on a store that needs more.
+    #[arg(long, default_value_t = 4 << 30, env = "CLUSTERDB_READ_CACHE_MAX_BYTES")]
+    read_cache_max_bytes: u64,
+    /// How long a read waits for the revision it needs (the store's
+    /// current one, or its `min_revision`) before 503 UNAVAILABLE with
+    /// `Retry-After` (`ms`, `s`, `m`).
+    #[arg(long, default_value = "3s", value_parser = parse_delay, env = "CLUSTERDB_READ_WAIT")]
+    read_wait: Duration,
+    /// Compare the read cache with the store, read directly at one
+    /// revision, this often (`s`, `m`, `h`); a difference is logged as an
+    /// error and counted in `clusterdb_read_cache_checks_total`. Off by
+    /// default: each check reads the whole store.
+    #[arg(long, value_name = "INTERVAL", value_parser = parse_delay, env = "CLUSTERDB_READ_CACHE_CHECK")]
+    read_cache_check: Option<Duration>,
     /// The configuration file's `webhooks:` block, applied at start.
     #[arg(skip)]
     pub webhooks: Vec<clusterdb::Draft<clusterdb::webhooks::WebhookSpec>>,
@@ -443,6 +463,13 @@ fn builder(args: &ServeArgs) -> clusterdb::Builder {
             terminated_instance_ttl: hours(args.terminated_instance_ttl_hours),
             ..clusterdb::RetentionPolicy::default()
         })
+        .read_cache(
+            (args.read_cache == "on").then(|| clusterdb::ReadCacheOptions {
+                max_bytes: usize::try_from(args.read_cache_max_bytes).unwrap_or(usize::MAX),
+                wait: args.read_wait,
+                ..clusterdb::ReadCacheOptions::default()
+            }),
+        )
         // A server has no native handlers: it runs WebAssembly.
         .without_runtime(clusterdb::NativeRuntime::NAME)
         .function_limits(clusterdb::compute::FunctionLimits {
@@ -691,6 +718,14 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         };
         tokio::spawn(crate::backups::run(db.clone(), schedule, stopped.clone()))
     });
+    let cache_check = args.read_cache_check.map(|interval| {
+        let interval = interval.max(Duration::from_millis(100));
+        tokio::spawn(crate::cache_check::run(
+            db.clone(),
+            interval,
+            stopped.clone(),
+        ))
+    });
     // How long in-flight requests may finish once the server stops: the
     // drain timeout after a signal, at most FAILED_DRAIN after a failure.
     let drain = Arc::new(std::sync::Mutex::new(limits.drain_timeout));
@@ -747,6 +782,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     own_metrics.abort();
     if let Some(backups) = backups {
         backups.abort();
+    }
+    if let Some(cache_check) = cache_check {
+        cache_check.abort();
     }
     let dispatcher_abort = dispatcher.abort_handle();
     if tokio::time::timeout(DISPATCHER_STOP, dispatcher)

@@ -139,6 +139,7 @@ pub struct Builder {
     master_key: Option<crate::MasterKey>,
     master_key_file: Option<PathBuf>,
     allow_insecure_permissions: bool,
+    read_cache: Option<clusterdb_storage::ReadCacheOptions>,
 }
 
 impl Builder {
@@ -227,6 +228,16 @@ impl Builder {
         self
     }
 
+    /// The read cache (on by default): reads served from memory at the
+    /// caller's freshness (see [`crate::freshness`]); `None` turns it off,
+    /// and every read goes to the engine. The cached prefixes are core's
+    /// own (`prefixes` is ignored). An engine without a change feed runs
+    /// without a cache.
+    pub fn read_cache(mut self, options: Option<clusterdb_storage::ReadCacheOptions>) -> Self {
+        self.read_cache = options;
+        self
+    }
+
     /// Tuning of the redb engine used by [`Builder::open`].
     pub fn redb_options(mut self, options: RedbOptions) -> Self {
         self.redb = options;
@@ -275,9 +286,36 @@ impl Builder {
         master_key: crate::MasterKey,
         origin: crate::sealing::KeyOrigin,
     ) -> Result<ClusterDb> {
+        let (engine, read_cache) = match self.read_cache {
+            None => (engine, None),
+            Some(mut options) => {
+                options.prefixes = crate::keys::cached_prefixes();
+                match clusterdb_storage::ReadCache::start(Arc::clone(&engine), options).await {
+                    Ok(cache) => {
+                        let cache = Arc::new(cache);
+                        (Arc::clone(&cache) as Arc<dyn Engine>, Some(cache))
+                    }
+                    Err(clusterdb_storage::Error::Unsupported(what)) => {
+                        tracing::info!(
+                            engine = engine.name(),
+                            "no read cache: the engine has no {}",
+                            what
+                        );
+                        (engine, None)
+                    }
+                    Err(err) => {
+                        if let Err(close) = engine.close().await {
+                            tracing::warn!(error = %close, "closing the store after a refused open failed");
+                        }
+                        return Err(err.into());
+                    }
+                }
+            }
+        };
         let store = Arc::new(Store {
             master_key,
             engine,
+            read_cache,
             context: Context {
                 instance_types: self.instance_types,
                 runtimes: self.runtimes,
@@ -376,6 +414,7 @@ impl ClusterDb {
             master_key: None,
             master_key_file: None,
             allow_insecure_permissions: false,
+            read_cache: Some(clusterdb_storage::ReadCacheOptions::default()),
         }
     }
 
@@ -547,6 +586,20 @@ impl ClusterDb {
             Ok(reason) => reason,
             // The store is gone with this handle; nothing will fail now.
             Err(_) => std::future::pending().await,
+        }
+    }
+
+    /// The read cache's figures, if it is on.
+    pub fn read_cache_stats(&self) -> Option<clusterdb_storage::ReadCacheStats> {
+        self.store.read_cache.as_ref().map(|cache| cache.stats())
+    }
+
+    /// Compares the read cache with the store read directly at one
+    /// revision (the inconsistency detector); `None` when the cache is off.
+    pub async fn verify_read_cache(&self) -> Result<Option<clusterdb_storage::Verification>> {
+        match &self.store.read_cache {
+            Some(cache) => Ok(Some(cache.verify().await?)),
+            None => Ok(None),
         }
     }
 

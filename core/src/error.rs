@@ -165,6 +165,17 @@ pub enum Error {
         /// The oldest position that can still be read from.
         available_after: u64,
     },
+    /// A list's page token names a revision the server no longer keeps
+    /// (`OUT_OF_RANGE`): start the list again.
+    #[error(
+        "the list's revision {revision} is no longer kept (the oldest kept is {oldest}); start the list again without a page token"
+    )]
+    ListExpired {
+        /// The revision the list was pinned to.
+        revision: u64,
+        /// The oldest revision a list can be read at now.
+        oldest: u64,
+    },
     /// No valid credentials (`UNAUTHENTICATED`).
     #[error("{0}")]
     Unauthenticated(String),
@@ -178,8 +189,9 @@ pub enum Error {
     /// The operation could not finish now; retrying may help (`UNAVAILABLE`).
     #[error("unavailable: {0}")]
     Unavailable(String),
-    /// The server is at a capacity limit (such as function concurrency);
-    /// retry after the given time (`UNAVAILABLE`, with `Retry-After`).
+    /// The server is at a capacity limit (such as function concurrency),
+    /// or has not yet reached the revision a read needs; retry after the
+    /// given time (`UNAVAILABLE`, with `Retry-After`).
     #[error("{message}")]
     Overloaded {
         /// What is full, and its limit.
@@ -213,7 +225,7 @@ impl Error {
             Error::FailedPrecondition { .. } | Error::HandlerNotFound { .. } => {
                 ErrorCode::FailedPrecondition
             }
-            Error::EventsCompacted { .. } => ErrorCode::OutOfRange,
+            Error::EventsCompacted { .. } | Error::ListExpired { .. } => ErrorCode::OutOfRange,
             Error::FunctionFailed { .. } => ErrorCode::FunctionError,
             Error::Unauthenticated(_) => ErrorCode::Unauthenticated,
             Error::PermissionDenied(_) => ErrorCode::PermissionDenied,
@@ -309,6 +321,10 @@ impl From<clusterdb_storage::Error> for Error {
             } => Error::EventsCompacted {
                 requested,
                 available_after: compacted_through,
+            },
+            behind @ S::Behind { .. } => Error::Overloaded {
+                message: behind.to_string(),
+                retry_after_secs: 1,
             },
             other => Error::Storage(other),
         }

@@ -22,6 +22,17 @@
 /// no resource kind may take the name.
 pub(crate) const MODULE: &str = "module";
 
+/// What a server's read cache holds: objects, names, indexes, unique
+/// claims and system records — not module bytes, the metrics history,
+/// idempotency records or webhook deliveries, which are big or read
+/// rarely.
+pub fn cached_prefixes() -> Vec<Vec<u8>> {
+    [b"o/".as_slice(), b"n/", b"i/", b"u/", b"s/"]
+        .iter()
+        .map(|prefix| prefix.to_vec())
+        .collect()
+}
+
 /// Prefix of all objects of a kind.
 pub fn objects(kind: &str) -> Vec<u8> {
     format!("o/{kind}/").into_bytes()

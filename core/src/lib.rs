@@ -68,6 +68,8 @@ mod validation;
 pub mod webhooks;
 
 pub use clusterdb_storage as storage;
+pub use clusterdb_storage::freshness;
+pub use clusterdb_storage::{Freshness, ReadCacheOptions, ReadCacheStats};
 pub use compute::{
     Fleet, FleetKind, FleetSpec, FleetState, FleetStatus, Function, FunctionKind, FunctionRuntime,
     FunctionSpec, Instance, InstanceKind, InstanceSpec, InstanceState, InstanceTypeCatalog,

@@ -19,7 +19,10 @@ pub const MAX_FILTERS: usize = 16;
 /// resources stays a bounded response.
 pub const MAX_PAGE_BYTES: usize = 4 << 20;
 const SUBJECT: &str = "list request";
-const TOKEN_VERSION: &str = "v1";
+/// Tokens name the revision their list reads at, and the last id.
+const TOKEN_VERSION: &str = "v2";
+/// Tokens of earlier releases: the last id only.
+const TOKEN_VERSION_UNPINNED: &str = "v1";
 
 /// What to list: page size, where to continue, and filters that must all
 /// match (tag equality, or an indexed field of the kind).
@@ -98,12 +101,18 @@ pub struct ListPage<T> {
     /// Pass to [`ListOptions::page_token`] for the next page; `None` on the
     /// last page.
     pub next_page_token: Option<String>,
+    /// The store revision every page of the list reflects (pinned by the
+    /// first page, carried by the tokens).
+    pub revision: u64,
 }
 
 /// A checked list request.
 pub(crate) struct Query {
     pub limit: usize,
     pub after_id: Option<String>,
+    /// The revision the list reads at: the token's, else set by the
+    /// first page.
+    pub revision: Option<u64>,
     pub filters: Vec<Filter>,
     pub name: Option<String>,
 }
@@ -118,12 +127,13 @@ impl Query {
                 format!("must be between 1 and {MAX_PAGE_SIZE}"),
             ));
         }
-        let after_id = options
-            .page_token
-            .as_deref()
-            .filter(|t| !t.is_empty())
-            .map(decode_token::<K>)
-            .transpose()?;
+        let (revision, after_id) = match options.page_token.as_deref().filter(|t| !t.is_empty()) {
+            Some(token) => {
+                let (revision, id) = decode_token::<K>(token)?;
+                (revision, Some(id))
+            }
+            None => (None, None),
+        };
         if options.filters.len() > MAX_FILTERS {
             return Err(Error::invalid(
                 SUBJECT,
@@ -140,6 +150,7 @@ impl Query {
         Ok(Query {
             limit: size as usize,
             after_id,
+            revision,
             filters: options.filters.clone(),
             name: options.name.clone(),
         })
@@ -175,19 +186,33 @@ fn check_filter<K: Kind>(filter: &Filter) -> Result<()> {
     Ok(())
 }
 
-/// The token that continues a list after `last_id`.
-pub(crate) fn encode_token(last_id: &str) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{TOKEN_VERSION}:{last_id}"))
+impl Query {
+    /// The token that continues this list after `last_id`.
+    pub fn token_after(&self, last_id: &str) -> String {
+        encode_token(self.revision.unwrap_or(0), last_id)
+    }
 }
 
-fn decode_token<K: Kind>(token: &str) -> Result<String> {
+/// The token that continues a list read at `revision` after `last_id`.
+pub(crate) fn encode_token(revision: u64, last_id: &str) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{TOKEN_VERSION}:{revision}:{last_id}"))
+}
+
+/// The revision (none in an earlier release's token) and last id of a token.
+fn decode_token<K: Kind>(token: &str) -> Result<(Option<u64>, String)> {
     let invalid = || Error::invalid(SUBJECT, "page_token", "is not a valid page token");
     let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| invalid())?;
     let text = String::from_utf8(bytes).map_err(|_| invalid())?;
-    let id = text
-        .strip_prefix(TOKEN_VERSION)
-        .and_then(|rest| rest.strip_prefix(':'))
-        .ok_or_else(invalid)?;
+    let (version, rest) = text.split_once(':').ok_or_else(invalid)?;
+    let (revision, id) = match version {
+        TOKEN_VERSION => {
+            let (revision, id) = rest.split_once(':').ok_or_else(invalid)?;
+            let revision = revision.parse::<u64>().map_err(|_| invalid())?;
+            (Some(revision), id)
+        }
+        TOKEN_VERSION_UNPINNED => (None, rest),
+        _ => return Err(invalid()),
+    };
     let well_formed = id
         .strip_prefix(K::NAME)
         .and_then(|rest| rest.strip_prefix('-'))
@@ -195,7 +220,7 @@ fn decode_token<K: Kind>(token: &str) -> Result<String> {
     if !well_formed {
         return Err(invalid());
     }
-    Ok(id.to_string())
+    Ok((revision, id.to_string()))
 }
 
 #[cfg(test)]
@@ -236,21 +261,29 @@ mod tests {
 
     #[test]
     fn tokens_round_trip_and_reject_tampering() {
-        let token = encode_token("instance-01abc");
+        let token = encode_token(7, "instance-01abc");
         let q = Query::parse::<InstanceKind>(&ListOptions::default().page_token(&token)).unwrap();
         assert_eq!(q.after_id.as_deref(), Some("instance-01abc"));
+        assert_eq!(q.revision, Some(7));
+        // An earlier release's token names no revision and still works.
+        let old = URL_SAFE_NO_PAD.encode("v1:instance-01abc");
+        let q = Query::parse::<InstanceKind>(&ListOptions::default().page_token(&old)).unwrap();
+        assert_eq!(
+            (q.revision, q.after_id.as_deref()),
+            (None, Some("instance-01abc"))
+        );
         let want = (
             "page_token".to_string(),
             "is not a valid page token".to_string(),
         );
         // A token of another kind, garbage, and a path-like id are refused.
         assert_eq!(
-            violation(ListOptions::default().page_token(encode_token("fleet-01abc"))),
+            violation(ListOptions::default().page_token(encode_token(7, "fleet-01abc"))),
             want
         );
         assert_eq!(violation(ListOptions::default().page_token("!!!")), want);
         assert_eq!(
-            violation(ListOptions::default().page_token(encode_token("instance-a/b"))),
+            violation(ListOptions::default().page_token(encode_token(7, "instance-a/b"))),
             want
         );
     }

@@ -12,12 +12,13 @@ use crate::codec::decode_object;
 use crate::error::{Error, Result};
 use crate::keys;
 use crate::kind::{Draft, Kind, Object};
-use crate::list::{ListOptions, ListPage, MAX_PAGE_BYTES, Query, encode_token};
+use crate::list::{ListOptions, ListPage, MAX_PAGE_BYTES, Query};
 use crate::meta::{DEFAULT_NAMESPACE, Meta, validate_name, validate_namespace, validate_tags};
 use crate::references;
 use crate::store::Store;
 use crate::timestamp::Timestamp;
 use crate::txn::{Txn, TxnError, has_index_value};
+use clusterdb_storage::freshness::{self, Freshness};
 
 /// Attempts a write makes before giving up under contention.
 pub(crate) const MAX_ATTEMPTS: usize = 64;
@@ -434,16 +435,41 @@ impl<K: Kind> Resources<K> {
     }
 
     /// One page of resources in id (creation) order, optionally filtered.
+    ///
+    /// Every page of one list reflects one store revision: the first page
+    /// pins it, its token carries it, and later pages read at it while the
+    /// read cache keeps it (else `OUT_OF_RANGE`: start the list again).
     pub async fn list(&self, options: &ListOptions) -> Result<ListPage<Object<K>>> {
-        let query = Query::parse::<K>(options)?;
+        let mut query = Query::parse::<K>(options)?;
+        let revision = match query.revision {
+            Some(revision) => revision,
+            None => self.store.engine.read_revision().await?,
+        };
+        query.revision = Some(revision);
+        let pinned = Freshness::Exactly(revision);
+        let (page, _) = freshness::scoped(pinned, self.list_at(&query)).await;
+        let mut page = page.map_err(|err| match err {
+            Error::EventsCompacted {
+                available_after, ..
+            } => Error::ListExpired {
+                revision,
+                oldest: available_after + 1,
+            },
+            other => other,
+        })?;
+        page.revision = revision;
+        Ok(page)
+    }
+
+    async fn list_at(&self, query: &Query) -> Result<ListPage<Object<K>>> {
         if let Some(name) = &query.name {
-            return self.list_named(&query, name).await;
+            return self.list_named(query, name).await;
         }
         match query.filters.first() {
-            None => self.list_all(&query).await,
+            None => self.list_all(query).await,
             Some(first) => {
                 let prefix = keys::index_prefix(K::NAME, &first.field, &first.value);
-                self.list_indexed(&query, &prefix).await
+                self.list_indexed(query, &prefix).await
             }
         }
     }
@@ -473,6 +499,7 @@ impl<K: Kind> Resources<K> {
         Ok(ListPage {
             items: found.into_iter().collect(),
             next_page_token: None,
+            revision: 0,
         })
     }
 
@@ -499,12 +526,13 @@ impl<K: Kind> Resources<K> {
             items.push(decode_object::<K>(&entry.value, entry.mod_revision)?);
         }
         let next_page_token = match items.last() {
-            Some(last) if page.more || full => Some(encode_token(last.id())),
+            Some(last) if page.more || full => Some(query.token_after(last.id())),
             _ => None,
         };
         Ok(ListPage {
             items,
             next_page_token,
+            revision: 0,
         })
     }
 
@@ -543,7 +571,8 @@ impl<K: Kind> Resources<K> {
                         // Full by size: continue after this item.
                         return Ok(ListPage {
                             items,
-                            next_page_token: Some(encode_token(id)),
+                            next_page_token: Some(query.token_after(id)),
+                            revision: 0,
                         });
                     }
                 }
@@ -553,6 +582,7 @@ impl<K: Kind> Resources<K> {
                 return Ok(ListPage {
                     items,
                     next_page_token: None,
+                    revision: 0,
                 });
             }
             if items.len() == query.limit || scanned >= MAX_SCAN {
@@ -562,7 +592,8 @@ impl<K: Kind> Resources<K> {
                     .unwrap_or_default();
                 return Ok(ListPage {
                     items,
-                    next_page_token: Some(encode_token(&String::from_utf8_lossy(last))),
+                    next_page_token: Some(query.token_after(&String::from_utf8_lossy(last))),
+                    revision: 0,
                 });
             }
         }

@@ -28,8 +28,11 @@ pub(crate) type GrantCheck =
 
 /// State shared by every service of one open database.
 pub(crate) struct Store {
-    /// The storage engine; every key written to it is made in `keys.rs`.
+    /// The storage engine (behind the read cache, if on); every key
+    /// written to it is made in `keys.rs`.
     pub engine: Arc<dyn Engine>,
+    /// The read cache the engine is behind, if on.
+    pub read_cache: Option<Arc<clusterdb_storage::ReadCache>>,
     /// What validation consults.
     pub context: Context,
     /// The kinds this database reads and writes.

@@ -242,6 +242,14 @@ pub trait Engine: Send + Sync + 'static {
         Err(Error::Unsupported("change feeds".into()))
     }
 
+    /// The revision a read made now would be served at, at the freshness
+    /// of the caller's scope (see [`crate::freshness`]): how a reader pins
+    /// several reads to one revision. The default, for engines whose reads
+    /// are always current, is the current revision.
+    async fn read_revision(&self) -> Result<Revision, Error> {
+        self.current_revision().await
+    }
+
     /// Makes every open feed deliver a [`Change::Progress`] at or past the
     /// returned revision, which is at or past the store's current one —
     /// how a cache proves it is fresh while nothing else changes.

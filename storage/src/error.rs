@@ -49,6 +49,20 @@ pub enum Error {
         /// Every event at or below this revision is gone.
         compacted_through: Revision,
     },
+    /// A read needs a revision this server has not reached within the
+    /// time a read waits (it is behind the store, or the revision is in
+    /// the future). Retrying later may succeed.
+    #[error(
+        "this server has reached revision {reached}, not revision {wanted}, within {waited:?}; retry"
+    )]
+    Behind {
+        /// The revision the read needs.
+        wanted: Revision,
+        /// The revision this server's reads reflect.
+        reached: Revision,
+        /// How long the read waited.
+        waited: std::time::Duration,
+    },
     /// A stored record could not be decoded.
     #[error("corrupt record: {0}")]
     Corrupt(String),

@@ -78,8 +78,9 @@ tokio::task_local! {
 
 /// Runs `future` with its reads at `freshness`; returns its output and the
 /// newest revision its reads and commits reflected (`None` when it read
-/// and wrote nothing through a read cache). A nested scope reports its
-/// revision to the enclosing one too.
+/// and wrote nothing through a read cache). A nested scope's revision
+/// becomes the enclosing one's: what the answer reflects is what the
+/// nested reads (a list pinned to one revision) saw.
 pub async fn scoped<F: Future>(freshness: Freshness, future: F) -> (F::Output, Option<Revision>) {
     let outer = current();
     let scope = Arc::new(ReadScope {
@@ -90,7 +91,7 @@ pub async fn scoped<F: Future>(freshness: Freshness, future: F) -> (F::Output, O
     let output = SCOPE.scope(Arc::clone(&scope), future).await;
     let revision = scope.observed();
     if let (Some(outer), Some(revision)) = (outer, revision) {
-        outer.observe(revision);
+        outer.observed.store(revision, Ordering::Release);
     }
     (output, revision)
 }
@@ -117,7 +118,7 @@ mod tests {
         let ((), none) = scoped(Freshness::Stale, async {}).await;
         assert_eq!(none, None);
         let (inner, outer) = scoped(Freshness::Consistent, async {
-            observe(4);
+            observe(11);
             observe(2);
             let ((), inner) = scoped(Freshness::Exactly(9), async {
                 assert_eq!(current().unwrap().freshness, Freshness::Exactly(9));

@@ -87,6 +87,7 @@ impl EventQuery {
                             )
                         })?;
                 }
+                read if crate::read_options::PARAMETERS.contains(&read) => {}
                 other => return Err(invalid(other, "is not a known query parameter")),
             }
         }

@@ -206,6 +206,7 @@ impl ListQuery {
                     options = options.tag(tag, wanted);
                 }
                 field if fields.contains(&field) => options = options.field(field, value),
+                read if crate::read_options::PARAMETERS.contains(&read) => {}
                 other => {
                     return Err(ApiError::invalid(
                         "Invalid list request",

@@ -95,20 +95,23 @@ pub async fn get_one<K: RestKind>(
     ))
 }
 
-/// A list page as JSON: `{"<collection>": [...], "next_page_token": ...}`,
-/// items serialized directly so they keep their field order.
+/// A list page as JSON: `{"<collection>": [...], "next_page_token": ...,
+/// "revision": N}`, items serialized directly so they keep their field
+/// order.
 struct ListBody<T> {
     collection: &'static str,
     items: Vec<T>,
     next_page_token: Option<String>,
+    revision: u64,
 }
 
 impl<T: serde::Serialize> serde::Serialize for ListBody<T> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut map = serializer.serialize_map(Some(2))?;
+        let mut map = serializer.serialize_map(Some(3))?;
         map.serialize_entry(self.collection, &self.items)?;
         map.serialize_entry("next_page_token", &self.next_page_token)?;
+        map.serialize_entry("revision", &self.revision)?;
         map.end()
     }
 }
@@ -124,6 +127,7 @@ pub async fn list<K: RestKind>(
         collection: K::LIST_FIELD,
         items: page.items.iter().map(K::output).collect(),
         next_page_token: page.next_page_token,
+        revision: page.revision,
     })
     .into_response())
 }
@@ -321,7 +325,7 @@ pub async fn apply<K: RestKind>(
     Ok(response)
 }
 
-/// An apply's `dry_run=true|false` query parameter (the only one).
+/// An apply's `dry_run=true|false` query parameter (besides the read options).
 fn dry_run(query: Option<&str>) -> Result<bool, ApiError> {
     let mut dry_run = false;
     for (key, value) in crate::rest::extract::serde_urlencoded_pairs(query.unwrap_or(""))? {
@@ -335,6 +339,7 @@ fn dry_run(query: Option<&str>) -> Result<bool, ApiError> {
                     "must be true or false",
                 ));
             }
+            (read, _) if crate::read_options::PARAMETERS.contains(&read) => dry_run,
             (other, _) => {
                 return Err(ApiError::invalid(
                     "Invalid apply request",

@@ -332,10 +332,14 @@ impl Builder<'_> {
         }
         let page = json!({
             "type": "object",
-            "required": [K::LIST_FIELD, "next_page_token"],
+            "required": [K::LIST_FIELD, "next_page_token", "revision"],
             "properties": {
                 K::LIST_FIELD: {"type": "array", "items": output},
                 "next_page_token": {"type": ["string", "null"]},
+                "revision": {
+                    "type": "integer", "format": "int64", "minimum": 0,
+                    "description": "The store revision every page of this list reflects",
+                },
             },
         });
         let op = self.operation(

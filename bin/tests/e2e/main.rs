@@ -12,6 +12,7 @@ mod grpc;
 mod limits;
 mod mesh;
 mod metrics;
+mod reads;
 mod rest;
 #[cfg(feature = "etcd")]
 mod scale_out;

@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::{Value, json};
 
-use crate::server::{Server, data_file, isolate};
+use crate::server::{Server, data_file, isolate, refused};
 
 /// Makes an OAuth client with `scopes` as the admin: (id, secret).
 async fn oauth_client(server: &Server, name: &str, scopes: &[&str]) -> (String, String) {
@@ -313,20 +313,6 @@ fn serve_under_umask(data: &Path, args: &[&str]) -> Command {
         .args(args);
     isolate(&mut command, data);
     command
-}
-
-/// Runs a server that must refuse to start: its exit code and stderr.
-fn refused(mut command: Command) -> (Option<i32>, String) {
-    let output = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .output()
-        .unwrap();
-    (
-        output.status.code(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
 }
 
 #[cfg(unix)]

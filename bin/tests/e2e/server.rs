@@ -26,15 +26,8 @@ impl Server {
 
     /// Like [`Server::start`], with more arguments.
     pub fn start_with(data: &Path, extra: &[&str]) -> Server {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_clusterdb"));
-        command
-            .arg("serve")
-            .arg("--data")
-            .arg(data)
-            .args(["--listen", "127.0.0.1:0"])
-            .args(extra)
-            .stderr(Stdio::null());
-        isolate(&mut command, data);
+        let mut command = serve_command(data, extra);
+        command.stderr(Stdio::null());
         Self::spawn(command, extra, data)
     }
 
@@ -236,6 +229,33 @@ pub fn isolate(command: &mut Command, data: &Path) {
 }
 
 /// Where `serve` writes the bootstrap admin key of the store at `data`.
+/// `clusterdb serve` on `data` and a free loopback port, with `extra`.
+pub fn serve_command(data: &Path, extra: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_clusterdb"));
+    command
+        .arg("serve")
+        .arg("--data")
+        .arg(data)
+        .args(["--listen", "127.0.0.1:0"])
+        .args(extra);
+    isolate(&mut command, data);
+    command
+}
+
+/// Runs a server that must refuse to start: its exit code and stderr.
+pub fn refused(mut command: Command) -> (Option<i32>, String) {
+    let output = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
 pub fn admin_key_path(data: &Path) -> PathBuf {
     let mut path = data.as_os_str().to_owned();
     path.push(".admin-key");

@@ -184,9 +184,12 @@ async fn compaction_merges_blocks_without_changing_answers() {
     let db = monitored(MonitoringConfig::default()).await;
     let m = db.monitoring();
     let end = now_ms();
-    // Five flushes of two hours ago's segment, one point per series each.
+    // Five flushes of two hours ago's segment, one point per series each,
+    // all in the middle of that hour (never across its end).
+    let hour = 3_600_000;
+    let base = (end - 2 * hour).div_euclid(hour) * hour + hour / 2;
     for i in 0..5 {
-        let t = end - 2 * 3_600_000 + i * 10_000;
+        let t = base + i * 10_000;
         let mut samples = requests("200", t, 1, 0.0);
         samples[0].value = i as f64;
         samples.push(Sample::new(SeriesKey::new("web-service", "load"), i as f64 * 2.0).at(t));

@@ -137,7 +137,11 @@ fn apply(shared: &Shared, change: Change) {
             }
             Change::Progress(revision) => history.advance(revision),
         }
-        history.prune(shared.options.history, shared.options.max_history_revisions);
+        history.prune(
+            shared.options.history,
+            shared.options.max_history_revisions,
+            shared.options.max_bytes,
+        );
         history.applied()
     };
     shared.applied.send_if_modified(|current| {

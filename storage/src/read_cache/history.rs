@@ -106,11 +106,14 @@ impl History {
     }
 
     /// Drops versions no read at or after a revision older than `keep`
-    /// needs, keeping at most `max_revisions` revisions of the trail.
-    pub fn prune(&mut self, keep: std::time::Duration, max_revisions: usize) {
+    /// needs, keeping at most `max_revisions` revisions of the trail and,
+    /// while the history holds more than `max_bytes`, fewer.
+    pub fn prune(&mut self, keep: std::time::Duration, max_revisions: usize, max_bytes: usize) {
         let now = Instant::now();
         while let Some((revision, at, _)) = self.trail.front() {
-            let old = now.duration_since(*at) > keep || self.trail.len() > max_revisions;
+            let old = now.duration_since(*at) > keep
+                || self.trail.len() > max_revisions
+                || self.bytes > max_bytes;
             if !old {
                 break;
             }
@@ -225,7 +228,7 @@ mod tests {
         assert!(!page.more);
         assert_eq!(history.live(), 1);
         // Pruning everything keeps what the newest revision shows.
-        history.prune(Duration::ZERO, 0);
+        history.prune(Duration::ZERO, 0, usize::MAX);
         assert_eq!(history.horizon(), 8);
         assert_eq!(history.get(b"a/2", 8), Some(entry(b"two", 7)));
         assert_eq!(history.get(b"a/1", 8), None);
@@ -235,6 +238,20 @@ mod tests {
             cost(b"a/2", Some(&b"two".to_vec())),
             "bytes count what is held"
         );
+    }
+
+    #[test]
+    fn over_its_bytes_the_history_shrinks_but_the_present_stays() {
+        let mut history = History::new(0, Vec::new());
+        for revision in 1..=50 {
+            history.apply(revision, vec![(b"k".to_vec(), Some(vec![0; 100]))]);
+        }
+        let one = cost(b"k", Some(&vec![0; 100]));
+        assert_eq!(history.bytes(), 50 * one);
+        history.prune(Duration::from_secs(3600), usize::MAX, 10 * one);
+        assert!(history.bytes() <= 10 * one, "{}", history.bytes());
+        assert!(history.horizon() > 40);
+        assert_eq!(history.get(b"k", 50).map(|e| e.mod_revision), Some(50));
     }
 
     /// One step of the model test: a commit of puts and deletes over a few keys.
@@ -267,7 +284,7 @@ mod tests {
                 }
                 history.apply(revision, final_writes.into_iter().collect());
                 states.push(state);
-                history.prune(Duration::from_secs(3600), keep);
+                history.prune(Duration::from_secs(3600), keep, usize::MAX);
             }
             for (revision, state) in states.iter().enumerate() {
                 let revision = revision as Revision;

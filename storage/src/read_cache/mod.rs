@@ -43,7 +43,8 @@ pub struct ReadCacheOptions {
     pub prefixes: Vec<Vec<u8>>,
     /// Most bytes the cache may hold (keys, values and
     /// [`VERSION_OVERHEAD`] per version); a store that needs more is
-    /// refused at start.
+    /// refused at start, and older versions are dropped early to stay
+    /// under it.
     pub max_bytes: usize,
     /// How long a read waits for the revision it needs.
     pub wait: Duration,
@@ -60,7 +61,7 @@ impl Default for ReadCacheOptions {
             max_bytes: 4 << 30,
             wait: Duration::from_secs(5),
             history: Duration::from_secs(120),
-            max_history_revisions: 200_000,
+            max_history_revisions: 100_000,
         }
     }
 }
@@ -217,12 +218,11 @@ impl Shared {
                     });
                 }
                 Err(_) => {
-                    return Err(Error::Unavailable(format!(
-                        "this server's read cache has applied revision {} and has not reached \
-                         revision {revision} within {:?}; retry",
-                        *applied.borrow(),
-                        self.options.wait
-                    )));
+                    return Err(Error::Behind {
+                        wanted: revision,
+                        reached: *applied.borrow(),
+                        waited: self.options.wait,
+                    });
                 }
             }
         }
@@ -320,6 +320,11 @@ impl Engine for ReadCache {
 
     async fn changes(&self) -> Result<(Revision, ChangeFeed), Error> {
         self.shared.inner.changes().await
+    }
+
+    async fn read_revision(&self) -> Result<Revision, Error> {
+        self.check_open()?;
+        self.shared.read_revision().await
     }
 
     async fn progress(&self) -> Result<Revision, Error> {

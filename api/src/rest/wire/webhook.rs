@@ -411,6 +411,7 @@ async fn list_deliveries(
             }
             "page_token" if value.is_empty() => {}
             "page_token" => page_token = Some(value),
+            read if crate::read_options::PARAMETERS.contains(&read) => {}
             other => {
                 return Err(ApiError::invalid(
                     "Invalid list request",

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Reads and writes of ClusterDB on one etcd member against etcd itself, in
+# one run on one machine: wrk (Debian `wrk`), 64 connections. Per round:
+# etcd's JSON gateway (puts of a fleet-sized value, linearizable ranges of
+# one key), then `clusterdb serve --store etcd://…` with its read cache on
+# and with it off (each on its own prefix): durable creates of 1-instance
+# fleets, consistent gets by id. Rounds alternate; the medians are printed
+# with ratios and each server's CPU per request (user + system from /proc).
+# Usage: benches/wrk/cache-on-etcd.sh [CLUSTERDB_BINARY] [SECONDS] [ROUNDS]
+# The binary must be built with `--features etcd`.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+binary="${1:-$here/../../target/release/clusterdb}"
+seconds="${2:-5}"
+rounds="${3:-3}"
+work=$(mktemp -d)
+pids=()
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# Successful requests a second (answers other than 2xx are reported and
+# left out).
+rate() {
+  awk '/requests in/ {n = $1; t = $4; sub(/s,?$/, "", t)}
+       /Non-2xx/ {bad = $5}
+       END {if (bad > 0) printf "%d non-2xx answers! ", bad > "/dev/stderr"; printf "%.0f\n", (n - bad) / t}'
+}
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# run NAME PID LUA URL: one wrk run; appends "rate cpu_us_per_op" to NAME.
+run() {
+  local name=$1 pid=$2 lua=$3 url=$4 before after r
+  before=$(ticks "$pid")
+  r=$(wrk -t2 -c64 -d"${seconds}s" -s "$here/$lua" "$url" | rate)
+  after=$(ticks "$pid")
+  python3 -c "print($r, f'{($after - $before) / $(getconf CLK_TCK) / max($r * $seconds, 1) * 1e6:.1f}')" >>"$work/$name"
+}
+
+etcd_port=$(free_port); peer_port=$(free_port)
+etcd --data-dir "$work/etcd" --listen-client-urls "http://127.0.0.1:$etcd_port" \
+  --advertise-client-urls "http://127.0.0.1:$etcd_port" \
+  --listen-peer-urls "http://127.0.0.1:$peer_port" \
+  --initial-advertise-peer-urls "http://127.0.0.1:$peer_port" \
+  --initial-cluster "default=http://127.0.0.1:$peer_port" >"$work/etcd.log" 2>&1 &
+etcd_pid=$!; pids+=($etcd_pid)
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$etcd_port/health" >/dev/null && break; sleep 0.1; done
+etcd_url="http://127.0.0.1:$etcd_port"
+curl -sf "$etcd_url/v3/kv/put" -d '{"key":"YmVuY2gta2V5","value":"dnZ2dnZ2dnZ2"}' >/dev/null
+
+# start NAME FLAGS...: a server on its own prefix; sets NAME_pid/url/key/fleet.
+start() {
+  local name=$1; shift
+  mkdir -p "$work/$name"
+  "$binary" serve --data "$work/$name/data.redb" --listen 127.0.0.1:0 --rate-limit off \
+    --store "etcd://127.0.0.1:$etcd_port" --etcd-prefix "/$name/" "$@" \
+    >"$work/$name/out" 2>"$work/$name/log" &
+  pids+=($!)
+  eval "${name}_pid=$!"
+  for _ in $(seq 200); do grep -q '^listening on' "$work/$name/out" && break; sleep 0.1; done
+  eval "${name}_url=$(sed -n 's/^listening on //p' "$work/$name/out")"
+  eval "${name}_key=$(cat "$work/$name/data.redb.admin-key")"
+  local url key
+  url=$(eval echo "\$${name}_url"); key=$(eval echo "\$${name}_key")
+  eval "${name}_fleet=$(curl -sf -X POST "$url/v1/fleets" -H "Authorization: Bearer $key" \
+    -H 'content-type: application/json' \
+    -d '{"name":"bench-get","capacity":1,"instance_type":"t3.medium"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')"
+}
+start cached
+start direct --read-cache off
+
+for round in $(seq "$rounds"); do
+  run etcd_put "$etcd_pid" etcd-put.lua "$etcd_url"
+  run etcd_range "$etcd_pid" etcd-range.lua "$etcd_url"
+  for name in cached direct; do
+    pid=$(eval echo "\$${name}_pid"); url=$(eval echo "\$${name}_url")
+    export CLUSTERDB_API_KEY FLEET_ID
+    CLUSTERDB_API_KEY=$(eval echo "\$${name}_key"); FLEET_ID=$(eval echo "\$${name}_fleet")
+    run "${name}_create" "$pid" fleet.lua "$url"
+    run "${name}_get" "$pid" fleet-get.lua "$url"
+  done
+  echo "round $round done" >&2
+done
+
+python3 - "$work" <<'PY'
+import statistics, sys, os
+work = sys.argv[1]
+def med(name):
+    rows = [tuple(map(float, l.split())) for l in open(os.path.join(work, name))]
+    return statistics.median(r[0] for r in rows), statistics.median(r[1] for r in rows), len(rows)
+put, rng = med("etcd_put"), med("etcd_range")
+print(f"{'':28}{'req/s':>10}{'CPU µs/req':>12}   (medians of {put[2]} rounds)")
+print(f"{'etcd put':28}{put[0]:10.0f}{put[1]:12.1f}")
+print(f"{'etcd range':28}{rng[0]:10.0f}{rng[1]:12.1f}")
+for name, label in (("cached", "read cache on"), ("direct", "read cache off")):
+    c, g = med(f"{name}_create"), med(f"{name}_get")
+    print(f"{'clusterdb create, ' + label:28}{c[0]:10.0f}{c[1]:12.1f}   {c[0] / put[0]:.2f}× etcd put")
+    print(f"{'clusterdb get, ' + label:28}{g[0]:10.0f}{g[1]:12.1f}   {g[0] / rng[0]:.2f}× etcd range")
+PY
