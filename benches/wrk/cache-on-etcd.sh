@@ -27,13 +27,18 @@ rate() {
        END {if (bad > 0) printf "%d non-2xx answers! ", bad > "/dev/stderr"; printf "%.0f\n", (n - bad) / t}'
 }
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-# run NAME PID LUA URL: one wrk run; appends "rate cpu_us_per_op" to NAME.
+# etcd's KV requests so far (Range, Put, Txn, DeleteRange), from its metrics.
+etcd_ops() {
+  curl -sf "$etcd_url/metrics" | awk '/^grpc_server_handled_total/ && /etcdserverpb.KV/ {n += $2} END {printf "%d\n", n}'
+}
+# run NAME PID LUA URL: one wrk run; appends "rate cpu_us_per_op
+# etcd_ops_per_op" to NAME.
 run() {
-  local name=$1 pid=$2 lua=$3 url=$4 before after r
-  before=$(ticks "$pid")
+  local name=$1 pid=$2 lua=$3 url=$4 before after ops_before ops_after r
+  before=$(ticks "$pid"); ops_before=$(etcd_ops)
   r=$(wrk -t2 -c64 -d"${seconds}s" -s "$here/$lua" "$url" | rate)
-  after=$(ticks "$pid")
-  python3 -c "print($r, f'{($after - $before) / $(getconf CLK_TCK) / max($r * $seconds, 1) * 1e6:.1f}')" >>"$work/$name"
+  after=$(ticks "$pid"); ops_after=$(etcd_ops)
+  python3 -c "n = max($r * $seconds, 1); print($r, f'{($after - $before) / $(getconf CLK_TCK) / n * 1e6:.1f}', f'{($ops_after - $ops_before) / n:.2f}')" >>"$work/$name"
 }
 
 etcd_port=$(free_port); peer_port=$(free_port)
@@ -86,13 +91,13 @@ import statistics, sys, os
 work = sys.argv[1]
 def med(name):
     rows = [tuple(map(float, l.split())) for l in open(os.path.join(work, name))]
-    return statistics.median(r[0] for r in rows), statistics.median(r[1] for r in rows), len(rows)
+    return [statistics.median(r[i] for r in rows) for i in range(3)] + [len(rows)]
 put, rng = med("etcd_put"), med("etcd_range")
-print(f"{'':28}{'req/s':>10}{'CPU µs/req':>12}   (medians of {put[2]} rounds)")
-print(f"{'etcd put':28}{put[0]:10.0f}{put[1]:12.1f}")
-print(f"{'etcd range':28}{rng[0]:10.0f}{rng[1]:12.1f}")
+print(f"{'':28}{'req/s':>10}{'CPU µs/req':>12}{'etcd ops/req':>14}   (medians of {put[3]} rounds; CPU: the server's)")
+print(f"{'etcd put':28}{put[0]:10.0f}{put[1]:12.1f}{put[2]:14.2f}")
+print(f"{'etcd range':28}{rng[0]:10.0f}{rng[1]:12.1f}{rng[2]:14.2f}")
 for name, label in (("cached", "read cache on"), ("direct", "read cache off")):
     c, g = med(f"{name}_create"), med(f"{name}_get")
-    print(f"{'clusterdb create, ' + label:28}{c[0]:10.0f}{c[1]:12.1f}   {c[0] / put[0]:.2f}× etcd put")
-    print(f"{'clusterdb get, ' + label:28}{g[0]:10.0f}{g[1]:12.1f}   {g[0] / rng[0]:.2f}× etcd range")
+    print(f"{'clusterdb create, ' + label:28}{c[0]:10.0f}{c[1]:12.1f}{c[2]:14.2f}   {c[0] / put[0]:.2f}× etcd put")
+    print(f"{'clusterdb get, ' + label:28}{g[0]:10.0f}{g[1]:12.1f}{g[2]:14.2f}   {g[0] / rng[0]:.2f}× etcd range")
 PY

@@ -4,7 +4,8 @@ use std::sync::Weak;
 use std::time::Duration;
 
 use super::history::History;
-use super::{ReadCacheOptions, Shared};
+use super::options::ReadCacheOptions;
+use super::shared::Shared;
 use crate::contract::{Change, ChangeFeed, Engine, Entry, Revision};
 use crate::error::Error;
 
@@ -33,7 +34,7 @@ pub(super) async fn fill(
             if !cached {
                 continue;
             }
-            bytes += key.len() + entry.value.len() + super::VERSION_OVERHEAD;
+            bytes += key.len() + entry.value.len() + super::history::VERSION_OVERHEAD;
             if bytes > options.max_bytes {
                 return Err(Error::TooLarge(format!(
                     "the read cache would need more than its limit of {} bytes for this store \
@@ -42,7 +43,7 @@ pub(super) async fn fill(
                     options.max_bytes,
                     entries.len() + 1,
                     bytes / (entries.len() + 1),
-                    super::VERSION_OVERHEAD,
+                    super::history::VERSION_OVERHEAD,
                 )));
             }
             entries.push((key, entry));

@@ -16,7 +16,9 @@
 
 mod follow;
 mod history;
+mod options;
 mod rounds;
+mod shared;
 mod verify;
 
 use std::sync::{Arc, Mutex, RwLock};
@@ -30,70 +32,12 @@ use crate::contract::{
     ChangeFeed, Commit, Engine, Entry, EventRecord, Leadership, Loader, Page, Revision, Snapshot,
 };
 use crate::error::{CommitError, Error};
-use crate::freshness::{self, Freshness};
-use history::History;
+use crate::freshness;
 pub use history::VERSION_OVERHEAD;
+pub use options::{ReadCacheOptions, ReadCacheStats};
 use rounds::Rounds;
+use shared::Shared;
 pub use verify::Verification;
-
-/// What a [`ReadCache`] holds and how long reads wait.
-#[derive(Debug, Clone)]
-pub struct ReadCacheOptions {
-    /// Key prefixes the cache holds (empty: every key).
-    pub prefixes: Vec<Vec<u8>>,
-    /// Most bytes the cache may hold (keys, values and
-    /// [`VERSION_OVERHEAD`] per version); a store that needs more is
-    /// refused at start, and older versions are dropped early to stay
-    /// under it.
-    pub max_bytes: usize,
-    /// How long a read waits for the revision it needs.
-    pub wait: Duration,
-    /// How long versions are kept for reads at an older revision.
-    pub history: Duration,
-    /// Most revisions of history kept, however recent.
-    pub max_history_revisions: usize,
-}
-
-impl Default for ReadCacheOptions {
-    fn default() -> Self {
-        ReadCacheOptions {
-            prefixes: Vec::new(),
-            max_bytes: 4 << 30,
-            wait: Duration::from_secs(5),
-            history: Duration::from_secs(120),
-            max_history_revisions: 100_000,
-        }
-    }
-}
-
-/// The cache's figures, for metrics.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ReadCacheStats {
-    /// Keys that exist at the applied revision.
-    pub keys: usize,
-    /// Bytes held, as counted for the limit.
-    pub bytes: usize,
-    /// Every change at or below this revision is applied.
-    pub applied: Revision,
-    /// The oldest revision a read can be served at.
-    pub horizon: Revision,
-    /// Times the cache was filled from a snapshot (1 after start).
-    pub fills: u64,
-}
-
-/// The state the reads and the follower share.
-pub(crate) struct Shared {
-    inner: Arc<dyn Engine>,
-    options: ReadCacheOptions,
-    history: RwLock<History>,
-    /// The applied revision, for waiting readers.
-    applied: watch::Sender<Revision>,
-    /// Shared revision reads.
-    current: Arc<Rounds>,
-    /// Shared progress writes.
-    progress: Arc<Rounds>,
-    fills: std::sync::atomic::AtomicU64,
-}
 
 /// An engine serving reads from memory (see the module's documentation).
 pub struct ReadCache {
@@ -167,104 +111,6 @@ impl ReadCache {
     fn cached(&self, key: &[u8]) -> bool {
         let prefixes = &self.shared.options.prefixes;
         prefixes.is_empty() || prefixes.iter().any(|p| key.starts_with(p))
-    }
-}
-
-impl Shared {
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, History> {
-        self.history.read().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, History> {
-        self.history.write().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// The revision the store has reached, as a consistent read must see it.
-    async fn store_revision(&self) -> Result<Revision, Error> {
-        if self.inner.sole_writer() {
-            // The writer publishes a revision before anyone hears of it.
-            return Ok(*self.inner.watch_revision().borrow());
-        }
-        self.current.join().await
-    }
-
-    /// Waits (bounded) until the cache has applied `revision`; returns the
-    /// applied revision then.
-    async fn reach(&self, revision: Revision) -> Result<Revision, Error> {
-        let mut applied = self.applied.subscribe();
-        let now = *applied.borrow_and_update();
-        if now >= revision {
-            return Ok(now);
-        }
-        let deadline = tokio::time::Instant::now() + self.options.wait;
-        // A quiet feed gets a progress write after a short while.
-        let quiet = tokio::time::Instant::now() + Duration::from_millis(20);
-        let mut asked = self.inner.sole_writer();
-        loop {
-            let until = if asked { deadline } else { quiet };
-            let waited = tokio::time::timeout_at(until, applied.wait_for(|a| *a >= revision))
-                .await
-                .map(|reached| reached.map(|r| *r));
-            match waited {
-                Ok(Ok(reached)) => return Ok(reached),
-                Ok(Err(_)) => return Err(Error::Closed),
-                Err(_) if !asked => {
-                    asked = true;
-                    let progress = Arc::clone(&self.progress);
-                    tokio::spawn(async move {
-                        if let Err(err) = progress.join().await {
-                            tracing::debug!(error = %err, "a progress write failed");
-                        }
-                    });
-                }
-                Err(_) => {
-                    return Err(Error::Behind {
-                        wanted: revision,
-                        reached: *applied.borrow(),
-                        waited: self.options.wait,
-                    });
-                }
-            }
-        }
-    }
-
-    /// The revision a read in the current scope is served at.
-    async fn read_revision(&self) -> Result<Revision, Error> {
-        let scope = freshness::current();
-        let freshness = scope
-            .as_ref()
-            .map_or(Freshness::Consistent, |s| s.freshness);
-        let floor = scope.as_ref().and_then(|s| s.floor()).unwrap_or(0);
-        let at = match freshness {
-            Freshness::Consistent => {
-                let need = match scope.as_ref().and_then(|s| s.floor()) {
-                    Some(settled) => settled,
-                    None => self.store_revision().await?,
-                };
-                let at = self.reach(need).await?;
-                if let Some(scope) = &scope {
-                    scope.raise_floor(at);
-                }
-                at
-            }
-            Freshness::AtLeast(revision) => self.reach(revision.max(floor)).await?,
-            Freshness::Stale => self.reach(floor).await?,
-            Freshness::Exactly(revision) => {
-                self.reach(revision).await?;
-                let horizon = self.read().horizon();
-                if revision < horizon {
-                    return Err(Error::Compacted {
-                        requested: revision,
-                        compacted_through: horizon.saturating_sub(1),
-                    });
-                }
-                revision
-            }
-        };
-        if let Some(scope) = &scope {
-            scope.observe(at);
-        }
-        Ok(at)
     }
 }
 

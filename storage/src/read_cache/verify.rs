@@ -1,7 +1,7 @@
 //! The inconsistency detector: the cache at a revision against a snapshot
 //! of the store read directly at that same revision.
 
-use super::Shared;
+use super::shared::Shared;
 use crate::contract::{Entry, Revision};
 use crate::error::Error;
 
