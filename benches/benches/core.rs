@@ -63,6 +63,21 @@ impl Bench {
         }
     }
 
+    /// Like [`Bench::open`], with every read going to the engine.
+    fn open_without_read_cache(rt: &tokio::runtime::Runtime) -> Self {
+        let dir = tempfile::tempdir_in(".").unwrap();
+        let path = dir.path().join("bench.redb");
+        let builder = ClusterDb::builder().reconcile(false).read_cache(None);
+        let db = rt.block_on(builder.open(path)).unwrap();
+        Bench {
+            _dir: dir,
+            #[cfg(feature = "etcd")]
+            _etcd: None,
+            db,
+            names: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
     /// A single etcd member (data on the working directory's disk).
     #[cfg(feature = "etcd")]
     fn open_etcd(rt: &tokio::runtime::Runtime) -> Self {
@@ -144,6 +159,12 @@ fn creates(c: &mut Criterion) {
             );
         }
     }
+    let direct = Bench::open_without_read_cache(&rt);
+    group.bench_function("64_tasks_without_read_cache", |b| {
+        b.iter_custom(|iters| {
+            rt.block_on(create_concurrently(&direct.db, &direct.names, 64, iters))
+        })
+    });
     #[cfg(feature = "etcd")]
     {
         let etcd = Bench::open_etcd(&rt);
@@ -181,6 +202,23 @@ fn reads(c: &mut Criterion) {
         b.iter(|| {
             i = (i + 1) % ids.len();
             rt.block_on(bench.db.fleets().get(&ids[i])).unwrap()
+        })
+    });
+    // The same store's reads from the engine, without the read cache.
+    let direct = Bench::open_without_read_cache(&rt);
+    let direct_ids: Vec<String> = rt.block_on(async {
+        let mut ids = Vec::new();
+        for _ in 0..1000 {
+            let n = direct.names.fetch_add(1, Ordering::Relaxed);
+            let draft = Draft::new(format!("fleet-{n}"), spec()).tag("environment", "production");
+            ids.push(direct.db.fleets().create(draft).await.unwrap().meta.id);
+        }
+        ids
+    });
+    group.bench_function("get_by_id_without_read_cache", |b| {
+        b.iter(|| {
+            i = (i + 1) % direct_ids.len();
+            rt.block_on(direct.db.fleets().get(&direct_ids[i])).unwrap()
         })
     });
     let options = ListOptions::default().page_size(100);

@@ -78,7 +78,7 @@ for round in $(seq "$rounds"); do
   run etcd_range "$etcd_pid" etcd-range.lua "$etcd_url"
   for name in cached direct; do
     pid=$(eval echo "\$${name}_pid"); url=$(eval echo "\$${name}_url")
-    export CLUSTERDB_API_KEY FLEET_ID
+    export CLUSTERDB_API_KEY FLEET_ID FLEET_PREFIX="r$round"
     CLUSTERDB_API_KEY=$(eval echo "\$${name}_key"); FLEET_ID=$(eval echo "\$${name}_fleet")
     run "${name}_create" "$pid" fleet.lua "$url"
     run "${name}_get" "$pid" fleet-get.lua "$url"

@@ -119,6 +119,7 @@ impl Engine for ReadCache {
     async fn get(&self, key: &[u8]) -> Result<Option<Entry>, Error> {
         self.check_open()?;
         if !self.cached(key) {
+            self.shared.reach_scope_minimum().await?;
             return self.shared.inner.get(key).await;
         }
         let at = self.shared.read_revision().await?;
@@ -133,6 +134,7 @@ impl Engine for ReadCache {
     ) -> Result<Page, Error> {
         self.check_open()?;
         if !self.cached(prefix) {
+            self.shared.reach_scope_minimum().await?;
             return self.shared.inner.range(prefix, start_after, limit).await;
         }
         let at = self.shared.read_revision().await?;

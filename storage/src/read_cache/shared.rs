@@ -90,6 +90,16 @@ impl Shared {
         }
     }
 
+    /// Before a read the engine serves itself (always current): waits
+    /// until the store has reached the scope's `min_revision`, if any.
+    pub async fn reach_scope_minimum(&self) -> Result<(), Error> {
+        let scope = freshness::current();
+        if let Some(Freshness::AtLeast(revision)) = scope.as_ref().map(|s| s.freshness) {
+            self.reach(revision).await?;
+        }
+        Ok(())
+    }
+
     /// The revision a read in the current scope is served at.
     pub async fn read_revision(&self) -> Result<Revision, Error> {
         let scope = freshness::current();

@@ -159,6 +159,7 @@ async fn keys_outside_the_prefixes_are_read_from_the_store(harness: impl Harness
     let engine = harness.engine();
     let options = ReadCacheOptions {
         prefixes: vec![b"o/".to_vec()],
+        wait: Duration::from_millis(100),
         ..ReadCacheOptions::default()
     };
     let cache = ReadCache::start(Arc::clone(&engine), options)
@@ -169,6 +170,10 @@ async fn keys_outside_the_prefixes_are_read_from_the_store(harness: impl Harness
     assert_eq!(value(&cache, "m/big").await.as_deref(), Some("2"));
     assert_eq!(value(&cache, "o/a").await.as_deref(), Some("1"));
     assert_eq!(cache.stats().keys, 1);
+    // A store read still waits for the scope's minimum revision.
+    let far = cache.current_revision().await.unwrap() + 1_000;
+    let (read, _) = scoped(Freshness::AtLeast(far), cache.get(b"m/big")).await;
+    assert!(matches!(read, Err(Error::Behind { .. })), "{read:?}");
 }
 
 crate::for_each_engine!(
