@@ -49,25 +49,17 @@ struct Bench {
 impl Bench {
     /// A durable redb data file on the working directory's disk.
     fn open(rt: &tokio::runtime::Runtime) -> Self {
-        let dir = tempfile::tempdir_in(".").unwrap();
-        let path = dir.path().join("bench.redb");
-        let db = rt
-            .block_on(ClusterDb::builder().reconcile(false).open(path))
-            .unwrap();
-        Bench {
-            _dir: dir,
-            #[cfg(feature = "etcd")]
-            _etcd: None,
-            db,
-            names: Arc::new(AtomicU64::new(0)),
-        }
+        Self::open_with(rt, ClusterDb::builder().reconcile(false))
     }
 
     /// Like [`Bench::open`], with every read going to the engine.
     fn open_without_read_cache(rt: &tokio::runtime::Runtime) -> Self {
+        Self::open_with(rt, ClusterDb::builder().reconcile(false).read_cache(None))
+    }
+
+    fn open_with(rt: &tokio::runtime::Runtime, builder: clusterdb::Builder) -> Self {
         let dir = tempfile::tempdir_in(".").unwrap();
         let path = dir.path().join("bench.redb");
-        let builder = ClusterDb::builder().reconcile(false).read_cache(None);
         let db = rt.block_on(builder.open(path)).unwrap();
         Bench {
             _dir: dir,

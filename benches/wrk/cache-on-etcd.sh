@@ -18,14 +18,7 @@ pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-# Successful requests a second (answers other than 2xx are reported and
-# left out).
-rate() {
-  awk '/requests in/ {n = $1; t = $4; sub(/s,?$/, "", t)}
-       /Non-2xx/ {bad = $5}
-       END {if (bad > 0) printf "%d non-2xx answers! ", bad > "/dev/stderr"; printf "%.0f\n", (n - bad) / t}'
-}
+. "$here/common.sh"
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # etcd's KV requests so far (Range, Put, Txn, DeleteRange), from its metrics.
 etcd_ops() {

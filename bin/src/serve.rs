@@ -215,8 +215,9 @@ pub struct ServeArgs {
     /// itself (`off`: no pinned list pages, every read a store read).
     #[arg(long, default_value = "on", value_parser = ["on", "off"], env = "CLUSTERDB_READ_CACHE")]
     read_cache: String,
-    /// Most bytes the read cache may hold (keys, values and 96 bytes per
-    /// version); the server refuses to start on a store that needs more.
+    /// Most bytes the read cache may hold (keys, values and 128 bytes per
+    /// version, its recent history included); the server refuses to start
+    /// on a store that needs more.
     #[arg(long, default_value_t = 4 << 30, env = "CLUSTERDB_READ_CACHE_MAX_BYTES")]
     read_cache_max_bytes: u64,
     /// How long a read waits for the revision it needs (the store's

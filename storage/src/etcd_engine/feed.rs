@@ -10,12 +10,12 @@
 //! are not ordered with the stream before etcd 3.4.25, etcd issue 15220).
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use etcd_client::{EventType, WatchOptions};
+use etcd_client::{EventType, WatchResponse};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::errors::read_error;
+use super::follow::{self, Then};
 use super::keys::Keys;
 use super::members::Members;
 use super::revisions::Revisions;
@@ -38,87 +38,61 @@ pub(super) async fn run(
     let data = keys.data(b"");
     let offset = keys.offset();
     let mut next = revisions.etcd(after) + 1;
-    let mut backoff = Duration::from_millis(100);
-    loop {
-        let options = WatchOptions::new().with_prefix().with_start_revision(next);
-        let (member, client) = members.pick();
-        let mut silences = members.silences(member);
-        match client.watch_client().watch(keys.all(), Some(options)).await {
-            Err(err) => members.failed(member, &err),
-            Ok(mut stream) => loop {
-                let message = tokio::select! {
-                    message = stream.message() => message,
-                    _ = silences.changed() => break,
-                    _ = feed.closed() => return,
-                };
-                let response = match message {
-                    Ok(Some(response)) => response,
-                    Ok(None) => break,
-                    Err(err) => {
-                        members.failed(member, &err);
-                        break;
-                    }
-                };
-                backoff = Duration::from_millis(100);
-                if response.compact_revision() > 0 {
-                    let _ = feed.send(Err(Error::Compacted {
-                        requested: revisions.ours(next - 1),
-                        compacted_through: revisions.ours(response.compact_revision() - 1),
-                    }));
-                    return;
-                }
-                if response.canceled() {
-                    break;
-                }
-                let mut newest = None;
-                let mut commit: Option<(i64, Writes)> = None;
-                for event in response.events() {
-                    let Some(kv) = event.kv() else { continue };
-                    if kv.key() == offset.as_slice() {
-                        // A load renumbered the revisions: start over.
-                        let _ = feed.send(Err(Error::Backend("a copy was loaded".into())));
-                        return;
-                    }
-                    newest = Some(kv.mod_revision());
-                    let Some(key) = kv.key().strip_prefix(data.as_slice()) else {
-                        continue;
-                    };
-                    let value = match event.event_type() {
-                        EventType::Put => Some(kv.value().to_vec()),
-                        EventType::Delete => None,
-                    };
-                    match &mut commit {
-                        Some((revision, writes)) if *revision == kv.mod_revision() => {
-                            writes.push((key.to_vec(), value));
-                        }
-                        _ => {
-                            if let Some(done) = commit.take() {
-                                send_commit(&feed, &revisions, done);
-                            }
-                            commit = Some((kv.mod_revision(), vec![(key.to_vec(), value)]));
-                        }
-                    }
-                }
-                if let Some(done) = commit.take() {
-                    send_commit(&feed, &revisions, done);
-                }
-                if let Some(revision) = newest {
-                    next = next.max(revision + 1);
-                    if feed
-                        .send(Ok(Change::Progress(revisions.ours(revision))))
-                        .is_err()
-                    {
-                        return;
-                    }
-                }
-            },
+    let start = next;
+    let handle = |response: &WatchResponse| {
+        if response.compact_revision() > 0 {
+            let _ = feed.send(Err(Error::Compacted {
+                requested: revisions.ours(next - 1),
+                compacted_through: revisions.ours(response.compact_revision() - 1),
+            }));
+            return Then::Stop;
         }
-        if feed.is_closed() {
-            return;
+        let mut newest = None;
+        let mut commit: Option<(i64, Writes)> = None;
+        for event in response.events() {
+            let Some(kv) = event.kv() else { continue };
+            if kv.key() == offset.as_slice() {
+                // A load renumbered the revisions: start over.
+                let _ = feed.send(Err(Error::Backend("a copy was loaded".into())));
+                return Then::Stop;
+            }
+            newest = Some(kv.mod_revision());
+            let Some(key) = kv.key().strip_prefix(data.as_slice()) else {
+                continue;
+            };
+            let value = match event.event_type() {
+                EventType::Put => Some(kv.value().to_vec()),
+                EventType::Delete => None,
+            };
+            match &mut commit {
+                Some((revision, writes)) if *revision == kv.mod_revision() => {
+                    writes.push((key.to_vec(), value));
+                }
+                _ => {
+                    if let Some(done) = commit.take() {
+                        send_commit(&feed, &revisions, done);
+                    }
+                    commit = Some((kv.mod_revision(), vec![(key.to_vec(), value)]));
+                }
+            }
         }
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(Duration::from_secs(2));
-    }
+        if let Some(done) = commit.take() {
+            send_commit(&feed, &revisions, done);
+        }
+        if let Some(revision) = newest {
+            next = next.max(revision + 1);
+            let progress = Change::Progress(revisions.ours(revision));
+            if feed.send(Ok(progress)).is_err() {
+                return Then::Stop;
+            }
+        }
+        Then::ResumeFrom(next)
+    };
+    let closed = feed.clone();
+    follow::prefix(&members, &keys, start, handle, async move {
+        closed.closed().await
+    })
+    .await;
 }
 
 fn send_commit(

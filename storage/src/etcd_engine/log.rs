@@ -18,11 +18,12 @@ use std::time::Duration;
 
 use etcd_client::{
     Compare, CompareOp, EventType, GetOptions, GetResponse, KeyValue, SortOrder, SortTarget, Txn,
-    TxnOp, TxnOpResponse, WatchOptions,
+    TxnOp, TxnOpResponse,
 };
 use tokio::sync::{Notify, watch};
 
 use super::errors::read_error;
+use super::follow::{self, Then};
 use super::keys::{Keys, prefix_end};
 use super::members::Members;
 use super::revisions::Revisions;
@@ -334,55 +335,29 @@ pub(super) async fn run_watch(
     let data = keys.data(b"");
     let pending = keys.pending_prefix();
     let mut next = revisions.etcd(*published.borrow()) + 1;
-    let mut backoff = Duration::from_millis(100);
-    loop {
-        let options = WatchOptions::new().with_prefix().with_start_revision(next);
-        let (member, client) = members.pick();
-        let mut silences = members.silences(member);
-        match client.watch_client().watch(keys.all(), Some(options)).await {
-            Err(err) => members.failed(member, &err),
-            Ok(mut stream) => loop {
-                // A hung member never ends the stream: leave it when the
-                // prober finds the member down.
-                let message = tokio::select! {
-                    message = stream.message() => message,
-                    _ = silences.changed() => break,
-                };
-                let response = match message {
-                    Ok(Some(response)) => response,
-                    Ok(None) => break,
-                    Err(err) => {
-                        members.failed(member, &err);
-                        break;
-                    }
-                };
-                backoff = Duration::from_millis(100);
-                if response.compact_revision() > 0 {
-                    // etcd compacted the history we asked for; wake-ups
-                    // from there on are all that matter.
-                    next = response.compact_revision();
-                    break;
-                }
-                if response.canceled() {
-                    break;
-                }
-                let newest = response
-                    .events()
-                    .iter()
-                    .filter_map(|e| Some((e.event_type(), e.kv()?)))
-                    .filter(|(kind, kv)| {
-                        kv.key().starts_with(&data)
-                            || (*kind == EventType::Put && kv.key().starts_with(&pending))
-                    })
-                    .map(|(_, kv)| kv.mod_revision())
-                    .max();
-                if let Some(revision) = newest {
-                    next = next.max(revision + 1);
-                    publish(&published, revisions.ours(revision));
-                }
-            },
+    let start = next;
+    let handle = |response: &etcd_client::WatchResponse| {
+        if response.compact_revision() > 0 {
+            // etcd compacted the history we asked for; wake-ups from
+            // there on are all that matter.
+            next = response.compact_revision();
+            return Then::RestartFrom(next);
         }
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(Duration::from_secs(2));
-    }
+        let newest = response
+            .events()
+            .iter()
+            .filter_map(|e| Some((e.event_type(), e.kv()?)))
+            .filter(|(kind, kv)| {
+                kv.key().starts_with(&data)
+                    || (*kind == EventType::Put && kv.key().starts_with(&pending))
+            })
+            .map(|(_, kv)| kv.mod_revision())
+            .max();
+        if let Some(revision) = newest {
+            next = next.max(revision + 1);
+            publish(&published, revisions.ours(revision));
+        }
+        Then::ResumeFrom(next)
+    };
+    follow::prefix(&members, &keys, start, handle, std::future::pending()).await;
 }

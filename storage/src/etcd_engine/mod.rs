@@ -19,6 +19,7 @@
 mod copy;
 mod errors;
 mod feed;
+mod follow;
 mod keys;
 mod leader;
 mod log;

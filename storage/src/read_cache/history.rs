@@ -14,7 +14,10 @@ use crate::contract::{Entry, Page, Revision};
 
 /// Bytes one version costs besides its key and value (map node, vector
 /// slot, revision, allocation headers), as counted for the memory limit.
-pub const VERSION_OVERHEAD: usize = 96;
+pub const VERSION_OVERHEAD: usize = 128;
+
+/// Bytes the trail holds per key a kept revision wrote, besides the key.
+const TRAIL_OVERHEAD: usize = 48;
 
 #[derive(Debug, Clone)]
 struct Version {
@@ -96,6 +99,10 @@ impl History {
             versions.push(Version { revision, value });
             written.push(key);
         }
+        self.bytes += written
+            .iter()
+            .map(|key| key.len() + TRAIL_OVERHEAD)
+            .sum::<usize>();
         self.trail.push_back((revision, Instant::now(), written));
         self.applied = revision;
     }
@@ -121,6 +128,10 @@ impl History {
             let Some((_, _, keys)) = self.trail.pop_front() else {
                 break;
             };
+            self.bytes -= keys
+                .iter()
+                .map(|key| key.len() + TRAIL_OVERHEAD)
+                .sum::<usize>();
             self.horizon = self.horizon.max(revision);
             for key in keys {
                 self.prune_key(&key);
@@ -246,7 +257,7 @@ mod tests {
         for revision in 1..=50 {
             history.apply(revision, vec![(b"k".to_vec(), Some(vec![0; 100]))]);
         }
-        let one = cost(b"k", Some(&vec![0; 100]));
+        let one = cost(b"k", Some(&vec![0; 100])) + 1 + TRAIL_OVERHEAD;
         assert_eq!(history.bytes(), 50 * one);
         history.prune(Duration::from_secs(3600), usize::MAX, 10 * one);
         assert!(history.bytes() <= 10 * one, "{}", history.bytes());

@@ -129,7 +129,7 @@ impl Feeds {
     /// the batch or after its revision is published.
     fn publish(
         &self,
-        batch: &[Request],
+        batch: &mut [Request],
         outcomes: &[Outcome],
         before: Revision,
         published: &watch::Sender<Revision>,
@@ -137,7 +137,7 @@ impl Feeds {
     ) {
         let mut feeds = self.0.lock().unwrap_or_else(|p| p.into_inner());
         feeds.retain(|feed| !feed.is_closed());
-        self.send(&mut feeds, batch, outcomes, before);
+        Self::send(&mut feeds, batch, outcomes, before);
         published.send_if_modified(|current| {
             let changed = *current != after;
             *current = after;
@@ -146,9 +146,8 @@ impl Feeds {
     }
 
     fn send(
-        &self,
         feeds: &mut Vec<tokio::sync::mpsc::UnboundedSender<FeedItem>>,
-        batch: &[Request],
+        batch: &mut [Request],
         outcomes: &[Outcome],
         before: Revision,
     ) {
@@ -156,16 +155,21 @@ impl Feeds {
             return;
         }
         let mut last = before;
-        for (request, outcome) in batch.iter().zip(outcomes) {
+        for (request, outcome) in batch.iter_mut().zip(outcomes) {
             match (request, outcome) {
                 (Request::Commit(commit, _), Outcome::Committed(revision)) if *revision > last => {
                     last = *revision;
+                    // The writes are durable and the writer is done with
+                    // them: moved to the (usually one) feed, not copied.
                     let change = crate::contract::Change::Commit {
                         revision: *revision,
-                        writes: commit.ops.clone(),
+                        writes: std::mem::take(&mut commit.ops),
                     };
-                    for feed in feeds.iter() {
-                        let _ = feed.send(Ok(change.clone()));
+                    if let Some((last_feed, others)) = feeds.split_last() {
+                        for feed in others {
+                            let _ = feed.send(Ok(change.clone()));
+                        }
+                        let _ = last_feed.send(Ok(change));
                     }
                 }
                 (_, Outcome::Loaded) => {
@@ -234,7 +238,7 @@ fn run(
                 // Feeds hear of a commit before anyone can read its revision.
                 channels
                     .feeds
-                    .publish(&batch, &outcomes, revision, &channels.revision, last);
+                    .publish(&mut batch, &outcomes, revision, &channels.revision, last);
                 revision = last;
                 for (request, outcome) in batch.drain(..).zip(outcomes) {
                     answer(request, outcome);
