@@ -44,8 +44,11 @@ impl Shared {
     /// The revision the store has reached, as a consistent read must see it.
     async fn store_revision(&self) -> Result<Revision, Error> {
         if self.inner.sole_writer() {
-            // The writer publishes a revision before anyone hears of it.
-            return Ok(*self.inner.watch_revision().borrow());
+            // A local read of what is durable — not the published revision,
+            // which trails it while the writer hands a batch to the feeds:
+            // a reader of the store itself (the event log) may already
+            // have seen that batch.
+            return self.inner.current_revision().await;
         }
         self.current.join().await
     }
