@@ -34,15 +34,8 @@ run() {
   python3 -c "n = max($r * $seconds, 1); print($r, f'{($after - $before) / $(getconf CLK_TCK) / n * 1e6:.1f}', f'{($ops_after - $ops_before) / n:.2f}')" >>"$work/$name"
 }
 
-etcd_port=$(free_port); peer_port=$(free_port)
-etcd --data-dir "$work/etcd" --listen-client-urls "http://127.0.0.1:$etcd_port" \
-  --advertise-client-urls "http://127.0.0.1:$etcd_port" \
-  --listen-peer-urls "http://127.0.0.1:$peer_port" \
-  --initial-advertise-peer-urls "http://127.0.0.1:$peer_port" \
-  --initial-cluster "default=http://127.0.0.1:$peer_port" >"$work/etcd.log" 2>&1 &
-etcd_pid=$!; pids+=($etcd_pid)
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$etcd_port/health" >/dev/null && break; sleep 0.1; done
-etcd_url="http://127.0.0.1:$etcd_port"
+start_etcd "$work/etcd"
+pids+=("$etcd_pid")
 curl -sf "$etcd_url/v3/kv/put" -d '{"key":"YmVuY2gta2V5","value":"dnZ2dnZ2dnZ2"}' >/dev/null
 
 # start NAME FLAGS...: a server on its own prefix; sets NAME_pid/url/key/fleet.

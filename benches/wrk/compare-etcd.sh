@@ -16,14 +16,8 @@ trap cleanup EXIT
 
 . "$here/common.sh"
 
-etcd_port=$(free_port); peer_port=$(free_port)
-etcd --data-dir "$work/etcd" --listen-client-urls "http://127.0.0.1:$etcd_port" \
-  --advertise-client-urls "http://127.0.0.1:$etcd_port" \
-  --listen-peer-urls "http://127.0.0.1:$peer_port" \
-  --initial-advertise-peer-urls "http://127.0.0.1:$peer_port" \
-  --initial-cluster "default=http://127.0.0.1:$peer_port" >"$work/etcd.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$etcd_port/health" >/dev/null && break; sleep 0.1; done
+start_etcd "$work/etcd"
+pids+=("$etcd_pid")
 etcd_rate=$(wrk -t2 -c64 -d"${seconds}s" -s "$here/etcd-put.lua" "http://127.0.0.1:$etcd_port" | rate)
 kill "${pids[0]}"; wait "${pids[0]}" 2>/dev/null || true; pids=()
 
