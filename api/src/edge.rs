@@ -5,9 +5,9 @@
 //! before the request's body was read says `Connection: close`
 //! ([`crate::unread_body`]). The request's reads run at the freshness it
 //! asks for ([`crate::read_options`]), and its answer names the revision
-//! they and its writes reflect (`X-ClusterDB-Revision`). One layer instead of three: each
-//! layer costs every request a clone of the service below and a boxed
-//! future.
+//! they and its writes reflect (`X-ClusterDB-Revision`). One layer
+//! instead of several: each layer costs every request a clone of the
+//! service below and a boxed future.
 
 use axum::extract::{Request, State};
 use axum::http::HeaderValue;

@@ -187,6 +187,15 @@ fn check_filter<K: Kind>(filter: &Filter) -> Result<()> {
 }
 
 impl Query {
+    /// A page of this list: `items`, then `next_page_token`.
+    pub fn page<T>(&self, items: Vec<T>, next_page_token: Option<String>) -> ListPage<T> {
+        ListPage {
+            items,
+            next_page_token,
+            revision: self.revision.unwrap_or(0),
+        }
+    }
+
     /// The token that continues this list after `last_id`.
     pub fn token_after(&self, last_id: &str) -> String {
         encode_token(self.revision.unwrap_or(0), last_id)

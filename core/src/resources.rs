@@ -448,7 +448,7 @@ impl<K: Kind> Resources<K> {
         query.revision = Some(revision);
         let pinned = Freshness::Exactly(revision);
         let (page, _) = freshness::scoped(pinned, self.list_at(&query)).await;
-        let mut page = page.map_err(|err| match err {
+        page.map_err(|err| match err {
             Error::EventsCompacted {
                 available_after, ..
             } => Error::ListExpired {
@@ -456,9 +456,7 @@ impl<K: Kind> Resources<K> {
                 oldest: available_after + 1,
             },
             other => other,
-        })?;
-        page.revision = revision;
-        Ok(page)
+        })
     }
 
     async fn list_at(&self, query: &Query) -> Result<ListPage<Object<K>>> {
@@ -496,11 +494,7 @@ impl<K: Kind> Resources<K> {
                     .iter()
                     .all(|f| has_index_value(object, &f.field, &f.value))
         });
-        Ok(ListPage {
-            items: found.into_iter().collect(),
-            next_page_token: None,
-            revision: 0,
-        })
+        Ok(query.page(found.into_iter().collect(), None))
     }
 
     async fn list_all(&self, query: &Query) -> Result<ListPage<Object<K>>> {
@@ -529,11 +523,7 @@ impl<K: Kind> Resources<K> {
             Some(last) if page.more || full => Some(query.token_after(last.id())),
             _ => None,
         };
-        Ok(ListPage {
-            items,
-            next_page_token,
-            revision: 0,
-        })
+        Ok(query.page(items, next_page_token))
     }
 
     async fn list_indexed(&self, query: &Query, prefix: &[u8]) -> Result<ListPage<Object<K>>> {
@@ -569,32 +559,23 @@ impl<K: Kind> Resources<K> {
                     bytes += entry.value.len();
                     if bytes >= MAX_PAGE_BYTES {
                         // Full by size: continue after this item.
-                        return Ok(ListPage {
-                            items,
-                            next_page_token: Some(query.token_after(id)),
-                            revision: 0,
-                        });
+                        return Ok(query.page(items, Some(query.token_after(id))));
                     }
                 }
             }
             cursor = page.entries.last().map(|(key, _)| key.clone());
             if !page.more {
-                return Ok(ListPage {
-                    items,
-                    next_page_token: None,
-                    revision: 0,
-                });
+                return Ok(query.page(items, None));
             }
             if items.len() == query.limit || scanned >= MAX_SCAN {
                 let last = cursor
                     .as_deref()
                     .map(|key| &key[prefix.len()..])
                     .unwrap_or_default();
-                return Ok(ListPage {
+                return Ok(query.page(
                     items,
-                    next_page_token: Some(query.token_after(&String::from_utf8_lossy(last))),
-                    revision: 0,
-                });
+                    Some(query.token_after(&String::from_utf8_lossy(last))),
+                ));
             }
         }
     }

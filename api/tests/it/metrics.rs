@@ -143,6 +143,11 @@ async fn the_exposition_parses_and_names_what_the_server_does() {
         "clusterdb_store_commit_duration_seconds",
         "clusterdb_store_batch_size",
         "clusterdb_store_writer_queue_depth",
+        "clusterdb_read_cache_keys",
+        "clusterdb_read_cache_bytes",
+        "clusterdb_read_cache_revision",
+        "clusterdb_read_cache_oldest_revision",
+        "clusterdb_read_cache_fills_total",
     ] {
         assert!(names.contains(name), "{name} missing from {names:?}");
     }

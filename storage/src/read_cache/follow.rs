@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::history::History;
 use super::options::ReadCacheOptions;
 use super::shared::Shared;
-use crate::contract::{Change, ChangeFeed, Engine, Entry, Revision};
+use crate::contract::{Change, ChangeFeed, Engine, Entry};
 use crate::error::Error;
 
 /// Keys one snapshot page reads.
@@ -14,7 +14,7 @@ const FILL_PAGE: usize = 1000;
 
 /// A history filled from a snapshot taken after a feed was opened, and
 /// that feed: the feed's changes at or below the snapshot's revision are
-/// already in it.
+/// already in it (and [`apply`] passes over them).
 pub(super) async fn fill(
     engine: &dyn Engine,
     options: &ReadCacheOptions,
@@ -29,9 +29,7 @@ pub(super) async fn fill(
         let page = snapshot.data(after.as_deref(), FILL_PAGE).await?;
         after = page.entries.last().map(|(key, _)| key.clone());
         for (key, entry) in page.entries {
-            let cached =
-                options.prefixes.is_empty() || options.prefixes.iter().any(|p| key.starts_with(p));
-            if !cached {
+            if !options.holds(&key) {
                 continue;
             }
             bytes += key.len() + entry.value.len() + super::history::VERSION_OVERHEAD;
@@ -52,27 +50,7 @@ pub(super) async fn fill(
             break;
         }
     }
-    let mut history = History::new(revision, entries);
-    history.advance(revision);
-    Ok((history, skip_through(feed, revision)))
-}
-
-/// The feed with what a snapshot at `revision` already holds left out.
-fn skip_through(feed: ChangeFeed, revision: Revision) -> ChangeFeed {
-    let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        let mut feed = feed;
-        while let Some(item) = feed.recv().await {
-            let keep = match &item {
-                Ok(Change::Commit { revision: r, .. }) | Ok(Change::Progress(r)) => *r > revision,
-                Err(_) => true,
-            };
-            if keep && sender.send(item).is_err() {
-                return;
-            }
-        }
-    });
-    receiver
+    Ok((History::new(revision, entries), feed))
 }
 
 /// Applies the feed to the shared history until the cache is dropped;
@@ -119,23 +97,26 @@ pub(super) async fn run(shared: Weak<Shared>, mut feed: ChangeFeed) {
 }
 
 fn apply(shared: &Shared, change: Change) {
+    let change = match change {
+        Change::Commit { revision, writes } => Change::Commit {
+            revision,
+            // In place: the feed's vector is reused.
+            writes: writes
+                .into_iter()
+                .filter(|(key, _)| shared.options.holds(key))
+                .collect(),
+        },
+        progress => progress,
+    };
     let applied = {
         let mut history = shared.write();
         match change {
-            Change::Commit { revision, writes } => {
-                if revision > history.applied() {
-                    let prefixes = &shared.options.prefixes;
-                    let writes: Vec<_> = if prefixes.is_empty() {
-                        writes
-                    } else {
-                        writes
-                            .into_iter()
-                            .filter(|(key, _)| prefixes.iter().any(|p| key.starts_with(p)))
-                            .collect()
-                    };
-                    history.apply(revision, writes);
-                }
+            // At or below the applied revision: already in the snapshot
+            // the cache was filled from.
+            Change::Commit { revision, writes } if revision > history.applied() => {
+                history.apply(revision, writes)
             }
+            Change::Commit { .. } => {}
             Change::Progress(revision) => history.advance(revision),
         }
         history.prune(

@@ -201,11 +201,20 @@ impl History {
         }
     }
 
-    /// Every key that exists at `at` and its entry, in key order.
-    pub fn all(&self, at: Revision) -> impl Iterator<Item = (&[u8], Entry)> {
+    /// The keys after `after` and up to `through` (both ends open when
+    /// `None`) that exist at `at`, with their entries, in key order.
+    pub fn between(
+        &self,
+        after: Option<&[u8]>,
+        through: Option<&[u8]>,
+        at: Revision,
+    ) -> Vec<(Vec<u8>, Entry)> {
+        let lower = after.map_or(Bound::Unbounded, Bound::Excluded);
+        let upper = through.map_or(Bound::Unbounded, Bound::Included);
         self.keys
-            .iter()
-            .filter_map(move |(key, versions)| Some((key.as_slice(), Self::visible(versions, at)?)))
+            .range::<[u8], _>((lower, upper))
+            .filter_map(|(key, versions)| Some((key.clone(), Self::visible(versions, at)?)))
+            .collect()
     }
 }
 

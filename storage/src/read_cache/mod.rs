@@ -4,11 +4,11 @@
 //!
 //! - Filled by one snapshot at start, then follows [`Engine::changes`]; a
 //!   broken feed is replaced by a fresh snapshot and feed.
-//! - A consistent read first learns the store's current revision — from
-//!   memory for a sole writer, else one revision read shared by every
+//! - A consistent read first learns the store's current revision — a
+//!   local read for a sole writer, else one revision read shared by every
 //!   reader that arrived meanwhile — then waits until the cache has
 //!   applied it; when the feed is quiet, a progress write proves it. The
-//!   wait is bounded: then [`Error::Unavailable`], never a stale answer.
+//!   wait is bounded: then [`Error::Behind`], never a stale answer.
 //! - Versions are kept for a while, so a list can go on across pages at
 //!   one revision ([`Freshness::Exactly`]).
 //! - Keys outside the cached prefixes, commits, the log and everything
@@ -109,8 +109,7 @@ impl ReadCache {
     }
 
     fn cached(&self, key: &[u8]) -> bool {
-        let prefixes = &self.shared.options.prefixes;
-        prefixes.is_empty() || prefixes.iter().any(|p| key.starts_with(p))
+        self.shared.options.holds(key)
     }
 }
 

@@ -22,6 +22,13 @@ pub struct ReadCacheOptions {
     pub max_history_revisions: usize,
 }
 
+impl ReadCacheOptions {
+    /// Whether the cache holds `key` (or every key under it, for a prefix).
+    pub fn holds(&self, key: &[u8]) -> bool {
+        self.prefixes.is_empty() || self.prefixes.iter().any(|p| key.starts_with(p))
+    }
+}
+
 impl Default for ReadCacheOptions {
     fn default() -> Self {
         ReadCacheOptions {

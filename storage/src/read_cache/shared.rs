@@ -109,10 +109,12 @@ impl Shared {
         let freshness = scope
             .as_ref()
             .map_or(Freshness::Consistent, |s| s.freshness);
-        let floor = scope.as_ref().and_then(|s| s.floor()).unwrap_or(0);
+        // What the scope's reads and commits have settled already.
+        let settled = scope.as_ref().and_then(|s| s.floor());
+        let floor = settled.unwrap_or(0);
         let at = match freshness {
             Freshness::Consistent => {
-                let need = match scope.as_ref().and_then(|s| s.floor()) {
+                let need = match settled {
                     Some(settled) => settled,
                     None => self.store_revision().await?,
                 };

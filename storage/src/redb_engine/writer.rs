@@ -235,7 +235,9 @@ fn run(
         });
         match applied {
             Ok((outcomes, last)) => {
-                // Feeds hear of a commit before anyone can read its revision.
+                // Feeds hear of a commit before its revision is published
+                // (a reader of the store itself may see it earlier: a
+                // read cache waits for the store's revision, not this one).
                 channels
                     .feeds
                     .publish(&mut batch, &outcomes, revision, &channels.revision, last);
