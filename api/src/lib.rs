@@ -48,7 +48,7 @@ fn guard_of(db: &ClusterDb, config: &RestConfig) -> auth::Guard {
     auth::Guard {
         authenticator: auth::Authenticator::new(
             db.clone(),
-            oauth::Issuer::new(db.clone(), &config.issuer),
+            oauth::Issuer::new(db.clone(), &config.issuer, config.access_token_lifetime),
         ),
         limiters: config
             .rate_limits

@@ -42,15 +42,18 @@ pub const ROUTES: &[(&str, axum::http::Method)] = &[
 pub struct Issuer {
     db: ClusterDb,
     url: String,
+    token_lifetime: std::time::Duration,
     tokens: Arc<OnceCell<Arc<AccessTokens>>>,
 }
 
 impl Issuer {
-    /// The issuer at `url` (e.g. `https://clusterdb.example.com`).
-    pub fn new(db: ClusterDb, url: &str) -> Self {
+    /// The issuer at `url` (e.g. `https://clusterdb.example.com`) of
+    /// tokens that live `token_lifetime`.
+    pub fn new(db: ClusterDb, url: &str, token_lifetime: std::time::Duration) -> Self {
         Issuer {
             db,
             url: url.trim_end_matches('/').to_string(),
+            token_lifetime,
             tokens: Arc::new(OnceCell::new()),
         }
     }
@@ -58,7 +61,10 @@ impl Issuer {
     /// The access tokens (opening the signing keys on first use).
     pub async fn tokens(&self) -> clusterdb::Result<Arc<AccessTokens>> {
         self.tokens
-            .get_or_try_init(|| async { Ok(Arc::new(self.db.tokens(self.url.clone()).await?)) })
+            .get_or_try_init(|| async {
+                let tokens = self.db.tokens(self.url.clone()).await?;
+                Ok(Arc::new(tokens.with_lifetime(self.token_lifetime)))
+            })
             .await
             .cloned()
     }

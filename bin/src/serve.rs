@@ -122,6 +122,10 @@ pub struct ServeArgs {
     /// name the same one.
     #[arg(long, env = "CLUSTERDB_ISSUER")]
     issuer: Option<String>,
+    /// Seconds an access token of `/oauth/token` lives (1 to 3600); clients
+    /// fetch a new one before it expires.
+    #[arg(long, default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..=3600), env = "CLUSTERDB_ACCESS_TOKEN_TTL")]
+    access_token_ttl: u64,
     /// Serve TLS with this PEM certificate chain (with `--tls-key`);
     /// reloaded on SIGHUP.
     #[arg(long, requires = "tls_key", env = "CLUSTERDB_TLS_CERT")]
@@ -677,6 +681,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             .issuer
             .clone()
             .unwrap_or_else(|| format!("{scheme}://{address}")),
+        access_token_lifetime: Duration::from_secs(args.access_token_ttl),
         webhooks: args.delivery(),
         metrics_public: args.metrics_public,
         trusted_proxies: args.trusted_proxy.clone(),

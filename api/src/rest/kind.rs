@@ -157,6 +157,12 @@ pub enum FieldRule {
     OneOfList(Vec<String>),
     /// An RFC 3339 timestamp, or `null`.
     OptionalTimestamp,
+    /// An RFC 3339 timestamp.
+    Timestamp,
+    /// An IPv4 or IPv6 address, or `null`.
+    OptionalIp,
+    /// This rule, or `null`.
+    Nullable(Box<FieldRule>),
 }
 
 /// A JSON schema named in the OpenAPI document's components.
@@ -186,13 +192,15 @@ impl SchemaOf {
 pub enum ActionBody {
     /// No body.
     None,
-    /// Any JSON value, optional (an empty body is `null`).
-    AnyJson,
+    /// An optional JSON body of this schema (an empty body or `null` is
+    /// none), with the rules core enforces on its fields.
+    OptionalJson(SchemaOf, fn() -> Vec<(&'static str, FieldRule)>),
     /// Any bytes of any content type, optional, taken as they are.
     Raw,
-    /// A JSON array of this schema's items, or plain text (a format of
-    /// the handler's own, such as the Prometheus text format).
-    ArrayOrText(SchemaOf),
+    /// A JSON array of this schema's items (with the rules core enforces
+    /// on their fields), or plain text (a format of the handler's own,
+    /// such as the Prometheus text format).
+    ArrayOrText(SchemaOf, fn() -> Vec<(&'static str, FieldRule)>),
     /// A required JSON body of this schema, with the rules core enforces
     /// on its fields.
     Json(SchemaOf, fn() -> Vec<(&'static str, FieldRule)>),
@@ -272,6 +280,21 @@ pub struct QueryParam {
     pub description: &'static str,
     /// Whether a request must carry it.
     pub required: bool,
+    /// What a value must be.
+    pub rule: QueryRule,
+}
+
+/// What the value of a [`QueryParam`] must be, as the document states it.
+#[derive(Debug, Clone, Copy)]
+pub enum QueryRule {
+    /// Any string (of at most 1,024 characters).
+    Any,
+    /// A resource name (core's name rule).
+    Name,
+    /// One of these strings.
+    OneOf(&'static [&'static str]),
+    /// Repeatable; each value matches this ECMA-262 regular expression.
+    Repeated(&'static str),
 }
 
 /// Something done once per served kind, with the kind's type in hand.

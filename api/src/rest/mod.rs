@@ -45,6 +45,8 @@ pub struct RestConfig {
     /// The server's public URL: the `iss` of its access tokens and the
     /// base of its discovery document (default `http://127.0.0.1:7070`).
     pub issuer: String,
+    /// How long the access tokens of `/oauth/token` live (at most an hour).
+    pub access_token_lifetime: std::time::Duration,
     /// Turns true when the server stops, ending live streams (event
     /// watches) so that the drain is not held up by them.
     pub shutdown: Option<tokio::sync::watch::Receiver<bool>>,
@@ -66,6 +68,9 @@ impl Default for RestConfig {
             idempotency_lease: crate::idempotency::DEFAULT_LEASE,
             rate_limits: Some(crate::rate_limit::RateLimits::default()),
             issuer: "http://127.0.0.1:7070".to_string(),
+            access_token_lifetime: std::time::Duration::from_secs(
+                clusterdb::identity::ACCESS_TOKEN_TTL_S,
+            ),
             shutdown: None,
             webhooks: crate::webhooks::DeliveryOptions::default(),
             metrics_public: false,

@@ -21,7 +21,9 @@ use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
 use utoipa::openapi::{RefOr, schema::Schema};
 
-use super::kind::{Action, ActionBody, FieldRule, KindSet, KindVisitor, RestKind, SchemaOf};
+use super::kind::{
+    Action, ActionBody, FieldRule, KindSet, KindVisitor, QueryRule, RestKind, SchemaOf,
+};
 use super::state::AppState;
 
 /// The error format every failure uses.
@@ -141,6 +143,13 @@ fn rule_schema(rule: &FieldRule) -> Value {
             json!({"type": "string", "pattern": format!("^{prefix}[A-Za-z0-9-]{{1,64}}$")})
         }
         FieldRule::OptionalTimestamp => json!({"type": ["string", "null"], "format": "date-time"}),
+        FieldRule::Timestamp => json!({"type": "string", "format": "date-time"}),
+        FieldRule::Nullable(rule) => json!({"anyOf": [rule_schema(rule), {"type": "null"}]}),
+        FieldRule::OptionalIp => json!({"anyOf": [
+            {"type": "string", "format": "ipv4"},
+            {"type": "string", "format": "ipv6"},
+            {"type": "null"},
+        ]}),
         FieldRule::Map {
             max_entries,
             key_pattern,
@@ -154,19 +163,43 @@ fn rule_schema(rule: &FieldRule) -> Value {
     }
 }
 
-/// Replaces the schemas of `properties` named in `rules` (keeping their
-/// descriptions and defaults).
-fn apply_rules(properties: &mut Map<String, Value>, rules: Vec<(&str, Value)>) {
+/// Replaces the schemas of an object schema's properties named in `rules`
+/// (keeping their descriptions and defaults); a field whose rule is a
+/// non-empty list is required, without a default (left out, it would be
+/// empty).
+fn apply_rules(schema: &mut Value, rules: Vec<(&str, Value)>) {
+    let mut required = Vec::new();
+    let Some(properties) = schema["properties"].as_object_mut() else {
+        return;
+    };
     for (field, rule) in rules {
+        let non_empty = rule["minItems"].as_u64().is_some_and(|min| min > 0);
+        if non_empty {
+            required.push(field.to_string());
+        }
         if let Some(property) = properties.get_mut(field).and_then(Value::as_object_mut) {
             let description = property.remove("description");
-            let default = property.remove("default");
+            let default = property.remove("default").filter(|_| !non_empty);
             *property = rule.as_object().cloned().unwrap_or_default();
             if let Some(d) = description {
                 property.insert("description".into(), d);
             }
             if let Some(d) = default {
                 property.insert("default".into(), d);
+            }
+        }
+    }
+    if required.is_empty() {
+        return;
+    }
+    let list = &mut schema["required"];
+    if !list.is_array() {
+        *list = Value::Array(Vec::new());
+    }
+    if let Some(list) = list.as_array_mut() {
+        for field in required {
+            if !list.iter().any(|f| f == field.as_str()) {
+                list.push(Value::String(field));
             }
         }
     }
@@ -266,7 +299,7 @@ impl Builder<'_> {
         let name = K::Input::name().into_owned();
         let mut schema = serde_json::to_value(<K::Input as utoipa::PartialSchema>::schema())
             .unwrap_or(Value::Null);
-        if let Some(properties) = schema["properties"].as_object_mut() {
+        if schema["properties"].is_object() {
             let mut rules: Vec<(&str, Value)> =
                 vec![(K::NAME_FIELD, name_schema()), ("tags", tags_schema())];
             if K::NAMESPACED {
@@ -281,7 +314,7 @@ impl Builder<'_> {
                     .iter()
                     .map(|(field, rule)| (*field, rule_schema(rule))),
             );
-            apply_rules(properties, rules);
+            apply_rules(&mut schema, rules);
         }
         schema["additionalProperties"] = json!(false);
         let patch = patch_schema(&schema);
@@ -346,8 +379,8 @@ impl Builder<'_> {
             version,
             collection.clone(),
             "get",
-            &format!("list{title}s"),
-            &format!("List {singular}s"),
+            &format!("list{}", plural(title)),
+            &format!("List {}", plural(singular)),
         );
         op.insert("parameters".into(), Value::Array(list_parameters));
         op["responses"]["200"] = json!({"description": "One page", "content": json_content(page)});
@@ -526,15 +559,26 @@ impl Builder<'_> {
             parameters.extend(page_parameters());
         }
         parameters.extend(action.query.iter().map(|param| {
+            let schema = match param.rule {
+                QueryRule::Any => json!({"type": "string", "maxLength": 1024}),
+                QueryRule::Name => name_schema(),
+                QueryRule::OneOf(values) => json!({"type": "string", "enum": values}),
+                QueryRule::Repeated(pattern) => json!({
+                    "type": "array",
+                    "items": {"type": "string", "maxLength": 1024, "pattern": pattern},
+                }),
+            };
             json!({
                 "name": param.name, "in": "query", "required": param.required,
-                "description": param.description, "schema": {"type": "string", "maxLength": 1024},
+                "description": param.description, "schema": schema,
             })
         }));
         let request_body = match action.body {
             ActionBody::None => None,
-            ActionBody::AnyJson => {
-                Some(json!({"required": false, "content": json_content(json!({}))}))
+            ActionBody::OptionalJson(schema, rules) => {
+                let name = self.body_schema(schema, rules);
+                let either = json!({"anyOf": [schema_ref(&name), {"type": "null"}]});
+                Some(json!({"required": false, "content": json_content(either)}))
             }
             ActionBody::Raw => Some(json!({
                 "required": false,
@@ -544,8 +588,8 @@ impl Builder<'_> {
                     "text/plain": {"schema": {"type": "string"}},
                 }
             })),
-            ActionBody::ArrayOrText(item) => {
-                let item = self.schema(item);
+            ActionBody::ArrayOrText(item, rules) => {
+                let item = schema_ref(&self.body_schema(item, rules));
                 Some(json!({
                     "required": true,
                     "content": {
@@ -555,13 +599,7 @@ impl Builder<'_> {
                 }))
             }
             ActionBody::Json(schema, rules) => {
-                let name = (schema.name)().into_owned();
-                let mut body = serde_json::to_value((schema.schema)()).unwrap_or(Value::Null);
-                if let Some(properties) = body["properties"].as_object_mut() {
-                    let rules = rules().iter().map(|(f, r)| (*f, rule_schema(r))).collect();
-                    apply_rules(properties, rules);
-                }
-                self.schemas.insert(name.clone(), body);
+                let name = self.body_schema(schema, rules);
                 Some(json!({"required": true, "content": json_content(schema_ref(&name))}))
             }
         };
@@ -582,6 +620,22 @@ impl Builder<'_> {
 }
 
 impl Builder<'_> {
+    /// Adds an action body's schema, with the rules core enforces on its
+    /// fields, and names it.
+    fn body_schema(
+        &mut self,
+        schema: SchemaOf,
+        rules: fn() -> Vec<(&'static str, FieldRule)>,
+    ) -> String {
+        let name = (schema.name)().into_owned();
+        let mut body = serde_json::to_value((schema.schema)()).unwrap_or(Value::Null);
+        let rules = rules().iter().map(|(f, r)| (*f, rule_schema(r))).collect();
+        apply_rules(&mut body, rules);
+        self.schemas.insert(name.clone(), body);
+        self.dependencies(schema.dependencies);
+        name
+    }
+
     /// `GET /events` and `GET /events:watch`.
     fn events(&mut self, version: &Version) {
         let page = self.schema(SchemaOf::of::<super::events::EventPage>());
@@ -743,6 +797,9 @@ pub fn document_of<S: KindSet>(context: &Context) -> Value {
     oauth_paths(&mut builder.paths);
     builder.schema(SchemaOf::of::<Error>());
     builder.schema(SchemaOf::of::<ErrorObject>());
+    for schema in builder.schemas.values_mut() {
+        close_enum_variants(schema);
+    }
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -763,6 +820,23 @@ pub fn document_of<S: KindSet>(context: &Context) -> Value {
             }},
         },
     })
+}
+
+/// Serde's externally tagged enum variants (`{"exact": "..."}`: an object
+/// of exactly one required property) take no other property; utoipa leaves
+/// them open.
+fn close_enum_variants(schema: &mut Value) {
+    if let Some(variants) = schema.get_mut("oneOf").and_then(Value::as_array_mut) {
+        for variant in variants {
+            let tagged = variant["properties"]
+                .as_object()
+                .is_some_and(|p| p.len() == 1)
+                && variant["required"].as_array().is_some_and(|r| r.len() == 1);
+            if tagged && variant.get("additionalProperties").is_none() {
+                variant["additionalProperties"] = json!(false);
+            }
+        }
+    }
 }
 
 /// The OAuth token endpoint and the well-known documents (unversioned,
@@ -875,4 +949,12 @@ fn page_parameters() -> Vec<Value> {
             json!({"type": "string"}),
         ),
     ]
+}
+
+/// The English plural of a kind's name ("policy" → "policies").
+fn plural(word: &str) -> String {
+    match word.strip_suffix('y') {
+        Some(stem) if !stem.ends_with(['a', 'e', 'o', 'u']) => format!("{stem}ies"),
+        _ => format!("{word}s"),
+    }
 }

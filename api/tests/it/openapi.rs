@@ -144,3 +144,67 @@ fn collect_refs(value: &Value, out: &mut Vec<String>) {
         _ => {}
     }
 }
+
+/// The rules the SDK generators and schemathesis read: each one the server
+/// enforces is in the document (the server's side is tested per kind).
+#[test]
+fn the_document_states_the_rules_clients_generate_from() {
+    let doc = serde_json::to_value(document()).unwrap();
+    let schemas = &doc["components"]["schemas"];
+    let mut ids = BTreeSet::new();
+    for item in doc["paths"].as_object().unwrap().values() {
+        for operation in item.as_object().unwrap().values() {
+            if let Some(id) = operation["operationId"].as_str() {
+                assert!(ids.insert(id.to_string()), "operationId {id} twice");
+            }
+        }
+    }
+    assert!(ids.contains("v1_listSecurityPolicies"), "plural of policy");
+    assert!(!ids.iter().any(|id| id.contains("Policys")), "{ids:?}");
+
+    // A virtual service routes at least one host, each a DNS name, none twice.
+    let vs = &schemas["VirtualServiceInput"];
+    assert!(vs["required"].as_array().unwrap().contains(&"hosts".into()));
+    assert_eq!(vs["properties"]["hosts"]["minItems"], 1);
+    assert_eq!(vs["properties"]["hosts"]["uniqueItems"], true);
+    assert!(vs["properties"]["hosts"].get("default").is_none());
+    // Serde enums take exactly their one property.
+    for variant in schemas["StringMatchJson"]["oneOf"].as_array().unwrap() {
+        assert_eq!(variant["additionalProperties"], false, "{variant}");
+    }
+    // A webhook secret rotation's body: null or a SecretInput with the pattern.
+    let rotate = &doc["paths"]["/v1/webhooks/{id}/secret"]["post"]["requestBody"];
+    let body = &rotate["content"]["application/json"]["schema"]["anyOf"];
+    assert_eq!(body[0]["$ref"], "#/components/schemas/SecretInput");
+    assert_eq!(body[1]["type"], "null");
+    assert!(schemas["SecretInput"]["properties"]["secret"]["pattern"].is_string());
+    // Query parameters: labels repeat as name:value; alert states are named.
+    let parameter = |path: &str, name: &str| -> Value {
+        doc["paths"][path]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap()["schema"]
+            .clone()
+    };
+    let label = parameter("/v1/monitoring/metrics", "label");
+    assert_eq!(label["type"], "array");
+    assert_eq!(label["items"]["pattern"], "^[^:]*:");
+    let state = parameter("/v1/monitoring/alerts", "state");
+    assert_eq!(
+        state["enum"],
+        serde_json::json!(["pending", "firing", "resolved"])
+    );
+    // Times, matchers, samples and a check's address.
+    let silence = &schemas["SilenceInput"]["properties"];
+    assert_eq!(silence["ends_at"]["format"], "date-time");
+    assert_eq!(silence["matchers"]["minItems"], 1);
+    assert_eq!(silence["matchers"]["maxItems"], 16);
+    let sample = &schemas["SampleJson"]["properties"];
+    assert!(sample["metric"]["pattern"].is_string());
+    assert_eq!(sample["service"]["anyOf"][1]["type"], "null");
+    let ip = &schemas["CheckRequestJson"]["properties"]["ip"]["anyOf"];
+    assert_eq!(ip[0]["format"], "ipv4");
+    assert_eq!(ip[1]["format"], "ipv6");
+}

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
-use crate::server::{Server, data_file};
+use crate::server::{Server, data_file, refused, serve_command};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_oauth_client_credentials_flow_end_to_end() {
@@ -387,4 +387,54 @@ async fn the_101st_request_in_a_minute_gets_the_spec_429() {
     assert_eq!(other.status().as_u16(), 200);
     assert_eq!(other.headers()["x-ratelimit-remaining"], "99");
     assert_eq!(server.terminate().code(), Some(0));
+}
+
+/// `--access-token-ttl` sets how long tokens live: `expires_in` and the
+/// JWT's `exp` say so (the SDKs' suites renew such tokens). Out of range,
+/// the server refuses to start.
+#[tokio::test]
+async fn the_access_token_lifetime_is_a_serve_flag() {
+    let (_dir, data) = data_file();
+    let server = Server::start_with(&data, &["--access-token-ttl", "5"]);
+    let owner = server.admin_id().await;
+    let created: Value = server
+        .http()
+        .post(format!("{}/v1/oauth-clients", server.base))
+        .json(&json!({"name": "short", "owner": owner, "scopes": ["compute:read"]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let body: Value = reqwest::Client::new()
+        .post(format!("{}/oauth/token", server.base))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", created["id"].as_str().unwrap()),
+            ("client_secret", created["client_secret"].as_str().unwrap()),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["expires_in"], 5, "{body}");
+    let token = body["access_token"].as_str().unwrap();
+    let claims = token.split('.').nth(1).unwrap();
+    let claims: Value = serde_json::from_slice(
+        &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, claims).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
+        5
+    );
+
+    for bad in ["0", "3601", "soon"] {
+        let (code, stderr) = refused(serve_command(&data, &["--access-token-ttl", bad]));
+        assert_eq!(code, Some(2), "{bad}: {stderr}");
+        assert!(stderr.contains("--access-token-ttl"), "{stderr}");
+    }
 }

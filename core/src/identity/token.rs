@@ -31,7 +31,9 @@ use crate::seal::Purpose;
 use crate::store::Store;
 use crate::timestamp::Timestamp;
 
-/// Lifetime of an access token.
+/// Lifetime of an access token, and the longest one
+/// [`AccessTokens::with_lifetime`] sets (a retired signing key is kept this
+/// long).
 pub const ACCESS_TOKEN_TTL_S: u64 = 3600;
 /// Clock skew tolerated on `exp` and `nbf`.
 pub const LEEWAY_S: i64 = 30;
@@ -99,6 +101,7 @@ struct Cache {
 pub struct AccessTokens {
     store: Arc<Store>,
     issuer: String,
+    lifetime_s: u64,
     cache: RwLock<Cache>,
 }
 
@@ -117,11 +120,19 @@ impl AccessTokens {
         Ok(AccessTokens {
             store,
             issuer,
+            lifetime_s: ACCESS_TOKEN_TTL_S,
             cache: RwLock::new(Cache {
                 keys: Arc::new(keys),
                 loaded: Instant::now(),
             }),
         })
+    }
+
+    /// Issues tokens that live `lifetime` (whole seconds, 1 s to
+    /// [`ACCESS_TOKEN_TTL_S`]) instead of the default.
+    pub fn with_lifetime(mut self, lifetime: Duration) -> Self {
+        self.lifetime_s = lifetime.as_secs().clamp(1, ACCESS_TOKEN_TTL_S);
+        self
     }
 
     /// The `iss` of the tokens.
@@ -177,7 +188,7 @@ impl AccessTokens {
             "iss": self.issuer,
             "sub": client_id,
             "aud": AUDIENCE,
-            "exp": now + ACCESS_TOKEN_TTL_S as i64,
+            "exp": now + self.lifetime_s as i64,
             "nbf": now,
             "iat": now,
             "jti": crate::resources::new_id("token"),
@@ -195,7 +206,7 @@ impl AccessTokens {
                 "{signing_input}.{}",
                 URL_SAFE_NO_PAD.encode(signature.as_ref())
             ),
-            expires_in: ACCESS_TOKEN_TTL_S,
+            expires_in: self.lifetime_s,
             scope,
         })
     }

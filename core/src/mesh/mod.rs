@@ -21,9 +21,9 @@ pub use security_policy::{
     SecurityPolicyKind, SecurityPolicySpec, Source,
 };
 pub use virtual_service::{
-    Abort, Delay, Destination, Fault, HttpMatch, HttpRoute, MAX_DESTINATIONS, MAX_HTTP_ROUTES,
-    MAX_WEIGHT, RETRY_ON, Redirect, Retries, Rewrite, RouteDestination, StringMatch,
-    VirtualService, VirtualServiceKind, VirtualServiceSpec, effective_weights,
+    Abort, Delay, Destination, Fault, HttpMatch, HttpRoute, MAX_DESTINATIONS, MAX_HOSTS,
+    MAX_HTTP_ROUTES, MAX_WEIGHT, RETRY_ON, Redirect, Retries, Rewrite, RouteDestination,
+    StringMatch, VirtualService, VirtualServiceKind, VirtualServiceSpec, effective_weights,
 };
 
 use crate::error::{Error, Result};

@@ -26,7 +26,9 @@ use crate::caller::Caller;
 use crate::rest::error::ApiError;
 use crate::rest::extract::{parse_json, serde_urlencoded_pairs};
 use crate::rest::handlers::resource;
-use crate::rest::kind::{Access, Action, ActionBody, FieldRule, QueryParam, RestKind, SchemaOf};
+use crate::rest::kind::{
+    Access, Action, ActionBody, FieldRule, QueryParam, QueryRule, RestKind, SchemaOf,
+};
 
 /// The policy's name for the history (samples and queries).
 const METRIC: &str = "metric";
@@ -271,12 +273,18 @@ impl RestKind for AlertRuleKind {
                 Method::POST,
                 "pushSamples",
                 "Push samples: a JSON array, or the Prometheus text format with ?service=",
-                ActionBody::ArrayOrText(SchemaOf::of::<SampleJson>()),
+                ActionBody::ArrayOrText(SchemaOf::of::<SampleJson>(), || {
+                    vec![
+                        ("metric", metric_rule()),
+                        ("service", FieldRule::Nullable(Box::new(FieldRule::Name))),
+                    ]
+                }),
                 SchemaOf::of::<PushOutput>(),
                 &[QueryParam {
                     name: "service",
                     description: "The service of text-format samples (and of JSON samples without one)",
                     required: false,
+                    rule: QueryRule::Name,
                 }],
                 post(push_samples),
             ),
@@ -292,26 +300,31 @@ impl RestKind for AlertRuleKind {
                         name: "service",
                         description: "The service",
                         required: true,
+                        rule: QueryRule::Any,
                     },
                     QueryParam {
                         name: "window",
                         description: "How far back, e.g. 1h (default 1h)",
                         required: false,
+                        rule: QueryRule::Any,
                     },
                     QueryParam {
                         name: "metric",
                         description: "Only this metric",
                         required: false,
+                        rule: QueryRule::Any,
                     },
                     QueryParam {
                         name: "step",
                         description: "The points' spacing, e.g. 5m (default: the finest kept for the window)",
                         required: false,
+                        rule: QueryRule::Any,
                     },
                     QueryParam {
                         name: "label",
                         description: "Only series with this label, name:value (repeatable)",
                         required: false,
+                        rule: QueryRule::Repeated("^[^:]*:"),
                     },
                 ],
                 get(query_metrics),
@@ -327,6 +340,7 @@ impl RestKind for AlertRuleKind {
                     name: "state",
                     description: "Only alerts in this state: pending, firing or resolved",
                     required: false,
+                    rule: QueryRule::OneOf(&["pending", "firing", "resolved"]),
                 }],
                 get(list_alerts),
             ),
@@ -342,13 +356,7 @@ impl RestKind for AlertRuleKind {
             ("window", duration()),
             ("for", duration()),
             ("service", FieldRule::Name),
-            (
-                "metric",
-                FieldRule::Pattern {
-                    pattern: "^[a-zA-Z_:][a-zA-Z0-9_:]*$".into(),
-                    max: clusterdb::monitoring::MAX_METRIC_LEN,
-                },
-            ),
+            ("metric", metric_rule()),
             (
                 "summary",
                 FieldRule::Length {
@@ -452,6 +460,7 @@ pub struct SilenceInput {
     #[serde(default = "new_silence_name")]
     pub name: String,
     /// Every one must match an alert's labels.
+    #[schema(min_items = 1, max_items = 16)]
     pub matchers: Vec<MatcherJson>,
     /// RFC 3339; default now.
     #[serde(default, with = "optional_time")]
@@ -547,13 +556,17 @@ impl RestKind for SilenceKind {
     }
 
     fn field_rules(_context: &Context) -> Vec<(&'static str, FieldRule)> {
-        vec![(
-            "comment",
-            FieldRule::Length {
-                min: 0,
-                max: clusterdb::MAX_DESCRIPTION_LEN,
-            },
-        )]
+        vec![
+            (
+                "comment",
+                FieldRule::Length {
+                    min: 0,
+                    max: clusterdb::MAX_DESCRIPTION_LEN,
+                },
+            ),
+            ("starts_at", FieldRule::OptionalTimestamp),
+            ("ends_at", FieldRule::Timestamp),
+        ]
     }
 
     fn draft(input: SilenceInput) -> Draft<SilenceSpec> {
@@ -907,6 +920,14 @@ impl From<MetricsAnswer> for MetricsOutput {
 
 fn bad_query(field: &str, reason: impl Into<String>) -> ApiError {
     ApiError::invalid("Invalid metrics query", field, reason)
+}
+
+/// What a metric's name must be (core's `validate_metric_name`).
+fn metric_rule() -> FieldRule {
+    FieldRule::Pattern {
+        pattern: "^[a-zA-Z_:][a-zA-Z0-9_:]*$".into(),
+        max: clusterdb::monitoring::MAX_METRIC_LEN,
+    }
 }
 
 /// The query a request's parameters ask for.

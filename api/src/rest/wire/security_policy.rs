@@ -487,13 +487,15 @@ async fn check(
 
 /// The route of `POST /mesh/security-policies:check`.
 pub(super) fn check_query() -> crate::rest::kind::Action {
-    use crate::rest::kind::{Access, Action, ActionBody, SchemaOf};
+    use crate::rest::kind::{Access, Action, ActionBody, FieldRule, SchemaOf};
     Action {
         path: "mesh/security-policies:check",
         method: axum::http::Method::POST,
         operation_id: "checkSecurityPolicies",
         summary: "Whether the security policies allow a request, and which one decides",
-        body: ActionBody::Json(SchemaOf::of::<CheckRequestJson>(), Vec::new),
+        body: ActionBody::Json(SchemaOf::of::<CheckRequestJson>(), || {
+            vec![("ip", FieldRule::OptionalIp)]
+        }),
         if_match: false,
         paged: false,
         query: &[],

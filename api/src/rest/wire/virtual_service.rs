@@ -13,7 +13,13 @@ use utoipa::ToSchema;
 
 use super::MetaOutput;
 use crate::rest::error::ApiError;
-use crate::rest::kind::RestKind;
+use crate::rest::kind::{FieldRule, RestKind};
+
+/// A host of a virtual service: `*`, or DNS labels joined by dots with an
+/// optional leading `*.` (core's `check_host`; the 253-character bound
+/// is not stated).
+const HOST_PATTERN: &str =
+    r"^(\*|(\*\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$";
 
 /// Create or replace a virtual service.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -506,6 +512,16 @@ impl RestKind for VirtualServiceKind {
         vec![resolve_query()]
     }
 
+    fn field_rules(_context: &clusterdb::Context) -> Vec<(&'static str, FieldRule)> {
+        vec![(
+            "hosts",
+            FieldRule::Strings {
+                pattern: HOST_PATTERN.into(),
+                max_items: clusterdb::mesh::MAX_HOSTS,
+            },
+        )]
+    }
+
     async fn upload(
         _db: &clusterdb::ClusterDb,
         input: VirtualServiceInput,
@@ -699,5 +715,48 @@ pub(super) fn resolve_query() -> crate::rest::kind::Action {
         response: Some(SchemaOf::of::<ResolutionJson>()),
         access: Access::Kind(clusterdb::identity::Verb::Read),
         route: axum::routing::post(resolve),
+    }
+}
+
+#[cfg(test)]
+mod host_pattern_tests {
+    use clusterdb::mesh::rules::check_host;
+
+    use super::HOST_PATTERN;
+
+    /// The document's host pattern accepts what core accepts.
+    #[test]
+    fn the_host_pattern_is_the_rule_core_enforces() {
+        let pattern = regex::Regex::new(HOST_PATTERN).unwrap();
+        for host in [
+            "*",
+            "*.example.com",
+            "a",
+            "1",
+            "reviews",
+            "a-b.c-d.e",
+            "*.a",
+            "",
+            ".",
+            "a.",
+            ".a",
+            "-a",
+            "a-",
+            "A",
+            "a..b",
+            "**",
+            "*.*",
+            "a.*",
+            "*a",
+            "a_b",
+            "a b",
+            "é",
+        ] {
+            assert_eq!(
+                pattern.is_match(host),
+                check_host("virtual service", "hosts[0]", host, true).is_ok(),
+                "{host:?}"
+            );
+        }
     }
 }

@@ -211,13 +211,7 @@ impl RestKind for WebhookKind {
                     max_items: MAX_EVENT_TYPES,
                 },
             ),
-            (
-                "secret",
-                FieldRule::Pattern {
-                    pattern: SECRET_PATTERN.into(),
-                    max: 6 + 88,
-                },
-            ),
+            ("secret", secret_rule()),
         ]
     }
 
@@ -241,7 +235,9 @@ impl RestKind for WebhookKind {
         };
         vec![
             Action {
-                body: ActionBody::AnyJson,
+                body: ActionBody::OptionalJson(SchemaOf::of::<SecretInput>(), || {
+                    vec![("secret", secret_rule())]
+                }),
                 ..Action::post(
                     "secret",
                     "rotateWebhookSecret",
@@ -351,6 +347,14 @@ async fn create(
         .await?;
     let id = endpoint.id().to_string();
     Ok(located(with_secret(&endpoint, secret), &uri, &id))
+}
+
+/// What a signing secret must be: `whsec_` and the base64 of 24 to 64 bytes.
+fn secret_rule() -> FieldRule {
+    FieldRule::Pattern {
+        pattern: SECRET_PATTERN.into(),
+        max: 6 + 88,
+    }
 }
 
 /// `POST /webhooks/{id}/secret`.
