@@ -1,0 +1,3 @@
+module github.com/clusterdb/clusterdb/sdks/go
+
+go 1.19

@@ -1,0 +1,162 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ...client import AuthenticatedClient, Client
+from ...models.alert_list import AlertList
+from ...models.error import Error
+from ...models.list_alerts_state import ListAlertsState
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    state: ListAlertsState | Unset = UNSET,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    json_state: str | Unset = UNSET
+    if not isinstance(state, Unset):
+        json_state = state
+
+    params["state"] = json_state
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/v1/monitoring/alerts",
+        "params": params,
+    }
+
+    return _kwargs
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> AlertList | Error:
+    if response.status_code == 200:
+        response_200 = AlertList.from_dict(response.json())
+
+        return response_200
+
+    response_default = Error.from_dict(response.json())
+
+    return response_default
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[AlertList | Error]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    state: ListAlertsState | Unset = UNSET,
+) -> Response[AlertList | Error]:
+    """Pending, firing and recently resolved alerts
+
+    Args:
+        state (ListAlertsState | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[AlertList | Error]
+    """
+
+    kwargs = _get_kwargs(
+        state=state,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient | Client,
+    state: ListAlertsState | Unset = UNSET,
+) -> AlertList | Error | None:
+    """Pending, firing and recently resolved alerts
+
+    Args:
+        state (ListAlertsState | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        AlertList | Error
+    """
+
+    return sync_detailed(
+        client=client,
+        state=state,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    state: ListAlertsState | Unset = UNSET,
+) -> Response[AlertList | Error]:
+    """Pending, firing and recently resolved alerts
+
+    Args:
+        state (ListAlertsState | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[AlertList | Error]
+    """
+
+    kwargs = _get_kwargs(
+        state=state,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient | Client,
+    state: ListAlertsState | Unset = UNSET,
+) -> AlertList | Error | None:
+    """Pending, firing and recently resolved alerts
+
+    Args:
+        state (ListAlertsState | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        AlertList | Error
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            state=state,
+        )
+    ).parsed

@@ -1,0 +1,223 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ...client import AuthenticatedClient, Client
+from ...models.error import Error
+from ...models.list_o_auth_clients_response_200 import ListOAuthClientsResponse200
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    page_size: int | Unset = UNSET,
+    page_token: str | Unset = UNSET,
+    tag: list[str] | Unset = UNSET,
+    name: str | Unset = UNSET,
+    owner: str | Unset = UNSET,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["page_size"] = page_size
+
+    params["page_token"] = page_token
+
+    json_tag: list[str] | Unset = UNSET
+    if not isinstance(tag, Unset):
+        json_tag = tag
+
+    params["tag"] = json_tag
+
+    params["name"] = name
+
+    params["owner"] = owner
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/v1/oauth-clients",
+        "params": params,
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Error | ListOAuthClientsResponse200:
+    if response.status_code == 200:
+        response_200 = ListOAuthClientsResponse200.from_dict(response.json())
+
+        return response_200
+
+    response_default = Error.from_dict(response.json())
+
+    return response_default
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Error | ListOAuthClientsResponse200]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    page_size: int | Unset = UNSET,
+    page_token: str | Unset = UNSET,
+    tag: list[str] | Unset = UNSET,
+    name: str | Unset = UNSET,
+    owner: str | Unset = UNSET,
+) -> Response[Error | ListOAuthClientsResponse200]:
+    """List OAuth clients
+
+    Args:
+        page_size (int | Unset):
+        page_token (str | Unset):
+        tag (list[str] | Unset):
+        name (str | Unset):
+        owner (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | ListOAuthClientsResponse200]
+    """
+
+    kwargs = _get_kwargs(
+        page_size=page_size,
+        page_token=page_token,
+        tag=tag,
+        name=name,
+        owner=owner,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient | Client,
+    page_size: int | Unset = UNSET,
+    page_token: str | Unset = UNSET,
+    tag: list[str] | Unset = UNSET,
+    name: str | Unset = UNSET,
+    owner: str | Unset = UNSET,
+) -> Error | ListOAuthClientsResponse200 | None:
+    """List OAuth clients
+
+    Args:
+        page_size (int | Unset):
+        page_token (str | Unset):
+        tag (list[str] | Unset):
+        name (str | Unset):
+        owner (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | ListOAuthClientsResponse200
+    """
+
+    return sync_detailed(
+        client=client,
+        page_size=page_size,
+        page_token=page_token,
+        tag=tag,
+        name=name,
+        owner=owner,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    page_size: int | Unset = UNSET,
+    page_token: str | Unset = UNSET,
+    tag: list[str] | Unset = UNSET,
+    name: str | Unset = UNSET,
+    owner: str | Unset = UNSET,
+) -> Response[Error | ListOAuthClientsResponse200]:
+    """List OAuth clients
+
+    Args:
+        page_size (int | Unset):
+        page_token (str | Unset):
+        tag (list[str] | Unset):
+        name (str | Unset):
+        owner (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | ListOAuthClientsResponse200]
+    """
+
+    kwargs = _get_kwargs(
+        page_size=page_size,
+        page_token=page_token,
+        tag=tag,
+        name=name,
+        owner=owner,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient | Client,
+    page_size: int | Unset = UNSET,
+    page_token: str | Unset = UNSET,
+    tag: list[str] | Unset = UNSET,
+    name: str | Unset = UNSET,
+    owner: str | Unset = UNSET,
+) -> Error | ListOAuthClientsResponse200 | None:
+    """List OAuth clients
+
+    Args:
+        page_size (int | Unset):
+        page_token (str | Unset):
+        tag (list[str] | Unset):
+        name (str | Unset):
+        owner (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | ListOAuthClientsResponse200
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            page_size=page_size,
+            page_token=page_token,
+            tag=tag,
+            name=name,
+            owner=owner,
+        )
+    ).parsed

@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+if TYPE_CHECKING:
+    from ..models.instance_output import InstanceOutput
+
+
+T = TypeVar("T", bound="ListInstancesResponse200")
+
+
+@_attrs_define
+class ListInstancesResponse200:
+    """
+    Attributes:
+        instances (list[InstanceOutput]):
+        next_page_token (None | str):
+        revision (int): The store revision every page of this list reflects
+    """
+
+    instances: list[InstanceOutput]
+    next_page_token: None | str
+    revision: int
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        instances = []
+        for instances_item_data in self.instances:
+            instances_item = instances_item_data.to_dict()
+            instances.append(instances_item)
+
+        next_page_token: None | str
+        next_page_token = self.next_page_token
+
+        revision = self.revision
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "instances": instances,
+                "next_page_token": next_page_token,
+                "revision": revision,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.instance_output import InstanceOutput
+
+        d = dict(src_dict)
+        instances = []
+        _instances = d.pop("instances")
+        for instances_item_data in _instances:
+            instances_item = InstanceOutput.from_dict(instances_item_data)
+
+            instances.append(instances_item)
+
+        def _parse_next_page_token(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        next_page_token = _parse_next_page_token(d.pop("next_page_token"))
+
+        revision = d.pop("revision")
+
+        list_instances_response_200 = cls(
+            instances=instances,
+            next_page_token=next_page_token,
+            revision=revision,
+        )
+
+        list_instances_response_200.additional_properties = d
+        return list_instances_response_200
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+if TYPE_CHECKING:
+    from ..models.security_policy_output import SecurityPolicyOutput
+
+
+T = TypeVar("T", bound="ListSecurityPoliciesResponse200")
+
+
+@_attrs_define
+class ListSecurityPoliciesResponse200:
+    """
+    Attributes:
+        next_page_token (None | str):
+        revision (int): The store revision every page of this list reflects
+        security_policies (list[SecurityPolicyOutput]):
+    """
+
+    next_page_token: None | str
+    revision: int
+    security_policies: list[SecurityPolicyOutput]
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        next_page_token: None | str
+        next_page_token = self.next_page_token
+
+        revision = self.revision
+
+        security_policies = []
+        for security_policies_item_data in self.security_policies:
+            security_policies_item = security_policies_item_data.to_dict()
+            security_policies.append(security_policies_item)
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "next_page_token": next_page_token,
+                "revision": revision,
+                "security_policies": security_policies,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.security_policy_output import SecurityPolicyOutput
+
+        d = dict(src_dict)
+
+        def _parse_next_page_token(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        next_page_token = _parse_next_page_token(d.pop("next_page_token"))
+
+        revision = d.pop("revision")
+
+        security_policies = []
+        _security_policies = d.pop("security_policies")
+        for security_policies_item_data in _security_policies:
+            security_policies_item = SecurityPolicyOutput.from_dict(security_policies_item_data)
+
+            security_policies.append(security_policies_item)
+
+        list_security_policies_response_200 = cls(
+            next_page_token=next_page_token,
+            revision=revision,
+            security_policies=security_policies,
+        )
+
+        list_security_policies_response_200.additional_properties = d
+        return list_security_policies_response_200
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -1,0 +1,3 @@
+"""The SDK's version (sent in its User-Agent)."""
+
+VERSION = "0.1.0"
