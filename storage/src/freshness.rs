@@ -96,6 +96,20 @@ pub async fn scoped<F: Future>(freshness: Freshness, future: F) -> (F::Output, O
     (output, revision)
 }
 
+/// Runs `future` with its reads at `freshness`, apart from the enclosing
+/// scope: they neither rely on nor raise its floor, and what they reflect
+/// is not reported to it. For reads whose freshness is not the request's
+/// to choose — authentication is consistent even in a request that asks
+/// for stale reads, so a revoked credential is refused at once.
+pub async fn apart<F: Future>(freshness: Freshness, future: F) -> F::Output {
+    let scope = Arc::new(ReadScope {
+        freshness,
+        floor: AtomicU64::new(NONE),
+        observed: AtomicU64::new(NONE),
+    });
+    SCOPE.scope(scope, future).await
+}
+
 /// The scope the current task runs in, if any.
 pub(crate) fn current() -> Option<Arc<ReadScope>> {
     SCOPE.try_with(Arc::clone).ok()
@@ -133,6 +147,24 @@ mod tests {
         // Outside a scope, nothing is recorded and nothing fails.
         observe(3);
         assert!(current().is_none());
+    }
+
+    #[tokio::test]
+    async fn a_scope_apart_neither_inherits_nor_reports() {
+        let ((), outer) = scoped(Freshness::Stale, async {
+            current().unwrap().raise_floor(5);
+            observe(5);
+            apart(Freshness::Consistent, async {
+                let inner = current().unwrap();
+                assert_eq!(inner.freshness, Freshness::Consistent);
+                assert_eq!(inner.floor(), None);
+                observe(40);
+            })
+            .await;
+            assert_eq!(current().unwrap().freshness, Freshness::Stale);
+        })
+        .await;
+        assert_eq!(outer, Some(5));
     }
 
     #[test]

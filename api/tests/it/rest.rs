@@ -732,3 +732,51 @@ async fn every_response_carries_a_request_id_and_5xx_bodies_hide_the_cause() {
     assert_eq!(details, &json!({"request_id": "trace-me"}));
     assert!(!reply.raw.contains("corrupt"), "{}", reply.raw);
 }
+
+/// A request that asks for stale reads is still authenticated from the
+/// store's current state: a key made a moment ago works, and one revoked a
+/// moment ago is refused at once (revocation is immediate whatever the
+/// request asks).
+#[tokio::test]
+async fn stale_reads_do_not_weaken_authentication() {
+    let app = test_app(1 << 20).await;
+    let user = call(
+        &app,
+        Method::POST,
+        "/v1/users",
+        &[],
+        Some(r#"{"username":"stale-reader","roles":["viewer"]}"#),
+    )
+    .await;
+    let user_id = user.body["id"].as_str().unwrap().to_string();
+    for round in 0..20 {
+        let made = call(
+            &app,
+            Method::POST,
+            &format!("/v1/users/{user_id}/api-keys"),
+            &[],
+            Some(&format!(r#"{{"name":"k{round}"}}"#)),
+        )
+        .await;
+        let bearer = format!("Bearer {}", made.body["key"].as_str().unwrap());
+        let as_key = [("authorization", bearer.as_str())];
+        let stale = [
+            ("authorization", bearer.as_str()),
+            ("x-clusterdb-stale", "true"),
+        ];
+        let read = call(&app, Method::GET, "/v1/fleets?stale=true", &as_key, None).await;
+        assert_eq!(read.status, StatusCode::OK, "round {round}: {}", read.body);
+        let key_id = made.body["id"].as_str().unwrap();
+        let revoked = call(
+            &app,
+            Method::DELETE,
+            &format!("/v1/users/{user_id}/api-keys/{key_id}"),
+            &[],
+            None,
+        )
+        .await;
+        assert!(revoked.status.is_success(), "{}", revoked.body);
+        let refused = call(&app, Method::GET, "/v1/fleets", &stale, None).await;
+        assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "round {round}");
+    }
+}

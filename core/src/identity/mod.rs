@@ -53,6 +53,7 @@ use crate::timestamp::Timestamp;
 use crate::txn::{Txn, TxnError};
 
 use cache::IDENTITY_MARKER;
+use clusterdb_storage::freshness::{self, Freshness};
 pub(crate) use grant::check as check_grant;
 pub(crate) use token::reseal as reseal_signing_keys;
 
@@ -173,8 +174,13 @@ impl Identity {
     /// The caller holding `presented` (an API key), with the roles of its
     /// user and the user's groups. `UNAUTHENTICATED` for a malformed,
     /// unknown, revoked or expired key, or a disabled user. A key seen
-    /// before costs one read while no identity object has changed.
+    /// before costs one read while no identity object has changed. The
+    /// reads are consistent whatever the caller's read scope asks.
     pub async fn authenticate_api_key(&self, presented: &str) -> Result<Principal> {
+        freshness::apart(Freshness::Consistent, self.api_key_principal(presented)).await
+    }
+
+    async fn api_key_principal(&self, presented: &str) -> Result<Principal> {
         let now = Timestamp::now();
         let generation = self.store.marker_revision(IDENTITY_MARKER).await?;
         if let Some(cached) = self.store.principals.get(presented, generation, now) {
@@ -235,12 +241,17 @@ impl Identity {
 
     /// The caller holding `token`, an access token `tokens` verifies; a
     /// token seen before costs one read while no identity object has
-    /// changed (its expiry is still checked).
+    /// changed (its expiry is still checked). The reads are consistent
+    /// whatever the caller's read scope asks.
     pub async fn authenticate_token(
         &self,
         tokens: &AccessTokens,
         token: &str,
     ) -> Result<Principal> {
+        freshness::apart(Freshness::Consistent, self.token_principal(tokens, token)).await
+    }
+
+    async fn token_principal(&self, tokens: &AccessTokens, token: &str) -> Result<Principal> {
         let now = Timestamp::now();
         let credential = format!("{}\n{token}", tokens.issuer());
         let generation = self.store.marker_revision(IDENTITY_MARKER).await?;
