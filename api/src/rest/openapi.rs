@@ -800,6 +800,16 @@ pub fn document_of<S: KindSet>(context: &Context) -> Value {
     for schema in builder.schemas.values_mut() {
         close_enum_variants(schema);
     }
+    for (path, item) in &mut builder.paths {
+        let read = item.get_mut("get").and_then(Value::as_object_mut);
+        let versioned = path.starts_with("/v") && !path.ends_with("/openapi.json");
+        if let Some(parameters) = read
+            .filter(|_| versioned)
+            .and_then(|op| op.get_mut("parameters").and_then(Value::as_array_mut))
+        {
+            parameters.extend(read_option_parameters());
+        }
+    }
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -820,6 +830,24 @@ pub fn document_of<S: KindSet>(context: &Context) -> Value {
             }},
         },
     })
+}
+
+/// `min_revision` and `stale`, which every read takes
+/// ([`crate::read_options`]).
+fn read_option_parameters() -> [Value; 2] {
+    [
+        query_parameter(
+            "min_revision",
+            "Answer from a state at least this revision (waits for it, up to the \
+             server's read wait, else 503); skips the consistent read's check",
+            json!({"type": "integer", "format": "int64", "minimum": 0}),
+        ),
+        query_parameter(
+            "stale",
+            "true: answer from whatever this server has, without waiting",
+            json!({"type": "boolean"}),
+        ),
+    ]
 }
 
 /// Serde's externally tagged enum variants (`{"exact": "..."}`: an object

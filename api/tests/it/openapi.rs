@@ -208,3 +208,46 @@ fn the_document_states_the_rules_clients_generate_from() {
     assert_eq!(ip[0]["format"], "ipv4");
     assert_eq!(ip[1]["format"], "ipv6");
 }
+
+/// Every documented read takes the read options the document gives it
+/// (`min_revision`, `stale`): none answers 400 for them.
+#[tokio::test]
+async fn every_documented_read_takes_the_read_options() {
+    let app = test_app(1 << 20).await;
+    let doc = serde_json::to_value(document()).unwrap();
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let Some(read) = item.get("get") else {
+            continue;
+        };
+        let Some(parameters) = read["parameters"].as_array() else {
+            continue;
+        };
+        let names: Vec<&str> = parameters
+            .iter()
+            .filter_map(|p| p["name"].as_str())
+            .collect();
+        // (A watch is a stream without end, a snapshot bytes: the
+        // end-to-end suites read both with the options.)
+        if !names.contains(&"stale") || path.contains(":watch") || path.ends_with("/snapshot") {
+            continue;
+        }
+        assert!(names.contains(&"min_revision"), "{path}");
+        let mut uri = path.replace(['{', '}'], "");
+        let required: Vec<String> = parameters
+            .iter()
+            .filter(|p| p["in"] == "query" && p["required"] == true)
+            .map(|p| format!("{}=x&", p["name"].as_str().unwrap()))
+            .collect();
+        uri.push_str(&format!("?{}stale=true&min_revision=0", required.concat()));
+        let reply = call(&app, Method::GET, &uri, &[], None).await;
+        assert_ne!(
+            reply.status,
+            StatusCode::BAD_REQUEST,
+            "{uri}: {}",
+            reply.body
+        );
+        checked += 1;
+    }
+    assert!(checked > 30, "{checked} reads");
+}

@@ -187,6 +187,29 @@ func TestBehaviour(t *testing.T) {
 		}
 	})
 
+	t.Run("read options", func(t *testing.T) {
+		name := unique("read")
+		fleet, err := db.Fleets.Create(c, clusterdb.FleetInput{Name: name, Capacity: 1, InstanceType: "t3.nano"})
+		must(t, err)
+		for _, option := range []clusterdb.CallOption{clusterdb.MinRevision(fleet.ResourceVersion), clusterdb.Stale()} {
+			got, err := db.Fleets.Get(c, fleet.ID, option)
+			must(t, err)
+			if got.ID != fleet.ID {
+				t.Fatal(got.ID)
+			}
+		}
+		listed, err := db.Fleets.All(c, clusterdb.ListOptions{Name: name, Stale: true})
+		must(t, err)
+		if len(listed) != 1 {
+			t.Fatalf("%+v", listed)
+		}
+		_, err = db.Fleets.Get(c, fleet.ID, clusterdb.MinRevision(-1))
+		var apiErr *clusterdb.APIError
+		if !errors.As(err, &apiErr) || apiErr.Field() != "min_revision" {
+			t.Fatal(err)
+		}
+	})
+
 	t.Run("the user agent names the SDK", func(t *testing.T) {
 		rec := &recording{}
 		_, err := s.client(clusterdb.WithHTTPClient(rec.client())).Users.All(c, clusterdb.ListOptions{})

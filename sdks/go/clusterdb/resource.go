@@ -33,6 +33,17 @@ func IdempotencyKey(key string) CallOption {
 	return func(c *call) { c.header.Set("Idempotency-Key", key) }
 }
 
+// MinRevision makes a read answer from a state at least this revision (e.g.
+// a write's ResourceVersion), on any server, waiting for it a bounded time.
+func MinRevision(revision int64) CallOption {
+	return func(c *call) { c.query.Set("min_revision", strconv.FormatInt(revision, 10)) }
+}
+
+// Stale makes a read answer from whatever this server has, without waiting.
+func Stale() CallOption {
+	return func(c *call) { c.query.Set("stale", "true") }
+}
+
 // DryRun validates an apply and answers the result without storing it.
 func DryRun() CallOption {
 	return func(c *call) { c.query.Set("dry_run", "true") }
@@ -64,9 +75,9 @@ func (r *Resource[In, Out]) Create(ctx context.Context, in In, options ...CallOp
 	return r.call(ctx, http.MethodPost, r.collection, in, options)
 }
 
-// Get reads one by id.
-func (r *Resource[In, Out]) Get(ctx context.Context, id string) (*Out, error) {
-	return r.call(ctx, http.MethodGet, r.path(id), nil, nil)
+// Get reads one by id (consistent, unless MinRevision or Stale says otherwise).
+func (r *Resource[In, Out]) Get(ctx context.Context, id string, options ...CallOption) (*Out, error) {
+	return r.call(ctx, http.MethodGet, r.path(id), nil, options)
 }
 
 // Replace replaces one (with IfMatch, only at that version).
@@ -90,6 +101,9 @@ type ListOptions struct {
 	Name string
 	// Filters are the kind's own (fleet_id, namespace).
 	Filters map[string]string
+	// MinRevision and Stale are the read options, as for Get.
+	MinRevision int64
+	Stale       bool
 }
 
 // Page is one page of a list.
@@ -116,6 +130,12 @@ func (r *Resource[In, Out]) ListPage(ctx context.Context, options ListOptions, t
 	}
 	for key, value := range options.Filters {
 		query.Set(key, value)
+	}
+	if options.MinRevision > 0 {
+		query.Set("min_revision", strconv.FormatInt(options.MinRevision, 10))
+	}
+	if options.Stale {
+		query.Set("stale", "true")
 	}
 	var raw map[string]json.RawMessage
 	if err := r.client.do(ctx, call{method: http.MethodGet, path: r.collection, query: query, out: &raw}); err != nil {

@@ -90,9 +90,11 @@ class Resource(Generic[Output]):
             idempotency_key=idempotency_key,
         )
 
-    def get(self, id: str) -> Output:
-        """Reads one by id."""
-        return self._ops.call(f"get_{self.singular}", id)
+    def get(self, id: str, *, min_revision: int | None = None, stale: bool | None = None) -> Output:
+        """Reads one by id: consistent by default; `min_revision` (e.g. a
+        write's `resource_version`) reads a state at least that new, on any
+        server; `stale=True` whatever this server has, without waiting."""
+        return self._ops.call(f"get_{self.singular}", id, min_revision=min_revision, stale=stale)
 
     def replace(self, id: str, body: Any, *, if_match: Any = None) -> Output:
         """Replaces one; with `if_match` (an object read earlier, or its
@@ -121,7 +123,8 @@ class Resource(Generic[Output]):
     def list(self, *, page_size: int | None = None, **filters: Any) -> Iterator[Output]:
         """Every item, fetching pages as the iteration reaches them (one
         store revision across the pages). Filters: `tag={"k": "v"}`,
-        `name=`, and the kind's own (`fleet_id=`, `namespace=`)."""
+        `name=`, and the kind's own (`fleet_id=`, `namespace=`); read
+        options as `get`'s (`min_revision=`, `stale=`)."""
         token = None
         while True:
             page = self.list_page(page_size=page_size, page_token=token, **filters)

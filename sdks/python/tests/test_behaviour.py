@@ -154,3 +154,13 @@ def test_a_timeout_bounds_each_attempt() -> None:
             assert isinstance(raised.value.__cause__, httpx.ReadTimeout)
     finally:
         silent.close()
+
+
+def test_read_options(db: ClusterDB, unique: str) -> None:
+    fleet = db.fleets.create({"name": unique, "capacity": 1, "instance_type": "t3.nano"})
+    assert db.fleets.get(fleet.id, min_revision=fleet.resource_version).id == fleet.id
+    assert db.fleets.get(fleet.id, stale=True).id == fleet.id
+    assert [f.id for f in db.fleets.list(name=unique, stale=True)] == [fleet.id]
+    with pytest.raises(clusterdb.InvalidRequestError) as raised:
+        db.fleets.get(fleet.id, min_revision=-1)
+    assert raised.value.field == "min_revision"

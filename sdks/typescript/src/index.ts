@@ -8,7 +8,7 @@
 export { ApiKey, ClientCredentials, type Credentials } from "./auth.js";
 export * from "./client.js";
 export * from "./errors.js";
-export type { IfMatch, ListOptions, Page } from "./resource.js";
+export type { IfMatch, ListOptions, Page, ReadOptions } from "./resource.js";
 export { Resource } from "./resource.js";
 export type { components, operations, paths } from "./schema.js";
 export { Transport, type TransportOptions, USER_AGENT } from "./transport.js";

@@ -18,11 +18,24 @@ export function tagFilters(tags: Record<string, string> | undefined): string[] |
   return tags === undefined ? undefined : Object.entries(tags).map(([key, value]) => `${key}:${value}`);
 }
 
-/** What every list takes: a page size, tags that must all match, a name. */
-export interface ListOptions {
+/** How fresh a read must be: consistent by default; `minRevision` (e.g. a
+ * write's `resource_version`) reads a state at least that new, on any
+ * server; `stale` whatever this server has, without waiting. */
+export interface ReadOptions {
+  minRevision?: number;
+  stale?: boolean;
+}
+
+/** What every list takes: a page size, tags that must all match, a name,
+ * and read options. */
+export interface ListOptions extends ReadOptions {
   pageSize?: number;
   tag?: Record<string, string>;
   name?: string;
+}
+
+function readQuery(options: ReadOptions): Record<string, unknown> {
+  return { min_revision: options.minRevision, stale: options.stale };
 }
 
 /** One page of a list. */
@@ -48,8 +61,8 @@ export class Resource<Input, Output, Filters extends ListOptions = ListOptions> 
   }
 
   /** Reads one by id. */
-  get(id: string): Promise<Output> {
-    return this.caller.call<Output>("GET", this.item(id));
+  get(id: string, options: ReadOptions = {}): Promise<Output> {
+    return this.caller.call<Output>("GET", this.item(id), { query: readQuery(options) });
   }
 
   /** Replaces one; with `ifMatch` only if it is still at that version,
@@ -65,8 +78,14 @@ export class Resource<Input, Output, Filters extends ListOptions = ListOptions> 
 
   /** One page (`pageToken` from the previous one's `nextPageToken`). */
   async listPage(options: Filters & { pageToken?: string } = {} as Filters): Promise<Page<Output>> {
-    const { pageSize, pageToken, tag, ...filters } = options;
-    const query: Record<string, unknown> = { ...filters, page_size: pageSize, page_token: pageToken, tag: tagFilters(tag) };
+    const { pageSize, pageToken, tag, minRevision, stale, ...filters } = options;
+    const query: Record<string, unknown> = {
+      ...filters,
+      ...readQuery({ minRevision, stale }),
+      page_size: pageSize,
+      page_token: pageToken,
+      tag: tagFilters(tag),
+    };
     const answer = await this.caller.call<Record<string, unknown>>("GET", this.collection, { query });
     return {
       items: answer[this.itemsField] as Output[],

@@ -2237,6 +2237,10 @@ export interface operations {
             query?: {
                 /** @description Whether the retained event log is in it: `all` (default) or `none` */
                 events?: "all" | "none";
+                /** @description Answer from a state at least this revision (waits for it, up to the server's read wait, else 503); skips the consistent read's check */
+                min_revision?: number;
+                /** @description true: answer from whatever this server has, without waiting */
+                stale?: boolean;
             };
             header?: never;
             path?: never;
@@ -2297,6 +2301,10 @@ export interface operations {
                 types?: string;
                 /** @description Only these kinds, e.g. fleet, comma-separated (or repeated) */
                 kinds?: string;
+                /** @description Answer from a state at least this revision (waits for it, up to the server's read wait, else 503); skips the consistent read's check */
+                min_revision?: number;
+                /** @description true: answer from whatever this server has, without waiting */
+                stale?: boolean;
             };
             header?: never;
             path?: never;
@@ -2342,6 +2350,10 @@ export interface operations {
                 types?: string;
                 /** @description Only these kinds, comma-separated (or repeated) */
                 kinds?: string;
+                /** @description Answer from a state at least this revision (waits for it, up to the server's read wait, else 503); skips the consistent read's check */
+                min_revision?: number;
+                /** @description true: answer from whatever this server has, without waiting */
+                stale?: boolean;
             };
             header?: {
                 /** @description The id of the last event received (REV-INDEX) */
@@ -2392,6 +2404,10 @@ export interface operations {
                 tag?: string[];
                 /** @description Only the resource with this name (a page of at most one) */
                 name?: string;
+                /** @description Answer from a state at least this revision (waits for it, up to the server's read wait, else 503); skips the consistent read's check */
+                min_revision?: number;
+                /** @description true: answer from whatever this server has, without waiting */
+                stale?: boolean;
             };
             header?: never;
             path?: never;
@@ -2465,7 +2481,12 @@ export interface operations {
     };
     getFleet: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Answer from a state at least this revision (waits for it, up to the server's read wait, else 503); skips the consistent read's check */
+                min_revision?: number;
+                /** @description true: answer from whatever this server has, without waiting */
+                stale?: boolean;
+            };
             header?: never;
             path: {
                 id: string;
@@ -2577,6 +2598,10 @@ export interface operations {
                 tag?: string[];
                 /** @description Only the resource with this name (a page of at most one) */
                 name?: string;
+                /** @description Answer from a state at least this revision (waits for it, up to the server's read wait, else 503); skips the consistent read's check */
+                min_revision?: number;
+                /** @description true: answer from whatever this server has, without waiting */
+                stale?: boolean;
             };
             header?: never;
             path?: never;
@@ -2650,7 +2675,12 @@ export interface operations {
     };
     getFunction: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Answer from a state at least this revision (waits for it, up to the server's read wait, else 503); skips the consistent read's check */
+                min_revision?: number;
+                /** @description true: answer from whatever this server has, without waiting */
+                stale?: boolean;
+            };
             header?: never;
             path: {
                 id: string;
@@ -2802,6 +2832,10 @@ export interface operations {
                 name?: string;
                 /** @description Only resources with this value */
                 members?: string;
+                /** @description Answer from a state at least this revision (waits for it, up to the server's read wait, else 503); skips the consistent read's check */
+                min_revision?: number;
+                /** @description true: answer from whatever this server has, without waiting */
+                stale?: boolean;
             };
             header?: never;
             path?: never;
@@ -2875,7 +2909,12 @@ export interface operations {
     };
     getGroup: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Answer from a state at least this revision (waits for it, up to the server's read wait, else 503); skips the consistent read's check */
+                min_revision?: number;
+                /** @description true: answer from whatever this server has, without waiting */
+                stale?: boolean;
+            };
             header?: never;
             path: {
                 id: string;
@@ -3057,6 +3096,10 @@ export interface operations {
                 name?: string;
                 /** @description Only resources with this value */
                 fleet_id?: string;
+                /** @description Answer from a state at least this revision (waits for it, up to the server's read wait, else 503); skips the consistent read's check */
+                min_revision?: number;
+                /** @description true: answer from whatever this server has, without waiting */
+                stale?: boolean;
             };
             header?: never;
             path?: never;
@@ -3130,7 +3173,12 @@ export interface operations {
     };
     getInstance: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Answer from a state at least this revision (waits for it, up to the server's read wait, else 503); skips the consistent read's check */
+                min_revision?: number;
+                /** @description true: answer from whatever this server has, without waiting */
+                stale?: boolean;
+            };
             header?: never;
             path: {
                 id: string;
@@ -3350,6 +3398,10 @@ export interface operations {
                 name?: string;
                 /** @description Only resources in this namespace */
                 namespace?: string;
+                /** @description Answer from a state at least this revision (waits for it, up to the server's read wait, else 503); skips the consistent read's check */
+                min_revision?: number;
+                /** @description true: answer from whatever this server has, without waiting */
+                stale?: boolean;
             };
             header?: never;
             path?: never;
@@ -3423,7 +3475,12 @@ export interface operations {
     };
     getSecurityPolicy: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Answer from a state at least this revision (waits for it, up to the server's read wait, else 503); skips the consistent read's check */
+                min_revision?: number;
+                /** @description true: answer from whatever this server has, without waiting */
+                stale?: boolean;
+            };
             header?: never;
             path: {
                 id: string;
@@ -3524,7 +3581,12 @@ export interface operations {
     };
     getSecurityPolicyByName: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Answer from a state at least this revision (waits for it, up to the server's read wait, else 503); skips the consistent read's check */
+                min_revision?: number;
+                /** @description true: answer from whatever this server has, without waiting */
+                stale?: boolean;
+            };
             header?: never;
             path: {
                 namespace: string;
@@ -3691,6 +3753,10 @@ export interface operations {
                 name?: string;
                 /** @description Only resources in this namespace */
                 namespace?: string;
+                /** @description Answer from a state at least this revision (waits for it, up to the server's read wait, else 503); skips the consistent read's check */
+                min_revision?: number;
+                /** @description true: answer from whatever this server has, without waiting */
+                stale?: boolean;
             };
             header?: never;
             path?: never;
@@ -3764,7 +3830,12 @@ export interface operations {
     };
     getVirtualService: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Answer from a state at least this revision (waits for it, up to the server's read wait, else 503); skips the consistent read's check */
+                min_revision?: number;
+                /** @description true: answer from whatever this server has, without waiting */
+                stale?: boolean;
+            };
             header?: never;
             path: {
                 id: string;
@@ -3865,7 +3936,12 @@ export interface operations {
     };
     getVirtualServiceByName: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Answer from a state at least this revision (waits for it, up to the server's read wait, else 503); skips the consistent read's check */
+                min_revision?: number;
+                /** @description true: answer from whatever this server has, without waiting */
+                stale?: boolean;
+            };
             header?: never;
             path: {
                 namespace: string;
@@ -3994,6 +4070,10 @@ export interface operations {
                 tag?: string[];
                 /** @description Only the resource with this name (a page of at most one) */
                 name?: string;
+                /** @description Answer from a state at least this revision (waits for it, up to the server's read wait, else 503); skips the consistent read's check */
+                min_revision?: number;
+                /** @description true: answer from whatever this server has, without waiting */
+                stale?: boolean;
             };
             header?: never;
             path?: never;
@@ -4067,7 +4147,12 @@ export interface operations {
     };
     getAlertRule: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Answer from a state at least this revision (waits for it, up to the server's read wait, else 503); skips the consistent read's check */
+                min_revision?: number;
+                /** @description true: answer from whatever this server has, without waiting */
+                stale?: boolean;
+            };
             header?: never;
             path: {
                 id: string;
@@ -4171,6 +4256,10 @@ export interface operations {
             query?: {
                 /** @description Only alerts in this state: pending, firing or resolved */
                 state?: "pending" | "firing" | "resolved";
+                /** @description Answer from a state at least this revision (waits for it, up to the server's read wait, else 503); skips the consistent read's check */
+                min_revision?: number;
+                /** @description true: answer from whatever this server has, without waiting */
+                stale?: boolean;
             };
             header?: never;
             path?: never;
@@ -4211,6 +4300,10 @@ export interface operations {
                 step?: string;
                 /** @description Only series with this label, name:value (repeatable) */
                 label?: string[];
+                /** @description Answer from a state at least this revision (waits for it, up to the server's read wait, else 503); skips the consistent read's check */
+                min_revision?: number;
+                /** @description true: answer from whatever this server has, without waiting */
+                stale?: boolean;
             };
             header?: never;
             path?: never;
@@ -4289,6 +4382,10 @@ export interface operations {
                 tag?: string[];
                 /** @description Only the resource with this name (a page of at most one) */
                 name?: string;
+                /** @description Answer from a state at least this revision (waits for it, up to the server's read wait, else 503); skips the consistent read's check */
+                min_revision?: number;
+                /** @description true: answer from whatever this server has, without waiting */
+                stale?: boolean;
             };
             header?: never;
             path?: never;
@@ -4362,7 +4459,12 @@ export interface operations {
     };
     getSilence: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Answer from a state at least this revision (waits for it, up to the server's read wait, else 503); skips the consistent read's check */
+                min_revision?: number;
+                /** @description true: answer from whatever this server has, without waiting */
+                stale?: boolean;
+            };
             header?: never;
             path: {
                 id: string;
@@ -4508,6 +4610,10 @@ export interface operations {
                 name?: string;
                 /** @description Only resources with this value */
                 owner?: string;
+                /** @description Answer from a state at least this revision (waits for it, up to the server's read wait, else 503); skips the consistent read's check */
+                min_revision?: number;
+                /** @description true: answer from whatever this server has, without waiting */
+                stale?: boolean;
             };
             header?: never;
             path?: never;
@@ -4581,7 +4687,12 @@ export interface operations {
     };
     getOAuthClient: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Answer from a state at least this revision (waits for it, up to the server's read wait, else 503); skips the consistent read's check */
+                min_revision?: number;
+                /** @description true: answer from whatever this server has, without waiting */
+                stale?: boolean;
+            };
             header?: never;
             path: {
                 id: string;
@@ -4754,6 +4865,10 @@ export interface operations {
                 tag?: string[];
                 /** @description Only the resource with this name (a page of at most one) */
                 name?: string;
+                /** @description Answer from a state at least this revision (waits for it, up to the server's read wait, else 503); skips the consistent read's check */
+                min_revision?: number;
+                /** @description true: answer from whatever this server has, without waiting */
+                stale?: boolean;
             };
             header?: never;
             path?: never;
@@ -4827,7 +4942,12 @@ export interface operations {
     };
     getUser: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Answer from a state at least this revision (waits for it, up to the server's read wait, else 503); skips the consistent read's check */
+                min_revision?: number;
+                /** @description true: answer from whatever this server has, without waiting */
+                stale?: boolean;
+            };
             header?: never;
             path: {
                 id: string;
@@ -4928,7 +5048,12 @@ export interface operations {
     };
     listApiKeys: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Answer from a state at least this revision (waits for it, up to the server's read wait, else 503); skips the consistent read's check */
+                min_revision?: number;
+                /** @description true: answer from whatever this server has, without waiting */
+                stale?: boolean;
+            };
             header?: never;
             path: {
                 id: string;
@@ -5038,6 +5163,10 @@ export interface operations {
                 name?: string;
                 /** @description Only resources with this value */
                 url?: string;
+                /** @description Answer from a state at least this revision (waits for it, up to the server's read wait, else 503); skips the consistent read's check */
+                min_revision?: number;
+                /** @description true: answer from whatever this server has, without waiting */
+                stale?: boolean;
             };
             header?: never;
             path?: never;
@@ -5111,7 +5240,12 @@ export interface operations {
     };
     getWebhook: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Answer from a state at least this revision (waits for it, up to the server's read wait, else 503); skips the consistent read's check */
+                min_revision?: number;
+                /** @description true: answer from whatever this server has, without waiting */
+                stale?: boolean;
+            };
             header?: never;
             path: {
                 id: string;
@@ -5217,6 +5351,10 @@ export interface operations {
                 page_size?: number;
                 /** @description next_page_token of the previous page */
                 page_token?: string;
+                /** @description Answer from a state at least this revision (waits for it, up to the server's read wait, else 503); skips the consistent read's check */
+                min_revision?: number;
+                /** @description true: answer from whatever this server has, without waiting */
+                stale?: boolean;
             };
             header?: never;
             path: {
@@ -5248,7 +5386,12 @@ export interface operations {
     };
     getWebhookDelivery: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Answer from a state at least this revision (waits for it, up to the server's read wait, else 503); skips the consistent read's check */
+                min_revision?: number;
+                /** @description true: answer from whatever this server has, without waiting */
+                stale?: boolean;
+            };
             header?: never;
             path: {
                 id: string;

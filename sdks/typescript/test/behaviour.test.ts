@@ -163,3 +163,14 @@ test("a timeout bounds each attempt", async () => {
     silent.close();
   }
 });
+
+test("read options", async () => {
+  const name = unique("read");
+  const fleet = await db.fleets.create({ name, capacity: 1, instance_type: "t3.nano" });
+  assert.equal((await db.fleets.get(fleet.id, { minRevision: fleet.resource_version })).id, fleet.id);
+  assert.equal((await db.fleets.get(fleet.id, { stale: true })).id, fleet.id);
+  assert.deepEqual((await collect(db.fleets.list({ name, stale: true }))).map((f) => f.id), [fleet.id]);
+  const error = await db.fleets.get(fleet.id, { minRevision: -1 }).catch((e) => e);
+  assert.ok(error instanceof InvalidRequestError);
+  assert.equal(error.field, "min_revision");
+});

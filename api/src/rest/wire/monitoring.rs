@@ -946,6 +946,7 @@ fn metrics_query(pairs: &[(String, String)]) -> Result<MetricsQuery, ApiError> {
                     .ok_or_else(|| bad_query("label", "must be name:value"))?;
                 labels.insert(name.to_string(), value.to_string());
             }
+            read if crate::read_options::PARAMETERS.contains(&read) => {}
             other => return Err(bad_query(other, "is not a parameter of this query")),
         }
     }
@@ -1039,6 +1040,7 @@ async fn list_alerts(caller: Caller, RawQuery(query): RawQuery) -> Result<Respon
                     )
                 })?);
             }
+            read if crate::read_options::PARAMETERS.contains(&read) => {}
             other => {
                 return Err(ApiError::invalid(
                     "Invalid alert query",

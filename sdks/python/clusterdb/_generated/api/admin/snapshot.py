@@ -13,6 +13,8 @@ from ...types import UNSET, File, Response, Unset
 def _get_kwargs(
     *,
     events: SnapshotEvents | Unset = UNSET,
+    min_revision: int | Unset = UNSET,
+    stale: bool | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -22,6 +24,10 @@ def _get_kwargs(
         json_events = events
 
     params["events"] = json_events
+
+    params["min_revision"] = min_revision
+
+    params["stale"] = stale
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -70,11 +76,15 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     events: SnapshotEvents | Unset = UNSET,
+    min_revision: int | Unset = UNSET,
+    stale: bool | Unset = UNSET,
 ) -> Response[Error | File]:
     """A consistent snapshot of the whole store at one revision, streamed (admins only)
 
     Args:
         events (SnapshotEvents | Unset):
+        min_revision (int | Unset):
+        stale (bool | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -86,6 +96,8 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         events=events,
+        min_revision=min_revision,
+        stale=stale,
     )
 
     response = client.get_httpx_client().request(
@@ -99,11 +111,15 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     events: SnapshotEvents | Unset = UNSET,
+    min_revision: int | Unset = UNSET,
+    stale: bool | Unset = UNSET,
 ) -> Error | File | None:
     """A consistent snapshot of the whole store at one revision, streamed (admins only)
 
     Args:
         events (SnapshotEvents | Unset):
+        min_revision (int | Unset):
+        stale (bool | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -116,6 +132,8 @@ def sync(
     return sync_detailed(
         client=client,
         events=events,
+        min_revision=min_revision,
+        stale=stale,
     ).parsed
 
 
@@ -123,11 +141,15 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     events: SnapshotEvents | Unset = UNSET,
+    min_revision: int | Unset = UNSET,
+    stale: bool | Unset = UNSET,
 ) -> Response[Error | File]:
     """A consistent snapshot of the whole store at one revision, streamed (admins only)
 
     Args:
         events (SnapshotEvents | Unset):
+        min_revision (int | Unset):
+        stale (bool | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -139,6 +161,8 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         events=events,
+        min_revision=min_revision,
+        stale=stale,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -150,11 +174,15 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     events: SnapshotEvents | Unset = UNSET,
+    min_revision: int | Unset = UNSET,
+    stale: bool | Unset = UNSET,
 ) -> Error | File | None:
     """A consistent snapshot of the whole store at one revision, streamed (admins only)
 
     Args:
         events (SnapshotEvents | Unset):
+        min_revision (int | Unset):
+        stale (bool | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -168,5 +196,7 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             events=events,
+            min_revision=min_revision,
+            stale=stale,
         )
     ).parsed

@@ -15,6 +15,8 @@ def _get_kwargs(
     page_size: int | Unset = UNSET,
     types: str | Unset = UNSET,
     kinds: str | Unset = UNSET,
+    min_revision: int | Unset = UNSET,
+    stale: bool | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -26,6 +28,10 @@ def _get_kwargs(
     params["types"] = types
 
     params["kinds"] = kinds
+
+    params["min_revision"] = min_revision
+
+    params["stale"] = stale
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -72,6 +78,8 @@ def sync_detailed(
     page_size: int | Unset = UNSET,
     types: str | Unset = UNSET,
     kinds: str | Unset = UNSET,
+    min_revision: int | Unset = UNSET,
+    stale: bool | Unset = UNSET,
 ) -> Response[Error | EventPage]:
     """A page of the event log (the events of the kinds you may read)
 
@@ -80,6 +88,8 @@ def sync_detailed(
         page_size (int | Unset):
         types (str | Unset):
         kinds (str | Unset):
+        min_revision (int | Unset):
+        stale (bool | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -94,6 +104,8 @@ def sync_detailed(
         page_size=page_size,
         types=types,
         kinds=kinds,
+        min_revision=min_revision,
+        stale=stale,
     )
 
     response = client.get_httpx_client().request(
@@ -110,6 +122,8 @@ def sync(
     page_size: int | Unset = UNSET,
     types: str | Unset = UNSET,
     kinds: str | Unset = UNSET,
+    min_revision: int | Unset = UNSET,
+    stale: bool | Unset = UNSET,
 ) -> Error | EventPage | None:
     """A page of the event log (the events of the kinds you may read)
 
@@ -118,6 +132,8 @@ def sync(
         page_size (int | Unset):
         types (str | Unset):
         kinds (str | Unset):
+        min_revision (int | Unset):
+        stale (bool | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -133,6 +149,8 @@ def sync(
         page_size=page_size,
         types=types,
         kinds=kinds,
+        min_revision=min_revision,
+        stale=stale,
     ).parsed
 
 
@@ -143,6 +161,8 @@ async def asyncio_detailed(
     page_size: int | Unset = UNSET,
     types: str | Unset = UNSET,
     kinds: str | Unset = UNSET,
+    min_revision: int | Unset = UNSET,
+    stale: bool | Unset = UNSET,
 ) -> Response[Error | EventPage]:
     """A page of the event log (the events of the kinds you may read)
 
@@ -151,6 +171,8 @@ async def asyncio_detailed(
         page_size (int | Unset):
         types (str | Unset):
         kinds (str | Unset):
+        min_revision (int | Unset):
+        stale (bool | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -165,6 +187,8 @@ async def asyncio_detailed(
         page_size=page_size,
         types=types,
         kinds=kinds,
+        min_revision=min_revision,
+        stale=stale,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -179,6 +203,8 @@ async def asyncio(
     page_size: int | Unset = UNSET,
     types: str | Unset = UNSET,
     kinds: str | Unset = UNSET,
+    min_revision: int | Unset = UNSET,
+    stale: bool | Unset = UNSET,
 ) -> Error | EventPage | None:
     """A page of the event log (the events of the kinds you may read)
 
@@ -187,6 +213,8 @@ async def asyncio(
         page_size (int | Unset):
         types (str | Unset):
         kinds (str | Unset):
+        min_revision (int | Unset):
+        stale (bool | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -203,5 +231,7 @@ async def asyncio(
             page_size=page_size,
             types=types,
             kinds=kinds,
+            min_revision=min_revision,
+            stale=stale,
         )
     ).parsed

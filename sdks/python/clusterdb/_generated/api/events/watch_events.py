@@ -13,6 +13,8 @@ def _get_kwargs(
     after: str | Unset = UNSET,
     types: str | Unset = UNSET,
     kinds: str | Unset = UNSET,
+    min_revision: int | Unset = UNSET,
+    stale: bool | Unset = UNSET,
     last_event_id: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
@@ -26,6 +28,10 @@ def _get_kwargs(
     params["types"] = types
 
     params["kinds"] = kinds
+
+    params["min_revision"] = min_revision
+
+    params["stale"] = stale
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -71,6 +77,8 @@ def sync_detailed(
     after: str | Unset = UNSET,
     types: str | Unset = UNSET,
     kinds: str | Unset = UNSET,
+    min_revision: int | Unset = UNSET,
+    stale: bool | Unset = UNSET,
     last_event_id: str | Unset = UNSET,
 ) -> Response[Error | str]:
     """The event log live, as server-sent events; resume with Last-Event-ID
@@ -79,6 +87,8 @@ def sync_detailed(
         after (str | Unset):
         types (str | Unset):
         kinds (str | Unset):
+        min_revision (int | Unset):
+        stale (bool | Unset):
         last_event_id (str | Unset):
 
     Raises:
@@ -93,6 +103,8 @@ def sync_detailed(
         after=after,
         types=types,
         kinds=kinds,
+        min_revision=min_revision,
+        stale=stale,
         last_event_id=last_event_id,
     )
 
@@ -109,6 +121,8 @@ def sync(
     after: str | Unset = UNSET,
     types: str | Unset = UNSET,
     kinds: str | Unset = UNSET,
+    min_revision: int | Unset = UNSET,
+    stale: bool | Unset = UNSET,
     last_event_id: str | Unset = UNSET,
 ) -> Error | str | None:
     """The event log live, as server-sent events; resume with Last-Event-ID
@@ -117,6 +131,8 @@ def sync(
         after (str | Unset):
         types (str | Unset):
         kinds (str | Unset):
+        min_revision (int | Unset):
+        stale (bool | Unset):
         last_event_id (str | Unset):
 
     Raises:
@@ -132,6 +148,8 @@ def sync(
         after=after,
         types=types,
         kinds=kinds,
+        min_revision=min_revision,
+        stale=stale,
         last_event_id=last_event_id,
     ).parsed
 
@@ -142,6 +160,8 @@ async def asyncio_detailed(
     after: str | Unset = UNSET,
     types: str | Unset = UNSET,
     kinds: str | Unset = UNSET,
+    min_revision: int | Unset = UNSET,
+    stale: bool | Unset = UNSET,
     last_event_id: str | Unset = UNSET,
 ) -> Response[Error | str]:
     """The event log live, as server-sent events; resume with Last-Event-ID
@@ -150,6 +170,8 @@ async def asyncio_detailed(
         after (str | Unset):
         types (str | Unset):
         kinds (str | Unset):
+        min_revision (int | Unset):
+        stale (bool | Unset):
         last_event_id (str | Unset):
 
     Raises:
@@ -164,6 +186,8 @@ async def asyncio_detailed(
         after=after,
         types=types,
         kinds=kinds,
+        min_revision=min_revision,
+        stale=stale,
         last_event_id=last_event_id,
     )
 
@@ -178,6 +202,8 @@ async def asyncio(
     after: str | Unset = UNSET,
     types: str | Unset = UNSET,
     kinds: str | Unset = UNSET,
+    min_revision: int | Unset = UNSET,
+    stale: bool | Unset = UNSET,
     last_event_id: str | Unset = UNSET,
 ) -> Error | str | None:
     """The event log live, as server-sent events; resume with Last-Event-ID
@@ -186,6 +212,8 @@ async def asyncio(
         after (str | Unset):
         types (str | Unset):
         kinds (str | Unset):
+        min_revision (int | Unset):
+        stale (bool | Unset):
         last_event_id (str | Unset):
 
     Raises:
@@ -202,6 +230,8 @@ async def asyncio(
             after=after,
             types=types,
             kinds=kinds,
+            min_revision=min_revision,
+            stale=stale,
             last_event_id=last_event_id,
         )
     ).parsed

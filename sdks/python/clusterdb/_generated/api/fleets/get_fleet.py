@@ -7,18 +7,30 @@ import httpx
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.fleet_output import FleetOutput
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     id: str,
+    *,
+    min_revision: int | Unset = UNSET,
+    stale: bool | Unset = UNSET,
 ) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["min_revision"] = min_revision
+
+    params["stale"] = stale
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/v1/fleets/{id}".format(
             id=quote(str(id), safe=""),
         ),
+        "params": params,
     }
 
     return _kwargs
@@ -50,11 +62,15 @@ def sync_detailed(
     id: str,
     *,
     client: AuthenticatedClient | Client,
+    min_revision: int | Unset = UNSET,
+    stale: bool | Unset = UNSET,
 ) -> Response[Error | FleetOutput]:
     """Get a fleet
 
     Args:
         id (str):
+        min_revision (int | Unset):
+        stale (bool | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -66,6 +82,8 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         id=id,
+        min_revision=min_revision,
+        stale=stale,
     )
 
     response = client.get_httpx_client().request(
@@ -79,11 +97,15 @@ def sync(
     id: str,
     *,
     client: AuthenticatedClient | Client,
+    min_revision: int | Unset = UNSET,
+    stale: bool | Unset = UNSET,
 ) -> Error | FleetOutput | None:
     """Get a fleet
 
     Args:
         id (str):
+        min_revision (int | Unset):
+        stale (bool | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -96,6 +118,8 @@ def sync(
     return sync_detailed(
         id=id,
         client=client,
+        min_revision=min_revision,
+        stale=stale,
     ).parsed
 
 
@@ -103,11 +127,15 @@ async def asyncio_detailed(
     id: str,
     *,
     client: AuthenticatedClient | Client,
+    min_revision: int | Unset = UNSET,
+    stale: bool | Unset = UNSET,
 ) -> Response[Error | FleetOutput]:
     """Get a fleet
 
     Args:
         id (str):
+        min_revision (int | Unset):
+        stale (bool | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -119,6 +147,8 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         id=id,
+        min_revision=min_revision,
+        stale=stale,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -130,11 +160,15 @@ async def asyncio(
     id: str,
     *,
     client: AuthenticatedClient | Client,
+    min_revision: int | Unset = UNSET,
+    stale: bool | Unset = UNSET,
 ) -> Error | FleetOutput | None:
     """Get a fleet
 
     Args:
         id (str):
+        min_revision (int | Unset):
+        stale (bool | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -148,5 +182,7 @@ async def asyncio(
         await asyncio_detailed(
             id=id,
             client=client,
+            min_revision=min_revision,
+            stale=stale,
         )
     ).parsed

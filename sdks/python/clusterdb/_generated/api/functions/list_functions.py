@@ -15,6 +15,8 @@ def _get_kwargs(
     page_token: str | Unset = UNSET,
     tag: list[str] | Unset = UNSET,
     name: str | Unset = UNSET,
+    min_revision: int | Unset = UNSET,
+    stale: bool | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -30,6 +32,10 @@ def _get_kwargs(
     params["tag"] = json_tag
 
     params["name"] = name
+
+    params["min_revision"] = min_revision
+
+    params["stale"] = stale
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -73,6 +79,8 @@ def sync_detailed(
     page_token: str | Unset = UNSET,
     tag: list[str] | Unset = UNSET,
     name: str | Unset = UNSET,
+    min_revision: int | Unset = UNSET,
+    stale: bool | Unset = UNSET,
 ) -> Response[Error | ListFunctionsResponse200]:
     """List functions
 
@@ -81,6 +89,8 @@ def sync_detailed(
         page_token (str | Unset):
         tag (list[str] | Unset):
         name (str | Unset):
+        min_revision (int | Unset):
+        stale (bool | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -95,6 +105,8 @@ def sync_detailed(
         page_token=page_token,
         tag=tag,
         name=name,
+        min_revision=min_revision,
+        stale=stale,
     )
 
     response = client.get_httpx_client().request(
@@ -111,6 +123,8 @@ def sync(
     page_token: str | Unset = UNSET,
     tag: list[str] | Unset = UNSET,
     name: str | Unset = UNSET,
+    min_revision: int | Unset = UNSET,
+    stale: bool | Unset = UNSET,
 ) -> Error | ListFunctionsResponse200 | None:
     """List functions
 
@@ -119,6 +133,8 @@ def sync(
         page_token (str | Unset):
         tag (list[str] | Unset):
         name (str | Unset):
+        min_revision (int | Unset):
+        stale (bool | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -134,6 +150,8 @@ def sync(
         page_token=page_token,
         tag=tag,
         name=name,
+        min_revision=min_revision,
+        stale=stale,
     ).parsed
 
 
@@ -144,6 +162,8 @@ async def asyncio_detailed(
     page_token: str | Unset = UNSET,
     tag: list[str] | Unset = UNSET,
     name: str | Unset = UNSET,
+    min_revision: int | Unset = UNSET,
+    stale: bool | Unset = UNSET,
 ) -> Response[Error | ListFunctionsResponse200]:
     """List functions
 
@@ -152,6 +172,8 @@ async def asyncio_detailed(
         page_token (str | Unset):
         tag (list[str] | Unset):
         name (str | Unset):
+        min_revision (int | Unset):
+        stale (bool | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -166,6 +188,8 @@ async def asyncio_detailed(
         page_token=page_token,
         tag=tag,
         name=name,
+        min_revision=min_revision,
+        stale=stale,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -180,6 +204,8 @@ async def asyncio(
     page_token: str | Unset = UNSET,
     tag: list[str] | Unset = UNSET,
     name: str | Unset = UNSET,
+    min_revision: int | Unset = UNSET,
+    stale: bool | Unset = UNSET,
 ) -> Error | ListFunctionsResponse200 | None:
     """List functions
 
@@ -188,6 +214,8 @@ async def asyncio(
         page_token (str | Unset):
         tag (list[str] | Unset):
         name (str | Unset):
+        min_revision (int | Unset):
+        stale (bool | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -204,5 +232,7 @@ async def asyncio(
             page_token=page_token,
             tag=tag,
             name=name,
+            min_revision=min_revision,
+            stale=stale,
         )
     ).parsed

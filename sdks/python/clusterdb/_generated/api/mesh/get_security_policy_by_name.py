@@ -7,13 +7,24 @@ import httpx
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.security_policy_output import SecurityPolicyOutput
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     namespace: str,
     name: str,
+    *,
+    min_revision: int | Unset = UNSET,
+    stale: bool | Unset = UNSET,
 ) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["min_revision"] = min_revision
+
+    params["stale"] = stale
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
         "method": "get",
@@ -21,6 +32,7 @@ def _get_kwargs(
             namespace=quote(str(namespace), safe=""),
             name=quote(str(name), safe=""),
         ),
+        "params": params,
     }
 
     return _kwargs
@@ -55,12 +67,16 @@ def sync_detailed(
     name: str,
     *,
     client: AuthenticatedClient | Client,
+    min_revision: int | Unset = UNSET,
+    stale: bool | Unset = UNSET,
 ) -> Response[Error | SecurityPolicyOutput]:
     """Get a security policy by namespace and name
 
     Args:
         namespace (str):
         name (str):
+        min_revision (int | Unset):
+        stale (bool | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -73,6 +89,8 @@ def sync_detailed(
     kwargs = _get_kwargs(
         namespace=namespace,
         name=name,
+        min_revision=min_revision,
+        stale=stale,
     )
 
     response = client.get_httpx_client().request(
@@ -87,12 +105,16 @@ def sync(
     name: str,
     *,
     client: AuthenticatedClient | Client,
+    min_revision: int | Unset = UNSET,
+    stale: bool | Unset = UNSET,
 ) -> Error | SecurityPolicyOutput | None:
     """Get a security policy by namespace and name
 
     Args:
         namespace (str):
         name (str):
+        min_revision (int | Unset):
+        stale (bool | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -106,6 +128,8 @@ def sync(
         namespace=namespace,
         name=name,
         client=client,
+        min_revision=min_revision,
+        stale=stale,
     ).parsed
 
 
@@ -114,12 +138,16 @@ async def asyncio_detailed(
     name: str,
     *,
     client: AuthenticatedClient | Client,
+    min_revision: int | Unset = UNSET,
+    stale: bool | Unset = UNSET,
 ) -> Response[Error | SecurityPolicyOutput]:
     """Get a security policy by namespace and name
 
     Args:
         namespace (str):
         name (str):
+        min_revision (int | Unset):
+        stale (bool | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -132,6 +160,8 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         namespace=namespace,
         name=name,
+        min_revision=min_revision,
+        stale=stale,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -144,12 +174,16 @@ async def asyncio(
     name: str,
     *,
     client: AuthenticatedClient | Client,
+    min_revision: int | Unset = UNSET,
+    stale: bool | Unset = UNSET,
 ) -> Error | SecurityPolicyOutput | None:
     """Get a security policy by namespace and name
 
     Args:
         namespace (str):
         name (str):
+        min_revision (int | Unset):
+        stale (bool | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -164,5 +198,7 @@ async def asyncio(
             namespace=namespace,
             name=name,
             client=client,
+            min_revision=min_revision,
+            stale=stale,
         )
     ).parsed

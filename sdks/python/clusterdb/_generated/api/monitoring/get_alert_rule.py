@@ -7,18 +7,30 @@ import httpx
 from ...client import AuthenticatedClient, Client
 from ...models.alert_rule_output import AlertRuleOutput
 from ...models.error import Error
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     id: str,
+    *,
+    min_revision: int | Unset = UNSET,
+    stale: bool | Unset = UNSET,
 ) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["min_revision"] = min_revision
+
+    params["stale"] = stale
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/v1/monitoring/alert-rules/{id}".format(
             id=quote(str(id), safe=""),
         ),
+        "params": params,
     }
 
     return _kwargs
@@ -52,11 +64,15 @@ def sync_detailed(
     id: str,
     *,
     client: AuthenticatedClient | Client,
+    min_revision: int | Unset = UNSET,
+    stale: bool | Unset = UNSET,
 ) -> Response[AlertRuleOutput | Error]:
     """Get a alert rule
 
     Args:
         id (str):
+        min_revision (int | Unset):
+        stale (bool | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -68,6 +84,8 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         id=id,
+        min_revision=min_revision,
+        stale=stale,
     )
 
     response = client.get_httpx_client().request(
@@ -81,11 +99,15 @@ def sync(
     id: str,
     *,
     client: AuthenticatedClient | Client,
+    min_revision: int | Unset = UNSET,
+    stale: bool | Unset = UNSET,
 ) -> AlertRuleOutput | Error | None:
     """Get a alert rule
 
     Args:
         id (str):
+        min_revision (int | Unset):
+        stale (bool | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -98,6 +120,8 @@ def sync(
     return sync_detailed(
         id=id,
         client=client,
+        min_revision=min_revision,
+        stale=stale,
     ).parsed
 
 
@@ -105,11 +129,15 @@ async def asyncio_detailed(
     id: str,
     *,
     client: AuthenticatedClient | Client,
+    min_revision: int | Unset = UNSET,
+    stale: bool | Unset = UNSET,
 ) -> Response[AlertRuleOutput | Error]:
     """Get a alert rule
 
     Args:
         id (str):
+        min_revision (int | Unset):
+        stale (bool | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -121,6 +149,8 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         id=id,
+        min_revision=min_revision,
+        stale=stale,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -132,11 +162,15 @@ async def asyncio(
     id: str,
     *,
     client: AuthenticatedClient | Client,
+    min_revision: int | Unset = UNSET,
+    stale: bool | Unset = UNSET,
 ) -> AlertRuleOutput | Error | None:
     """Get a alert rule
 
     Args:
         id (str):
+        min_revision (int | Unset):
+        stale (bool | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -150,5 +184,7 @@ async def asyncio(
         await asyncio_detailed(
             id=id,
             client=client,
+            min_revision=min_revision,
+            stale=stale,
         )
     ).parsed

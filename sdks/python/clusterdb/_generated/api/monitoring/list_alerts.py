@@ -13,6 +13,8 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     *,
     state: ListAlertsState | Unset = UNSET,
+    min_revision: int | Unset = UNSET,
+    stale: bool | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -22,6 +24,10 @@ def _get_kwargs(
         json_state = state
 
     params["state"] = json_state
+
+    params["min_revision"] = min_revision
+
+    params["stale"] = stale
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -60,11 +66,15 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     state: ListAlertsState | Unset = UNSET,
+    min_revision: int | Unset = UNSET,
+    stale: bool | Unset = UNSET,
 ) -> Response[AlertList | Error]:
     """Pending, firing and recently resolved alerts
 
     Args:
         state (ListAlertsState | Unset):
+        min_revision (int | Unset):
+        stale (bool | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -76,6 +86,8 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         state=state,
+        min_revision=min_revision,
+        stale=stale,
     )
 
     response = client.get_httpx_client().request(
@@ -89,11 +101,15 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     state: ListAlertsState | Unset = UNSET,
+    min_revision: int | Unset = UNSET,
+    stale: bool | Unset = UNSET,
 ) -> AlertList | Error | None:
     """Pending, firing and recently resolved alerts
 
     Args:
         state (ListAlertsState | Unset):
+        min_revision (int | Unset):
+        stale (bool | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -106,6 +122,8 @@ def sync(
     return sync_detailed(
         client=client,
         state=state,
+        min_revision=min_revision,
+        stale=stale,
     ).parsed
 
 
@@ -113,11 +131,15 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     state: ListAlertsState | Unset = UNSET,
+    min_revision: int | Unset = UNSET,
+    stale: bool | Unset = UNSET,
 ) -> Response[AlertList | Error]:
     """Pending, firing and recently resolved alerts
 
     Args:
         state (ListAlertsState | Unset):
+        min_revision (int | Unset):
+        stale (bool | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -129,6 +151,8 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         state=state,
+        min_revision=min_revision,
+        stale=stale,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -140,11 +164,15 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     state: ListAlertsState | Unset = UNSET,
+    min_revision: int | Unset = UNSET,
+    stale: bool | Unset = UNSET,
 ) -> AlertList | Error | None:
     """Pending, firing and recently resolved alerts
 
     Args:
         state (ListAlertsState | Unset):
+        min_revision (int | Unset):
+        stale (bool | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -158,5 +186,7 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             state=state,
+            min_revision=min_revision,
+            stale=stale,
         )
     ).parsed

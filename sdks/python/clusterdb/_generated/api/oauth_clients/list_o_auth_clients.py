@@ -16,6 +16,8 @@ def _get_kwargs(
     tag: list[str] | Unset = UNSET,
     name: str | Unset = UNSET,
     owner: str | Unset = UNSET,
+    min_revision: int | Unset = UNSET,
+    stale: bool | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -33,6 +35,10 @@ def _get_kwargs(
     params["name"] = name
 
     params["owner"] = owner
+
+    params["min_revision"] = min_revision
+
+    params["stale"] = stale
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -77,6 +83,8 @@ def sync_detailed(
     tag: list[str] | Unset = UNSET,
     name: str | Unset = UNSET,
     owner: str | Unset = UNSET,
+    min_revision: int | Unset = UNSET,
+    stale: bool | Unset = UNSET,
 ) -> Response[Error | ListOAuthClientsResponse200]:
     """List OAuth clients
 
@@ -86,6 +94,8 @@ def sync_detailed(
         tag (list[str] | Unset):
         name (str | Unset):
         owner (str | Unset):
+        min_revision (int | Unset):
+        stale (bool | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -101,6 +111,8 @@ def sync_detailed(
         tag=tag,
         name=name,
         owner=owner,
+        min_revision=min_revision,
+        stale=stale,
     )
 
     response = client.get_httpx_client().request(
@@ -118,6 +130,8 @@ def sync(
     tag: list[str] | Unset = UNSET,
     name: str | Unset = UNSET,
     owner: str | Unset = UNSET,
+    min_revision: int | Unset = UNSET,
+    stale: bool | Unset = UNSET,
 ) -> Error | ListOAuthClientsResponse200 | None:
     """List OAuth clients
 
@@ -127,6 +141,8 @@ def sync(
         tag (list[str] | Unset):
         name (str | Unset):
         owner (str | Unset):
+        min_revision (int | Unset):
+        stale (bool | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -143,6 +159,8 @@ def sync(
         tag=tag,
         name=name,
         owner=owner,
+        min_revision=min_revision,
+        stale=stale,
     ).parsed
 
 
@@ -154,6 +172,8 @@ async def asyncio_detailed(
     tag: list[str] | Unset = UNSET,
     name: str | Unset = UNSET,
     owner: str | Unset = UNSET,
+    min_revision: int | Unset = UNSET,
+    stale: bool | Unset = UNSET,
 ) -> Response[Error | ListOAuthClientsResponse200]:
     """List OAuth clients
 
@@ -163,6 +183,8 @@ async def asyncio_detailed(
         tag (list[str] | Unset):
         name (str | Unset):
         owner (str | Unset):
+        min_revision (int | Unset):
+        stale (bool | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -178,6 +200,8 @@ async def asyncio_detailed(
         tag=tag,
         name=name,
         owner=owner,
+        min_revision=min_revision,
+        stale=stale,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -193,6 +217,8 @@ async def asyncio(
     tag: list[str] | Unset = UNSET,
     name: str | Unset = UNSET,
     owner: str | Unset = UNSET,
+    min_revision: int | Unset = UNSET,
+    stale: bool | Unset = UNSET,
 ) -> Error | ListOAuthClientsResponse200 | None:
     """List OAuth clients
 
@@ -202,6 +228,8 @@ async def asyncio(
         tag (list[str] | Unset):
         name (str | Unset):
         owner (str | Unset):
+        min_revision (int | Unset):
+        stale (bool | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -219,5 +247,7 @@ async def asyncio(
             tag=tag,
             name=name,
             owner=owner,
+            min_revision=min_revision,
+            stale=stale,
         )
     ).parsed

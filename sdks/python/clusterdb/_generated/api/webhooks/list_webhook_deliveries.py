@@ -15,6 +15,8 @@ def _get_kwargs(
     *,
     page_size: int | Unset = UNSET,
     page_token: str | Unset = UNSET,
+    min_revision: int | Unset = UNSET,
+    stale: bool | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -22,6 +24,10 @@ def _get_kwargs(
     params["page_size"] = page_size
 
     params["page_token"] = page_token
+
+    params["min_revision"] = min_revision
+
+    params["stale"] = stale
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -66,6 +72,8 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     page_size: int | Unset = UNSET,
     page_token: str | Unset = UNSET,
+    min_revision: int | Unset = UNSET,
+    stale: bool | Unset = UNSET,
 ) -> Response[DeliveryPage | Error]:
     """List an endpoint's deliveries and their attempts
 
@@ -73,6 +81,8 @@ def sync_detailed(
         id (str):
         page_size (int | Unset):
         page_token (str | Unset):
+        min_revision (int | Unset):
+        stale (bool | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -86,6 +96,8 @@ def sync_detailed(
         id=id,
         page_size=page_size,
         page_token=page_token,
+        min_revision=min_revision,
+        stale=stale,
     )
 
     response = client.get_httpx_client().request(
@@ -101,6 +113,8 @@ def sync(
     client: AuthenticatedClient | Client,
     page_size: int | Unset = UNSET,
     page_token: str | Unset = UNSET,
+    min_revision: int | Unset = UNSET,
+    stale: bool | Unset = UNSET,
 ) -> DeliveryPage | Error | None:
     """List an endpoint's deliveries and their attempts
 
@@ -108,6 +122,8 @@ def sync(
         id (str):
         page_size (int | Unset):
         page_token (str | Unset):
+        min_revision (int | Unset):
+        stale (bool | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -122,6 +138,8 @@ def sync(
         client=client,
         page_size=page_size,
         page_token=page_token,
+        min_revision=min_revision,
+        stale=stale,
     ).parsed
 
 
@@ -131,6 +149,8 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     page_size: int | Unset = UNSET,
     page_token: str | Unset = UNSET,
+    min_revision: int | Unset = UNSET,
+    stale: bool | Unset = UNSET,
 ) -> Response[DeliveryPage | Error]:
     """List an endpoint's deliveries and their attempts
 
@@ -138,6 +158,8 @@ async def asyncio_detailed(
         id (str):
         page_size (int | Unset):
         page_token (str | Unset):
+        min_revision (int | Unset):
+        stale (bool | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -151,6 +173,8 @@ async def asyncio_detailed(
         id=id,
         page_size=page_size,
         page_token=page_token,
+        min_revision=min_revision,
+        stale=stale,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -164,6 +188,8 @@ async def asyncio(
     client: AuthenticatedClient | Client,
     page_size: int | Unset = UNSET,
     page_token: str | Unset = UNSET,
+    min_revision: int | Unset = UNSET,
+    stale: bool | Unset = UNSET,
 ) -> DeliveryPage | Error | None:
     """List an endpoint's deliveries and their attempts
 
@@ -171,6 +197,8 @@ async def asyncio(
         id (str):
         page_size (int | Unset):
         page_token (str | Unset):
+        min_revision (int | Unset):
+        stale (bool | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -186,5 +214,7 @@ async def asyncio(
             client=client,
             page_size=page_size,
             page_token=page_token,
+            min_revision=min_revision,
+            stale=stale,
         )
     ).parsed
