@@ -93,6 +93,20 @@ func TestAuthAndWebhooks(t *testing.T) {
 		if len(deliveries) == 0 || len(deliveries[0].Attempts) == 0 {
 			t.Fatalf("deliveries %+v", deliveries)
 		}
+		one, err := db.Webhooks.GetDelivery(c, endpoint.ID, deliveries[0].ID)
+		must(t, err)
+		if one.ID != deliveries[0].ID {
+			t.Fatal(one.ID)
+		}
+		must(t, db.Webhooks.Redeliver(c, endpoint.ID, deliveries[0].ID))
+		select {
+		case got = <-received:
+		case <-time.After(15 * time.Second):
+			t.Fatal("no redelivery")
+		}
+		if _, err := clusterdb.VerifyWebhook(*rotated.Secret, got.header, got.body, time.Now()); err != nil {
+			t.Fatal(err)
+		}
 		must(t, db.Webhooks.Delete(c, endpoint.ID))
 	})
 }

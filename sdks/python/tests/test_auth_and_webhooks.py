@@ -64,6 +64,10 @@ def test_a_real_delivery_verifies(db: ClusterDB, unique: str) -> None:
         assert rotated.secret != endpoint.secret
         deliveries = list(db.webhooks.deliveries(endpoint.id))
         assert deliveries and deliveries[0].attempts
+        assert db.webhooks.get_delivery(endpoint.id, deliveries[0].id).id == deliveries[0].id
+        db.webhooks.redeliver(endpoint.id, deliveries[0].id)
+        headers, body = Receiver.received.get(timeout=15)
+        assert webhooks.verify(rotated.secret, headers, body)["type"] == "webhook.test"
         db.webhooks.delete(endpoint.id)
     finally:
         receiver.shutdown()

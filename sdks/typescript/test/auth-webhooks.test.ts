@@ -73,6 +73,11 @@ test("a real delivery verifies", async () => {
     assert.notEqual(rotated.secret, secret);
     const deliveries = await collect(db.webhooks.deliveries(endpoint.id));
     assert.ok(deliveries.length > 0 && deliveries[0].attempts.length > 0);
+    assert.equal((await db.webhooks.getDelivery(endpoint.id, deliveries[0].id)).id, deliveries[0].id);
+    await db.webhooks.redeliver(endpoint.id, deliveries[0].id);
+    while (received.length < 2 && Date.now() < deadline + 15_000) await new Promise((r) => setTimeout(r, 50));
+    const again = received[1];
+    assert.equal(webhooks.verify(rotated.secret!, again.headers as Record<string, string>, again.body).type, "webhook.test");
     await db.webhooks.delete(endpoint.id);
   } finally {
     receiver.close();
