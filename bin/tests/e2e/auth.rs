@@ -9,22 +9,29 @@ use serde_json::{Value, json};
 
 use crate::server::{Server, data_file, refused, serve_command};
 
+/// An OAuth client of the bootstrap admin with one scope: the create's
+/// answer, which alone carries the secret.
+async fn oauth_client(server: &Server, name: &str, scope: &str) -> Value {
+    let owner = server.admin_id().await;
+    server
+        .http()
+        .post(format!("{}/v1/oauth-clients", server.base))
+        .json(&json!({"name": name, "owner": owner, "scopes": [scope]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_oauth_client_credentials_flow_end_to_end() {
     let (_dir, data) = data_file();
     let server = Server::start(&data);
     let http = server.http();
     let anonymous = reqwest::Client::new();
-    let owner = server.admin_id().await;
-    let created: Value = http
-        .post(format!("{}/v1/oauth-clients", server.base))
-        .json(&json!({"name": "deployer", "owner": owner, "scopes": ["compute:write"]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let created = oauth_client(&server, "deployer", "compute:write").await;
     let client_id = created["id"].as_str().unwrap().to_string();
     let secret = created["client_secret"].as_str().unwrap().to_string();
     // Shown once: a read does not carry it.
@@ -396,17 +403,7 @@ async fn the_101st_request_in_a_minute_gets_the_spec_429() {
 async fn the_access_token_lifetime_is_a_serve_flag() {
     let (_dir, data) = data_file();
     let server = Server::start_with(&data, &["--access-token-ttl", "5"]);
-    let owner = server.admin_id().await;
-    let created: Value = server
-        .http()
-        .post(format!("{}/v1/oauth-clients", server.base))
-        .json(&json!({"name": "short", "owner": owner, "scopes": ["compute:read"]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let created = oauth_client(&server, "short", "compute:read").await;
     let body: Value = reqwest::Client::new()
         .post(format!("{}/oauth/token", server.base))
         .form(&[

@@ -5,7 +5,7 @@ optimistic concurrency and idempotency keys."""
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ._generated.types import UNSET
@@ -38,6 +38,18 @@ def tag_filters(tags: Mapping[str, str] | list[str] | None) -> list[str] | None:
     if isinstance(tags, Mapping):
         return [f"{key}:{value}" for key, value in tags.items()]
     return list(tags)
+
+
+def paginate(fetch: Callable[[str | None], Any], items: str) -> Iterator[Any]:
+    """The items of every page `fetch(page_token)` answers, following
+    `next_page_token` until there is none."""
+    token = None
+    while True:
+        page = fetch(token)
+        yield from getattr(page, items)
+        token = page.next_page_token
+        if not isinstance(token, str) or not token:
+            return
 
 
 class Operations:
@@ -125,10 +137,6 @@ class Resource(Generic[Output]):
         store revision across the pages). Filters: `tag={"k": "v"}`,
         `name=`, and the kind's own (`fleet_id=`, `namespace=`); read
         options as `get`'s (`min_revision=`, `stale=`)."""
-        token = None
-        while True:
-            page = self.list_page(page_size=page_size, page_token=token, **filters)
-            yield from getattr(page, self.items)
-            token = page.next_page_token
-            if not isinstance(token, str) or not token:
-                return
+        return paginate(
+            lambda token: self.list_page(page_size=page_size, page_token=token, **filters), self.items
+        )

@@ -9,7 +9,7 @@ import httpx
 
 from . import _generated
 from ._generated import models
-from ._resource import Operations, Resource, model, tag_filters, version_of
+from ._resource import Operations, Resource, model, paginate, tag_filters, version_of
 from ._transport import RetryingTransport
 from ._version import VERSION
 from .auth import ApiKey, ClientCredentials, Credentials
@@ -255,13 +255,12 @@ class Webhooks(Resource[models.WebhookOutput]):
 
     def deliveries(self, id: str, *, page_size: int | None = None) -> Iterator[models.DeliveryOutput]:
         """The endpoint's deliveries with their attempts, newest first."""
-        token = None
-        while True:
-            page = self._ops.call("list_webhook_deliveries", id, page_size=page_size, page_token=token)
-            yield from page.deliveries
-            token = page.next_page_token
-            if not isinstance(token, str) or not token:
-                return
+        return paginate(
+            lambda token: self._ops.call(
+                "list_webhook_deliveries", id, page_size=page_size, page_token=token
+            ),
+            "deliveries",
+        )
 
     def get_delivery(self, id: str, delivery_id: str) -> models.DeliveryOutput:
         """One delivery with its attempts."""

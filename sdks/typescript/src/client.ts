@@ -3,7 +3,7 @@ import createClient, { type Client } from "openapi-fetch";
 
 import { ApiKey, ClientCredentials, type Credentials } from "./auth.js";
 import { Caller } from "./caller.js";
-import { ifMatchHeader, type IfMatch, type ListOptions, Resource, tagFilters } from "./resource.js";
+import { ifMatchHeader, type IfMatch, type ListOptions, paginate, Resource, tagFilters } from "./resource.js";
 import type { components, paths } from "./schema.js";
 import { Transport, type TransportOptions } from "./transport.js";
 import { EventWatch, type WatchOptions } from "./watch.js";
@@ -195,15 +195,13 @@ export class OAuthClients extends Resource<Schemas["OAuthClientInput"], Schemas[
 /** Webhook endpoints, their deliveries, redeliveries, tests and secrets. */
 export class Webhooks extends Resource<Schemas["WebhookInput"], Schemas["WebhookOutput"]> {
   /** The endpoint's deliveries with their attempts, newest first. */
-  async *deliveries(id: string, options: { pageSize?: number } = {}): AsyncGenerator<Schemas["DeliveryOutput"]> {
-    let pageToken: string | undefined;
-    do {
+  deliveries(id: string, options: { pageSize?: number } = {}): AsyncGenerator<Schemas["DeliveryOutput"]> {
+    return paginate(async (pageToken) => {
       const page = await this.caller.call<Schemas["DeliveryPage"]>("GET", this.item(id, "deliveries"), {
         query: { page_size: options.pageSize, page_token: pageToken },
       });
-      yield* page.deliveries;
-      pageToken = page.next_page_token ?? undefined;
-    } while (pageToken);
+      return { items: page.deliveries, nextPageToken: page.next_page_token ?? null };
+    });
   }
 
   /** One delivery with its attempts. */

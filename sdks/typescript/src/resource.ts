@@ -45,6 +45,19 @@ export interface Page<T> {
   revision: number;
 }
 
+/** The items of every page `fetch(pageToken)` answers, following
+ * `next_page_token` until there is none. */
+export async function* paginate<T>(
+  fetch: (pageToken: string | undefined) => Promise<{ items: T[]; nextPageToken: string | null }>,
+): AsyncGenerator<T> {
+  let pageToken: string | undefined;
+  do {
+    const page = await fetch(pageToken);
+    yield* page.items;
+    pageToken = page.nextPageToken ?? undefined;
+  } while (pageToken);
+}
+
 export class Resource<Input, Output, Filters extends ListOptions = ListOptions> {
   constructor(
     protected readonly caller: Caller,
@@ -96,13 +109,8 @@ export class Resource<Input, Output, Filters extends ListOptions = ListOptions> 
 
   /** Every item, fetching pages as the iteration reaches them (one store
    * revision across the pages). */
-  async *list(options: Filters = {} as Filters): AsyncGenerator<Output> {
-    let pageToken: string | undefined;
-    do {
-      const page = await this.listPage({ ...options, pageToken });
-      yield* page.items;
-      pageToken = page.nextPageToken ?? undefined;
-    } while (pageToken);
+  list(options: Filters = {} as Filters): AsyncGenerator<Output> {
+    return paginate((pageToken) => this.listPage({ ...options, pageToken }));
   }
 
   protected item(id: string, ...rest: string[]): string {
