@@ -22,7 +22,7 @@ pub struct Invalid {
     pub reason: &'static str,
 }
 
-const MIN_REVISION_REASON: &str = "must be a non-negative integer";
+const MIN_REVISION_REASON: &str = "must be an integer from 0 to 9223372036854775807";
 const STALE_REASON: &str = "must be true or false";
 
 /// The freshness `request` asks for.
@@ -67,7 +67,12 @@ fn parse_revision(value: &str) -> Result<u64, Invalid> {
     if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
         return Err(invalid);
     }
-    value.parse().map_err(|_| invalid)
+    // At most i64::MAX: what JSON and gRPC clients (int64) can send.
+    value
+        .parse::<i64>()
+        .ok()
+        .and_then(|revision| u64::try_from(revision).ok())
+        .ok_or(invalid)
 }
 
 fn parse_stale(value: &str) -> Result<bool, Invalid> {
@@ -121,7 +126,19 @@ mod tests {
 
     #[test]
     fn bad_values_name_the_parameter() {
-        for bad in ["-1", "1.5", "", "abc", "99999999999999999999999", "+3"] {
+        assert_eq!(
+            parse("/v1/fleets?min_revision=9223372036854775807", &[]),
+            Ok(Freshness::AtLeast(i64::MAX as u64))
+        );
+        for bad in [
+            "-1",
+            "1.5",
+            "",
+            "abc",
+            "9223372036854775808",
+            "99999999999999999999999",
+            "+3",
+        ] {
             let err = parse(&format!("/v1/fleets?min_revision={bad}"), &[]).unwrap_err();
             assert_eq!(err.field, "min_revision", "{bad}");
         }

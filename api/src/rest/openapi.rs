@@ -840,7 +840,7 @@ fn read_option_parameters() -> [Value; 2] {
             "min_revision",
             "Answer from a state at least this revision (waits for it, up to the \
              server's read wait, else 503); skips the consistent read's check",
-            json!({"type": "integer", "format": "int64", "minimum": 0}),
+            json!({"type": "integer", "format": "int64", "minimum": 0, "maximum": i64::MAX}),
         ),
         query_parameter(
             "stale",
