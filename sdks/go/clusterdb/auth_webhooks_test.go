@@ -41,7 +41,9 @@ func TestAuthAndWebhooks(t *testing.T) {
 			t.Fatal(err)
 		}
 		bad := clusterdb.New(s.URL, clusterdb.WithClientCredentials(client.ID, "wrong", ""), clusterdb.WithMaxRetries(0))
-		if _, err := bad.Fleets.ListPage(c, clusterdb.ListOptions{}, ""); !errors.Is(err, clusterdb.ErrUnauthenticated) {
+		_, err = bad.Fleets.ListPage(c, clusterdb.ListOptions{}, "")
+		var apiErr *clusterdb.APIError
+		if !errors.Is(err, clusterdb.ErrUnauthenticated) || !errors.As(err, &apiErr) || apiErr.Code != "invalid_client" {
 			t.Fatal(err)
 		}
 	})

@@ -118,8 +118,15 @@ func apiError(status int, header http.Header, body []byte) *APIError {
 			Details map[string]any `json:"details"`
 		} `json:"error"`
 	}
+	// The token endpoint answers as RFC 6749 says.
+	var oauth struct {
+		Error       string `json:"error"`
+		Description string `json:"error_description"`
+	}
 	if json.Unmarshal(body, &parsed) == nil && parsed.Error.Code != "" {
 		err.Code, err.Message, err.Details = parsed.Error.Code, parsed.Error.Message, parsed.Error.Details
+	} else if json.Unmarshal(body, &oauth) == nil && oauth.Error != "" {
+		err.Code, err.Message = oauth.Error, oauth.Description
 	} else if text := strings.TrimSpace(string(body)); text != "" {
 		if len(text) > 200 {
 			text = text[:200]

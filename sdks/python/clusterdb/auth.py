@@ -92,11 +92,18 @@ class ClientCredentials:
             form["scope"] = self.scope
         url = self.token_url or base_url.rstrip("/") + "/oauth/token"
         started = self._clock()
-        with httpx.Client(transport=http, timeout=30.0) as client:
+        # Straight through the client's own transport (not an httpx.Client
+        # around it, whose close would close the shared connection pool).
+        request = httpx.Request("POST", url, data=form)
+        request.extensions["timeout"] = httpx.Timeout(30.0).as_dict()
+        try:
+            response = http.handle_request(request)
             try:
-                response = client.post(url, data=form)
-            except httpx.TransportError as err:
-                raise APIConnectionError(f"fetching an access token: {err}") from err
+                response.read()
+            finally:
+                response.close()
+        except httpx.TransportError as err:
+            raise APIConnectionError(f"fetching an access token: {err}") from err
         if response.status_code >= 400:
             raise APIError.from_response(response)
         body = response.json()

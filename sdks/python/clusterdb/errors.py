@@ -70,9 +70,13 @@ class APIError(ClusterDBError):
         try:
             body = json.loads(response.content)
             error = body["error"]
-            code = str(error["code"])
-            message = str(error.get("message", message))
-            details = error.get("details") or {}
+            if isinstance(error, str):
+                # The token endpoint answers as RFC 6749 says.
+                code, message = error, str(body.get("error_description", message))
+            else:
+                code = str(error["code"])
+                message = str(error.get("message", message))
+                details = error.get("details") or {}
         except (ValueError, KeyError, TypeError):
             text = response.content[:200].decode("utf-8", "replace").strip()
             if text:

@@ -28,8 +28,9 @@ def test_the_access_token_is_renewed_before_it_expires(db: ClusterDB, server, un
         with pytest.raises(clusterdb.PermissionDeniedError):
             app.fleets.create({"name": unique, "capacity": 1, "instance_type": "t3.nano"})
     bad = ClusterDB(server.url, client_id=client.id, client_secret="wrong", max_retries=0)
-    with bad, pytest.raises(clusterdb.AuthenticationError):
+    with bad, pytest.raises(clusterdb.AuthenticationError) as raised:
         list(bad.fleets.list())
+    assert raised.value.code == "invalid_client"
 
 
 class Receiver(http.server.BaseHTTPRequestHandler):

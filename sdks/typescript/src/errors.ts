@@ -56,10 +56,17 @@ export class ApiError extends ClusterDBError {
     let message = response.statusText || "error";
     let details: Record<string, unknown> = {};
     try {
-      const error = JSON.parse(text).error;
-      code = String(error.code);
-      message = String(error.message ?? message);
-      details = isRecord(error.details) ? error.details : {};
+      const body = JSON.parse(text);
+      const error = body.error;
+      if (typeof error === "string") {
+        // The token endpoint answers as RFC 6749 says.
+        code = error;
+        message = String(body.error_description ?? message);
+      } else {
+        code = String(error.code);
+        message = String(error.message ?? message);
+        details = isRecord(error.details) ? error.details : {};
+      }
     } catch {
       const head = text.slice(0, 200).trim();
       if (head) message = `${message}: ${head}`;
