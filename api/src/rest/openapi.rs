@@ -169,7 +169,7 @@ fn rule_schema(rule: &FieldRule) -> Value {
 /// empty).
 fn apply_rules(schema: &mut Value, rules: Vec<(&str, Value)>) {
     let mut required = Vec::new();
-    let Some(properties) = schema["properties"].as_object_mut() else {
+    let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) else {
         return;
     };
     for (field, rule) in rules {
