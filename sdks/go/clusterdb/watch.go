@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -157,9 +158,8 @@ func (w *Watch) stream() error {
 	defer cancel()
 	defer response.Body.Close()
 	if response.StatusCode >= 400 {
-		body := make([]byte, 64<<10)
-		n, _ := response.Body.Read(body)
-		return apiError(response.StatusCode, response.Header, body[:n])
+		body, _ := io.ReadAll(io.LimitReader(response.Body, 64<<10))
+		return apiError(response.StatusCode, response.Header, body)
 	}
 	scanner := bufio.NewScanner(response.Body)
 	scanner.Buffer(make([]byte, 64<<10), 16<<20)

@@ -6,12 +6,20 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
+
+import httpx
 
 from ._generated.types import UNSET
 
-if TYPE_CHECKING:
-    from .client import ClusterDB
+
+class Session(Protocol):
+    """What the resources call through (a `ClusterDB`): the generated
+    client and the HTTP client under it."""
+
+    api: Any
+    http: httpx.Client
+
 
 Output = TypeVar("Output")
 
@@ -55,7 +63,7 @@ def paginate(fetch: Callable[[str | None], Any], items: str) -> Iterator[Any]:
 class Operations:
     """Calls the generated operations of one family (`fleets`, `mesh`...)."""
 
-    def __init__(self, db: ClusterDB, family: str) -> None:
+    def __init__(self, db: Session, family: str) -> None:
         self._db = db
         self._family = family
 
@@ -90,7 +98,7 @@ class Resource(Generic[Output]):
     items: str
     input_model: type
 
-    def __init__(self, db: ClusterDB) -> None:
+    def __init__(self, db: Session) -> None:
         self._db = db
         self._ops = Operations(db, self.family)
 

@@ -6,7 +6,7 @@ import { Caller } from "./caller.js";
 import { ifMatchHeader, type IfMatch, type ListOptions, paginate, Resource, tagFilters } from "./resource.js";
 import type { components, paths } from "./schema.js";
 import { Transport, type TransportOptions } from "./transport.js";
-import { EventWatch, type WatchOptions } from "./watch.js";
+import { type Event, EventWatch, type WatchOptions } from "./watch.js";
 
 /** The API's types, by schema name: `Schemas["FleetInput"]`. */
 export type Schemas = components["schemas"];
@@ -226,14 +226,6 @@ export class Webhooks extends Resource<Schemas["WebhookInput"], Schemas["Webhook
   }
 }
 
-/** An event of the log. */
-export interface Event {
-  id: string;
-  type: string;
-  data: Record<string, unknown>;
-  timestamp: string;
-  revision: number;
-}
 
 /** The event log: `list` (auto-paginating) and `watch` (live). */
 export class Events {

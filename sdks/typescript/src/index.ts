@@ -13,5 +13,5 @@ export { Resource } from "./resource.js";
 export type { components, operations, paths } from "./schema.js";
 export { Transport, type TransportOptions, USER_AGENT } from "./transport.js";
 export { VERSION } from "./version.js";
-export { EventWatch, type WatchOptions } from "./watch.js";
+export { type Event, EventWatch, type WatchOptions } from "./watch.js";
 export * as webhooks from "./webhooks.js";

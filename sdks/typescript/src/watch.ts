@@ -1,8 +1,16 @@
 /** Following the event log live over server-sent events, resuming with
  * `Last-Event-ID` when the connection drops. */
 import type { Caller } from "./caller.js";
-import type { Event } from "./client.js";
 import { ApiError } from "./errors.js";
+
+/** An event of the log. */
+export interface Event {
+  id: string;
+  type: string;
+  data: Record<string, unknown>;
+  timestamp: string;
+  revision: number;
+}
 
 export interface WatchOptions {
   /** A revision to start after, or `"now"` (the default). */
