@@ -23,6 +23,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         out.join("clusterdb_descriptor.bin"),
         descriptors.encode_to_vec(),
     )?;
-    tonic_prost_build::configure().compile_fds(descriptors)?;
+    // The servers only with the `server` feature: a client needs none.
+    let servers = std::env::var_os("CARGO_FEATURE_SERVER").is_some();
+    tonic_prost_build::configure()
+        .build_server(servers)
+        .compile_fds(descriptors)?;
     Ok(())
 }

@@ -97,7 +97,7 @@ fn render<K: RestKind>(event: &Event) -> Option<Map<String, Value>> {
 fn render_alert(event: &Event) -> Option<Map<String, Value>> {
     use clusterdb::monitoring::AlertKind;
     let object = event.object::<AlertKind>().ok().flatten()?;
-    match serde_json::to_value(crate::rest::wire::AlertOutput::of(&object)).ok()? {
+    match serde_json::to_value(crate::rest::wire::alert_output(&object)).ok()? {
         Value::Object(mut map) => {
             map.insert("alert_id".into(), Value::String(object.meta.id.clone()));
             Some(map)

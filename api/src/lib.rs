@@ -4,16 +4,15 @@
 
 pub mod auth;
 pub mod caller;
-#[cfg(feature = "client")]
-pub mod client;
 pub mod client_ip;
 mod edge;
 pub mod events;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod grpc;
-pub mod headers;
+pub use clusterdb_client::headers;
 pub mod idempotency;
+mod in_process;
 pub mod metrics;
 pub mod oauth;
 pub mod overload;
@@ -30,6 +29,8 @@ use axum::extract::Request;
 use axum::http::header;
 use clusterdb::ClusterDb;
 use tower::{Layer as _, ServiceExt as _};
+
+pub use in_process::InProcess;
 
 pub use rest::{ApiError, RestConfig};
 
@@ -102,7 +103,7 @@ fn rest_with_guard<S: rest::kind::KindSet>(
 pub const LOCAL_ACTOR: &str = "local";
 
 /// The REST application for a database opened in this process (the CLI's
-/// embedded mode, through [`client::Client::in_process`]): the same routes
+/// embedded mode, through [`InProcess`]): the same routes
 /// and answers as [`rest_app`], but every request acts as [`LOCAL_ACTOR`]
 /// with the admin role — whoever can open the data file owns it anyway —
 /// with no credentials and no rate limit. Never serve it on a socket.

@@ -33,8 +33,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use clusterdb::ClusterDb;
-use clusterdb_api::client::{BearerAuth, grpc};
 use clusterdb_api::{RestConfig, app};
+use clusterdb_client::BearerAuth;
+use clusterdb_client::compute::v1 as grpc;
 use tonic::transport::{Channel, Endpoint};
 
 /// The allocator `clusterdb serve` uses, so the figures are the server's.

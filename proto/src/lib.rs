@@ -9,6 +9,7 @@ pub mod compute {
         tonic::include_proto!("clusterdb.compute.v1");
 
         pub use compute_service_client::ComputeServiceClient;
+        #[cfg(feature = "server")]
         pub use compute_service_server::{ComputeService, ComputeServiceServer};
     }
 }
@@ -21,6 +22,7 @@ pub mod identity {
         tonic::include_proto!("clusterdb.identity.v1");
 
         pub use identity_service_client::IdentityServiceClient;
+        #[cfg(feature = "server")]
         pub use identity_service_server::{IdentityService, IdentityServiceServer};
     }
 }
@@ -33,6 +35,7 @@ pub mod mesh {
         tonic::include_proto!("clusterdb.mesh.v1");
 
         pub use mesh_service_client::MeshServiceClient;
+        #[cfg(feature = "server")]
         pub use mesh_service_server::{MeshService, MeshServiceServer};
     }
 }
@@ -45,6 +48,7 @@ pub mod admin {
         tonic::include_proto!("clusterdb.admin.v1");
 
         pub use admin_service_client::AdminServiceClient;
+        #[cfg(feature = "server")]
         pub use admin_service_server::{AdminService, AdminServiceServer};
     }
 }
@@ -57,6 +61,7 @@ pub mod events {
         tonic::include_proto!("clusterdb.events.v1");
 
         pub use event_service_client::EventServiceClient;
+        #[cfg(feature = "server")]
         pub use event_service_server::{EventService, EventServiceServer};
     }
 }
@@ -69,6 +74,7 @@ pub mod monitoring {
         tonic::include_proto!("clusterdb.monitoring.v1");
 
         pub use monitoring_service_client::MonitoringServiceClient;
+        #[cfg(feature = "server")]
         pub use monitoring_service_server::{MonitoringService, MonitoringServiceServer};
     }
 }
@@ -81,6 +87,7 @@ pub mod webhooks {
         tonic::include_proto!("clusterdb.webhooks.v1");
 
         pub use webhook_service_client::WebhookServiceClient;
+        #[cfg(feature = "server")]
         pub use webhook_service_server::{WebhookService, WebhookServiceServer};
     }
 }

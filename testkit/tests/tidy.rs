@@ -14,7 +14,9 @@ fn root() -> PathBuf {
 }
 
 /// The crates whose files must not import each other in a loop.
-const CRATES: [&str; 6] = ["storage", "core", "api", "bin", "proto", "testkit"];
+const CRATES: [&str; 7] = [
+    "storage", "core", "api", "bin", "proto", "client", "testkit",
+];
 
 #[test]
 fn no_file_imports_itself_through_others() {
@@ -34,6 +36,64 @@ fn no_file_imports_itself_through_others() {
         }
     }
     assert!(report.is_empty(), "import loops between files:{report}");
+}
+
+/// `clusterdb-client` is a client only: what it compiles (its normal
+/// dependencies, with the features they are built with) holds no HTTP or
+/// gRPC server, no store, no WebAssembly runtime, and no server crate.
+#[test]
+fn the_client_crate_holds_no_server() {
+    let output = std::process::Command::new(env!("CARGO"))
+        .args(["tree", "--locked", "-p", "clusterdb-client"])
+        .args(["-e", "normal,features", "--prefix", "none"])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let tree = String::from_utf8(output.stdout).unwrap();
+    let packages: std::collections::BTreeSet<&str> = tree
+        .lines()
+        .filter(|line| !line.contains(" feature \""))
+        .filter_map(|line| line.split_whitespace().next())
+        .collect();
+    for needed in [
+        "clusterdb-client",
+        "clusterdb-proto",
+        "reqwest",
+        "tonic",
+        "hyper",
+    ] {
+        assert!(packages.contains(needed), "{needed} missing from:\n{tree}");
+    }
+    for server in [
+        "axum",
+        "axum-core",
+        "redb",
+        "wasmi",
+        "clusterdb",
+        "clusterdb-storage",
+        "clusterdb-api",
+        "tonic-health",
+        "tonic-reflection",
+        "utoipa",
+    ] {
+        assert!(
+            !packages.contains(server),
+            "the client builds {server}:\n{tree}"
+        );
+    }
+    for feature in [
+        "hyper feature \"server\"",
+        "hyper-util feature \"server\"",
+        "tonic feature \"server\"",
+        "tonic feature \"router\"",
+        "clusterdb-proto feature \"server\"",
+    ] {
+        assert!(
+            !tree.contains(feature),
+            "the client builds {feature}:\n{tree}"
+        );
+    }
 }
 
 /// The files of each crate by level (`cargo test -p clusterdb-testkit

@@ -72,8 +72,8 @@ pub async fn create<K: RestKind>(
     OriginalUri(uri): OriginalUri,
     JsonBody(input): JsonBody<K::Input>,
 ) -> Result<Response, ApiError> {
-    let input = K::upload(&caller.db, input).await?;
-    let object = K::service(&caller.db).create(K::draft(input)).await?;
+    let draft = K::prepare(&caller.db, input).await?;
+    let object = K::service(&caller.db).create(draft).await?;
     Ok(located(
         resource(StatusCode::OK, &object),
         &uri,
@@ -139,9 +139,9 @@ pub async fn replace<K: RestKind>(
     IfMatch(if_match): IfMatch,
     JsonBody(input): JsonBody<K::Input>,
 ) -> Result<Response, ApiError> {
-    let input = K::upload(&caller.db, input).await?;
+    let draft = K::prepare(&caller.db, input).await?;
     let object = K::service(&caller.db)
-        .update(&id, K::draft(input), if_match)
+        .update(&id, draft, if_match)
         .await
         .map_err(|e| if_match_error(e, if_match))?;
     Ok(resource(StatusCode::OK, &object))
@@ -194,8 +194,7 @@ async fn patch_draft<K: RestKind>(
     let mut merged = base;
     json_patch::merge(&mut merged, patch);
     let input: K::Input = parse_json(merged.to_string().as_bytes())?;
-    let input = K::upload(db, input).await?;
-    Ok(K::draft(input))
+    Ok(K::prepare(db, input).await?)
 }
 
 /// A merge patch's refusal: the API's, or core's — where a lost race
@@ -272,9 +271,8 @@ pub async fn get_named<K: RestKind>(
 fn named_draft<K: RestKind>(
     namespace: String,
     name: &str,
-    input: K::Input,
+    mut draft: Draft<K::Spec>,
 ) -> Result<Draft<K::Spec>, ApiError> {
-    let mut draft = K::draft(input);
     let mismatch = |field: &str| {
         ApiError::invalid(
             "Invalid request path",
@@ -304,8 +302,7 @@ pub async fn apply<K: RestKind>(
     JsonBody(input): JsonBody<K::Input>,
 ) -> Result<Response, ApiError> {
     let dry_run = dry_run(query.as_deref())?;
-    let input = K::upload(&caller.db, input).await?;
-    let draft = named_draft::<K>(namespace, &name, input)?;
+    let draft = named_draft::<K>(namespace, &name, K::prepare(&caller.db, input).await?)?;
     let service = K::service(&caller.db);
     let applied = if dry_run {
         service.plan_apply(draft, if_match).await

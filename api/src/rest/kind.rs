@@ -11,6 +11,7 @@ use clusterdb::identity::Verb;
 use clusterdb::identity::{GroupKind, OAuthClientKind, UserKind};
 use clusterdb::{ClusterDb, Context, Draft, Kind, Object, Resources};
 use clusterdb::{FleetKind, FunctionKind, InstanceKind};
+use clusterdb_client::Resource;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use utoipa::ToSchema;
@@ -21,13 +22,15 @@ use super::state::AppState;
 
 /// A resource kind as the REST API exposes it.
 pub trait RestKind: Kind {
+    /// The kind as a client sees it: its paths and wire types.
+    type Wire: Resource<Input = Self::Input, Output = Self::Output>;
     /// Collection path below the version prefix, e.g. `fleets` or
-    /// `mesh/virtual-services`.
-    const COLLECTION: &'static str;
-    /// The key of a list response's items, e.g. `fleets`.
-    const LIST_FIELD: &'static str = Self::COLLECTION;
-    /// The singular noun for documentation, e.g. `fleet`.
-    const SINGULAR: &'static str;
+    /// `mesh/virtual-services` (the client's).
+    const COLLECTION: &'static str = <Self::Wire as Resource>::COLLECTION;
+    /// The key of a list response's items, e.g. `fleets` (the client's).
+    const LIST_FIELD: &'static str = <Self::Wire as Resource>::LIST_FIELD;
+    /// The singular noun for documentation, e.g. `fleet` (the client's).
+    const SINGULAR: &'static str = <Self::Wire as Resource>::SINGULAR;
     /// The operation-id stem, e.g. `Fleet` (`listFleets`, `createFleet`).
     const TITLE: &'static str;
     /// Query parameters besides `tag` (and `namespace`) that filter lists;
@@ -53,14 +56,14 @@ pub trait RestKind: Kind {
         None
     }
 
-    /// Turns what an input uploads (a function's code) into stored
-    /// references, before [`RestKind::draft`]; called for every create,
-    /// replace, patch and apply.
-    fn upload(
+    /// The draft a create, replace, patch or apply writes: checks what
+    /// [`RestKind::draft`] cannot, and stores what the input uploads (a
+    /// function's code) as references in the draft.
+    fn prepare(
         _db: &ClusterDb,
         input: Self::Input,
-    ) -> impl std::future::Future<Output = Result<Self::Input, ApiError>> + Send {
-        async move { Ok(input) }
+    ) -> impl std::future::Future<Output = Result<Draft<Self::Spec>, ApiError>> + Send {
+        async move { Ok(Self::draft(input)) }
     }
 
     /// The answer to `GET /{collection}/{id}`: [`RestKind::output`] plus
@@ -325,5 +328,27 @@ impl KindSet for ServedKinds {
         visitor.kind::<clusterdb::webhooks::WebhookKind>();
         visitor.kind::<clusterdb::monitoring::AlertRuleKind>();
         visitor.kind::<clusterdb::monitoring::SilenceKind>();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The client's view of each kind names the ids the core makes.
+    #[test]
+    fn every_kind_s_client_id_prefix_is_the_core_s() {
+        struct Prefixes(Vec<(&'static str, &'static str)>);
+        impl KindVisitor for Prefixes {
+            fn kind<K: RestKind>(&mut self) {
+                self.0.push((K::NAME, <K::Wire as Resource>::ID_PREFIX));
+            }
+        }
+        let mut prefixes = Prefixes(Vec::new());
+        ServedKinds::visit(&mut prefixes);
+        assert_eq!(prefixes.0.len(), 11);
+        for (core, client) in prefixes.0 {
+            assert_eq!(core, client);
+        }
     }
 }

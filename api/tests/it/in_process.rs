@@ -1,8 +1,8 @@
 //! The SDK over an embedded database: `Client::in_process(embedded_app)`.
 
 use clusterdb::ClusterDb;
-use clusterdb_api::client::{Client, ClientError, Json};
 use clusterdb_api::rest::wire::FleetInput;
+use clusterdb_client::{Client, ClientError, Json};
 use serde_json::{Value, json};
 
 async fn client() -> (ClusterDb, Client) {
@@ -11,7 +11,10 @@ async fn client() -> (ClusterDb, Client) {
         .open_in_memory()
         .await
         .unwrap();
-    let client = Client::in_process(clusterdb_api::embedded_app(db.clone())).unwrap();
+    let client = Client::in_process(clusterdb_api::InProcess::new(clusterdb_api::embedded_app(
+        db.clone(),
+    )))
+    .unwrap();
     (db, client)
 }
 
@@ -32,7 +35,7 @@ async fn the_typed_and_raw_calls_work_without_a_socket_and_record_the_local_acto
     assert_eq!(fleet.created_by, clusterdb_api::LOCAL_ACTOR);
 
     // Raw: answers exactly as written, in the server's key order.
-    let raw = client.resources_as::<clusterdb::FleetKind, Value, Json>();
+    let raw = client.resources_as::<clusterdb_client::Fleets, Value, Json>();
     let page = raw.list(&[("name", "web")]).await.unwrap();
     assert_eq!(page.items.len(), 1);
     assert!(

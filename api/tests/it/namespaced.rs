@@ -11,6 +11,7 @@ use clusterdb_api::grpc::kind::{self as grpc, GrpcApply, GrpcKind, Update};
 use clusterdb_api::rest::kind::{KindSet, KindVisitor, RestKind};
 use clusterdb_api::rest::{openapi::document_of, served_routes_of};
 use clusterdb_api::{RestConfig, rest_app_of};
+use clusterdb_client::Resource;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -59,9 +60,19 @@ struct GadgetOutput {
     resource_version: u64,
 }
 
-impl RestKind for GadgetKind {
+/// The gadget as a client sees it.
+struct Gadgets;
+
+impl Resource for Gadgets {
     const COLLECTION: &'static str = "gadgets";
     const SINGULAR: &'static str = "gadget";
+    const ID_PREFIX: &'static str = "gadget";
+    type Input = GadgetInput;
+    type Output = GadgetOutput;
+}
+
+impl RestKind for GadgetKind {
+    type Wire = Gadgets;
     const TITLE: &'static str = "Gadget";
     type Input = GadgetInput;
     type Output = GadgetOutput;

@@ -3,8 +3,8 @@
 use std::io::Read as _;
 
 use clap::{Args, Subcommand};
-use clusterdb::{FleetKind, FunctionKind, InstanceKind};
-use clusterdb_api::client::{Client, Json};
+use clusterdb_client::{Client, Json};
+use clusterdb_client::{Fleets, Functions, Instances};
 use reqwest::Method;
 use serde_json::{Map, Value};
 
@@ -14,7 +14,7 @@ use super::args::{ListArgs, TagArgs, Target, Targets, UntagArgs};
 use super::output::{self, Cell, Column, Format};
 use super::resource::{self, Changes, CliKind};
 
-impl CliKind for FleetKind {
+impl CliKind for Fleets {
     const COLUMNS: &'static [Column] = &[
         Column::new("ID", Cell::Field("id")),
         Column::new("NAME", Cell::Field("name")),
@@ -30,7 +30,7 @@ impl CliKind for FleetKind {
     ];
 }
 
-impl CliKind for InstanceKind {
+impl CliKind for Instances {
     const COLUMNS: &'static [Column] = &[
         Column::new("ID", Cell::Field("id")),
         Column::new("NAME", Cell::Field("name")),
@@ -44,7 +44,7 @@ impl CliKind for InstanceKind {
     ];
 }
 
-impl CliKind for FunctionKind {
+impl CliKind for Functions {
     const COLUMNS: &'static [Column] = &[
         Column::new("ID", Cell::Field("id")),
         Column::new("NAME", Cell::Field("name")),
@@ -356,7 +356,7 @@ pub async fn run(command: ComputeCommand, client: &Client, format: Format) -> Re
 }
 
 async fn fleet(command: FleetCommand, client: &Client, format: Format) -> Result<(), CliError> {
-    type K = FleetKind;
+    type K = Fleets;
     match command {
         FleetCommand::Create { fields, tags } => {
             resource::create::<K>(client, format, fields.changes().into_body(&tags)).await
@@ -388,7 +388,7 @@ async fn instance(
     client: &Client,
     format: Format,
 ) -> Result<(), CliError> {
-    type K = InstanceKind;
+    type K = Instances;
     match command {
         InstanceCommand::Create { fields, tags } => {
             let mut changes = Changes::default();
@@ -399,7 +399,7 @@ async fn instance(
         InstanceCommand::List { fleet, list } => {
             let mut query = resource::tag_filters(&list.tags);
             if let Some(fleet) = fleet {
-                let id = resource::resolve::<FleetKind>(client, &fleet).await?;
+                let id = resource::resolve::<Fleets>(client, &fleet).await?;
                 query.push(("fleet_id".into(), id));
             }
             resource::list::<K>(client, format, query, &list.paging).await
@@ -426,7 +426,7 @@ async fn function(
     client: &Client,
     format: Format,
 ) -> Result<(), CliError> {
-    type K = FunctionKind;
+    type K = Functions;
     match command {
         FunctionCommand::Create { fields, tags } => {
             let mut body = fields.changes()?.into_body(&tags);

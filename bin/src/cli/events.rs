@@ -1,7 +1,7 @@
 //! `clusterdb events`: the event log, a page at a time or live.
 
 use clap::{Args, Subcommand};
-use clusterdb_api::client::{Client, Json};
+use clusterdb_client::{Client, Json};
 use futures_util::StreamExt as _;
 use serde_json::Value;
 
@@ -117,7 +117,7 @@ pub async fn run(command: EventsCommand, client: &Client, format: Format) -> Res
                     .watch_events(&after, after_event.as_deref(), &pairs)
                     .await
                     .map_err(|err| match err {
-                        clusterdb_api::client::ClientError::Unexpected(message) => {
+                        clusterdb_client::ClientError::Unexpected(message) => {
                             CliError::Usage(message)
                         }
                         other => other.into(),

@@ -1,8 +1,8 @@
 //! `clusterdb identity`: users, groups, API keys, OAuth clients, tokens.
 
 use clap::{Args, Subcommand};
-use clusterdb::identity::{GroupKind, OAuthClientKind, UserKind};
-use clusterdb_api::client::{Client, Json};
+use clusterdb_client::{Client, Json};
+use clusterdb_client::{Groups, OAuthClients, Users};
 use reqwest::Method;
 use serde_json::{Map, Value};
 
@@ -13,7 +13,7 @@ use super::output::{self, Cell, Column, Format};
 use super::resource::{self, Changes, CliKind};
 use super::session::{Credentials, Session, Target as SessionTarget};
 
-impl CliKind for UserKind {
+impl CliKind for Users {
     const COLUMNS: &'static [Column] = &[
         Column::new("ID", Cell::Field("id")),
         Column::new("USERNAME", Cell::Field("username")),
@@ -27,7 +27,7 @@ impl CliKind for UserKind {
     ];
 }
 
-impl CliKind for GroupKind {
+impl CliKind for Groups {
     const COLUMNS: &'static [Column] = &[
         Column::new("ID", Cell::Field("id")),
         Column::new("NAME", Cell::Field("name")),
@@ -40,7 +40,7 @@ impl CliKind for GroupKind {
     ];
 }
 
-impl CliKind for OAuthClientKind {
+impl CliKind for OAuthClients {
     const COLUMNS: &'static [Column] = &[
         Column::new("ID", Cell::Field("id")),
         Column::new("NAME", Cell::Field("name")),
@@ -348,7 +348,7 @@ pub async fn run(
 }
 
 async fn user(command: UserCommand, client: &Client, format: Format) -> Result<(), CliError> {
-    type K = UserKind;
+    type K = Users;
     match command {
         UserCommand::Create { fields, tags } => {
             resource::create::<K>(client, format, fields.changes().into_body(&tags)).await
@@ -371,7 +371,7 @@ async fn user(command: UserCommand, client: &Client, format: Format) -> Result<(
 }
 
 async fn group(command: GroupCommand, client: &Client, format: Format) -> Result<(), CliError> {
-    type K = GroupKind;
+    type K = Groups;
     match command {
         GroupCommand::Create {
             fields,
@@ -383,7 +383,7 @@ async fn group(command: GroupCommand, client: &Client, format: Format) -> Result
                 let mut ids = Vec::with_capacity(members.len());
                 for member in &members {
                     ids.push(Value::String(
-                        resource::resolve::<UserKind>(client, member).await?,
+                        resource::resolve::<Users>(client, member).await?,
                     ));
                 }
                 body.insert("members".into(), Value::Array(ids));
@@ -406,7 +406,7 @@ async fn group(command: GroupCommand, client: &Client, format: Format) -> Result
         }
         GroupCommand::AddMember(membership) => {
             let group = resource::resolve::<K>(client, &membership.group).await?;
-            let user = resource::resolve::<UserKind>(client, &membership.user).await?;
+            let user = resource::resolve::<Users>(client, &membership.user).await?;
             let body = serde_json::to_vec(&serde_json::json!({ "user_id": user }))
                 .map_err(|e| CliError::Failed(e.into()))?;
             let json: Option<Json> = resource::calls::<K>(client)
@@ -416,7 +416,7 @@ async fn group(command: GroupCommand, client: &Client, format: Format) -> Result
         }
         GroupCommand::RemoveMember(membership) => {
             let group = resource::resolve::<K>(client, &membership.group).await?;
-            let user = resource::resolve::<UserKind>(client, &membership.user).await?;
+            let user = resource::resolve::<Users>(client, &membership.user).await?;
             let json: Option<Json> = resource::calls::<K>(client)
                 .action(
                     Method::DELETE,
@@ -446,7 +446,7 @@ async fn list_keys(client: &Client, user: &str, paging: &Paging) -> Result<Vec<J
         api_keys: Vec<Json>,
         next_page_token: Option<String>,
     }
-    let calls = resource::calls::<UserKind>(client);
+    let calls = resource::calls::<Users>(client);
     let mut token = paging.page_token.clone();
     let mut keys = Vec::new();
     loop {
@@ -478,14 +478,14 @@ async fn list_keys(client: &Client, user: &str, paging: &Paging) -> Result<Vec<J
 }
 
 async fn api_key(command: ApiKeyCommand, client: &Client, format: Format) -> Result<(), CliError> {
-    let calls = resource::calls::<UserKind>(client);
+    let calls = resource::calls::<Users>(client);
     match command {
         ApiKeyCommand::Create {
             user,
             name,
             expires_at,
         } => {
-            let user = resource::resolve::<UserKind>(client, &user).await?;
+            let user = resource::resolve::<Users>(client, &user).await?;
             let mut body = Map::new();
             if let Some(name) = name {
                 body.insert("name".into(), Value::String(name));
@@ -505,12 +505,12 @@ async fn api_key(command: ApiKeyCommand, client: &Client, format: Format) -> Res
             Ok(())
         }
         ApiKeyCommand::List { user, paging } => {
-            let user = resource::resolve::<UserKind>(client, &user).await?;
+            let user = resource::resolve::<Users>(client, &user).await?;
             let keys = list_keys(client, &user, &paging).await?;
             Ok(output::list(format, API_KEY_COLUMNS, &keys, "api_keys")?)
         }
         ApiKeyCommand::Revoke { user, key } => {
-            let user = resource::resolve::<UserKind>(client, &user).await?;
+            let user = resource::resolve::<Users>(client, &user).await?;
             let id = if key.starts_with("apikey-") {
                 key.clone()
             } else {
@@ -540,12 +540,11 @@ async fn key_id_by_name(client: &Client, user: &str, name: &str) -> Result<Strin
             return Ok(id.to_string());
         }
     }
-    Err(CliError::Api(clusterdb_api::client::ClientError::Api {
-        status: reqwest::StatusCode::NOT_FOUND,
-        code: "NOT_FOUND".into(),
-        message: format!("api key {name:?} not found (by id or name)"),
-        details: Map::new(),
-    }))
+    Err(CliError::Api(clusterdb_client::ClientError::api(
+        reqwest::StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+        format!("api key {name:?} not found (by id or name)"),
+    )))
 }
 
 async fn oauth_client(
@@ -553,14 +552,14 @@ async fn oauth_client(
     client: &Client,
     format: Format,
 ) -> Result<(), CliError> {
-    type K = OAuthClientKind;
+    type K = OAuthClients;
     match command {
         OAuthClientCommand::Create { fields, tags } => {
             let mut changes = Changes::default();
             changes.set("name", fields.name.map(Value::String));
             changes.set("description", fields.description.map(Value::String));
             if let Some(owner) = fields.owner {
-                let id = resource::resolve::<UserKind>(client, &owner).await?;
+                let id = resource::resolve::<Users>(client, &owner).await?;
                 changes.set("owner", Some(Value::String(id)));
             }
             changes.set("scopes", strings(&fields.scopes));

@@ -3,9 +3,9 @@
 //! against the server, and ask what a request would do.
 
 use clap::{Args, Subcommand};
-use clusterdb::mesh::{SecurityPolicyKind, VirtualServiceKind};
-use clusterdb_api::client::{Applied, Client, ClientError, Json};
-use clusterdb_api::rest::wire::RestKind;
+use clusterdb_client::Resource;
+use clusterdb_client::{Applied, Client, ClientError, Json};
+use clusterdb_client::{SecurityPolicies, VirtualServices};
 use serde_json::{Map, Value, json};
 
 use super::CliError;
@@ -15,7 +15,7 @@ use super::manifest::{self, Manifest, MeshKind};
 use super::output::{self, Cell, Column, Format};
 use super::resource::{self, CliKind, number};
 
-impl CliKind for VirtualServiceKind {
+impl CliKind for VirtualServices {
     const COLUMNS: &'static [Column] = &[
         Column::new("NAMESPACE", Cell::Field("namespace")),
         Column::new("NAME", Cell::Field("name")),
@@ -28,7 +28,7 @@ impl CliKind for VirtualServiceKind {
     ];
 }
 
-impl CliKind for SecurityPolicyKind {
+impl CliKind for SecurityPolicies {
     const COLUMNS: &'static [Column] = &[
         Column::new("NAMESPACE", Cell::Field("namespace")),
         Column::new("NAME", Cell::Field("name")),
@@ -216,10 +216,10 @@ pub async fn run(command: MeshCommand, client: &Client, format: Format) -> Resul
             namespace,
         } => match kind {
             MeshKind::VirtualService => {
-                get::<VirtualServiceKind>(client, format, &namespace, &name).await
+                get::<VirtualServices>(client, format, &namespace, &name).await
             }
             MeshKind::SecurityPolicy => {
-                get::<SecurityPolicyKind>(client, format, &namespace, &name).await
+                get::<SecurityPolicies>(client, format, &namespace, &name).await
             }
         },
         MeshCommand::List {
@@ -233,10 +233,10 @@ pub async fn run(command: MeshCommand, client: &Client, format: Format) -> Resul
             }
             match kind {
                 MeshKind::VirtualService => {
-                    resource::list::<VirtualServiceKind>(client, format, query, &list.paging).await
+                    resource::list::<VirtualServices>(client, format, query, &list.paging).await
                 }
                 MeshKind::SecurityPolicy => {
-                    resource::list::<SecurityPolicyKind>(client, format, query, &list.paging).await
+                    resource::list::<SecurityPolicies>(client, format, query, &list.paging).await
                 }
             }
         }
@@ -247,12 +247,12 @@ pub async fn run(command: MeshCommand, client: &Client, format: Format) -> Resul
         } => {
             match kind {
                 MeshKind::VirtualService => {
-                    resource::calls::<VirtualServiceKind>(client)
+                    resource::calls::<VirtualServices>(client)
                         .delete_in(&namespace, &name)
                         .await?;
                 }
                 MeshKind::SecurityPolicy => {
-                    resource::calls::<SecurityPolicyKind>(client)
+                    resource::calls::<SecurityPolicies>(client)
                         .delete_in(&namespace, &name)
                         .await?;
                 }
@@ -312,7 +312,7 @@ async fn get<K: CliKind>(
 }
 
 /// Applies (or plans) one document.
-async fn apply_one<K: RestKind>(
+async fn apply_one<K: Resource>(
     client: &Client,
     m: &Manifest,
     dry_run: bool,
@@ -335,8 +335,8 @@ async fn apply(client: &Client, format: Format, args: &ApplyArgs) -> Result<(), 
     let mut failed = 0;
     for m in &manifests {
         let applied = match m.kind {
-            MeshKind::VirtualService => apply_one::<VirtualServiceKind>(client, m, dry_run).await,
-            MeshKind::SecurityPolicy => apply_one::<SecurityPolicyKind>(client, m, dry_run).await,
+            MeshKind::VirtualService => apply_one::<VirtualServices>(client, m, dry_run).await,
+            MeshKind::SecurityPolicy => apply_one::<SecurityPolicies>(client, m, dry_run).await,
         };
         match applied {
             Ok(applied) => {
@@ -400,7 +400,7 @@ async fn apply(client: &Client, format: Format, args: &ApplyArgs) -> Result<(), 
 
 /// The fields of `value` the input of `K` has, normalized through its
 /// input type (defaults filled in), as YAML lines.
-fn comparable<K: RestKind>(value: &Value) -> Result<Vec<String>, CliError> {
+fn comparable<K: CliKind>(value: &Value) -> Result<Vec<String>, CliError> {
     let fields = resource::input_fields::<K>();
     let projected: Map<String, Value> = value
         .as_object()
@@ -415,7 +415,7 @@ fn comparable<K: RestKind>(value: &Value) -> Result<Vec<String>, CliError> {
     Ok(text.lines().map(str::to_string).collect())
 }
 
-async fn diff_one<K: RestKind>(client: &Client, m: &Manifest) -> Result<Option<String>, CliError> {
+async fn diff_one<K: CliKind>(client: &Client, m: &Manifest) -> Result<Option<String>, CliError> {
     let desired = comparable::<K>(&m.body)
         .map_err(|e| CliError::Usage(format!("{}: {e}", m.locate(None))))?;
     let live = match resource::calls::<K>(client)
@@ -449,8 +449,8 @@ async fn diff(client: &Client, files: &[String]) -> Result<(), CliError> {
     let mut out = String::new();
     for m in &manifests {
         let text = match m.kind {
-            MeshKind::VirtualService => diff_one::<VirtualServiceKind>(client, m).await?,
-            MeshKind::SecurityPolicy => diff_one::<SecurityPolicyKind>(client, m).await?,
+            MeshKind::VirtualService => diff_one::<VirtualServices>(client, m).await?,
+            MeshKind::SecurityPolicy => diff_one::<SecurityPolicies>(client, m).await?,
         };
         out.extend(text);
     }

@@ -27,7 +27,7 @@ pub mod webhook;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use clusterdb_api::client::ClientError;
+use clusterdb_client::ClientError;
 
 use output::Format;
 

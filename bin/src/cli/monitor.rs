@@ -5,8 +5,8 @@ use std::io::Read as _;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use clusterdb::monitoring::{AlertRuleKind, SilenceKind};
-use clusterdb_api::client::{Client, Json};
+use clusterdb_client::{AlertRules, Silences};
+use clusterdb_client::{Client, Json};
 use reqwest::Method;
 use serde_json::{Map, Value, json};
 
@@ -16,7 +16,7 @@ use super::args::{ListArgs, TagArgs, Target, Targets};
 use super::output::{self, Cell, Column, Format};
 use super::resource::{self, CliKind};
 
-impl CliKind for AlertRuleKind {
+impl CliKind for AlertRules {
     const COLUMNS: &'static [Column] = &[
         Column::new("ID", Cell::Field("id")),
         Column::new("NAME", Cell::Field("name")),
@@ -33,7 +33,7 @@ impl CliKind for AlertRuleKind {
     ];
 }
 
-impl CliKind for SilenceKind {
+impl CliKind for Silences {
     const COLUMNS: &'static [Column] = &[
         Column::new("ID", Cell::Field("id")),
         Column::new("NAME", Cell::Field("name")),
@@ -292,7 +292,7 @@ async fn alert_rule(
     client: &Client,
     format: Format,
 ) -> Result<(), CliError> {
-    type K = AlertRuleKind;
+    type K = AlertRules;
     match command {
         AlertRuleCommand::Create(fields) => {
             let fields = *fields;
@@ -325,7 +325,7 @@ async fn alert_rule(
 }
 
 async fn silence(command: SilenceCommand, client: &Client, format: Format) -> Result<(), CliError> {
-    type K = SilenceKind;
+    type K = Silences;
     match command {
         SilenceCommand::Create {
             matchers,

@@ -4,7 +4,7 @@
 
 use std::io::Write as _;
 
-use clusterdb_api::client::Json;
+use clusterdb_client::Json;
 use serde::Serialize;
 use serde_json::Value;
 

@@ -5,8 +5,9 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use clusterdb_api::client::{Client, ClientError, Json, ResourceClient};
-use clusterdb_api::rest::wire::RestKind;
+use clusterdb_client::Resource;
+use clusterdb_client::{Client, ClientError, Json, ResourceClient};
+use futures_util::TryStreamExt as _;
 use reqwest::StatusCode;
 use serde_json::{Map, Value};
 
@@ -15,13 +16,13 @@ use super::args::Paging;
 use super::output::{self, Column, Format};
 
 /// A kind the CLI shows: its REST kind and its table columns.
-pub trait CliKind: RestKind {
+pub trait CliKind: Resource<Input: utoipa::PartialSchema> {
     /// `-o table` columns (and `-o wide` ones).
     const COLUMNS: &'static [Column];
 }
 
 /// The kind's calls with JSON in and answers passed on as written.
-pub fn calls<K: RestKind>(client: &Client) -> ResourceClient<K, Value, Json> {
+pub fn calls<K: Resource>(client: &Client) -> ResourceClient<K, Value, Json> {
     client.resources_as()
 }
 
@@ -34,13 +35,12 @@ pub fn number(text: &str) -> Value {
 }
 
 /// The error of a resource that is neither an id nor a name.
-fn not_found<K: RestKind>(what: &str) -> CliError {
-    CliError::Api(ClientError::Api {
-        status: StatusCode::NOT_FOUND,
-        code: "NOT_FOUND".into(),
-        message: format!("{} {what:?} not found (by id or name)", K::SINGULAR),
-        details: Map::new(),
-    })
+fn not_found<K: Resource>(what: &str) -> CliError {
+    CliError::Api(ClientError::api(
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+        format!("{} {what:?} not found (by id or name)", K::SINGULAR),
+    ))
 }
 
 /// The `id` and `resource_version` of an answer.
@@ -70,7 +70,7 @@ pub struct Found {
 }
 
 /// Finds the resource `what` names: an id (`fleet-…`), else a name.
-pub async fn find<K: RestKind>(client: &Client, what: &str) -> Result<Found, CliError> {
+pub async fn find<K: Resource>(client: &Client, what: &str) -> Result<Found, CliError> {
     let calls = calls::<K>(client);
     let found = |json: Json| -> Result<Found, CliError> {
         let Identity {
@@ -83,7 +83,7 @@ pub async fn find<K: RestKind>(client: &Client, what: &str) -> Result<Found, Cli
             json,
         })
     };
-    if what.starts_with(&format!("{}-", K::NAME)) {
+    if what.starts_with(&format!("{}-", K::ID_PREFIX)) {
         match calls.get(what).await {
             Ok(json) => return found(json),
             Err(err) if err.code() == Some("NOT_FOUND") => {}
@@ -102,12 +102,15 @@ pub async fn find<K: RestKind>(client: &Client, what: &str) -> Result<Found, Cli
 }
 
 /// The id of the resource `what` names.
-pub async fn resolve<K: RestKind>(client: &Client, what: &str) -> Result<String, CliError> {
+pub async fn resolve<K: Resource>(client: &Client, what: &str) -> Result<String, CliError> {
     Ok(find::<K>(client, what).await?.id)
 }
 
+/// How often `--all` updates its count on a terminal.
+const TICK: Duration = Duration::from_millis(100);
+
 /// Lists with `query`, one page or (`--all`) every page.
-pub async fn list_items<K: RestKind>(
+pub async fn list_items<K: Resource>(
     client: &Client,
     mut query: Vec<(String, String)>,
     paging: &Paging,
@@ -116,34 +119,34 @@ pub async fn list_items<K: RestKind>(
     if let Some(size) = &paging.page_size {
         query.push(("page_size".into(), size.clone()));
     }
-    let mut token = paging.page_token.clone();
-    let mut items = Vec::new();
-    let started = Instant::now();
-    let progress = paging.all && std::io::IsTerminal::is_terminal(&std::io::stderr());
-    loop {
-        let mut pairs: Vec<(&str, &str)> = query
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        if let Some(token) = &token {
-            pairs.push(("page_token", token));
-        }
+    if let Some(token) = &paging.page_token {
+        query.push(("page_token".into(), token.clone()));
+    }
+    let pairs: Vec<(&str, &str)> = query
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    if !paging.all {
         let page = calls.list(&pairs).await?;
-        items.extend(page.items);
-        token = page.next_page_token;
-        if progress && started.elapsed() > Duration::from_secs(1) {
-            eprint!("\rfetched {} {}…", items.len(), K::LIST_FIELD);
+        if let Some(next) = page.next_page_token {
+            output::after_output(format!(
+                "more {} follow: --page-token {next} (or --all)",
+                K::LIST_FIELD
+            ));
         }
-        match &token {
-            Some(_) if paging.all => continue,
-            Some(next) => {
-                output::after_output(format!(
-                    "more {} follow: --page-token {next} (or --all)",
-                    K::LIST_FIELD
-                ));
-                break;
-            }
-            None => break,
+        return Ok(page.items);
+    }
+    let started = Instant::now();
+    let progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let mut items = Vec::new();
+    let mut shown = started;
+    let mut all = std::pin::pin!(calls.list_all(&pairs));
+    while let Some(item) = all.try_next().await? {
+        items.push(item);
+        // After a second, the count at most ten times a second.
+        if progress && started.elapsed() > Duration::from_secs(1) && shown.elapsed() > TICK {
+            eprint!("\rfetched {} {}…", items.len(), K::LIST_FIELD);
+            shown = Instant::now();
         }
     }
     if progress && started.elapsed() > Duration::from_secs(1) {
@@ -174,7 +177,7 @@ pub async fn list_by<K: CliKind>(
 
 /// `… create` of a kind whose answer carries a secret shown only once
 /// (`what` names it for a person).
-pub async fn create_with_secret<K: RestKind>(
+pub async fn create_with_secret<K: Resource>(
     client: &Client,
     format: Format,
     body: Map<String, Value>,
@@ -284,7 +287,7 @@ impl Changes {
 }
 
 /// The fields of `K`'s input, from its schema.
-pub fn input_fields<K: RestKind>() -> Vec<String> {
+pub fn input_fields<K: CliKind>() -> Vec<String> {
     use utoipa::PartialSchema as _;
     use utoipa::openapi::{RefOr, Schema};
     match <K::Input>::schema() {

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use clusterdb::ClusterDb;
-use clusterdb_api::client::Client;
+use clusterdb_client::Client;
 
 use super::config::{ConfigFile, expand_env, home, resolve_path};
 use super::token_cache::TokenCache;
@@ -229,7 +229,9 @@ impl Session {
         match &target {
             Target::Embedded { data } => {
                 let db = open_embedded(data).await?;
-                let client = Client::in_process(clusterdb_api::embedded_app(db.clone()))?;
+                let client = Client::in_process(clusterdb_api::InProcess::new(
+                    clusterdb_api::embedded_app(db.clone()),
+                ))?;
                 Ok(Session {
                     client,
                     db: Some(db),

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use clusterdb_api::client::AccessToken;
+use clusterdb_client::AccessToken;
 use serde::{Deserialize, Serialize};
 
 use super::CliError;

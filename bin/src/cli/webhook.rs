@@ -2,8 +2,8 @@
 //! their deliveries, a redelivery and a test event.
 
 use clap::{Args, Subcommand};
-use clusterdb::webhooks::WebhookKind;
-use clusterdb_api::client::{Client, Json};
+use clusterdb_client::Webhooks;
+use clusterdb_client::{Client, Json};
 use reqwest::Method;
 use serde::Deserialize;
 use serde_json::Value;
@@ -14,7 +14,7 @@ use super::args::{ListArgs, TagArgs, Target, Targets, UntagArgs};
 use super::output::{self, Cell, Column, Format};
 use super::resource::{self, Changes, CliKind};
 
-impl CliKind for WebhookKind {
+impl CliKind for Webhooks {
     const COLUMNS: &'static [Column] = &[
         Column::new("ID", Cell::Field("id")),
         Column::new("NAME", Cell::Field("name")),
@@ -155,7 +155,7 @@ pub enum WebhookCommand {
 
 /// Runs `clusterdb webhook …`.
 pub async fn run(command: WebhookCommand, client: &Client, format: Format) -> Result<(), CliError> {
-    type K = WebhookKind;
+    type K = Webhooks;
     match command {
         WebhookCommand::Create {
             fields,
@@ -233,7 +233,7 @@ struct Page {
 
 /// The endpoint's deliveries, page by page as `paging` says.
 async fn deliveries(client: &Client, id: &str, paging: &Paging) -> Result<Vec<Json>, CliError> {
-    let calls = resource::calls::<WebhookKind>(client);
+    let calls = resource::calls::<Webhooks>(client);
     let mut token = paging.page_token.clone();
     let mut items = Vec::new();
     loop {

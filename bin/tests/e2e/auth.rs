@@ -197,7 +197,7 @@ async fn the_oauth_client_credentials_flow_end_to_end() {
     }
 
     // The SDK fetches (and caches) a token from the client credentials.
-    let sdk = clusterdb_api::client::Client::new(&server.base)
+    let sdk = clusterdb_client::Client::new(&server.base)
         .unwrap()
         .with_client_credentials(&client_id, &secret);
     let listed = sdk.fleets().list(&[]).await.unwrap();

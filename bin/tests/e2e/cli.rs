@@ -253,6 +253,28 @@ async fn the_specs_example_and_every_compute_command_in_every_format() {
         .cli("compute fleet list --page-size 2 --all -o json")
         .json();
     assert_eq!(all.as_array().unwrap().len(), 4);
+    // The hint's token goes on where the page stopped.
+    let token = page
+        .stderr
+        .split("--page-token ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap()
+        .to_string();
+    let names = |list: &Value| -> Vec<String> {
+        let list = list.as_array().unwrap().iter();
+        list.map(|f| f["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let rest = user
+        .cli(&format!(
+            "compute fleet list --page-size 2 --page-token {token} -o json"
+        ))
+        .json();
+    assert_eq!(names(&rest), names(&all)[2..]);
+    // --all starts from the first page: with a token it is a usage error.
+    user.cli(&format!("compute fleet list --page-token {token} --all"))
+        .failed(2);
 
     // Instances: create, list by fleet, get, stop, start, delete.
     let vm = user

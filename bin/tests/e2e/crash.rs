@@ -17,8 +17,8 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use clusterdb_api::client::{Client, ClientError};
 use clusterdb_api::rest::wire::{FleetInput, InstanceInput};
+use clusterdb_client::{Client, ClientError};
 
 use crate::server::{Server, data_file};
 

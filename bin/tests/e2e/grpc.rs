@@ -11,11 +11,13 @@ use tonic_types::StatusExt;
 use crate::server::{Server, data_file};
 
 /// The API documentation's Rust client example, as written there but for
-/// the address (the `clusterdb` crate's `grpc-client` feature re-exports
-/// the generated client).
+/// the address, against `clusterdb-client` under the name the example
+/// uses (`clusterdb = { package = "clusterdb-client" }` in an
+/// application's manifest).
 mod spec_example {
+    use clusterdb_client as clusterdb;
+    use clusterdb_client::tonic::transport::Channel;
     use std::collections::HashMap;
-    use tonic::transport::Channel;
 
     type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
@@ -50,7 +52,7 @@ async fn the_spec_client_example_works() {
     let status = err.downcast_ref::<tonic::Status>().expect("a gRPC status");
     assert_eq!(status.code(), Code::Unauthenticated, "{status}");
     // With the bootstrap key, the same request creates the fleet.
-    let mut client = clusterdb_api::client::connect_grpc(&server.base, &server.key)
+    let mut client = clusterdb_client::connect_grpc(&server.base, &server.key)
         .await
         .unwrap();
     let fleet = client
@@ -96,7 +98,7 @@ fn reason(status: &tonic::Status) -> String {
 async fn every_rpc_and_its_errors() {
     let (_dir, data) = data_file();
     let server = Server::start(&data);
-    let mut c = clusterdb_api::client::connect_grpc(&server.base, &server.key)
+    let mut c = clusterdb_client::connect_grpc(&server.base, &server.key)
         .await
         .unwrap();
     let tags = HashMap::from([("environment".to_string(), "production".to_string())]);
@@ -493,7 +495,7 @@ async fn health_and_reflection_on_a_separate_grpc_port() {
 async fn idempotency_keys_work_on_grpc_with_the_same_store() {
     let (_dir, data) = data_file();
     let server = Server::start(&data);
-    let mut c = clusterdb_api::client::connect_grpc(&server.base, &server.key)
+    let mut c = clusterdb_client::connect_grpc(&server.base, &server.key)
         .await
         .unwrap();
     let keyed = |name: &str, key: &str| {
@@ -535,8 +537,8 @@ async fn idempotency_keys_work_on_grpc_with_the_same_store() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_identity_service_end_to_end() {
-    use clusterdb::identity::v1 as id;
-    use clusterdb_api::client::BearerAuth;
+    use clusterdb_client::BearerAuth;
+    use clusterdb_proto::identity::v1 as id;
     let (_dir, data) = data_file();
     let server = Server::start_with(&data, &["--rate-limit", "100"]);
     let channel = tonic::transport::Endpoint::from_shared(server.base.clone())
@@ -638,7 +640,7 @@ async fn the_identity_service_end_to_end() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::PermissionDenied);
-    let mut erin_compute = clusterdb_api::client::connect_grpc(&server.base, &made.key)
+    let mut erin_compute = clusterdb_client::connect_grpc(&server.base, &made.key)
         .await
         .unwrap();
     let response = erin_compute

@@ -16,6 +16,7 @@ mod reads;
 mod rest;
 #[cfg(feature = "etcd")]
 mod scale_out;
+mod sdk;
 mod security;
 mod server;
 mod tls;

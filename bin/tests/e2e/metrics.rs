@@ -1,7 +1,7 @@
 //! `GET /metrics` on the real binary: `--metrics-public`, REST and gRPC
 //! calls counted by route and method, parsed as Prometheus text.
 
-use clusterdb::compute::v1::{ComputeServiceClient, GetFleetRequest, ListFleetsRequest};
+use clusterdb_proto::compute::v1::{ComputeServiceClient, GetFleetRequest, ListFleetsRequest};
 use clusterdb_testkit::eventually;
 
 use crate::server::{Server, data_file};

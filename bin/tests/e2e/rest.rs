@@ -3,8 +3,8 @@
 use clusterdb_testkit::eventually;
 use std::time::Duration;
 
-use clusterdb_api::client::ClientError;
 use clusterdb_api::rest::wire::{FleetInput, FunctionInput, InstanceInput};
+use clusterdb_client::ClientError;
 use serde_json::{Value, json};
 
 use crate::server::{Server, data_file};
@@ -150,7 +150,6 @@ async fn every_compute_endpoint_through_the_sdk() {
         code: Some(clusterdb_testkit::wasm::ECHO.into()),
         max_concurrency: 8,
         tags: Default::default(),
-        module: None,
     };
     let function = client.functions().create(&input).await.unwrap();
     let digest = function.code_sha256.clone().unwrap();

@@ -162,7 +162,7 @@ async fn a_scoped_identity_writer_cannot_make_itself_admin() {
     );
 
     // gRPC asks the same rule.
-    use clusterdb::identity::v1 as id;
+    use clusterdb_proto::identity::v1 as id;
     let mut grpc = server.identity_grpc(&ops).await;
     let err = grpc
         .create_api_key(id::CreateApiKeyRequest {
@@ -259,7 +259,7 @@ async fn no_secret_is_readable_in_the_data_file() {
     token(&server, client_id, &new_secret).await;
     // A gRPC create with idempotency-key metadata.
     {
-        use clusterdb::identity::v1 as id;
+        use clusterdb_proto::identity::v1 as id;
         let mut grpc = server.identity_grpc(&server.key).await;
         let mut request = tonic::Request::new(id::CreateApiKeyRequest {
             user_id: admin.clone(),

@@ -89,13 +89,13 @@ impl Server {
     }
 
     /// An SDK client authenticated as the bootstrap admin.
-    pub fn client(&self) -> clusterdb_api::client::Client {
+    pub fn client(&self) -> clusterdb_client::Client {
         self.client_with(&self.key)
     }
 
     /// An SDK client authenticated with `key`.
-    pub fn client_with(&self, key: &str) -> clusterdb_api::client::Client {
-        clusterdb_api::client::Client::new(&self.base)
+    pub fn client_with(&self, key: &str) -> clusterdb_client::Client {
+        clusterdb_client::Client::new(&self.base)
             .unwrap()
             .with_api_key(key)
             .unwrap()
@@ -103,7 +103,7 @@ impl Server {
 
     /// A gRPC channel to the server and the bootstrap admin's credentials,
     /// for `XServiceClient::with_interceptor(channel, auth)`.
-    pub async fn grpc(&self) -> (tonic::transport::Channel, clusterdb_api::client::BearerAuth) {
+    pub async fn grpc(&self) -> (tonic::transport::Channel, clusterdb_client::BearerAuth) {
         let channel = tonic::transport::Endpoint::from_shared(self.base.clone())
             .unwrap()
             .connect()
@@ -111,7 +111,7 @@ impl Server {
             .unwrap();
         (
             channel,
-            clusterdb_api::client::BearerAuth::new(&self.key).unwrap(),
+            clusterdb_client::BearerAuth::new(&self.key).unwrap(),
         )
     }
 
@@ -145,10 +145,10 @@ impl Server {
     pub async fn identity_grpc(
         &self,
         bearer: &str,
-    ) -> clusterdb::identity::v1::IdentityServiceClient<
+    ) -> clusterdb_proto::identity::v1::IdentityServiceClient<
         tonic::service::interceptor::InterceptedService<
             tonic::transport::Channel,
-            clusterdb_api::client::BearerAuth,
+            clusterdb_client::BearerAuth,
         >,
     > {
         let channel = tonic::transport::Endpoint::from_shared(self.base.clone())
@@ -156,9 +156,9 @@ impl Server {
             .connect()
             .await
             .unwrap();
-        clusterdb::identity::v1::IdentityServiceClient::with_interceptor(
+        clusterdb_proto::identity::v1::IdentityServiceClient::with_interceptor(
             channel,
-            clusterdb_api::client::BearerAuth::new(bearer).unwrap(),
+            clusterdb_client::BearerAuth::new(bearer).unwrap(),
         )
     }
 

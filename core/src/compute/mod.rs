@@ -34,11 +34,3 @@ pub use stats::{
 };
 #[cfg(feature = "wasm")]
 pub use wasm::{WASI_IMPORTS, WasmRuntime};
-
-/// The generated gRPC client and messages of `clusterdb.compute.v1`
-/// (feature `grpc-client`): `use clusterdb::compute::v1::{ComputeServiceClient,
-/// CreateFleetRequest};`.
-#[cfg(feature = "grpc-client")]
-pub mod v1 {
-    pub use clusterdb_proto::compute::v1::*;
-}

@@ -36,13 +36,6 @@ pub use user::{
     UserStatus, validate_email,
 };
 
-/// The generated gRPC client and messages of `clusterdb.identity.v1`
-/// (feature `grpc-client`).
-#[cfg(feature = "grpc-client")]
-pub mod v1 {
-    pub use clusterdb_proto::identity::v1::*;
-}
-
 use crate::error::{Error, Result};
 use crate::kind::{Draft, Kind};
 use crate::list::{ListOptions, ListPage, MAX_PAGE_SIZE};

@@ -1,8 +1,6 @@
-//! The group kind on the REST API: its JSON types, and membership as its
-//! actions (`POST /groups/{id}/members`,
-//! `DELETE /groups/{id}/members/{user_id}`).
-
-use std::collections::BTreeMap;
+//! The group kind on the REST API: the conversions of its JSON types
+//! (`clusterdb-client`'s), and membership as its actions (`POST
+//! /groups/{id}/members`, `DELETE /groups/{id}/members/{user_id}`).
 
 use axum::extract::Path;
 use axum::http::{Method, StatusCode};
@@ -10,67 +8,18 @@ use axum::response::Response;
 use axum::routing::{delete, post};
 use clusterdb::identity::{GroupKind, GroupSpec, MAX_MEMBERS, Verb};
 use clusterdb::{Context, Draft, Object};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use clusterdb_client::wire::{GroupInput, GroupOutput, MemberInput};
 
-use super::description_rule;
-use super::{MetaOutput, RoleName, description_default};
+use super::{Convert, description_rule, meta_output};
 use crate::caller::Caller;
 use crate::rest::error::ApiError;
 use crate::rest::extract::JsonBody;
 use crate::rest::handlers::resource;
 use crate::rest::kind::{Access, Action, ActionBody, FieldRule, RestKind, SchemaOf};
 
-/// Create or replace a group.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct GroupInput {
-    /// Unique name.
-    pub name: String,
-    /// Free text.
-    #[serde(default = "description_default")]
-    pub description: String,
-    /// User ids; each must exist.
-    #[serde(default)]
-    pub members: Vec<String>,
-    /// Roles every member holds.
-    #[serde(default)]
-    pub roles: Vec<RoleName>,
-    /// Labels.
-    #[serde(default)]
-    pub tags: BTreeMap<String, String>,
-}
-
-/// A group as the API shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct GroupOutput {
-    /// `group-…`.
-    pub id: String,
-    /// Unique name.
-    pub name: String,
-    /// Free text.
-    pub description: String,
-    /// User ids.
-    pub members: Vec<String>,
-    /// Roles every member holds.
-    pub roles: Vec<RoleName>,
-    /// Timestamps, actors, version and tags.
-    #[serde(flatten)]
-    pub meta: MetaOutput,
-}
-
-/// Add a member.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct MemberInput {
-    /// The user's id.
-    pub user_id: String,
-}
-
 impl RestKind for GroupKind {
-    const SINGULAR: &'static str = "group";
+    type Wire = clusterdb_client::Groups;
     const TITLE: &'static str = "Group";
-    const COLLECTION: &'static str = "groups";
     const FILTERS: &'static [&'static str] = &["members"];
     type Input = GroupInput;
     type Output = GroupOutput;
@@ -126,7 +75,7 @@ impl RestKind for GroupKind {
             spec: GroupSpec {
                 description: input.description,
                 members: input.members.into_iter().collect(),
-                roles: input.roles.into_iter().map(Into::into).collect(),
+                roles: input.roles.into_iter().map(Convert::convert).collect(),
             },
         }
     }
@@ -136,7 +85,13 @@ impl RestKind for GroupKind {
             name: group.meta.name.clone(),
             description: group.spec.description.clone(),
             members: group.spec.members.iter().cloned().collect(),
-            roles: group.spec.roles.iter().copied().map(Into::into).collect(),
+            roles: group
+                .spec
+                .roles
+                .iter()
+                .copied()
+                .map(Convert::convert)
+                .collect(),
             tags: group.meta.tags.clone(),
         }
     }
@@ -147,8 +102,14 @@ impl RestKind for GroupKind {
             name: group.meta.name.clone(),
             description: group.spec.description.clone(),
             members: group.spec.members.iter().cloned().collect(),
-            roles: group.spec.roles.iter().copied().map(Into::into).collect(),
-            meta: MetaOutput::of(&group.meta),
+            roles: group
+                .spec
+                .roles
+                .iter()
+                .copied()
+                .map(Convert::convert)
+                .collect(),
+            meta: meta_output(&group.meta),
         }
     }
 }

@@ -1,15 +1,12 @@
-//! The instance kind on the REST API: its JSON types, their conversion and
-//! the `start` / `stop` actions.
-
-use std::collections::BTreeMap;
+//! The instance kind on the REST API: the conversions of its JSON types
+//! (`clusterdb-client`'s) and the `start` / `stop` actions.
 
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::post;
 use clusterdb::{Context, Draft, InstanceKind, InstanceSpec, Object};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use clusterdb_client::wire::{InstanceInput, InstanceOutput};
 
 use super::{instance_types, time};
 use crate::caller::Caller;
@@ -18,55 +15,9 @@ use crate::rest::extract::IfMatch;
 use crate::rest::handlers::{if_match_error, resource};
 use crate::rest::kind::{Action, FieldRule, RestKind, SchemaOf};
 
-/// Create or replace an instance.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct InstanceInput {
-    /// Unique name.
-    pub name: String,
-    /// Instance type from the catalog.
-    #[schema(example = "t3.micro")]
-    pub instance_type: String,
-    /// Labels.
-    #[serde(default)]
-    pub tags: BTreeMap<String, String>,
-}
-
-/// An instance as the API shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct InstanceOutput {
-    /// `instance-…`.
-    pub id: String,
-    /// Unique name.
-    pub name: String,
-    /// The fleet that manages it, if any.
-    pub fleet_id: Option<String>,
-    /// Instance type.
-    pub instance_type: String,
-    /// `pending`, `running`, `stopping`, `stopped` or `terminated`.
-    pub state: String,
-    /// RFC 3339, when it last started running.
-    pub launched_at: Option<String>,
-    /// RFC 3339, when it last stopped.
-    pub stopped_at: Option<String>,
-    /// RFC 3339.
-    pub created_at: String,
-    /// RFC 3339.
-    pub updated_at: String,
-    /// Who created it: a user id, an OAuth client id or `system`.
-    pub created_by: String,
-    /// Who made the last change (the server's own status writes aside).
-    pub updated_by: String,
-    /// Changes on every write; the ETag.
-    pub resource_version: u64,
-    /// Labels.
-    pub tags: BTreeMap<String, String>,
-}
-
 impl RestKind for InstanceKind {
-    const SINGULAR: &'static str = "instance";
+    type Wire = clusterdb_client::Instances;
     const TITLE: &'static str = "Instance";
-    const COLLECTION: &'static str = "instances";
     const FILTERS: &'static [&'static str] = &["fleet_id"];
     type Input = InstanceInput;
     type Output = InstanceOutput;

@@ -1,8 +1,8 @@
 //! Monitoring on the REST API: the alert-rule and silence kinds (CRUD under
 //! `/monitoring/alert-rules` and `/monitoring/silences`, `…/{id}/expire`),
-//! and the routes about the history as a whole — `POST
-//! /monitoring/samples` (JSON or the Prometheus text format), `GET
-//! /monitoring/metrics` and `GET /monitoring/alerts`.
+//! and the routes about the history as a whole — `POST /monitoring/samples`
+//! (JSON or the Prometheus text format), `GET /monitoring/metrics` and `GET
+//! /monitoring/alerts`.
 
 use std::collections::BTreeMap;
 
@@ -18,10 +18,13 @@ use clusterdb::monitoring::{
     duration,
 };
 use clusterdb::{Context, Draft, Object, Timestamp};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use clusterdb_client::wire::{
+    AggregationName, AlertList, AlertOutput, AlertRuleInput, AlertRuleOutput, DroppedSample,
+    MatcherJson, MetricsOutput, OpName, PointOutput, PushOutput, SampleJson, SampleTime,
+    SeriesOutput, SeverityName, SilenceInput, SilenceOutput, SummaryOutput,
+};
 
-use super::MetaOutput;
+use super::{Convert, meta_output};
 use crate::caller::Caller;
 use crate::rest::error::ApiError;
 use crate::rest::extract::{parse_json, serde_urlencoded_pairs};
@@ -33,28 +36,9 @@ use crate::rest::kind::{
 /// The policy's name for the history (samples and queries).
 const METRIC: &str = "metric";
 
-/// An aggregation, as JSON names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum AggregationName {
-    /// The mean of every sample.
-    Avg,
-    /// The smallest sample.
-    Min,
-    /// The largest sample.
-    Max,
-    /// The sum of every sample.
-    Sum,
-    /// Each series' latest sample, added across series.
-    Last,
-    /// Each counter's increase per second, added across series.
-    Rate,
-    /// The 99th percentile of every sample.
-    P99,
-}
-
-impl From<AggregationName> for Aggregation {
-    fn from(name: AggregationName) -> Self {
+impl Convert<Aggregation> for AggregationName {
+    fn convert(self) -> Aggregation {
+        let name = self;
         match name {
             AggregationName::Avg => Aggregation::Avg,
             AggregationName::Min => Aggregation::Min,
@@ -67,8 +51,9 @@ impl From<AggregationName> for Aggregation {
     }
 }
 
-impl From<Aggregation> for AggregationName {
-    fn from(aggregation: Aggregation) -> Self {
+impl Convert<AggregationName> for Aggregation {
+    fn convert(self) -> AggregationName {
+        let aggregation = self;
         match aggregation {
             Aggregation::Avg => AggregationName::Avg,
             Aggregation::Min => AggregationName::Min,
@@ -81,31 +66,9 @@ impl From<Aggregation> for AggregationName {
     }
 }
 
-/// A comparison, as JSON writes it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub enum OpName {
-    /// Greater than.
-    #[serde(rename = ">")]
-    Greater,
-    /// At least.
-    #[serde(rename = ">=")]
-    GreaterOrEqual,
-    /// Less than.
-    #[serde(rename = "<")]
-    Less,
-    /// At most.
-    #[serde(rename = "<=")]
-    LessOrEqual,
-    /// Equal.
-    #[serde(rename = "==")]
-    Equal,
-    /// Not equal.
-    #[serde(rename = "!=")]
-    NotEqual,
-}
-
-impl From<OpName> for Comparison {
-    fn from(op: OpName) -> Self {
+impl Convert<Comparison> for OpName {
+    fn convert(self) -> Comparison {
+        let op = self;
         match op {
             OpName::Greater => Comparison::Greater,
             OpName::GreaterOrEqual => Comparison::GreaterOrEqual,
@@ -117,8 +80,9 @@ impl From<OpName> for Comparison {
     }
 }
 
-impl From<Comparison> for OpName {
-    fn from(op: Comparison) -> Self {
+impl Convert<OpName> for Comparison {
+    fn convert(self) -> OpName {
+        let op = self;
         match op {
             Comparison::Greater => OpName::Greater,
             Comparison::GreaterOrEqual => OpName::GreaterOrEqual,
@@ -130,20 +94,9 @@ impl From<Comparison> for OpName {
     }
 }
 
-/// A severity, as JSON names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum SeverityName {
-    /// For information.
-    Info,
-    /// Needs attention soon.
-    Warning,
-    /// Needs attention now.
-    Critical,
-}
-
-impl From<SeverityName> for Severity {
-    fn from(name: SeverityName) -> Self {
+impl Convert<Severity> for SeverityName {
+    fn convert(self) -> Severity {
+        let name = self;
         match name {
             SeverityName::Info => Severity::Info,
             SeverityName::Warning => Severity::Warning,
@@ -152,91 +105,15 @@ impl From<SeverityName> for Severity {
     }
 }
 
-impl From<Severity> for SeverityName {
-    fn from(severity: Severity) -> Self {
+impl Convert<SeverityName> for Severity {
+    fn convert(self) -> SeverityName {
+        let severity = self;
         match severity {
             Severity::Info => SeverityName::Info,
             Severity::Warning => SeverityName::Warning,
             Severity::Critical => SeverityName::Critical,
         }
     }
-}
-
-fn severity_default() -> SeverityName {
-    SeverityName::Warning
-}
-
-fn for_default() -> String {
-    "0s".into()
-}
-
-/// Create or replace an alert rule.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AlertRuleInput {
-    /// Unique name (the alert's `alertname`).
-    pub name: String,
-    /// The service whose samples it reads.
-    pub service: String,
-    /// The metric.
-    pub metric: String,
-    /// Only series with these labels.
-    #[serde(default)]
-    pub labels: BTreeMap<String, String>,
-    /// How the window's samples become one value.
-    pub aggregation: AggregationName,
-    /// The window, in Prometheus notation (`5m`).
-    pub window: String,
-    /// The comparison.
-    pub op: OpName,
-    /// What the value is compared with.
-    pub threshold: f64,
-    /// How long the condition must hold before the alert fires (`2m`;
-    /// default `0s`).
-    #[serde(rename = "for", default = "for_default")]
-    pub for_duration: String,
-    /// Default `warning`.
-    #[serde(default = "severity_default")]
-    pub severity: SeverityName,
-    /// One line saying what is wrong.
-    #[serde(default)]
-    pub summary: String,
-    /// Labels of the rule resource itself.
-    #[serde(default)]
-    pub tags: BTreeMap<String, String>,
-}
-
-/// An alert rule as the API shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct AlertRuleOutput {
-    /// `alertrule-…`.
-    pub id: String,
-    /// Unique name.
-    pub name: String,
-    /// The service.
-    pub service: String,
-    /// The metric.
-    pub metric: String,
-    /// Only series with these labels.
-    pub labels: BTreeMap<String, String>,
-    /// The aggregation.
-    pub aggregation: AggregationName,
-    /// The window.
-    pub window: String,
-    /// The comparison.
-    pub op: OpName,
-    /// The threshold.
-    pub threshold: f64,
-    /// How long the condition must hold.
-    #[serde(rename = "for")]
-    pub for_duration: String,
-    /// The severity.
-    pub severity: SeverityName,
-    /// The summary.
-    pub summary: String,
-    /// Timestamps, actors, version and tags.
-    #[serde(flatten)]
-    pub meta: MetaOutput,
 }
 
 /// A duration field's milliseconds; what is not a duration becomes `-1`,
@@ -246,10 +123,8 @@ fn duration_ms(text: &str) -> i64 {
 }
 
 impl RestKind for AlertRuleKind {
-    const SINGULAR: &'static str = "alert rule";
+    type Wire = clusterdb_client::AlertRules;
     const TITLE: &'static str = "AlertRule";
-    const COLLECTION: &'static str = "monitoring/alert-rules";
-    const LIST_FIELD: &'static str = "alert_rules";
     type Input = AlertRuleInput;
     type Output = AlertRuleOutput;
 
@@ -376,12 +251,12 @@ impl RestKind for AlertRuleKind {
                     service: input.service,
                     metric: input.metric,
                     labels: input.labels,
-                    aggregation: input.aggregation.into(),
+                    aggregation: input.aggregation.convert(),
                     window_ms: duration_ms(&input.window),
-                    op: input.op.into(),
+                    op: input.op.convert(),
                     threshold: input.threshold,
                     for_ms: duration_ms(&input.for_duration),
-                    severity: input.severity.into(),
+                    severity: input.severity.convert(),
                     summary: input.summary,
                 },
             )
@@ -394,12 +269,12 @@ impl RestKind for AlertRuleKind {
             service: rule.spec.service.clone(),
             metric: rule.spec.metric.clone(),
             labels: rule.spec.labels.clone(),
-            aggregation: rule.spec.aggregation.into(),
+            aggregation: rule.spec.aggregation.convert(),
             window: duration::format_ms(rule.spec.window_ms),
-            op: rule.spec.op.into(),
+            op: rule.spec.op.convert(),
             threshold: rule.spec.threshold,
             for_duration: duration::format_ms(rule.spec.for_ms),
-            severity: rule.spec.severity.into(),
+            severity: rule.spec.severity.convert(),
             summary: rule.spec.summary.clone(),
             tags: rule.meta.tags.clone(),
         }
@@ -420,128 +295,14 @@ impl RestKind for AlertRuleKind {
             for_duration: input.for_duration,
             severity: input.severity,
             summary: input.summary,
-            meta: MetaOutput::of(&rule.meta),
+            meta: meta_output(&rule.meta),
         }
-    }
-}
-
-/// One silence matcher.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct MatcherJson {
-    /// The alert label.
-    pub name: String,
-    /// Its value, or a regular expression matching the whole value.
-    pub value: String,
-    /// Whether `value` is a regular expression (default false).
-    #[serde(default)]
-    pub is_regex: bool,
-    /// `true` (default): the label must match; `false`: it must not.
-    #[serde(default = "yes")]
-    pub is_equal: bool,
-}
-
-fn yes() -> bool {
-    true
-}
-
-/// A name for a silence created without one: the time and a counter.
-fn new_silence_name() -> String {
-    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    format!("silence-{}-{n}", Timestamp::now().unix_millis())
-}
-
-/// Create or replace a silence.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SilenceInput {
-    /// Unique name (default: generated).
-    #[serde(default = "new_silence_name")]
-    pub name: String,
-    /// Every one must match an alert's labels.
-    #[schema(min_items = 1, max_items = 16)]
-    pub matchers: Vec<MatcherJson>,
-    /// RFC 3339; default now.
-    #[serde(default, with = "optional_time")]
-    #[schema(value_type = Option<String>)]
-    pub starts_at: Option<Timestamp>,
-    /// RFC 3339.
-    #[serde(with = "required_time")]
-    #[schema(value_type = String)]
-    pub ends_at: Timestamp,
-    /// Why.
-    #[serde(default)]
-    pub comment: String,
-    /// Labels of the silence resource itself.
-    #[serde(default)]
-    pub tags: BTreeMap<String, String>,
-}
-
-/// A silence as the API shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct SilenceOutput {
-    /// `silence-…`.
-    pub id: String,
-    /// Unique name.
-    pub name: String,
-    /// The matchers.
-    pub matchers: Vec<MatcherJson>,
-    /// RFC 3339.
-    pub starts_at: String,
-    /// RFC 3339.
-    pub ends_at: String,
-    /// Why.
-    pub comment: String,
-    /// `pending`, `active` or `expired`, now.
-    pub state: String,
-    /// Timestamps, actors, version and tags.
-    #[serde(flatten)]
-    pub meta: MetaOutput,
-}
-
-mod required_time {
-    use clusterdb::Timestamp;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&t.to_string())
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
-        let text = String::deserialize(d)?;
-        Timestamp::parse_rfc3339(&text)
-            .ok_or_else(|| serde::de::Error::custom(format!("{text:?} is not an RFC 3339 time")))
-    }
-}
-
-mod optional_time {
-    use clusterdb::Timestamp;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(t: &Option<Timestamp>, s: S) -> Result<S::Ok, S::Error> {
-        match t {
-            Some(t) => s.serialize_str(&t.to_string()),
-            None => s.serialize_none(),
-        }
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
-        Option::<String>::deserialize(d)?
-            .map(|text| {
-                Timestamp::parse_rfc3339(&text).ok_or_else(|| {
-                    serde::de::Error::custom(format!("{text:?} is not an RFC 3339 time"))
-                })
-            })
-            .transpose()
     }
 }
 
 impl RestKind for SilenceKind {
-    const SINGULAR: &'static str = "silence";
+    type Wire = clusterdb_client::Silences;
     const TITLE: &'static str = "Silence";
-    const COLLECTION: &'static str = "monitoring/silences";
-    const LIST_FIELD: &'static str = "silences";
     type Input = SilenceInput;
     type Output = SilenceOutput;
 
@@ -585,8 +346,10 @@ impl RestKind for SilenceKind {
                             is_equal: m.is_equal,
                         })
                         .collect(),
-                    starts_at: input.starts_at.unwrap_or_else(Timestamp::now),
-                    ends_at: input.ends_at,
+                    starts_at: input
+                        .starts_at
+                        .map_or_else(Timestamp::now, Convert::convert),
+                    ends_at: input.ends_at.convert(),
                     comment: input.comment,
                 },
             )
@@ -597,8 +360,8 @@ impl RestKind for SilenceKind {
         SilenceInput {
             name: silence.meta.name.clone(),
             matchers: matchers_json(&silence.spec.matchers),
-            starts_at: Some(silence.spec.starts_at),
-            ends_at: silence.spec.ends_at,
+            starts_at: Some(silence.spec.starts_at.convert()),
+            ends_at: silence.spec.ends_at.convert(),
             comment: silence.spec.comment.clone(),
             tags: silence.meta.tags.clone(),
         }
@@ -613,7 +376,7 @@ impl RestKind for SilenceKind {
             ends_at: silence.spec.ends_at.to_string(),
             comment: silence.spec.comment.clone(),
             state: silence.spec.state(Timestamp::now()).as_str().into(),
-            meta: MetaOutput::of(&silence.meta),
+            meta: meta_output(&silence.meta),
         }
     }
 }
@@ -636,57 +399,9 @@ async fn expire_silence(caller: Caller, Path(id): Path<String>) -> Result<Respon
     Ok(resource(StatusCode::OK, &silence))
 }
 
-/// A pushed sample's timestamp: Unix seconds or RFC 3339.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(untagged)]
-pub enum SampleTime {
-    /// Unix seconds (fractions allowed).
-    Seconds(f64),
-    /// RFC 3339.
-    Text(String),
-}
-
-/// One pushed sample.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SampleJson {
-    /// The service (default: the `service` query parameter).
-    #[serde(default)]
-    pub service: Option<String>,
-    /// The metric.
-    pub metric: String,
-    /// Its labels.
-    #[serde(default)]
-    pub labels: BTreeMap<String, String>,
-    /// The value.
-    pub value: f64,
-    /// When (default: when received).
-    #[serde(default)]
-    pub timestamp: Option<SampleTime>,
-}
-
-/// A sample left out of a push.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct DroppedSample {
-    /// Its position in the push.
-    pub index: usize,
-    /// Why.
-    pub reason: String,
-}
-
-/// What a push did.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct PushOutput {
-    /// Samples taken.
-    pub accepted: usize,
-    /// Samples left out (outside the kept time range, or not finite).
-    pub dropped: usize,
-    /// The first 100 left out, with the reason.
-    pub errors: Vec<DroppedSample>,
-}
-
-impl From<PushReport> for PushOutput {
-    fn from(report: PushReport) -> Self {
+impl Convert<PushOutput> for PushReport {
+    fn convert(self) -> PushOutput {
+        let report = self;
         PushOutput {
             accepted: report.accepted,
             dropped: report.dropped.len(),
@@ -800,68 +515,7 @@ async fn push_samples(
         samples_from_json(&body, service)?
     };
     let report = caller.db.monitoring().push(samples).await?;
-    Ok(axum::Json(PushOutput::from(report)).into_response())
-}
-
-/// One point of a series.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct PointOutput {
-    /// RFC 3339: the start of the point's step.
-    pub timestamp: String,
-    /// The mean over the step for a gauge, the latest value for a counter.
-    pub value: f64,
-}
-
-/// A series over the window.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct SummaryOutput {
-    /// Samples in the window.
-    pub count: u64,
-    /// The smallest.
-    pub min: f64,
-    /// The largest.
-    pub max: f64,
-    /// The mean.
-    pub avg: f64,
-    /// The latest.
-    pub last: f64,
-    /// Counters: increase per second over the window.
-    pub rate: Option<f64>,
-}
-
-/// One series of an answer.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct SeriesOutput {
-    /// The metric.
-    pub metric: String,
-    /// Its labels.
-    pub labels: BTreeMap<String, String>,
-    /// `counter` or `gauge`.
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// The window's summary.
-    pub summary: SummaryOutput,
-    /// One point per step with data.
-    pub points: Vec<PointOutput>,
-}
-
-/// The answer to `GET /monitoring/metrics`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct MetricsOutput {
-    /// The service.
-    pub service: String,
-    /// The window, e.g. `1h`.
-    pub window: String,
-    /// The points' spacing, e.g. `10s`.
-    pub step: String,
-    /// What answered: `raw`, `1m` or `1h` rollups.
-    pub resolution: String,
-    /// RFC 3339.
-    pub start: String,
-    /// RFC 3339.
-    pub end: String,
-    /// The series, by metric and labels.
-    pub series: Vec<SeriesOutput>,
+    Ok(axum::Json(report.convert()).into_response())
 }
 
 /// `x`, or the largest finite number of its sign (a sum of huge samples
@@ -880,8 +534,9 @@ fn time_of(ms: i64) -> String {
     Timestamp::from_unix_millis(ms).to_string()
 }
 
-impl From<MetricsAnswer> for MetricsOutput {
-    fn from(answer: MetricsAnswer) -> Self {
+impl Convert<MetricsOutput> for MetricsAnswer {
+    fn convert(self) -> MetricsOutput {
+        let answer = self;
         MetricsOutput {
             service: answer.service,
             window: duration::format_ms(answer.end - answer.start),
@@ -963,66 +618,26 @@ async fn query_metrics(caller: Caller, RawQuery(query): RawQuery) -> Result<Resp
     caller.authorize(METRIC, Verb::Read)?;
     let query = metrics_query(&query_pairs(query.as_deref())?)?;
     let answer = caller.db.monitoring().query(&query).await?;
-    Ok(axum::Json(MetricsOutput::from(answer)).into_response())
+    Ok(axum::Json(answer.convert()).into_response())
 }
 
-/// An alert as the API shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct AlertOutput {
-    /// `alert-…`.
-    pub id: String,
-    /// The rule's name.
-    pub name: String,
-    /// The rule's id.
-    pub rule_id: String,
-    /// `pending`, `firing` or `resolved`.
-    pub state: String,
-    /// The rule's severity.
-    pub severity: SeverityName,
-    /// The rule's summary.
-    pub summary: String,
-    /// The rule's value at the last transition.
-    pub value: Option<f64>,
-    /// The labels silences match.
-    pub labels: BTreeMap<String, String>,
-    /// RFC 3339: since when the condition holds.
-    pub active_at: String,
-    /// RFC 3339, once fired.
-    pub fired_at: Option<String>,
-    /// RFC 3339, once resolved.
-    pub resolved_at: Option<String>,
-    /// Silences muting it.
-    pub silenced_by: Vec<String>,
-    /// Changes on every write.
-    pub resource_version: u64,
-}
-
-impl AlertOutput {
-    /// The API's view of an alert.
-    pub fn of(alert: &Object<AlertKind>) -> Self {
-        AlertOutput {
-            id: alert.meta.id.clone(),
-            name: alert.meta.name.clone(),
-            rule_id: alert.spec.rule_id.clone(),
-            state: alert.status.state.as_str().into(),
-            severity: alert.spec.severity.into(),
-            summary: alert.spec.summary.clone(),
-            value: alert.status.value.map(finite),
-            labels: alert.spec.labels.clone(),
-            active_at: alert.status.active_at.to_string(),
-            fired_at: alert.status.fired_at.map(|t| t.to_string()),
-            resolved_at: alert.status.resolved_at.map(|t| t.to_string()),
-            silenced_by: alert.status.silenced_by.clone(),
-            resource_version: alert.meta.resource_version,
-        }
+/// The API's view of an alert.
+pub fn alert_output(alert: &Object<AlertKind>) -> AlertOutput {
+    AlertOutput {
+        id: alert.meta.id.clone(),
+        name: alert.meta.name.clone(),
+        rule_id: alert.spec.rule_id.clone(),
+        state: alert.status.state.as_str().into(),
+        severity: alert.spec.severity.convert(),
+        summary: alert.spec.summary.clone(),
+        value: alert.status.value.map(finite),
+        labels: alert.spec.labels.clone(),
+        active_at: alert.status.active_at.to_string(),
+        fired_at: alert.status.fired_at.map(|t| t.to_string()),
+        resolved_at: alert.status.resolved_at.map(|t| t.to_string()),
+        silenced_by: alert.status.silenced_by.clone(),
+        resource_version: alert.meta.resource_version,
     }
-}
-
-/// The answer to `GET /monitoring/alerts`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct AlertList {
-    /// Firing first, then pending, then resolved; oldest first within each.
-    pub alerts: Vec<AlertOutput>,
 }
 
 /// `GET /monitoring/alerts`.
@@ -1052,7 +667,7 @@ async fn list_alerts(caller: Caller, RawQuery(query): RawQuery) -> Result<Respon
     }
     let alerts = caller.db.monitoring().alerts(state).await?;
     Ok(axum::Json(AlertList {
-        alerts: alerts.iter().map(AlertOutput::of).collect(),
+        alerts: alerts.iter().map(alert_output).collect(),
     })
     .into_response())
 }

@@ -1,19 +1,16 @@
 //! The OAuth client kind on the REST API (`/oauth-clients`, admins only):
-//! its JSON types; a create answers with the client secret, shown once,
-//! and `POST /oauth-clients/{id}/secret` replaces it.
-
-use std::collections::BTreeMap;
+//! the conversions of its JSON types (`clusterdb-client`'s); a create
+//! answers with the client secret, shown once, and `POST
+//! /oauth-clients/{id}/secret` replaces it.
 
 use axum::extract::{OriginalUri, Path};
 use axum::response::Response;
 use axum::routing::{MethodRouter, post};
 use clusterdb::identity::{NewOAuthClient, OAuthClientKind, OAuthClientSpec, known_scopes};
 use clusterdb::{Context, Draft, Object};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use clusterdb_client::wire::{OAuthClientInput, OAuthClientOutput};
 
-use super::description_rule;
-use super::{MetaOutput, description_default};
+use super::{description_rule, meta_output};
 use crate::caller::Caller;
 use crate::rest::error::ApiError;
 use crate::rest::extract::JsonBody;
@@ -21,52 +18,9 @@ use crate::rest::handlers::{located, uncached};
 use crate::rest::kind::{Action, FieldRule, RestKind, SchemaOf};
 use crate::rest::state::AppState;
 
-/// Create or replace an OAuth client.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct OAuthClientInput {
-    /// Unique name.
-    pub name: String,
-    /// Free text.
-    #[serde(default = "description_default")]
-    pub description: String,
-    /// The responsible user's id; deleting the user deletes the client.
-    pub owner: String,
-    /// Scopes it may be granted, e.g. `compute:read`, `mesh:write`.
-    #[serde(default)]
-    pub scopes: Vec<String>,
-    /// Labels.
-    #[serde(default)]
-    pub tags: BTreeMap<String, String>,
-}
-
-/// An OAuth client as the API shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct OAuthClientOutput {
-    /// `oauthclient-…`: the `client_id` of the token endpoint.
-    pub id: String,
-    /// Unique name.
-    pub name: String,
-    /// Free text.
-    pub description: String,
-    /// The responsible user's id.
-    pub owner: String,
-    /// Scopes it may be granted.
-    pub scopes: Vec<String>,
-    /// Timestamps, actors, version and tags.
-    #[serde(flatten)]
-    pub meta: MetaOutput,
-    /// Only in the answer to a create or a secret reset: the client
-    /// secret. It cannot be read again.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_secret: Option<String>,
-}
-
 impl RestKind for OAuthClientKind {
-    const SINGULAR: &'static str = "OAuth client";
+    type Wire = clusterdb_client::OAuthClients;
     const TITLE: &'static str = "OAuthClient";
-    const COLLECTION: &'static str = "oauth-clients";
-    const LIST_FIELD: &'static str = "oauth_clients";
     const FILTERS: &'static [&'static str] = &["owner"];
     type Input = OAuthClientInput;
     type Output = OAuthClientOutput;
@@ -123,7 +77,7 @@ impl RestKind for OAuthClientKind {
             description: client.spec.description.clone(),
             owner: client.spec.owner.clone(),
             scopes: client.spec.scopes.iter().cloned().collect(),
-            meta: MetaOutput::of(&client.meta),
+            meta: meta_output(&client.meta),
             client_secret: None,
         }
     }

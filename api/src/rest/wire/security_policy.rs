@@ -1,34 +1,22 @@
-//! The security policy kind on the REST API: Istio's
-//! `AuthorizationPolicy` shape, and its conversion.
-
-use std::collections::BTreeMap;
+//! The security policy kind on the REST API: Istio's `AuthorizationPolicy`
+//! shape: the conversions of its JSON types (`clusterdb-client`'s).
 
 use clusterdb::mesh::{
     Condition, Operation, PolicyAction, Rule, SecurityPolicyKind, SecurityPolicySpec, Source,
 };
 use clusterdb::{Draft, Object};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use clusterdb_client::wire::{
+    CheckRequestJson, ConditionJson, DecisionJson, FromJson, OperationJson, PolicyActionName,
+    PolicyRef, RuleJson, SecurityPolicyInput, SecurityPolicyOutput, SelectorJson, SourceJson,
+    ToJson,
+};
 
-use super::MetaOutput;
+use super::{Convert, meta_output};
 use crate::rest::kind::RestKind;
 
-/// What a policy does to the requests its rules match.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum PolicyActionName {
-    /// Allow them; once any ALLOW policy selects a workload, requests no
-    /// ALLOW policy matches are denied.
-    #[default]
-    Allow,
-    /// Deny them (DENY is evaluated before ALLOW).
-    Deny,
-    /// Record them; never decides.
-    Audit,
-}
-
-impl From<PolicyActionName> for PolicyAction {
-    fn from(action: PolicyActionName) -> Self {
+impl Convert<PolicyAction> for PolicyActionName {
+    fn convert(self) -> PolicyAction {
+        let action = self;
         match action {
             PolicyActionName::Allow => PolicyAction::Allow,
             PolicyActionName::Deny => PolicyAction::Deny,
@@ -37,8 +25,9 @@ impl From<PolicyActionName> for PolicyAction {
     }
 }
 
-impl From<PolicyAction> for PolicyActionName {
-    fn from(action: PolicyAction) -> Self {
+impl Convert<PolicyActionName> for PolicyAction {
+    fn convert(self) -> PolicyActionName {
+        let action = self;
         match action {
             PolicyAction::Allow => PolicyActionName::Allow,
             PolicyAction::Deny => PolicyActionName::Deny,
@@ -47,164 +36,9 @@ impl From<PolicyAction> for PolicyActionName {
     }
 }
 
-/// Create or replace a security policy.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SecurityPolicyInput {
-    /// Unique in its namespace.
-    pub name: String,
-    /// Its namespace (default `default`): it governs the workloads there.
-    #[serde(default)]
-    pub namespace: String,
-    /// The workloads it applies to; absent: all of its namespace.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub selector: Option<SelectorJson>,
-    /// `ALLOW` (default), `DENY` or `AUDIT`.
-    #[serde(default)]
-    pub action: PolicyActionName,
-    /// A request matching any rule matches the policy. An ALLOW policy
-    /// without rules matches nothing; a DENY policy needs rules.
-    #[serde(default)]
-    #[schema(max_items = 256)]
-    pub rules: Vec<RuleJson>,
-    /// Labels.
-    #[serde(default)]
-    pub tags: BTreeMap<String, String>,
-}
-
-/// A security policy as the API shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct SecurityPolicyOutput {
-    /// `security_policy-…`.
-    pub id: String,
-    /// Unique in its namespace.
-    pub name: String,
-    /// Its namespace.
-    pub namespace: String,
-    /// The workloads it applies to; absent: all of its namespace.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub selector: Option<SelectorJson>,
-    /// What matching requests get.
-    pub action: PolicyActionName,
-    /// Its rules.
-    pub rules: Vec<RuleJson>,
-    /// Timestamps, actors, version and tags.
-    #[serde(flatten)]
-    pub meta: MetaOutput,
-}
-
-/// Workload labels a policy applies to.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SelectorJson {
-    /// Every label must match.
-    #[serde(default)]
-    pub match_labels: BTreeMap<String, String>,
-}
-
-/// One rule (Istio's `Rule`): every part present must match.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RuleJson {
-    /// Any of these callers (absent: any).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub from: Vec<FromJson>,
-    /// Any of these operations (absent: any).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub to: Vec<ToJson>,
-    /// All of these conditions.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub when: Vec<ConditionJson>,
-}
-
-/// `from` entry.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct FromJson {
-    /// The caller.
-    pub source: SourceJson,
-}
-
-/// `to` entry.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ToJson {
-    /// The operation.
-    pub operation: OperationJson,
-}
-
-/// A caller; patterns are exact, `*`, `prefix*` or `*suffix`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SourceJson {
-    /// Principals, e.g. `cluster.local/ns/web/sa/frontend`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub principals: Vec<String>,
-    /// Principals excluded.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub not_principals: Vec<String>,
-    /// Caller namespaces.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub namespaces: Vec<String>,
-    /// Caller namespaces excluded.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub not_namespaces: Vec<String>,
-    /// Caller addresses: CIDR blocks or addresses.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub ip_blocks: Vec<String>,
-    /// Caller addresses excluded.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub not_ip_blocks: Vec<String>,
-}
-
-/// An operation; patterns are exact, `*`, `prefix*` or `*suffix`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct OperationJson {
-    /// Hosts.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub hosts: Vec<String>,
-    /// Hosts excluded.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub not_hosts: Vec<String>,
-    /// Ports, as text.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub ports: Vec<String>,
-    /// Ports excluded.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub not_ports: Vec<String>,
-    /// Methods.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub methods: Vec<String>,
-    /// Methods excluded.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub not_methods: Vec<String>,
-    /// Paths.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub paths: Vec<String>,
-    /// Paths excluded.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub not_paths: Vec<String>,
-}
-
-/// A condition on a request attribute.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ConditionJson {
-    /// `source.ip`, `remote.ip`, `source.namespace`, `source.principal`,
-    /// `request.auth.principal`, `destination.port` or
-    /// `request.headers[<name>]`.
-    pub key: String,
-    /// The attribute matches one of these.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub values: Vec<String>,
-    /// The attribute matches none of these.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub not_values: Vec<String>,
-}
-
-impl From<&RuleJson> for Rule {
-    fn from(r: &RuleJson) -> Self {
+impl Convert<Rule> for &RuleJson {
+    fn convert(self) -> Rule {
+        let r = self;
         Rule {
             from: r
                 .from
@@ -251,8 +85,9 @@ impl From<&RuleJson> for Rule {
     }
 }
 
-impl From<&Rule> for RuleJson {
-    fn from(r: &Rule) -> Self {
+impl Convert<RuleJson> for &Rule {
+    fn convert(self) -> RuleJson {
+        let r = self;
         RuleJson {
             from: r
                 .from
@@ -304,10 +139,8 @@ fn selector_of(spec: &SecurityPolicySpec) -> Option<SelectorJson> {
 }
 
 impl RestKind for SecurityPolicyKind {
-    const SINGULAR: &'static str = "security policy";
+    type Wire = clusterdb_client::SecurityPolicies;
     const TITLE: &'static str = "SecurityPolicy";
-    const COLLECTION: &'static str = "mesh/security-policies";
-    const LIST_FIELD: &'static str = "security_policies";
     type Input = SecurityPolicyInput;
     type Output = SecurityPolicyOutput;
 
@@ -322,8 +155,8 @@ impl RestKind for SecurityPolicyKind {
                 input.name,
                 SecurityPolicySpec {
                     selector: input.selector.map(|s| s.match_labels).unwrap_or_default(),
-                    action: input.action.into(),
-                    rules: input.rules.iter().map(Into::into).collect(),
+                    action: input.action.convert(),
+                    rules: input.rules.iter().map(Convert::convert).collect(),
                 },
             )
             .in_namespace(input.namespace)
@@ -335,8 +168,8 @@ impl RestKind for SecurityPolicyKind {
             name: object.meta.name.clone(),
             namespace: object.meta.namespace.clone(),
             selector: selector_of(&object.spec),
-            action: object.spec.action.into(),
-            rules: object.spec.rules.iter().map(Into::into).collect(),
+            action: object.spec.action.convert(),
+            rules: object.spec.rules.iter().map(Convert::convert).collect(),
             tags: object.meta.tags.clone(),
         }
     }
@@ -347,83 +180,16 @@ impl RestKind for SecurityPolicyKind {
             name: object.meta.name.clone(),
             namespace: object.meta.namespace.clone(),
             selector: selector_of(&object.spec),
-            action: object.spec.action.into(),
-            rules: object.spec.rules.iter().map(Into::into).collect(),
-            meta: MetaOutput::of(&object.meta),
+            action: object.spec.action.convert(),
+            rules: object.spec.rules.iter().map(Convert::convert).collect(),
+            meta: meta_output(&object.meta),
         }
     }
 }
 
-/// `POST /mesh/security-policies:check`: a request to authorize.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CheckRequestJson {
-    /// The workload's namespace, whose policies apply (default
-    /// `default`).
-    #[serde(default)]
-    pub namespace: Option<String>,
-    /// The workload's labels, for policy selectors.
-    #[serde(default)]
-    pub labels: BTreeMap<String, String>,
-    /// The caller's principal, e.g. `cluster.local/ns/web/sa/frontend`.
-    #[serde(default)]
-    #[schema(max_length = 1024)]
-    pub principal: String,
-    /// The caller's namespace (default: from a `…/ns/<namespace>/…`
-    /// principal).
-    #[serde(default)]
-    pub source_namespace: Option<String>,
-    /// The caller's address.
-    #[serde(default)]
-    pub ip: Option<String>,
-    /// The host called.
-    #[serde(default)]
-    #[schema(max_length = 253)]
-    pub host: String,
-    /// The method.
-    #[serde(default)]
-    #[schema(max_length = 32)]
-    pub method: String,
-    /// The path (default `/`).
-    #[serde(default)]
-    #[schema(max_length = 8192)]
-    pub path: Option<String>,
-    /// The port called.
-    #[serde(default, deserialize_with = "super::optional_integer")]
-    #[schema(minimum = 1, maximum = 65535)]
-    pub port: Option<u32>,
-    /// Headers.
-    #[serde(default)]
-    pub headers: BTreeMap<String, String>,
-}
-
-/// A policy that decided, or was recorded.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct PolicyRef {
-    /// Its namespace.
-    pub namespace: String,
-    /// Its name.
-    pub name: String,
-    /// Its action.
-    pub action: PolicyActionName,
-}
-
-/// The policies' answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct DecisionJson {
-    /// `ALLOW` or `DENY`.
-    pub decision: PolicyActionName,
-    /// The policy that decided; absent when none matched.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub policy: Option<PolicyRef>,
-    /// Why, in words.
-    pub reason: String,
-    /// AUDIT policies that matched.
-    pub audited: Vec<PolicyRef>,
-}
-
-impl From<clusterdb::mesh::Decision> for DecisionJson {
-    fn from(decision: clusterdb::mesh::Decision) -> Self {
+impl Convert<DecisionJson> for clusterdb::mesh::Decision {
+    fn convert(self) -> DecisionJson {
+        let decision = self;
         let reason = decision.reason();
         DecisionJson {
             decision: if decision.allowed {
@@ -436,7 +202,7 @@ impl From<clusterdb::mesh::Decision> for DecisionJson {
                 .map(|(namespace, name, action)| PolicyRef {
                     namespace,
                     name,
-                    action: action.into(),
+                    action: action.convert(),
                 }),
             reason,
             audited: decision
@@ -482,7 +248,7 @@ async fn check(
         headers: request.headers,
     };
     let decision = caller.db.mesh().check(&request).await?;
-    Ok(axum::Json(decision.into()))
+    Ok(axum::Json(decision.convert()))
 }
 
 /// The route of `POST /mesh/security-policies:check`.

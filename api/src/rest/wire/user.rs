@@ -1,7 +1,6 @@
-//! The user kind on the REST API: its JSON types, and the user's API keys
-//! (`/users/{id}/api-keys`) as its actions.
-
-use std::collections::BTreeMap;
+//! The user kind on the REST API: the conversions of its JSON types
+//! (`clusterdb-client`'s), and the user's API keys (`/users/{id}/api-keys`)
+//! as its actions.
 
 use axum::Json;
 use axum::extract::{FromRequest, Path, RawQuery, Request};
@@ -13,73 +12,19 @@ use clusterdb::identity::{
     Verb, authorize_own_keys,
 };
 use clusterdb::{Context, Draft, Object, Timestamp};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use clusterdb_client::wire::{
+    ApiKeyInput, ApiKeyOutput, ApiKeyPage, NewApiKeyOutput, UserInput, UserOutput, UserStatusName,
+};
 
-use super::{MetaOutput, RoleName, time};
+use super::{Convert, meta_output, time};
 use crate::caller::Caller;
 use crate::rest::error::ApiError;
 use crate::rest::extract::{JsonBody, ListQuery};
 use crate::rest::kind::{Access, Action, ActionBody, FieldRule, RestKind, SchemaOf};
 
-/// Whether a user may authenticate.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum UserStatusName {
-    /// May call the API.
-    #[default]
-    Active,
-    /// Refused.
-    Disabled,
-}
-
-/// Create or replace a user.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UserInput {
-    /// Unique login name.
-    pub username: String,
-    /// Unique (ignoring case); empty for a service account.
-    #[serde(default)]
-    pub email: String,
-    /// Free text.
-    #[serde(default)]
-    pub display_name: String,
-    /// `active` (default) or `disabled`.
-    #[serde(default)]
-    pub status: UserStatusName,
-    /// Roles bound to the user (groups add more).
-    #[serde(default)]
-    pub roles: Vec<RoleName>,
-    /// Labels.
-    #[serde(default)]
-    pub tags: BTreeMap<String, String>,
-}
-
-/// A user as the API shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct UserOutput {
-    /// `user-…`.
-    pub id: String,
-    /// Unique login name.
-    pub username: String,
-    /// Email address (may be empty).
-    pub email: String,
-    /// Free text.
-    pub display_name: String,
-    /// `active` or `disabled`.
-    pub status: UserStatusName,
-    /// Roles bound to the user directly.
-    pub roles: Vec<RoleName>,
-    /// Timestamps, actors, version and tags.
-    #[serde(flatten)]
-    pub meta: MetaOutput,
-}
-
 impl RestKind for UserKind {
-    const SINGULAR: &'static str = "user";
+    type Wire = clusterdb_client::Users;
     const TITLE: &'static str = "User";
-    const COLLECTION: &'static str = "users";
     type Input = UserInput;
     type Output = UserOutput;
 
@@ -163,7 +108,7 @@ impl RestKind for UserKind {
                     UserStatusName::Active => UserState::Active,
                     UserStatusName::Disabled => UserState::Disabled,
                 },
-                roles: input.roles.into_iter().map(Into::into).collect(),
+                roles: input.roles.into_iter().map(Convert::convert).collect(),
             },
         }
     }
@@ -174,7 +119,13 @@ impl RestKind for UserKind {
             email: user.spec.email.clone(),
             display_name: user.spec.display_name.clone(),
             status: status_name(user.spec.state),
-            roles: user.spec.roles.iter().copied().map(Into::into).collect(),
+            roles: user
+                .spec
+                .roles
+                .iter()
+                .copied()
+                .map(Convert::convert)
+                .collect(),
             tags: user.meta.tags.clone(),
         }
     }
@@ -186,8 +137,14 @@ impl RestKind for UserKind {
             email: user.spec.email.clone(),
             display_name: user.spec.display_name.clone(),
             status: status_name(user.spec.state),
-            roles: user.spec.roles.iter().copied().map(Into::into).collect(),
-            meta: MetaOutput::of(&user.meta),
+            roles: user
+                .spec
+                .roles
+                .iter()
+                .copied()
+                .map(Convert::convert)
+                .collect(),
+            meta: meta_output(&user.meta),
         }
     }
 }
@@ -197,56 +154,6 @@ fn status_name(state: UserState) -> UserStatusName {
         UserState::Active => UserStatusName::Active,
         UserState::Disabled => UserStatusName::Disabled,
     }
-}
-
-/// Create an API key.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ApiKeyInput {
-    /// Unique among the user's keys.
-    pub name: String,
-    /// RFC 3339; the key stops working then. Absent: never.
-    #[serde(default)]
-    pub expires_at: Option<String>,
-}
-
-/// An API key as lists show it (never its secret).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct ApiKeyOutput {
-    /// `apikey-…`.
-    pub id: String,
-    /// Unique among the owner's keys.
-    pub name: String,
-    /// The user id.
-    pub owner: String,
-    /// RFC 3339.
-    pub created_at: String,
-    /// Who created it.
-    pub created_by: String,
-    /// RFC 3339, to the minute; `null` if never used.
-    pub last_used_at: Option<String>,
-    /// RFC 3339; `null` if it never expires.
-    pub expires_at: Option<String>,
-}
-
-/// A key just created: the only answer that carries the key.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct NewApiKeyOutput {
-    /// The stored key.
-    #[serde(flatten)]
-    pub api_key: ApiKeyOutput,
-    /// `cdb_<key id>_<secret>`: send as `Authorization: Bearer <key>`. It
-    /// cannot be read again.
-    pub key: String,
-}
-
-/// One page of API keys.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct ApiKeyPage {
-    /// The keys.
-    pub api_keys: Vec<ApiKeyOutput>,
-    /// Pass as `page_token` for the next page.
-    pub next_page_token: Option<String>,
 }
 
 fn key_output(key: &ApiKey) -> ApiKeyOutput {

@@ -1,10 +1,9 @@
 //! The webhook endpoint kind on the REST API (`/webhooks`, admins only):
-//! its JSON types; a create (and `POST /webhooks/{id}/secret`, a rotation)
-//! answers with the signing secret, which cannot be read again; the
-//! deliveries (`GET /webhooks/{id}/deliveries[/{delivery_id}]`), a
-//! redelivery and a test event.
-
-use std::collections::BTreeMap;
+//! the conversions of its JSON types (`clusterdb-client`'s); a create (and
+//! `POST /webhooks/{id}/secret`, a rotation) answers with the signing
+//! secret, which cannot be read again; the deliveries (`GET
+//! /webhooks/{id}/deliveries[/{delivery_id}]`), a redelivery and a test
+//! event.
 
 use axum::body::Bytes;
 use axum::extract::{OriginalUri, Path, RawQuery, State};
@@ -16,10 +15,12 @@ use clusterdb::webhooks::{
     Delivery, MAX_EVENT_TYPES, MAX_URL_LEN, WebhookKind, WebhookSpec, default_name,
 };
 use clusterdb::{Context, Draft, MAX_PAGE_SIZE, Object};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use clusterdb_client::wire::{
+    AttemptOutput, DeliveryOutput, DeliveryPage, SecretInput, TestOutput, WebhookInput,
+    WebhookOutput,
+};
 
-use super::{MetaOutput, description_default, description_rule};
+use super::{Convert, description_rule, meta_output};
 use crate::caller::Caller;
 use crate::rest::error::ApiError;
 use crate::rest::extract::{JsonBody, parse_json, serde_urlencoded_pairs};
@@ -36,132 +37,9 @@ const SECRET_PATTERN: &str = concat!(
     ")$",
 );
 
-/// Create or replace a webhook endpoint.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct WebhookInput {
-    /// Unique name (default: `webhook-` and a digest of the URL).
-    #[serde(default)]
-    pub name: String,
-    /// `http://` or `https://` URL events are `POST`ed to.
-    pub url: String,
-    /// Event types to deliver, e.g. `fleet.created`; `*` for all.
-    pub events: Vec<String>,
-    /// Whether delivery is on (default true).
-    #[serde(default = "enabled_default")]
-    pub enabled: bool,
-    /// Free text.
-    #[serde(default = "description_default")]
-    pub description: String,
-    /// The signing secret, `whsec_` + base64 of 24 to 64 bytes; generated
-    /// when a create leaves it out. Write-only: on a replace, a different
-    /// one rotates it (the old one still signs for 24 hours) and none
-    /// keeps it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub secret: Option<String>,
-    /// Labels.
-    #[serde(default)]
-    pub tags: BTreeMap<String, String>,
-}
-
-fn enabled_default() -> bool {
-    true
-}
-
-/// A webhook endpoint as the API shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct WebhookOutput {
-    /// `webhook-…`.
-    pub id: String,
-    /// Unique name.
-    pub name: String,
-    /// Where events are `POST`ed.
-    pub url: String,
-    /// Event types delivered (`*`: all).
-    pub events: Vec<String>,
-    /// Whether delivery is on.
-    pub enabled: bool,
-    /// Free text.
-    pub description: String,
-    /// Why the server turned delivery off, if it did.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub disabled_reason: Option<String>,
-    /// Timestamps, actors, version and tags.
-    #[serde(flatten)]
-    pub meta: MetaOutput,
-    /// Only in the answer to a create or a rotation: the signing secret.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub secret: Option<String>,
-}
-
-/// The body of `POST /webhooks/{id}/secret` (optional).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SecretInput {
-    /// The new secret; generated if left out.
-    #[serde(default)]
-    pub secret: Option<String>,
-}
-
-/// The answer to `POST /webhooks/{id}/test`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct TestOutput {
-    /// The `webhook.test` event written to the log.
-    pub event_id: String,
-    /// Its delivery to this endpoint (see its deliveries).
-    pub delivery_id: String,
-}
-
-/// One attempt to deliver.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct AttemptOutput {
-    /// 1 for the first.
-    pub attempt: u32,
-    /// When it started (RFC 3339).
-    pub at: String,
-    /// The receiver's status code, if it answered.
-    pub response_code: Option<u16>,
-    /// How long it took.
-    pub duration_ms: u64,
-    /// What went wrong (absent on success).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    /// A redelivery someone asked for, rather than the schedule.
-    pub manual: bool,
-}
-
-/// One event's delivery to one endpoint.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct DeliveryOutput {
-    /// `dlv_{revision}_{index}`.
-    pub id: String,
-    /// The endpoint.
-    pub webhook_id: String,
-    /// The event (`evt_…`), the `webhook-id` header of every attempt.
-    pub event_id: String,
-    /// The event's type.
-    pub event_type: String,
-    /// The event's revision.
-    pub revision: u64,
-    /// `pending` (retrying), `succeeded` or `failed` (gave up).
-    pub status: String,
-    /// Attempts, oldest first (the latest 32).
-    pub attempts: Vec<AttemptOutput>,
-    /// When the next scheduled attempt is due (pending only).
-    pub next_attempt_at: Option<String>,
-}
-
-/// A page of an endpoint's deliveries, oldest first.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct DeliveryPage {
-    /// The deliveries.
-    pub deliveries: Vec<DeliveryOutput>,
-    /// Pass as `page_token` for the next page.
-    pub next_page_token: Option<String>,
-}
-
-impl From<&Delivery> for DeliveryOutput {
-    fn from(delivery: &Delivery) -> Self {
+impl Convert<DeliveryOutput> for &Delivery {
+    fn convert(self) -> DeliveryOutput {
+        let delivery = self;
         DeliveryOutput {
             id: delivery.id(),
             webhook_id: delivery.endpoint_id.clone(),
@@ -187,9 +65,8 @@ impl From<&Delivery> for DeliveryOutput {
 }
 
 impl RestKind for WebhookKind {
-    const SINGULAR: &'static str = "webhook endpoint";
+    type Wire = clusterdb_client::Webhooks;
     const TITLE: &'static str = "Webhook";
-    const COLLECTION: &'static str = "webhooks";
     const FILTERS: &'static [&'static str] = &["url"];
     type Input = WebhookInput;
     type Output = WebhookOutput;
@@ -321,7 +198,7 @@ impl RestKind for WebhookKind {
             enabled: endpoint.spec.enabled,
             description: endpoint.spec.description.clone(),
             disabled_reason: (!reason.is_empty()).then(|| reason.clone()),
-            meta: MetaOutput::of(&endpoint.meta),
+            meta: meta_output(&endpoint.meta),
             secret: None,
         }
     }
@@ -431,7 +308,7 @@ async fn list_deliveries(
         .deliveries(&id, page_token.as_deref(), page_size)
         .await?;
     Ok(axum::Json(DeliveryPage {
-        deliveries: page.items.iter().map(DeliveryOutput::from).collect(),
+        deliveries: page.items.iter().map(Convert::convert).collect(),
         next_page_token: page.next_page_token(),
     })
     .into_response())
@@ -445,7 +322,7 @@ async fn get_delivery(
     let hooks = caller.db.webhooks();
     hooks.endpoints().get(&id).await?;
     let delivery = hooks.delivery_by_id(&id, &delivery_id).await?;
-    Ok(axum::Json(DeliveryOutput::from(&delivery)).into_response())
+    Ok(axum::Json((&delivery).convert()).into_response())
 }
 
 /// `POST /webhooks/{id}/deliveries/{delivery_id}/redeliver`.
@@ -456,7 +333,7 @@ async fn redeliver(
 ) -> Result<Response, ApiError> {
     let delivery =
         crate::webhooks::redeliver(&caller.db, &state.webhooks, &id, &delivery_id).await?;
-    Ok(axum::Json(DeliveryOutput::from(&delivery)).into_response())
+    Ok(axum::Json((&delivery).convert()).into_response())
 }
 
 #[cfg(test)]

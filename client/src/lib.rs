@@ -1,0 +1,39 @@
+//! The Rust client of ClusterDB: a typed REST client ([`Client`]), the
+//! generated gRPC clients ([`compute::v1::ComputeServiceClient`] and the
+//! other services, [`connect_grpc`]), and the API's JSON types
+//! ([`wire`]). It holds no server: no HTTP server, no store, no
+//! WebAssembly runtime.
+#![doc = include_str!("../README.md")]
+
+mod auth;
+mod error;
+mod grpc;
+pub mod headers;
+mod local;
+pub mod resource;
+mod rest;
+mod retry;
+pub mod signatures;
+mod sse;
+mod transport;
+mod watch;
+pub mod wire;
+
+pub use auth::AccessToken;
+pub use clusterdb_proto::{admin, compute, events, identity, mesh, monitoring, webhooks};
+pub use error::ClientError;
+pub use grpc::{BearerAuth, ComputeClient, connect_grpc};
+pub use local::{LocalFuture, LocalService};
+pub use resource::{
+    AlertRules, Fleets, Functions, Groups, Instances, OAuthClients, Resource, SecurityPolicies,
+    Silences, Users, VirtualServices, Webhooks,
+};
+pub use rest::{Applied, Client, DEFAULT_TIMEOUT, Page, ReadOptions, ResourceClient};
+pub use retry::RetryPolicy;
+/// The gRPC library the clients are built on (for its `Channel`, `Status`, …).
+pub use tonic;
+pub use wire::Json;
+
+/// The protobuf descriptor set of every gRPC service (what the server's
+/// reflection serves).
+pub use clusterdb_proto::FILE_DESCRIPTOR_SET;
