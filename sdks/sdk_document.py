@@ -22,6 +22,7 @@ FAMILIES = {
     "monitoring": "monitoring",
     "events": "events",
     "admin": "admin",
+    "auth": "auth",
     "openapi.json": "meta",
 }
 

@@ -95,6 +95,7 @@ pub fn is_public(path: &str, grpc: bool) -> bool {
             || path.starts_with("/grpc.reflection.");
     }
     path.starts_with("/.well-known/")
+        || crate::ui::is_console(path)
         || path == "/oauth/token"
         || path == "/openapi.json"
         || path

@@ -21,6 +21,7 @@ pub mod read_options;
 pub mod request_id;
 pub mod rest;
 pub mod snapshot_stream;
+pub mod ui;
 mod unread_body;
 pub mod webhooks;
 
@@ -95,6 +96,11 @@ fn rest_with_guard<S: rest::kind::KindSet>(
                 .route("/metrics", axum::routing::get(metrics::serve))
                 .with_state(metrics),
         )
+        .merge(if config.ui {
+            ui::routes()
+        } else {
+            Router::new()
+        })
         .fallback_service(service)
         .layer(axum::middleware::from_fn_with_state(guard, auth::guard))
 }

@@ -160,6 +160,10 @@ pub struct ServeArgs {
     /// network); by default it needs a viewer or a `metrics:read` client.
     #[arg(long, env = "CLUSTERDB_METRICS_PUBLIC")]
     metrics_public: bool,
+    /// The web console at `/ui` (`on` or `off`): pages only, every call
+    /// it makes is an API call authorized as any other.
+    #[arg(long, default_value = "on", value_parser = ["on", "off"], env = "CLUSTERDB_UI")]
+    ui: String,
     /// A reverse proxy (CIDR, e.g. `10.0.0.0/8` or `127.0.0.1/32`) whose
     /// `Forwarded` / `X-Forwarded-For` headers name the client address rate
     /// limits see; from any other peer those headers are ignored.
@@ -684,6 +688,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         access_token_lifetime: Duration::from_secs(args.access_token_ttl),
         webhooks: args.delivery(),
         metrics_public: args.metrics_public,
+        ui: args.ui == "on",
         trusted_proxies: args.trusted_proxy.clone(),
         ..RestConfig::default()
     };

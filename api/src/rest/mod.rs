@@ -10,6 +10,7 @@ pub mod kind;
 pub mod openapi;
 pub(crate) mod state;
 pub(crate) mod version;
+pub mod whoami;
 pub mod wire;
 
 use axum::Router;
@@ -58,6 +59,8 @@ pub struct RestConfig {
     /// Peers (reverse proxies) whose `Forwarded` / `X-Forwarded-For`
     /// headers name the client address rate limits see.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Serve the web console at `/ui` (default on).
+    pub ui: bool,
 }
 
 impl Default for RestConfig {
@@ -75,6 +78,7 @@ impl Default for RestConfig {
             webhooks: crate::webhooks::DeliveryOptions::default(),
             metrics_public: false,
             trusted_proxies: Vec::new(),
+            ui: true,
         }
     }
 }
@@ -190,6 +194,8 @@ impl Routes {
         routes.add("/events:watch", &[Method::GET], get(events::watch));
         // A snapshot of the whole store (admins only).
         routes.add("/admin/snapshot", &[Method::GET], get(admin::snapshot));
+        // Who the caller is and what it may do (any caller).
+        routes.add("/auth/whoami", &[Method::GET], get(whoami::whoami));
         routes
     }
 

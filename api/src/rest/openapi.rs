@@ -729,6 +729,21 @@ impl Builder<'_> {
     }
 }
 
+impl Builder<'_> {
+    /// `GET /auth/whoami`.
+    fn whoami(&mut self, version: &Version) {
+        let answer = self.schema(SchemaOf::of::<clusterdb_client::wire::WhoAmIOutput>());
+        let op = self.operation(
+            version,
+            format!("{}/auth/whoami", version.prefix),
+            "get",
+            "whoAmI",
+            "Who the caller is and what it may read and write, kind by kind",
+        );
+        op["responses"]["200"] = json!({"description": "The caller and its permissions", "content": json_content(answer)});
+    }
+}
+
 /// Adds `more`'s entries to the object `target`.
 fn extend(target: &mut Value, more: &Value) {
     if let (Some(target), Some(more)) = (target.as_object_mut(), more.as_object()) {
@@ -783,6 +798,7 @@ pub fn document_of<S: KindSet>(context: &Context) -> Value {
         });
         builder.events(version);
         builder.snapshot(version);
+        builder.whoami(version);
     }
     let op = builder.operation(
         &VERSIONS[0],

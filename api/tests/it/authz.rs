@@ -50,6 +50,7 @@ const REST: &[(&str, &str, Need)] = &[
     ("/v1/events", "GET", Authenticated),
     ("/v1/events:watch", "GET", Authenticated),
     ("/v1/admin/snapshot", "GET", Read("snapshot")),
+    ("/v1/auth/whoami", "GET", Authenticated),
     ("/v1/fleets", "GET", Read("fleet")),
     ("/v1/fleets", "POST", Write("fleet")),
     ("/v1/fleets/{id}", "GET", Read("fleet")),
@@ -525,11 +526,11 @@ fn role_may(role: Role, need: Need) -> bool {
         Public | TokenEndpoint | OwnKeys | Authenticated => true,
         Read(
             "fleet" | "instance" | "function" | "user" | "group" | "virtual_service"
-            | "security_policy" | "metric" | "alertrule" | "alert" | "silence",
+            | "security_policy" | "metric" | "alertrule" | "alert" | "silence" | "metrics",
         ) => at_least(Role::Viewer),
         Write(
             "fleet" | "instance" | "function" | "virtual_service" | "security_policy" | "metric"
-            | "alertrule" | "silence",
+            | "alertrule" | "alert" | "silence",
         ) => at_least(Role::Editor),
         Read(_) | Write(_) => at_least(Role::Admin),
     }
@@ -925,4 +926,79 @@ async fn refusals_say_how_to_authenticate() {
             .header("www-authenticate")
             .contains(r#"error="invalid_token""#)
     );
+}
+
+/// `GET /v1/auth/whoami` tells every caller what the tables above say it
+/// may do, kind by kind (the console offers only that).
+#[tokio::test]
+async fn whoami_tells_each_caller_what_the_tables_say() {
+    let db = ClusterDb::builder()
+        .reconcile(false)
+        .open_in_memory()
+        .await
+        .unwrap();
+    let callers = callers(&db).await;
+    let config = RestConfig {
+        rate_limits: None,
+        ..RestConfig::default()
+    };
+    let app = app(db.clone(), &config).await;
+    let mut checked = 0;
+    for caller in callers.iter().filter(|c| c.may.is_some()) {
+        let may = caller.may.unwrap();
+        let mut request = Request::builder().uri("/v1/auth/whoami");
+        if let Some(auth) = &caller.authorization {
+            request = request.header(header::AUTHORIZATION, auth);
+        }
+        let response = app
+            .clone()
+            .oneshot(request.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{}", caller.name);
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        let me: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        let client = caller.name.starts_with("OAuth");
+        assert_eq!(me["kind"], if client { "oauth_client" } else { "user" });
+        assert_eq!(me["scopes"].is_array(), client, "{me}");
+        let permissions = me["permissions"].as_object().unwrap();
+        for kind in [
+            "fleet",
+            "virtual_service",
+            "alertrule",
+            "user",
+            "apikey",
+            "webhook",
+        ] {
+            assert!(permissions.contains_key(kind), "{kind} missing: {me}");
+        }
+        for (kind, permission) in permissions {
+            let kind: &'static str = Box::leak(kind.clone().into_boxed_str());
+            assert_eq!(
+                permission["read"],
+                may(Read(kind)),
+                "{}: read {kind}",
+                caller.name
+            );
+            assert_eq!(
+                permission["write"],
+                may(Write(kind)),
+                "{}: write {kind}",
+                caller.name
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 5 * 13, "{checked}");
+    let anonymous = app
+        .clone()
+        .oneshot(
+            Request::builder()
+                .uri("/v1/auth/whoami")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
 }

@@ -4,6 +4,7 @@
 //! With the `schema` feature each also describes itself for the OpenAPI
 //! document.
 
+mod auth;
 mod fleet;
 mod function;
 mod group;
@@ -16,6 +17,7 @@ mod user;
 mod virtual_service;
 mod webhook;
 
+pub use auth::{PermissionOutput, WhoAmIOutput};
 pub use fleet::{FleetInput, FleetOutput};
 pub use function::{
     DEFAULT_CONCURRENCY, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_MS, DurationBucket, FunctionInput,

@@ -24,7 +24,7 @@ pub use oauth_client::{
 };
 pub use policy::{
     Area, Confers, METRICS, Principal, Role, Rule, Verb, authorize, authorize_grant,
-    authorize_own_keys, known_scopes, rule,
+    authorize_own_keys, known_scopes, policy_kinds, rule,
 };
 #[doc(hidden)]
 pub use token::fuzz_parse as fuzz_access_token;

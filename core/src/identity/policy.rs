@@ -220,6 +220,12 @@ impl Rule {
     }
 }
 
+/// Every kind the policy table names, in its order (a kind it does not
+/// name is admin-only).
+pub fn policy_kinds() -> impl Iterator<Item = &'static str> {
+    TABLE.iter().flat_map(|(kinds, _)| kinds.iter().copied())
+}
+
 /// The policy's row for `kind` (see the module documentation).
 pub fn rule(kind: &str) -> Rule {
     TABLE

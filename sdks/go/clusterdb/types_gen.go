@@ -709,6 +709,14 @@ type PercentJSON struct {
 	Value float64 `json:"value"`
 }
 
+// What the caller may do to one kind.
+type PermissionOutput struct {
+	// Get, list, watch.
+	Read bool `json:"read"`
+	// Create, update, delete, actions.
+	Write bool `json:"write"`
+}
+
 // One point of a series.
 type PointOutput struct {
 	// RFC 3339: the start of the point's step.
@@ -1145,4 +1153,20 @@ type WeightedDestination struct {
 	Percent float64 `json:"percent"`
 	// Its effective weight (above 0).
 	Weight int64 `json:"weight"`
+}
+
+// The caller, as the server authenticated it, and what the policy lets it
+// do: a client offers only what it may.
+type WhoAmIOutput struct {
+	// The user id (`user-…`) or OAuth client id.
+	ID string `json:"id"`
+	// `user` or `oauth_client`.
+	Kind string `json:"kind"`
+	// For every kind the policy names (`fleet`, `virtual_service`,
+	// `webhook`, …): whether the caller may read and write it.
+	Permissions map[string]PermissionOutput `json:"permissions"`
+	// A user's roles (bound directly and through groups).
+	Roles []string `json:"roles"`
+	// An OAuth client's scopes (they decide instead of roles).
+	Scopes []string `json:"scopes,omitempty"`
 }

@@ -38,6 +38,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/auth/whoami": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who the caller is and what it may read and write, kind by kind */
+        get: operations["whoAmI"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/events": {
         parameters: {
             query?: never;
@@ -1691,6 +1708,13 @@ export interface components {
              */
             value: number;
         };
+        /** @description What the caller may do to one kind. */
+        PermissionOutput: {
+            /** @description Get, list, watch. */
+            read: boolean;
+            /** @description Create, update, delete, actions. */
+            write: boolean;
+        };
         /** @description One point of a series. */
         PointOutput: {
             /** @description RFC 3339: the start of the point's step. */
@@ -2151,6 +2175,27 @@ export interface components {
              */
             weight: number;
         };
+        /**
+         * @description The caller, as the server authenticated it, and what the policy lets it
+         *     do: a client offers only what it may.
+         */
+        WhoAmIOutput: {
+            /** @description The user id (`user-…`) or OAuth client id. */
+            id: string;
+            /** @description `user` or `oauth_client`. */
+            kind: string;
+            /**
+             * @description For every kind the policy names (`fleet`, `virtual_service`,
+             *     `webhook`, …): whether the caller may read and write it.
+             */
+            permissions: {
+                [key: string]: components["schemas"]["PermissionOutput"];
+            };
+            /** @description A user's roles (bound directly and through groups). */
+            roles: string[];
+            /** @description An OAuth client's scopes (they decide instead of roles). */
+            scopes?: string[] | null;
+        };
     };
     responses: never;
     parameters: never;
@@ -2277,6 +2322,40 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error in the API's error format */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    whoAmI: {
+        parameters: {
+            query?: {
+                /** @description Answer from a state at least this revision (waits for it, up to the server's read wait, else 503); skips the consistent read's check */
+                min_revision?: number;
+                /** @description true: answer from whatever this server has, without waiting */
+                stale?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller and its permissions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WhoAmIOutput"];
                 };
             };
             /** @description An error in the API's error format */

@@ -91,6 +91,7 @@ from .op_name import OpName
 from .openapi_response_200 import OpenapiResponse200
 from .operation_json import OperationJson
 from .percent_json import PercentJson
+from .permission_output import PermissionOutput
 from .point_output import PointOutput
 from .policy_action_name import PolicyActionName
 from .policy_ref import PolicyRef
@@ -139,6 +140,8 @@ from .webhook_input import WebhookInput
 from .webhook_input_tags import WebhookInputTags
 from .webhook_output import WebhookOutput
 from .weighted_destination import WeightedDestination
+from .who_am_i_output import WhoAmIOutput
+from .who_am_i_output_permissions import WhoAmIOutputPermissions
 
 __all__ = (
     "AbortJson",
@@ -232,6 +235,7 @@ __all__ = (
     "OpenapiResponse200",
     "OperationJson",
     "PercentJson",
+    "PermissionOutput",
     "PointOutput",
     "PolicyActionName",
     "PolicyRef",
@@ -280,4 +284,6 @@ __all__ = (
     "WebhookInputTags",
     "WebhookOutput",
     "WeightedDestination",
+    "WhoAmIOutput",
+    "WhoAmIOutputPermissions",
 )

@@ -1,0 +1,58 @@
+// Webhooks: endpoints (the signing secret shown once on create), each
+// one's deliveries with their attempts, redeliver and test.
+
+import { act, form, panel, resourceTable } from "../components.js";
+import { badge, h, replace } from "../dom.js";
+
+export function render(main, ctx) {
+  const writes = ctx.may("webhook", "write");
+  const status = h("div");
+  const secret = h("div");
+  const deliveries = h("div");
+  const endpoints = resourceTable(ctx, {
+    kind: "webhook", path: "/webhooks", listField: "webhooks", testName: "webhook",
+    columns: [
+      ["Name", (w) => w.name],
+      ["URL", (w) => h("span", { class: "mono" }, w.url)],
+      ["Events", (w) => w.events.join(", ")],
+      ["Enabled", (w) => (w.enabled ? badge("active") : badge(w.disabled_reason || "disabled"))],
+    ],
+    actions: (w) => [
+      act("Deliveries", async () => showDeliveries(w), status),
+      writes ? act("Test", async () => { await ctx.api.post(`/webhooks/${w.id}/test`); showDeliveries(w); }, status) : null,
+      writes ? act("Delete", async () => {
+        if (!confirm(`Delete webhook ${w.name}?`)) return;
+        await ctx.api.del(`/webhooks/${w.id}`);
+      }, status, { danger: true }) : null,
+    ],
+  });
+  async function showDeliveries(w) {
+    const body = h("tbody");
+    async function load() {
+      const page = await ctx.api.get(`/webhooks/${w.id}/deliveries`, [["page_size", "20"]]);
+      replace(body, page.deliveries.map((d) => h("tr", {},
+        h("td", { class: "mono" }, d.id), h("td", {}, d.event_type), h("td", {}, badge(d.status)),
+        h("td", {}, d.attempts.map((a) => h("div", { class: "muted" },
+          `#${a.attempt} ${a.at} ${a.response_code || ""} ${a.error || ""} ${a.duration_ms} ms${a.manual ? " (manual)" : ""}`))),
+        h("td", {}, writes ? act("Redeliver", async () => {
+          await ctx.api.post(`/webhooks/${w.id}/deliveries/${d.id}/redeliver`); load();
+        }, status) : null))));
+    }
+    replace(deliveries, panel(`Deliveries to ${w.name}`, h("table", {},
+      h("thead", {}, h("tr", {}, ["Delivery", "Event", "Status", "Attempts", ""].map((t) => h("th", {}, t)))), body)));
+    await load();
+  }
+  const create = writes ? panel("New endpoint", form([
+    { name: "name", label: "Name", required: true },
+    { name: "url", label: "URL", type: "url", required: true },
+    { name: "events", label: "Events (comma-separated, * for all)", value: "*" },
+  ], "Create", async (v) => {
+    const made = await ctx.api.post("/webhooks", {
+      name: v.name, url: v.url, events: v.events.split(",").map((e) => e.trim()).filter(Boolean),
+    });
+    replace(secret, h("div", { class: "notice" }, "Signing secret — copy it now, it is not shown again:",
+      h("div", { class: "secret", "data-test": "secret" }, made.secret)));
+    endpoints.reload();
+  })) : null;
+  main.append(create || "", secret, panel("Endpoints", endpoints.el, status), deliveries);
+}
