@@ -23,6 +23,7 @@ FAMILIES = {
     "events": "events",
     "admin": "admin",
     "auth": "auth",
+    "server": "meta",
     "openapi.json": "meta",
 }
 

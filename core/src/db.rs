@@ -286,6 +286,7 @@ impl Builder {
         master_key: crate::MasterKey,
         origin: crate::sealing::KeyOrigin,
     ) -> Result<ClusterDb> {
+        let engine_name = engine.name();
         let (engine, read_cache) = match self.read_cache {
             None => (engine, None),
             Some(mut options) => {
@@ -316,6 +317,7 @@ impl Builder {
             master_key,
             engine,
             read_cache,
+            engine_name,
             context: Context {
                 instance_types: self.instance_types,
                 runtimes: self.runtimes,
@@ -587,6 +589,12 @@ impl ClusterDb {
             // The store is gone with this handle; nothing will fail now.
             Err(_) => std::future::pending().await,
         }
+    }
+
+    /// The storage engine's name: `redb`, `etcd`, … (whether or not the
+    /// read cache is in front of it).
+    pub fn engine_name(&self) -> &'static str {
+        self.store.engine_name
     }
 
     /// The read cache's figures, if it is on.

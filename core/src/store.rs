@@ -33,6 +33,8 @@ pub(crate) struct Store {
     pub engine: Arc<dyn Engine>,
     /// The read cache the engine is behind, if on.
     pub read_cache: Option<Arc<clusterdb_storage::ReadCache>>,
+    /// The engine's name (`redb`, `etcd`, …), not the read cache's.
+    pub engine_name: &'static str,
     /// What validation consults.
     pub context: Context,
     /// The kinds this database reads and writes.

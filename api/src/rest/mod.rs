@@ -8,6 +8,7 @@ pub(crate) mod extract;
 pub(crate) mod handlers;
 pub mod kind;
 pub mod openapi;
+pub mod server_status;
 pub(crate) mod state;
 pub(crate) mod version;
 pub mod whoami;
@@ -196,6 +197,8 @@ impl Routes {
         routes.add("/admin/snapshot", &[Method::GET], get(admin::snapshot));
         // Who the caller is and what it may do (any caller).
         routes.add("/auth/whoami", &[Method::GET], get(whoami::whoami));
+        // The answering server's version, engine and role (any caller).
+        routes.add("/server", &[Method::GET], get(server_status::server));
         routes
     }
 

@@ -742,6 +742,20 @@ impl Builder<'_> {
         );
         op["responses"]["200"] = json!({"description": "The caller and its permissions", "content": json_content(answer)});
     }
+
+    /// `GET /server`.
+    fn server(&mut self, version: &Version) {
+        let answer = self.schema(SchemaOf::of::<clusterdb_client::wire::ServerOutput>());
+        let op = self.operation(
+            version,
+            format!("{}/server", version.prefix),
+            "get",
+            "getServer",
+            "The answering server: version, storage engine, read cache, leadership, the event log's head",
+        );
+        op["responses"]["200"] =
+            json!({"description": "The server", "content": json_content(answer)});
+    }
 }
 
 /// Adds `more`'s entries to the object `target`.
@@ -799,6 +813,7 @@ pub fn document_of<S: KindSet>(context: &Context) -> Value {
         builder.events(version);
         builder.snapshot(version);
         builder.whoami(version);
+        builder.server(version);
     }
     let op = builder.operation(
         &VERSIONS[0],

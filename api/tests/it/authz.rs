@@ -51,6 +51,7 @@ const REST: &[(&str, &str, Need)] = &[
     ("/v1/events:watch", "GET", Authenticated),
     ("/v1/admin/snapshot", "GET", Read("snapshot")),
     ("/v1/auth/whoami", "GET", Authenticated),
+    ("/v1/server", "GET", Authenticated),
     ("/v1/fleets", "GET", Read("fleet")),
     ("/v1/fleets", "POST", Write("fleet")),
     ("/v1/fleets/{id}", "GET", Read("fleet")),

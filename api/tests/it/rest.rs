@@ -780,3 +780,21 @@ async fn stale_reads_do_not_weaken_authentication() {
         assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "round {round}");
     }
 }
+
+/// `GET /v1/server` names the engine, the read cache and the event log's
+/// head, which moves with every write.
+#[tokio::test]
+async fn the_server_says_what_it_is_and_where_the_log_is() {
+    let app = test_app(1 << 20).await;
+    let before = call(&app, Method::GET, "/v1/server", &[], None).await;
+    assert_eq!(before.status, StatusCode::OK, "{}", before.body);
+    assert_eq!(before.body["engine"], "redb");
+    assert_eq!(before.body["version"], env!("CARGO_PKG_VERSION"));
+    assert!(before.body["read_cache"].is_boolean() && before.body["leader"].is_boolean());
+    let created = call(&app, Method::POST, "/v1/fleets", &[], Some(FLEET)).await;
+    let written = created.body["resource_version"].as_u64().unwrap();
+    let after = call(&app, Method::GET, "/v1/server", &[], None).await;
+    let head = after.body["revision"].as_u64().unwrap();
+    assert!(head >= written, "{} < {written}", after.body);
+    assert!(head > before.body["revision"].as_u64().unwrap());
+}

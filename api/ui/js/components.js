@@ -18,8 +18,9 @@ export function showError(area, error, form = null) {
 }
 
 /** A form of `fields` ({name, label, type, value, options, required}):
- * `submit(values)` runs on submit; its error shows beside its field. */
-export function form(fields, submitLabel, submit, { inline = true } = {}) {
+ * `submit(values)` runs on submit; its error shows beside its field. A
+ * form that made something is emptied after, unless `keep`. */
+export function form(fields, submitLabel, submit, { inline = true, keep = false } = {}) {
   const status = h("div");
   const inputs = fields.map((f) => {
     let input;
@@ -44,6 +45,7 @@ export function form(fields, submitLabel, submit, { inline = true } = {}) {
     replace(status);
     try {
       await submit(values, status);
+      if (!keep) el.reset();
     } catch (error) {
       showError(status, error, el);
     }
@@ -80,7 +82,7 @@ export function resourceTable(ctx, { kind, path, listField, columns, actions, qu
       tokens[page + 1] = answer.next_page_token || null;
       replace(body, latest.length === 0
         ? h("tr", {}, h("td", { colspan: columns.length + 1, class: "muted" }, "None."))
-        : latest.map((item) => h("tr", { "data-test": `${testName}-row`, "data-name": item.name || item.id },
+        : latest.map((item) => h("tr", { "data-test": `${testName}-row`, "data-name": item.name || item.username || item.id },
           columns.map(([, cell]) => h("td", {}, cell(item))),
           h("td", {}, actions ? actions(item, reload) : null))));
       prev.disabled = page === 0;

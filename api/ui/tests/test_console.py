@@ -172,6 +172,11 @@ def test_sign_in_with_a_key_or_client_credentials_and_out(browser, server: Serve
     assert browser.get_cookies() == []
     assert server.key not in browser.current_url
     wait(browser, lambda: find(browser, '[data-test="counts"] .card'))
+    assert find(browser, '[data-test="engine"]')[0].text.startswith("redb")
+    assert "leads" in find(browser, '[data-test="leader"]')[0].text
+    head = int(find(browser, '[data-test="revision"]')[0].text)
+    server.call("POST", "/groups", {"name": "watchers"})
+    wait(browser, lambda: int(find(browser, '[data-test="revision"]')[0].text) > head)
     wait(browser, lambda: find(browser, '[data-test="live"]')[0].text == "live")
     shot(browser, "overview")
     find(browser, '[data-test="sign-out"]')[0].click()
@@ -299,3 +304,39 @@ def test_a_viewer_is_not_offered_writes(browser, server: Server) -> None:
     wait(browser, lambda: find(browser, '[data-test="user-row"]'))
     assert find(browser, "form") == []
     shot(browser, "viewer")
+
+
+def test_identity_webhooks_and_the_event_tail(browser, server: Server) -> None:
+    sign_in(browser, server)
+    open_view(browser, "events")
+    wait(browser, lambda: find(browser, '[data-test="tail-state"]')[0].text == "live")
+    server.call("POST", "/groups", {"name": "tailed"})
+    row = wait(browser, lambda: find(browser, '[data-test="event-row"]'))[0]
+    assert "group.created" in row.text and "tailed" in row.text
+    shot(browser, "events")
+
+    open_view(browser, "identity")
+    fill(browser, "form", {"username": "ida", "email": "ida@example.com"})
+    find(browser, 'form button[type="submit"]')[0].click()
+    user_row = wait(browser, lambda: find(browser, '[data-test="user-row"][data-name="ida"]'))
+    keys = [b for b in user_row[0].find_elements(By.TAG_NAME, "button") if b.text == "API keys"][0]
+    keys.click()
+    key_form = wait(browser, lambda: [f for f in find(browser, "form") if f.find_elements(By.NAME, "name") and "Create key" in f.text])[0]
+    key_form.find_element(By.NAME, "name").send_keys("laptop")
+    key_form.find_element(By.CSS_SELECTOR, "button").click()
+    secret = wait(browser, lambda: find(browser, '[data-test="secret"]'))[0].text
+    assert secret.startswith("cdb_")
+    # The key works, and the console never showed it in a URL.
+    assert server.call("GET", "/auth/whoami", key=secret)["kind"] == "user"
+    assert secret not in browser.current_url
+    shot(browser, "identity")
+
+    open_view(browser, "webhooks")
+    fill(browser, "form", {"name": "hook", "url": "http://127.0.0.1:9/hook", "events": "fleet.created"})
+    find(browser, 'form button[type="submit"]')[0].click()
+    assert wait(browser, lambda: find(browser, '[data-test="secret"]'))[0].text.startswith("whsec_")
+    row = wait(browser, lambda: find(browser, '[data-test="webhook-row"][data-name="hook"]'))[0]
+    [b for b in row.find_elements(By.TAG_NAME, "button") if b.text == "Test"][0].click()
+    wait(browser, lambda: "webhook.test" in browser.find_element(By.TAG_NAME, "main").text)
+    shot(browser, "webhooks")
+    assert script_errors(browser) == []

@@ -12,6 +12,7 @@ mod instance;
 mod monitoring;
 mod oauth_client;
 mod security_policy;
+mod server;
 mod time;
 mod user;
 mod virtual_service;
@@ -36,6 +37,7 @@ pub use security_policy::{
     PolicyRef, RuleJson, SecurityPolicyInput, SecurityPolicyOutput, SelectorJson, SourceJson,
     ToJson,
 };
+pub use server::ServerOutput;
 pub use time::Time;
 pub use user::{
     ApiKeyInput, ApiKeyOutput, ApiKeyPage, NewApiKeyOutput, UserInput, UserOutput, UserStatusName,

@@ -929,6 +929,22 @@ type SeriesOutput struct {
 	Type string `json:"type"`
 }
 
+// The answering server: its version, store, and role.
+type ServerOutput struct {
+	// The storage engine: `redb` (one data file) or `etcd` (shared).
+	Engine string `json:"engine"`
+	// Whether this server leads the background work (the reconciler,
+	// retention, webhook delivery, alert evaluation) now.
+	Leader bool `json:"leader"`
+	// Whether reads are served from this server's cache.
+	ReadCache bool `json:"read_cache"`
+	// The newest store revision this server has seen: the event log's
+	// head.
+	Revision int64 `json:"revision"`
+	// The server's version.
+	Version string `json:"version"`
+}
+
 // A severity, as JSON names it.
 type SeverityName string
 

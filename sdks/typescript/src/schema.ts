@@ -681,6 +681,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/server": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The answering server: version, storage engine, read cache, leadership, the event log's head */
+        get: operations["getServer"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/users": {
         parameters: {
             query?: never;
@@ -1931,6 +1948,26 @@ export interface components {
             summary: components["schemas"]["SummaryOutput"];
             /** @description `counter` or `gauge`. */
             type: string;
+        };
+        /** @description The answering server: its version, store, and role. */
+        ServerOutput: {
+            /** @description The storage engine: `redb` (one data file) or `etcd` (shared). */
+            engine: string;
+            /**
+             * @description Whether this server leads the background work (the reconciler,
+             *     retention, webhook delivery, alert evaluation) now.
+             */
+            leader: boolean;
+            /** @description Whether reads are served from this server's cache. */
+            read_cache: boolean;
+            /**
+             * Format: int64
+             * @description The newest store revision this server has seen: the event log's
+             *     head.
+             */
+            revision: number;
+            /** @description The server's version. */
+            version: string;
         };
         /**
          * @description A severity, as JSON names it.
@@ -4920,6 +4957,40 @@ export interface operations {
                 };
                 content: {
                     "application/json": Record<string, never>;
+                };
+            };
+            /** @description An error in the API's error format */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getServer: {
+        parameters: {
+            query?: {
+                /** @description Answer from a state at least this revision (waits for it, up to the server's read wait, else 503); skips the consistent read's check */
+                min_revision?: number;
+                /** @description true: answer from whatever this server has, without waiting */
+                stale?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The server */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerOutput"];
                 };
             };
             /** @description An error in the API's error format */

@@ -29,7 +29,7 @@ export function render(main, ctx) {
   main.append(panel("Live tail", form([
     { name: "types", label: "Types (e.g. fleet.created)" },
     { name: "kinds", label: "Kinds (e.g. fleet,instance)" },
-  ], "Follow", async (v) => follow(v.types.trim(), v.kinds.trim())), state,
+  ], "Follow", async (v) => follow(v.types.trim(), v.kinds.trim()), { keep: true }), state,
   h("div", { class: "tail" }, h("table", {}, h("thead", {}, h("tr", {},
     ["Revision", "Type", "Resource", "Time"].map((t) => h("th", {}, t)))), tail))));
   follow("", "");

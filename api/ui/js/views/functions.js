@@ -41,7 +41,7 @@ export function render(main, ctx) {
           json.logs ? [h("div", {}, "Logs:"), h("pre", { class: "secret" }, json.logs)] : null);
         const again = await ctx.api.get(`/functions/${id}`);
         replace(stats, histogram(again.stats));
-      }, { inline: false }) : h("p", { class: "muted" }, "You may not invoke functions.");
+      }, { inline: false, keep: true }) : h("p", { class: "muted" }, "You may not invoke functions.");
     const stats = h("div", {}, histogram(f.stats));
     replace(detail, panel(`Function ${f.name}`,
       h("p", { class: "muted mono" }, `${f.id} · ${f.runtime}/${f.handler} · code ${f.code_sha256 || "none"}`),

@@ -60,7 +60,7 @@ export function render(main, ctx) {
     ], "Resolve", async (v) => {
       const json = await ctx.api.post("/mesh/routes:resolve", { host: v.host, path: v.path, method: v.method });
       answer.textContent = JSON.stringify(json, null, 2);
-    }), answer));
+    }, { keep: true }), answer));
   }
   if (ctx.may("security_policy")) {
     const answer = h("pre", { class: "secret", "data-test": "decision" });
@@ -73,7 +73,7 @@ export function render(main, ctx) {
     ], "Check", async (v) => {
       const json = await ctx.api.post("/mesh/security-policies:check", v);
       answer.textContent = JSON.stringify(json, null, 2);
-    }), answer));
+    }, { keep: true }), answer));
   }
 }
 

@@ -90,7 +90,7 @@ function metricsPanel(ctx) {
     replace(charts, answer.series.length === 0
       ? h("p", { class: "muted", "data-test": "no-series" }, "No samples in that window.")
       : answer.series.map((series) => chart(series)));
-  });
+  }, { keep: true });
   return panel("Metrics", query, charts);
 }
 

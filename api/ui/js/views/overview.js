@@ -1,5 +1,6 @@
-// The overview: counts per kind, the store's revision, firing alerts, and
-// what the signed-in principal may do.
+// The overview: the server (version, engine, leadership, the event log's
+// head), counts per kind, firing alerts, and what the signed-in principal
+// may do.
 
 import { panel, showError } from "../components.js";
 import { h, replace } from "../dom.js";
@@ -22,13 +23,17 @@ export function render(main, ctx) {
   const cards = h("div", { class: "cards", "data-test": "counts" });
   const status = h("div");
   const head = h("span", { "data-test": "revision" }, "…");
+  const engine = h("span", { "data-test": "engine" }, "…");
+  const leader = h("span", { "data-test": "leader" }, "…");
+  const version = h("span", { "data-test": "version" }, "…");
   const firing = h("span", { "data-test": "firing" }, "…");
   let seen = 0;
   const seenEl = h("span", { "data-test": "events-seen" }, "0");
   ctx.onLeave(ctx.events.subscribe(() => { seen += 1; seenEl.textContent = String(seen); }));
   main.append(
     panel("Cluster", h("div", { class: "row" },
-      "Store revision: ", head, h("span", { class: "grow" }),
+      "Server ", version, " on ", engine, " · ", leader, h("span", { class: "grow" }),
+      "Event log head: ", head, h("span", { class: "grow" }),
       "Firing alerts: ", firing, h("span", { class: "grow" }),
       "Events since this page opened: ", seenEl), cards, status),
     panel("You", h("p", {}, `${ctx.me.id} — ${ctx.me.kind === "user" ? "roles" : "scopes"}: `,
@@ -37,20 +42,29 @@ export function render(main, ctx) {
       h("tbody", {}, Object.entries(ctx.me.permissions).map(([kind, p]) =>
         h("tr", {}, h("td", {}, kind), h("td", {}, p.read ? "yes" : "—"), h("td", {}, p.write ? "yes" : "—")))))));
   (async () => {
-    let revision = 0;
+    try {
+      const server = await ctx.api.get("/server");
+      version.textContent = server.version;
+      engine.textContent = server.engine + (server.read_cache ? " (read cache on)" : "");
+      leader.textContent = server.leader ? "leads the background work" : "follows (another server leads)";
+      head.textContent = String(server.revision);
+    } catch (error) {
+      showError(status, error);
+    }
+    ctx.onLeave(ctx.events.subscribe((event) => {
+      head.textContent = String(Math.max(Number(head.textContent) || 0, event.revision));
+    }));
     for (const [kind, title, path, field] of KINDS) {
       if (!ctx.may(kind)) continue;
       try {
-        const { json, headers } = await ctx.api.call("GET", path, { query: [["page_size", String(COUNT_PAGE)]] });
+        const json = await ctx.api.get(path, [["page_size", String(COUNT_PAGE)]]);
         const n = json[field].length;
-        revision = Math.max(revision, Number(headers.get("x-clusterdb-revision") || 0));
         cards.append(h("a", { class: "card", href: `#/${route(kind)}`, "data-kind": kind },
           h("div", { class: "n" }, json.next_page_token ? `${n}+` : String(n)), h("div", { class: "muted" }, title)));
       } catch (error) {
         showError(status, error);
       }
     }
-    head.textContent = revision ? String(revision) : "—";
     if (ctx.may("alert")) {
       try {
         const answer = await ctx.api.get("/monitoring/alerts", [["state", "firing"]]);

@@ -117,6 +117,7 @@ from .selector_json import SelectorJson
 from .selector_json_match_labels import SelectorJsonMatchLabels
 from .series_output import SeriesOutput
 from .series_output_labels import SeriesOutputLabels
+from .server_output import ServerOutput
 from .severity_name import SeverityName
 from .silence_input import SilenceInput
 from .silence_input_tags import SilenceInputTags
@@ -261,6 +262,7 @@ __all__ = (
     "SelectorJsonMatchLabels",
     "SeriesOutput",
     "SeriesOutputLabels",
+    "ServerOutput",
     "SeverityName",
     "SilenceInput",
     "SilenceInputTags",
