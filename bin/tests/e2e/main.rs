@@ -3,6 +3,7 @@
 mod auth;
 mod backup;
 mod cli;
+mod console;
 mod crash;
 mod docs;
 #[cfg(feature = "etcd")]
