@@ -730,31 +730,36 @@ impl Builder<'_> {
 }
 
 impl Builder<'_> {
-    /// `GET /auth/whoami`.
-    fn whoami(&mut self, version: &Version) {
-        let answer = self.schema(SchemaOf::of::<clusterdb_client::wire::WhoAmIOutput>());
+    /// `GET {path}` below the version root, answering a JSON `answer`
+    /// (any authenticated caller).
+    fn about(&mut self, version: &Version, path: &str, id: &str, summary: &str, answer: SchemaOf) {
+        let answer = self.schema(answer);
         let op = self.operation(
             version,
-            format!("{}/auth/whoami", version.prefix),
+            format!("{}{path}", version.prefix),
             "get",
-            "whoAmI",
-            "Who the caller is and what it may read and write, kind by kind",
+            id,
+            summary,
         );
-        op["responses"]["200"] = json!({"description": "The caller and its permissions", "content": json_content(answer)});
+        op["responses"]["200"] = json!({"description": summary, "content": json_content(answer)});
     }
 
-    /// `GET /server`.
-    fn server(&mut self, version: &Version) {
-        let answer = self.schema(SchemaOf::of::<clusterdb_client::wire::ServerOutput>());
-        let op = self.operation(
+    /// `GET /auth/whoami` and `GET /server`.
+    fn whoami_and_server(&mut self, version: &Version) {
+        self.about(
             version,
-            format!("{}/server", version.prefix),
-            "get",
+            "/auth/whoami",
+            "whoAmI",
+            "Who the caller is and what it may read and write, kind by kind",
+            SchemaOf::of::<clusterdb_client::wire::WhoAmIOutput>(),
+        );
+        self.about(
+            version,
+            "/server",
             "getServer",
             "The answering server: version, storage engine, read cache, leadership, the event log's head",
+            SchemaOf::of::<clusterdb_client::wire::ServerOutput>(),
         );
-        op["responses"]["200"] =
-            json!({"description": "The server", "content": json_content(answer)});
     }
 }
 
@@ -812,8 +817,7 @@ pub fn document_of<S: KindSet>(context: &Context) -> Value {
         });
         builder.events(version);
         builder.snapshot(version);
-        builder.whoami(version);
-        builder.server(version);
+        builder.whoami_and_server(version);
     }
     let op = builder.operation(
         &VERSIONS[0],

@@ -704,6 +704,22 @@ async fn callers(db: &ClusterDb) -> Vec<Caller> {
     all
 }
 
+/// The callers and the whole app (REST and gRPC) over one database,
+/// without rate limits.
+async fn matrix() -> (Vec<Caller>, Router) {
+    let db = ClusterDb::builder()
+        .reconcile(false)
+        .open_in_memory()
+        .await
+        .unwrap();
+    let callers = callers(&db).await;
+    let config = RestConfig {
+        rate_limits: None,
+        ..RestConfig::default()
+    };
+    (callers, app(db, &config).await)
+}
+
 fn concrete(template: &str, own_id: &str, need: Need) -> String {
     let id = if need == OwnKeys { own_id } else { "x-1" };
     template
@@ -828,17 +844,7 @@ fn every_route_and_method_has_a_row() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_caller_gets_what_the_tables_say() {
-    let db = ClusterDb::builder()
-        .reconcile(false)
-        .open_in_memory()
-        .await
-        .unwrap();
-    let callers = callers(&db).await;
-    let config = RestConfig {
-        rate_limits: None,
-        ..RestConfig::default()
-    };
-    let app = app(db.clone(), &config).await;
+    let (callers, app) = matrix().await;
     let mut checked = 0;
     for caller in &callers {
         for (template, method, need) in REST {
@@ -933,17 +939,7 @@ async fn refusals_say_how_to_authenticate() {
 /// may do, kind by kind (the console offers only that).
 #[tokio::test]
 async fn whoami_tells_each_caller_what_the_tables_say() {
-    let db = ClusterDb::builder()
-        .reconcile(false)
-        .open_in_memory()
-        .await
-        .unwrap();
-    let callers = callers(&db).await;
-    let config = RestConfig {
-        rate_limits: None,
-        ..RestConfig::default()
-    };
-    let app = app(db.clone(), &config).await;
+    let (callers, app) = matrix().await;
     let mut checked = 0;
     for caller in callers.iter().filter(|c| c.may.is_some()) {
         let may = caller.may.unwrap();

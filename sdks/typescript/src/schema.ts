@@ -2386,7 +2386,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The caller and its permissions */
+            /** @description Who the caller is and what it may read and write, kind by kind */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4984,7 +4984,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The server */
+            /** @description The answering server: version, storage engine, read cache, leadership, the event log's head */
             200: {
                 headers: {
                     [name: string]: unknown;
