@@ -23,12 +23,61 @@ pub(super) fn refused(status: &etcd_client::Error) -> bool {
     }
 }
 
+/// Whether a member turned the request away because the cluster has no
+/// leader — during an election, after the leader died. Both answers come
+/// before anything is proposed to raft ("no leader" from the gRPC layer,
+/// "raft proposal dropped" from a follower that has no leader to forward
+/// to), so the request was not applied and may be sent again once a
+/// leader is elected.
+pub(super) fn leaderless(err: &etcd_client::Error) -> bool {
+    match err {
+        etcd_client::Error::GRpcStatus(status) => {
+            let message = status.message();
+            message.contains("etcdserver: no leader") || message.contains("raft proposal dropped")
+        }
+        _ => false,
+    }
+}
+
 /// Whether the request never left this process (no connection).
 pub(super) fn never_sent(err: &etcd_client::Error) -> bool {
     let text = err.to_string();
     matches!(err, etcd_client::Error::TransportError(_))
         || text.contains("tcp connect error")
         || text.contains("Connection refused")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(code: tonic::Code, message: &str) -> etcd_client::Error {
+        etcd_client::Error::GRpcStatus(tonic::Status::new(code, message))
+    }
+
+    #[test]
+    fn only_answers_before_a_proposal_count_as_leaderless() {
+        assert!(leaderless(&status(
+            tonic::Code::Unavailable,
+            "etcdserver: no leader"
+        )));
+        assert!(leaderless(&status(
+            tonic::Code::Unknown,
+            "raft proposal dropped"
+        )));
+        // These may come after the proposal: the outcome is unknown.
+        for message in [
+            "etcdserver: leader changed",
+            "etcdserver: request timed out",
+            "etcdserver: request timed out, possibly due to previous leader failure",
+        ] {
+            assert!(
+                !leaderless(&status(tonic::Code::Unavailable, message)),
+                "{message}"
+            );
+        }
+        assert!(!leaderless(&etcd_client::Error::InvalidArgs("x".into())));
+    }
 }
 
 /// The gRPC status codes (fixed by the gRPC spec) that mean "refused".

@@ -20,8 +20,12 @@
 //!   again to the next member after any failure but a refusal, each
 //!   attempt bounded so a hung member costs a fraction of the request
 //!   timeout. A **commit** is sent again only when it never left this
-//!   process (no connection): one that may have reached etcd has an
+//!   process (no connection), or a member turned it away for want of a
+//!   leader (nothing was proposed): one that may have reached raft has an
 //!   unknown outcome and is never repeated blindly.
+//! - While every member answers that there is no leader (an election,
+//!   after the leader died), reads and commits wait for one, polling, for
+//!   at most [`ELECTION_WAIT`], instead of failing at once.
 //! - Long-lived streams (the watch, the leader's lease renewal) ask
 //!   [`Members::silences`] to leave a member that stopped answering.
 
@@ -34,7 +38,7 @@ use etcd_client::{Channel, Client, ConnectOptions, GetOptions, GetResponse, Txn,
 use tokio::sync::watch;
 use tonic::transport::Endpoint;
 
-use super::errors::{never_sent, refused};
+use super::errors::{leaderless, never_sent, refused};
 use super::options::EtcdOptions;
 use crate::error::Error;
 
@@ -44,6 +48,12 @@ pub(super) const PROBE_INTERVAL: Duration = Duration::from_millis(300);
 pub(super) const PROBE_TIMEOUT: Duration = Duration::from_millis(800);
 /// The least time a read attempt on one member is given.
 const MIN_ATTEMPT: Duration = Duration::from_secs(1);
+/// How long a request waits out an election (every member answering that
+/// there is no leader) before it fails: etcd elects within about two
+/// election timeouts (1 s each by default).
+const ELECTION_WAIT: Duration = Duration::from_secs(3);
+/// The pause between tries while the cluster has no leader.
+const ELECTION_POLL: Duration = Duration::from_millis(100);
 
 /// How a member answered last, best first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -293,6 +303,23 @@ impl Members {
         F: Fn(Client) -> Fut,
         Fut: Future<Output = Result<T, etcd_client::Error>>,
     {
+        let deadline = Instant::now() + ELECTION_WAIT;
+        loop {
+            match self.read_once(&request).await {
+                Err(err) if leaderless(&err) && Instant::now() < deadline => {
+                    tokio::time::sleep(ELECTION_POLL).await;
+                }
+                answer => return answer,
+            }
+        }
+    }
+
+    /// One round of [`Members::read`] over the members.
+    async fn read_once<T, F, Fut>(&self, request: &F) -> Result<T, etcd_client::Error>
+    where
+        F: Fn(Client) -> Fut,
+        Fut: Future<Output = Result<T, etcd_client::Error>>,
+    {
         let order = self.order();
         let last = order.len() - 1;
         let mut failure = None;
@@ -305,7 +332,10 @@ impl Members {
                     Ok(answer) => answer,
                     Err(_) => {
                         self.rate(i, Health::Silent);
-                        failure = Some(timed_out(&self.members[i].endpoint, self.attempt));
+                        keep_worst(
+                            &mut failure,
+                            timed_out(&self.members[i].endpoint, self.attempt),
+                        );
                         continue;
                     }
                 }
@@ -315,7 +345,7 @@ impl Members {
                 Err(err) if refused(&err) => return Err(err),
                 Err(err) => {
                     self.failed(i, &err);
-                    failure = Some(err);
+                    keep_worst(&mut failure, err);
                 }
             }
         }
@@ -347,8 +377,27 @@ impl Members {
 
     /// Runs a request that must not be repeated once it may have reached
     /// etcd (a commit): it moves to the next member only when it never
-    /// left this process.
+    /// left this process, and is sent again while the cluster answers that
+    /// it has no leader (nothing was proposed), for at most
+    /// [`ELECTION_WAIT`].
     pub(super) async fn write<T, F, Fut>(&self, request: F) -> Result<T, etcd_client::Error>
+    where
+        F: Fn(Client) -> Fut,
+        Fut: Future<Output = Result<T, etcd_client::Error>>,
+    {
+        let deadline = Instant::now() + ELECTION_WAIT;
+        loop {
+            match self.write_once(&request).await {
+                Err(err) if leaderless(&err) && Instant::now() < deadline => {
+                    tokio::time::sleep(ELECTION_POLL).await;
+                }
+                answer => return answer,
+            }
+        }
+    }
+
+    /// One round of [`Members::write`] over the members.
+    async fn write_once<T, F, Fut>(&self, request: &F) -> Result<T, etcd_client::Error>
     where
         F: Fn(Client) -> Fut,
         Fut: Future<Output = Result<T, etcd_client::Error>>,
@@ -359,7 +408,12 @@ impl Members {
                 Ok(value) => return Ok(value),
                 Err(err) if never_sent(&err) => {
                     self.rate(i, Health::Silent);
-                    failure = Some(err);
+                    keep_worst(&mut failure, err);
+                }
+                Err(err) if leaderless(&err) => {
+                    // Not applied: another member may have a leader.
+                    self.failed(i, &err);
+                    keep_worst(&mut failure, err);
                 }
                 Err(err) => {
                     if !refused(&err) {
@@ -370,6 +424,15 @@ impl Members {
             }
         }
         Err(failure.expect("at least one member was tried"))
+    }
+}
+
+/// Keeps the failure a round over the members ends with: a "no leader"
+/// answer wins over a member that could not be reached, so that the
+/// caller waits for the election rather than giving up.
+fn keep_worst(failure: &mut Option<etcd_client::Error>, err: etcd_client::Error) {
+    if leaderless(&err) || !failure.as_ref().is_some_and(leaderless) {
+        *failure = Some(err);
     }
 }
 
