@@ -84,6 +84,8 @@ function run(api, me) {
   const may = (kind, verb = "read") => Boolean(me.permissions[kind] && me.permissions[kind][verb]);
   const visible = VIEWS.filter((v) => v.reads.length === 0 || v.reads.some((k) => may(k)));
   const hub = new EventHub();
+  /** What the current view undoes when it is left. */
+  let leave = [];
   const stream = new AbortController();
   const live = h("span", { class: "who", "data-test": "live" }, "connecting…");
   api.watch([], (event) => hub.emit({ ...event, kind: eventKind(event) }), stream.signal,
@@ -92,14 +94,20 @@ function run(api, me) {
   const main = h("main");
   const signOut = h("button", {
     type: "button", "data-test": "sign-out",
-    onclick: () => { stream.abort(); sessionStorage.removeItem(STORE); location.hash = ""; signIn(); },
+    onclick: () => {
+      stream.abort();
+      for (const fn of leave) fn();
+      window.onhashchange = null;
+      sessionStorage.removeItem(STORE);
+      location.hash = "";
+      signIn();
+    },
   }, "Sign out");
   replace(root,
     h("header", { class: "top" }, h("span", { class: "brand" }, "ClusterDB"), nav,
       h("span", { class: "who", "data-test": "principal" }, `${me.id} (${(me.scopes || me.roles).join(", ")})`),
       live, signOut),
     main);
-  let leave = [];
   function show() {
     for (const fn of leave) fn();
     leave = [];
