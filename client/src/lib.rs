@@ -13,6 +13,7 @@ mod local;
 pub mod resource;
 mod rest;
 mod retry;
+mod routes;
 pub mod signatures;
 mod sse;
 mod transport;
@@ -30,6 +31,7 @@ pub use resource::{
 };
 pub use rest::{Applied, Client, DEFAULT_TIMEOUT, Page, ReadOptions, ResourceClient};
 pub use retry::RetryPolicy;
+pub use routes::MetricsQuery;
 /// The gRPC library the clients are built on (for its `Channel`, `Status`, …).
 pub use tonic;
 pub use wire::Json;

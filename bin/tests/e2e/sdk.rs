@@ -532,3 +532,119 @@ async fn tokens_are_renewed_and_deliveries_verified() {
     );
     assert_eq!(server.terminate().code(), Some(0));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_typed_routes_beside_crud() {
+    use clusterdb_client::wire::{
+        AggregationName, AlertRuleInput, CheckRequestJson, OpName, RouteRequestJson, SampleJson,
+        SeverityName, VirtualServiceInput,
+    };
+    use clusterdb_client::{AlertRules, MetricsQuery, VirtualServices};
+    let (_dir, data) = data_file();
+    let server = Server::start_with(&data, &["--alert-evaluation-interval", "1"]);
+    let client = server.client();
+
+    let me = client.whoami().await.unwrap();
+    assert_eq!(
+        (me.kind.as_str(), me.roles.as_slice()),
+        ("user", ["admin".to_string()].as_slice())
+    );
+    assert!(me.permissions["webhook"].write);
+    let about = client.server().await.unwrap();
+    assert_eq!(about.engine, "redb");
+    assert!(about.leader);
+
+    // Samples in, a series out, and an alert over them firing.
+    let samples: Vec<SampleJson> = [3.0, 8.0, 21.0]
+        .into_iter()
+        .map(|value| SampleJson {
+            service: Some("web-service".into()),
+            metric: "queue_depth".into(),
+            labels: BTreeMap::from([("queue".into(), "mail".into())]),
+            value,
+            timestamp: None,
+        })
+        .collect();
+    let pushed = client.push_samples(&samples).await.unwrap();
+    assert_eq!((pushed.accepted, pushed.dropped), (3, 0));
+    let metrics = client
+        .metrics(&MetricsQuery {
+            service: "web-service".into(),
+            window: "1h".into(),
+            metric: Some("queue_depth".into()),
+            labels: vec![("queue".into(), "mail".into())],
+            ..MetricsQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(metrics.series.len(), 1);
+    assert_eq!(metrics.series[0].summary.last, 21.0);
+    client
+        .resources::<AlertRules>()
+        .create(&AlertRuleInput {
+            name: "deep".into(),
+            service: "web-service".into(),
+            metric: "queue_depth".into(),
+            labels: BTreeMap::new(),
+            aggregation: AggregationName::Max,
+            window: "10m".into(),
+            op: OpName::Greater,
+            threshold: 10.0,
+            for_duration: "0s".into(),
+            severity: SeverityName::Warning,
+            summary: String::new(),
+            tags: BTreeMap::new(),
+        })
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let firing = client.alerts(Some("firing")).await.unwrap();
+        if firing.alerts.iter().any(|a| a.name == "deep") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no firing alert: {firing:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // The mesh's evaluations.
+    let service: VirtualServiceInput = serde_json::from_value(serde_json::json!({
+        "name": "web", "hosts": ["web.example.com"],
+        "http_routes": [{"name": "all", "route": [{"destination": {"host": "web-v1"}}]}],
+    }))
+    .unwrap();
+    client
+        .resources::<VirtualServices>()
+        .apply("default", "web", &service, None)
+        .await
+        .unwrap();
+    let resolution = client
+        .resolve_route(&RouteRequestJson {
+            host: "web.example.com".into(),
+            path: "/".into(),
+            method: "GET".into(),
+            headers: BTreeMap::new(),
+            port: None,
+            gateway: None,
+        })
+        .await
+        .unwrap();
+    assert!(resolution.matched, "{resolution:?}");
+    let decision = client
+        .check_policies(&CheckRequestJson {
+            namespace: Some("default".into()),
+            labels: BTreeMap::new(),
+            principal: "cluster.local/ns/default/sa/web".into(),
+            source_namespace: None,
+            ip: None,
+            host: "web.example.com".into(),
+            method: "GET".into(),
+            path: Some("/".into()),
+            port: None,
+            headers: BTreeMap::new(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(serde_json::to_value(decision.decision).unwrap(), "ALLOW");
+    assert_eq!(server.terminate().code(), Some(0));
+}
