@@ -20,6 +20,7 @@ import urllib.request
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -91,7 +92,11 @@ def browser():
 
 
 def wait(browser, condition, timeout: float = 30):
-    return WebDriverWait(browser, timeout, poll_frequency=0.1).until(lambda _: condition())
+    """Until `condition()` is truthy; a row re-rendered while it was read
+    (live tables do that) is read again."""
+    return WebDriverWait(
+        browser, timeout, poll_frequency=0.1, ignored_exceptions=[StaleElementReferenceException]
+    ).until(lambda _: condition())
 
 
 def find(browser, selector: str):
@@ -281,6 +286,12 @@ def test_a_pushed_metric_is_charted_and_an_alert_fires(browser, server: Server) 
     state = wait(browser, lambda: find(browser, '[data-test="alert-row"][data-name="busy"] [data-test="alert-state"]'), 60)[0]
     wait(browser, lambda: state.text == "firing" or find(browser, '[data-test="alert-row"][data-name="busy"] [data-test="alert-state"]')[0].text == "firing", 60)
     shot(browser, "monitoring")
+    # Silenced from its row: the silence exists and the alert says so.
+    find(browser, '[data-test="alert-row"][data-name="busy"] [data-test="silence"]')[0].click()
+    wait(browser, lambda: "silenced" in find(browser, '[data-test="alert-row"][data-name="busy"] [data-test="alert-state"]')[0].text, 60)
+    silences = server.call("GET", "/monitoring/silences")["silences"]
+    assert [m["value"] for s in silences for m in s["matchers"]] == ["busy"]
+    wait(browser, lambda: find(browser, '[data-test="silence-row"]'))
     assert script_errors(browser) == []
 
 

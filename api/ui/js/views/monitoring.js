@@ -14,17 +14,30 @@ export function render(main, ctx) {
       try {
         const answer = await ctx.api.get("/monitoring/alerts");
         replace(alerts, answer.alerts.length === 0
-          ? h("tr", {}, h("td", { colspan: 6, class: "muted" }, "No alerts."))
+          ? h("tr", {}, h("td", { colspan: 7, class: "muted" }, "No alerts."))
           : answer.alerts.map((a) => h("tr", { "data-test": "alert-row", "data-name": a.name },
-            h("td", {}, a.name), h("td", { "data-test": "alert-state" }, badge(a.state)), h("td", {}, a.severity),
+            h("td", {}, a.name),
+            h("td", { "data-test": "alert-state" }, badge(a.state),
+              a.silenced_by.length ? [" ", badge("silenced")] : null),
+            h("td", {}, a.severity),
             h("td", {}, a.value == null ? "" : String(a.value)), h("td", {}, tags(a.labels)),
-            h("td", {}, a.fired_at ? `fired ${age(a.fired_at)} ago` : `since ${age(a.active_at)}`))));
+            h("td", {}, a.fired_at ? `fired ${age(a.fired_at)} ago` : `since ${age(a.active_at)}`),
+            h("td", {}, ctx.may("silence", "write") && a.state === "firing" && !a.silenced_by.length
+              ? act("Silence 1h", async () => {
+                await ctx.api.post("/monitoring/silences", {
+                  matchers: [{ name: "alertname", value: a.name }],
+                  ends_at: new Date(Date.now() + 3600 * 1000).toISOString(),
+                  comment: `silenced from the console by ${ctx.me.id}`,
+                });
+                load();
+              }, status, { test: "silence" })
+              : null))));
       } catch (error) { showError(status, error); }
     }
-    ctx.onLeave(ctx.events.subscribe((e) => { if (e.kind === "alert") load(); }));
+    ctx.onLeave(ctx.events.subscribe((e) => { if (e.kind === "alert" || e.kind === "silence") load(); }));
     load();
     main.append(panel("Alerts", h("table", {}, h("thead", {}, h("tr", {},
-      ["Name", "State", "Severity", "Value", "Labels", "When"].map((t) => h("th", {}, t)))), alerts), status));
+      ["Name", "State", "Severity", "Value", "Labels", "When", ""].map((t) => h("th", {}, t)))), alerts), status));
   }
   if (ctx.may("alertrule")) {
     const rules = resourceTable(ctx, {
