@@ -26,7 +26,12 @@ export function render(main, ctx) {
       }, status, { danger: true }) : null,
     ],
   });
+  /** Deliveries are not resources with events: the open list is read
+   * again every two seconds, so new attempts show. */
+  let refresh = null;
+  ctx.onLeave(() => clearInterval(refresh));
   async function showDeliveries(w) {
+    clearInterval(refresh);
     const body = h("tbody");
     async function load() {
       const page = await ctx.api.get(`/webhooks/${w.id}/deliveries`, [["page_size", "20"]]);
@@ -41,6 +46,7 @@ export function render(main, ctx) {
     replace(deliveries, panel(`Deliveries to ${w.name}`, h("table", {},
       h("thead", {}, h("tr", {}, ["Delivery", "Event", "Status", "Attempts", ""].map((t) => h("th", {}, t)))), body)));
     await load();
+    refresh = setInterval(() => load().catch(() => {}), 2000);
   }
   const create = writes ? panel("New endpoint", form([
     { name: "name", label: "Name", required: true },
