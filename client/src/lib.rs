@@ -25,16 +25,17 @@ pub use clusterdb_proto::{admin, compute, events, identity, mesh, monitoring, we
 pub use error::ClientError;
 pub use grpc::{BearerAuth, ComputeClient, connect_grpc};
 pub use local::{LocalFuture, LocalService};
-pub use resource::{
-    AlertRules, Fleets, Functions, Groups, Instances, OAuthClients, Resource, SecurityPolicies,
-    Silences, Users, VirtualServices, Webhooks,
-};
+pub use resource::Resource;
 pub use rest::{Applied, Client, DEFAULT_TIMEOUT, Page, ReadOptions, ResourceClient};
 pub use retry::RetryPolicy;
 pub use routes::MetricsQuery;
 /// The gRPC library the clients are built on (for its `Channel`, `Status`, …).
 pub use tonic;
 pub use wire::Json;
+pub use wire::{
+    AlertRules, Fleets, Functions, Groups, Instances, OAuthClients, SecurityPolicies, Silences,
+    Users, VirtualServices, Webhooks,
+};
 
 /// The protobuf descriptor set of every gRPC service (what the server's
 /// reflection serves).

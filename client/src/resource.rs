@@ -1,12 +1,11 @@
 //! The resource kinds of the REST API as a client sees them: where each
-//! lives and which wire types it sends and answers ([`Resource`]), one
-//! marker type per kind ([`Fleets`], [`VirtualServices`], …) for
-//! [`crate::Client::resources`].
+//! lives and which wire types it sends and answers ([`Resource`]). Each
+//! kind's marker type (`Fleets`, `VirtualServices`, …, for
+//! [`crate::Client::resources`]) is declared beside its wire types, in
+//! `wire/<kind>.rs`.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-
-use crate::wire;
 
 /// A resource kind of the REST API.
 pub trait Resource: Send + Sync + 'static {
@@ -25,6 +24,9 @@ pub trait Resource: Send + Sync + 'static {
     type Output: Serialize + DeserializeOwned + Send + 'static;
 }
 
+/// Declares the marker of a kind (or several): its collection, list
+/// field, noun, id prefix, input and output. Each kind's wire module
+/// declares its own.
 macro_rules! resources {
     ($($(#[$doc:meta])* $marker:ident {
         collection: $collection:literal,
@@ -38,7 +40,7 @@ macro_rules! resources {
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         pub struct $marker;
 
-        impl Resource for $marker {
+        impl $crate::resource::Resource for $marker {
             const COLLECTION: &'static str = $collection;
             $(const LIST_FIELD: &'static str = $list_field;)?
             const SINGULAR: &'static str = $singular;
@@ -49,98 +51,4 @@ macro_rules! resources {
     )*};
 }
 
-resources! {
-    /// `/v1/fleets`.
-    Fleets {
-        collection: "fleets",
-        singular: "fleet",
-        id_prefix: "fleet",
-        input: wire::FleetInput,
-        output: wire::FleetOutput,
-    }
-    /// `/v1/instances`, with [`crate::ResourceClient::start`] and `stop`.
-    Instances {
-        collection: "instances",
-        singular: "instance",
-        id_prefix: "instance",
-        input: wire::InstanceInput,
-        output: wire::InstanceOutput,
-    }
-    /// `/v1/functions`, with [`crate::ResourceClient::invoke`].
-    Functions {
-        collection: "functions",
-        singular: "function",
-        id_prefix: "function",
-        input: wire::FunctionInput,
-        output: wire::FunctionOutput,
-    }
-    /// `/v1/mesh/virtual-services`, namespaced.
-    VirtualServices {
-        collection: "mesh/virtual-services",
-        list_field: "virtual_services",
-        singular: "virtual service",
-        id_prefix: "virtual_service",
-        input: wire::VirtualServiceInput,
-        output: wire::VirtualServiceOutput,
-    }
-    /// `/v1/mesh/security-policies`, namespaced.
-    SecurityPolicies {
-        collection: "mesh/security-policies",
-        list_field: "security_policies",
-        singular: "security policy",
-        id_prefix: "security_policy",
-        input: wire::SecurityPolicyInput,
-        output: wire::SecurityPolicyOutput,
-    }
-    /// `/v1/users`.
-    Users {
-        collection: "users",
-        singular: "user",
-        id_prefix: "user",
-        input: wire::UserInput,
-        output: wire::UserOutput,
-    }
-    /// `/v1/groups`.
-    Groups {
-        collection: "groups",
-        singular: "group",
-        id_prefix: "group",
-        input: wire::GroupInput,
-        output: wire::GroupOutput,
-    }
-    /// `/v1/oauth-clients` (admins only).
-    OAuthClients {
-        collection: "oauth-clients",
-        list_field: "oauth_clients",
-        singular: "OAuth client",
-        id_prefix: "oauthclient",
-        input: wire::OAuthClientInput,
-        output: wire::OAuthClientOutput,
-    }
-    /// `/v1/webhooks` (admins only).
-    Webhooks {
-        collection: "webhooks",
-        singular: "webhook endpoint",
-        id_prefix: "webhook",
-        input: wire::WebhookInput,
-        output: wire::WebhookOutput,
-    }
-    /// `/v1/monitoring/alert-rules`.
-    AlertRules {
-        collection: "monitoring/alert-rules",
-        list_field: "alert_rules",
-        singular: "alert rule",
-        id_prefix: "alertrule",
-        input: wire::AlertRuleInput,
-        output: wire::AlertRuleOutput,
-    }
-    /// `/v1/monitoring/silences`.
-    Silences {
-        collection: "monitoring/silences",
-        list_field: "silences",
-        singular: "silence",
-        id_prefix: "silence",
-        input: wire::SilenceInput,
-        output: wire::SilenceOutput,
-    }
-}
+pub(crate) use resources;

@@ -15,11 +15,11 @@ use crate::auth::{AccessToken, Credentials};
 use crate::error::{ClientError, api_error};
 use crate::headers::{APPLY_OUTCOME, MIN_REVISION, REVISION, STALE};
 use crate::local::LocalService;
-use crate::resource::{Functions, Instances, Resource};
+use crate::resource::Resource;
 use crate::retry::{Exchange, RetryPolicy};
 use crate::sse::{Frame, frames};
 use crate::transport::Transport;
-use crate::wire::{InvocationOutput, Json};
+use crate::wire::{Functions, Instances, InvocationOutput, Json};
 
 /// A client of one ClusterDB server: cheap to clone (clones share the
 /// connection pool and the OAuth token).
@@ -481,6 +481,14 @@ impl<K: Resource, I: Serialize, O: DeserializeOwned> ResourceClient<K, I, O> {
         self
     }
 
+    /// These calls with no per-attempt timeout: for an action the server
+    /// bounds itself (an invocation runs up to its function's time limit,
+    /// which may be 15 minutes).
+    pub fn untimed(mut self) -> Self {
+        self.client = self.client.with_timeout(None);
+        self
+    }
+
     /// A read of `path`, with this client's read options.
     fn read(&self, path: &str) -> RequestBuilder {
         self.reads.apply(self.client.request(Method::GET, path))
@@ -711,7 +719,9 @@ impl<I: Serialize, O: DeserializeOwned> ResourceClient<Functions, I, O> {
     pub async fn invoke(&self, id: &str, payload: &Value) -> Result<InvocationOutput, ClientError> {
         let body =
             serde_json::to_vec(payload).map_err(|e| ClientError::Unexpected(e.to_string()))?;
-        self.action_answer(Method::POST, id, "invoke", Some(body))
+        self.clone()
+            .untimed()
+            .action_answer(Method::POST, id, "invoke", Some(body))
             .await
     }
 }

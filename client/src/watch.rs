@@ -87,14 +87,36 @@ impl Follow {
                 }
                 // The server said no (410 and the like): final.
                 Some(Err(err @ ClientError::Api { .. })) => return Err(err),
-                // The connection dropped or the stream ended: again.
-                Some(Err(_)) | None => self.frames = None,
+                // The connection dropped or the stream ended: again, after
+                // a wait if no event came since the last try (a server
+                // that ends every stream at once is not asked in a loop).
+                Some(Err(err)) => {
+                    self.frames = None;
+                    self.pause(err).await?;
+                }
+                None => {
+                    self.frames = None;
+                    let ended = ClientError::Unexpected("the server ended the watch".into());
+                    self.pause(ended).await?;
+                }
             }
         }
     }
 
-    /// Opens a connection at the current position, waiting between
-    /// failed attempts.
+    /// Counts a failed try and waits before the next (250 ms doubling, at
+    /// most 5 s); `err` once [`RECONNECTS`] tries in a row have failed.
+    async fn pause(&mut self, err: ClientError) -> Result<(), ClientError> {
+        if self.failures >= RECONNECTS {
+            return Err(err);
+        }
+        self.failures += 1;
+        let wait = Duration::from_millis(250) * (1 << self.failures.min(5));
+        tokio::time::sleep(wait.min(Duration::from_secs(5))).await;
+        Ok(())
+    }
+
+    /// Opens a connection at the current position (or waits, after a
+    /// failed attempt).
     async fn connect(&mut self) -> Result<(), ClientError> {
         let pairs: Vec<(&str, &str)> = self
             .query
@@ -111,13 +133,7 @@ impl Follow {
                 Ok(())
             }
             Err(err @ ClientError::Api { .. }) => Err(err),
-            Err(err) if self.failures >= RECONNECTS => Err(err),
-            Err(_) => {
-                self.failures += 1;
-                let wait = Duration::from_millis(250) * (1 << self.failures.min(5));
-                tokio::time::sleep(wait.min(Duration::from_secs(5))).await;
-                Ok(())
-            }
+            Err(err) => self.pause(err).await,
         }
     }
 }

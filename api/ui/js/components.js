@@ -94,9 +94,11 @@ export function resourceTable(ctx, { kind, path, listField, columns, actions, qu
     }
   }
   let timer = null;
+  /** Reloads soon: at most once per 150 ms however many events come (a
+   * busy cluster must not keep postponing it). */
   function reload() {
-    clearTimeout(timer);
-    timer = setTimeout(load, 150);
+    if (timer) return;
+    timer = setTimeout(() => { timer = null; load(); }, 150);
   }
   prev.addEventListener("click", () => { page -= 1; load(); });
   next.addEventListener("click", () => { page += 1; load(); });

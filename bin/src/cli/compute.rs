@@ -465,7 +465,9 @@ async fn function(
         FunctionCommand::Invoke { target, data } => {
             let payload = payload(data.as_deref())?;
             let id = resource::resolve::<K>(client, &target.what).await?;
+            // The server bounds an invocation by the function's own limit.
             let json: Json = resource::calls::<K>(client)
+                .untimed()
                 .action(Method::POST, &id, "invoke", &[], Some(payload))
                 .await?
                 .ok_or_else(|| {

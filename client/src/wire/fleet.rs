@@ -58,3 +58,14 @@ pub struct FleetOutput {
     /// Members that are running, as last observed.
     pub running_instances: u32,
 }
+
+crate::resource::resources! {
+    /// `/v1/fleets`.
+    Fleets {
+        collection: "fleets",
+        singular: "fleet",
+        id_prefix: "fleet",
+        input: FleetInput,
+        output: FleetOutput,
+    }
+}

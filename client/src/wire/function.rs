@@ -167,3 +167,14 @@ pub struct InvocationOutput {
     /// What the function wrote to stderr (its last 64 KiB).
     pub logs: String,
 }
+
+crate::resource::resources! {
+    /// `/v1/functions`, with [`crate::ResourceClient::invoke`].
+    Functions {
+        collection: "functions",
+        singular: "function",
+        id_prefix: "function",
+        input: FunctionInput,
+        output: FunctionOutput,
+    }
+}

@@ -54,3 +54,14 @@ pub struct MemberInput {
     /// The user's id.
     pub user_id: String,
 }
+
+crate::resource::resources! {
+    /// `/v1/groups`.
+    Groups {
+        collection: "groups",
+        singular: "group",
+        id_prefix: "group",
+        input: GroupInput,
+        output: GroupOutput,
+    }
+}

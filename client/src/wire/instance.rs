@@ -50,3 +50,14 @@ pub struct InstanceOutput {
     /// Labels.
     pub tags: BTreeMap<String, String>,
 }
+
+crate::resource::resources! {
+    /// `/v1/instances`, with [`crate::ResourceClient::start`] and `stop`.
+    Instances {
+        collection: "instances",
+        singular: "instance",
+        id_prefix: "instance",
+        input: InstanceInput,
+        output: InstanceOutput,
+    }
+}

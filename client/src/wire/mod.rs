@@ -19,38 +19,39 @@ mod virtual_service;
 mod webhook;
 
 pub use auth::{PermissionOutput, WhoAmIOutput};
-pub use fleet::{FleetInput, FleetOutput};
+pub use fleet::{FleetInput, FleetOutput, Fleets};
 pub use function::{
     DEFAULT_CONCURRENCY, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_MS, DurationBucket, FunctionInput,
-    FunctionOutput, FunctionStatsOutput, InvocationOutput,
+    FunctionOutput, FunctionStatsOutput, Functions, InvocationOutput,
 };
-pub use group::{GroupInput, GroupOutput, MemberInput};
-pub use instance::{InstanceInput, InstanceOutput};
+pub use group::{GroupInput, GroupOutput, Groups, MemberInput};
+pub use instance::{InstanceInput, InstanceOutput, Instances};
 pub use monitoring::{
-    AggregationName, AlertList, AlertOutput, AlertRuleInput, AlertRuleOutput, DroppedSample,
-    MatcherJson, MetricsOutput, OpName, PointOutput, PushOutput, SampleJson, SampleTime,
-    SeriesOutput, SeverityName, SilenceInput, SilenceOutput, SummaryOutput,
+    AggregationName, AlertList, AlertOutput, AlertRuleInput, AlertRuleOutput, AlertRules,
+    DroppedSample, MatcherJson, MetricsOutput, OpName, PointOutput, PushOutput, SampleJson,
+    SampleTime, SeriesOutput, SeverityName, SilenceInput, SilenceOutput, Silences, SummaryOutput,
 };
-pub use oauth_client::{OAuthClientInput, OAuthClientOutput};
+pub use oauth_client::{OAuthClientInput, OAuthClientOutput, OAuthClients};
 pub use security_policy::{
     CheckRequestJson, ConditionJson, DecisionJson, FromJson, OperationJson, PolicyActionName,
-    PolicyRef, RuleJson, SecurityPolicyInput, SecurityPolicyOutput, SelectorJson, SourceJson,
-    ToJson,
+    PolicyRef, RuleJson, SecurityPolicies, SecurityPolicyInput, SecurityPolicyOutput, SelectorJson,
+    SourceJson, ToJson,
 };
 pub use server::ServerOutput;
 pub use time::Time;
 pub use user::{
     ApiKeyInput, ApiKeyOutput, ApiKeyPage, NewApiKeyOutput, UserInput, UserOutput, UserStatusName,
+    Users,
 };
 pub use virtual_service::{
     AbortJson, DelayJson, DestinationJson, FaultJson, HttpMatchJson, HttpRouteJson, PercentJson,
     PortJson, RedirectJson, ResolutionJson, ResourceRef, RetriesJson, RewriteJson,
     RouteDestinationJson, RouteRequestJson, StringMatchJson, VirtualServiceInput,
-    VirtualServiceOutput, WeightedDestination,
+    VirtualServiceOutput, VirtualServices, WeightedDestination,
 };
 pub use webhook::{
     AttemptOutput, DeliveryOutput, DeliveryPage, SecretInput, TestOutput, WebhookInput,
-    WebhookOutput,
+    WebhookOutput, Webhooks,
 };
 
 /// A JSON answer exactly as the server wrote it (key order, numbers):

@@ -378,3 +378,24 @@ pub struct AlertList {
     /// Firing first, then pending, then resolved; oldest first within each.
     pub alerts: Vec<AlertOutput>,
 }
+
+crate::resource::resources! {
+    /// `/v1/monitoring/alert-rules`.
+    AlertRules {
+        collection: "monitoring/alert-rules",
+        list_field: "alert_rules",
+        singular: "alert rule",
+        id_prefix: "alertrule",
+        input: AlertRuleInput,
+        output: AlertRuleOutput,
+    }
+    /// `/v1/monitoring/silences`.
+    Silences {
+        collection: "monitoring/silences",
+        list_field: "silences",
+        singular: "silence",
+        id_prefix: "silence",
+        input: SilenceInput,
+        output: SilenceOutput,
+    }
+}

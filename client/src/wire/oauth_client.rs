@@ -48,3 +48,15 @@ pub struct OAuthClientOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<String>,
 }
+
+crate::resource::resources! {
+    /// `/v1/oauth-clients` (admins only).
+    OAuthClients {
+        collection: "oauth-clients",
+        list_field: "oauth_clients",
+        singular: "OAuth client",
+        id_prefix: "oauthclient",
+        input: OAuthClientInput,
+        output: OAuthClientOutput,
+    }
+}

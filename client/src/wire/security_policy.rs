@@ -257,3 +257,15 @@ pub struct DecisionJson {
     /// AUDIT policies that matched.
     pub audited: Vec<PolicyRef>,
 }
+
+crate::resource::resources! {
+    /// `/v1/mesh/security-policies`, namespaced.
+    SecurityPolicies {
+        collection: "mesh/security-policies",
+        list_field: "security_policies",
+        singular: "security policy",
+        id_prefix: "security_policy",
+        input: SecurityPolicyInput,
+        output: SecurityPolicyOutput,
+    }
+}

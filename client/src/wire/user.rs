@@ -117,3 +117,14 @@ pub struct ApiKeyPage {
     /// Pass as `page_token` for the next page.
     pub next_page_token: Option<String>,
 }
+
+crate::resource::resources! {
+    /// `/v1/users`.
+    Users {
+        collection: "users",
+        singular: "user",
+        id_prefix: "user",
+        input: UserInput,
+        output: UserOutput,
+    }
+}

@@ -393,3 +393,15 @@ pub struct ResolutionJson {
     /// The destinations traffic is split over (none with weight 0).
     pub destinations: Vec<WeightedDestination>,
 }
+
+crate::resource::resources! {
+    /// `/v1/mesh/virtual-services`, namespaced.
+    VirtualServices {
+        collection: "mesh/virtual-services",
+        list_field: "virtual_services",
+        singular: "virtual service",
+        id_prefix: "virtual_service",
+        input: VirtualServiceInput,
+        output: VirtualServiceOutput,
+    }
+}

@@ -137,3 +137,14 @@ pub struct DeliveryPage {
     /// Pass as `page_token` for the next page.
     pub next_page_token: Option<String>,
 }
+
+crate::resource::resources! {
+    /// `/v1/webhooks` (admins only).
+    Webhooks {
+        collection: "webhooks",
+        singular: "webhook endpoint",
+        id_prefix: "webhook",
+        input: WebhookInput,
+        output: WebhookOutput,
+    }
+}
