@@ -25,7 +25,10 @@
 //!   unknown outcome and is never repeated blindly.
 //! - While every member answers that there is no leader (an election,
 //!   after the leader died), reads and commits wait for one, polling, for
-//!   at most [`ELECTION_WAIT`], instead of failing at once.
+//!   at most [`ELECTION_WAIT`], instead of failing at once. A read that
+//!   failed on every member for any other reason (followers time out or
+//!   answer "leader changed" until a new leader is elected) is tried again
+//!   the same way: it is safe to repeat.
 //! - Long-lived streams (the watch, the leader's lease renewal) ask
 //!   [`Members::silences`] to leave a member that stopped answering.
 
@@ -306,7 +309,10 @@ impl Members {
         let deadline = Instant::now() + ELECTION_WAIT;
         loop {
             match self.read_once(&request).await {
-                Err(err) if leaderless(&err) && Instant::now() < deadline => {
+                // Every member failed it: right after the leader died the
+                // followers time out or answer "leader changed" until
+                // they have elected another, which a later round finds.
+                Err(err) if !refused(&err) && Instant::now() < deadline => {
                     tokio::time::sleep(ELECTION_POLL).await;
                 }
                 answer => return answer,
