@@ -33,41 +33,42 @@ const LATENCY_BUCKETS: [f64; 14] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
-/// Labels of a REST request.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+/// Labels of a REST request. Every value is static or a number, so
+/// counting a request allocates nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EncodeLabelSet)]
 pub struct HttpLabels {
     /// The route template, e.g. `/v1/fleets/{id}` (empty when the request
     /// was answered before routing: authentication, rate limit, overload).
-    pub route: String,
+    pub route: &'static str,
     /// The HTTP method.
-    pub method: String,
+    pub method: &'static str,
     /// The status code.
-    pub status: String,
+    pub status: u16,
 }
 
 /// Labels of a REST request's latency.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EncodeLabelSet)]
 pub struct RouteLabels {
     /// As in [`HttpLabels`].
-    pub route: String,
+    pub route: &'static str,
     /// As in [`HttpLabels`].
-    pub method: String,
+    pub method: &'static str,
 }
 
 /// Labels of a gRPC call.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EncodeLabelSet)]
 pub struct GrpcLabels {
     /// `/package.Service/Method`, or `unknown` for a method not served.
-    pub method: String,
+    pub method: &'static str,
     /// The gRPC status code (`0` is OK).
-    pub code: String,
+    pub code: u16,
 }
 
 /// Labels of a gRPC call's latency.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EncodeLabelSet)]
 pub struct GrpcMethodLabels {
     /// As in [`GrpcLabels`].
-    pub method: String,
+    pub method: &'static str,
 }
 
 /// What a refusal or a delivery was about.
@@ -251,20 +252,45 @@ impl Drop for SnapshotStreamGuard {
 }
 
 /// The route a REST request matched, carried on its response from inside
-/// the router to [`track`].
-#[derive(Debug, Clone)]
-pub struct RouteLabel(pub String);
+/// the router to [`Observation::finish`].
+#[derive(Debug, Clone, Copy)]
+pub struct RouteLabel(pub &'static str);
 
 /// Records the matched route on `response`, for [`Observation::finish`].
 pub(crate) fn label_route(response: &mut Response, matched: &MatchedPath) {
     response
         .extensions_mut()
-        .insert(RouteLabel(matched.as_str().to_string()));
+        .insert(RouteLabel(route_template(matched.as_str())));
+}
+
+/// `route` as a static string: route templates are few and fixed (the
+/// router's), so each is leaked once and looked up after that.
+fn route_template(route: &str) -> &'static str {
+    use std::collections::HashSet;
+    use std::sync::RwLock;
+    static ROUTES: OnceLock<RwLock<HashSet<&'static str>>> = OnceLock::new();
+    let routes = ROUTES.get_or_init(Default::default);
+    if let Some(known) = routes.read().unwrap_or_else(|p| p.into_inner()).get(route) {
+        return known;
+    }
+    let mut routes = routes.write().unwrap_or_else(|p| p.into_inner());
+    if let Some(known) = routes.get(route) {
+        return known;
+    }
+    let leaked: &'static str = Box::leak(route.to_string().into_boxed_str());
+    routes.insert(leaked);
+    leaked
+}
+
+/// The `method` label of a gRPC call to `path`: the method if this server
+/// serves it, else `unknown` (so the label stays bounded).
+fn grpc_method(path: &str) -> &'static str {
+    grpc_methods().get(path).copied().unwrap_or("unknown")
 }
 
 /// Every gRPC method this server serves, for a bounded `method` label.
-fn grpc_methods() -> &'static std::collections::HashSet<String> {
-    static METHODS: OnceLock<std::collections::HashSet<String>> = OnceLock::new();
+fn grpc_methods() -> &'static std::collections::HashSet<&'static str> {
+    static METHODS: OnceLock<std::collections::HashSet<&'static str>> = OnceLock::new();
     METHODS.get_or_init(|| {
         use prost::Message as _;
         let mut methods = std::collections::HashSet::new();
@@ -278,12 +304,9 @@ fn grpc_methods() -> &'static std::collections::HashSet<String> {
             for file in &set.file {
                 for service in &file.service {
                     for method in &service.method {
-                        methods.insert(format!(
-                            "/{}.{}/{}",
-                            file.package(),
-                            service.name(),
-                            method.name()
-                        ));
+                        let path =
+                            format!("/{}.{}/{}", file.package(), service.name(), method.name());
+                        methods.insert(&*Box::leak(path.into_boxed_str()));
                     }
                 }
             }
@@ -295,21 +318,28 @@ fn grpc_methods() -> &'static std::collections::HashSet<String> {
 /// One request being counted (REST or gRPC): started before it is
 /// handled, finished with its response.
 pub(crate) struct Observation {
-    grpc: bool,
-    method: axum::http::Method,
-    /// The gRPC method's path (REST takes its route from the response).
-    grpc_path: Option<String>,
+    /// The gRPC method (REST takes its route from the response).
+    grpc: Option<&'static str>,
+    method: &'static str,
     started: Instant,
 }
 
 impl Observation {
     /// Starts counting `request`.
     pub fn start(request: &Request) -> Self {
-        let grpc = crate::is_grpc(request);
+        let method = match request.method().as_str() {
+            "GET" => "GET",
+            "HEAD" => "HEAD",
+            "POST" => "POST",
+            "PUT" => "PUT",
+            "PATCH" => "PATCH",
+            "DELETE" => "DELETE",
+            "OPTIONS" => "OPTIONS",
+            _ => "OTHER",
+        };
         Observation {
-            grpc,
-            method: request.method().clone(),
-            grpc_path: grpc.then(|| request.uri().path().to_string()),
+            grpc: crate::is_grpc(request).then(|| grpc_method(request.uri().path())),
+            method,
             started: Instant::now(),
         }
     }
@@ -318,25 +348,17 @@ impl Observation {
     pub fn finish(self, response: &Response) {
         let seconds = self.started.elapsed().as_secs_f64();
         let counters = counters();
-        if self.grpc {
-            let method = match self.grpc_path {
-                Some(path) if grpc_methods().contains(&path) => path,
-                _ => "unknown".to_string(),
-            };
+        if let Some(method) = self.grpc {
             // Errors come as trailers-only responses (the status in the
             // headers); a success's status is in the trailers.
             let code = response
                 .headers()
                 .get("grpc-status")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("0")
-                .to_string();
+                .and_then(|v| v.to_str().ok()?.parse().ok())
+                .unwrap_or(0);
             counters
                 .grpc_requests
-                .get_or_create(&GrpcLabels {
-                    method: method.clone(),
-                    code,
-                })
+                .get_or_create(&GrpcLabels { method, code })
                 .inc();
             counters
                 .grpc_duration
@@ -346,28 +368,20 @@ impl Observation {
             let route = response
                 .extensions()
                 .get::<RouteLabel>()
-                .map(|r| r.0.clone())
-                .unwrap_or_default();
-            let method = match self.method.as_str() {
-                method @ ("GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS") => {
-                    method
-                }
-                _ => "OTHER",
-            };
+                .map_or("", |r| r.0);
+            let method = self.method;
+            let status = response.status().as_u16();
             counters
                 .http_requests
                 .get_or_create(&HttpLabels {
-                    route: route.clone(),
-                    method: method.to_string(),
-                    status: response.status().as_u16().to_string(),
+                    route,
+                    method,
+                    status,
                 })
                 .inc();
             counters
                 .http_duration
-                .get_or_create(&RouteLabels {
-                    route,
-                    method: method.to_string(),
-                })
+                .get_or_create(&RouteLabels { route, method })
                 .observe(seconds);
         }
     }

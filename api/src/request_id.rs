@@ -18,12 +18,15 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const MAX_LEN: usize = 128;
 
 tokio::task_local! {
-    static CURRENT: String;
+    static CURRENT: HeaderValue;
 }
 
 /// The id of the request being handled on this task, if any.
 pub fn current() -> Option<String> {
-    CURRENT.try_with(Clone::clone).ok()
+    CURRENT
+        .try_with(|id| id.to_str().ok().map(str::to_string))
+        .ok()
+        .flatten()
 }
 
 fn is_valid(id: &str) -> bool {
@@ -35,7 +38,7 @@ fn is_valid(id: &str) -> bool {
 
 /// A fresh id: this process's random prefix and a counter — unique without
 /// a system call per request.
-fn fresh() -> String {
+fn fresh() -> HeaderValue {
     static PREFIX: OnceLock<String> = OnceLock::new();
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let prefix = PREFIX.get_or_init(|| {
@@ -45,29 +48,30 @@ fn fresh() -> String {
         bytes.iter().map(|b| format!("{b:02x}")).collect()
     });
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    format!("{prefix}-{n:x}")
+    let id = format!("{prefix}-{n:x}");
+    // Hex digits and a dash: always a valid header value.
+    HeaderValue::from_maybe_shared(bytes::Bytes::from(id)).expect("a valid header value")
 }
 
 /// The id of `request`: the client's `X-Request-Id` when it is valid,
-/// else a fresh one.
-pub(crate) fn of(request: &Request) -> String {
+/// else a fresh one. A header value, so that passing it on (to the task
+/// local, the response) copies no bytes.
+pub(crate) fn of(request: &Request) -> HeaderValue {
     request
         .headers()
         .get(&REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .filter(|id| is_valid(id))
-        .map(str::to_string)
+        .filter(|v| v.to_str().is_ok_and(is_valid))
+        .cloned()
         .unwrap_or_else(fresh)
 }
 
 /// Runs `handling` with `id` as the current request id (for logs and
 /// error bodies) and stamps the id on its response.
-pub(crate) async fn within(id: String, handling: impl Future<Output = Response>) -> Response {
-    let span = tracing::info_span!("request", request_id = %id);
+pub(crate) async fn within(id: HeaderValue, handling: impl Future<Output = Response>) -> Response {
+    // `of` only returns visible ASCII.
+    let span = tracing::info_span!("request", request_id = id.to_str().unwrap_or_default());
     let mut response = CURRENT.scope(id.clone(), handling.instrument(span)).await;
-    if let Ok(value) = HeaderValue::from_str(&id) {
-        response.headers_mut().insert(REQUEST_ID, value);
-    }
+    response.headers_mut().insert(REQUEST_ID, id);
     response
 }
 
@@ -83,6 +87,6 @@ mod tests {
         assert!(!is_valid(&"a".repeat(129)));
         let (a, b) = (fresh(), fresh());
         assert_ne!(a, b);
-        assert!(is_valid(&a));
+        assert!(is_valid(a.to_str().unwrap()));
     }
 }

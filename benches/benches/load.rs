@@ -13,6 +13,11 @@
 //! with its bootstrap admin key and has rate limiting off.
 //! `LOAD_SECONDS` (default 5) bounds each scenario. The load generator
 //! shares the machine with the server: figures include both.
+//! `LOAD_SCENARIOS` (e.g. `grpc_create,grpc_get`) runs only the scenarios
+//! named, `LOAD_CONNECTIONS` (default `1,64`) sets the connection counts,
+//! and with `LOAD_SERVER_PID` (a running server's process id, Linux) each
+//! row also gives the server's CPU time (user + system) per request —
+//! `benches/wrk/compare-etcd.sh` runs the gRPC scenarios so.
 //!
 //! Scale mode, `LOAD_MODE=scale` (in-process server only): 64 connections
 //! create fleets of capacity 1 for `LOAD_SECONDS` (default here 70), with
@@ -51,6 +56,8 @@ struct Report {
     p50: u32,
     p99: u32,
     errors: u64,
+    /// The server's CPU time per request, in µs (with `LOAD_SERVER_PID`).
+    server_cpu_us: Option<f64>,
 }
 
 fn report(mut samples: Samples, elapsed: Duration, errors: u64) -> Report {
@@ -67,7 +74,24 @@ fn report(mut samples: Samples, elapsed: Duration, errors: u64) -> Report {
         p50: at(0.50),
         p99: at(0.99),
         errors,
+        server_cpu_us: None,
     }
+}
+
+/// The CPU time (user + system) process `pid` has used, in seconds
+/// (Linux `/proc`); `None` when it cannot be read.
+fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The fields after the command name, which is in parentheses.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    // CLK_TCK: 100 on every Linux this runs on.
+    Some(ticks / 100.0)
+}
+
+/// The process whose CPU time each row reports, from `LOAD_SERVER_PID`.
+fn server_pid() -> Option<u32> {
+    std::env::var("LOAD_SERVER_PID").ok()?.parse().ok()
 }
 
 /// Runs `call` from `tasks` tasks until `duration` has passed.
@@ -76,6 +100,7 @@ where
     F: Fn(usize, u64) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = bool> + Send,
 {
+    let cpu_before = server_pid().and_then(cpu_seconds);
     let call = Arc::new(call);
     let errors = Arc::new(AtomicU64::new(0));
     let start = Instant::now();
@@ -103,7 +128,12 @@ where
     for handle in handles {
         samples.extend(handle.await.unwrap());
     }
-    report(samples, start.elapsed(), errors.load(Ordering::Relaxed))
+    let mut report = report(samples, start.elapsed(), errors.load(Ordering::Relaxed));
+    let cpu_after = server_pid().and_then(cpu_seconds);
+    if let (Some(before), Some(after)) = (cpu_before, cpu_after) {
+        report.server_cpu_us = Some((after - before) * 1e6 / report.requests.max(1) as f64);
+    }
+    report
 }
 
 fn fleet_json(name: &str) -> serde_json::Value {
@@ -350,11 +380,34 @@ fn main() {
             .unwrap()
             .as_millis()
     );
+    let scenarios: Option<Vec<String>> = std::env::var("LOAD_SCENARIOS").ok().map(|list| {
+        list.split(',')
+            .map(|name| name.trim().to_string())
+            .collect()
+    });
+    let wanted = move |name: &str| {
+        scenarios
+            .as_ref()
+            .is_none_or(|s| s.iter().any(|n| n == name))
+    };
+    let connection_counts: Vec<usize> = std::env::var("LOAD_CONNECTIONS")
+        .ok()
+        .map(|list| {
+            list.split(',')
+                .filter_map(|n| n.trim().parse().ok())
+                .collect()
+        })
+        .unwrap_or_else(|| vec![1, 64]);
     runtime.block_on(async move {
         let http = authenticated_http(&key);
         // Fleets to read.
         let mut ids = Vec::new();
-        for i in 0..1000 {
+        let reads = if wanted("rest_get") || wanted("grpc_get") {
+            1000
+        } else {
+            0
+        };
+        for i in 0..reads {
             let response = http
                 .post(format!("{url}/v1/fleets"))
                 .json(&fleet_json(&format!("read-{run}-{i}")))
@@ -366,120 +419,150 @@ fn main() {
         }
         let ids = Arc::new(ids);
         // A WebAssembly echo function to invoke.
-        let echo: serde_json::Value = http
-            .post(format!("{url}/v1/functions"))
-            .json(&serde_json::json!({
-                "name": format!("echo-{run}"),
-                "runtime": "wasm",
-                "handler": "_start",
-                "max_concurrency": 1000,
-                "code": clusterdb_testkit::wasm::ECHO,
-            }))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let echo = Arc::new(format!(
-            "{url}/v1/functions/{}/invoke",
-            echo["id"].as_str().unwrap()
-        ));
+        let echo = if wanted("rest_invoke") {
+            Some(echo_function(&http, &url, &run).await)
+        } else {
+            None
+        };
         println!(
-            "{:<14} {:>5} {:>10} {:>10} {:>10} {:>8}",
-            "scenario", "conns", "req/s", "p50 µs", "p99 µs", "errors"
+            "{:<14} {:>5} {:>10} {:>10} {:>10} {:>8} {:>12}",
+            "scenario", "conns", "req/s", "p50 µs", "p99 µs", "errors", "srv CPU µs"
         );
-        for connections in [1usize, 64] {
+        for connections in connection_counts {
             let print = |name: &str, r: Report| {
                 println!(
-                    "{name:<14} {connections:>5} {:>10.0} {:>10} {:>10} {:>8}",
+                    "{name:<14} {connections:>5} {:>10.0} {:>10} {:>10} {:>8} {:>12}",
                     r.requests as f64 / r.elapsed.as_secs_f64(),
                     r.p50,
                     r.p99,
-                    r.errors
+                    r.errors,
+                    r.server_cpu_us
+                        .map_or("-".to_string(), |us| format!("{us:.1}"))
                 );
             };
-            let (client, base) = (http.clone(), url.clone());
-            let tag = format!("{run}-{connections}");
-            let r = drive(connections, duration, move |task, i| {
-                let request = client
-                    .post(format!("{base}/v1/fleets"))
-                    .json(&fleet_json(&format!("rest-{tag}-{task}-{i}")));
-                async move { matches!(request.send().await, Ok(r) if r.status().is_success()) }
-            })
-            .await;
-            print("rest_create", r);
-            let (client, base, reads) = (http.clone(), url.clone(), Arc::clone(&ids));
-            let r = drive(connections, duration, move |task, i| {
-                let id = &reads[(task * 7919 + i as usize) % reads.len()];
-                let request = client.get(format!("{base}/v1/fleets/{id}"));
-                async move { matches!(request.send().await, Ok(r) if r.status().is_success()) }
-            })
-            .await;
-            print("rest_get", r);
-            // One HTTP/2 connection per task.
-            let mut channels: Vec<Channel> = Vec::new();
-            for _ in 0..connections {
-                channels.push(
-                    Endpoint::from_shared(url.clone())
-                        .unwrap()
-                        .connect()
-                        .await
-                        .unwrap(),
+            if wanted("rest_create") {
+                let (client, base) = (http.clone(), url.clone());
+                let tag = format!("{run}-{connections}");
+                let r = drive(connections, duration, move |task, i| {
+                    let request = client
+                        .post(format!("{base}/v1/fleets"))
+                        .json(&fleet_json(&format!("rest-{tag}-{task}-{i}")));
+                    async move { matches!(request.send().await, Ok(r) if r.status().is_success()) }
+                })
+                .await;
+                print("rest_create", r);
+            }
+            if wanted("rest_get") {
+                let (client, base, reads) = (http.clone(), url.clone(), Arc::clone(&ids));
+                let r = drive(connections, duration, move |task, i| {
+                    let id = &reads[(task * 7919 + i as usize) % reads.len()];
+                    let request = client.get(format!("{base}/v1/fleets/{id}"));
+                    async move { matches!(request.send().await, Ok(r) if r.status().is_success()) }
+                })
+                .await;
+                print("rest_get", r);
+            }
+            if wanted("grpc_create") || wanted("grpc_get") {
+                // One HTTP/2 connection per task.
+                let mut channels: Vec<Channel> = Vec::new();
+                for _ in 0..connections {
+                    channels.push(
+                        Endpoint::from_shared(url.clone())
+                            .unwrap()
+                            .connect()
+                            .await
+                            .unwrap(),
+                    );
+                }
+                let channels = Arc::new(channels);
+                let bearer = BearerAuth::new(&key).unwrap();
+                if wanted("grpc_create") {
+                    let (lanes, tag, auth) = (
+                        Arc::clone(&channels),
+                        format!("{run}-{connections}"),
+                        bearer.clone(),
+                    );
+                    let r = drive(connections, duration, move |task, i| {
+                        let mut client = grpc::ComputeServiceClient::with_interceptor(
+                            lanes[task].clone(),
+                            auth.clone(),
+                        );
+                        let request = fleet_request(format!("grpc-{tag}-{task}-{i}"));
+                        async move { client.create_fleet(request).await.is_ok() }
+                    })
+                    .await;
+                    print("grpc_create", r);
+                }
+                if wanted("grpc_get") {
+                    let (lanes, reads, auth) =
+                        (Arc::clone(&channels), Arc::clone(&ids), bearer.clone());
+                    let r = drive(connections, duration, move |task, i| {
+                        let mut client = grpc::ComputeServiceClient::with_interceptor(
+                            lanes[task].clone(),
+                            auth.clone(),
+                        );
+                        let id = reads[(task * 7919 + i as usize) % reads.len()].clone();
+                        async move { client.get_fleet(grpc::GetFleetRequest { id }).await.is_ok() }
+                    })
+                    .await;
+                    print("grpc_get", r);
+                }
+            }
+            if let Some(echo) = &echo {
+                let (client, invoke) = (http.clone(), Arc::clone(echo));
+                let r = drive(connections, duration, move |_, _| {
+                    let request = client
+                        .post(invoke.as_str())
+                        .header("content-type", "application/octet-stream")
+                        .body(vec![b'x'; 64]);
+                    async move { matches!(request.send().await, Ok(r) if r.status().is_success()) }
+                })
+                .await;
+                print("rest_invoke", r);
+            }
+            if wanted("rest_push_1000") {
+                let (client, body) = (http.clone(), push_body(&format!("{run}-{connections}"), 0));
+                let push = Arc::new(format!("{url}/v1/monitoring/samples"));
+                let r = drive(connections, duration, move |_, _| {
+                    let request = client
+                        .post(push.as_str())
+                        .header("content-type", "application/json")
+                        .body(body.clone());
+                    async move { matches!(request.send().await, Ok(r) if r.status().is_success()) }
+                })
+                .await;
+                let samples_per_s = r.requests as f64 * 1000.0 / r.elapsed.as_secs_f64();
+                print("rest_push_1000", r);
+                println!(
+                    "{:<14} {connections:>5} {samples_per_s:>10.0} samples/s",
+                    ""
                 );
             }
-            let channels = Arc::new(channels);
-            let bearer = BearerAuth::new(&key).unwrap();
-            let (lanes, tag, auth) = (
-                Arc::clone(&channels),
-                format!("{run}-{connections}"),
-                bearer.clone(),
-            );
-            let r = drive(connections, duration, move |task, i| {
-                let mut client =
-                    grpc::ComputeServiceClient::with_interceptor(lanes[task].clone(), auth.clone());
-                let request = fleet_request(format!("grpc-{tag}-{task}-{i}"));
-                async move { client.create_fleet(request).await.is_ok() }
-            })
-            .await;
-            print("grpc_create", r);
-            let (lanes, reads, auth) = (Arc::clone(&channels), Arc::clone(&ids), bearer.clone());
-            let r = drive(connections, duration, move |task, i| {
-                let mut client =
-                    grpc::ComputeServiceClient::with_interceptor(lanes[task].clone(), auth.clone());
-                let id = reads[(task * 7919 + i as usize) % reads.len()].clone();
-                async move { client.get_fleet(grpc::GetFleetRequest { id }).await.is_ok() }
-            })
-            .await;
-            print("grpc_get", r);
-            let (client, invoke) = (http.clone(), Arc::clone(&echo));
-            let r = drive(connections, duration, move |_, _| {
-                let request = client
-                    .post(invoke.as_str())
-                    .header("content-type", "application/octet-stream")
-                    .body(vec![b'x'; 64]);
-                async move { matches!(request.send().await, Ok(r) if r.status().is_success()) }
-            })
-            .await;
-            print("rest_invoke", r);
-            let (client, body) = (http.clone(), push_body(&format!("{run}-{connections}"), 0));
-            let push = Arc::new(format!("{url}/v1/monitoring/samples"));
-            let r = drive(connections, duration, move |_, _| {
-                let request = client
-                    .post(push.as_str())
-                    .header("content-type", "application/json")
-                    .body(body.clone());
-                async move { matches!(request.send().await, Ok(r) if r.status().is_success()) }
-            })
-            .await;
-            let samples_per_s = r.requests as f64 * 1000.0 / r.elapsed.as_secs_f64();
-            print("rest_push_1000", r);
-            println!(
-                "{:<14} {connections:>5} {samples_per_s:>10.0} samples/s",
-                ""
-            );
         }
     });
     // The in-process server ends with the process.
     std::process::exit(0);
+}
+
+/// Creates a WebAssembly echo function; returns its invoke URL.
+async fn echo_function(http: &reqwest::Client, url: &str, run: &str) -> Arc<String> {
+    let echo: serde_json::Value = http
+        .post(format!("{url}/v1/functions"))
+        .json(&serde_json::json!({
+            "name": format!("echo-{run}"),
+            "runtime": "wasm",
+            "handler": "_start",
+            "max_concurrency": 1000,
+            "code": clusterdb_testkit::wasm::ECHO,
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    Arc::new(format!(
+        "{url}/v1/functions/{}/invoke",
+        echo["id"].as_str().unwrap()
+    ))
 }
