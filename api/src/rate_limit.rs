@@ -119,8 +119,9 @@ impl Decision {
     /// Adds the `X-RateLimit-*` headers (and `Retry-After` on a refusal).
     pub fn write_headers(&self, headers: &mut HeaderMap) {
         headers.insert("x-ratelimit-limit", HeaderValue::from(self.limit));
-        headers.insert("x-ratelimit-remaining", HeaderValue::from(self.remaining));
-        headers.insert("x-ratelimit-reset", HeaderValue::from(self.reset));
+        let volatile = |value: u64| crate::edge::volatile(HeaderValue::from(value));
+        headers.insert("x-ratelimit-remaining", volatile(self.remaining.into()));
+        headers.insert("x-ratelimit-reset", volatile(self.reset.into()));
         if !self.allowed {
             headers.insert(
                 axum::http::header::RETRY_AFTER,

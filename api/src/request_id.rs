@@ -71,7 +71,9 @@ pub(crate) async fn within(id: HeaderValue, handling: impl Future<Output = Respo
     // `of` only returns visible ASCII.
     let span = tracing::info_span!("request", request_id = id.to_str().unwrap_or_default());
     let mut response = CURRENT.scope(id.clone(), handling.instrument(span)).await;
-    response.headers_mut().insert(REQUEST_ID, id);
+    response
+        .headers_mut()
+        .insert(REQUEST_ID, crate::edge::volatile(id));
     response
 }
 
