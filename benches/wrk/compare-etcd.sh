@@ -14,6 +14,7 @@
 # reconciler took to catch up, and the data file's bytes per fleet (with
 # its instance and their events).
 # Usage: benches/wrk/compare-etcd.sh [CLUSTERDB_BINARY] [SECONDS] [ROUNDS]
+# (LOAD_BINARY=path skips building the load harness.)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 binary="${1:-$here/../../target/release/clusterdb}"
@@ -27,8 +28,9 @@ trap cleanup EXIT
 . "$here/common.sh"
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
-# The gRPC load client.
-load=$(cd "$here/../.." && cargo bench -q -p clusterdb-benches --bench load --no-run --message-format=json 2>/dev/null |
+# The gRPC load client: $LOAD_BINARY, or built here.
+load=${LOAD_BINARY:-}
+[ -n "$load" ] || load=$(cd "$here/../.." && cargo bench -q -p clusterdb-benches --bench load --no-run --message-format=json 2>/dev/null |
   python3 -c 'import json,sys
 for line in sys.stdin:
     m = json.loads(line)
