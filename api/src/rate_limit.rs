@@ -121,7 +121,7 @@ impl Decision {
         headers.insert("x-ratelimit-limit", HeaderValue::from(self.limit));
         let volatile = |value: u64| crate::edge::volatile(HeaderValue::from(value));
         headers.insert("x-ratelimit-remaining", volatile(self.remaining.into()));
-        headers.insert("x-ratelimit-reset", volatile(self.reset.into()));
+        headers.insert("x-ratelimit-reset", volatile(self.reset));
         if !self.allowed {
             headers.insert(
                 axum::http::header::RETRY_AFTER,
