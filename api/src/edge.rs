@@ -51,9 +51,10 @@ pub(crate) async fn edge(State(edge): State<Edge>, request: Request, next: Next)
         if let Some(revision) = revision
             && !response.headers().contains_key(headers::REVISION)
         {
-            response
-                .headers_mut()
-                .insert(headers::REVISION, volatile(HeaderValue::from(revision)));
+            response.headers_mut().insert(
+                headers::REVISION,
+                crate::volatile_header::volatile(HeaderValue::from(revision)),
+            );
         }
         response
     })
@@ -62,18 +63,6 @@ pub(crate) async fn edge(State(edge): State<Edge>, request: Request, next: Next)
     unread_body::close_if_unread(body_end, &mut response);
     observation.finish(&response);
     response
-}
-
-/// `value` marked as one that differs from response to response (a
-/// request id, a revision, a rate limit's remainder): HTTP/2 then sends it
-/// as a literal "never indexed" ([`HeaderValue::set_sensitive`]) instead
-/// of adding it to the connection's header compression table, where it
-/// would never be reused, would evict entries that are, and would make
-/// each later lookup of its name compare against every earlier value
-/// (this was ~10 % of a gRPC get's server CPU). HTTP/1.1 ignores it.
-pub(crate) fn volatile(mut value: HeaderValue) -> HeaderValue {
-    value.set_sensitive(true);
-    value
 }
 
 /// `400 INVALID_REQUEST` (gRPC: `INVALID_ARGUMENT`) naming the option.

@@ -23,6 +23,7 @@ pub mod rest;
 pub mod snapshot_stream;
 pub mod ui;
 mod unread_body;
+mod volatile_header;
 pub mod webhooks;
 
 use axum::Router;

@@ -119,7 +119,7 @@ impl Decision {
     /// Adds the `X-RateLimit-*` headers (and `Retry-After` on a refusal).
     pub fn write_headers(&self, headers: &mut HeaderMap) {
         headers.insert("x-ratelimit-limit", HeaderValue::from(self.limit));
-        let volatile = |value: u64| crate::edge::volatile(HeaderValue::from(value));
+        let volatile = |value: u64| crate::volatile_header::volatile(HeaderValue::from(value));
         headers.insert("x-ratelimit-remaining", volatile(self.remaining.into()));
         headers.insert("x-ratelimit-reset", volatile(self.reset));
         if !self.allowed {

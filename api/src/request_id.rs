@@ -73,7 +73,7 @@ pub(crate) async fn within(id: HeaderValue, handling: impl Future<Output = Respo
     let mut response = CURRENT.scope(id.clone(), handling.instrument(span)).await;
     response
         .headers_mut()
-        .insert(REQUEST_ID, crate::edge::volatile(id));
+        .insert(REQUEST_ID, crate::volatile_header::volatile(id));
     response
 }
 
