@@ -385,6 +385,23 @@ fn main() {
             .map(|name| name.trim().to_string())
             .collect()
     });
+    // A misspelt name would otherwise run nothing and print an empty table.
+    const SCENARIOS: [&str; 6] = [
+        "rest_create",
+        "rest_get",
+        "grpc_create",
+        "grpc_get",
+        "rest_invoke",
+        "rest_push_1000",
+    ];
+    if let Some(unknown) = scenarios
+        .iter()
+        .flatten()
+        .find(|name| !SCENARIOS.contains(&name.as_str()))
+    {
+        eprintln!("LOAD_SCENARIOS: no scenario {unknown:?}; the scenarios: {SCENARIOS:?}");
+        std::process::exit(2);
+    }
     let wanted = move |name: &str| {
         scenarios
             .as_ref()

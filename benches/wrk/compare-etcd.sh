@@ -36,6 +36,7 @@ for line in sys.stdin:
     m = json.loads(line)
     if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "load" and m.get("executable"):
         print(m["executable"])')
+[ -x "$load" ] || { echo "no load harness binary (build: cargo bench -p clusterdb-benches --bench load --no-run)" >&2; exit 1; }
 
 # wrk_run NAME PID LUA URL: one wrk run; appends "rate cpu_us p50_us p99_us"
 # to NAME.
