@@ -43,6 +43,7 @@ export function form(fields, submitLabel, submit, { inline = true, keep = false 
       values[f.name] = f.type === "file" ? input.files[0] : input.value;
     }
     replace(status);
+    for (const old of el.querySelectorAll(".field-error")) old.remove();
     try {
       await submit(values, status);
       if (!keep) el.reset();

@@ -15,6 +15,7 @@ import signal
 import subprocess
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -350,4 +351,55 @@ def test_identity_webhooks_and_the_event_tail(browser, server: Server) -> None:
     [b for b in row.find_elements(By.TAG_NAME, "button") if b.text == "Test"][0].click()
     wait(browser, lambda: "webhook.test" in browser.find_element(By.TAG_NAME, "main").text)
     shot(browser, "webhooks")
+    assert script_errors(browser) == []
+
+
+def test_group_members_and_an_oauth_clients_new_secret(browser, server: Server) -> None:
+    user = server.call("POST", "/users", {"username": "gus", "email": "gus@example.com", "roles": ["viewer"]})
+    group = server.call("POST", "/groups", {"name": "oncall"})
+    admin = server.call("GET", "/auth/whoami")
+    client = server.call("POST", "/oauth-clients", {"name": "rotated", "owner": admin["id"], "scopes": ["compute:read"]})
+    sign_in(browser, server)
+    open_view(browser, "identity")
+    row = wait(browser, lambda: find(browser, '[data-test="group-row"][data-name="oncall"]'))[0]
+    [b for b in row.find_elements(By.TAG_NAME, "button") if b.text == "Members"][0].click()
+    add = wait(browser, lambda: [f for f in find(browser, "form") if "Add member" in f.text])[0]
+    # A username nobody has: the error sits beside the field.
+    add.find_element(By.NAME, "username").send_keys("nobody")
+    add.find_element(By.CSS_SELECTOR, "button").click()
+    wait(browser, lambda: add.find_elements(By.CSS_SELECTOR, '[data-test="field-error"]'))
+    add.find_element(By.NAME, "username").clear()
+    add.find_element(By.NAME, "username").send_keys("gus")
+    add.find_element(By.CSS_SELECTOR, "button").click()
+    wait(browser, lambda: find(browser, '[data-test="member-row"][data-name="gus"]'))
+    assert add.find_elements(By.CSS_SELECTOR, '[data-test="field-error"]') == []
+    assert server.call("GET", f"/groups/{group['id']}")["members"] == [user["id"]]
+    # Added elsewhere: the open list follows the event log.
+    other = server.call("POST", "/users", {"username": "hal", "email": "hal@example.com", "roles": ["viewer"]})
+    server.call("POST", f"/groups/{group['id']}/members", {"user_id": other["id"]})
+    wait(browser, lambda: find(browser, '[data-test="member-row"][data-name="hal"]'))
+    shot(browser, "group-members")
+    find(browser, '[data-test="member-row"][data-name="gus"] [data-test="remove-member"]')[0].click()
+    wait(browser, lambda: not find(browser, '[data-test="member-row"][data-name="gus"]'))
+    assert server.call("GET", f"/groups/{group['id']}")["members"] == [other["id"]]
+
+    row = wait(browser, lambda: find(browser, '[data-test="oauthclient-row"][data-name="rotated"]'))[0]
+    row.find_element(By.CSS_SELECTOR, '[data-test="reset-secret"]').click()
+    browser.switch_to.alert.accept()
+    secret = wait(browser, lambda: [s for s in find(browser, '[data-test="secret"]') if s.text != client["client_secret"]])[0].text
+    assert secret and secret not in browser.current_url
+
+    def token(client_secret: str) -> int:
+        form = urllib.parse.urlencode(
+            {"grant_type": "client_credentials", "client_id": client["id"], "client_secret": client_secret})
+        request = urllib.request.Request(f"{server.url}/oauth/token", data=form.encode(), method="POST")
+        request.add_header("content-type", "application/x-www-form-urlencoded")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status
+        except urllib.error.HTTPError as refused:
+            return refused.code
+
+    assert token(secret) == 200
+    assert token(client["client_secret"]) in (400, 401)
     assert script_errors(browser) == []

@@ -1,13 +1,16 @@
 // Identity: users (and their API keys: the secret is shown once, on
-// create), groups, OAuth clients (the secret shown once too).
+// create), groups with their members, OAuth clients (the secret shown
+// once too, on create and when replaced).
 
-import { act, form, panel, resourceTable } from "../components.js";
+import { act, form, panel, resourceTable, showError } from "../components.js";
 import { age, badge, h, replace } from "../dom.js";
 
 export function render(main, ctx) {
   const status = h("div");
   const keys = h("div");
   const secret = h("div");
+  const members = h("div");
+  let leaveMembers = null;
   /** Shows a secret the server will not show again. */
   function once(label, value) {
     replace(secret, h("div", { class: "notice" }, `${label} — copy it now, it is not shown again:`,
@@ -72,6 +75,13 @@ export function render(main, ctx) {
         ["Members", (g) => String(g.members.length)],
         ["Age", (g) => age(g.created_at)],
       ],
+      actions: (g) => [
+        act("Members", async () => showMembers(g), status),
+        ctx.may("group", "write") ? act("Delete", async () => {
+          if (!confirm(`Delete group ${g.name}?`)) return;
+          await ctx.api.del(`/groups/${g.id}`);
+        }, status, { danger: true }) : null,
+      ],
     });
     const create = ctx.may("group", "write") ? form([
       { name: "name", label: "Name", required: true },
@@ -80,7 +90,44 @@ export function render(main, ctx) {
       await ctx.api.post("/groups", { name: v.name, roles: [v.roles] });
       groups.reload();
     }) : null;
-    main.append(panel("Groups", create || "", groups.el));
+    main.append(panel("Groups", create || "", groups.el), members);
+  }
+
+  /** A group's members by username, with add (by username) and remove;
+   * read again when the group changes. */
+  async function showMembers(group) {
+    if (leaveMembers) leaveMembers();
+    const writes = ctx.may("group", "write");
+    const list = h("tbody", { "data-test": "members" });
+    const area = h("div");
+    async function load() {
+      const current = await ctx.api.get(`/groups/${group.id}`);
+      const names = await Promise.all(current.members.map(async (id) => {
+        try { return (await ctx.api.get(`/users/${id}`)).username; } catch { return id; }
+      }));
+      replace(list, current.members.length === 0
+        ? h("tr", {}, h("td", { colspan: 3, class: "muted" }, "No members."))
+        : current.members.map((id, i) => h("tr", { "data-test": "member-row", "data-name": names[i] },
+          h("td", {}, names[i]), h("td", { class: "mono" }, id),
+          h("td", {}, writes ? act("Remove", async () => {
+            await ctx.api.del(`/groups/${group.id}/members/${id}`); load();
+          }, area, { danger: true, test: "remove-member" }) : null))));
+    }
+    leaveMembers = ctx.events.subscribe((event) => {
+      if (event.kind === "group" && event.data && event.data.id === group.id) load().catch((error) => showError(area, error));
+    });
+    ctx.onLeave(leaveMembers);
+    const add = writes ? form([{ name: "username", label: "Username", required: true }], "Add member", async (v) => {
+      const found = await ctx.api.get("/users", [["name", v.username]]);
+      if (found.users.length === 0) {
+        throw { code: "NOT_FOUND", message: `no user is named ${v.username}`, field: "username", reason: "no such user" };
+      }
+      await ctx.api.post(`/groups/${group.id}/members`, { user_id: found.users[0].id });
+      await load();
+    }) : null;
+    replace(members, panel(`Members of ${group.name}`, add || "",
+      h("table", {}, h("thead", {}, h("tr", {}, ["Username", "User id", ""].map((t) => h("th", {}, t)))), list), area));
+    await load();
   }
   if (ctx.may("oauthclient")) {
     const clients = resourceTable(ctx, {
@@ -91,6 +138,17 @@ export function render(main, ctx) {
         ["Scopes", (c) => c.scopes.join(" ")],
         ["Owner", (c) => c.owner],
       ],
+      actions: ctx.may("oauthclient", "write") ? (c) => [
+        act("New secret", async () => {
+          if (!confirm(`Replace the secret of ${c.name}? The old one stops working.`)) return;
+          const made = await ctx.api.post(`/oauth-clients/${c.id}/secret`);
+          once(`New secret of ${c.id}`, made.client_secret);
+        }, status, { test: "reset-secret" }),
+        act("Delete", async () => {
+          if (!confirm(`Delete OAuth client ${c.name}?`)) return;
+          await ctx.api.del(`/oauth-clients/${c.id}`);
+        }, status, { danger: true }),
+      ] : null,
     });
     const create = ctx.may("oauthclient", "write") ? form([
       { name: "name", label: "Name", required: true },
