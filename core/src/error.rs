@@ -214,7 +214,27 @@ pub enum Error {
     Internal(String),
 }
 
+/// The most of a requested id a `NOT_FOUND` error repeats: more than any
+/// id or name the server accepts, far less than a request line may hold.
+pub const ECHOED_ID_MAX: usize = 320;
+
 impl Error {
+    /// `NOT_FOUND` for `id` of `kind`. The id comes from the request and is
+    /// repeated in the message and the details, so one longer than
+    /// [`ECHOED_ID_MAX`] bytes is cut there and ends in `…`.
+    pub fn not_found(kind: &'static str, id: impl Into<String>) -> Self {
+        let mut id = id.into();
+        if id.len() > ECHOED_ID_MAX {
+            let mut end = ECHOED_ID_MAX;
+            while !id.is_char_boundary(end) {
+                end -= 1;
+            }
+            id.truncate(end);
+            id.push('…');
+        }
+        Error::NotFound { kind, id }
+    }
+
     /// The API error code of this error.
     pub fn code(&self) -> ErrorCode {
         match self {

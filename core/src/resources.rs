@@ -379,10 +379,9 @@ impl<K: Kind> Resources<K> {
 
     /// The resource with this id, or `NOT_FOUND`.
     pub async fn get(&self, id: &str) -> Result<Object<K>> {
-        self.find(id).await?.ok_or_else(|| Error::NotFound {
-            kind: K::NAME,
-            id: id.to_string(),
-        })
+        self.find(id)
+            .await?
+            .ok_or_else(|| Error::not_found(K::NAME, id))
     }
 
     /// The resource with this name (in the `default` namespace, for
@@ -405,10 +404,7 @@ impl<K: Kind> Resources<K> {
     }
 
     fn not_found(&self, id: &str) -> Error {
-        Error::NotFound {
-            kind: K::NAME,
-            id: id.to_string(),
-        }
+        Error::not_found(K::NAME, id)
     }
 
     /// The resource with this (namespace, name), if any.

@@ -220,6 +220,37 @@ impl ListQuery {
     }
 }
 
+/// The one parameter a route takes besides the read options: `name`,
+/// whose value must be one of `choices` (`text → value`); `default` when
+/// it is absent. Any other parameter is refused, naming it; so is a value
+/// not among the choices (`reason` says which are).
+pub(crate) fn single_choice<T: Copy>(
+    query: Option<&str>,
+    message: &str,
+    name: &str,
+    choices: &[(&str, T)],
+    default: T,
+    reason: &str,
+) -> Result<T, ApiError> {
+    let mut chosen = default;
+    for (key, value) in serde_urlencoded_pairs(query.unwrap_or(""))? {
+        if key == name {
+            chosen = choices
+                .iter()
+                .find(|(text, _)| *text == value)
+                .map(|(_, value)| *value)
+                .ok_or_else(|| ApiError::invalid(message, name, reason))?;
+        } else if !crate::read_options::PARAMETERS.contains(&key.as_str()) {
+            return Err(ApiError::invalid(
+                message,
+                &key,
+                "is not a known query parameter",
+            ));
+        }
+    }
+    Ok(chosen)
+}
+
 /// The decoded `(key, value)` pairs of a raw query string.
 pub(crate) fn serde_urlencoded_pairs(query: &str) -> Result<Vec<(String, String)>, ApiError> {
     axum::extract::Query::<Vec<(String, String)>>::try_from_uri(

@@ -324,29 +324,14 @@ pub async fn apply<K: RestKind>(
 
 /// An apply's `dry_run=true|false` query parameter (besides the read options).
 fn dry_run(query: Option<&str>) -> Result<bool, ApiError> {
-    let mut dry_run = false;
-    for (key, value) in crate::rest::extract::serde_urlencoded_pairs(query.unwrap_or(""))? {
-        dry_run = match (key.as_str(), value.as_str()) {
-            ("dry_run", "true") => true,
-            ("dry_run", "false") => false,
-            ("dry_run", _) => {
-                return Err(ApiError::invalid(
-                    "Invalid apply request",
-                    "dry_run",
-                    "must be true or false",
-                ));
-            }
-            (read, _) if crate::read_options::PARAMETERS.contains(&read) => dry_run,
-            (other, _) => {
-                return Err(ApiError::invalid(
-                    "Invalid apply request",
-                    other,
-                    "is not a known query parameter",
-                ));
-            }
-        };
-    }
-    Ok(dry_run)
+    crate::rest::extract::single_choice(
+        query,
+        "Invalid apply request",
+        "dry_run",
+        &[("true", true), ("false", false)],
+        false,
+        "must be true or false",
+    )
 }
 
 /// `DELETE /{collection}/{namespace}/{name}`.

@@ -42,10 +42,7 @@ pub async fn redeliver(
     let delivery = hooks.delivery_by_id(endpoint_id, delivery_id).await?;
     let event = find_event(db, delivery.revision, delivery.index)
         .await?
-        .ok_or_else(|| Error::NotFound {
-            kind: "event",
-            id: delivery.event_id.clone(),
-        })?;
+        .ok_or_else(|| Error::not_found("event", delivery.event_id.as_str()))?;
     let (attempt, outcome) = sender
         .attempt(
             &hooks,

@@ -128,6 +128,16 @@ async fn content_type_size_method_and_route_errors_use_the_format() {
     let reply = call(&app, Method::GET, "/v1/fleets/fleet-missing", &[], None).await;
     let details = reply.error(StatusCode::NOT_FOUND, "NOT_FOUND");
     assert_eq!(details["id"], "fleet-missing");
+    // A huge id is not echoed whole (twice: message and details).
+    let huge = format!("fleet-{}", "é".repeat(5000));
+    let path = format!("/v1/fleets/{}", huge.replace('é', "%C3%A9"));
+    let reply = call(&app, Method::GET, &path, &[], None).await;
+    let details = reply.error(StatusCode::NOT_FOUND, "NOT_FOUND").clone();
+    let echoed = details["id"].as_str().unwrap();
+    assert!(echoed.ends_with('…') && echoed.len() < 400, "{echoed}");
+    assert!(huge.starts_with(echoed.trim_end_matches('…')));
+    let message = reply.body["error"]["message"].as_str().unwrap();
+    assert!(message.len() < 500, "{message}");
 }
 
 #[tokio::test]

@@ -134,10 +134,10 @@ impl Resources<GroupKind> {
     pub async fn remove_member(&self, id: &str, user_id: &str) -> Result<Group> {
         self.modify(id, None, |current, now| {
             if !current.spec.members.contains(user_id) {
-                return Err(Error::NotFound {
-                    kind: "member",
-                    id: format!("{user_id} in group {id}"),
-                });
+                return Err(Error::not_found(
+                    "member",
+                    format!("{user_id} in group {id}"),
+                ));
             }
             let mut next = current.clone();
             next.spec.members.remove(user_id);

@@ -156,10 +156,7 @@ impl Identity {
     pub async fn revoke_api_key(&self, owner: &str, key_id: &str) -> Result<ApiKey> {
         let key = self.of::<ApiKeyKind>().get(key_id).await?;
         if key.namespace() != owner {
-            return Err(Error::NotFound {
-                kind: ApiKeyKind::NAME,
-                id: key_id.to_string(),
-            });
+            return Err(Error::not_found(ApiKeyKind::NAME, key_id));
         }
         self.of::<ApiKeyKind>().delete(key_id, None).await
     }

@@ -296,10 +296,7 @@ impl Webhooks {
     /// The delivery called `delivery_id` (`dlv_…`) of the endpoint, or
     /// `NOT_FOUND`.
     pub async fn delivery_by_id(&self, endpoint: &str, delivery_id: &str) -> Result<Delivery> {
-        let not_found = || Error::NotFound {
-            kind: "webhook delivery",
-            id: delivery_id.to_string(),
-        };
+        let not_found = || Error::not_found("webhook delivery", delivery_id);
         let (revision, index) = Delivery::parse_id(delivery_id).ok_or_else(not_found)?;
         self.delivery(endpoint, revision, index)
             .await?
@@ -329,10 +326,10 @@ impl Webhooks {
                 None => match &new {
                     Some(new) => (new.clone(), Precondition::Absent(key.clone())),
                     None => {
-                        return Err(Error::NotFound {
-                            kind: "webhook delivery",
-                            id: Delivery::id_of(revision, index),
-                        });
+                        return Err(Error::not_found(
+                            "webhook delivery",
+                            Delivery::id_of(revision, index),
+                        ));
                     }
                 },
             };
