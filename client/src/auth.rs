@@ -20,8 +20,27 @@ const RENEW_AT_MOST: Duration = Duration::from_secs(60);
 pub struct AccessToken {
     /// The JWT, sent as `Authorization: Bearer <token>`.
     pub token: String,
+    /// When the server issued it (as this client's clock saw it).
+    pub issued_at: SystemTime,
     /// When the server stops accepting it.
     pub expires_at: SystemTime,
+}
+
+impl AccessToken {
+    /// When to stop sending it and fetch another: when a fifth of its
+    /// lifetime is left, or a minute, whichever is less.
+    pub fn renew_at(&self) -> SystemTime {
+        let lifetime = self
+            .expires_at
+            .duration_since(self.issued_at)
+            .unwrap_or_default();
+        self.expires_at - renew_before(lifetime)
+    }
+}
+
+/// How long before its expiry a token of `lifetime` is renewed.
+fn renew_before(lifetime: Duration) -> Duration {
+    (lifetime / RENEW_FRACTION).min(RENEW_AT_MOST)
 }
 
 /// What a client sends as `Authorization`.
@@ -145,12 +164,55 @@ impl ClientCredentials {
         let mut value = HeaderValue::from_str(&format!("Bearer {token}"))
             .map_err(|_| ClientError::Unexpected("the access token is not header text".into()))?;
         value.set_sensitive(true);
-        let renew_before = (lifetime / RENEW_FRACTION).min(RENEW_AT_MOST);
-        *cached = Some((value.clone(), Instant::now() + lifetime - renew_before));
+        *cached = Some((
+            value.clone(),
+            Instant::now() + lifetime - renew_before(lifetime),
+        ));
+        let issued_at = SystemTime::now();
         *self.issued.lock().unwrap_or_else(|e| e.into_inner()) = Some(AccessToken {
             token: token.to_string(),
-            expires_at: SystemTime::now() + lifetime,
+            issued_at,
+            expires_at: issued_at + lifetime,
         });
         Ok(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token(lifetime_secs: u64) -> AccessToken {
+        let issued_at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        AccessToken {
+            token: "t".into(),
+            issued_at,
+            expires_at: issued_at + Duration::from_secs(lifetime_secs),
+        }
+    }
+
+    #[test]
+    fn renewed_with_a_fifth_of_its_lifetime_left_or_a_minute() {
+        let hour = token(3600);
+        assert_eq!(
+            hour.expires_at
+                .duration_since(hour.renew_at())
+                .unwrap()
+                .as_secs(),
+            60
+        );
+        let short = token(30);
+        assert_eq!(
+            short
+                .expires_at
+                .duration_since(short.renew_at())
+                .unwrap()
+                .as_secs(),
+            6
+        );
+        // An expiry before the issue (a clock that jumped) renews at once.
+        let mut odd = token(10);
+        odd.expires_at = odd.issued_at - Duration::from_secs(5);
+        assert_eq!(odd.renew_at(), odd.expires_at);
     }
 }

@@ -1,6 +1,7 @@
 //! Access tokens of OAuth client credentials, cached between commands in
 //! `~/.clusterdb/tokens/` (mode 0600), one file per endpoint and client,
-//! and fetched again a minute before they expire.
+//! and fetched again when the SDKs would: when a fifth of a token's
+//! lifetime is left, or a minute, whichever is less.
 
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -10,9 +11,6 @@ use serde::{Deserialize, Serialize};
 
 use super::CliError;
 use super::config::write_private;
-
-/// A cached token is not used in its last minute.
-const RENEW_BEFORE: Duration = Duration::from_secs(60);
 
 /// The cache entry of one (endpoint, client).
 pub struct TokenCache {
@@ -28,6 +26,10 @@ struct Entry {
     access_token: String,
     /// Unix seconds.
     expires_at: u64,
+    /// Unix seconds; 0 in a cache written before it was kept (such a token
+    /// is renewed in its last minute).
+    #[serde(default)]
+    issued_at: u64,
 }
 
 impl TokenCache {
@@ -56,25 +58,26 @@ impl TokenCache {
     pub fn read(&self) -> Option<String> {
         let bytes = std::fs::read(&self.path).ok()?;
         let entry: Entry = serde_json::from_slice(&bytes).ok()?;
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).ok()?;
-        let fresh = now + RENEW_BEFORE < Duration::from_secs(entry.expires_at);
+        let token = AccessToken {
+            token: entry.access_token,
+            issued_at: UNIX_EPOCH + Duration::from_secs(entry.issued_at),
+            expires_at: UNIX_EPOCH + Duration::from_secs(entry.expires_at),
+        };
+        let fresh = SystemTime::now() < token.renew_at();
         (fresh && entry.endpoint == self.endpoint && entry.client_id == self.client_id)
-            .then_some(entry.access_token)
+            .then_some(token.token)
     }
 
     /// Caches `token`; a cache that cannot be written only costs a fetch
     /// next time, so failures are logged, not returned.
     pub fn write(&self, token: &AccessToken) {
-        let expires_at = token
-            .expires_at
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
+        let unix = |at: SystemTime| at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
         let entry = Entry {
             endpoint: self.endpoint.clone(),
             client_id: self.client_id.clone(),
             access_token: token.token.clone(),
-            expires_at,
+            expires_at: unix(token.expires_at),
+            issued_at: unix(token.issued_at),
         };
         let result = serde_json::to_vec(&entry)
             .map_err(|e| e.to_string())

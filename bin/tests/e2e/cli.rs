@@ -783,15 +783,29 @@ async fn oauth_profiles_fetch_cache_and_renew_tokens() {
 
     // The token is reused while it is fresh: `identity token` prints it.
     assert_eq!(user.cli("identity token").ok().trim(), token);
-    // One about to expire is renewed.
-    let mut stale = entry.clone();
-    stale["access_token"] = "not-a-token".into();
-    stale["expires_at"] = (std::time::SystemTime::now()
+    // Renewed when a fifth of its lifetime, at most a minute, is left (the
+    // SDKs' rule): an hour's token with 30 s left is renewed, a 30 s
+    // token with 20 s left is not, nor is an hour's one from an older
+    // cache (no issue time) with 90 s left.
+    let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
-        .as_secs()
-        + 30)
-        .into();
+        .as_secs();
+    assert!(entry["issued_at"].as_u64().unwrap() <= now);
+    let mut short = entry.clone();
+    short["issued_at"] = (now - 10).into();
+    short["expires_at"] = (now + 20).into();
+    std::fs::write(&cached[0], serde_json::to_vec(&short).unwrap()).unwrap();
+    assert_eq!(user.cli("identity token").ok().trim(), token);
+    let mut older = entry.clone();
+    older.as_object_mut().unwrap().remove("issued_at");
+    older["expires_at"] = (now + 90).into();
+    std::fs::write(&cached[0], serde_json::to_vec(&older).unwrap()).unwrap();
+    assert_eq!(user.cli("identity token").ok().trim(), token);
+    let mut stale = entry.clone();
+    stale["access_token"] = "not-a-token".into();
+    stale["issued_at"] = (now - 3570).into();
+    stale["expires_at"] = (now + 30).into();
     std::fs::write(&cached[0], serde_json::to_vec(&stale).unwrap()).unwrap();
     let renewed = user.cli("identity token").ok().trim().to_string();
     assert_eq!(renewed.split('.').count(), 3, "{renewed}");
