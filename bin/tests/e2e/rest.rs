@@ -493,3 +493,60 @@ async fn a_full_disk_stops_the_server_and_loses_nothing_acknowledged() {
     }
     assert_eq!(server.terminate().code(), Some(0));
 }
+
+/// HTTP/1.1 pipelining: requests written back to back in one packet are
+/// each answered, in order, and a write among them is seen by the reads
+/// after it.
+#[test]
+fn pipelined_requests_are_answered_in_order() {
+    use std::io::{Read as _, Write as _};
+
+    let (_dir, data) = data_file();
+    let server = Server::start(&data);
+    let address = server.base.strip_prefix("http://").unwrap();
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let auth = format!("Authorization: Bearer {}\r\n", server.key);
+    let body = r#"{"name":"piped","capacity":1,"instance_type":"t3.micro"}"#;
+    let requests = [
+        format!("GET /v1/fleets?name=piped HTTP/1.1\r\nHost: x\r\n{auth}\r\n"),
+        format!("GET /v1/fleets/fleet-nope HTTP/1.1\r\nHost: x\r\n{auth}\r\n"),
+        format!(
+            "POST /v1/fleets HTTP/1.1\r\nHost: x\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        ),
+        format!("GET /v1/fleets?name=piped HTTP/1.1\r\nHost: x\r\n{auth}\r\n"),
+        format!("GET /v1/nothing HTTP/1.1\r\nHost: x\r\n{auth}Connection: close\r\n\r\n"),
+    ];
+    stream.write_all(requests.concat().as_bytes()).unwrap();
+    let mut all = Vec::new();
+    stream.read_to_end(&mut all).unwrap();
+    // Split the stream into responses by their Content-Length.
+    let mut answers = Vec::new();
+    let mut rest = &all[..];
+    while !rest.is_empty() {
+        let text = String::from_utf8_lossy(rest);
+        let end = text.find("\r\n\r\n").expect("a response head");
+        let head = text[..end].to_string();
+        let length: usize = head
+            .lines()
+            .find_map(|l| {
+                l.to_ascii_lowercase()
+                    .strip_prefix("content-length:")
+                    .map(|v| v.trim().parse().unwrap())
+            })
+            .expect("a Content-Length");
+        let body: Value = serde_json::from_slice(&rest[end + 4..end + 4 + length]).unwrap();
+        let status: u16 = head.split(' ').nth(1).unwrap().parse().unwrap();
+        answers.push((status, body));
+        rest = &rest[end + 4 + length..];
+    }
+    let statuses: Vec<u16> = answers.iter().map(|(s, _)| *s).collect();
+    assert_eq!(statuses, [200, 404, 200, 200, 404], "{answers:?}");
+    assert_eq!(answers[0].1["fleets"].as_array().unwrap().len(), 0);
+    assert_eq!(answers[1].1["error"]["code"], "NOT_FOUND");
+    let made = answers[2].1["id"].as_str().unwrap();
+    assert_eq!(answers[3].1["fleets"][0]["id"], made);
+}
