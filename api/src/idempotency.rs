@@ -32,7 +32,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use clusterdb::storage::envelope;
+use clusterdb::storage::{envelope, freshness};
 use clusterdb::{ClusterDb, Error, Timestamp};
 use http_body_util::{BodyExt, Full, Limited};
 use serde::{Deserialize, Serialize};
@@ -53,7 +53,13 @@ pub const MAX_RECORDED: usize = 1 << 20;
 const MAX_RESPONSE: usize = 32 << 20;
 const SCHEMA: u16 = 2;
 /// REST response headers replayed with the body.
-const REPLAYED_HEADERS: [&str; 4] = ["content-type", "etag", "location", "apply-outcome"];
+const REPLAYED_HEADERS: [&str; 5] = [
+    "content-type",
+    "etag",
+    "location",
+    "apply-outcome",
+    crate::headers::REVISION,
+];
 
 /// The layer's settings.
 #[derive(Clone)]
@@ -318,13 +324,21 @@ async fn guarded(
     };
     let request = Request::from_parts(parts, Body::from(bytes));
     // A task of its own: the caller going away must not stop it halfway.
+    // It carries the request's id, so its log lines and error bodies name
+    // the request; the handler carries the request's read scope, so the
+    // revision the answer reports is its write's (not the reservation's,
+    // nor the recorded answer's).
     let run = Run {
         idem,
         digest,
         reservation,
         version,
     };
-    tokio::spawn(run.complete(request, next))
+    let handler = freshness::carry(async move {
+        let response = next.run(request).await;
+        (response, freshness::observed())
+    });
+    tokio::spawn(crate::request_id::carry(run.complete(handler)))
         .await
         .map_err(|err| Refusal::Failed(Error::Internal(format!("idempotent request: {err}"))))?
 }
@@ -345,18 +359,29 @@ enum Finish {
 }
 
 impl Run {
-    async fn complete(mut self, request: Request, next: Next) -> Result<Response, Refusal> {
-        let handler = next.run(request);
+    /// Runs `handler` (which answers with the revision its answer
+    /// reflects), renewing the lease meanwhile, and records the answer —
+    /// with that revision, so that a replay names it too.
+    async fn complete(
+        mut self,
+        handler: impl Future<Output = (Response, Option<u64>)>,
+    ) -> Result<Response, Refusal> {
         tokio::pin!(handler);
         let mut renew = tokio::time::interval(self.idem.lease / 3);
         renew.tick().await;
-        let response = loop {
+        let (response, revision) = loop {
             tokio::select! {
-                response = &mut handler => break response,
+                answer = &mut handler => break answer,
                 _ = renew.tick() => self.renew().await,
             }
         };
         let (mut parts, body) = response.into_parts();
+        if let Some(revision) = revision {
+            parts
+                .headers
+                .entry(crate::headers::REVISION)
+                .or_insert_with(|| crate::volatile_header::volatile(HeaderValue::from(revision)));
+        }
         let collected = Limited::new(body, MAX_RESPONSE)
             .collect()
             .await

@@ -77,6 +77,20 @@ pub(crate) async fn within(id: HeaderValue, handling: impl Future<Output = Respo
     response
 }
 
+/// `future` with the current request's id and log span, for a task
+/// spawned on the request's behalf (its log lines and error bodies name
+/// the request as the request's own do).
+pub(crate) fn carry<F: Future>(future: F) -> impl Future<Output = F::Output> {
+    let id = CURRENT.try_with(Clone::clone).ok();
+    let future = future.instrument(tracing::Span::current());
+    async move {
+        match id {
+            Some(id) => CURRENT.scope(id, future).await,
+            None => future.await,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,5 +104,20 @@ mod tests {
         let (a, b) = (fresh(), fresh());
         assert_ne!(a, b);
         assert!(is_valid(a.to_str().unwrap()));
+    }
+
+    #[tokio::test]
+    async fn a_spawned_task_carries_the_request_id() {
+        let id = HeaderValue::from_static("req-7");
+        let seen = CURRENT
+            .scope(id, async {
+                tokio::spawn(carry(async { current() })).await.unwrap()
+            })
+            .await;
+        assert_eq!(seen.as_deref(), Some("req-7"));
+        assert_eq!(
+            tokio::spawn(carry(async { current() })).await.unwrap(),
+            None
+        );
     }
 }

@@ -110,6 +110,26 @@ pub async fn apart<F: Future>(freshness: Freshness, future: F) -> F::Output {
     SCOPE.scope(scope, future).await
 }
 
+/// `future` in the read scope the calling task runs in, if any, wherever
+/// it is polled: for work spawned on the scope's behalf, whose reads keep
+/// the scope's freshness and floor and whose reads and commits are
+/// reported to it.
+pub fn carry<F: Future>(future: F) -> impl Future<Output = F::Output> {
+    let scope = current();
+    async move {
+        match scope {
+            Some(scope) => SCOPE.scope(scope, future).await,
+            None => future.await,
+        }
+    }
+}
+
+/// The newest revision the current scope's reads and commits have
+/// reflected so far (`None` outside a scope, or before any).
+pub fn observed() -> Option<Revision> {
+    current().and_then(|scope| scope.observed())
+}
+
 /// The scope the current task runs in, if any.
 pub(crate) fn current() -> Option<Arc<ReadScope>> {
     SCOPE.try_with(Arc::clone).ok()
@@ -126,6 +146,33 @@ pub fn observe(revision: Revision) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_spawned_task_carries_the_scope() {
+        let (carried, revision) = scoped(Freshness::AtLeast(4), async {
+            tokio::spawn(carry(async {
+                observe(7);
+                current().map(|scope| scope.freshness)
+            }))
+            .await
+            .unwrap()
+        })
+        .await;
+        assert_eq!((carried, revision), (Some(Freshness::AtLeast(4)), Some(7)));
+        let (seen, _) = scoped(Freshness::Consistent, async {
+            observe(3);
+            observed()
+        })
+        .await;
+        assert_eq!((seen, observed()), (Some(3), None));
+        // Outside any scope it runs as it is.
+        assert_eq!(
+            tokio::spawn(carry(async { current().is_none() }))
+                .await
+                .unwrap(),
+            true
+        );
+    }
 
     #[tokio::test]
     async fn a_scope_reports_the_newest_revision_and_nests() {

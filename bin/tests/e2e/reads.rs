@@ -45,6 +45,28 @@ async fn answers_name_their_revision_and_honour_min_revision_and_stale() {
     let (fleet, written) = create(&server, "rev-a").await;
     // A write's revision is its commit's: the fleet's version.
     assert_eq!(fleet["resource_version"].as_u64(), Some(written));
+    // Also when an Idempotency-Key has it run apart from the request
+    // (before that carried the read scope, the answer named the key's
+    // reservation, a revision older than the write), and when the key
+    // replays the answer (which had no revision before).
+    let mut answers = Vec::new();
+    for _ in 0..2 {
+        let keyed = http
+            .post(format!("{}/v1/fleets", server.base))
+            .header("idempotency-key", "rev-keyed")
+            .json(&json!({"name": "rev-keyed", "capacity": 1, "instance_type": "t3.nano"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(keyed.status(), 200);
+        let replayed = keyed.headers().contains_key("idempotent-replayed");
+        let revision = revision_of(&keyed);
+        let body: Value = keyed.json().await.unwrap();
+        assert_eq!(body["resource_version"].as_u64(), Some(revision), "{body}");
+        answers.push((replayed, body));
+    }
+    assert_eq!((answers[0].0, answers[1].0), (false, true));
+    assert_eq!(answers[0].1, answers[1].1);
     let id = fleet["id"].as_str().unwrap();
     let get = |query: &str| {
         http.get(format!("{}/v1/fleets/{id}{query}", server.base))

@@ -453,7 +453,11 @@ async fn idempotency_keys_survive_a_restart() {
 async fn a_full_disk_stops_the_server_and_loses_nothing_acknowledged() {
     let (_dir, data) = data_file();
     let server = Server::start_with_file_limit(&data, 8192);
-    let client = server.client();
+    // No retries: the refusal itself is what the test reads.
+    let client = server.client().with_retries(clusterdb_client::RetryPolicy {
+        max_retries: 0,
+        ..Default::default()
+    });
     let big: std::collections::BTreeMap<String, String> = (0..50)
         .map(|t| (format!("t{t}"), "x".repeat(256)))
         .collect();
@@ -478,13 +482,22 @@ async fn a_full_disk_stops_the_server_and_loses_nothing_acknowledged() {
                 "{failure}"
             )
         }
-        // The server may already be gone when the next request comes.
-        ClientError::Transport(_) => {}
         other => panic!("{other}"),
     }
     let (status, log) = server.wait_for_exit(Duration::from_secs(15));
     assert!(!status.success(), "{status:?}");
     assert!(log.contains("the database failed"), "{log}");
+    // The answer names its request id, and so does the server's log line
+    // of that failure.
+    if let ClientError::Api { details, .. } = &failure {
+        let id = details.get("request_id").and_then(|id| id.as_str());
+        let id = id.unwrap_or_else(|| panic!("{failure:?}"));
+        assert!(
+            log.lines()
+                .any(|line| line.contains(id) && line.contains("ERROR")),
+            "no log line of {id}:\n{log}"
+        );
+    }
 
     let server = Server::start(&data);
     let client = server.client();
