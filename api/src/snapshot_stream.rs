@@ -47,7 +47,8 @@ pub async fn start(
     let failed = Arc::clone(&failure);
     let revision = header.revision;
     let streaming = crate::metrics::counters().snapshot_stream();
-    tokio::spawn(async move {
+    // Its log lines name the request that asked for the snapshot.
+    tokio::spawn(crate::request_id::carry(async move {
         let _streaming = (streaming, slot);
         match pending.write_to(&mut writer).await {
             Ok(summary) => tracing::info!(revision, bytes = summary.bytes, "snapshot streamed"),
@@ -57,7 +58,7 @@ pub async fn start(
             }
         }
         // Dropping the writer ends the stream, after the failure is set.
-    });
+    }));
     let stream = futures_util::stream::unfold(Some((reader, failure)), |state| async move {
         let (mut reader, failure) = state?;
         let mut buffer = vec![0u8; CHUNK];
