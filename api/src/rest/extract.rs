@@ -251,25 +251,20 @@ pub(crate) fn single_choice<T: Copy>(
     Ok(chosen)
 }
 
-/// The decoded `(key, value)` pairs of a raw query string.
+/// The decoded `(key, value)` pairs of a raw query string (of any route:
+/// the error names no route's kind of request).
 pub(crate) fn serde_urlencoded_pairs(query: &str) -> Result<Vec<(String, String)>, ApiError> {
-    axum::extract::Query::<Vec<(String, String)>>::try_from_uri(
-        &format!("/?{query}").parse().map_err(|_| {
-            ApiError::invalid(
-                "Invalid list request",
-                "query",
-                "is not a valid query string",
-            )
-        })?,
-    )
-    .map(|q| q.0)
-    .map_err(|_| {
+    let invalid = || {
         ApiError::invalid(
-            "Invalid list request",
+            "Invalid query string",
             "query",
             "is not a valid query string",
         )
-    })
+    };
+    let uri = format!("/?{query}").parse().map_err(|_| invalid())?;
+    axum::extract::Query::<Vec<(String, String)>>::try_from_uri(&uri)
+        .map(|q| q.0)
+        .map_err(|_| invalid())
 }
 
 #[cfg(test)]

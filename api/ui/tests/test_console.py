@@ -351,6 +351,21 @@ def test_identity_webhooks_and_the_event_tail(browser, server: Server) -> None:
     [b for b in row.find_elements(By.TAG_NAME, "button") if b.text == "Test"][0].click()
     wait(browser, lambda: "webhook.test" in browser.find_element(By.TAG_NAME, "main").text)
     shot(browser, "webhooks")
+    # Disabled and enabled again from its row; the table follows.
+    hook = [w for w in server.call("GET", "/webhooks")["webhooks"] if w["name"] == "hook"][0]
+    first_secret = find(browser, '[data-test="secret"]')[0].text
+    toggle = '[data-test="webhook-row"][data-name="hook"] [data-test="toggle"]'
+    find(browser, toggle)[0].click()
+    wait(browser, lambda: find(browser, toggle)[0].text == "Enable")
+    assert server.call("GET", f"/webhooks/{hook['id']}")["enabled"] is False
+    find(browser, toggle)[0].click()
+    wait(browser, lambda: find(browser, toggle)[0].text == "Disable")
+    assert server.call("GET", f"/webhooks/{hook['id']}")["enabled"] is True
+    # A new signing secret, shown once.
+    find(browser, '[data-test="webhook-row"][data-name="hook"] [data-test="rotate"]')[0].click()
+    browser.switch_to.alert.accept()
+    rotated = wait(browser, lambda: [s for s in find(browser, '[data-test="secret"]') if s.text != first_secret])[0].text
+    assert rotated.startswith("whsec_")
     assert script_errors(browser) == []
 
 

@@ -1,5 +1,6 @@
-// Webhooks: endpoints (the signing secret shown once on create), each
-// one's deliveries with their attempts, redeliver and test.
+// Webhooks: endpoints (the signing secret shown once, on create and on
+// rotation; enable and disable), each one's deliveries with their
+// attempts, redeliver and test.
 
 import { act, form, panel, resourceTable } from "../components.js";
 import { badge, h, replace } from "../dom.js";
@@ -20,6 +21,19 @@ export function render(main, ctx) {
     actions: (w) => [
       act("Deliveries", async () => showDeliveries(w), status),
       writes ? act("Test", async () => { await ctx.api.post(`/webhooks/${w.id}/test`); showDeliveries(w); }, status) : null,
+      // The endpoint as it was read, with `enabled` flipped (an empty
+      // secret keeps the current one); stale if someone changed it since.
+      writes ? act(w.enabled ? "Disable" : "Enable", async () => {
+        await ctx.api.put(`/webhooks/${w.id}`, {
+          name: w.name, url: w.url, events: w.events, description: w.description,
+          tags: w.tags || {}, enabled: !w.enabled,
+        }, w.resource_version);
+      }, status, { test: "toggle" }) : null,
+      writes ? act("New secret", async () => {
+        if (!confirm(`Give ${w.name} a new signing secret? The old one keeps signing for 24 hours.`)) return;
+        const made = await ctx.api.post(`/webhooks/${w.id}/secret`, {});
+        showSecret(made.secret);
+      }, status, { test: "rotate" }) : null,
       writes ? act("Delete", async () => {
         if (!confirm(`Delete webhook ${w.name}?`)) return;
         await ctx.api.del(`/webhooks/${w.id}`);
@@ -48,6 +62,10 @@ export function render(main, ctx) {
     await load();
     refresh = setInterval(() => load().catch(() => {}), 2000);
   }
+  function showSecret(value) {
+    replace(secret, h("div", { class: "notice" }, "Signing secret — copy it now, it is not shown again:",
+      h("div", { class: "secret", "data-test": "secret" }, value)));
+  }
   const create = writes ? panel("New endpoint", form([
     { name: "name", label: "Name", required: true },
     { name: "url", label: "URL", type: "url", required: true },
@@ -56,8 +74,7 @@ export function render(main, ctx) {
     const made = await ctx.api.post("/webhooks", {
       name: v.name, url: v.url, events: v.events.split(",").map((e) => e.trim()).filter(Boolean),
     });
-    replace(secret, h("div", { class: "notice" }, "Signing secret — copy it now, it is not shown again:",
-      h("div", { class: "secret", "data-test": "secret" }, made.secret)));
+    showSecret(made.secret);
     endpoints.reload();
   })) : null;
   main.append(create || "", secret, panel("Endpoints", endpoints.el, status), deliveries);
