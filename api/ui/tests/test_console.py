@@ -104,6 +104,20 @@ def find(browser, selector: str):
     return browser.find_elements(By.CSS_SELECTOR, selector)
 
 
+def click(browser, selector: str, timeout: float = 30) -> None:
+    """Clicks the first element `selector` finds, found again if a live
+    table re-rendered it between finding and clicking."""
+
+    def clicked():
+        found = find(browser, selector)
+        if not found:
+            return False
+        found[0].click()
+        return True
+
+    wait(browser, clicked, timeout)
+
+
 def shot(browser, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     browser.save_screenshot(str(SHOTS / f"{name}.png"))
@@ -288,7 +302,7 @@ def test_a_pushed_metric_is_charted_and_an_alert_fires(browser, server: Server) 
     wait(browser, lambda: state.text == "firing" or find(browser, '[data-test="alert-row"][data-name="busy"] [data-test="alert-state"]')[0].text == "firing", 60)
     shot(browser, "monitoring")
     # Silenced from its row: the silence exists and the alert says so.
-    find(browser, '[data-test="alert-row"][data-name="busy"] [data-test="silence"]')[0].click()
+    click(browser, '[data-test="alert-row"][data-name="busy"] [data-test="silence"]')
     wait(browser, lambda: "silenced" in find(browser, '[data-test="alert-row"][data-name="busy"] [data-test="alert-state"]')[0].text, 60)
     silences = server.call("GET", "/monitoring/silences")["silences"]
     assert [m["value"] for s in silences for m in s["matchers"]] == ["busy"]
@@ -306,7 +320,7 @@ def test_a_viewer_is_not_offered_writes(browser, server: Server) -> None:
     wait(browser, lambda: find(browser, '[data-test="fleet-row"]'))
     assert find(browser, "form") == [] and find(browser, '[data-test="scale"]') == []
     assert find(browser, '[data-test="delete"]') == []
-    find(browser, '[data-test="fleet-row"] [data-test="fleet-name"]')[0].click()
+    click(browser, '[data-test="fleet-row"] [data-test="fleet-name"]')
     wait(browser, lambda: find(browser, '[data-test="instance-row"]'))
     assert find(browser, '[data-test="start"]') == [] and find(browser, '[data-test="stop"]') == []
     open_view(browser, "mesh")
@@ -347,22 +361,21 @@ def test_identity_webhooks_and_the_event_tail(browser, server: Server) -> None:
     fill(browser, "form", {"name": "hook", "url": "http://127.0.0.1:9/hook", "events": "fleet.created"})
     find(browser, 'form button[type="submit"]')[0].click()
     assert wait(browser, lambda: find(browser, '[data-test="secret"]'))[0].text.startswith("whsec_")
-    row = wait(browser, lambda: find(browser, '[data-test="webhook-row"][data-name="hook"]'))[0]
-    [b for b in row.find_elements(By.TAG_NAME, "button") if b.text == "Test"][0].click()
+    click(browser, '[data-test="webhook-row"][data-name="hook"] [data-test="test"]')
     wait(browser, lambda: "webhook.test" in browser.find_element(By.TAG_NAME, "main").text)
     shot(browser, "webhooks")
     # Disabled and enabled again from its row; the table follows.
     hook = [w for w in server.call("GET", "/webhooks")["webhooks"] if w["name"] == "hook"][0]
     first_secret = find(browser, '[data-test="secret"]')[0].text
     toggle = '[data-test="webhook-row"][data-name="hook"] [data-test="toggle"]'
-    find(browser, toggle)[0].click()
+    click(browser, toggle)
     wait(browser, lambda: find(browser, toggle)[0].text == "Enable")
     assert server.call("GET", f"/webhooks/{hook['id']}")["enabled"] is False
-    find(browser, toggle)[0].click()
+    click(browser, toggle)
     wait(browser, lambda: find(browser, toggle)[0].text == "Disable")
     assert server.call("GET", f"/webhooks/{hook['id']}")["enabled"] is True
     # A new signing secret, shown once.
-    find(browser, '[data-test="webhook-row"][data-name="hook"] [data-test="rotate"]')[0].click()
+    click(browser, '[data-test="webhook-row"][data-name="hook"] [data-test="rotate"]')
     browser.switch_to.alert.accept()
     rotated = wait(browser, lambda: [s for s in find(browser, '[data-test="secret"]') if s.text != first_secret])[0].text
     assert rotated.startswith("whsec_")
@@ -376,8 +389,7 @@ def test_group_members_and_an_oauth_clients_new_secret(browser, server: Server) 
     client = server.call("POST", "/oauth-clients", {"name": "rotated", "owner": admin["id"], "scopes": ["compute:read"]})
     sign_in(browser, server)
     open_view(browser, "identity")
-    row = wait(browser, lambda: find(browser, '[data-test="group-row"][data-name="oncall"]'))[0]
-    [b for b in row.find_elements(By.TAG_NAME, "button") if b.text == "Members"][0].click()
+    click(browser, '[data-test="group-row"][data-name="oncall"] [data-test="members"]')
     add = wait(browser, lambda: [f for f in find(browser, "form") if "Add member" in f.text])[0]
     # A username nobody has: the error sits beside the field.
     add.find_element(By.NAME, "username").send_keys("nobody")
@@ -394,12 +406,11 @@ def test_group_members_and_an_oauth_clients_new_secret(browser, server: Server) 
     server.call("POST", f"/groups/{group['id']}/members", {"user_id": other["id"]})
     wait(browser, lambda: find(browser, '[data-test="member-row"][data-name="hal"]'))
     shot(browser, "group-members")
-    find(browser, '[data-test="member-row"][data-name="gus"] [data-test="remove-member"]')[0].click()
+    click(browser, '[data-test="member-row"][data-name="gus"] [data-test="remove-member"]')
     wait(browser, lambda: not find(browser, '[data-test="member-row"][data-name="gus"]'))
     assert server.call("GET", f"/groups/{group['id']}")["members"] == [other["id"]]
 
-    row = wait(browser, lambda: find(browser, '[data-test="oauthclient-row"][data-name="rotated"]'))[0]
-    row.find_element(By.CSS_SELECTOR, '[data-test="reset-secret"]').click()
+    click(browser, '[data-test="oauthclient-row"][data-name="rotated"] [data-test="reset-secret"]')
     browser.switch_to.alert.accept()
     secret = wait(browser, lambda: [s for s in find(browser, '[data-test="secret"]') if s.text != client["client_secret"]])[0].text
     assert secret and secret not in browser.current_url

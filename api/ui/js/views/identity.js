@@ -76,7 +76,7 @@ export function render(main, ctx) {
         ["Age", (g) => age(g.created_at)],
       ],
       actions: (g) => [
-        act("Members", async () => showMembers(g), status),
+        act("Members", async () => showMembers(g), status, { test: "members" }),
         ctx.may("group", "write") ? act("Delete", async () => {
           if (!confirm(`Delete group ${g.name}?`)) return;
           await ctx.api.del(`/groups/${g.id}`);

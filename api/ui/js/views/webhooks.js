@@ -20,7 +20,7 @@ export function render(main, ctx) {
     ],
     actions: (w) => [
       act("Deliveries", async () => showDeliveries(w), status),
-      writes ? act("Test", async () => { await ctx.api.post(`/webhooks/${w.id}/test`); showDeliveries(w); }, status) : null,
+      writes ? act("Test", async () => { await ctx.api.post(`/webhooks/${w.id}/test`); showDeliveries(w); }, status, { test: "test" }) : null,
       // The endpoint as it was read, with `enabled` flipped (an empty
       // secret keeps the current one); stale if someone changed it since.
       writes ? act(w.enabled ? "Disable" : "Enable", async () => {
