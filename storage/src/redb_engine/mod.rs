@@ -12,6 +12,7 @@ mod options;
 mod writer;
 
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use async_trait::async_trait;
@@ -43,6 +44,9 @@ pub struct RedbEngine {
     failure: watch::Receiver<Option<String>>,
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
     revision: watch::Receiver<Revision>,
+    /// The newest revision a read of the file has been at: the file can be
+    /// a group commit ahead of `revision` (see `current_revision`).
+    observed: AtomicU64,
     /// The open change feeds (shared with the writer thread).
     feeds: Arc<writer::Feeds>,
     /// Commit and batch figures (shared with the writer thread).
@@ -131,6 +135,7 @@ impl RedbEngine {
             queue_bytes,
             writer: Mutex::new(Some(writer)),
             revision: revision_rx,
+            observed: AtomicU64::new(revision),
             stats,
             feeds,
         })
@@ -140,6 +145,18 @@ impl RedbEngine {
         let guard = self.db.read().unwrap_or_else(|p| p.into_inner());
         let db = guard.as_ref().ok_or(Error::Closed)?;
         Ok(db.begin_read()?)
+    }
+
+    /// A read transaction and the revision it is at, noted as observed.
+    fn read_at(&self) -> Result<(ReadTransaction, Revision), Error> {
+        let txn = self.read_txn()?;
+        let revision = meta_value(&txn, REVISION)?;
+        self.observe(revision);
+        Ok((txn, revision))
+    }
+
+    fn observe(&self, revision: Revision) {
+        self.observed.fetch_max(revision, Ordering::SeqCst);
     }
 
     async fn send(&self, request: Request) -> Result<(), Error> {
@@ -221,7 +238,7 @@ impl Engine for RedbEngine {
     }
 
     async fn get(&self, key: &[u8]) -> Result<Option<Entry>, Error> {
-        let txn = self.read_txn()?;
+        let (txn, _) = self.read_at()?;
         let kv = txn.open_table(KV)?;
         let found = kv.get(key)?;
         Ok(found.map(|guard| {
@@ -239,8 +256,7 @@ impl Engine for RedbEngine {
         start_after: Option<&[u8]>,
         limit: usize,
     ) -> Result<Page, Error> {
-        let txn = self.read_txn()?;
-        let revision = meta_value(&txn, REVISION)?;
+        let (txn, revision) = self.read_at()?;
         read_keys(&txn, revision, prefix, start_after, limit)
     }
 
@@ -275,7 +291,7 @@ impl Engine for RedbEngine {
     }
 
     async fn events_since(&self, after: Revision, limit: usize) -> Result<Vec<EventRecord>, Error> {
-        let txn = self.read_txn()?;
+        let (txn, _) = self.read_at()?;
         let compacted_through = meta_value(&txn, COMPACTED_THROUGH)?;
         if after < compacted_through {
             return Err(Error::Compacted {
@@ -292,8 +308,20 @@ impl Engine for RedbEngine {
         answer.await.map_err(|_| Error::Closed)?
     }
 
+    /// From memory, not a read transaction (a consistent read through the
+    /// read cache asks this per request): the revision the writer
+    /// published — it publishes a group commit's last revision once the
+    /// group is durable and before answering any of its commits, so every
+    /// acknowledged commit is at or below it — or, if higher, the newest
+    /// one a read of the file has been at (the file is a group ahead of
+    /// the published revision until the writer publishes; whoever read
+    /// that far, say a commit's events, must then find its keys).
     async fn current_revision(&self) -> Result<Revision, Error> {
-        meta_value(&self.read_txn()?, REVISION)
+        if self.db.read().unwrap_or_else(|p| p.into_inner()).is_none() {
+            return Err(Error::Closed);
+        }
+        let published = *self.revision.borrow();
+        Ok(published.max(self.observed.load(Ordering::SeqCst)))
     }
 
     fn watch_revision(&self) -> watch::Receiver<Revision> {
@@ -305,7 +333,9 @@ impl Engine for RedbEngine {
     }
 
     async fn snapshot(&self) -> Result<Box<dyn Snapshot>, Error> {
-        Ok(Box::new(copy::RedbSnapshot::new(self.read_txn()?)?))
+        let snapshot = copy::RedbSnapshot::new(self.read_txn()?)?;
+        self.observe(snapshot.point().revision);
+        Ok(Box::new(snapshot))
     }
 
     async fn load(&self) -> Result<Box<dyn Loader>, Error> {
