@@ -46,7 +46,7 @@ impl Authenticator {
     }
 
     /// The principal holding `token`.
-    pub async fn principal(&self, token: &str) -> clusterdb::Result<Principal> {
+    pub async fn principal(&self, token: &str) -> clusterdb::Result<Arc<Principal>> {
         if token.starts_with(clusterdb::identity::API_KEY_PREFIX) {
             return self.db.identity().authenticate_api_key(token).await;
         }
@@ -154,7 +154,7 @@ fn unauthenticated(message: &str, grpc: bool, token_given: bool) -> Response {
 }
 
 /// The middleware: authenticates, rate-limits, and leaves a [`Caller`].
-pub async fn guard(State(guard): State<Guard>, mut request: Request, next: Next) -> Response {
+pub async fn guard(State(guard): State<Arc<Guard>>, mut request: Request, next: Next) -> Response {
     let grpc = crate::is_grpc(&request);
     let ip = guard
         .trusted_proxies
@@ -177,7 +177,7 @@ pub async fn guard(State(guard): State<Guard>, mut request: Request, next: Next)
         check_ip(&guard)
     } else {
         let token = match bearer(&request) {
-            Ok(Some(token)) => Ok(token.to_string()),
+            Ok(Some(token)) => Ok(token),
             Ok(None) => Err((
                 "authentication required: send `Authorization: Bearer <API key or token>`",
                 false,
@@ -187,10 +187,10 @@ pub async fn guard(State(guard): State<Guard>, mut request: Request, next: Next)
         // A refusal carries the credential id the token named (read only
         // then: a valid token costs no extra decoding).
         let principal = match token {
-            Ok(token) => match guard.authenticator.principal(&token).await {
+            Ok(token) => match guard.authenticator.principal(token).await {
                 Ok(principal) => Ok(principal),
                 Err(err) if err.code() == clusterdb::ErrorCode::Unauthenticated => {
-                    Err((err.to_string(), true, named_credential(&token)))
+                    Err((err.to_string(), true, named_credential(token)))
                 }
                 Err(err) => return ApiError::from(err).into_response(),
             },
@@ -203,7 +203,7 @@ pub async fn guard(State(guard): State<Guard>, mut request: Request, next: Next)
                     .as_ref()
                     .map(|l| l.check_principal(&principal));
                 request.extensions_mut().insert(Caller {
-                    db: guard.authenticator.db.acting_for(principal.clone()),
+                    db: guard.authenticator.db.acting_for(Arc::clone(&principal)),
                     principal,
                 });
                 decision

@@ -1,6 +1,8 @@
 //! [`Caller`]: the authenticated caller of a request, as the guard
 //! ([`crate::auth::guard`]) leaves it for handlers.
 
+use std::sync::Arc;
+
 use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
@@ -10,11 +12,11 @@ use clusterdb::identity::{Principal, Verb, authorize};
 use crate::rest::error::ApiError;
 
 /// The authenticated caller of a request: who, and the database acting as
-/// them (their writes record them as the actor).
+/// them (their writes record them as the actor). A copy shares both.
 #[derive(Clone)]
 pub struct Caller {
-    /// Who is calling.
-    pub principal: Principal,
+    /// Who is calling (shared with the authentication cache).
+    pub principal: Arc<Principal>,
     /// The database, acting as the principal.
     pub db: ClusterDb,
 }

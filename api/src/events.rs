@@ -63,7 +63,7 @@ pub struct Filter {
     /// Kinds, e.g. `fleet`; empty for all.
     pub kinds: Vec<String>,
     /// The caller: events of kinds they may not read are left out.
-    pub principal: Principal,
+    pub principal: std::sync::Arc<Principal>,
 }
 
 impl Filter {

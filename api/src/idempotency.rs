@@ -25,6 +25,7 @@
 //!      IDEMPOTENCY_RESPONSE_NOT_RECORDED`.
 //! 4. Only matched routes take part; records expire after 24 hours.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::{Body, Bytes, to_bytes};
@@ -61,8 +62,8 @@ const REPLAYED_HEADERS: [&str; 5] = [
     crate::headers::REVISION,
 ];
 
-/// The layer's settings.
-#[derive(Clone)]
+/// The layer's settings (shared: the middleware's state is copied per
+/// request).
 pub struct Idempotency {
     /// Where the records live.
     pub db: ClusterDb,
@@ -232,7 +233,7 @@ fn strip(mut response: Response) -> Response {
 
 /// The middleware, for REST (POSTs) and gRPC (every call) alike.
 pub async fn idempotency(
-    State(idem): State<Idempotency>,
+    State(idem): State<Arc<Idempotency>>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -262,7 +263,7 @@ fn decode(value: &[u8]) -> Result<Record, envelope::EnvelopeError> {
 }
 
 async fn guarded(
-    idem: Idempotency,
+    idem: Arc<Idempotency>,
     key: &str,
     request: Request,
     next: Next,
@@ -345,7 +346,7 @@ async fn guarded(
 
 /// A reserved request being run to completion.
 struct Run {
-    idem: Idempotency,
+    idem: Arc<Idempotency>,
     digest: String,
     reservation: Record,
     /// The reservation's current version.
@@ -656,7 +657,10 @@ mod tests {
                     "ran"
                 }),
             )
-            .layer(axum::middleware::from_fn_with_state(idem, idempotency));
+            .layer(axum::middleware::from_fn_with_state(
+                Arc::new(idem),
+                idempotency,
+            ));
         let now = now_ms();
         let abandoned = Record {
             fingerprint: sha256(&[b"POST", b"/v1/x", b""]),

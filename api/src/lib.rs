@@ -46,9 +46,10 @@ pub(crate) fn is_grpc(request: &Request) -> bool {
 }
 
 /// The guard of one server: authentication through `db`, and the rate
-/// limiter `config` asks for (shared by REST and gRPC).
-fn guard_of(db: &ClusterDb, config: &RestConfig) -> auth::Guard {
-    auth::Guard {
+/// limiter `config` asks for (shared by REST and gRPC, and by every
+/// request: the middleware's state is copied per request).
+fn guard_of(db: &ClusterDb, config: &RestConfig) -> std::sync::Arc<auth::Guard> {
+    std::sync::Arc::new(auth::Guard {
         authenticator: auth::Authenticator::new(
             db.clone(),
             oauth::Issuer::new(db.clone(), &config.issuer, config.access_token_lifetime),
@@ -59,7 +60,7 @@ fn guard_of(db: &ClusterDb, config: &RestConfig) -> auth::Guard {
             .map(rate_limit::RateLimiters::new),
         public_metrics: config.metrics_public,
         trusted_proxies: client_ip::TrustedProxies::new(config.trusted_proxies.clone()),
-    }
+    })
 }
 
 /// The REST application alone: the versioned router behind the guard
@@ -80,7 +81,7 @@ pub fn rest_app_of<S: rest::kind::KindSet>(db: ClusterDb, config: &RestConfig) -
 fn rest_with_guard<S: rest::kind::KindSet>(
     db: ClusterDb,
     config: &RestConfig,
-    guard: auth::Guard,
+    guard: std::sync::Arc<auth::Guard>,
 ) -> Router {
     let metrics = metrics::MetricsRoute {
         db: db.clone(),
@@ -116,10 +117,10 @@ pub const LOCAL_ACTOR: &str = "local";
 /// with no credentials and no rate limit. Never serve it on a socket.
 pub fn embedded_app(db: ClusterDb) -> Router {
     let caller = auth::Caller {
-        principal: clusterdb::identity::Principal::user(
+        principal: std::sync::Arc::new(clusterdb::identity::Principal::user(
             LOCAL_ACTOR,
             [clusterdb::identity::Role::Admin],
-        ),
+        )),
         db: db.acting_as(LOCAL_ACTOR),
     };
     let config = RestConfig {
@@ -140,7 +141,11 @@ pub fn embedded_app(db: ClusterDb) -> Router {
 }
 
 /// The gRPC services behind the guard, with idempotency keys.
-async fn grpc_with_layers(db: ClusterDb, config: &RestConfig, guard: auth::Guard) -> Router {
+async fn grpc_with_layers(
+    db: ClusterDb,
+    config: &RestConfig,
+    guard: std::sync::Arc<auth::Guard>,
+) -> Router {
     let idem = idempotency::Idempotency {
         db: db.clone(),
         // gRPC carries function code too.
@@ -151,7 +156,7 @@ async fn grpc_with_layers(db: ClusterDb, config: &RestConfig, guard: auth::Guard
     grpc::router(db, config.shutdown.clone(), sender)
         .await
         .layer(axum::middleware::from_fn_with_state(
-            idem,
+            std::sync::Arc::new(idem),
             idempotency::idempotency,
         ))
         .layer(axum::middleware::from_fn_with_state(guard, auth::guard))

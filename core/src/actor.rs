@@ -14,37 +14,39 @@ use crate::identity::policy::Principal;
 
 /// Who writes, and the principal whose authority bounds identity writes.
 #[derive(Clone)]
-pub(crate) struct Actor {
-    id: Arc<str>,
-    authority: Option<Arc<Principal>>,
+pub(crate) enum Actor {
+    /// ClusterDB itself, trusted.
+    System,
+    /// A trusted actor recorded by this id.
+    Named(Arc<str>),
+    /// An authenticated principal, shared with the request that carries
+    /// it: making a handle for one allocates nothing.
+    Principal(Arc<Principal>),
 }
 
 impl Actor {
     /// ClusterDB itself ([`crate::SYSTEM_ACTOR`]), trusted.
     pub fn system() -> Actor {
-        Actor::named(crate::meta::SYSTEM_ACTOR)
+        Actor::System
     }
 
     /// A trusted actor recorded as `id`.
     pub fn named(id: impl Into<Arc<str>>) -> Actor {
-        Actor {
-            id: id.into(),
-            authority: None,
-        }
+        Actor::Named(id.into())
     }
 
     /// `principal`, whose identity writes are checked against what it
     /// holds.
-    pub fn principal(principal: Principal) -> Actor {
-        Actor {
-            id: Arc::from(principal.id.as_str()),
-            authority: Some(Arc::new(principal)),
-        }
+    pub fn principal(principal: Arc<Principal>) -> Actor {
+        Actor::Principal(principal)
     }
 
     /// The principal whose authority bounds identity writes, if any.
     pub fn authority(&self) -> Option<&Principal> {
-        self.authority.as_deref()
+        match self {
+            Actor::Principal(principal) => Some(principal),
+            Actor::System | Actor::Named(_) => None,
+        }
     }
 }
 
@@ -52,6 +54,10 @@ impl Deref for Actor {
     type Target = str;
 
     fn deref(&self) -> &str {
-        &self.id
+        match self {
+            Actor::System => crate::meta::SYSTEM_ACTOR,
+            Actor::Named(id) => id,
+            Actor::Principal(principal) => &principal.id,
+        }
     }
 }

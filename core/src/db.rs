@@ -459,9 +459,11 @@ impl ClusterDb {
     /// The servers use it per request. Which kinds and verbs the principal
     /// may use at all is still the caller's to check
     /// ([`crate::identity::authorize`]).
-    pub fn acting_for(&self, principal: crate::identity::Principal) -> ClusterDb {
+    /// A principal already shared (`Arc<Principal>`, as authentication
+    /// returns it) is shared, not copied.
+    pub fn acting_for(&self, principal: impl Into<Arc<crate::identity::Principal>>) -> ClusterDb {
         ClusterDb {
-            actor: crate::actor::Actor::principal(principal),
+            actor: crate::actor::Actor::principal(principal.into()),
             ..self.clone()
         }
     }

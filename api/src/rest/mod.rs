@@ -308,11 +308,11 @@ pub fn router_of<S: KindSet>(db: ClusterDb, config: &RestConfig) -> Router {
         default: config.body_limit,
         functions: config.body_limit.max(upload_limit(&db)),
     };
-    let idempotency = crate::idempotency::Idempotency {
+    let idempotency = std::sync::Arc::new(crate::idempotency::Idempotency {
         db: db.clone(),
         body_limit: body_limits.functions,
         lease: config.idempotency_lease,
-    };
+    });
     let state = AppState {
         openapi: serde_json::to_vec(&document).unwrap_or_default().into(),
         db,
@@ -338,7 +338,7 @@ pub fn router_of<S: KindSet>(db: ClusterDb, config: &RestConfig) -> Router {
 #[derive(Clone)]
 struct RouteEdge {
     limits: BodyLimits,
-    idempotency: crate::idempotency::Idempotency,
+    idempotency: std::sync::Arc<crate::idempotency::Idempotency>,
 }
 
 async fn route_edge(

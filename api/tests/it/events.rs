@@ -153,7 +153,7 @@ async fn callers_see_only_the_kinds_they_may_read() {
     let viewer = Filter {
         types: Vec::new(),
         kinds: Vec::new(),
-        principal: clusterdb::identity::Principal::user("user-viewer", [Role::Viewer]),
+        principal: clusterdb::identity::Principal::user("user-viewer", [Role::Viewer]).into(),
     };
     let (seen, _) = list(&db, 0, 1000, &viewer).await.unwrap();
     let kinds: Vec<String> = seen
@@ -163,7 +163,7 @@ async fn callers_see_only_the_kinds_they_may_read() {
     assert!(kinds.iter().any(|t| t == "fleet.created"));
     assert!(kinds.iter().all(|t| !t.starts_with("apikey.")), "{kinds:?}");
     let admin = Filter {
-        principal: clusterdb::identity::Principal::user("user-admin", [Role::Admin]),
+        principal: clusterdb::identity::Principal::user("user-admin", [Role::Admin]).into(),
         ..viewer
     };
     let (all, _) = list(&db, 0, 1000, &admin).await.unwrap();

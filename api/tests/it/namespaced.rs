@@ -180,7 +180,8 @@ fn admin_request<T>(db: &ClusterDb, message: T) -> tonic::Request<T> {
             principal: clusterdb::identity::Principal::user(
                 "user-test",
                 [clusterdb::identity::Role::Admin],
-            ),
+            )
+            .into(),
             db: db.clone(),
         });
     request

@@ -10,7 +10,7 @@
 //! `Store::marker_revision`.)
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use super::policy::Principal;
 use crate::timestamp::Timestamp;
@@ -22,16 +22,16 @@ pub(crate) const IDENTITY_MARKER: &str = "identity";
 /// Entries held at most; past it the cache starts over.
 const MAX_ENTRIES: usize = 10_000;
 
-/// One cached authentication.
+/// One cached authentication; a copy shares its principal and key id.
 #[derive(Clone)]
 pub(crate) struct Cached {
-    pub principal: Principal,
+    pub principal: Arc<Principal>,
     /// The marker revision it was computed at.
     pub generation: u64,
     /// When the credential stops working, if ever.
     pub expires_at: Option<Timestamp>,
     /// For an API key: its id, and when its use was last recorded.
-    pub api_key: Option<(String, Option<Timestamp>)>,
+    pub api_key: Option<(Arc<str>, Option<Timestamp>)>,
 }
 
 /// Cached principals by presented credential.

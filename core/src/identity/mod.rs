@@ -166,11 +166,11 @@ impl Identity {
     /// unknown, revoked or expired key, or a disabled user. A key seen
     /// before costs one read while no identity object has changed. The
     /// reads are consistent whatever the caller's read scope asks.
-    pub async fn authenticate_api_key(&self, presented: &str) -> Result<Principal> {
+    pub async fn authenticate_api_key(&self, presented: &str) -> Result<Arc<Principal>> {
         freshness::apart(Freshness::Consistent, self.api_key_principal(presented)).await
     }
 
-    async fn api_key_principal(&self, presented: &str) -> Result<Principal> {
+    async fn api_key_principal(&self, presented: &str) -> Result<Arc<Principal>> {
         let now = Timestamp::now();
         let generation = self.store.marker_revision(IDENTITY_MARKER).await?;
         if let Some(cached) = self.store.principals.get(presented, generation, now) {
@@ -195,12 +195,12 @@ impl Identity {
             Err(Error::NotFound { .. }) => return Err(invalid()),
             Err(err) => return Err(err),
         };
-        let principal = self.principal_of(&user).await?;
+        let principal = Arc::new(self.principal_of(&user).await?);
         let cached = cache::Cached {
-            principal: principal.clone(),
+            principal: Arc::clone(&principal),
             generation,
             expires_at: key.spec.expires_at,
-            api_key: Some((key.meta.id.clone(), key.status.last_used_at)),
+            api_key: Some((key.meta.id.as_str().into(), key.status.last_used_at)),
         };
         self.store.principals.put(presented, cached.clone());
         self.record_use_if_stale(presented, &cached, now);
@@ -220,7 +220,7 @@ impl Identity {
         }
         self.store.principals.used(presented, now);
         let store = Arc::clone(&self.store);
-        let id = id.clone();
+        let id = Arc::clone(id);
         // A lost race only means another request or server recorded it.
         tokio::spawn(async move {
             if let Err(err) = record_use(&store, &id, now).await {
@@ -237,11 +237,11 @@ impl Identity {
         &self,
         tokens: &AccessTokens,
         token: &str,
-    ) -> Result<Principal> {
+    ) -> Result<Arc<Principal>> {
         freshness::apart(Freshness::Consistent, self.token_principal(tokens, token)).await
     }
 
-    async fn token_principal(&self, tokens: &AccessTokens, token: &str) -> Result<Principal> {
+    async fn token_principal(&self, tokens: &AccessTokens, token: &str) -> Result<Arc<Principal>> {
         let now = Timestamp::now();
         let credential = format!("{}\n{token}", tokens.issuer());
         let generation = self.store.marker_revision(IDENTITY_MARKER).await?;
@@ -249,11 +249,11 @@ impl Identity {
             return Ok(cached.principal);
         }
         let claims = tokens.verify(token).await?;
-        let principal = self.principal_of_token(&claims).await?;
+        let principal = Arc::new(self.principal_of_token(&claims).await?);
         self.store.principals.put(
             &credential,
             cache::Cached {
-                principal: principal.clone(),
+                principal: Arc::clone(&principal),
                 generation,
                 expires_at: Some(Timestamp::from_unix_millis(
                     (claims.expires_at + LEEWAY_S).saturating_mul(1000),

@@ -158,7 +158,7 @@ async fn keys_authenticate_with_user_and_group_roles_until_revoked() {
         .authenticate_api_key(&key.secret)
         .await
         .unwrap();
-    assert_eq!(principal, Principal::user(alice.id(), []));
+    assert_eq!(*principal, Principal::user(alice.id(), []));
     db.groups()
         .create(group("editors", &[alice.id()], &[Role::Editor]))
         .await
