@@ -7,7 +7,8 @@
 # every fleet also gets its instance): REST creates of 1-instance fleets
 # and consistent gets by id with wrk, then the same over gRPC with the load
 # harness (`benches/benches/load.rs`, built here with `cargo bench
-# --no-run`). Rounds alternate between the servers; each figure is the
+# --no-run`), and over REST with the harness too, so gRPC and REST are also
+# compared through one client. Rounds alternate between the servers; each figure is the
 # median over the rounds: the rate, the server's CPU time per request
 # (user + system from /proc, less at the mercy of a shared machine than
 # the rate), p50 and p99, and the ratios to etcd. At the end: how long the
@@ -58,9 +59,9 @@ print(rate, (after - before) / tck / max(rate * seconds, 1) * 1e6, us(50), us(99
 PY
 }
 
-# grpc_run NAME SCENARIO: one run of the load harness against ClusterDB;
-# appends the same columns to NAME.
-grpc_run() {
+# harness_run NAME SCENARIO: one run of the load harness against
+# ClusterDB; appends the same columns to NAME.
+harness_run() {
   local name=$1 scenario=$2
   LOAD_SCENARIOS=$scenario LOAD_CONNECTIONS=64 LOAD_SECONDS=$seconds LOAD_SERVER_PID=$cdb_pid \
     CLUSTERDB_URL=$cdb_url CLUSTERDB_API_KEY=$CLUSTERDB_API_KEY "$load" |
@@ -89,8 +90,11 @@ for round in $(seq "$rounds"); do
   wrk_run etcd_range "$etcd_pid" etcd-range.lua "$etcd_url"
   FLEET_PREFIX="r$round" wrk_run rest_create "$cdb_pid" fleet.lua "$cdb_url"
   wrk_run rest_get "$cdb_pid" fleet-get.lua "$cdb_url"
-  grpc_run grpc_create grpc_create
-  grpc_run grpc_get grpc_get
+  harness_run grpc_create grpc_create
+  harness_run grpc_get grpc_get
+  # REST again through the harness: gRPC against REST with one client.
+  harness_run harness_rest_create rest_create
+  harness_run harness_rest_get rest_get
   echo "round $round of $rounds done" >&2
 done
 
@@ -131,8 +135,15 @@ def row(label, r, base=None):
 row("etcd put", put)
 row("etcd range", rng)
 for name, label, base in (("rest_create", "REST create", put), ("grpc_create", "gRPC create", put),
-                          ("rest_get", "REST get", rng), ("grpc_get", "gRPC get", rng)):
+                          ("harness_rest_create", "REST create (h)", put),
+                          ("rest_get", "REST get", rng), ("grpc_get", "gRPC get", rng),
+                          ("harness_rest_get", "REST get (h)", rng)):
     row(label, med(name)[0], base)
+print("(h): REST through the load harness, the gRPC rows' client (wrk is lighter, so the")
+print("server batches more per commit); gRPC against REST with the same client, server CPU:")
+for op in ("create", "get"):
+    grpc, rest = med(f"grpc_{op}")[0], med(f"harness_rest_{op}")[0]
+    print(f"  {op}: gRPC {grpc[1]:.1f} µs, REST {rest[1]:.1f} µs: {grpc[1] / rest[1]:.2f}×")
 if behind:
     print(f"reconciler: {behind} fleets still without their instance after 600 s")
 else:
